@@ -1,0 +1,37 @@
+package exec
+
+import "github.com/apache/arrow-go/v18/arrow"
+
+// OpKind names an operator for placement purposes.
+type OpKind string
+
+// Operator kinds that engines are asked about.
+const (
+	OpScan       OpKind = "scan"
+	OpFilter     OpKind = "filter"
+	OpProject    OpKind = "project"
+	OpHash       OpKind = "hash"
+	OpPartition  OpKind = "partition"
+	OpGroupCount OpKind = "group-count"
+	OpAggregate  OpKind = "aggregate"
+	OpSplit      OpKind = "split-assign"
+	OpFit        OpKind = "fit"
+	OpTransform  OpKind = "transform"
+	OpSort       OpKind = "sort"
+	OpSink       OpKind = "sink"
+	OpShuffle    OpKind = "shuffle-write"
+)
+
+// Support is an engine's answer for one operator with given input types.
+type Support struct {
+	OK     bool
+	Reason string // why not, when !OK ("unsupported because ...")
+}
+
+// Engine is one way of running kernels (the CPU engine, a GPU engine).
+// Supports never fails: an engine that cannot run an operator says why,
+// and the planner records the reason and places the operator elsewhere.
+type Engine interface {
+	Name() string
+	Supports(op OpKind, inputs []arrow.DataType) Support
+}
