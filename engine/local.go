@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// TaskContext is what a running task gets from its executor.
+type TaskContext struct {
+	Executor string
+	WorkDir  string           // the executor's scratch directory for this job
+	Mem      memory.Allocator // charged to the executor's budget
+	Budget   *Budget
+}
+
+// Executor runs tasks in a number of slots under one memory budget.
+type Executor struct {
+	ID      string
+	Slots   int
+	WorkDir string
+	Budget  *Budget
+	mem     memory.Allocator
+}
+
+// NewExecutor makes an executor with its own work directory and budget.
+func NewExecutor(id string, slots int, workDir string, memLimit int64) (*Executor, error) {
+	if slots < 1 {
+		return nil, fmt.Errorf("executor %s: slots must be >= 1 (got %d)", id, slots)
+	}
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return nil, err
+	}
+	b := NewBudget(memLimit)
+	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, mem: b.Allocator(memory.DefaultAllocator)}, nil
+}
+
+// Run executes one task on this executor.
+func (e *Executor) Run(ctx context.Context, st StageRun, t Task) (res any, err error) {
+	x := &TaskContext{Executor: e.ID, WorkDir: e.WorkDir, Mem: e.mem, Budget: e.Budget}
+	defer func() {
+		// A kernel bug must fail the task, not the process.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("task panicked: %v", r)
+		}
+	}()
+	return st.Run(ctx, x, t)
+}
+
+// LocalTransport is the in-process transport of the embedded mode: the same
+// scheduler and task protocol as a cluster, with executors in this process.
+type LocalTransport struct {
+	execs map[string]*Executor
+	order []ExecutorInfo
+}
+
+// NewLocal makes n in-process executors with the given slots and per-executor
+// memory budget, working under dir.
+func NewLocal(n, slots int, memPerExecutor int64, dir string) (*LocalTransport, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("--local must be >= 1 (got %d)", n)
+	}
+	lt := &LocalTransport{execs: map[string]*Executor{}}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("local-%d", i)
+		e, err := NewExecutor(id, slots, filepath.Join(dir, id), memPerExecutor)
+		if err != nil {
+			return nil, err
+		}
+		lt.execs[id] = e
+		lt.order = append(lt.order, ExecutorInfo{ID: id, Slots: slots})
+	}
+	return lt, nil
+}
+
+// Executors implements Transport.
+func (l *LocalTransport) Executors() []ExecutorInfo { return append([]ExecutorInfo(nil), l.order...) }
+
+// Launch implements Transport.
+func (l *LocalTransport) Launch(ctx context.Context, id string, st StageRun, t Task) (any, error) {
+	e, ok := l.execs[id]
+	if !ok {
+		return nil, Retryable(fmt.Errorf("no executor %q", id))
+	}
+	return e.Run(ctx, st, t)
+}
+
+// PeakMemory is the largest budget peak among the executors.
+func (l *LocalTransport) PeakMemory() int64 {
+	var p int64
+	for _, e := range l.execs {
+		p = max(p, e.Budget.Peak())
+	}
+	return p
+}
