@@ -1,6 +1,9 @@
 package hashing
 
 import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"math"
 	"testing"
 )
@@ -78,5 +81,35 @@ func TestSeededUniform(t *testing.T) {
 		if math.Abs(float64(c)-exp) > 5*sigma {
 			t.Errorf("bucket %d has %d rows, expected %.0f ± %.0f", b, c, exp, 5*sigma)
 		}
+	}
+}
+
+func TestColumnMatchesScalar(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	ib := array.NewInt64Builder(mem)
+	defer ib.Release()
+	ib.AppendValues([]int64{5, -1, 0}, []bool{true, false, true})
+	ia := ib.NewArray()
+	defer ia.Release()
+	out := make([]uint64, 3)
+	if err := Column(ia, out); err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != Int64(5) || out[1] != NullTag || out[2] != Int64(0) {
+		t.Fatalf("int64 hashes %x", out)
+	}
+	db := array.NewDictionaryBuilder(mem, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}).(*array.BinaryDictionaryBuilder)
+	defer db.Release()
+	db.AppendString("Male")
+	db.AppendNull()
+	db.AppendString("Female")
+	da := db.NewArray()
+	defer da.Release()
+	if err := Column(da, out); err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != String("Male") || out[1] != NullTag || out[2] != String("Female") {
+		t.Fatalf("dictionary hashes %x", out)
 	}
 }

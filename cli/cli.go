@@ -1,0 +1,236 @@
+// Package cli implements the driver command line: flags, wiring and exit
+// codes. cmd/driver only calls Driver.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // the job failed while running
+	ExitUsage  = 2 // the command or the job file is wrong
+)
+
+const usage = `usage:
+  driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--set key=value ...]
+  driver explain JOB.yaml [--engine ...] [--set key=value ...]
+  driver gen citibike --rows N --out DIR [--files K] [--seed S]
+`
+
+// Driver runs the driver command with args (without the program name) and
+// returns the process exit code.
+func Driver(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "submit":
+		return submit(ctx, args[1:], stdout, stderr)
+	case "explain":
+		return explain(args[1:], stdout, stderr)
+	case "gen":
+		return gen(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "driver: unknown command %q\n%s", args[0], usage)
+	return ExitUsage
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+type jobFlags struct {
+	sets    multi
+	engine  string
+	local   int
+	memory  string
+	workDir string
+	quiet   bool
+}
+
+func (j *jobFlags) register(fs *flag.FlagSet) {
+	fs.Var(&j.sets, "set", "override a job file field: key.path=value (repeatable)")
+	fs.StringVar(&j.engine, "engine", "", "engine: auto | cpu | gpu | gpu-emulated (default: the job's engine.prefer)")
+	fs.IntVar(&j.local, "local", 0, "in-process executors (default: one per core)")
+	fs.StringVar(&j.memory, "memory", "2GiB", "memory budget per executor")
+	fs.StringVar(&j.workDir, "work-dir", "", "scratch directory for cache and shuffle files (default: the system temp dir)")
+	fs.BoolVar(&j.quiet, "quiet", false, "no progress output")
+}
+
+func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*jobspec.Job, int) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, ExitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "driver %s: expected one job file (got %d arguments)\n%s", fs.Name(), len(pos), usage)
+		return nil, ExitUsage
+	}
+	job, err := jobspec.Load(pos[0], j.sets)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, ExitUsage
+	}
+	return job, ExitOK
+}
+
+func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var j jobFlags
+	j.register(fs)
+	driverAddr := fs.String("driver", "", "HOST:PORT of a serving driver (cluster mode)")
+	job, code := loadJob(fs, args, &j, stderr)
+	if code != ExitOK {
+		return code
+	}
+	if *driverAddr != "" {
+		fmt.Fprintf(stderr, "driver submit: --driver (cluster mode) is not part of this build yet; run without it for the embedded engine\n")
+		return ExitUsage
+	}
+	mem, err := ParseBytes(j.memory)
+	if err != nil {
+		fmt.Fprintf(stderr, "driver submit: --memory: %v\n", err)
+		return ExitUsage
+	}
+	opt := engine.Options{Local: j.local, MemoryPerExec: mem, Engine: j.engine, WorkDir: j.workDir}
+	if !j.quiet {
+		opt.Progress = stderr
+		opt.Terminal = isTerminal(stderr)
+	}
+	res, err := engine.Run(ctx, job, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "driver submit: %v\n", err)
+		return exitCode(err)
+	}
+	res.Summary(stdout)
+	return ExitOK
+}
+
+// exitCode maps an error to 2 (the job or command is wrong) or 1 (it failed
+// while running).
+func exitCode(err error) int {
+	var je *jobspec.Error
+	var ie *engine.InputError
+	if errors.As(err, &je) || errors.As(err, &ie) {
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
+func explain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var j jobFlags
+	j.register(fs)
+	job, code := loadJob(fs, args, &j, stderr)
+	if code != ExitOK {
+		return code
+	}
+	text, err := engine.Explain(job, engine.Options{Engine: j.engine})
+	if err != nil {
+		fmt.Fprintf(stderr, "driver explain: %v\n", err)
+		return exitCode(err)
+	}
+	fmt.Fprint(stdout, text)
+	return ExitOK
+}
+
+func gen(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rows := fs.Int64("rows", 1_000_000, "rows to generate")
+	out := fs.String("out", "", "output directory (required)")
+	files := fs.Int("files", 0, "number of Parquet files (default: one per ~1M rows)")
+	seed := fs.Uint64("seed", 1, "seed: every value is a function of (seed, row index)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return ExitUsage
+	}
+	if len(pos) != 1 || pos[0] != "citibike" {
+		fmt.Fprintf(stderr, "driver gen: the only data set is citibike (got %q)\n%s", strings.Join(pos, " "), usage)
+		return ExitUsage
+	}
+	if *out == "" || *rows <= 0 {
+		fmt.Fprintf(stderr, "driver gen: --out is required and --rows must be > 0\n")
+		return ExitUsage
+	}
+	if *files <= 0 {
+		*files = int(max(1, (*rows+999_999)/1_000_000))
+	}
+	if err := input.WriteCitibike(*out, *rows, *files, *seed); err != nil {
+		fmt.Fprintf(stderr, "driver gen: %v\n", err)
+		return ExitFailed
+	}
+	fmt.Fprintf(stdout, "wrote %d rows in %d files to %s\n", *rows, *files, *out)
+	return ExitOK
+}
+
+// ParseBytes parses sizes like 512MiB, 2GiB, 1.5GB or a plain byte count.
+func ParseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a size (e.g. 512MiB, 2GiB)", s)
+	}
+	return int64(v * mult), nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

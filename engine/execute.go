@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"sort"
+
+	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/sink"
+)
+
+// driverState is what the driver learns between stages.
+type driverState struct {
+	scans      []*scanResult
+	groups     map[string]int32 // encoded split.by key -> dense group id
+	groupRows  []int64          // rows per group
+	splitRows  []int64          // rows per split (exact, from the counts)
+	splitCuts  *split.Boundaries
+	shardCuts  *split.Boundaries
+	fit        *fitted
+	shards     [][]sink.ShardInfo // [split][shard]
+	aggregates []sink.AggregateTable
+}
+
+// execute runs the stages in order:
+//
+//	scan ─► aggregate (per table) ─► split-boundaries ─► fit (+ shard windows) ─► transform ─► shard-write
+//
+// Every barrier merges task results in task-index order, so the output does
+// not depend on which task finished first or on how many executors ran.
+func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error) {
+	d := &driverState{}
+	// 1. Scan.
+	res, err := r.stage(ctx, "scan", len(r.p.ds.Tasks), r.scanTask)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range res {
+		d.scans = append(d.scans, x.(*scanResult))
+	}
+	r.mergeGroups(d)
+	// 2. Aggregates (final side of the exchange).
+	if err := r.aggregates(ctx, d, txn); err != nil {
+		return nil, err
+	}
+	// 3. Exact split boundaries per group.
+	ratios := make([]float64, len(r.p.job.Split.Ratios))
+	for i, rt := range r.p.job.Split.Ratios {
+		ratios[i] = rt.Value
+	}
+	d.splitRows = make([]int64, len(ratios))
+	for _, n := range d.groupRows {
+		counts, err := split.Allocate(n, ratios)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range counts {
+			d.splitRows[i] += c
+		}
+	}
+	targets, err := split.SplitTargets(d.groupRows, ratios)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := split.Resolve(targets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
+		return r.windowStage(ctx, d, ws, "split-boundaries", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.splitCuts, err = split.BuildBoundaries(len(d.groupRows), targets, keys); err != nil {
+		return nil, err
+	}
+	// 4. Fit on train rows; the same pass collects the shard windows.
+	shardTargets, err := split.ShardTargets(d.splitRows, r.p.job.Output.Shards)
+	if err != nil {
+		return nil, err
+	}
+	first := true
+	if len(shardTargets) == 0 || allTrivial(shardTargets) {
+		// No shard window to search: fit alone.
+		if _, err := r.fitStage(ctx, d, nil); err != nil {
+			return nil, err
+		}
+		first = false
+	}
+	shardKeys, err := split.Resolve(shardTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
+		if first {
+			first = false
+			return r.fitStage(ctx, d, ws)
+		}
+		return r.windowStage(ctx, d, ws, "shard-boundaries", d.splitCuts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.shardCuts, err = split.BuildBoundaries(len(ratios), shardTargets, shardKeys); err != nil {
+		return nil, err
+	}
+	// 5. Transform and exchange by (split, shard); 6. write the shards.
+	if err := r.transformAndWrite(ctx, d, txn); err != nil {
+		return nil, err
+	}
+	return r.manifest(d)
+}
+
+// mergeGroups fixes the dense group ids: groups sorted by encoded key.
+func (r *run) mergeGroups(d *driverState) {
+	total := map[string]int64{}
+	for _, s := range d.scans {
+		for k, c := range s.GroupCounts {
+			total[k] += c
+		}
+	}
+	keys := make([]string, 0, len(total))
+	for k := range total {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	d.groups = make(map[string]int32, len(keys))
+	d.groupRows = make([]int64, len(keys))
+	for i, k := range keys {
+		d.groups[k] = int32(i)
+		d.groupRows[i] = total[k]
+	}
+}
+
+func (r *run) cachePaths(d *driverState) []string {
+	out := make([]string, len(d.scans))
+	for i, s := range d.scans {
+		out[i] = s.CachePath
+	}
+	return out
+}
+
+// allTrivial reports whether no target needs a scan (rank 0 or N).
+func allTrivial(ts []split.Target) bool {
+	for _, t := range ts {
+		if t.Rank > 0 && t.Rank < t.N {
+			return false
+		}
+	}
+	return true
+}

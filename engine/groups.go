@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// groupKeys maps the rows of a batch to the distinct values of the split.by
+// columns. Keys are encoded as strings (one per distinct value, computed once
+// per batch for dictionary columns); rows get a local index into keys.
+//
+// The encoding orders like the values for one int64 column only through the
+// sort of the driver, which is by encoded string: group ids are an internal
+// numbering, never visible in the output.
+type groupKeys struct {
+	cols []int
+	// scratch
+	local []int32
+	keys  []string
+	ints  map[int64]int32
+	strs  map[string]int32
+}
+
+func newGroupKeys(schema *arrow.Schema, by []string) (*groupKeys, error) {
+	g := &groupKeys{ints: map[int64]int32{}, strs: map[string]int32{}}
+	for _, name := range by {
+		idx := schema.FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("split.by: no column %q in the data", name)
+		}
+		g.cols = append(g.cols, idx[0])
+	}
+	return g, nil
+}
+
+const nullKey = "\x00null"
+
+// rows returns the local key index of each row and the distinct keys. The
+// slices are reused by the next call.
+func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
+	n := int(b.NumRows())
+	g.local = resize(g.local, n)
+	g.keys = g.keys[:0]
+	if len(g.cols) == 0 {
+		for i := range g.local {
+			g.local[i] = 0
+		}
+		g.keys = append(g.keys, "")
+		return g.local, g.keys
+	}
+	if len(g.cols) == 1 {
+		switch c := b.Column(g.cols[0]).(type) {
+		case *array.Dictionary:
+			dict, ok := c.Dictionary().(*array.String)
+			if ok {
+				idx := c.Indices().(*array.Int32).Int32Values()
+				nd := dict.Len()
+				for i := 0; i < nd; i++ {
+					g.keys = append(g.keys, "s"+dict.Value(i))
+				}
+				if c.NullN() == 0 {
+					copy(g.local, idx)
+				} else {
+					g.keys = append(g.keys, nullKey)
+					for i := 0; i < n; i++ {
+						if c.IsNull(i) {
+							g.local[i] = int32(nd)
+						} else {
+							g.local[i] = idx[i]
+						}
+					}
+				}
+				return g.local, g.keys
+			}
+		case *array.Int64:
+			clear(g.ints)
+			vals := c.Int64Values()
+			nullIdx := int32(-1)
+			for i, v := range vals {
+				if c.IsNull(i) {
+					if nullIdx < 0 {
+						nullIdx = int32(len(g.keys))
+						g.keys = append(g.keys, nullKey)
+					}
+					g.local[i] = nullIdx
+					continue
+				}
+				id, ok := g.ints[v]
+				if !ok {
+					id = int32(len(g.keys))
+					g.ints[v] = id
+					g.keys = append(g.keys, "i"+strconv.FormatInt(v, 10))
+				}
+				g.local[i] = id
+			}
+			return g.local, g.keys
+		}
+	}
+	// General case: encode each row's tuple.
+	clear(g.strs)
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		sb.Reset()
+		for j, ci := range g.cols {
+			if j > 0 {
+				sb.WriteByte(0x1f)
+			}
+			encodeValue(&sb, b.Column(ci), i)
+		}
+		k := sb.String()
+		id, ok := g.strs[k]
+		if !ok {
+			id = int32(len(g.keys))
+			g.strs[k] = id
+			g.keys = append(g.keys, k)
+		}
+		g.local[i] = id
+	}
+	return g.local, g.keys
+}
+
+func encodeValue(sb *strings.Builder, col arrow.Array, i int) {
+	if col.IsNull(i) {
+		sb.WriteString(nullKey)
+		return
+	}
+	switch c := col.(type) {
+	case *array.Int64:
+		sb.WriteByte('i')
+		sb.WriteString(strconv.FormatInt(c.Value(i), 10))
+	case *array.Float64:
+		sb.WriteByte('f')
+		sb.WriteString(strconv.FormatUint(math.Float64bits(c.Value(i)), 16))
+	case *array.Boolean:
+		sb.WriteByte('b')
+		sb.WriteString(strconv.FormatBool(c.Value(i)))
+	case *array.Timestamp:
+		sb.WriteByte('t')
+		sb.WriteString(strconv.FormatInt(int64(c.Value(i)), 10))
+	case *array.String:
+		sb.WriteByte('s')
+		sb.WriteString(c.Value(i))
+	case *array.Dictionary:
+		sb.WriteByte('s')
+		if d, ok := c.Dictionary().(*array.String); ok {
+			sb.WriteString(d.Value(c.GetValueIndex(i)))
+		}
+	default:
+		sb.WriteString(col.ValueStr(i))
+	}
+}
+
+// globalGroups maps encoded keys to the dense group ids fixed by the driver.
+type globalGroups struct {
+	ids map[string]int32
+	buf []int32
+	out []int32
+}
+
+// ids returns the global group id of every row (reused by the next call).
+func (gg *globalGroups) rows(local []int32, keys []string) ([]int32, error) {
+	gg.buf = resize(gg.buf, len(keys))
+	for i, k := range keys {
+		id, ok := gg.ids[k]
+		if !ok {
+			id = -1
+		}
+		gg.buf[i] = id
+	}
+	gg.out = resize(gg.out, len(local))
+	for i, l := range local {
+		id := gg.buf[l]
+		if id < 0 {
+			return nil, fmt.Errorf("row with split group %q not seen by the counting pass", keys[l])
+		}
+		gg.out[i] = id
+	}
+	return gg.out, nil
+}
+
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}

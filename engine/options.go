@@ -1,0 +1,43 @@
+package engine
+
+import (
+	"io"
+	"runtime"
+)
+
+// Options configure an embedded run.
+type Options struct {
+	Local         int    // in-process executors; 0 = one per core
+	Slots         int    // task slots per executor; 0 = 1
+	MemoryPerExec int64  // bytes; 0 = 2 GiB
+	Engine        string // auto | cpu | gpu | gpu-emulated ("" = the job's engine.prefer)
+	WorkDir       string // scratch root; "" = os.TempDir()
+	Progress      io.Writer
+	Terminal      bool // progress as a redrawn line (true) or plain log lines
+	MaxAttempts   int  // per task; 0 = 3
+	AggPartitions int  // partitions of the aggregate exchange; 0 = executors
+	BatchRows     int  // rows per scan batch; 0 = 65536
+	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
+	ExplainOnly   bool
+}
+
+func (o *Options) defaults() {
+	if o.Local <= 0 {
+		o.Local = runtime.NumCPU()
+	}
+	if o.Slots <= 0 {
+		o.Slots = 1
+	}
+	if o.MemoryPerExec <= 0 {
+		o.MemoryPerExec = 2 << 30
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 3
+	}
+	if o.BatchRows <= 0 {
+		o.BatchRows = 64 << 10
+	}
+	if o.AggPartitions <= 0 {
+		o.AggPartitions = o.Local
+	}
+}

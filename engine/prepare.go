@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/expr"
+	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner"
+)
+
+// prepared is a job with its input opened, expressions bound and plan built.
+type prepared struct {
+	job     *jobspec.Job
+	ds      *input.Dataset
+	plan    *planner.Plan
+	filter  *expr.Bound
+	derived []*expr.Bound
+	// schema after derived columns (input columns then derived)
+	fullSchema *arrow.Schema
+}
+
+// exprErr turns an expression error into a job-file error at the right column.
+func exprErr(job *jobspec.Job, field string, e jobspec.Expr, err error) error {
+	var xe *expr.Error
+	if errors.As(err, &xe) {
+		return jobspec.Errorf(job.File, e.Line, field, "%s (in %q at column %d)", xe.Msg, e.Src, e.Col+xe.Pos)
+	}
+	return jobspec.Errorf(job.File, e.Line, field, "%v", err)
+}
+
+func exprInfo(e expr.Expr, t arrow.DataType) *planner.ExprInfo {
+	info := &planner.ExprInfo{Canonical: e.String(), Columns: expr.Columns(e), Type: t}
+	for _, c := range expr.Conjuncts(e) {
+		cj := planner.Conjunct{Canonical: c.String(), Columns: expr.Columns(c)}
+		if col, lo, hi, loIn, hiIn, ok := expr.RangeOf(c); ok {
+			cj.Range = &planner.Range{Column: col, Lo: lo, Hi: hi, LoIncl: loIn, HiIncl: hiIn}
+		}
+		info.Conjuncts = append(info.Conjuncts, cj)
+	}
+	return info
+}
+
+// prepare opens the input and plans the job. Errors in the job (unknown
+// columns, wrong types) are *jobspec.Error.
+func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
+	ds, err := input.Open(job.Input)
+	if err != nil {
+		return nil, &InputError{Err: err}
+	}
+	p := &prepared{job: job, ds: ds}
+	in := planner.Inputs{
+		Job: job, Schema: ds.Schema, InputFormat: ds.Format,
+		InputFiles: len(ds.Files), InputTasks: len(ds.Tasks),
+		Engines: engines, Fallback: job.Engine.Fallback,
+	}
+	fields := append([]arrow.Field(nil), ds.Schema.Fields()...)
+	for _, dc := range job.Columns {
+		if ds.Schema.HasField(dc.Name) {
+			return nil, jobspec.Errorf(job.File, dc.Line, "columns."+dc.Name, "a derived column may not replace the input column %q", dc.Name)
+		}
+		e, err := expr.Parse(dc.Expr.Src)
+		if err != nil {
+			return nil, exprErr(job, "columns."+dc.Name, dc.Expr, err)
+		}
+		// Derived columns may use input columns and earlier derived columns.
+		b, err := expr.Bind(e, arrow.NewSchema(fields, nil))
+		if err != nil {
+			return nil, exprErr(job, "columns."+dc.Name, dc.Expr, err)
+		}
+		p.derived = append(p.derived, b)
+		in.Derived = append(in.Derived, *exprInfo(e, b.Type()))
+		fields = append(fields, arrow.Field{Name: dc.Name, Type: b.Type(), Nullable: true})
+	}
+	p.fullSchema = arrow.NewSchema(fields, nil)
+	if job.Filter != nil {
+		e, err := expr.Parse(job.Filter.Src)
+		if err != nil {
+			return nil, exprErr(job, "filter", *job.Filter, err)
+		}
+		b, err := expr.Bind(e, p.fullSchema)
+		if err != nil {
+			return nil, exprErr(job, "filter", *job.Filter, err)
+		}
+		if b.Type().ID() != arrow.BOOL {
+			return nil, jobspec.Errorf(job.File, job.Filter.Line, "filter", "the filter must be a condition (bool), got %s", b.Type())
+		}
+		p.filter = b
+		in.Filter = exprInfo(e, b.Type())
+	}
+	plan, err := planner.Build(in)
+	if err != nil {
+		return nil, err
+	}
+	p.plan = plan
+	return p, nil
+}
+
+// InputError is a failure to open or read the input (exit code 1 or 2 is the
+// caller's choice: a missing input is a usage error).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return fmt.Sprintf("input: %v", e.Err) }
+func (e *InputError) Unwrap() error { return e.Err }

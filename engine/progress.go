@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// progress shows stage, tasks done/total, rows, bytes and ETA: a redrawn
+// line on a terminal, plain log lines otherwise.
+type progress struct {
+	mu       sync.Mutex
+	w        io.Writer
+	terminal bool
+	stage    StageRun
+	start    time.Time
+	rows     int64
+	bytes    int64
+	last     time.Time
+}
+
+func newProgress(w io.Writer, terminal bool) *progress { return &progress{w: w, terminal: terminal} }
+
+func (p *progress) startStage(st StageRun) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stage, p.start, p.rows, p.bytes = st, time.Now(), 0, 0
+	if !p.terminal {
+		fmt.Fprintf(p.w, "stage %d %s: %d tasks\n", st.ID, st.Kind, st.Tasks)
+	}
+}
+
+func (p *progress) taskDone(st StageRun, done int, res any) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := res.(interface{ counts() (int64, int64) }); ok {
+		r, b := c.counts()
+		p.rows += r
+		p.bytes += b
+	}
+	el := time.Since(p.start)
+	eta := "?"
+	if done > 0 && done < st.Tasks {
+		eta = (el * time.Duration(st.Tasks-done) / time.Duration(done)).Round(time.Second).String()
+	} else if done == st.Tasks {
+		eta = "0s"
+	}
+	line := fmt.Sprintf("stage %d %-16s tasks %d/%d  rows %s  bytes %s  elapsed %s  eta %s",
+		st.ID, st.Kind, done, st.Tasks, humanCount(p.rows), FormatBytes(p.bytes), el.Round(100*time.Millisecond), eta)
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+		return
+	}
+	// Plain logs: at most one line every 2 s, plus the last task.
+	if done == st.Tasks || time.Since(p.last) > 2*time.Second {
+		p.last = time.Now()
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) endStage(s StageStat) {
+	if p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\x1b[Kstage %d %-16s done: %d tasks, %s rows, %s in %s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond))
+	}
+}
+
+func (p *progress) finish() {}
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fG", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.2fM", float64(n)/1e6)
+	case n >= 1e4:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
+
+// Summary prints the closing table of a run.
+func (res *Result) Summary(w io.Writer) {
+	m := res.Manifest
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall")
+	for _, s := range res.Stages {
+		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond))
+	}
+	fmt.Fprintf(&b, "\nrows: read %d, filtered %d, dropped %d, written %d\n", m.Rows.Read, m.Rows.Filtered, m.Rows.Dropped, m.Rows.Written)
+	for _, s := range m.Splits {
+		fmt.Fprintf(&b, "split %-8s %10d rows in %d shards\n", s.Name, s.Rows, len(s.Shards))
+	}
+	for _, a := range m.Aggregates {
+		fmt.Fprintf(&b, "aggregate %-8s %d rows (%s)\n", a.Name, a.Rows, a.Path)
+	}
+	fmt.Fprintf(&b, "output %s  wall %s  peak Arrow memory per executor %s\n", res.OutputDir, res.Wall.Round(10*time.Millisecond), FormatBytes(res.PeakMemory))
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/sink"
+)
+
+type aggPart struct {
+	Path string
+	Rows int64
+}
+
+func (a *aggPart) counts() (int64, int64) { return a.Rows, 0 }
+
+// aggregates runs the final side of every aggregate's exchange: one task per
+// (table, partition) merges the partial states of every scan task in task
+// order; the driver concatenates the partitions into the table file.
+func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) error {
+	job := r.p.job
+	if len(job.Aggregates) == 0 {
+		return nil
+	}
+	parts := r.opt.AggPartitions
+	res, err := r.stage(ctx, "aggregate", len(job.Aggregates)*parts, func(ctx context.Context, x *TaskContext, t Task) (any, error) {
+		table, part := t.Index/parts, t.Index%parts
+		g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range d.scans {
+			err := func() error {
+				rd, err := shuffle.OpenReader(s.AggPaths[table], x.Mem)
+				if err != nil {
+					return Retryable(err)
+				}
+				defer rd.Close()
+				it, err := rd.Partition(part)
+				if err != nil {
+					return err
+				}
+				defer it.Close()
+				for {
+					b, err := it.Next()
+					if err != nil {
+						return err
+					}
+					if b == nil {
+						return nil
+					}
+					if err := g.MergePartial(b); err != nil {
+						return err
+					}
+				}
+			}()
+			if err != nil {
+				return nil, err
+			}
+		}
+		fin, err := g.Final(x.Mem)
+		if err != nil {
+			return nil, err
+		}
+		defer fin.Release()
+		path := filepath.Join(x.WorkDir, fmt.Sprintf("aggfinal%d-%05d-a%d", table, part, t.Attempt))
+		w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: shuffle.Codec("lz4")}, x.Mem)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.Write(0, fin); err != nil {
+			w.Abort()
+			return nil, err
+		}
+		if _, err := w.Close(); err != nil {
+			return nil, err
+		}
+		return &aggPart{Path: path, Rows: fin.NumRows()}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(txn.Dir(), "aggregates"), 0o755); err != nil {
+		return err
+	}
+	mem := memory.NewGoAllocator()
+	ext := "arrow"
+	if job.Output.Format == "parquet" {
+		ext = "parquet"
+	}
+	for ti, a := range job.Aggregates {
+		var batches []arrow.RecordBatch
+		var schema *arrow.Schema
+		for p := 0; p < parts; p++ {
+			ap := res[ti*parts+p].(*aggPart)
+			err := forEachCached(ctx, ap.Path, mem, func(b arrow.RecordBatch) error {
+				schema = b.Schema()
+				b.Retain()
+				batches = append(batches, b)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		all, err := concatBatches(schema, batches, mem)
+		for _, b := range batches {
+			b.Release()
+		}
+		if err != nil {
+			return err
+		}
+		rel := fmt.Sprintf("aggregates/%s.%s", a.Name, ext)
+		info, err := sink.WriteTable(txn, rel, job.Output.Format, job.Output.Compression, all, mem)
+		all.Release()
+		if err != nil {
+			return fmt.Errorf("aggregates.%s: %w", a.Name, err)
+		}
+		var cols []string
+		for _, f := range schema.Fields() {
+			cols = append(cols, f.Name)
+		}
+		d.aggregates = append(d.aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// quantileSamples is the capacity of each quantile sketch level; the rank
+// error bound is about log2(N/K)/K (cpu.Quantiles.RankError reports it).
+const quantileSamples = 4096
+
+// colStats are the mergeable train statistics of one column.
+type colStats struct {
+	Name  string
+	Stats *cpu.FeatureStats
+}
+
+func newColStats(name, transform, fill string) *colStats {
+	n := cpu.NeedStats(transform, fill)
+	if n == (cpu.StatNeeds{}) {
+		return nil
+	}
+	return &colStats{Name: name, Stats: cpu.NewFeatureStats(n, quantileSamples)}
+}
+
+// fitPartial is one fit task's result.
+type fitPartial struct {
+	Features  []*colStats // per job feature, nil when it needs nothing
+	Label     *colStats
+	SplitRows []int64
+	Shards    split.Partial
+	Rows      int64
+}
+
+func (f *fitPartial) counts() (int64, int64) { return f.Rows, 0 }
+
+// trainIndex is the split whose rows fit the transforms: "train" when
+// present, else the first split.
+func (r *run) trainIndex() int {
+	for i, rt := range r.p.job.Split.Ratios {
+		if rt.Name == "train" {
+			return i
+		}
+	}
+	return 0
+}
+
+func (r *run) newFitPartial() *fitPartial {
+	job := r.p.job
+	fp := &fitPartial{Features: make([]*colStats, len(job.Features)), SplitRows: make([]int64, len(job.Split.Ratios))}
+	for i, f := range job.Features {
+		fp.Features[i] = newColStats(f.Name, f.Transform, f.Fill.Kind)
+	}
+	if l := job.Label; l != nil {
+		fp.Label = newColStats(l.Name, jobspec.TIdentity, l.Fill.Kind)
+	}
+	return fp
+}
+
+// fitStage computes train statistics and collects the shard windows in one
+// pass; the driver merges the fits in task order.
+func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (split.Partial, error) {
+	paths := r.cachePaths(d)
+	train := int8(r.trainIndex())
+	res, err := r.stage(ctx, "fit", len(paths), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
+		c, err := split.NewCollector(ws)
+		if err != nil {
+			return nil, err
+		}
+		o, err := r.newRowOrder(d)
+		if err != nil {
+			return nil, err
+		}
+		fp := r.newFitPartial()
+		var sg []int32
+		var sel []int32
+		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
+			if err := o.load(b, true); err != nil {
+				return err
+			}
+			s := o.assign(d.splitCuts)
+			sel = sel[:0]
+			for i, v := range s {
+				fp.SplitRows[v]++
+				if v == train {
+					sel = append(sel, int32(i))
+				}
+			}
+			fp.Rows += b.NumRows()
+			for _, cs := range append(fp.Features, fp.Label) {
+				if cs == nil {
+					continue
+				}
+				idx := b.Schema().FieldIndices(cs.Name)
+				if len(idx) == 0 {
+					return fmt.Errorf("fit: column %q missing from the cache", cs.Name)
+				}
+				if err := cs.Stats.Update(b.Column(idx[0]), sel); err != nil {
+					return fmt.Errorf("fit %s: %w", cs.Name, err)
+				}
+			}
+			sg = splitGroups(s, sg)
+			return c.Add(sg, o.h2, o.rowid)
+		})
+		if err != nil {
+			return nil, err
+		}
+		fp.Shards = c.Result()
+		return fp, nil
+	})
+	if err != nil {
+		return split.Partial{}, err
+	}
+	// Merge in task order.
+	total := r.newFitPartial()
+	shardParts := make([]any, len(res))
+	for i, x := range res {
+		fp := x.(*fitPartial)
+		for j, cs := range fp.Features {
+			if cs != nil {
+				total.Features[j].Stats.Merge(cs.Stats)
+			}
+		}
+		if fp.Label != nil {
+			total.Label.Stats.Merge(fp.Label.Stats)
+		}
+		for j, n := range fp.SplitRows {
+			total.SplitRows[j] += n
+		}
+		shardParts[i] = &fp.Shards
+	}
+	for i, n := range total.SplitRows {
+		if n != d.splitRows[i] {
+			return split.Partial{}, fmt.Errorf("internal: split %d has %d rows, the counts said %d", i, n, d.splitRows[i])
+		}
+	}
+	if d.fit, err = r.buildFitted(total); err != nil {
+		return split.Partial{}, err
+	}
+	return mergePartials(shardParts)
+}

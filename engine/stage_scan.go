@@ -1,0 +1,295 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/expr"
+	"github.com/sluice-ml/sluice/hashing"
+	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/shuffle"
+)
+
+// Internal columns carried from the scan to the shard writer.
+const (
+	colRowID = "__rowid" // fileIndex<<40 | row in file: unique, the tie-break of every order
+	colKey   = "__key"   // hash of the row key (split.key value or (file, row))
+	colH2    = "__h2"    // shard-order hash, added by the transform stage
+)
+
+// scanResult is what one scan task reports to the driver.
+type scanResult struct {
+	RowsRead, RowsFiltered, RowsDropped, RowsKept int64
+	DroppedBy                                     map[string]int64
+	NaN, Inf                                      map[string]int64
+	GroupCounts                                   map[string]int64
+	CachePath                                     string
+	AggPaths                                      []string
+	Bytes                                         int64
+}
+
+// scanTask runs Scan → Filter → Project → Drop → RowKey → GroupCount →
+// PartialAggregate → CacheWrite for one input task.
+func (r *run) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
+	p := r.p
+	it := p.ds.Tasks[t.Index]
+	rd, err := p.ds.Read(ctx, it, input.ReadOptions{Columns: p.plan.ScanColumns, BatchRows: r.opt.BatchRows, Prune: pruneRanges(p.plan.Prune)}, x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	file := p.ds.Files[it.FileIndex]
+	fileHash := hashing.String(file.RelPath)
+	res := &scanResult{DroppedBy: map[string]int64{}, NaN: map[string]int64{}, Inf: map[string]int64{}, GroupCounts: map[string]int64{}}
+
+	cachePath := filepath.Join(x.WorkDir, fmt.Sprintf("cache-%05d-a%d", t.Index, t.Attempt))
+	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1, Codec: shuffle.Codec("lz4")}, x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			cw.Abort()
+		}
+	}()
+	gk, err := newGroupKeys(r.cacheSchema, p.job.Split.By)
+	if err != nil {
+		return nil, err
+	}
+	aggs := make([]*cpu.GroupBy, len(r.aggSpecs))
+	for i, a := range r.aggSpecs {
+		if aggs[i], err = cpu.NewGroupBy(a.by, a.specs, r.fullSchema); err != nil {
+			return nil, err
+		}
+	}
+	keys := make([]uint64, 0)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, first, err := rd.Next()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file.Path, err)
+		}
+		if b == nil {
+			break
+		}
+		n := int(b.NumRows())
+		res.RowsRead += int64(n)
+		// Row ids and keys are computed before the filter so they are the
+		// rows' positions in the file.
+		keys = resize(keys, n)
+		if r.keyCol >= 0 {
+			if err := hashing.Column(b.Column(r.keyCol), keys); err != nil {
+				return nil, fmt.Errorf("split.key: %w", err)
+			}
+		} else {
+			hashing.FileRows(fileHash, first, keys)
+		}
+		rowid := make([]int64, n)
+		base := int64(it.FileIndex)<<40 + first
+		for i := range rowid {
+			rowid[i] = base + int64(i)
+		}
+		withKeys, err := appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
+		if err != nil {
+			return nil, err
+		}
+		cur := withKeys
+		for j, d := range r.derived {
+			col, err := d.Eval(cur, x.Mem)
+			if err != nil {
+				cur.Release()
+				return nil, fmt.Errorf("columns.%s: %w", p.job.Columns[j].Name, err)
+			}
+			next, err := appendColumns(cur, x.Mem, []string{p.job.Columns[j].Name}, col)
+			cur.Release()
+			if err != nil {
+				return nil, err
+			}
+			cur = next
+		}
+		if r.filter != nil {
+			mask, err := r.filter.Eval(cur, x.Mem)
+			if err != nil {
+				cur.Release()
+				return nil, fmt.Errorf("filter: %w", err)
+			}
+			fb, err := expr.Filter(cur, mask.(*array.Boolean), x.Mem)
+			mask.Release()
+			cur.Release()
+			if err != nil {
+				return nil, err
+			}
+			cur = fb
+		}
+		res.RowsFiltered += int64(n) - cur.NumRows()
+		// Aggregates see the filtered rows with derived columns, before drops.
+		for _, g := range aggs {
+			if err := g.Update(cur); err != nil {
+				cur.Release()
+				return nil, err
+			}
+		}
+		kept, err := r.dropNulls(cur, x.Mem, res)
+		cur.Release()
+		if err != nil {
+			return nil, err
+		}
+		countBad(kept, r.floatFeatures, res)
+		local, gkeys := gk.rows(kept)
+		counts := make([]int64, len(gkeys))
+		for _, l := range local {
+			counts[l]++
+		}
+		for i, c := range counts {
+			if c > 0 {
+				res.GroupCounts[gkeys[i]] += c
+			}
+		}
+		res.RowsKept += kept.NumRows()
+		view, err := project(kept, r.cacheSchema)
+		kept.Release()
+		if err != nil {
+			return nil, err
+		}
+		err = cw.Write(0, view)
+		view.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	out, err := cw.Close()
+	if err != nil {
+		return nil, err
+	}
+	committed = true
+	res.CachePath = cachePath
+	res.Bytes = out.Bytes
+	for i, g := range aggs {
+		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
+		if err := writePartials(g, path, r.opt.AggPartitions, x.Mem); err != nil {
+			return nil, err
+		}
+		res.AggPaths = append(res.AggPaths, path)
+	}
+	return res, nil
+}
+
+// writePartials writes a table's partial states partitioned by key hash.
+func writePartials(g *cpu.GroupBy, path string, parts int, mem memory.Allocator) error {
+	pb, err := g.PartialBatch(mem)
+	if err != nil {
+		return err
+	}
+	defer pb.Release()
+	w, err := shuffle.NewWriter(path, pb.Schema(), shuffle.WriterOptions{Partitions: parts, Codec: shuffle.Codec("lz4")}, mem)
+	if err != nil {
+		return err
+	}
+	n := int(pb.NumRows())
+	h := make([]uint64, n)
+	g.KeyHashes(pb, h)
+	part := make([]int32, n)
+	for i, v := range h {
+		part[i] = int32(v % uint64(parts))
+	}
+	if err := w.WritePartitioned(pb, part); err != nil {
+		w.Abort()
+		return err
+	}
+	_, err = w.Close()
+	return err
+}
+
+// dropNulls removes rows whose label or feature with `fill: drop` is null,
+// counting them per column and in total.
+func (r *run) dropNulls(b arrow.RecordBatch, mem memory.Allocator, res *scanResult) (arrow.RecordBatch, error) {
+	if len(r.dropCols) == 0 {
+		b.Retain()
+		return b, nil
+	}
+	n := int(b.NumRows())
+	keep := make([]bool, n)
+	for i := range keep {
+		keep[i] = true
+	}
+	any := false
+	for _, name := range r.dropCols {
+		idx := b.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("drop: column %q missing", name)
+		}
+		col := b.Column(idx[0])
+		if col.NullN() == 0 {
+			continue
+		}
+		any = true
+		for i := 0; i < n; i++ {
+			if col.IsNull(i) {
+				res.DroppedBy[name]++
+				keep[i] = false
+			}
+		}
+	}
+	if !any {
+		b.Retain()
+		return b, nil
+	}
+	bb := array.NewBooleanBuilder(mem)
+	defer bb.Release()
+	bb.AppendValues(keep, nil)
+	mask := bb.NewBooleanArray()
+	defer mask.Release()
+	out, err := expr.Filter(b, mask, mem)
+	if err != nil {
+		return nil, err
+	}
+	res.RowsDropped += int64(n) - out.NumRows()
+	return out, nil
+}
+
+// countBad counts NaN and infinities in the float feature columns.
+func countBad(b arrow.RecordBatch, cols []string, res *scanResult) {
+	for _, name := range cols {
+		idx := b.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			continue
+		}
+		c, ok := b.Column(idx[0]).(*array.Float64)
+		if !ok {
+			continue
+		}
+		var nan, inf int64
+		for _, v := range c.Float64Values() {
+			if v != v {
+				nan++
+			} else if math.IsInf(v, 0) {
+				inf++
+			}
+		}
+		if nan > 0 {
+			res.NaN[name] += nan
+		}
+		if inf > 0 {
+			res.Inf[name] += inf
+		}
+	}
+}
+
+func pruneRanges(rs []planner.Range) []input.Range {
+	out := make([]input.Range, len(rs))
+	for i, r := range rs {
+		out[i] = input.Range{Column: r.Column, Lo: r.Lo, Hi: r.Hi, LoIncl: r.LoIncl, HiIncl: r.HiIncl}
+	}
+	return out
+}

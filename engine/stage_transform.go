@@ -1,0 +1,346 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/sink"
+)
+
+// transformResult is one transform task's shuffle output.
+type transformResult struct {
+	Path  string
+	Rows  int64
+	Bytes int64
+}
+
+func (t *transformResult) counts() (int64, int64) { return t.Rows, t.Bytes }
+
+// shardResult is one written shard.
+type shardResult struct{ Info sink.ShardInfo }
+
+func (s *shardResult) counts() (int64, int64) { return s.Info.Rows, s.Info.Bytes }
+
+// outputColumns applies the fitted transforms to a cached batch and returns
+// the output batch: features, label, keep columns, then __h2 and __rowid.
+func (r *run) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator) (arrow.RecordBatch, error) {
+	job := r.p.job
+	var fields []arrow.Field
+	var cols []arrow.Array
+	fail := func(err error) (arrow.RecordBatch, error) {
+		for _, c := range cols {
+			c.Release()
+		}
+		return nil, err
+	}
+	colOf := func(name string) (arrow.Array, error) {
+		idx := b.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("internal: column %q missing from the cache", name)
+		}
+		return b.Column(idx[0]), nil
+	}
+	for i, feat := range job.Features {
+		src, err := colOf(feat.Name)
+		if err != nil {
+			return fail(err)
+		}
+		fs, as, err := cpu.Apply(feat.Name, f.Features[i], src, mem)
+		if err != nil {
+			return fail(fmt.Errorf("features.%s: %w", feat.Name, err))
+		}
+		fields = append(fields, fs...)
+		cols = append(cols, as...)
+	}
+	if l := job.Label; l != nil {
+		src, err := colOf(l.Name)
+		if err != nil {
+			return fail(err)
+		}
+		out, err := fillNulls(src, f.LabelFill, mem)
+		if err != nil {
+			return fail(fmt.Errorf("label.%s: %w", l.Name, err))
+		}
+		fields = append(fields, arrow.Field{Name: l.Name, Type: out.DataType(), Nullable: out.NullN() > 0 || f.LabelFill == nil})
+		cols = append(cols, out)
+	}
+	for _, k := range job.Keep {
+		src, err := colOf(k.Name)
+		if err != nil {
+			return fail(err)
+		}
+		src.Retain()
+		fields = append(fields, arrow.Field{Name: k.Name, Type: src.DataType(), Nullable: true})
+		cols = append(cols, src)
+	}
+	rowid, err := colOf(colRowID)
+	if err != nil {
+		return fail(err)
+	}
+	rowid.Retain()
+	fields = append(fields, arrow.Field{Name: colH2, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: colRowID, Type: arrow.PrimitiveTypes.Int64})
+	cols = append(cols, uint64Array(mem, h2), rowid)
+	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}
+
+// outputSchema is the transform stage's schema, found by transforming an
+// empty batch of the cache schema.
+func (r *run) outputSchema(f *fitted) (*arrow.Schema, error) {
+	mem := memory.NewGoAllocator()
+	cols := make([]arrow.Array, r.cacheSchema.NumFields())
+	for i, fd := range r.cacheSchema.Fields() {
+		cols[i] = array.MakeArrayOfNull(mem, fd.Type, 0)
+		defer cols[i].Release()
+	}
+	b := array.NewRecordBatch(r.cacheSchema, cols, 0)
+	defer b.Release()
+	out, err := r.outputColumns(b, f, nil, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	return out.Schema(), nil
+}
+
+// transformAndWrite runs the transform stage (exchange by split × shard) and
+// the shard-write stage.
+func (r *run) transformAndWrite(ctx context.Context, d *driverState, txn *sink.Txn) error {
+	job := r.p.job
+	shards := job.Output.Shards
+	nparts := len(job.Split.Ratios) * shards
+	schema, err := r.outputSchema(d.fit)
+	if err != nil {
+		return err
+	}
+	paths := r.cachePaths(d)
+	res, err := r.stage(ctx, "transform", len(paths), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
+		o, err := r.newRowOrder(d)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(x.WorkDir, fmt.Sprintf("transform-%05d-a%d", t.Index, t.Attempt))
+		w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: nparts, Codec: shuffle.Codec("lz4")}, x.Mem)
+		if err != nil {
+			return nil, err
+		}
+		var sg, shard, part []int32
+		var rows int64
+		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
+			if err := o.load(b, true); err != nil {
+				return err
+			}
+			s := o.assign(d.splitCuts)
+			sg = splitGroups(s, sg)
+			shard = resize(shard, len(sg))
+			d.shardCuts.AssignInt32(sg, o.h2, o.rowid, shard)
+			part = resize(part, len(sg))
+			for i := range part {
+				part[i] = sg[i]*int32(shards) + shard[i]
+			}
+			out, err := r.outputColumns(b, d.fit, o.h2, x.Mem)
+			if err != nil {
+				return err
+			}
+			defer out.Release()
+			rows += out.NumRows()
+			return w.WritePartitioned(out, part)
+		})
+		if err != nil {
+			w.Abort()
+			return nil, err
+		}
+		info, err := w.Close()
+		if err != nil {
+			return nil, err
+		}
+		return &transformResult{Path: path, Rows: rows, Bytes: info.Bytes}, nil
+	})
+	if err != nil {
+		return err
+	}
+	maps := make([]string, len(res))
+	for i, x := range res {
+		maps[i] = x.(*transformResult).Path
+	}
+	ext := ".arrow"
+	if job.Output.Format == "parquet" {
+		ext = ".parquet"
+	}
+	for _, rt := range job.Split.Ratios {
+		if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
+			return err
+		}
+	}
+	res, err = r.stage(ctx, "shard-write", nparts, func(ctx context.Context, x *TaskContext, t Task) (any, error) {
+		rel := filepath.Join(job.Split.Ratios[t.Index/shards].Name, fmt.Sprintf("part-%05d%s", t.Index%shards, ext))
+		info, err := r.writeShard(ctx, x, maps, t.Index, filepath.Join(txn.Dir(), rel))
+		if err != nil {
+			return nil, err
+		}
+		info.Path = filepath.ToSlash(rel)
+		return &shardResult{Info: info}, nil
+	})
+	if err != nil {
+		return err
+	}
+	d.shards = make([][]sink.ShardInfo, len(job.Split.Ratios))
+	for i, x := range res {
+		d.shards[i/shards] = append(d.shards[i/shards], x.(*shardResult).Info)
+	}
+	return nil
+}
+
+// writeShard gathers partition p from every map output, orders the rows by
+// (h2, rowid) — or by rowid alone without output.shuffle — and writes the
+// shard without the internal columns.
+func (r *run) writeShard(ctx context.Context, x *TaskContext, maps []string, p int, path string) (sink.ShardInfo, error) {
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	var schema *arrow.Schema
+	var need int64
+	for _, m := range maps {
+		rd, err := shuffle.OpenReader(m, x.Mem)
+		if err != nil {
+			return sink.ShardInfo{}, Retryable(err)
+		}
+		schema = rd.Schema()
+		need += rd.PartitionInfo(p).Bytes
+		it, err := rd.Partition(p)
+		if err != nil {
+			rd.Close()
+			return sink.ShardInfo{}, err
+		}
+		for {
+			b, err := it.Next()
+			if err != nil {
+				it.Close()
+				rd.Close()
+				return sink.ShardInfo{}, err
+			}
+			if b == nil {
+				break
+			}
+			b.Retain()
+			batches = append(batches, b)
+		}
+		it.Close()
+		rd.Close()
+	}
+	// Encoded bytes are a lower bound of the decoded rows the sort holds.
+	if err := x.Budget.Check(need, fmt.Sprintf("sorting shard %s", filepath.Base(path))); err != nil {
+		return sink.ShardInfo{}, err
+	}
+	all, err := concatBatches(schema, batches, x.Mem)
+	if err != nil {
+		return sink.ShardInfo{}, err
+	}
+	defer all.Release()
+	for _, b := range batches {
+		b.Release()
+	}
+	batches = nil
+	rowid, err := uint64Col(all, colRowID, nil)
+	if err != nil {
+		return sink.ShardInfo{}, err
+	}
+	keys := rowid
+	if r.p.job.Output.Shuffle {
+		if keys, err = uint64Col(all, colH2, nil); err != nil {
+			return sink.ShardInfo{}, err
+		}
+	}
+	perm := cpu.SortPerm(keys, rowid)
+	sorted, err := cpu.Take(all, perm, x.Mem)
+	if err != nil {
+		return sink.ShardInfo{}, err
+	}
+	defer sorted.Release()
+	outSchema, err := projectSchema(sorted.Schema(), r.shardColumns(sorted.Schema()))
+	if err != nil {
+		return sink.ShardInfo{}, err
+	}
+	final, err := project(sorted, outSchema)
+	if err != nil {
+		return sink.ShardInfo{}, err
+	}
+	defer final.Release()
+	job := r.p.job
+	w, err := sink.NewShardWriter(path, job.Output.Format, job.Output.Compression, outSchema, x.Mem)
+	if err != nil {
+		return sink.ShardInfo{}, err
+	}
+	const chunk = 64 << 10
+	for lo := int64(0); lo < final.NumRows() || lo == 0; lo += chunk {
+		hi := min(lo+chunk, final.NumRows())
+		s := final.NewSlice(lo, hi)
+		err := w.Write(s)
+		s.Release()
+		if err != nil {
+			w.Close()
+			return sink.ShardInfo{}, err
+		}
+		if hi == final.NumRows() {
+			break
+		}
+	}
+	return w.Close()
+}
+
+// shardColumns are the output columns without the internal ones.
+func (r *run) shardColumns(s *arrow.Schema) []string {
+	var out []string
+	for _, f := range s.Fields() {
+		if f.Name != colH2 && f.Name != colRowID {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// concatBatches concatenates batches column by column (+1).
+func concatBatches(schema *arrow.Schema, batches []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, schema.NumFields())
+	var n int64
+	for _, b := range batches {
+		n += b.NumRows()
+	}
+	for i := range cols {
+		parts := make([]arrow.Array, 0, len(batches))
+		for _, b := range batches {
+			parts = append(parts, b.Column(i))
+		}
+		if len(parts) == 0 {
+			cols[i] = array.MakeArrayOfNull(mem, schema.Field(i).Type, 0)
+			continue
+		}
+		c, err := array.Concatenate(parts, mem)
+		if err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
+			return nil, err
+		}
+		cols[i] = c
+	}
+	out := array.NewRecordBatch(schema, cols, n)
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}

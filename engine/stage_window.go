@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/hashing"
+	"github.com/sluice-ml/sluice/shuffle"
+)
+
+// forEachCached streams one scan task's cached rows.
+func forEachCached(ctx context.Context, path string, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
+	rd, err := shuffle.OpenReader(path, mem)
+	if err != nil {
+		return Retryable(err)
+	}
+	defer rd.Close()
+	it, err := rd.Partition(0)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := it.Next()
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			return nil
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+}
+
+// rowOrder computes, for the rows of a cached batch, the group id, the split
+// hash h, the shard-order hash h2 and the row id.
+type rowOrder struct {
+	gk     *groupKeys
+	gg     globalGroups
+	seed   uint64
+	key    []uint64
+	h, h2  []uint64
+	rowid  []uint64
+	splitI []int8
+	group  []int32
+}
+
+func (r *run) newRowOrder(d *driverState) (*rowOrder, error) {
+	gk, err := newGroupKeys(r.cacheSchema, r.p.job.Split.By)
+	if err != nil {
+		return nil, err
+	}
+	return &rowOrder{gk: gk, gg: globalGroups{ids: d.groups}, seed: r.p.job.Split.Seed}, nil
+}
+
+// load fills group, h, rowid (and h2 when shard is true) for batch b.
+func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
+	var err error
+	if o.key, err = uint64Col(b, colKey, o.key); err != nil {
+		return err
+	}
+	if o.rowid, err = uint64Col(b, colRowID, o.rowid); err != nil {
+		return err
+	}
+	n := len(o.key)
+	o.h = resize(o.h, n)
+	hashing.SeededAll(o.seed, o.key, o.h)
+	if shard {
+		o.h2 = resize(o.h2, n)
+		hashing.SeededAll(o.seed^hashing.ShardTag, o.key, o.h2)
+	}
+	local, keys := o.gk.rows(b)
+	if o.group, err = o.gg.rows(local, keys); err != nil {
+		return err
+	}
+	return nil
+}
+
+// assign computes the split of every row from the split boundaries.
+func (o *rowOrder) assign(cuts *split.Boundaries) []int8 {
+	o.splitI = resize(o.splitI, len(o.h))
+	cuts.Assign(o.group, o.h, o.rowid, o.splitI)
+	return o.splitI
+}
+
+// splitGroups returns the split index of every row as an int32 group id
+// (for the shard windows, whose groups are the splits).
+func splitGroups(s []int8, out []int32) []int32 {
+	out = resize(out, len(s))
+	for i, v := range s {
+		out[i] = int32(v)
+	}
+	return out
+}
+
+// windowStage runs one window-collection pass over the cache. Without
+// splitCuts it collects split windows (group, h); with them, shard windows
+// (split, h2).
+func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, kind string, splitCuts *split.Boundaries) (split.Partial, error) {
+	paths := r.cachePaths(d)
+	res, err := r.stage(ctx, kind, len(paths), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
+		c, err := split.NewCollector(ws)
+		if err != nil {
+			return nil, err
+		}
+		o, err := r.newRowOrder(d)
+		if err != nil {
+			return nil, err
+		}
+		var sg []int32
+		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
+			if err := o.load(b, splitCuts != nil); err != nil {
+				return err
+			}
+			if splitCuts == nil {
+				return c.Add(o.group, o.h, o.rowid)
+			}
+			sg = splitGroups(o.assign(splitCuts), sg)
+			return c.Add(sg, o.h2, o.rowid)
+		})
+		if err != nil {
+			return nil, err
+		}
+		p := c.Result()
+		return &p, nil
+	})
+	if err != nil {
+		return split.Partial{}, err
+	}
+	return mergePartials(res)
+}
+
+func mergePartials(res []any) (split.Partial, error) {
+	var total split.Partial
+	for i, x := range res {
+		p := x.(*split.Partial)
+		if i == 0 {
+			total = *p
+			continue
+		}
+		if err := total.Merge(*p); err != nil {
+			return total, fmt.Errorf("merging window partials: %w", err)
+		}
+	}
+	return total, nil
+}

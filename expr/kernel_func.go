@@ -1,0 +1,157 @@
+package expr
+
+import (
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Unary numeric functions.
+const (
+	fnNeg = iota
+	fnAbs
+	fnLog
+	fnSqrt
+)
+
+// mathNode is -x, abs(x) (keeping the type), log(x) or sqrt(x) (float64).
+type mathNode struct {
+	fn int
+	x  node
+	k  kind
+}
+
+func (n *mathNode) kind() kind               { return n.k }
+func (n *mathNode) dataType() arrow.DataType { return typeOfKind(n.k, nil) }
+
+func (n *mathNode) eval(c *evalCtx) (arrow.Array, error) {
+	a, err := n.x.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Release()
+	valid := validityOf(c.mem, a)
+	if n.k == kInt {
+		buf, out := newValues[int64](c.mem, c.n)
+		in := a.(*array.Int64).Int64Values()[:len(out)]
+		if n.fn == fnNeg {
+			for i := range out {
+				out[i] = -in[i]
+			}
+		} else {
+			for i := range out {
+				v := in[i]
+				m := v >> 63 // all ones when negative
+				out[i] = (v ^ m) - m
+			}
+		}
+		return makeArray(n.dataType(), c.n, valid, buf), nil
+	}
+	buf, out := newValues[float64](c.mem, c.n)
+	if n.x.kind() == kInt {
+		floatFunc(n.fn, a.(*array.Int64).Int64Values(), out)
+	} else {
+		floatFunc(n.fn, a.(*array.Float64).Float64Values(), out)
+	}
+	return makeArray(n.dataType(), c.n, valid, buf), nil
+}
+
+func floatFunc[T ~int64 | ~float64](fn int, in []T, out []float64) {
+	in = in[:len(out)]
+	switch fn {
+	case fnNeg:
+		for i := range out {
+			out[i] = -float64(in[i])
+		}
+	case fnAbs:
+		for i := range out {
+			out[i] = math.Abs(float64(in[i]))
+		}
+	case fnLog:
+		for i := range out {
+			out[i] = math.Log(float64(in[i]))
+		}
+	case fnSqrt:
+		for i := range out {
+			out[i] = math.Sqrt(float64(in[i]))
+		}
+	}
+}
+
+// Timestamp parts.
+const (
+	partYear = iota
+	partMonth
+	partHour
+)
+
+// timePartNode is year(ts), month(ts) or hour(ts) in UTC, as int64.
+type timePartNode struct {
+	part int
+	x    node
+	unit arrow.TimeUnit
+}
+
+func (n *timePartNode) kind() kind               { return kInt }
+func (n *timePartNode) dataType() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
+
+func (n *timePartNode) eval(c *evalCtx) (arrow.Array, error) {
+	a, err := n.x.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Release()
+	valid := validityOf(c.mem, a)
+	buf, out := newValues[int64](c.mem, c.n)
+	in := a.(*array.Timestamp).TimestampValues()[:len(out)]
+	perHour := ticksPerSecond(n.unit) * 3600
+	perDay := perHour * 24
+	switch n.part {
+	case partHour:
+		for i := range out {
+			out[i] = floorMod(int64(in[i]), perDay) / perHour
+		}
+	case partYear:
+		for i := range out {
+			y, _ := civilFromDays(floorDiv(int64(in[i]), perDay))
+			out[i] = y
+		}
+	case partMonth:
+		for i := range out {
+			_, m := civilFromDays(floorDiv(int64(in[i]), perDay))
+			out[i] = m
+		}
+	}
+	return makeArray(n.dataType(), c.n, valid, buf), nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
+
+// civilFromDays converts days since 1970-01-01 to the proleptic Gregorian
+// year and month (H. Hinnant's days_from_civil inverse).
+func civilFromDays(z int64) (year, month int64) {
+	z += 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100) // [0, 365]
+	mp := (5*doy + 2) / 153                  // [0, 11]
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m
+}

@@ -1,0 +1,377 @@
+package expr
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// functions maps each function name to its arity (-1: one or more).
+var functions = map[string]int{
+	"abs": 1, "log": 1, "sqrt": 1, "year": 1, "month": 1, "hour": 1, "coalesce": -1,
+}
+
+func functionNames() string {
+	names := make([]string, 0, len(functions))
+	for n := range functions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 200
+
+// Parse parses an expression. Errors are *Error with the byte offset of
+// the problem.
+func Parse(src string) (Expr, error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks}
+	e, err := p.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	if t := p.peek(); t.kind != tEOF {
+		return nil, errorf(t.pos, "unexpected %s after a complete expression", describe(t))
+	}
+	return e, nil
+}
+
+type parser struct {
+	toks  []token
+	i     int
+	depth int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+
+func (p *parser) next() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+func (p *parser) isKeyword(kw string) bool {
+	t := p.peek()
+	return t.kind == tKeyword && t.text == kw
+}
+
+func (p *parser) isOp(op string) bool {
+	t := p.peek()
+	return t.kind == tOp && t.text == op
+}
+
+func describe(t token) string {
+	switch t.kind {
+	case tEOF:
+		return "end of expression"
+	case tString:
+		return "string " + strconv.Quote(t.text)
+	case tQuotedIdent:
+		return "column `" + t.text + "`"
+	case tIdent:
+		return "name " + strconv.Quote(t.text)
+	}
+	return strconv.Quote(t.text)
+}
+
+func (p *parser) enter(pos int) error {
+	p.depth++
+	if p.depth > maxDepth {
+		return errorf(pos, "expression nested more than %d levels deep", maxDepth)
+	}
+	return nil
+}
+
+func (p *parser) parseOr() (Expr, error) {
+	l, err := p.parseAnd()
+	if err != nil {
+		return nil, err
+	}
+	for p.isKeyword("or") {
+		pos := p.next().pos
+		r, err := p.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		l = &Binary{Op: "or", L: l, R: r, Pos: pos}
+	}
+	return l, nil
+}
+
+func (p *parser) parseAnd() (Expr, error) {
+	l, err := p.parseNot()
+	if err != nil {
+		return nil, err
+	}
+	for p.isKeyword("and") {
+		pos := p.next().pos
+		r, err := p.parseNot()
+		if err != nil {
+			return nil, err
+		}
+		l = &Binary{Op: "and", L: l, R: r, Pos: pos}
+	}
+	return l, nil
+}
+
+func (p *parser) parseNot() (Expr, error) {
+	if p.isKeyword("not") {
+		if err := p.enter(p.peek().pos); err != nil {
+			return nil, err
+		}
+		defer func() { p.depth-- }()
+		pos := p.next().pos
+		x, err := p.parseNot()
+		if err != nil {
+			return nil, err
+		}
+		return &Unary{Op: "not", X: x, Pos: pos}, nil
+	}
+	return p.parseComparison()
+}
+
+var comparisonOps = map[string]string{
+	"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+}
+
+func (p *parser) isComparison() bool {
+	t := p.peek()
+	if t.kind == tOp {
+		_, ok := comparisonOps[t.text]
+		return ok
+	}
+	if t.kind == tKeyword && (t.text == "is" || t.text == "in") {
+		return true
+	}
+	return t.kind == tKeyword && t.text == "not" && p.toks[p.i+1].kind == tKeyword && p.toks[p.i+1].text == "in"
+}
+
+func (p *parser) parseComparison() (Expr, error) {
+	l, err := p.parseAdd()
+	if err != nil {
+		return nil, err
+	}
+	if !p.isComparison() {
+		return l, nil
+	}
+	e, err := p.parseComparisonTail(l)
+	if err != nil {
+		return nil, err
+	}
+	if p.isComparison() {
+		return nil, errorf(p.peek().pos, "comparisons do not chain: combine them with and, or add parentheses")
+	}
+	return e, nil
+}
+
+func (p *parser) parseComparisonTail(l Expr) (Expr, error) {
+	t := p.next()
+	switch {
+	case t.kind == tOp:
+		r, err := p.parseAdd()
+		if err != nil {
+			return nil, err
+		}
+		return &Binary{Op: comparisonOps[t.text], L: l, R: r, Pos: t.pos}, nil
+	case t.text == "is":
+		not := false
+		if p.isKeyword("not") {
+			p.next()
+			not = true
+		}
+		if !p.isKeyword("null") {
+			return nil, errorf(p.peek().pos, "expected null after is, found %s", describe(p.peek()))
+		}
+		p.next()
+		return &IsNull{X: l, Not: not, Pos: t.pos}, nil
+	default: // in, not in
+		not := t.text == "not"
+		if not {
+			p.next()
+		}
+		list, err := p.parseList()
+		if err != nil {
+			return nil, err
+		}
+		return &In{X: l, List: list, Not: not, Pos: t.pos}, nil
+	}
+}
+
+func (p *parser) parseList() ([]Expr, error) {
+	if !p.isOp("(") {
+		return nil, errorf(p.peek().pos, "expected ( after in, found %s", describe(p.peek()))
+	}
+	p.next()
+	var list []Expr
+	for {
+		e, err := p.parseAdd()
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, e)
+		if p.isOp(",") {
+			p.next()
+			continue
+		}
+		if p.isOp(")") {
+			p.next()
+			return list, nil
+		}
+		return nil, errorf(p.peek().pos, "expected , or ) in the in list, found %s", describe(p.peek()))
+	}
+}
+
+func (p *parser) parseAdd() (Expr, error) {
+	l, err := p.parseMul()
+	if err != nil {
+		return nil, err
+	}
+	for p.isOp("+") || p.isOp("-") {
+		t := p.next()
+		r, err := p.parseMul()
+		if err != nil {
+			return nil, err
+		}
+		l = &Binary{Op: t.text, L: l, R: r, Pos: t.pos}
+	}
+	return l, nil
+}
+
+func (p *parser) parseMul() (Expr, error) {
+	l, err := p.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	for p.isOp("*") || p.isOp("/") || p.isOp("%") {
+		t := p.next()
+		r, err := p.parseUnary()
+		if err != nil {
+			return nil, err
+		}
+		l = &Binary{Op: t.text, L: l, R: r, Pos: t.pos}
+	}
+	return l, nil
+}
+
+func (p *parser) parseUnary() (Expr, error) {
+	if !p.isOp("-") {
+		return p.parsePrimary()
+	}
+	if err := p.enter(p.peek().pos); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	pos := p.next().pos
+	if t := p.peek(); t.kind == tInt || t.kind == tFloat {
+		p.next()
+		return numberLiteral("-"+t.text, t, pos)
+	}
+	x, err := p.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	return &Unary{Op: "-", X: x, Pos: pos}, nil
+}
+
+func numberLiteral(text string, t token, pos int) (Expr, error) {
+	if t.kind == tInt {
+		v, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return nil, errorf(t.pos, "integer literal %s out of range for int64", text)
+		}
+		return &Literal{Kind: LitInt, Int: v, Pos: pos}, nil
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return nil, errorf(t.pos, "float literal %s out of range for float64", text)
+	}
+	return &Literal{Kind: LitFloat, Float: v, Pos: pos}, nil
+}
+
+func (p *parser) parsePrimary() (Expr, error) {
+	t := p.next()
+	switch t.kind {
+	case tInt, tFloat:
+		return numberLiteral(t.text, t, t.pos)
+	case tString:
+		return &Literal{Kind: LitString, Str: t.text, Pos: t.pos}, nil
+	case tQuotedIdent:
+		return &Column{Name: t.text, Pos: t.pos}, nil
+	case tIdent:
+		if p.isOp("(") {
+			return p.parseCall(t)
+		}
+		return &Column{Name: t.text, Pos: t.pos}, nil
+	case tKeyword:
+		switch t.text {
+		case "true", "false":
+			return &Literal{Kind: LitBool, Bool: t.text == "true", Pos: t.pos}, nil
+		case "null":
+			return &Literal{Kind: LitNull, Pos: t.pos}, nil
+		}
+		return nil, errorf(t.pos, "expected a value, found keyword %s (quote a column with this name as `%s`)", t.text, t.text)
+	case tOp:
+		if t.text == "(" {
+			if err := p.enter(t.pos); err != nil {
+				return nil, err
+			}
+			e, err := p.parseOr()
+			p.depth--
+			if err != nil {
+				return nil, err
+			}
+			if !p.isOp(")") {
+				return nil, errorf(p.peek().pos, "expected ) to close the ( at column %d, found %s", t.pos+1, describe(p.peek()))
+			}
+			p.next()
+			return e, nil
+		}
+	}
+	return nil, errorf(t.pos, "expected a value (number, string, column, function or parenthesis), found %s", describe(t))
+}
+
+func (p *parser) parseCall(name token) (Expr, error) {
+	fn := strings.ToLower(name.text)
+	arity, ok := functions[fn]
+	if !ok {
+		return nil, errorf(name.pos, "unknown function %q (have: %s)", name.text, functionNames())
+	}
+	if err := p.enter(name.pos); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	p.next() // (
+	var args []Expr
+	if !p.isOp(")") {
+		for {
+			a, err := p.parseOr()
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, a)
+			if p.isOp(",") {
+				p.next()
+				continue
+			}
+			break
+		}
+	}
+	if !p.isOp(")") {
+		return nil, errorf(p.peek().pos, "expected , or ) in the arguments of %s, found %s", fn, describe(p.peek()))
+	}
+	p.next()
+	if arity >= 0 && len(args) != arity {
+		return nil, errorf(name.pos, "%s takes %d argument(s), got %d", fn, arity, len(args))
+	}
+	if len(args) == 0 {
+		return nil, errorf(name.pos, "%s takes at least one argument", fn)
+	}
+	return &Call{Name: fn, Args: args, Pos: name.pos}, nil
+}

@@ -1,0 +1,330 @@
+package input
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// parquetFile is an open Parquet file with its Arrow view.
+type parquetFile struct {
+	f  *os.File
+	pf *file.Reader
+	fr *pqarrow.FileReader
+}
+
+// openParquetFile opens path; a file that is not valid Parquet (truncated,
+// no footer) fails with its path. mem is charged with column data.
+func openParquetFile(path string, props pqarrow.ArrowReadProperties, mem memory.Allocator) (p *parquetFile, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	err = safely(func() error {
+		pf, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
+		if err != nil {
+			return err
+		}
+		// Mark byte-array leaves so strings are read as dictionaries.
+		sc := pf.MetaData().Schema
+		for i := 0; i < sc.NumColumns(); i++ {
+			if sc.Column(i).PhysicalType() == parquet.Types.ByteArray {
+				props.SetReadDict(i, true)
+			}
+		}
+		fr, err := pqarrow.NewFileReader(pf, props, mem)
+		if err != nil {
+			return err
+		}
+		p = &parquetFile{f: f, pf: pf, fr: fr}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable Parquet file: %v", path, err)
+	}
+	return p, nil
+}
+
+func (p *parquetFile) close() { p.f.Close() }
+
+// leafIndex returns the Parquet leaf column of top-level field i, or -1 for
+// a nested field.
+func (p *parquetFile) leafIndex(i int) int {
+	sf := p.fr.Manifest.Fields[i]
+	if len(sf.Children) != 0 || !sf.IsLeaf() {
+		return -1
+	}
+	return sf.ColIndex
+}
+
+// openParquet reads every file's footer, checks the schemas agree and cuts
+// tasks: one per row group, merging consecutive small row groups up to
+// targetTaskRows.
+func openParquet(d *Dataset) error {
+	var firstPath string
+	for fi := range d.Files {
+		fl := &d.Files[fi]
+		p, err := openParquetFile(fl.Path, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+		if err != nil {
+			return err
+		}
+		s, err := p.fr.Schema()
+		if err != nil {
+			p.close()
+			return fmt.Errorf("%s: %v", fl.Path, err)
+		}
+		cs, err := canonicalSchema(fl.Path, s)
+		if err != nil {
+			p.close()
+			return err
+		}
+		if d.Schema == nil {
+			d.Schema, firstPath = cs, fl.Path
+		} else if err := sameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
+			p.close()
+			return err
+		}
+		md := p.pf.MetaData()
+		fl.Rows = md.NumRows
+		counts := make([]int64, md.NumRowGroups())
+		for rg := range counts {
+			counts[rg] = md.RowGroup(rg).NumRows()
+		}
+		for _, t := range cutRowGroups(counts, targetTaskRows) {
+			t.FileIndex = fi
+			d.Tasks = append(d.Tasks, t)
+		}
+		p.close()
+	}
+	return nil
+}
+
+// cutRowGroups groups consecutive row groups (row counts given) into tasks
+// of at most target rows; a row group larger than target is a task alone.
+func cutRowGroups(counts []int64, target int64) []Task {
+	var tasks []Task
+	var off int64
+	for rg, n := range counts {
+		if len(tasks) == 0 || tasks[len(tasks)-1].Rows+n > target {
+			tasks = append(tasks, Task{RowOffset: off})
+		}
+		t := &tasks[len(tasks)-1]
+		t.RowGroups = append(t.RowGroups, rg)
+		t.Rows += n
+		off += n
+	}
+	return tasks
+}
+
+// parquetReader reads a task's row groups, skipping pruned ones.
+type parquetReader struct {
+	ctx     context.Context
+	path    string
+	p       *parquetFile
+	leaves  []int // leaf columns read, in output order
+	out     *arrow.Schema
+	prune   []leafRange
+	groups  []int
+	starts  []int64 // file row of each row group's first row
+	gi      int     // next entry of groups
+	batch   int64
+	rr      pqarrow.RecordReader // nil with inGroup set when no columns are read
+	inGroup bool
+	rg      int   // row group being read
+	rgRow   int64 // rows of rg already returned
+	cur     arrow.RecordBatch
+	stats   ReadStats
+	mem     memory.Allocator
+	closed  bool
+	fileCol []int // 0..len(leaves)-1: columns of the record reader's batches
+}
+
+func newParquetReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadOptions, mem memory.Allocator) (Reader, error) {
+	path := d.Files[t.FileIndex].Path
+	p, err := openParquetFile(path, pqarrow.ArrowReadProperties{BatchSize: int64(opt.BatchRows)}, mem)
+	if err != nil {
+		return nil, err
+	}
+	r := &parquetReader{ctx: ctx, path: path, p: p, out: projectSchema(d.Schema, cols), groups: t.RowGroups, batch: int64(opt.BatchRows), mem: mem}
+	fail := func(err error) (Reader, error) {
+		p.close()
+		return nil, err
+	}
+	fs, err := p.fr.Schema()
+	if err != nil {
+		return fail(fmt.Errorf("%s: %v", path, err))
+	}
+	for i, c := range cols {
+		name := d.Schema.Field(c).Name
+		fi := fs.FieldIndices(name)
+		if len(fi) == 0 {
+			return fail(fmt.Errorf("%s: no column %q (file changed since Open?)", path, name))
+		}
+		leaf := p.leafIndex(fi[0])
+		if leaf < 0 {
+			return fail(typeError(path, name, fs.Field(fi[0]).Type))
+		}
+		r.leaves = append(r.leaves, leaf)
+		r.fileCol = append(r.fileCol, i)
+	}
+	md := p.pf.MetaData()
+	r.starts = make([]int64, md.NumRowGroups())
+	var off int64
+	for rg := range r.starts {
+		r.starts[rg] = off
+		off += md.RowGroup(rg).NumRows()
+	}
+	for _, rg := range t.RowGroups {
+		if rg < 0 || rg >= md.NumRowGroups() {
+			return fail(fmt.Errorf("%s: row group %d does not exist (%d row groups; file changed since Open?)", path, rg, md.NumRowGroups()))
+		}
+	}
+	for _, rng := range opt.Prune {
+		fi := fs.FieldIndices(rng.Column)
+		if len(fi) == 0 {
+			continue
+		}
+		if leaf := p.leafIndex(fi[0]); leaf >= 0 {
+			r.prune = append(r.prune, leafRange{Range: rng, leaf: leaf, typ: fs.Field(fi[0]).Type})
+		}
+	}
+	return r, nil
+}
+
+// Stats returns the row groups read and skipped so far.
+func (r *parquetReader) Stats() ReadStats { return r.stats }
+
+// Next returns the next batch and the file row number of its first row.
+func (r *parquetReader) Next() (arrow.RecordBatch, int64, error) {
+	if r.closed {
+		return nil, 0, errors.New("input: Next on a closed reader")
+	}
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		if !r.inGroup {
+			ok, err := r.nextGroup()
+			if err != nil {
+				return nil, 0, err
+			}
+			if !ok {
+				return nil, 0, nil
+			}
+		}
+		first := r.starts[r.rg] + r.rgRow
+		if len(r.leaves) == 0 {
+			n := min(r.batch, r.p.pf.MetaData().RowGroup(r.rg).NumRows()-r.rgRow)
+			if n <= 0 {
+				r.endGroup()
+				continue
+			}
+			r.rgRow += n
+			r.cur = emptyBatch(r.out, n)
+			return r.cur, first, nil
+		}
+		var rec arrow.RecordBatch
+		err := safely(func() error {
+			var err error
+			rec, err = r.rr.Read()
+			return err
+		})
+		if err == io.EOF || (err == nil && rec == nil) {
+			r.endGroup()
+			continue
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: row group %d: %v", r.path, r.rg, err)
+		}
+		if rec.NumRows() == 0 {
+			continue
+		}
+		out, err := canonicalBatch(rec, r.fileCol, r.out, r.mem)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: row group %d: %v", r.path, r.rg, err)
+		}
+		r.rgRow += rec.NumRows()
+		r.cur = out
+		return out, first, nil
+	}
+}
+
+// nextGroup opens the next row group that pruning does not skip; false at
+// the end of the task.
+func (r *parquetReader) nextGroup() (bool, error) {
+	md := r.p.pf.MetaData()
+	for r.gi < len(r.groups) {
+		rg := r.groups[r.gi]
+		r.gi++
+		if skipRowGroup(md.RowGroup(rg), r.prune) {
+			r.stats.RowGroupsSkipped++
+			continue
+		}
+		r.stats.RowGroupsRead++
+		r.rg, r.rgRow, r.inGroup = rg, 0, true
+		if len(r.leaves) == 0 {
+			return true, nil
+		}
+		err := safely(func() error {
+			var err error
+			r.rr, err = r.p.fr.GetRecordReader(r.ctx, r.leaves, []int{rg})
+			return err
+		})
+		if err != nil {
+			r.inGroup = false
+			return false, fmt.Errorf("%s: row group %d: %v", r.path, rg, err)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (r *parquetReader) endGroup() {
+	r.inGroup = false
+	if r.rr != nil {
+		r.rr.Release()
+		r.rr = nil
+	}
+}
+
+// Close releases the last batch and the file.
+func (r *parquetReader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	r.endGroup()
+	r.p.close()
+	return nil
+}
+
+// safely runs f, turning a panic inside a third-party decoder into an error.
+func safely(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("corrupt data: %v", p)
+		}
+	}()
+	return f()
+}

@@ -1,0 +1,183 @@
+package planner
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// planCtx is what Build derives from the inputs once and every step reads.
+type planCtx struct {
+	in         Inputs
+	job        *jobspec.Job
+	cat        *catalog
+	features   []FeaturePlan
+	label      *LabelPlan
+	aggs       []AggPlan
+	dropCols   []string // label and features with fill: drop
+	splits     []string // split names in file order
+	partitions int      // aggregate exchange partitions
+}
+
+// stratified reports whether rows must be split by selected boundaries
+// (more than one split).
+func (c *planCtx) stratified() bool { return len(c.splits) > 1 }
+
+// needsFit reports whether a fit barrier is needed: statistics to fit, or
+// shard boundaries to select.
+func (c *planCtx) needsFit() bool {
+	return len(statsList(c.features, c.label)) > 0 || c.job.Output.Shards > 1
+}
+
+// filterUsesDerived reports whether the filter reads a derived column; then
+// Project runs before Filter.
+func (c *planCtx) filterUsesDerived() bool {
+	if c.in.Filter == nil {
+		return false
+	}
+	for _, ref := range c.in.Filter.Columns {
+		if col, _ := c.cat.lookup(ref); col.Derived {
+			return true
+		}
+	}
+	return false
+}
+
+func appendNew(dst []string, names ...string) []string {
+	for _, n := range names {
+		if !slices.Contains(dst, n) {
+			dst = append(dst, n)
+		}
+	}
+	return dst
+}
+
+// buildLogical turns the job into the unoptimised logical plan:
+// Scan → [Filter] → [Project] → [Drop] → (Aggregate → Sink)* and
+// → [Split] → [Fit] → Transform → Exchange → Sink.
+func buildLogical(c *planCtx) *LogicalPlan {
+	p := &LogicalPlan{}
+	add := func(n *Node, inputs ...*Node) *Node {
+		n.Inputs = inputs
+		n.order = float64(len(p.Nodes) + 1)
+		p.Nodes = append(p.Nodes, n)
+		return n
+	}
+	tasks := "unknown"
+	if c.in.InputTasks > 0 {
+		tasks = strconv.Itoa(c.in.InputTasks)
+	}
+	cur := add(&Node{Kind: NodeScan, Params: []KV{{"format", c.in.InputFormat}, {"tasks", tasks}}})
+	filter := func() {
+		if c.in.Filter != nil {
+			cur = add(&Node{Kind: NodeFilter, Params: []KV{{"predicate", c.in.Filter.Canonical}},
+				Uses: c.in.Filter.Columns, Conjuncts: c.in.Filter.Conjuncts}, cur)
+		}
+	}
+	project := func() {
+		if len(c.job.Columns) == 0 {
+			return
+		}
+		var defs, uses []string
+		for i, d := range c.job.Columns {
+			defs = append(defs, d.Name+"="+c.in.Derived[i].Canonical)
+			uses = appendNew(uses, c.in.Derived[i].Columns...)
+		}
+		cur = add(&Node{Kind: NodeProject, Params: []KV{{"derived", list(defs)}}, Uses: uses}, cur)
+	}
+	if c.filterUsesDerived() {
+		project()
+		filter()
+	} else {
+		filter()
+		project()
+	}
+	if len(c.dropCols) > 0 {
+		cur = add(&Node{Kind: NodeDrop, Params: []KV{{"nulls", list(c.dropCols)}}, Uses: c.dropCols}, cur)
+	}
+	for _, a := range c.aggs {
+		uses := appendNew(nil, a.By...)
+		for _, e := range a.Compute {
+			if e.Column != "" {
+				uses = appendNew(uses, e.Column)
+			}
+		}
+		agg := add(&Node{Kind: NodeAggregate, Table: a.Name, By: a.By, Uses: uses,
+			Params: []KV{{"table", a.Name}, {"by", list(a.By)}, {"compute", a.computeList()}}}, cur)
+		add(&Node{Kind: NodeSink, Table: a.Name, Params: []KV{{"table", a.Name}, {"format", c.job.Output.Format},
+			{"path", "aggregates/" + a.Name + "." + c.job.Output.Format}}}, agg)
+	}
+	sp := c.job.Split
+	if c.stratified() {
+		ratios := make([]string, len(sp.Ratios))
+		for i, r := range sp.Ratios {
+			ratios[i] = r.Name + "=" + fmtFloat(r.Value)
+		}
+		uses := appendNew(nil, sp.By...)
+		if sp.Key != "" {
+			uses = appendNew(uses, sp.Key)
+		}
+		cur = add(&Node{Kind: NodeSplit, By: sp.By, Uses: uses, Barrier: true, Params: []KV{
+			{"by", list(sp.By)}, {"key", rowKeyName(sp.Key)}, {"ratios", list(ratios)},
+			{"seed", strconv.FormatUint(sp.Seed, 10)}}}, cur)
+	}
+	if c.needsFit() {
+		var uses []string
+		for _, f := range c.features {
+			if len(f.Needs) > 0 {
+				uses = appendNew(uses, f.Source)
+			}
+		}
+		if c.label != nil && len(c.label.Needs) > 0 {
+			uses = appendNew(uses, c.label.Name)
+		}
+		cur = add(&Node{Kind: NodeFit, Uses: uses, Barrier: true, Params: []KV{{"on", c.splits[0]},
+			{"stats", list(statsList(c.features, c.label))}, {"shard_boundaries", strconv.Itoa(c.job.Output.Shards)}}}, cur)
+	}
+	var fuses []string
+	for _, f := range c.features {
+		fuses = appendNew(fuses, f.Source)
+	}
+	tparams := []KV{{"features", transformList(c.features)}}
+	if fills := fillList(c.features, c.label); len(fills) > 0 {
+		tparams = append(tparams, KV{"fill", list(fills)})
+	}
+	cur = add(&Node{Kind: NodeTransform, Uses: fuses, Params: tparams}, cur)
+	parts := len(c.splits) * c.job.Output.Shards
+	cur = add(&Node{Kind: NodeExchange, Params: []KV{{"partitioning", "split*shards+shard"}, {"partitions", strconv.Itoa(parts)}}}, cur)
+	var suses []string
+	if c.label != nil {
+		suses = append(suses, c.label.Name)
+	}
+	for _, k := range c.job.Keep {
+		suses = appendNew(suses, k.Name)
+	}
+	if sp.Key != "" {
+		suses = appendNew(suses, sp.Key)
+	}
+	add(&Node{Kind: NodeSink, Uses: suses, Params: []KV{{"shards", strconv.Itoa(c.job.Output.Shards)},
+		{"splits", list(c.splits)}, {"order", shardOrder(c.job)}, {"format", c.job.Output.Format},
+		{"compression", c.job.Output.Compression}, {"path", c.job.Output.Path}}}, cur)
+	p.renumber()
+	return p
+}
+
+// rowKeyName is the split.key column or "(file,row)".
+func rowKeyName(key string) string {
+	if key == "" {
+		return "(file,row)"
+	}
+	return key
+}
+
+// shardOrder is how rows are ordered within a split before cutting shards.
+func shardOrder(job *jobspec.Job) string {
+	if job.Output.Shuffle && job.Split.Key == "" {
+		return "hash(file,row)"
+	}
+	if job.Output.Shuffle {
+		return "hash(" + job.Split.Key + ")"
+	}
+	return "input"
+}

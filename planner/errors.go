@@ -1,0 +1,54 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// errorf is the one place that builds job-file errors: jobspec's error
+// type, so callers see one form (`job.yaml:14: features.x: message`).
+func errorf(file string, line int, field, format string, args ...any) error {
+	return jobspec.Errorf(file, line, field, format, args...)
+}
+
+// didYouMean returns ` (did you mean "x"?)` for the closest name within a
+// small edit distance (or a shared prefix/suffix), or "".
+func didYouMean(name string, names []string) string {
+	best, bestD := "", len(name)/2+2
+	for _, n := range names {
+		d := editDistance(strings.ToLower(name), strings.ToLower(n))
+		if strings.Contains(n, name) || strings.Contains(name, n) {
+			d = min(d, 2)
+		}
+		if d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance over bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,287 @@
+package planner
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// maxAggPartitions caps the hash partitions of an aggregate exchange: the
+// tables are small (one row per group), so a few reducers suffice.
+const maxAggPartitions = 8
+
+// aggPartitions is min(scan tasks, maxAggPartitions), at least 1.
+func aggPartitions(tasks int) int {
+	if tasks <= 0 || tasks > maxAggPartitions {
+		return maxAggPartitions
+	}
+	return tasks
+}
+
+// lowerer cuts the optimized plan into physical stages.
+type lowerer struct {
+	c      *planCtx
+	opt    *LogicalPlan
+	scan   []string // input columns the Scan reads
+	cache  []string
+	stages []Stage
+}
+
+func (l *lowerer) typesOf(names ...string) []arrow.DataType {
+	out := make([]arrow.DataType, 0, len(names))
+	for _, n := range names {
+		if t, ok := hiddenTypes[n]; ok {
+			out = append(out, t)
+		} else if col, ok := l.c.cat.lookup(n); ok {
+			out = append(out, col.Type)
+		}
+	}
+	return out
+}
+
+func (l *lowerer) op(name string, types []arrow.DataType, params ...KV) PhysOp {
+	return PhysOp{Name: name, Kind: opKinds[name], InputTypes: types, Params: params}
+}
+
+func (l *lowerer) stage(kind string, tasks int, inputs []int, ops []PhysOp, barrier string) int {
+	id := len(l.stages) + 1
+	l.stages = append(l.stages, Stage{ID: id, Kind: kind, Tasks: tasks, Inputs: inputs, Operators: ops, Barrier: barrier})
+	return id
+}
+
+func (l *lowerer) tasks() int {
+	if l.c.in.InputTasks <= 0 {
+		return -1
+	}
+	return l.c.in.InputTasks
+}
+
+// outputColumns are the rows' columns after Transform, for the engines'
+// type questions: feature outputs, label, keep, and the sort keys.
+func (l *lowerer) outputTypes() []arrow.DataType {
+	var ts []arrow.DataType
+	for _, f := range l.c.features {
+		ts = append(ts, f.OutputType)
+	}
+	if l.c.label != nil {
+		ts = append(ts, l.c.label.Type)
+	}
+	for _, k := range l.c.job.Keep {
+		ts = append(ts, l.typesOf(k.Name)...)
+	}
+	return append(ts, l.typesOf(l.sortKeys()...)...)
+}
+
+func (l *lowerer) sortKeys() []string {
+	if l.c.job.Output.Shuffle {
+		return []string{ColShardHash, ColRowID}
+	}
+	return []string{ColRowID}
+}
+
+func (l *lowerer) rowKeyOutputs() []string {
+	var out []string
+	if l.c.stratified() {
+		out = append(out, ColRowHash)
+	}
+	if l.c.job.Output.Shuffle {
+		out = append(out, ColShardHash)
+	}
+	return append(out, ColRowID)
+}
+
+// groupBy is the GroupCount key: split.by when rows are split, else none
+// (the whole input is one group).
+func (l *lowerer) groupBy() []string {
+	if l.c.stratified() {
+		return l.c.job.Split.By
+	}
+	return nil
+}
+
+func (l *lowerer) splitParams() []KV {
+	sp := l.c.job.Split
+	ratios := make([]string, len(sp.Ratios))
+	for i, r := range sp.Ratios {
+		ratios[i] = r.Name + "=" + fmtFloat(r.Value)
+	}
+	return []KV{{"by", list(sp.By)}, {"ratios", list(ratios)}, {"order", list([]string{ColRowHash, ColRowID})}}
+}
+
+// lower walks the optimized plan and emits one stage per pipeline between
+// exchanges and barriers, expanding logical nodes into the operators the
+// engine runs (ALGORITHMS.md: Split becomes RowKey + GroupCount in the
+// scan, WindowCollect, and SplitAssign later; Fit becomes FitPartial and
+// ShardWindowCollect).
+func (l *lowerer) lower() []Stage {
+	scanID := l.lowerScan()
+	for _, n := range l.opt.Nodes {
+		if n.Kind == NodeFinalAggregate {
+			l.lowerAggregate(n, scanID)
+		}
+	}
+	waitFor := scanID
+	if split := l.opt.find(NodeSplit); split != nil {
+		ops := []PhysOp{
+			l.op(OpCacheRead, l.typesOf(l.splitColumns()...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(l.splitColumns())}),
+			l.op(OpWindowCollect, l.typesOf(l.splitColumns()...), l.splitParams()...),
+		}
+		waitFor = l.stage(StageSplitBoundaries, l.tasks(), []int{scanID}, ops,
+			"driver selects the exact split boundaries of every group from the windows; a boundary outside its window repeats the stage for those groups")
+	}
+	if fit := l.opt.find(NodeFit); fit != nil {
+		waitFor = l.lowerFit(scanID, waitFor)
+	}
+	transformID := l.lowerTransform(scanID, waitFor)
+	l.lowerShardWrite(transformID)
+	return l.stages
+}
+
+func (l *lowerer) lowerScan() int {
+	var ops, partials, shuffles []PhysOp
+	scan := l.opt.find(NodeScan)
+	members := []*Node{scan}
+	if scan.Pipeline != 0 {
+		members = l.opt.pipeline(scan.Pipeline).Members
+	}
+	for _, n := range members {
+		switch n.Kind {
+		case NodeScan:
+			params := []KV{{"format", l.c.in.InputFormat}, {"columns", list(l.scan)}}
+			if len(n.Prune) > 0 {
+				params = append(params, KV{"prune", rangeList(n.Prune)})
+			}
+			ops = append(ops, l.op(OpScan, l.typesOf(l.scan...), params...))
+		case NodeFilter:
+			ops = append(ops, l.op(OpFilter, l.typesOf(n.Uses...), n.Params...))
+		case NodeProject:
+			ops = append(ops, l.op(OpProject, l.typesOf(n.Uses...), n.Params...))
+		case NodeDrop:
+			ops = append(ops, l.op(OpDrop, l.typesOf(n.Uses...), n.Params...))
+		case NodePartialAggregate:
+			partials = append(partials, l.op(OpPartialAggregate, l.typesOf(n.Uses...), n.Params...))
+			ex := l.opt.consumers(n)[0]
+			shuffles = append(shuffles, l.op(OpShuffleWrite, l.typesOf(n.By...),
+				KV{"table", n.Table}, KV{"partitioning", ex.param("partitioning")}, KV{"partitions", ex.param("partitions")}))
+		}
+	}
+	key := l.c.job.Split.Key
+	var keyTypes []arrow.DataType
+	if key != "" {
+		keyTypes = l.typesOf(key)
+	}
+	ops = append(ops, l.op(OpRowKey, keyTypes, KV{"key", rowKeyName(key)},
+		KV{"seed", strconv.FormatUint(l.c.job.Split.Seed, 10)}, KV{"outputs", list(l.rowKeyOutputs())}))
+	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), KV{"by", list(l.groupBy())}))
+	ops = append(ops, partials...)
+	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", "lz4"}, KV{"location", "local"}))
+	ops = append(ops, shuffles...)
+	return l.stage(StageScan, l.tasks(), nil, ops, "")
+}
+
+func (l *lowerer) lowerAggregate(final *Node, scanID int) {
+	ex := final.Inputs[0]
+	sink := l.opt.consumers(final)[0]
+	parts, _ := strconv.Atoi(ex.param("partitions"))
+	ops := []PhysOp{
+		l.op(OpShuffleRead, l.typesOf(final.By...), KV{"stage", strconv.Itoa(scanID)}, KV{"table", final.Table}),
+		l.op(OpFinalAggregate, l.typesOf(final.By...), final.Params...),
+		l.op(OpTableWrite, l.typesOf(final.By...), sink.Params...),
+	}
+	l.stage(StageAggregate, parts, []int{scanID}, ops, "")
+	l.stages[len(l.stages)-1].Table = final.Table
+}
+
+// splitColumns are the cache columns SplitAssign and WindowCollect read.
+func (l *lowerer) splitColumns() []string {
+	return append(append([]string(nil), l.c.job.Split.By...), ColRowHash, ColRowID)
+}
+
+func (l *lowerer) lowerFit(scanID, after int) int {
+	var cols []string
+	if l.c.stratified() {
+		cols = appendNew(cols, l.splitColumns()...)
+	}
+	fitCols := l.opt.find(NodeFit).Uses
+	cols = appendNew(cols, fitCols...)
+	shards := l.c.job.Output.Shards
+	if shards > 1 {
+		cols = appendNew(cols, l.sortKeys()...)
+	}
+	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(cols...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(cols)})}
+	if l.c.stratified() {
+		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
+	}
+	barrier := []string{}
+	if stats := statsList(l.c.features, l.c.label); len(stats) > 0 {
+		ops = append(ops, l.op(OpFitPartial, l.typesOf(fitCols...), KV{"on", l.c.splits[0]}, KV{"stats", list(stats)}))
+		barrier = append(barrier, "driver merges the fit partials in task order")
+	}
+	if shards > 1 {
+		ops = append(ops, l.op(OpShardWindowCollect, l.typesOf(l.sortKeys()...),
+			KV{"order", list(l.sortKeys())}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
+		barrier = append(barrier, "selects the shard boundaries of every split")
+	}
+	inputs := []int{scanID}
+	if after != scanID {
+		inputs = append(inputs, after)
+	}
+	return l.stage(StageFit, l.tasks(), inputs, ops, strings.Join(barrier, " and "))
+}
+
+func (l *lowerer) lowerTransform(scanID, after int) int {
+	shards := l.c.job.Output.Shards
+	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(l.cache...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(l.cache)})}
+	if l.c.stratified() {
+		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
+	}
+	if shards > 1 {
+		ops = append(ops, l.op(OpShardAssign, l.typesOf(l.sortKeys()...), KV{"order", list(l.sortKeys())}, KV{"shards", strconv.Itoa(shards)}))
+	}
+	if fills := fillList(l.c.features, l.c.label); len(fills) > 0 {
+		var names []string
+		for _, f := range l.c.features {
+			if replacesNulls(f.FillKind) {
+				names = appendNew(names, f.Source)
+			}
+		}
+		if l.c.label != nil && replacesNulls(l.c.label.FillKind) {
+			names = appendNew(names, l.c.label.Name)
+		}
+		ops = append(ops, l.op(OpFill, l.typesOf(names...), KV{"fill", list(fills)}))
+	}
+	var srcs []string
+	for _, f := range l.c.features {
+		srcs = append(srcs, f.Source)
+	}
+	ops = append(ops, l.op(OpTransform, l.typesOf(srcs...), KV{"features", transformList(l.c.features)}))
+	ex := l.opt.find(NodeTransform)
+	ex = l.opt.consumers(ex)[0]
+	ops = append(ops, l.op(OpShuffleWrite, l.outputTypes(), ex.Params...))
+	inputs := []int{scanID}
+	if after != scanID {
+		inputs = append(inputs, after)
+	}
+	return l.stage(StageTransform, l.tasks(), inputs, ops, "")
+}
+
+// replacesNulls reports a fill that writes a value into null slots.
+func replacesNulls(kind string) bool {
+	return kind != jobspec.FillNone && kind != jobspec.FillDrop
+}
+
+func (l *lowerer) lowerShardWrite(transformID int) {
+	job := l.c.job
+	n := len(l.c.splits) * job.Output.Shards
+	out := l.outputTypes()
+	ops := []PhysOp{
+		l.op(OpShuffleRead, out, KV{"stage", strconv.Itoa(transformID)}, KV{"partition", "split*shards+shard"}),
+		l.op(OpSort, l.typesOf(l.sortKeys()...), KV{"keys", list(l.sortKeys())}),
+		l.op(OpShardWrite, out, KV{"format", job.Output.Format}, KV{"compression", job.Output.Compression},
+			KV{"path", job.Output.Path}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(job.Output.Shards)}),
+	}
+	l.stage(StageShardWrite, n, []int{transformID}, ops, "driver commits the manifest after every shard is written")
+}

@@ -1,0 +1,96 @@
+package planner
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/exec"
+)
+
+// Stage kinds, in the order stages run.
+const (
+	StageScan            = "scan"
+	StageAggregate       = "aggregate"
+	StageSplitBoundaries = "split-boundaries"
+	StageFit             = "fit"
+	StageTransform       = "transform"
+	StageShardWrite      = "shard-write"
+)
+
+// Physical operator names.
+const (
+	OpScan               = "Scan"
+	OpFilter             = "Filter"
+	OpProject            = "Project"
+	OpDrop               = "Drop"
+	OpRowKey             = "RowKey"
+	OpGroupCount         = "GroupCount"
+	OpPartialAggregate   = "PartialAggregate"
+	OpCacheWrite         = "CacheWrite"
+	OpShuffleWrite       = "ShuffleWrite"
+	OpShuffleRead        = "ShuffleRead"
+	OpFinalAggregate     = "FinalAggregate"
+	OpTableWrite         = "TableWrite"
+	OpCacheRead          = "CacheRead"
+	OpWindowCollect      = "WindowCollect"
+	OpSplitAssign        = "SplitAssign"
+	OpFitPartial         = "FitPartial"
+	OpShardWindowCollect = "ShardWindowCollect"
+	OpShardAssign        = "ShardAssign"
+	OpFill               = "Fill"
+	OpTransform          = "Transform"
+	OpSort               = "Sort"
+	OpShardWrite         = "ShardWrite"
+)
+
+// opKinds maps each physical operator to the kind engines are asked about.
+var opKinds = map[string]exec.OpKind{
+	OpScan: exec.OpScan, OpFilter: exec.OpFilter, OpProject: exec.OpProject, OpDrop: exec.OpFilter,
+	OpRowKey: exec.OpHash, OpGroupCount: exec.OpGroupCount, OpPartialAggregate: exec.OpAggregate,
+	OpCacheWrite: exec.OpSink, OpShuffleWrite: exec.OpShuffle, OpShuffleRead: exec.OpScan,
+	OpFinalAggregate: exec.OpAggregate, OpTableWrite: exec.OpSink, OpCacheRead: exec.OpScan,
+	OpWindowCollect: exec.OpSplit, OpSplitAssign: exec.OpSplit, OpFitPartial: exec.OpFit,
+	OpShardWindowCollect: exec.OpPartition, OpShardAssign: exec.OpPartition, OpFill: exec.OpTransform,
+	OpTransform: exec.OpTransform, OpSort: exec.OpSort, OpShardWrite: exec.OpSink,
+}
+
+// PhysOp is one operator of a stage's pipeline.
+type PhysOp struct {
+	Name       string           // Op* constant
+	Kind       exec.OpKind      // what engines were asked about
+	InputTypes []arrow.DataType // the types engines were asked about
+	Params     []KV             // in display order
+	Engine     string           // the engine that runs it
+	Reason     string           // why not a more preferred engine; "" when the first engine runs it
+	Transfer   string           // "gpu->cpu" when the previous operator ran on another engine
+}
+
+// Param returns the value of a parameter, or "".
+func (o PhysOp) Param(key string) string {
+	for _, kv := range o.Params {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
+}
+
+// Stage is a set of identical tasks running one pipeline; stages are cut at
+// exchanges and fit barriers.
+type Stage struct {
+	ID        int
+	Kind      string // Stage* constant
+	Tasks     int    // -1 when known only at run time
+	Inputs    []int  // ids of the stages it reads (shuffle or cache) or waits for (barrier results)
+	Operators []PhysOp
+	Barrier   string // what the driver does after the stage, "" for none
+	Table     string // aggregate stages: the table
+}
+
+// Placement is one operator's engine, flat for reports and the manifest.
+type Placement struct {
+	Stage     int
+	StageKind string
+	Operator  string
+	Engine    string
+	Reason    string
+}

@@ -1,0 +1,119 @@
+package shuffle
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+const benchRows = 1 << 15
+
+func benchBatches(b *testing.B, mem memory.Allocator) ([]arrow.RecordBatch, [][]int32, int64) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var batches []arrow.RecordBatch
+	var parts [][]int32
+	var bytes int64
+	for i := 0; i < 4; i++ {
+		rec := genBatch(mem, rng, benchRows, int64(i*benchRows), i%2)
+		part := make([]int32, benchRows)
+		for j := range part {
+			part[j] = int32(rng.IntN(16))
+		}
+		batches, parts = append(batches, rec), append(parts, part)
+		bytes += footprint(rec)
+	}
+	return batches, parts, bytes
+}
+
+// BenchmarkWrite measures WritePartitioned into 16 partitions and Close;
+// bytes are the Arrow bytes of the input.
+func BenchmarkWrite(b *testing.B) {
+	for _, c := range []Codec{CodecNone, CodecLZ4, CodecZstd} {
+		b.Run(string(c), func(b *testing.B) {
+			mem := memory.NewGoAllocator()
+			batches, parts, bytes := benchBatches(b, mem)
+			defer releaseAll(batches)
+			dir := b.TempDir()
+			b.SetBytes(bytes)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				w, err := NewWriter(filepath.Join(dir, "m"), batches[0].Schema(), WriterOptions{Partitions: 16, Codec: c}, mem)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for k, rec := range batches {
+					if err := w.WritePartitioned(rec, parts[k]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRead measures reading every partition back; bytes are the
+// Arrow bytes of the rows.
+func BenchmarkRead(b *testing.B) {
+	for _, c := range []Codec{CodecNone, CodecLZ4, CodecZstd} {
+		b.Run(string(c), func(b *testing.B) {
+			mem := memory.NewGoAllocator()
+			batches, parts, bytes := benchBatches(b, mem)
+			path := filepath.Join(b.TempDir(), "m")
+			w, err := NewWriter(path, batches[0].Schema(), WriterOptions{Partitions: 16, Codec: c}, mem)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for k, rec := range batches {
+				if err := w.WritePartitioned(rec, parts[k]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			releaseAll(batches)
+			if _, err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+			r, err := OpenReader(path, mem)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			b.SetBytes(bytes)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rows := 0
+				for p := 0; p < r.NumPartitions(); p++ {
+					it, err := r.Partition(p)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for {
+						rec, err := it.Next()
+						if err != nil {
+							b.Fatal(err)
+						}
+						if rec == nil {
+							break
+						}
+						rows += int(rec.NumRows())
+					}
+					it.Close()
+				}
+				if rows != 4*benchRows {
+					b.Fatalf("read %d rows", rows)
+				}
+			}
+		})
+	}
+}
+
+func releaseAll(recs []arrow.RecordBatch) {
+	for _, r := range recs {
+		r.Release()
+	}
+}

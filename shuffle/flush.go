@@ -1,0 +1,134 @@
+package shuffle
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+)
+
+// flush writes partition p's buffered pieces as one segment: an IPC
+// stream encoded into the reused buffer, then one write to the data file.
+func (w *Writer) flush(p int) error {
+	pb := &w.parts[p]
+	pieces := pb.pieces
+	w.buf.Reset()
+	opts := append(w.opt.Codec.ipcOptions(), ipc.WithSchema(w.schema), ipc.WithAllocator(w.mem))
+	iw := ipc.NewWriter(&w.buf, opts...)
+	var rows int64
+	for i := 0; i < len(pieces); {
+		j, n := i+1, pieces[i].rec.NumRows()
+		for j < len(pieces) && n+pieces[j].rec.NumRows() <= CoalesceRows {
+			n += pieces[j].rec.NumRows()
+			j++
+		}
+		rec, err := w.coalesce(pieces[i:j], n)
+		if err == nil {
+			err = iw.Write(rec)
+			rec.Release()
+		}
+		if err != nil {
+			iw.Close()
+			return w.fail(fmt.Errorf("shuffle: %s: partition %d: encode segment: %w", w.path, p, err))
+		}
+		rows += n
+		i = j
+	}
+	if err := iw.Close(); err != nil {
+		return w.fail(fmt.Errorf("shuffle: %s: partition %d: encode segment: %w", w.path, p, err))
+	}
+	b := w.buf.Bytes()
+	if _, err := w.data.Write(b); err != nil {
+		return w.fail(fmt.Errorf("shuffle: %w", err))
+	}
+	w.segs[p] = append(w.segs[p], segment{Offset: w.off, Length: int64(len(b)), Rows: rows, CRC: castagnoliSum(b)})
+	w.off += int64(len(b))
+	for i, pc := range pieces {
+		w.release(pc)
+		pieces[i] = piece{}
+	}
+	pb.pieces, pb.share = pieces[:0], 0
+	return nil
+}
+
+// coalesce merges pieces (rows in total) into one batch, column by column,
+// and shrinks every dictionary column to the entries its rows use. When the
+// pieces of a dictionary column carry different dictionaries, each piece is
+// shrunk first so that unification only sees used entries.
+func (w *Writer) coalesce(pieces []piece, rows int64) (arrow.RecordBatch, error) {
+	ncols := int(pieces[0].rec.NumCols())
+	cols := make([]arrow.Array, ncols)
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	parts := make([]arrow.Array, len(pieces))
+	for c := range cols {
+		for i, pc := range pieces {
+			parts[i] = pc.rec.Column(c)
+		}
+		col, err := w.mergeColumn(parts)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", w.schema.Field(c).Name, err)
+		}
+		cols[c] = col
+	}
+	return array.NewRecordBatch(w.schema, cols, rows), nil
+}
+
+// mergeColumn concatenates parts (borrowed) into one new reference.
+func (w *Writer) mergeColumn(parts []arrow.Array) (arrow.Array, error) {
+	if _, ok := parts[0].(*array.Dictionary); !ok {
+		if len(parts) == 1 {
+			parts[0].Retain()
+			return parts[0], nil
+		}
+		return array.Concatenate(parts, w.mem)
+	}
+	if len(parts) == 1 || sameDictionary(parts) {
+		var merged arrow.Array
+		if len(parts) == 1 {
+			parts[0].Retain()
+			merged = parts[0]
+		} else {
+			var err error
+			if merged, err = array.Concatenate(parts, w.mem); err != nil {
+				return nil, err
+			}
+		}
+		defer merged.Release()
+		return compactDict(merged.(*array.Dictionary), w.mem)
+	}
+	small := make([]arrow.Array, len(parts))
+	defer func() {
+		for _, a := range small {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for i, a := range parts {
+		s, err := compactDict(a.(*array.Dictionary), w.mem)
+		if err != nil {
+			return nil, err
+		}
+		small[i] = s
+	}
+	return array.Concatenate(small, w.mem)
+}
+
+// sameDictionary reports whether every part shares the first part's
+// dictionary data (the same object, not just equal values).
+func sameDictionary(parts []arrow.Array) bool {
+	d0 := parts[0].Data().Dictionary()
+	for _, a := range parts[1:] {
+		if a.Data().Dictionary() != d0 {
+			return false
+		}
+	}
+	return true
+}

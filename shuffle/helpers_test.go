@@ -1,0 +1,146 @@
+package shuffle
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// testSchema has the engine's canonical column types plus a plain string.
+func testSchema() *arrow.Schema {
+	return arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "s", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
+		{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+}
+
+// genBatch builds n rows with ids starting at id. Dictionary entries are
+// drawn from a vocabulary shifted by variant, so batches with different
+// variants carry different dictionaries. About a tenth of nullable values
+// are null.
+func genBatch(mem memory.Allocator, rng *rand.Rand, n int, id int64, variant int) arrow.RecordBatch {
+	sc := testSchema()
+	b := array.NewRecordBuilder(mem, sc)
+	defer b.Release()
+	ids := b.Field(0).(*array.Int64Builder)
+	xs := b.Field(1).(*array.Float64Builder)
+	bs := b.Field(2).(*array.BooleanBuilder)
+	ts := b.Field(3).(*array.TimestampBuilder)
+	ss := b.Field(4).(*array.BinaryDictionaryBuilder)
+	names := b.Field(5).(*array.StringBuilder)
+	for i := 0; i < n; i++ {
+		ids.Append(id + int64(i))
+		null := func() bool { return rng.IntN(10) == 0 }
+		if null() {
+			xs.AppendNull()
+		} else {
+			xs.Append(rng.NormFloat64())
+		}
+		if null() {
+			bs.AppendNull()
+		} else {
+			bs.Append(rng.IntN(2) == 0)
+		}
+		if null() {
+			ts.AppendNull()
+		} else {
+			ts.Append(arrow.Timestamp(rng.Int64N(1 << 50)))
+		}
+		if null() {
+			ss.AppendNull()
+		} else if err := ss.AppendString(fmt.Sprintf("station-%d", variant*7+rng.IntN(20))); err != nil {
+			panic(err)
+		}
+		if null() {
+			names.AppendNull()
+		} else {
+			names.Append(fmt.Sprintf("n%d", rng.IntN(1000)))
+		}
+	}
+	return b.NewRecordBatch()
+}
+
+// rowStrings is the reference view of rec: one string per value, nulls
+// as "<null>", dictionary values resolved.
+func rowStrings(rec arrow.RecordBatch) [][]string {
+	rows := make([][]string, rec.NumRows())
+	for i := range rows {
+		row := make([]string, rec.NumCols())
+		for c, col := range rec.Columns() {
+			if col.IsNull(i) {
+				row[c] = "<null>"
+			} else {
+				row[c] = col.ValueStr(i)
+			}
+		}
+		rows[i] = row
+	}
+	return rows
+}
+
+// readAll returns the rows of partition p and checks every dictionary
+// column holds only entries its batch uses.
+func readAll(t testing.TB, r *Reader, p int) [][]string {
+	t.Helper()
+	it, err := r.Partition(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	var rows [][]string
+	for {
+		b, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			return rows
+		}
+		if !b.Schema().Equal(r.Schema()) {
+			t.Fatalf("batch schema %s, want %s", b.Schema(), r.Schema())
+		}
+		for c, col := range b.Columns() {
+			if d, ok := col.(*array.Dictionary); ok {
+				checkDictUsed(t, d, b.Schema().Field(c).Name)
+			}
+		}
+		rows = append(rows, rowStrings(b)...)
+	}
+}
+
+func checkDictUsed(t testing.TB, d *array.Dictionary, name string) {
+	t.Helper()
+	used := make([]bool, d.Dictionary().Len())
+	for i := 0; i < d.Len(); i++ {
+		if d.IsValid(i) {
+			used[d.GetValueIndex(i)] = true
+		}
+	}
+	for k, u := range used {
+		if !u {
+			t.Fatalf("column %s: dictionary entry %d (%s) unused by the batch's %d rows", name, k, d.Dictionary().ValueStr(k), d.Len())
+		}
+	}
+}
+
+func equalRows(t testing.TB, what string, got, want [][]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d rows, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		for c := range got[i] {
+			if got[i][c] != want[i][c] {
+				t.Fatalf("%s: row %d column %d = %q, want %q", what, i, c, got[i][c], want[i][c])
+			}
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package shuffle
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Reader reads a committed map output. Partition iterators may be used
+// from different goroutines at once; each reads with its own offsets.
+type Reader struct {
+	dataPath, indexPath string
+	ix                  *index
+	schema              *arrow.Schema
+	data                *os.File
+	mem                 memory.Allocator
+}
+
+// OpenReader opens path+".index" and path+".data". The index is validated
+// (magic, version, its own checksum, the data file's size and every
+// segment's range); errors name the file.
+func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	r := &Reader{dataPath: path + ".data", indexPath: path + ".index", mem: mem}
+	b, err := os.ReadFile(r.indexPath)
+	if err != nil {
+		return nil, fmt.Errorf("shuffle: %w", err)
+	}
+	f, err := os.Open(r.dataPath)
+	if err != nil {
+		return nil, fmt.Errorf("shuffle: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("shuffle: %w", err)
+	}
+	ix, err := unmarshalIndex(b, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("shuffle: %s: %w", r.indexPath, err)
+	}
+	sr, err := ipc.NewReader(bytes.NewReader(ix.Schema), ipc.WithAllocator(mem),
+		ipc.WithMetadataSizeLimit(int64(len(ix.Schema))), ipc.WithBodySizeLimit(int64(len(ix.Schema))))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)
+	}
+	r.schema = sr.Schema()
+	sr.Release()
+	r.ix, r.data = ix, f
+	return r, nil
+}
+
+// Schema is the schema of every batch.
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// NumPartitions is the number of partitions of the output.
+func (r *Reader) NumPartitions() int { return len(r.ix.Segments) }
+
+// PartitionInfo describes partition p; it is the zero value when p is out
+// of range.
+func (r *Reader) PartitionInfo(p int) PartitionInfo {
+	if p < 0 || p >= len(r.ix.Segments) {
+		return PartitionInfo{}
+	}
+	return partitionInfo(r.ix.Segments[p])
+}
+
+// Partition returns an iterator over partition p's batches in write order.
+// Each segment's CRC is checked before it is decoded, and its row count
+// against the index.
+func (r *Reader) Partition(p int) (BatchIterator, error) {
+	if r.data == nil {
+		return nil, fmt.Errorf("shuffle: %s: reader is closed", r.dataPath)
+	}
+	if p < 0 || p >= len(r.ix.Segments) {
+		return nil, fmt.Errorf("shuffle: %s: partition %d outside [0, %d)", r.dataPath, p, len(r.ix.Segments))
+	}
+	return &partIter{r: r, p: p, segs: r.ix.Segments[p]}, nil
+}
+
+// Close closes the data file. Iterators must be closed first.
+func (r *Reader) Close() error {
+	if r.data == nil {
+		return nil
+	}
+	err := r.data.Close()
+	r.data = nil
+	return err
+}
+
+// partIter walks one partition's segments.
+type partIter struct {
+	r    *Reader
+	p    int
+	segs []segment
+	next int // index of the next segment to open
+	cur  *segIter
+	rows int64 // rows read from the current segment
+	buf  []byte
+	err  error
+}
+
+func (it *partIter) Next() (arrow.RecordBatch, error) {
+	if it.err != nil {
+		return nil, it.err
+	}
+	for {
+		if it.cur != nil {
+			b, err := it.cur.Next()
+			if err != nil {
+				return nil, it.fail(err)
+			}
+			if b != nil {
+				it.rows += b.NumRows()
+				return b, nil
+			}
+			it.cur.Close()
+			it.cur = nil
+			if want := it.segs[it.next-1].Rows; it.rows != want {
+				return nil, it.fail(fmt.Errorf("segment holds %d rows, index says %d", it.rows, want))
+			}
+		}
+		if it.next >= len(it.segs) {
+			return nil, nil
+		}
+		if err := it.open(); err != nil {
+			return nil, it.fail(err)
+		}
+	}
+}
+
+// open reads and decodes the next segment into the reused buffer.
+func (it *partIter) open() error {
+	s := it.segs[it.next]
+	it.next++
+	it.rows = 0
+	if int64(cap(it.buf)) < s.Length {
+		it.buf = make([]byte, s.Length)
+	}
+	buf := it.buf[:s.Length]
+	if it.r.data == nil {
+		return fmt.Errorf("reader is closed")
+	}
+	if n, err := it.r.data.ReadAt(buf, s.Offset); n < len(buf) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
+	}
+	cur, err := decodeSegment(buf, s.CRC, it.r.schema, it.r.mem)
+	if err != nil {
+		return err
+	}
+	it.cur = cur
+	return nil
+}
+
+// fail records err with the partition and segment it happened in.
+func (it *partIter) fail(err error) error {
+	if it.cur != nil {
+		it.cur.Close()
+		it.cur = nil
+	}
+	it.err = fmt.Errorf("shuffle: %s: partition %d segment %d: %w", it.r.dataPath, it.p, it.next-1, err)
+	return it.err
+}
+
+func (it *partIter) Close() error {
+	if it.cur != nil {
+		it.cur.Close()
+		it.cur = nil
+	}
+	if it.err == nil {
+		it.err = fmt.Errorf("shuffle: %s: partition %d: iterator is closed", it.r.dataPath, it.p)
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package sink
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// ParquetRowGroupRows is the number of rows per Parquet row group (the
+// last one of a file may be shorter).
+const ParquetRowGroupRows = 1 << 20
+
+// ShardInfo describes one written file. JSON field order is fixed.
+type ShardInfo struct {
+	Path   string `json:"path"` // relative to the output dir, slash-separated, e.g. "train/part-00000.arrow"
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"` // hex sha256 of the whole file
+}
+
+// ShardWriter writes one shard file in the Arrow IPC file format or
+// Parquet. Batches are streamed to disk; size and sha256 are computed while
+// writing. A ShardWriter is not safe for concurrent use.
+type ShardWriter struct {
+	path    string // file on disk
+	rel     string // ShardInfo.Path
+	format  string
+	schema  *arrow.Schema // schema of the batches given to Write
+	fschema *arrow.Schema // schema of the file: dictionaries decoded
+	mem     memory.Allocator
+	f       *os.File
+	hw      *hashingWriter
+	ipcw    *ipc.FileWriter
+	pqw     *pqarrow.FileWriter
+	rows    int64
+	err     error // first error; the writer refuses further writes
+	closed  bool
+}
+
+// NewShardWriter creates the file at path (its directory is created if
+// missing; an existing file is refused) and returns a writer for batches of
+// schema. format is "arrow" or "parquet"; compression is "zstd", "lz4" or
+// "none". ShardInfo.Path is path as given, slash-separated; use
+// NewShardWriterIn to get a path relative to the output dir. All Arrow
+// allocations go through mem.
+func NewShardWriter(path, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
+	return newShardWriter(path, filepath.ToSlash(path), format, compression, schema, mem)
+}
+
+// NewShardWriterIn is NewShardWriter for the file rel (slash-separated,
+// e.g. ShardPath("train", 0, "arrow")) inside dir (usually Txn.Dir()); the
+// returned ShardInfo.Path is rel.
+func NewShardWriterIn(dir, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
+	if err := checkRelPath(rel); err != nil {
+		return nil, err
+	}
+	return newShardWriter(filepath.Join(dir, filepath.FromSlash(rel)), rel, format, compression, schema, mem)
+}
+
+func newShardWriter(path, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
+	if err := checkFormat(format, compression); err != nil {
+		return nil, err
+	}
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	fschema, err := FileSchema(schema)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return nil, fmt.Errorf("create shard: %w", err)
+	}
+	w := &ShardWriter{path: path, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
+	if format == FormatArrow {
+		opts := []ipc.Option{ipc.WithSchema(fschema), ipc.WithAllocator(mem)}
+		switch compression {
+		case CompressionZstd:
+			opts = append(opts, ipc.WithZstd())
+		case CompressionLZ4:
+			opts = append(opts, ipc.WithLZ4())
+		}
+		w.ipcw, err = ipc.NewFileWriter(w.hw, opts...)
+	} else {
+		w.pqw, err = pqarrow.NewFileWriter(fschema, w.hw, parquetProps(fschema, compression, mem),
+			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return w, nil
+}
+
+// parquetProps: statistics on, ~1M-row row groups, dictionary encoding
+// only for string and dictionary columns.
+func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator) *parquet.WriterProperties {
+	codec := compress.Codecs.Uncompressed
+	switch compression {
+	case CompressionZstd:
+		codec = compress.Codecs.Zstd
+	case CompressionLZ4:
+		codec = compress.Codecs.Lz4Raw
+	}
+	opts := []parquet.WriterProperty{
+		parquet.WithAllocator(mem),
+		parquet.WithCompression(codec),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(ParquetRowGroupRows),
+		parquet.WithDictionaryDefault(false),
+	}
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING, arrow.LARGE_STRING, arrow.DICTIONARY:
+			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
+}
+
+// Schema returns the schema of the batches Write accepts.
+func (w *ShardWriter) Schema() *arrow.Schema { return w.schema }
+
+// FileSchema returns the schema stored in the file (see FileSchema).
+func (w *ShardWriter) FileSchema() *arrow.Schema { return w.fschema }
+
+// Write appends batch to the file. The batch is only read; the caller keeps
+// its reference. After an error every later Write fails and Close removes
+// the partial file.
+func (w *ShardWriter) Write(batch arrow.RecordBatch) error {
+	if w.closed {
+		return fmt.Errorf("%s: write after close", w.path)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if !batch.Schema().Equal(w.schema) {
+		w.err = fmt.Errorf("%s: batch schema does not match the shard's:\nbatch: %s\nshard: %s", w.path, batch.Schema(), w.schema)
+		return w.err
+	}
+	if err := w.write(batch); err != nil {
+		w.err = fmt.Errorf("%s: %w", w.path, err)
+		return w.err
+	}
+	w.rows += batch.NumRows()
+	return nil
+}
+
+// write decodes dictionary columns (when the schema has any) and hands
+// the batch to the format writer.
+func (w *ShardWriter) write(batch arrow.RecordBatch) error {
+	if w.fschema == w.schema {
+		return w.writeFile(batch)
+	}
+	cols := make([]arrow.Array, batch.NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, c := range batch.Columns() {
+		if d, ok := c.(*array.Dictionary); ok {
+			s, err := decodeDictStrings(w.mem, d)
+			if err != nil {
+				return fmt.Errorf("column %q: %w", w.schema.Field(i).Name, err)
+			}
+			cols[i] = s
+			continue
+		}
+		c.Retain()
+		cols[i] = c
+	}
+	rec := array.NewRecordBatch(w.fschema, cols, batch.NumRows())
+	defer rec.Release()
+	return w.writeFile(rec)
+}
+
+// writeFile writes a batch of the file schema. Parquet rows are buffered
+// into row groups of ParquetRowGroupRows.
+func (w *ShardWriter) writeFile(rec arrow.RecordBatch) error {
+	if w.ipcw != nil {
+		return w.ipcw.Write(rec)
+	}
+	return w.pqw.WriteBuffered(rec)
+}
+
+// Close finishes the file (footer), fsyncs and closes it, and returns its
+// rows, size and sha256. On any error (here or in an earlier Write) the
+// partial file is removed and the first error returned. A second Close
+// returns an error.
+func (w *ShardWriter) Close() (ShardInfo, error) {
+	if w.closed {
+		return ShardInfo{}, fmt.Errorf("%s: shard writer already closed", w.path)
+	}
+	w.closed = true
+	err := w.err
+	var cerr error
+	if w.ipcw != nil {
+		cerr = w.ipcw.Close()
+	} else {
+		cerr = w.pqw.Close()
+	}
+	if err == nil && cerr != nil {
+		err = fmt.Errorf("%s: %w", w.path, cerr)
+	}
+	if err == nil {
+		if ferr := w.hw.flush(); ferr != nil {
+			err = fmt.Errorf("%s: %w", w.path, ferr)
+		}
+	}
+	if err == nil {
+		if serr := w.f.Sync(); serr != nil {
+			err = fmt.Errorf("%s: fsync: %w", w.path, serr)
+		}
+	}
+	if cl := w.f.Close(); err == nil && cl != nil {
+		err = fmt.Errorf("%s: %w", w.path, cl)
+	}
+	if err != nil {
+		if rerr := os.Remove(w.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+		return ShardInfo{}, err
+	}
+	return ShardInfo{Path: w.rel, Rows: w.rows, Bytes: w.hw.n, SHA256: w.hw.hex()}, nil
+}
