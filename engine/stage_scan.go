@@ -61,7 +61,7 @@ func (r *run) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error)
 			cw.Abort()
 		}
 	}()
-	gk, err := newGroupKeys(r.cacheSchema, p.job.Split.By)
+	gk, err := newGroupKeys(r.fullSchema, p.job.Split.By)
 	if err != nil {
 		return nil, err
 	}
