@@ -101,6 +101,13 @@ func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*j
 	if err != nil {
 		return nil, ExitUsage
 	}
+	if j.engine != "" {
+		// A bad --engine is a wrong command (exit 2), not a failed job.
+		if _, err := engine.Engines(j.engine); err != nil {
+			fmt.Fprintf(stderr, "driver %s: %v\n", fs.Name(), err)
+			return nil, ExitUsage
+		}
+	}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "driver %s: expected one job file (got %d arguments)\n%s", fs.Name(), len(pos), usage)
 		return nil, ExitUsage
@@ -168,8 +175,10 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	}
 	text, err := engine.Explain(job, engine.Options{Engine: j.engine})
 	if err != nil {
+		// explain runs nothing: every failure is in the job, its input or the
+		// command (exit 2), never a job that failed while running.
 		fmt.Fprintf(stderr, "driver explain: %v\n", err)
-		return exitCode(err)
+		return ExitUsage
 	}
 	fmt.Fprint(stdout, text)
 	return ExitOK

@@ -76,9 +76,13 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 		return nil, err
 	}
 	first := true
-	if len(shardTargets) == 0 || allTrivial(shardTargets) {
-		// No shard window to search: fit alone.
-		if _, err := r.fitStage(ctx, d, nil); err != nil {
+	if allTrivial(shardTargets) {
+		// No shard window to search: fit alone, or nothing at all.
+		if r.needsFit() {
+			if _, err := r.fitStage(ctx, d, nil); err != nil {
+				return nil, err
+			}
+		} else if d.fit, err = r.buildFitted(r.newFitPartial()); err != nil {
 			return nil, err
 		}
 		first = false

@@ -12,7 +12,7 @@ import (
 func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 	job := r.p.job
 	m := &sink.Manifest{FormatVersion: sink.ManifestFormatVersion}
-	m.Job = sink.JobInfo{Name: job.Name, SHA256: job.SHA256, File: job.File}
+	m.Job = sink.JobInfo{Name: job.Name, SHA256: job.SHA256, File: job.File, Sets: job.Sets}
 	m.Input.Format = r.p.ds.Format
 	m.Input.Generated = r.p.ds.Generated
 	fileRows := make([]int64, len(r.p.ds.Files))

@@ -37,7 +37,4 @@ func (o *Options) defaults() {
 	if o.BatchRows <= 0 {
 		o.BatchRows = 64 << 10
 	}
-	if o.AggPartitions <= 0 {
-		o.AggPartitions = o.Local
-	}
 }

@@ -29,9 +29,18 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 	if len(job.Aggregates) == 0 {
 		return nil
 	}
-	parts := r.opt.AggPartitions
-	res, err := r.stage(ctx, "aggregate", len(job.Aggregates)*parts, func(ctx context.Context, x *TaskContext, t Task) (any, error) {
-		table, part := t.Index/parts, t.Index%parts
+	// Tasks are (table, partition) pairs, tables in job order.
+	type tp struct{ table, part int }
+	var tasks []tp
+	first := make([]int, len(job.Aggregates))
+	for ti := range job.Aggregates {
+		first[ti] = len(tasks)
+		for p := 0; p < r.aggPartitions(ti); p++ {
+			tasks = append(tasks, tp{ti, p})
+		}
+	}
+	res, err := r.stage(ctx, "aggregate", len(tasks), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
+		table, part := tasks[t.Index].table, tasks[t.Index].part
 		g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
 		if err != nil {
 			return nil, err
@@ -98,8 +107,8 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 	for ti, a := range job.Aggregates {
 		var batches []arrow.RecordBatch
 		var schema *arrow.Schema
-		for p := 0; p < parts; p++ {
-			ap := res[ti*parts+p].(*aggPart)
+		for p := 0; p < r.aggPartitions(ti); p++ {
+			ap := res[first[ti]+p].(*aggPart)
 			err := forEachCached(ctx, ap.Path, mem, func(b arrow.RecordBatch) error {
 				schema = b.Schema()
 				b.Retain()
@@ -130,4 +139,14 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 		d.aggregates = append(d.aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
 	}
 	return nil
+}
+
+// aggPartitions is the planner's partition count of table ti's exchange: a
+// function of the input, never of the cluster, so output bytes do not
+// depend on the number of executors.
+func (r *run) aggPartitions(ti int) int {
+	if ti < len(r.p.plan.Aggregates) && r.p.plan.Aggregates[ti].Partitions > 0 {
+		return r.p.plan.Aggregates[ti].Partitions
+	}
+	return 1
 }

@@ -133,7 +133,7 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 		for j, n := range fp.SplitRows {
 			total.SplitRows[j] += n
 		}
-		shardParts[i] = &fp.Shards
+		shardParts[i] = &windowResult{Partial: fp.Shards}
 	}
 	for i, n := range total.SplitRows {
 		if n != d.splitRows[i] {
@@ -144,4 +144,15 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 		return split.Partial{}, err
 	}
 	return mergePartials(shardParts)
+}
+
+// needsFit reports whether any feature or the label needs train statistics.
+func (r *run) needsFit() bool {
+	fp := r.newFitPartial()
+	for _, f := range fp.Features {
+		if f != nil {
+			return true
+		}
+	}
+	return fp.Label != nil
 }

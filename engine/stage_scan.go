@@ -177,7 +177,7 @@ func (r *run) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error)
 	res.Bytes = out.Bytes
 	for i, g := range aggs {
 		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
-		if err := writePartials(g, path, r.opt.AggPartitions, x.Mem); err != nil {
+		if err := writePartials(g, path, r.aggPartitions(i), x.Mem); err != nil {
 			return nil, err
 		}
 		res.AggPaths = append(res.AggPaths, path)

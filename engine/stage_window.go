@@ -117,7 +117,9 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 			return nil, err
 		}
 		var sg []int32
+		var rows int64
 		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
+			rows += b.NumRows()
 			if err := o.load(b, splitCuts != nil); err != nil {
 				return err
 			}
@@ -130,8 +132,7 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 		if err != nil {
 			return nil, err
 		}
-		p := c.Result()
-		return &p, nil
+		return &windowResult{Partial: c.Result(), Rows: rows}, nil
 	})
 	if err != nil {
 		return split.Partial{}, err
@@ -139,10 +140,18 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 	return mergePartials(res)
 }
 
+// windowResult is one window task's result.
+type windowResult struct {
+	Partial split.Partial
+	Rows    int64
+}
+
+func (w *windowResult) counts() (int64, int64) { return w.Rows, 0 }
+
 func mergePartials(res []any) (split.Partial, error) {
 	var total split.Partial
 	for i, x := range res {
-		p := x.(*split.Partial)
+		p := &x.(*windowResult).Partial
 		if i == 0 {
 			total = *p
 			continue

@@ -151,7 +151,7 @@ func TestCitibikeTypedFields(t *testing.T) {
 	// Hand-derived from the job: features, label, keep, split.by, aggregate
 	// columns, filter and age's input; starttime and bikeid are unused.
 	check("ScanColumns", p.ScanColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender"})
-	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColRowHash, ColShardHash, ColRowID})
+	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColKey, ColRowID})
 	check("stages", stageKinds(p), []string{StageScan, StageAggregate, StageSplitBoundaries, StageFit, StageTransform, StageShardWrite})
 	check("scan ops", opNames(&p.Stages[0]), []string{OpScan, OpFilter, OpProject, OpDrop, OpRowKey, OpGroupCount, OpPartialAggregate, OpCacheWrite, OpShuffleWrite})
 	check("transform ops", opNames(p.Stage(StageTransform)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpFill, OpTransform, OpShuffleWrite})
@@ -214,8 +214,8 @@ func TestShapesOfSmallerJobs(t *testing.T) {
 	if p.Stages[3].Tasks != 1 {
 		t.Errorf("shard-write tasks %d, want 1", p.Stages[3].Tasks)
 	}
-	// No split: no hidden split hash; no shuffle: no shard hash.
-	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColRowID}) {
+	// The cache always carries the row key hash and the row id.
+	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColKey, ColRowID}) {
 		t.Errorf("CacheColumns %v", p.CacheColumns)
 	}
 	if sort := p.Stages[3].Operators[1]; sort.Param("keys") != "["+ColRowID+"]" {

@@ -82,16 +82,12 @@ func (l *lowerer) sortKeys() []string {
 	return []string{ColRowID}
 }
 
-func (l *lowerer) rowKeyOutputs() []string {
-	var out []string
-	if l.c.stratified() {
-		out = append(out, ColRowHash)
-	}
-	if l.c.job.Output.Shuffle {
-		out = append(out, ColShardHash)
-	}
-	return append(out, ColRowID)
-}
+func (l *lowerer) rowKeyOutputs() []string { return []string{ColKey, ColRowID} }
+
+// shardOrder is the order that cuts a split into shards: always the seeded
+// shard hash, so shards are equal and independent of the layout; without
+// output.shuffle only the order of rows inside a shard changes (sortKeys).
+func (l *lowerer) shardOrder() []string { return []string{ColShardHash, ColRowID} }
 
 // groupBy is the GroupCount key: split.by when rows are split, else none
 // (the whole input is one group).
@@ -221,8 +217,8 @@ func (l *lowerer) lowerFit(scanID, after int) int {
 		barrier = append(barrier, "driver merges the fit partials in task order")
 	}
 	if shards > 1 {
-		ops = append(ops, l.op(OpShardWindowCollect, l.typesOf(l.sortKeys()...),
-			KV{"order", list(l.sortKeys())}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
+		ops = append(ops, l.op(OpShardWindowCollect, l.typesOf(l.shardOrder()...),
+			KV{"order", list(l.shardOrder())}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
 		barrier = append(barrier, "selects the shard boundaries of every split")
 	}
 	inputs := []int{scanID}
@@ -239,7 +235,7 @@ func (l *lowerer) lowerTransform(scanID, after int) int {
 		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
 	}
 	if shards > 1 {
-		ops = append(ops, l.op(OpShardAssign, l.typesOf(l.sortKeys()...), KV{"order", list(l.sortKeys())}, KV{"shards", strconv.Itoa(shards)}))
+		ops = append(ops, l.op(OpShardAssign, l.typesOf(l.shardOrder()...), KV{"order", list(l.shardOrder())}, KV{"shards", strconv.Itoa(shards)}))
 	}
 	if fills := fillList(l.c.features, l.c.label); len(fills) > 0 {
 		var names []string

@@ -142,11 +142,5 @@ func cacheColumns(c *planCtx) []string {
 			out = append(out, n)
 		}
 	}
-	if c.stratified() {
-		out = append(out, ColRowHash)
-	}
-	if c.job.Output.Shuffle {
-		out = append(out, ColShardHash)
-	}
-	return append(out, ColRowID)
+	return append(out, ColKey, ColRowID)
 }

@@ -53,10 +53,12 @@ const (
 	ColRowHash   = "__h"     // uint64: split-order hash, hashing.Seeded(split.seed, key)
 	ColShardHash = "__h2"    // uint64: shard-order hash, hashing.Seeded(split.seed^ShardTag, key)
 	ColRowID     = "__rowid" // int64: (input file index << 40) | row number in that file; the final tie-break
+	ColKey       = "__key"   // int64 (uint64 bits): hash of the row key; the scan caches it and later passes derive __h and __h2 from it
 )
 
 var hiddenTypes = map[string]arrow.DataType{
 	ColRowHash:   arrow.PrimitiveTypes.Uint64,
 	ColShardHash: arrow.PrimitiveTypes.Uint64,
 	ColRowID:     arrow.PrimitiveTypes.Int64,
+	ColKey:       arrow.PrimitiveTypes.Int64,
 }

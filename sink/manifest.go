@@ -39,6 +39,9 @@ type JobInfo struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"` // hex sha256 of the job file bytes
 	File   string `json:"file"`
+	// Sets are the --set overrides applied on top of the file, as given:
+	// SHA256 covers the file alone, so these complete the job's identity.
+	Sets []string `json:"sets"`
 }
 
 // InputInfo describes what was read.
@@ -174,6 +177,7 @@ func MarshalManifest(m *Manifest) ([]byte, error) {
 // empty, so they are written as [] and {} rather than null.
 func normalized(m *Manifest) *Manifest {
 	c := *m
+	c.Job.Sets = orEmpty(c.Job.Sets)
 	c.Input.Files = orEmpty(c.Input.Files)
 	c.Rows.DroppedBy = orEmptyMap(c.Rows.DroppedBy)
 	c.Rows.NaN = orEmptyMap(c.Rows.NaN)
