@@ -28,12 +28,13 @@ func TestBinaryExitCodes(t *testing.T) {
 	data, out, work := filepath.Join(dir, "data"), filepath.Join(dir, "out", "job"), filepath.Join(dir, "work")
 	genData(t, data, 1000, 1)
 	good := writeJob(t, dir, baseJob, map[string]string{"DATA": data, "OUT": out})
-	bad := filepath.Join(dir, "bad.yaml")
-	writeFile(t, bad, []byte(strings.Replace(baseJob, "zscore", "zscroe", 1)))
-	csvDir := filepath.Join(dir, "csv")
-	if err := os.MkdirAll(csvDir, 0o755); err != nil {
-		t.Fatal(err)
+	badDir, csvDir := filepath.Join(dir, "bad"), filepath.Join(dir, "csv")
+	for _, d := range []string{badDir, csvDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
+	bad := writeJob(t, badDir, strings.Replace(baseJob, "zscore", "zscroe", 1), map[string]string{"DATA": data, "OUT": out})
 	writeFile(t, filepath.Join(csvDir, "big.csv"), csvRows(1500, 1600, "1500,abc"))
 	failing := writeJob(t, csvDir, csvJob(filepath.Join(csvDir, "big.csv")), map[string]string{"OUT": filepath.Join(csvDir, "out")})
 

@@ -101,6 +101,10 @@ func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*j
 	if err != nil {
 		return nil, ExitUsage
 	}
+	if j.local < 0 {
+		fmt.Fprintf(stderr, "driver %s: --local: must be >= 0 executors (0 = one per core), got %d\n", fs.Name(), j.local)
+		return nil, ExitUsage
+	}
 	if j.engine != "" {
 		// A bad --engine is a wrong command (exit 2), not a failed job.
 		if _, err := engine.Engines(j.engine); err != nil {

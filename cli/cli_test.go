@@ -149,6 +149,8 @@ func TestBadInput(t *testing.T) {
 			want: []string{`--memory: "lots" is not a size (e.g. 512MiB, 2GiB)`}},
 		{name: "zero --memory", args: []string{"--memory", "0GiB"}, code: ExitUsage,
 			want: []string{`--memory: "0GiB" is not a size`}},
+		{name: "negative --local", args: []string{"--local", "-1"}, code: ExitUsage,
+			want: []string{"--local: must be >= 0 executors (0 = one per core), got -1"}},
 		{name: "unknown flag", args: []string{"--locl", "2"}, code: ExitUsage,
 			want: []string{"flag provided but not defined: -locl"}},
 		{name: "no job file", noJob: true, code: ExitUsage,
@@ -204,10 +206,11 @@ func TestBadInput(t *testing.T) {
 			if !c.noJob {
 				args = append(args, job)
 			}
+			// The case's own flags last, so they win over these defaults.
+			args = append(args, "--local", "2", "--quiet", "--work-dir", work)
 			for _, a := range c.args {
 				args = append(args, strings.ReplaceAll(a, "%DIR%", dir))
 			}
-			args = append(args, "--local", "2", "--quiet", "--work-dir", work)
 			code, stdout, stderr := drive(t, args...)
 			if code != c.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.code, stderr)

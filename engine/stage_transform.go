@@ -266,36 +266,34 @@ func (r *run) writeShard(ctx context.Context, x *TaskContext, maps []string, p i
 		}
 	}
 	perm := cpu.SortPerm(keys, rowid)
-	sorted, err := cpu.Take(all, perm, x.Mem)
+	outSchema, err := projectSchema(all.Schema(), r.shardColumns(all.Schema()))
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	defer sorted.Release()
-	outSchema, err := projectSchema(sorted.Schema(), r.shardColumns(sorted.Schema()))
+	view, err := project(all, outSchema)
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	final, err := project(sorted, outSchema)
-	if err != nil {
-		return sink.ShardInfo{}, err
-	}
-	defer final.Release()
+	defer view.Release()
 	job := r.p.job
 	w, err := sink.NewShardWriter(path, job.Output.Format, job.Output.Compression, outSchema, x.Mem)
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
+	// Gather the sorted rows a chunk at a time: the shard is never held twice.
 	const chunk = 64 << 10
-	for lo := int64(0); lo < final.NumRows() || lo == 0; lo += chunk {
-		hi := min(lo+chunk, final.NumRows())
-		s := final.NewSlice(lo, hi)
-		err := w.Write(s)
-		s.Release()
+	for lo := 0; lo < len(perm) || lo == 0; lo += chunk {
+		hi := min(lo+chunk, len(perm))
+		part, err := cpu.Take(view, perm[lo:hi], x.Mem)
+		if err == nil {
+			err = w.Write(part)
+			part.Release()
+		}
 		if err != nil {
 			w.Close()
 			return sink.ShardInfo{}, err
 		}
-		if hi == final.NumRows() {
+		if hi == len(perm) {
 			break
 		}
 	}
