@@ -5,6 +5,7 @@ GO ?= go
 
 test: fmt-check vet peers data
 	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./engine/
 
 vet:
 	$(GO) vet ./...

@@ -24,16 +24,15 @@ output:
 // badCase is one wrong command or job: it must exit with code, print every
 // string of stderr on stderr, print nothing on stdout and leave no output.
 type badCase struct {
-	name   string
-	cmd    string            // "submit" (default) or "explain"
-	job    string            // job file text; "" = baseJob
-	setup  func(dir string)  // writes extra input files into the test's dir
-	args   []string          // after the job file
-	noJob  bool              // do not pass the job file
-	code   int               // wanted exit code
-	stderr func(string) bool // optional extra check of stderr
-	want   []string          // substrings of stderr; %DIR% is the test's dir
-	skip   string            // a known bug outside cli/
+	name  string
+	cmd   string           // "submit" (default) or "explain"
+	job   string           // job file text; "" = baseJob
+	setup func(dir string) // writes extra input files into the test's dir
+	args  []string         // after the job file
+	noJob bool             // do not pass the job file
+	code  int              // wanted exit code
+	want  []string         // substrings of stderr; %DIR% is the test's dir
+	skip  string           // a known bug outside cli/
 }
 
 func TestBadInput(t *testing.T) {
@@ -75,6 +74,12 @@ func TestBadInput(t *testing.T) {
 			job:  strings.Replace(baseJob, "output:", "ouptut:", 1),
 			code: ExitUsage,
 			want: []string{`job.yaml:7: ouptut: unknown key "ouptut"; did you mean "output"?`, "allowed: name, input"},
+		},
+		{
+			name: "unknown nested key",
+			job:  strings.Replace(baseJob, "{transform: zscore}", "{transform: zscore, fil: median}", 1),
+			code: ExitUsage,
+			want: []string{`job.yaml:6: features.tripduration.fil: unknown key "fil"; did you mean "fill"?`, "allowed: transform,"},
 		},
 		{
 			name: "missing input path",

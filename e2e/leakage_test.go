@@ -127,25 +127,40 @@ func TestNoLeakage(t *testing.T) {
 		}
 	}
 
-	// vocab: count desc then value asc, top_k 60, min_count 5.
-	vp := params(t, f.m, "start_station_id")
-	sid := func(rows []*rawRow) []int64 {
-		out := make([]int64, len(rows))
-		for i, r := range rows {
-			out[i] = r.StartID
+	// vocab: count desc then value asc; top_k 300 (the cut falls among
+	// stations of close counts) and min_count 8 (~4 trips per bike).
+	vocabID := map[string]map[int64]int64{}
+	for _, c := range []struct {
+		name     string
+		fn       func(*rawRow) int64
+		topK     int
+		minCount int64
+	}{
+		{"start_station_id", func(r *rawRow) int64 { return r.StartID }, 300, 5},
+		{"bike", func(r *rawRow) int64 { return r.BikeID }, 0, 8},
+	} {
+		vals := func(rows []*rawRow) []int64 {
+			out := make([]int64, len(rows))
+			for i, r := range rows {
+				out[i] = c.fn(r)
+			}
+			return out
 		}
-		return out
-	}
-	wantVocab := vocabOracle(sid(train), 60, 5)
-	gotVocab := make([]int64, len(vp.Vocab))
-	for i, v := range vp.Vocab {
-		gotVocab[i] = v.I
-	}
-	if !slices.Equal(gotVocab, wantVocab) {
-		t.Fatalf("start_station_id vocab\n got %v\nwant %v (train oracle)", gotVocab, wantVocab)
-	}
-	if slices.Equal(vocabOracle(sid(all), 60, 5), wantVocab) {
-		t.Fatalf("start_station_id: the all-rows vocabulary equals train's: the test cannot tell train from all")
+		vp := params(t, f.m, c.name)
+		want := vocabOracle(vals(train), c.topK, c.minCount)
+		got := make([]int64, len(vp.Vocab))
+		ids := map[int64]int64{}
+		for i, v := range vp.Vocab {
+			got[i] = v.I
+			ids[v.I] = int64(i + 1)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s vocab\n got %v\nwant %v (train oracle)", c.name, got, want)
+		}
+		if slices.Equal(vocabOracle(vals(all), c.topK, c.minCount), want) {
+			t.Fatalf("%s: the all-rows vocabulary equals train's: the test cannot tell train from all", c.name)
+		}
+		vocabID[c.name] = ids
 	}
 	// onehot vocabularies.
 	strs := func(rows []*rawRow, fn func(*rawRow) string) []string {
@@ -191,10 +206,6 @@ func TestNoLeakage(t *testing.T) {
 
 	// Every output row is the fitted transform of its raw row.
 	tp, agp, bkp, stp := params(t, f.m, "tripduration"), ap, params(t, f.m, "bikeid"), params(t, f.m, "starttime")
-	vocabID := map[int64]int64{}
-	for i, v := range gotVocab {
-		vocabID[v] = int64(i + 1)
-	}
 	for name, shards := range f.tables {
 		for _, tb := range shards {
 			ids := tb.col(t, "trip_id")
@@ -204,8 +215,11 @@ func TestNoLeakage(t *testing.T) {
 				checkF32(t, tb, "age", i, float32((float64(2020-r.BirthYear)-agp.Mean)/agp.Std), name, r)
 				checkF32(t, tb, "bikeid", i, float32((float64(r.BikeID)-bkp.Min)/(bkp.Max-bkp.Min)), name, r)
 				checkF32(t, tb, "starttime", i, float32((float64(r.Start)-stp.Min)/(stp.Max-stp.Min)), name, r)
-				if got := tb.col(t, "start_station_id").I64[i]; got != vocabID[r.StartID] {
-					t.Fatalf("%s trip %d: start_station_id id %d, want %d (station %d)", name, r.TripID, got, vocabID[r.StartID], r.StartID)
+				if got, want := tb.col(t, "start_station_id").I64[i], vocabID["start_station_id"][r.StartID]; got != want {
+					t.Fatalf("%s trip %d: start_station_id id %d, want %d (station %d)", name, r.TripID, got, want, r.StartID)
+				}
+				if got, want := tb.col(t, "bike").I64[i], vocabID["bike"][r.BikeID]; got != want {
+					t.Fatalf("%s trip %d: bike id %d, want %d (bike %d)", name, r.TripID, got, want, r.BikeID)
 				}
 				var bucket int64
 				for _, b := range bp.Boundaries {
