@@ -158,11 +158,10 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // exitCode maps an error to 2 (the job or command is wrong) or 1 (it failed
-// while running).
+// while running, a malformed input file included).
 func exitCode(err error) int {
 	var je *jobspec.Error
-	var ie *engine.InputError
-	if errors.As(err, &je) || errors.As(err, &ie) {
+	if errors.As(err, &je) {
 		return ExitUsage
 	}
 	return ExitFailed

@@ -93,8 +93,8 @@ func TestBadInput(t *testing.T) {
 			setup: func(dir string) {
 				writeFile(t, filepath.Join(dir, "trunc.parquet"), whole[:len(whole)/2])
 			},
-			// Found while opening the input (engine.InputError): exit 2.
-			code: ExitUsage,
+			// A malformed data file fails the job (exit 1), whenever it is found.
+			code: ExitFailed,
 			want: []string{"%DIR%/trunc.parquet: not a readable Parquet file"},
 		},
 		{
@@ -118,7 +118,7 @@ func TestBadInput(t *testing.T) {
 				writeFile(t, filepath.Join(dir, "short.csv"), csvRows(10, 11, "11,5.5,7"))
 			},
 			// Header is line 1, rows 0..9 are lines 2..11; inference reads it.
-			code: ExitUsage,
+			code: ExitFailed,
 			want: []string{"%DIR%/short.csv:12: expected 2 fields, got 3"},
 		},
 		{
@@ -174,11 +174,10 @@ func TestBadInput(t *testing.T) {
 			want: []string{"--driver (cluster mode) is not part of this build"}},
 		{name: "engine.fallback=error on explain", cmd: "explain", code: ExitUsage,
 			args: []string{"--engine", "gpu", "--set", "engine.fallback=error"},
-			want: []string{"engine.fallback is error", "gpu cannot run operator Scan", "no NVIDIA driver"}},
+			want: []string{"engine.fallback: fallback is error", "gpu cannot run operator Scan", "no NVIDIA driver"}},
 		{name: "engine.fallback=error on submit", code: ExitUsage,
 			args: []string{"--engine", "gpu", "--set", "engine.fallback=error"},
-			want: []string{"engine.fallback is error", "no NVIDIA driver"},
-			skip: "bug: planner/placement.go returns the engine.fallback=error refusal as a plain error, so engine.Run's caller cannot tell it from a run-time failure and submit exits 1 instead of 2"},
+			want: []string{"engine.fallback: fallback is error", "no NVIDIA driver"}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -50,6 +51,11 @@ func exprInfo(e expr.Expr, t arrow.DataType) *planner.ExprInfo {
 func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 	ds, err := input.Open(job.Input)
 	if err != nil {
+		// A path that names nothing is a mistake in the job (exit 2); a file
+		// that cannot be read is a failure of the data (exit 1).
+		if msg, ok := strings.CutPrefix(err.Error(), "input.path: "); ok {
+			return nil, jobspec.Errorf(job.File, job.Input.Line, "input.path", "%s", msg)
+		}
 		return nil, &InputError{Err: err}
 	}
 	p := &prepared{job: job, ds: ds}
@@ -100,8 +106,8 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 	return p, nil
 }
 
-// InputError is a failure to open or read the input (exit code 1 or 2 is the
-// caller's choice: a missing input is a usage error).
+// InputError is an input file that exists but cannot be read (corrupt,
+// truncated, unparsable): the job fails with the file named.
 type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return fmt.Sprintf("input: %v", e.Err) }

@@ -125,7 +125,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	txn, err := sink.Begin(job.Output.Path, job.Output.Overwrite)
 	if err != nil {
-		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.path", "%v", err)
+		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.path", "%s", strings.TrimPrefix(err.Error(), "output.path: "))
 	}
 	committed := false
 	defer func() {

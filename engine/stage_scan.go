@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -78,7 +79,10 @@ func (r *run) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error)
 		}
 		b, first, err := rd.Next()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file.Path, err)
+			if !strings.Contains(err.Error(), file.Path) {
+				err = fmt.Errorf("%s: %w", file.Path, err)
+			}
+			return nil, err
 		}
 		if b == nil {
 			break

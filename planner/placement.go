@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/jobspec"
 	"strings"
 )
 
@@ -40,7 +41,7 @@ func place(stages []Stage, in Inputs, policy string) ([]Placement, []string, err
 			}
 			if len(declined) > 0 {
 				if policy == FallbackError {
-					return nil, nil, fmt.Errorf("planner: engine.fallback is error and the preferred engine %s cannot run operator %s of stage %d (%s): %s",
+					return nil, nil, jobspec.Errorf(in.Job.File, 0, "engine.fallback", "fallback is error and the preferred engine %s cannot run operator %s of stage %d (%s): %s",
 						in.Engines[0].Name(), op.Name, st.ID, st.Kind, op.Reason)
 				}
 				fallbacks = append(fallbacks, fmt.Sprintf("stage %d (%s) %s: runs on %s because %s", st.ID, st.Kind, op.Name, op.Engine, op.Reason))

@@ -65,7 +65,7 @@ func TestPlacementErrorPolicy(t *testing.T) {
 	in := gpuFirst()
 	in.Fallback = FallbackError
 	_, err := Build(in)
-	want := "planner: engine.fallback is error and the preferred engine gpu cannot run operator Scan of stage 1 (scan): gpu: unsupported because there is no scan kernel"
+	want := "job.yaml: engine.fallback: fallback is error and the preferred engine gpu cannot run operator Scan of stage 1 (scan): gpu: unsupported because there is no scan kernel"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %s", err, want)
 	}
