@@ -95,9 +95,9 @@ func humanCount(n int64) string {
 func (res *Result) Summary(w io.Writer) {
 	m := res.Manifest
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall")
+	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall", "cpu")
 	for _, s := range res.Stages {
-		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond))
+		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond), s.CPU.Round(10*time.Millisecond))
 	}
 	fmt.Fprintf(&b, "\nrows: read %d, filtered %d, dropped %d, written %d\n", m.Rows.Read, m.Rows.Filtered, m.Rows.Dropped, m.Rows.Written)
 	for _, s := range m.Splits {

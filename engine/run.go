@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -39,6 +40,7 @@ type StageStat struct {
 	Rows  int64
 	Bytes int64
 	Wall  time.Duration
+	CPU   time.Duration // user + system CPU of the whole process during the stage
 }
 
 type aggSpec struct {
@@ -238,13 +240,13 @@ func (r *run) setup() error {
 func (r *run) stage(ctx context.Context, kind string, tasks int, fn TaskFunc) ([]any, error) {
 	id := len(r.stats) + 1
 	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Run: fn}
-	t0 := time.Now()
+	t0, c0 := time.Now(), processCPU()
 	r.prog.startStage(st)
 	res, err := r.sched.RunStage(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	ss := StageStat{ID: id, Kind: kind, Tasks: tasks, Wall: time.Since(t0)}
+	ss := StageStat{ID: id, Kind: kind, Tasks: tasks, Wall: time.Since(t0), CPU: processCPU() - c0}
 	for _, x := range res {
 		if c, ok := x.(interface{ counts() (int64, int64) }); ok {
 			rows, bytes := c.counts()
@@ -258,3 +260,12 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, fn TaskFunc) ([
 }
 
 func (s *scanResult) counts() (int64, int64) { return s.RowsRead, s.Bytes }
+
+// processCPU is the process's user + system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
