@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -130,6 +131,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var j jobFlags
 	j.register(fs)
 	driverAddr := fs.String("driver", "", "HOST:PORT of a serving driver (cluster mode)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	job, code := loadJob(fs, args, &j, stderr)
 	if code != ExitOK {
 		return code
@@ -147,6 +149,19 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !j.quiet {
 		opt.Progress = stderr
 		opt.Terminal = isTerminal(stderr)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "driver submit: --cpuprofile: %v\n", err)
+			return ExitUsage
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "driver submit: --cpuprofile: %v\n", err)
+			return ExitUsage
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res, err := engine.Run(ctx, job, opt)
 	if err != nil {
