@@ -10,15 +10,15 @@ import (
 
 // driverState is what the driver learns between stages.
 type driverState struct {
-	scans      []*scanResult
-	groups     map[string]int32 // encoded split.by key -> dense group id
-	groupRows  []int64          // rows per group
-	splitRows  []int64          // rows per split (exact, from the counts)
-	splitCuts  *split.Boundaries
-	shardCuts  *split.Boundaries
-	fit        *fitted
-	shards     [][]sink.ShardInfo // [split][shard]
-	aggregates []sink.AggregateTable
+	scans        []*scanResult
+	groups       map[string]int32 // encoded split.by key -> dense group id
+	groupRows    []int64          // rows per group
+	splitRows    []int64          // rows per split (exact, from the counts)
+	splitCutsBin []byte           // split.Boundaries, as broadcast
+	shardCutsBin []byte
+	fit          *fitted
+	shards       [][]sink.ShardInfo // [split][shard]
+	aggregates   []sink.AggregateTable
 }
 
 // execute runs the stages in order:
@@ -30,7 +30,7 @@ type driverState struct {
 func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error) {
 	d := &driverState{}
 	// 1. Scan.
-	res, err := r.stage(ctx, "scan", len(r.p.ds.Tasks), r.scanTask)
+	res, err := r.stage(ctx, KindScan, len(r.p.ds.Tasks), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +62,12 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 		return nil, err
 	}
 	keys, err := split.Resolve(targets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
-		return r.windowStage(ctx, d, ws, "split-boundaries", nil)
+		return r.windowStage(ctx, d, ws, false)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if d.splitCuts, err = split.BuildBoundaries(len(d.groupRows), targets, keys); err != nil {
+	if d.splitCutsBin, err = buildBoundaries(len(d.groupRows), targets, keys); err != nil {
 		return nil, err
 	}
 	// 4. Fit on train rows; the same pass collects the shard windows.
@@ -92,12 +92,12 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 			first = false
 			return r.fitStage(ctx, d, ws)
 		}
-		return r.windowStage(ctx, d, ws, "shard-boundaries", d.splitCuts)
+		return r.windowStage(ctx, d, ws, true)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if d.shardCuts, err = split.BuildBoundaries(len(ratios), shardTargets, shardKeys); err != nil {
+	if d.shardCutsBin, err = buildBoundaries(len(ratios), shardTargets, shardKeys); err != nil {
 		return nil, err
 	}
 	// 5. Transform and exchange by (split, shard); 6. write the shards.
@@ -128,12 +128,22 @@ func (r *run) mergeGroups(d *driverState) {
 	}
 }
 
-func (r *run) cachePaths(d *driverState) []string {
-	out := make([]string, len(d.scans))
+// caches lists where each scan task's cached rows are.
+func (d *driverState) caches() []Location {
+	out := make([]Location, len(d.scans))
 	for i, s := range d.scans {
-		out[i] = s.CachePath
+		out[i] = Location{Executor: s.Executor, Path: s.CachePath}
 	}
 	return out
+}
+
+// buildBoundaries builds a boundary table and encodes it for broadcast.
+func buildBoundaries(groups int, targets []split.Target, keys []split.Bound) ([]byte, error) {
+	b, err := split.BuildBoundaries(groups, targets, keys)
+	if err != nil {
+		return nil, err
+	}
+	return b.MarshalBinary()
 }
 
 // allTrivial reports whether no target needs a scan (rank 0 or N).

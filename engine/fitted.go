@@ -13,9 +13,9 @@ import (
 
 // fitted holds every fitted transform of the job.
 type fitted struct {
-	Features    []*cpu.Fitted // per job feature
-	LabelFill   *cpu.Value    // nil: label nulls stay null
-	outputNames [][]string    // per feature, its output column names
+	Features    []*cpu.Fitted `json:"features"`   // per job feature
+	LabelFill   *cpu.Value    `json:"label_fill"` // nil: label nulls stay null
+	OutputNames [][]string    `json:"outputs"`    // per feature, its output column names
 }
 
 // buildFitted turns the merged train statistics into fitted transforms.
@@ -39,7 +39,7 @@ func (r *run) buildFitted(total *fitPartial) (*fitted, error) {
 		for _, fd := range ft.OutputFields(feat.Name) {
 			names = append(names, fd.Name)
 		}
-		f.outputNames = append(f.outputNames, names)
+		f.OutputNames = append(f.OutputNames, names)
 	}
 	if l := job.Label; l != nil {
 		switch l.Fill.Kind {

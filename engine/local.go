@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,8 +39,8 @@ func NewExecutor(id string, slots int, workDir string, memLimit int64) (*Executo
 	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, mem: b.Allocator(memory.DefaultAllocator)}, nil
 }
 
-// Run executes one task on this executor.
-func (e *Executor) Run(ctx context.Context, st StageRun, t Task) (res any, err error) {
+// run executes an in-process task function on this executor.
+func (e *Executor) run(ctx context.Context, st StageRun, t Task) (res any, err error) {
 	x := &TaskContext{Executor: e.ID, WorkDir: e.WorkDir, Mem: e.mem, Budget: e.Budget}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
@@ -53,8 +54,9 @@ func (e *Executor) Run(ctx context.Context, st StageRun, t Task) (res any, err e
 // LocalTransport is the in-process transport of the embedded mode: the same
 // scheduler and task protocol as a cluster, with executors in this process.
 type LocalTransport struct {
-	execs map[string]*Executor
-	order []ExecutorInfo
+	execs   map[string]*Executor
+	workers map[string]*Worker
+	order   []ExecutorInfo
 }
 
 // NewLocal makes n in-process executors with the given slots and per-executor
@@ -63,7 +65,7 @@ func NewLocal(n, slots int, memPerExecutor int64, dir string) (*LocalTransport, 
 	if n < 1 {
 		return nil, fmt.Errorf("--local must be >= 1 (got %d)", n)
 	}
-	lt := &LocalTransport{execs: map[string]*Executor{}}
+	lt := &LocalTransport{execs: map[string]*Executor{}, workers: map[string]*Worker{}}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("local-%d", i)
 		e, err := NewExecutor(id, slots, filepath.Join(dir, id), memPerExecutor)
@@ -71,6 +73,7 @@ func NewLocal(n, slots int, memPerExecutor int64, dir string) (*LocalTransport, 
 			return nil, err
 		}
 		lt.execs[id] = e
+		lt.workers[id] = NewWorker(e)
 		lt.order = append(lt.order, ExecutorInfo{ID: id, Slots: slots})
 	}
 	return lt, nil
@@ -85,7 +88,27 @@ func (l *LocalTransport) Launch(ctx context.Context, id string, st StageRun, t T
 	if !ok {
 		return nil, Retryable(fmt.Errorf("no executor %q", id))
 	}
-	return e.Run(ctx, st, t)
+	if st.Run != nil {
+		return e.run(ctx, st, t)
+	}
+	// The same encoded task and result as over the network.
+	spec := st.Spec(t)
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding task: %w", err)
+	}
+	out, err := l.workers[id].RunEncoded(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult(spec.Kind, out)
+}
+
+// Forget drops the job on every executor and deletes its scratch files.
+func (l *LocalTransport) Forget(jobID string) {
+	for _, w := range l.workers {
+		w.Forget(jobID)
+	}
 }
 
 // PeakMemory is the largest budget peak among the executors.

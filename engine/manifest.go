@@ -39,7 +39,7 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 	role := map[string][2]string{} // output column -> role, transform
 	source := map[string]string{}
 	for i, f := range job.Features {
-		for _, name := range d.fit.outputNames[i] {
+		for _, name := range d.fit.OutputNames[i] {
 			role[name] = [2]string{sink.RoleFeature, f.Transform}
 			source[name] = f.Name
 		}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -50,23 +48,13 @@ type aggSpec struct {
 
 // run is the driver's state for one job.
 type run struct {
-	p     *prepared
+	*jobEnv
 	opt   Options
 	jobID string
+	src   JobSource
 	sched *Scheduler
 	prog  *progress
-
-	scanSchema  *arrow.Schema // projected input + __rowid, __key
-	fullSchema  *arrow.Schema // scanSchema + derived columns
-	cacheSchema *arrow.Schema // what later stages read
-	filter      *expr.Bound
-	derived     []*expr.Bound
-	keyCol      int // index of split.key in the scan batch, -1 for (file, row)
-
-	aggSpecs      []aggSpec
-	dropCols      []string
-	floatFeatures []string
-
+	local *LocalTransport
 	stats []StageStat
 }
 
@@ -150,11 +138,14 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{p: p, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal)}
-	r.sched = &Scheduler{T: lt, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone}
-	if err := r.setup(); err != nil {
+	env := &jobEnv{p: p, batchRows: opt.BatchRows}
+	if err := env.setup(); err != nil {
 		return nil, err
 	}
+	r := &run{jobEnv: env, opt: opt, jobID: jobID, local: lt, prog: newProgress(opt.Progress, opt.Terminal),
+		src: JobSource{File: job.File, Data: job.Source, Sets: job.Sets}}
+	r.sched = &Scheduler{T: lt, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone}
+	defer lt.Forget(jobID)
 	m, err := r.execute(ctx, txn)
 	if err != nil {
 		return nil, err
@@ -167,79 +158,12 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	return &Result{OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), PeakMemory: lt.PeakMemory()}, nil
 }
 
-// setup derives the schemas and binds the expressions to the scan batches.
-func (r *run) setup() error {
-	p := r.p
-	proj, err := projectSchema(p.ds.Schema, p.plan.ScanColumns)
-	if err != nil {
-		return err
-	}
-	fields := append(append([]arrow.Field(nil), proj.Fields()...),
-		arrow.Field{Name: colRowID, Type: arrow.PrimitiveTypes.Int64},
-		arrow.Field{Name: colKey, Type: arrow.PrimitiveTypes.Int64})
-	r.scanSchema = arrow.NewSchema(fields, nil)
-	r.keyCol = -1
-	if k := p.job.Split.Key; k != "" {
-		idx := proj.FieldIndices(k)
-		if len(idx) == 0 {
-			return jobspec.Errorf(p.job.File, p.job.Split.Line, "split.key", "no input column %q", k)
-		}
-		r.keyCol = idx[0]
-	}
-	for _, dc := range p.job.Columns {
-		e, _ := expr.Parse(dc.Expr.Src)
-		b, err := expr.Bind(e, arrow.NewSchema(fields, nil))
-		if err != nil {
-			return exprErr(p.job, "columns."+dc.Name, dc.Expr, err)
-		}
-		r.derived = append(r.derived, b)
-		fields = append(fields, arrow.Field{Name: dc.Name, Type: b.Type(), Nullable: true})
-	}
-	r.fullSchema = arrow.NewSchema(fields, nil)
-	// The filter may use derived columns: it runs after them.
-	if p.job.Filter != nil {
-		e, _ := expr.Parse(p.job.Filter.Src)
-		if r.filter, err = expr.Bind(e, r.fullSchema); err != nil {
-			return exprErr(p.job, "filter", *p.job.Filter, err)
-		}
-	}
-	var cache []string
-	for _, c := range p.plan.CacheColumns {
-		if !strings.HasPrefix(c, "__") { // the engine derives the hashes from __key
-			cache = append(cache, c)
-		}
-	}
-	cache = append(cache, colRowID, colKey)
-	if r.cacheSchema, err = projectSchema(r.fullSchema, cache); err != nil {
-		return fmt.Errorf("cache columns: %w", err)
-	}
-	for _, a := range p.job.Aggregates {
-		s := aggSpec{by: a.By}
-		for _, c := range a.Compute {
-			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
-		}
-		r.aggSpecs = append(r.aggSpecs, s)
-	}
-	if l := p.job.Label; l != nil && l.Fill.Kind == jobspec.FillDrop {
-		r.dropCols = append(r.dropCols, l.Name)
-	}
-	for _, f := range p.job.Features {
-		if f.Fill.Kind == jobspec.FillDrop {
-			r.dropCols = append(r.dropCols, f.Name)
-		}
-		idx := r.fullSchema.FieldIndices(f.Name)
-		if len(idx) > 0 && r.fullSchema.Field(idx[0]).Type.ID() == arrow.FLOAT64 {
-			r.floatFeatures = append(r.floatFeatures, f.Name)
-		}
-	}
-	sort.Strings(r.floatFeatures)
-	return nil
-}
-
-// stage runs one stage and records its statistics.
-func (r *run) stage(ctx context.Context, kind string, tasks int, fn TaskFunc) ([]any, error) {
+// stage runs one stage on the executors and records its statistics.
+func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) ([]any, error) {
 	id := len(r.stats) + 1
-	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Run: fn}
+	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Spec: func(t Task) *TaskSpec {
+		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
+	}}
 	t0, c0 := time.Now(), processCPU()
 	r.prog.startStage(st)
 	res, err := r.sched.RunStage(ctx, st)

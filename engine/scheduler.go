@@ -31,7 +31,11 @@ type StageRun struct {
 	ID    int
 	Kind  string
 	Tasks int
-	Run   TaskFunc
+	// Spec builds task t's TaskSpec, which the transport carries to an
+	// executor's Worker.
+	Spec func(t Task) *TaskSpec
+	// Run, when set instead of Spec, runs the task in-process (tests).
+	Run TaskFunc
 }
 
 // TaskError is a task failure with its retry classification.

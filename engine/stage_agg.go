@@ -15,8 +15,9 @@ import (
 )
 
 type aggPart struct {
-	Path string
-	Rows int64
+	Executor string `json:"executor"`
+	Path     string `json:"path"`
+	Rows     int64  `json:"rows"`
 }
 
 func (a *aggPart) counts() (int64, int64) { return a.Rows, 0 }
@@ -29,70 +30,18 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 	if len(job.Aggregates) == 0 {
 		return nil
 	}
-	// Tasks are (table, partition) pairs, tables in job order.
-	type tp struct{ table, part int }
-	var tasks []tp
+	tasks := r.aggTasks()
 	first := make([]int, len(job.Aggregates))
-	for ti := range job.Aggregates {
-		first[ti] = len(tasks)
-		for p := 0; p < r.aggPartitions(ti); p++ {
-			tasks = append(tasks, tp{ti, p})
+	for i := len(tasks) - 1; i >= 0; i-- {
+		first[tasks[i].table] = i
+	}
+	aggs := make([][]Location, len(d.scans))
+	for i, sc := range d.scans {
+		for _, p := range sc.AggPaths {
+			aggs[i] = append(aggs[i], Location{Executor: sc.Executor, Path: p})
 		}
 	}
-	res, err := r.stage(ctx, "aggregate", len(tasks), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
-		table, part := tasks[t.Index].table, tasks[t.Index].part
-		g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range d.scans {
-			err := func() error {
-				rd, err := shuffle.OpenReader(s.AggPaths[table], x.Mem)
-				if err != nil {
-					return Retryable(err)
-				}
-				defer rd.Close()
-				it, err := rd.Partition(part)
-				if err != nil {
-					return err
-				}
-				defer it.Close()
-				for {
-					b, err := it.Next()
-					if err != nil {
-						return err
-					}
-					if b == nil {
-						return nil
-					}
-					if err := g.MergePartial(b); err != nil {
-						return err
-					}
-				}
-			}()
-			if err != nil {
-				return nil, err
-			}
-		}
-		fin, err := g.Final(x.Mem)
-		if err != nil {
-			return nil, err
-		}
-		defer fin.Release()
-		path := filepath.Join(x.WorkDir, fmt.Sprintf("aggfinal%d-%05d-a%d", table, part, t.Attempt))
-		w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: shuffle.Codec("lz4")}, x.Mem)
-		if err != nil {
-			return nil, err
-		}
-		if err := w.Write(0, fin); err != nil {
-			w.Abort()
-			return nil, err
-		}
-		if _, err := w.Close(); err != nil {
-			return nil, err
-		}
-		return &aggPart{Path: path, Rows: fin.NumRows()}, nil
-	})
+	res, err := r.stage(ctx, KindAggregate, len(tasks), &Broadcast{Aggs: aggs})
 	if err != nil {
 		return err
 	}
@@ -144,9 +93,81 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 // aggPartitions is the planner's partition count of table ti's exchange: a
 // function of the input, never of the cluster, so output bytes do not
 // depend on the number of executors.
-func (r *run) aggPartitions(ti int) int {
+func (r *jobEnv) aggPartitions(ti int) int {
 	if ti < len(r.p.plan.Aggregates) && r.p.plan.Aggregates[ti].Partitions > 0 {
 		return r.p.plan.Aggregates[ti].Partitions
 	}
 	return 1
+}
+
+type aggTask struct{ table, part int }
+
+// aggTasks lists the aggregate stage's tasks: (table, partition), tables in
+// job order.
+func (r *jobEnv) aggTasks() []aggTask {
+	var tasks []aggTask
+	for ti := range r.p.job.Aggregates {
+		for p := 0; p < r.aggPartitions(ti); p++ {
+			tasks = append(tasks, aggTask{ti, p})
+		}
+	}
+	return tasks
+}
+
+// aggregateTask merges one partition of one table's partial states from
+// every scan task, in task order, and writes the final rows.
+func (r *jobEnv) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	tasks := r.aggTasks()
+	table, part := tasks[t.Index].table, tasks[t.Index].part
+	g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range b.Aggs {
+		err := func() error {
+			rd, err := shuffle.OpenReader(sc[table].Path, x.Mem)
+			if err != nil {
+				return Retryable(err)
+			}
+			defer rd.Close()
+			it, err := rd.Partition(part)
+			if err != nil {
+				return err
+			}
+			defer it.Close()
+			for {
+				b, err := it.Next()
+				if err != nil {
+					return err
+				}
+				if b == nil {
+					return nil
+				}
+				if err := g.MergePartial(b); err != nil {
+					return err
+				}
+			}
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
+	fin, err := g.Final(x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	defer fin.Release()
+	path := filepath.Join(x.WorkDir, fmt.Sprintf("aggfinal%d-%05d-a%d", table, part, t.Attempt))
+	w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: shuffle.Codec("lz4")}, x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Write(0, fin); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if _, err := w.Close(); err != nil {
+		return nil, err
+	}
+	return &aggPart{Executor: x.Executor, Path: path, Rows: fin.NumRows()}, nil
 }

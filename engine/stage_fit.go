@@ -17,8 +17,8 @@ const quantileSamples = 4096
 
 // colStats are the mergeable train statistics of one column.
 type colStats struct {
-	Name  string
-	Stats *cpu.FeatureStats
+	Name  string            `json:"name"`
+	Stats *cpu.FeatureStats `json:"stats"`
 }
 
 func newColStats(name, transform, fill string) *colStats {
@@ -31,18 +31,18 @@ func newColStats(name, transform, fill string) *colStats {
 
 // fitPartial is one fit task's result.
 type fitPartial struct {
-	Features  []*colStats // per job feature, nil when it needs nothing
-	Label     *colStats
-	SplitRows []int64
-	Shards    split.Partial
-	Rows      int64
+	Features  []*colStats   `json:"features"` // per job feature, nil when it needs nothing
+	Label     *colStats     `json:"label"`
+	SplitRows []int64       `json:"split_rows"`
+	Shards    split.Partial `json:"shards"`
+	Rows      int64         `json:"rows"`
 }
 
 func (f *fitPartial) counts() (int64, int64) { return f.Rows, 0 }
 
 // trainIndex is the split whose rows fit the transforms: "train" when
 // present, else the first split.
-func (r *run) trainIndex() int {
+func (r *jobEnv) trainIndex() int {
 	for i, rt := range r.p.job.Split.Ratios {
 		if rt.Name == "train" {
 			return i
@@ -51,7 +51,7 @@ func (r *run) trainIndex() int {
 	return 0
 }
 
-func (r *run) newFitPartial() *fitPartial {
+func (r *jobEnv) newFitPartial() *fitPartial {
 	job := r.p.job
 	fp := &fitPartial{Features: make([]*colStats, len(job.Features)), SplitRows: make([]int64, len(job.Split.Ratios))}
 	for i, f := range job.Features {
@@ -66,54 +66,8 @@ func (r *run) newFitPartial() *fitPartial {
 // fitStage computes train statistics and collects the shard windows in one
 // pass; the driver merges the fits in task order.
 func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (split.Partial, error) {
-	paths := r.cachePaths(d)
-	train := int8(r.trainIndex())
-	res, err := r.stage(ctx, "fit", len(paths), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
-		c, err := split.NewCollector(ws)
-		if err != nil {
-			return nil, err
-		}
-		o, err := r.newRowOrder(d)
-		if err != nil {
-			return nil, err
-		}
-		fp := r.newFitPartial()
-		var sg []int32
-		var sel []int32
-		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
-			if err := o.load(b, true); err != nil {
-				return err
-			}
-			s := o.assign(d.splitCuts)
-			sel = sel[:0]
-			for i, v := range s {
-				fp.SplitRows[v]++
-				if v == train {
-					sel = append(sel, int32(i))
-				}
-			}
-			fp.Rows += b.NumRows()
-			for _, cs := range append(fp.Features, fp.Label) {
-				if cs == nil {
-					continue
-				}
-				idx := b.Schema().FieldIndices(cs.Name)
-				if len(idx) == 0 {
-					return fmt.Errorf("fit: column %q missing from the cache", cs.Name)
-				}
-				if err := cs.Stats.Update(b.Column(idx[0]), sel); err != nil {
-					return fmt.Errorf("fit %s: %w", cs.Name, err)
-				}
-			}
-			sg = splitGroups(s, sg)
-			return c.Add(sg, o.h2, o.rowid)
-		})
-		if err != nil {
-			return nil, err
-		}
-		fp.Shards = c.Result()
-		return fp, nil
-	})
+	b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
+	res, err := r.stage(ctx, KindFit, len(d.scans), b)
 	if err != nil {
 		return split.Partial{}, err
 	}
@@ -146,8 +100,63 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 	return mergePartials(shardParts)
 }
 
+// fitTask computes one cache part's train statistics and shard windows.
+func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	c, err := split.NewCollector(b.Windows)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.newRowOrder(b.Groups)
+	if err != nil {
+		return nil, err
+	}
+	splitCuts, err := boundaries(b.SplitCuts)
+	if err != nil {
+		return nil, err
+	}
+	train := int8(r.trainIndex())
+	fp := r.newFitPartial()
+	var sg, sel []int32
+	err = forEachCached(ctx, b.Caches[t.Index].Path, x.Mem, func(bt arrow.RecordBatch) error {
+		if err := o.load(bt, true); err != nil {
+			return err
+		}
+		s, err := o.assign(splitCuts)
+		if err != nil {
+			return err
+		}
+		sel = sel[:0]
+		for i, v := range s {
+			fp.SplitRows[v]++
+			if v == train {
+				sel = append(sel, int32(i))
+			}
+		}
+		fp.Rows += bt.NumRows()
+		for _, cs := range append(fp.Features, fp.Label) {
+			if cs == nil {
+				continue
+			}
+			idx := bt.Schema().FieldIndices(cs.Name)
+			if len(idx) == 0 {
+				return fmt.Errorf("fit: column %q missing from the cache", cs.Name)
+			}
+			if err := cs.Stats.Update(bt.Column(idx[0]), sel); err != nil {
+				return fmt.Errorf("fit %s: %w", cs.Name, err)
+			}
+		}
+		sg = splitGroups(s, sg)
+		return c.Add(sg, o.h2, o.rowid)
+	})
+	if err != nil {
+		return nil, err
+	}
+	fp.Shards = c.Result()
+	return fp, nil
+}
+
 // needsFit reports whether any feature or the label needs train statistics.
-func (r *run) needsFit() bool {
+func (r *jobEnv) needsFit() bool {
 	fp := r.newFitPartial()
 	for _, f := range fp.Features {
 		if f != nil {

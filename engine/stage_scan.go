@@ -32,6 +32,7 @@ type scanResult struct {
 	DroppedBy                                     map[string]int64
 	NaN, Inf                                      map[string]int64
 	GroupCounts                                   map[string]int64
+	Executor                                      string // where the cache and partials are
 	CachePath                                     string
 	AggPaths                                      []string
 	Bytes                                         int64
@@ -39,10 +40,10 @@ type scanResult struct {
 
 // scanTask runs Scan → Filter → Project → Drop → RowKey → GroupCount →
 // PartialAggregate → CacheWrite for one input task.
-func (r *run) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
+func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
 	p := r.p
 	it := p.ds.Tasks[t.Index]
-	rd, err := p.ds.Read(ctx, it, input.ReadOptions{Columns: p.plan.ScanColumns, BatchRows: r.opt.BatchRows, Prune: pruneRanges(p.plan.Prune)}, x.Mem)
+	rd, err := p.ds.Read(ctx, it, input.ReadOptions{Columns: p.plan.ScanColumns, BatchRows: r.batchRows, Prune: pruneRanges(p.plan.Prune)}, x.Mem)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +179,7 @@ func (r *run) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error)
 	}
 	committed = true
 	res.CachePath = cachePath
+	res.Executor = x.Executor
 	res.Bytes = out.Bytes
 	for i, g := range aggs {
 		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
@@ -217,7 +219,7 @@ func writePartials(g *cpu.GroupBy, path string, parts int, mem memory.Allocator)
 
 // dropNulls removes rows whose label or feature with `fill: drop` is null,
 // counting them per column and in total.
-func (r *run) dropNulls(b arrow.RecordBatch, mem memory.Allocator, res *scanResult) (arrow.RecordBatch, error) {
+func (r *jobEnv) dropNulls(b arrow.RecordBatch, mem memory.Allocator, res *scanResult) (arrow.RecordBatch, error) {
 	if len(r.dropCols) == 0 {
 		b.Retain()
 		return b, nil

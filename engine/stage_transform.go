@@ -17,21 +17,24 @@ import (
 
 // transformResult is one transform task's shuffle output.
 type transformResult struct {
-	Path  string
-	Rows  int64
-	Bytes int64
+	Executor string `json:"executor"`
+	Path     string `json:"path"`
+	Rows     int64  `json:"rows"`
+	Bytes    int64  `json:"bytes"`
 }
 
 func (t *transformResult) counts() (int64, int64) { return t.Rows, t.Bytes }
 
 // shardResult is one written shard.
-type shardResult struct{ Info sink.ShardInfo }
+type shardResult struct {
+	Info sink.ShardInfo `json:"info"`
+}
 
 func (s *shardResult) counts() (int64, int64) { return s.Info.Rows, s.Info.Bytes }
 
 // outputColumns applies the fitted transforms to a cached batch and returns
 // the output batch: features, label, keep columns, then __h2 and __rowid.
-func (r *run) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator) (arrow.RecordBatch, error) {
+func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator) (arrow.RecordBatch, error) {
 	job := r.p.job
 	var fields []arrow.Field
 	var cols []arrow.Array
@@ -97,7 +100,7 @@ func (r *run) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem mem
 
 // outputSchema is the transform stage's schema, found by transforming an
 // empty batch of the cache schema.
-func (r *run) outputSchema(f *fitted) (*arrow.Schema, error) {
+func (r *jobEnv) outputSchema(f *fitted) (*arrow.Schema, error) {
 	mem := memory.NewGoAllocator()
 	cols := make([]arrow.Array, r.cacheSchema.NumFields())
 	for i, fd := range r.cacheSchema.Fields() {
@@ -119,79 +122,23 @@ func (r *run) outputSchema(f *fitted) (*arrow.Schema, error) {
 func (r *run) transformAndWrite(ctx context.Context, d *driverState, txn *sink.Txn) error {
 	job := r.p.job
 	shards := job.Output.Shards
-	nparts := len(job.Split.Ratios) * shards
-	schema, err := r.outputSchema(d.fit)
+	b := &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin, Fit: d.fit}
+	res, err := r.stage(ctx, KindTransform, len(d.scans), b)
 	if err != nil {
 		return err
 	}
-	paths := r.cachePaths(d)
-	res, err := r.stage(ctx, "transform", len(paths), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
-		o, err := r.newRowOrder(d)
-		if err != nil {
-			return nil, err
-		}
-		path := filepath.Join(x.WorkDir, fmt.Sprintf("transform-%05d-a%d", t.Index, t.Attempt))
-		w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: nparts, Codec: shuffle.Codec("lz4")}, x.Mem)
-		if err != nil {
-			return nil, err
-		}
-		var sg, shard, part []int32
-		var rows int64
-		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
-			if err := o.load(b, true); err != nil {
-				return err
-			}
-			s := o.assign(d.splitCuts)
-			sg = splitGroups(s, sg)
-			shard = resize(shard, len(sg))
-			d.shardCuts.AssignInt32(sg, o.h2, o.rowid, shard)
-			part = resize(part, len(sg))
-			for i := range part {
-				part[i] = sg[i]*int32(shards) + shard[i]
-			}
-			out, err := r.outputColumns(b, d.fit, o.h2, x.Mem)
-			if err != nil {
-				return err
-			}
-			defer out.Release()
-			rows += out.NumRows()
-			return w.WritePartitioned(out, part)
-		})
-		if err != nil {
-			w.Abort()
-			return nil, err
-		}
-		info, err := w.Close()
-		if err != nil {
-			return nil, err
-		}
-		return &transformResult{Path: path, Rows: rows, Bytes: info.Bytes}, nil
-	})
-	if err != nil {
-		return err
-	}
-	maps := make([]string, len(res))
+	maps := make([]Location, len(res))
 	for i, x := range res {
-		maps[i] = x.(*transformResult).Path
-	}
-	ext := ".arrow"
-	if job.Output.Format == "parquet" {
-		ext = ".parquet"
+		tr := x.(*transformResult)
+		maps[i] = Location{Executor: tr.Executor, Path: tr.Path}
 	}
 	for _, rt := range job.Split.Ratios {
 		if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
 			return err
 		}
 	}
-	res, err = r.stage(ctx, "shard-write", nparts, func(ctx context.Context, x *TaskContext, t Task) (any, error) {
-		rel := filepath.Join(job.Split.Ratios[t.Index/shards].Name, fmt.Sprintf("part-%05d%s", t.Index%shards, ext))
-		info, err := r.writeShard(ctx, x, maps, t.Index, filepath.Join(txn.Dir(), rel))
-		if err != nil {
-			return nil, err
-		}
-		info.Path = filepath.ToSlash(rel)
-		return &shardResult{Info: info}, nil
-	})
+	nparts := len(job.Split.Ratios) * shards
+	res, err = r.stage(ctx, KindShardWrite, nparts, &Broadcast{Maps: maps, OutDir: txn.Dir()})
 	if err != nil {
 		return err
 	}
@@ -202,10 +149,93 @@ func (r *run) transformAndWrite(ctx context.Context, d *driverState, txn *sink.T
 	return nil
 }
 
+// transformTask assigns one cache part's rows to splits and shards, applies
+// the fitted transforms and writes them partitioned by split × shard.
+func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	job := r.p.job
+	shards := job.Output.Shards
+	nparts := len(job.Split.Ratios) * shards
+	splitCuts, err := boundaries(b.SplitCuts)
+	if err != nil {
+		return nil, err
+	}
+	shardCuts, err := boundaries(b.ShardCuts)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := r.outputSchema(b.Fit)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.newRowOrder(b.Groups)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(x.WorkDir, fmt.Sprintf("transform-%05d-a%d", t.Index, t.Attempt))
+	w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: nparts, Codec: shuffle.Codec("lz4")}, x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	var sg, shard, part []int32
+	var rows int64
+	err = forEachCached(ctx, b.Caches[t.Index].Path, x.Mem, func(bt arrow.RecordBatch) error {
+		if err := o.load(bt, true); err != nil {
+			return err
+		}
+		s, err := o.assign(splitCuts)
+		if err != nil {
+			return err
+		}
+		sg = splitGroups(s, sg)
+		shard = resize(shard, len(sg))
+		if err := shardCuts.AssignInt32(sg, o.h2, o.rowid, shard); err != nil {
+			return err
+		}
+		part = resize(part, len(sg))
+		for i := range part {
+			part[i] = sg[i]*int32(shards) + shard[i]
+		}
+		out, err := r.outputColumns(bt, b.Fit, o.h2, x.Mem)
+		if err != nil {
+			return err
+		}
+		defer out.Release()
+		rows += out.NumRows()
+		return w.WritePartitioned(out, part)
+	})
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	info, err := w.Close()
+	if err != nil {
+		return nil, err
+	}
+	return &transformResult{Executor: x.Executor, Path: path, Rows: rows, Bytes: info.Bytes}, nil
+}
+
+// shardTask writes shard t.Index (split = index / shards) from every map
+// output's partition.
+func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	job := r.p.job
+	shards := job.Output.Shards
+	rel := sink.ShardPath(job.Split.Ratios[t.Index/shards].Name, t.Index%shards, job.Output.Format)
+	paths := make([]string, len(b.Maps))
+	for i, m := range b.Maps {
+		paths[i] = m.Path
+	}
+	info, err := r.writeShard(ctx, x, paths, t.Index, filepath.Join(b.OutDir, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, err
+	}
+	info.Path = rel
+	return &shardResult{Info: info}, nil
+}
+
 // writeShard gathers partition p from every map output, orders the rows by
 // (h2, rowid) — or by rowid alone without output.shuffle — and writes the
 // shard without the internal columns.
-func (r *run) writeShard(ctx context.Context, x *TaskContext, maps []string, p int, path string) (sink.ShardInfo, error) {
+func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []string, p int, path string) (sink.ShardInfo, error) {
 	var batches []arrow.RecordBatch
 	defer func() {
 		for _, b := range batches {
@@ -301,7 +331,7 @@ func (r *run) writeShard(ctx context.Context, x *TaskContext, maps []string, p i
 }
 
 // shardColumns are the output columns without the internal ones.
-func (r *run) shardColumns(s *arrow.Schema) []string {
+func (r *jobEnv) shardColumns(s *arrow.Schema) []string {
 	var out []string
 	for _, f := range s.Fields() {
 		if f.Name != colH2 && f.Name != colRowID {

@@ -54,12 +54,12 @@ type rowOrder struct {
 	group  []int32
 }
 
-func (r *run) newRowOrder(d *driverState) (*rowOrder, error) {
+func (r *jobEnv) newRowOrder(groups map[string]int32) (*rowOrder, error) {
 	gk, err := newGroupKeys(r.cacheSchema, r.p.job.Split.By)
 	if err != nil {
 		return nil, err
 	}
-	return &rowOrder{gk: gk, gg: globalGroups{ids: d.groups}, seed: r.p.job.Split.Seed}, nil
+	return &rowOrder{gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed}, nil
 }
 
 // load fills group, h, rowid (and h2 when shard is true) for batch b.
@@ -86,10 +86,12 @@ func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
 }
 
 // assign computes the split of every row from the split boundaries.
-func (o *rowOrder) assign(cuts *split.Boundaries) []int8 {
+func (o *rowOrder) assign(cuts *split.Boundaries) ([]int8, error) {
 	o.splitI = resize(o.splitI, len(o.h))
-	cuts.Assign(o.group, o.h, o.rowid, o.splitI)
-	return o.splitI
+	if err := cuts.Assign(o.group, o.h, o.rowid, o.splitI); err != nil {
+		return nil, err
+	}
+	return o.splitI, nil
 }
 
 // splitGroups returns the split index of every row as an int32 group id
@@ -102,48 +104,65 @@ func splitGroups(s []int8, out []int32) []int32 {
 	return out
 }
 
-// windowStage runs one window-collection pass over the cache. Without
-// splitCuts it collects split windows (group, h); with them, shard windows
-// (split, h2).
-func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, kind string, splitCuts *split.Boundaries) (split.Partial, error) {
-	paths := r.cachePaths(d)
-	res, err := r.stage(ctx, kind, len(paths), func(ctx context.Context, x *TaskContext, t Task) (any, error) {
-		c, err := split.NewCollector(ws)
-		if err != nil {
-			return nil, err
-		}
-		o, err := r.newRowOrder(d)
-		if err != nil {
-			return nil, err
-		}
-		var sg []int32
-		var rows int64
-		err = forEachCached(ctx, paths[t.Index], x.Mem, func(b arrow.RecordBatch) error {
-			rows += b.NumRows()
-			if err := o.load(b, splitCuts != nil); err != nil {
-				return err
-			}
-			if splitCuts == nil {
-				return c.Add(o.group, o.h, o.rowid)
-			}
-			sg = splitGroups(o.assign(splitCuts), sg)
-			return c.Add(sg, o.h2, o.rowid)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return &windowResult{Partial: c.Result(), Rows: rows}, nil
-	})
+// windowStage runs one window-collection pass over the cache: split
+// windows (group, h), or with shard set, shard windows (split, h2).
+func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, shard bool) (split.Partial, error) {
+	b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
+	kind := KindSplitBoundaries
+	if shard {
+		kind = KindShardBoundaries
+		b.SplitCuts = d.splitCutsBin
+	}
+	res, err := r.stage(ctx, kind, len(d.scans), b)
 	if err != nil {
 		return split.Partial{}, err
 	}
 	return mergePartials(res)
 }
 
+// windowTask collects one cache part's rows inside the windows.
+func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	c, err := split.NewCollector(b.Windows)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.newRowOrder(b.Groups)
+	if err != nil {
+		return nil, err
+	}
+	var splitCuts *split.Boundaries
+	if b.ShardWin {
+		if splitCuts, err = boundaries(b.SplitCuts); err != nil {
+			return nil, err
+		}
+	}
+	var sg []int32
+	var rows int64
+	err = forEachCached(ctx, b.Caches[t.Index].Path, x.Mem, func(bt arrow.RecordBatch) error {
+		rows += bt.NumRows()
+		if err := o.load(bt, splitCuts != nil); err != nil {
+			return err
+		}
+		if splitCuts == nil {
+			return c.Add(o.group, o.h, o.rowid)
+		}
+		s, err := o.assign(splitCuts)
+		if err != nil {
+			return err
+		}
+		sg = splitGroups(s, sg)
+		return c.Add(sg, o.h2, o.rowid)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &windowResult{Partial: c.Result(), Rows: rows}, nil
+}
+
 // windowResult is one window task's result.
 type windowResult struct {
-	Partial split.Partial
-	Rows    int64
+	Partial split.Partial `json:"partial"`
+	Rows    int64         `json:"rows"`
 }
 
 func (w *windowResult) counts() (int64, int64) { return w.Rows, 0 }

@@ -64,6 +64,7 @@ func Parse(file string, data []byte, sets []string) (job *Job, err error) {
 	}
 	job.File = file
 	job.SHA256 = hex.EncodeToString(sum[:])
+	job.Source = append([]byte(nil), data...)
 	job.Dir = filepath.Dir(file)
 	if len(sets) > 0 {
 		job.Sets = append([]string(nil), sets...)

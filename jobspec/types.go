@@ -8,6 +8,7 @@ type Job struct {
 	Name   string
 	File   string   // path of the job file as given (used in error messages)
 	SHA256 string   // hex sha256 of the job file bytes (after --set overrides are NOT applied)
+	Source []byte   // the job file bytes as parsed; executors re-parse them with Sets
 	Dir    string   // directory of the job file; relative input/output paths resolve against the working directory, not this
 	Sets   []string // --set overrides applied, as given (nil when none); SHA256 does not cover them, so record both
 

@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/expr"
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// jobEnv is what every executor derives from the job on its own: the plan,
+// the schemas of the scan, the full rows and the cache, and the bound
+// expressions. The driver has one too; it is a pure function of the job.
+type jobEnv struct {
+	p         *prepared
+	batchRows int
+
+	scanSchema  *arrow.Schema // projected input + __rowid, __key
+	fullSchema  *arrow.Schema // scanSchema + derived columns
+	cacheSchema *arrow.Schema // what later stages read
+	filter      *expr.Bound
+	derived     []*expr.Bound
+	keyCol      int // index of split.key in the scan batch, -1 for (file, row)
+
+	aggSpecs      []aggSpec
+	dropCols      []string
+	floatFeatures []string
+}
+
+// newJobEnv plans the job and derives its schemas.
+func newJobEnv(job *jobspec.Job) (*jobEnv, error) {
+	engines, err := Engines("cpu")
+	if err != nil {
+		return nil, err
+	}
+	p, err := prepare(job, engines)
+	if err != nil {
+		return nil, err
+	}
+	e := &jobEnv{p: p, batchRows: 64 << 10}
+	if err := e.setup(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// setup derives the schemas and binds the expressions to the scan batches.
+func (r *jobEnv) setup() error {
+	p := r.p
+	proj, err := projectSchema(p.ds.Schema, p.plan.ScanColumns)
+	if err != nil {
+		return err
+	}
+	fields := append(append([]arrow.Field(nil), proj.Fields()...),
+		arrow.Field{Name: colRowID, Type: arrow.PrimitiveTypes.Int64},
+		arrow.Field{Name: colKey, Type: arrow.PrimitiveTypes.Int64})
+	r.scanSchema = arrow.NewSchema(fields, nil)
+	r.keyCol = -1
+	if k := p.job.Split.Key; k != "" {
+		idx := proj.FieldIndices(k)
+		if len(idx) == 0 {
+			return jobspec.Errorf(p.job.File, p.job.Split.Line, "split.key", "no input column %q", k)
+		}
+		r.keyCol = idx[0]
+	}
+	for _, dc := range p.job.Columns {
+		e, _ := expr.Parse(dc.Expr.Src)
+		b, err := expr.Bind(e, arrow.NewSchema(fields, nil))
+		if err != nil {
+			return exprErr(p.job, "columns."+dc.Name, dc.Expr, err)
+		}
+		r.derived = append(r.derived, b)
+		fields = append(fields, arrow.Field{Name: dc.Name, Type: b.Type(), Nullable: true})
+	}
+	r.fullSchema = arrow.NewSchema(fields, nil)
+	// The filter may use derived columns: it runs after them.
+	if p.job.Filter != nil {
+		e, _ := expr.Parse(p.job.Filter.Src)
+		if r.filter, err = expr.Bind(e, r.fullSchema); err != nil {
+			return exprErr(p.job, "filter", *p.job.Filter, err)
+		}
+	}
+	var cache []string
+	for _, c := range p.plan.CacheColumns {
+		if !strings.HasPrefix(c, "__") { // the engine derives the hashes from __key
+			cache = append(cache, c)
+		}
+	}
+	cache = append(cache, colRowID, colKey)
+	if r.cacheSchema, err = projectSchema(r.fullSchema, cache); err != nil {
+		return fmt.Errorf("cache columns: %w", err)
+	}
+	for _, a := range p.job.Aggregates {
+		s := aggSpec{by: a.By}
+		for _, c := range a.Compute {
+			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
+		}
+		r.aggSpecs = append(r.aggSpecs, s)
+	}
+	if l := p.job.Label; l != nil && l.Fill.Kind == jobspec.FillDrop {
+		r.dropCols = append(r.dropCols, l.Name)
+	}
+	for _, f := range p.job.Features {
+		if f.Fill.Kind == jobspec.FillDrop {
+			r.dropCols = append(r.dropCols, f.Name)
+		}
+		idx := r.fullSchema.FieldIndices(f.Name)
+		if len(idx) > 0 && r.fullSchema.Field(idx[0]).Type.ID() == arrow.FLOAT64 {
+			r.floatFeatures = append(r.floatFeatures, f.Name)
+		}
+	}
+	sort.Strings(r.floatFeatures)
+	return nil
+}

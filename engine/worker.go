@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// Worker is the executor side of the task protocol: it keeps each job's
+// parsed plan (built once per job on this executor) and runs encoded tasks.
+type Worker struct {
+	exec *Executor
+	mu   sync.Mutex
+	envs map[string]*envEntry
+}
+
+type envEntry struct {
+	once sync.Once
+	env  *jobEnv
+	err  error
+}
+
+// NewWorker makes the task runner of an executor.
+func NewWorker(e *Executor) *Worker { return &Worker{exec: e, envs: map[string]*envEntry{}} }
+
+// env returns the job's environment, planning it on first use.
+func (w *Worker) env(spec *TaskSpec) (*jobEnv, error) {
+	w.mu.Lock()
+	ent, ok := w.envs[spec.JobID]
+	if !ok {
+		ent = &envEntry{}
+		w.envs[spec.JobID] = ent
+	}
+	w.mu.Unlock()
+	ent.once.Do(func() {
+		job, err := jobspec.Parse(spec.Job.File, spec.Job.Data, spec.Job.Sets)
+		if err != nil {
+			ent.err = err
+			return
+		}
+		ent.env, ent.err = newJobEnv(job)
+		if ent.err == nil && spec.BatchRows > 0 {
+			ent.env.batchRows = spec.BatchRows
+		}
+	})
+	return ent.env, ent.err
+}
+
+// RunEncoded runs one encoded TaskSpec and returns the encoded result.
+func (w *Worker) RunEncoded(ctx context.Context, specData []byte) ([]byte, error) {
+	var spec TaskSpec
+	if err := json.Unmarshal(specData, &spec); err != nil {
+		return nil, fmt.Errorf("decoding task: %w", err)
+	}
+	res, err := w.Run(ctx, &spec)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+// Run runs one task.
+func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
+	env, err := w.env(spec)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(w.exec.WorkDir, spec.JobID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget}
+	t := Task{Stage: spec.Stage, Index: spec.Index, Attempt: spec.Attempt}
+	defer func() {
+		// A kernel bug must fail the task, not the process.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("task panicked: %v", r)
+		}
+	}()
+	b := spec.Bcast
+	if b == nil {
+		b = &Broadcast{}
+	}
+	switch spec.Kind {
+	case KindScan:
+		return env.scanTask(ctx, x, t)
+	case KindAggregate:
+		return env.aggregateTask(ctx, x, t, b)
+	case KindSplitBoundaries, KindShardBoundaries:
+		return env.windowTask(ctx, x, t, b)
+	case KindFit:
+		return env.fitTask(ctx, x, t, b)
+	case KindTransform:
+		return env.transformTask(ctx, x, t, b)
+	case KindShardWrite:
+		return env.shardTask(ctx, x, t, b)
+	}
+	return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
+}
+
+// Forget drops a job's plan and deletes its scratch files on this executor.
+func (w *Worker) Forget(jobID string) error {
+	w.mu.Lock()
+	delete(w.envs, jobID)
+	w.mu.Unlock()
+	return os.RemoveAll(filepath.Join(w.exec.WorkDir, jobID))
+}
