@@ -16,6 +16,7 @@ type TaskContext struct {
 	WorkDir  string           // the executor's scratch directory for this job
 	Mem      memory.Allocator // charged to the executor's budget
 	Budget   *Budget
+	Files    Files // opens other tasks' outputs
 }
 
 // Executor runs tasks in a number of slots under one memory budget.
@@ -24,6 +25,7 @@ type Executor struct {
 	Slots   int
 	WorkDir string
 	Budget  *Budget
+	Files   Files // how this executor reads other tasks' outputs; LocalFiles by default
 	mem     memory.Allocator
 }
 
@@ -36,12 +38,12 @@ func NewExecutor(id string, slots int, workDir string, memLimit int64) (*Executo
 		return nil, err
 	}
 	b := NewBudget(memLimit)
-	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, mem: b.Allocator(memory.DefaultAllocator)}, nil
+	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, Files: LocalFiles{}, mem: b.Allocator(memory.DefaultAllocator)}, nil
 }
 
 // run executes an in-process task function on this executor.
 func (e *Executor) run(ctx context.Context, st StageRun, t Task) (res any, err error) {
-	x := &TaskContext{Executor: e.ID, WorkDir: e.WorkDir, Mem: e.mem, Budget: e.Budget}
+	x := &TaskContext{Executor: e.ID, WorkDir: e.WorkDir, Mem: e.mem, Budget: e.Budget, Files: e.Files}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
 		if r := recover(); r != nil {

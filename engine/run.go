@@ -55,6 +55,7 @@ type run struct {
 	sched *Scheduler
 	prog  *progress
 	local *LocalTransport
+	files Files // how the driver reads task outputs (aggregate tables)
 	stats []StageStat
 }
 
@@ -142,7 +143,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	if err := env.setup(); err != nil {
 		return nil, err
 	}
-	r := &run{jobEnv: env, opt: opt, jobID: jobID, local: lt, prog: newProgress(opt.Progress, opt.Terminal),
+	r := &run{jobEnv: env, opt: opt, jobID: jobID, local: lt, files: LocalFiles{}, prog: newProgress(opt.Progress, opt.Terminal),
 		src: JobSource{File: job.File, Data: job.Source, Sets: job.Sets}}
 	r.sched = &Scheduler{T: lt, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone}
 	defer lt.Forget(jobID)

@@ -58,15 +58,24 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 		var schema *arrow.Schema
 		for p := 0; p < r.aggPartitions(ti); p++ {
 			ap := res[first[ti]+p].(*aggPart)
-			err := forEachCached(ctx, ap.Path, mem, func(b arrow.RecordBatch) error {
-				schema = b.Schema()
-				b.Retain()
-				batches = append(batches, b)
-				return nil
-			})
+			part, err := r.files.OpenPartition(ctx, Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
 			if err != nil {
 				return err
 			}
+			schema = part.Schema // known even when every partition is empty
+			for {
+				b, err := part.Iter.Next()
+				if err != nil {
+					part.Close()
+					return err
+				}
+				if b == nil {
+					break
+				}
+				b.Retain()
+				batches = append(batches, b)
+			}
+			part.Close()
 		}
 		all, err := concatBatches(schema, batches, mem)
 		for _, b := range batches {
@@ -124,30 +133,7 @@ func (r *jobEnv) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *B
 		return nil, err
 	}
 	for _, sc := range b.Aggs {
-		err := func() error {
-			rd, err := shuffle.OpenReader(sc[table].Path, x.Mem)
-			if err != nil {
-				return Retryable(err)
-			}
-			defer rd.Close()
-			it, err := rd.Partition(part)
-			if err != nil {
-				return err
-			}
-			defer it.Close()
-			for {
-				b, err := it.Next()
-				if err != nil {
-					return err
-				}
-				if b == nil {
-					return nil
-				}
-				if err := g.MergePartial(b); err != nil {
-					return err
-				}
-			}
-		}()
+		err := forEach(ctx, x.Files, sc[table], part, x.Mem, func(pb arrow.RecordBatch) error { return g.MergePartial(pb) })
 		if err != nil {
 			return nil, err
 		}

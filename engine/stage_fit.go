@@ -117,7 +117,7 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	train := int8(r.trainIndex())
 	fp := r.newFitPartial()
 	var sg, sel []int32
-	err = forEachCached(ctx, b.Caches[t.Index].Path, x.Mem, func(bt arrow.RecordBatch) error {
+	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
 		if err := o.load(bt, true); err != nil {
 			return err
 		}

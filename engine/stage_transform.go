@@ -178,7 +178,7 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 	}
 	var sg, shard, part []int32
 	var rows int64
-	err = forEachCached(ctx, b.Caches[t.Index].Path, x.Mem, func(bt arrow.RecordBatch) error {
+	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
 		if err := o.load(bt, true); err != nil {
 			return err
 		}
@@ -220,11 +220,7 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 	job := r.p.job
 	shards := job.Output.Shards
 	rel := sink.ShardPath(job.Split.Ratios[t.Index/shards].Name, t.Index%shards, job.Output.Format)
-	paths := make([]string, len(b.Maps))
-	for i, m := range b.Maps {
-		paths[i] = m.Path
-	}
-	info, err := r.writeShard(ctx, x, paths, t.Index, filepath.Join(b.OutDir, filepath.FromSlash(rel)))
+	info, err := r.writeShard(ctx, x, b.Maps, t.Index, filepath.Join(b.OutDir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +231,7 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 // writeShard gathers partition p from every map output, orders the rows by
 // (h2, rowid) — or by rowid alone without output.shuffle — and writes the
 // shard without the internal columns.
-func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []string, p int, path string) (sink.ShardInfo, error) {
+func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []Location, p int, path string) (sink.ShardInfo, error) {
 	var batches []arrow.RecordBatch
 	defer func() {
 		for _, b := range batches {
@@ -245,22 +241,16 @@ func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []string, 
 	var schema *arrow.Schema
 	var need int64
 	for _, m := range maps {
-		rd, err := shuffle.OpenReader(m, x.Mem)
+		part, err := x.Files.OpenPartition(ctx, m, p, x.Mem)
 		if err != nil {
-			return sink.ShardInfo{}, Retryable(err)
-		}
-		schema = rd.Schema()
-		need += rd.PartitionInfo(p).Bytes
-		it, err := rd.Partition(p)
-		if err != nil {
-			rd.Close()
 			return sink.ShardInfo{}, err
 		}
+		schema = part.Schema
+		need += part.Info.Bytes
 		for {
-			b, err := it.Next()
+			b, err := part.Iter.Next()
 			if err != nil {
-				it.Close()
-				rd.Close()
+				part.Close()
 				return sink.ShardInfo{}, err
 			}
 			if b == nil {
@@ -269,8 +259,7 @@ func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []string, 
 			b.Retain()
 			batches = append(batches, b)
 		}
-		it.Close()
-		rd.Close()
+		part.Close()
 	}
 	// Encoded bytes are a lower bound of the decoded rows the sort holds.
 	if err := x.Budget.Check(need, fmt.Sprintf("sorting shard %s", filepath.Base(path))); err != nil {

@@ -5,41 +5,10 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
-	"github.com/sluice-ml/sluice/shuffle"
 )
-
-// forEachCached streams one scan task's cached rows.
-func forEachCached(ctx context.Context, path string, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
-	rd, err := shuffle.OpenReader(path, mem)
-	if err != nil {
-		return Retryable(err)
-	}
-	defer rd.Close()
-	it, err := rd.Partition(0)
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b, err := it.Next()
-		if err != nil {
-			return err
-		}
-		if b == nil {
-			return nil
-		}
-		if err := fn(b); err != nil {
-			return err
-		}
-	}
-}
 
 // rowOrder computes, for the rows of a cached batch, the group id, the split
 // hash h, the shard-order hash h2 and the row id.
@@ -138,7 +107,7 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	}
 	var sg []int32
 	var rows int64
-	err = forEachCached(ctx, b.Caches[t.Index].Path, x.Mem, func(bt arrow.RecordBatch) error {
+	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
 		rows += bt.NumRows()
 		if err := o.load(bt, splitCuts != nil); err != nil {
 			return err

@@ -74,7 +74,7 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget}
+	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files}
 	t := Task{Stage: spec.Stage, Index: spec.Index, Attempt: spec.Attempt}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
