@@ -108,7 +108,7 @@ aggregates:
 output:
   format: arrow
   compression: zstd
-  shards: 3
+  shards: 7
 `
 
 // mainFilter is the oracle of the main job's filter.

@@ -104,13 +104,15 @@ func rawRows(t testing.TB, seed uint64, n int64) []rawRow {
 	return out
 }
 
-// stringAt reads a string from a utf8 or dictionary<utf8> column.
+// stringAt reads a string from a utf8, large_utf8 or dictionary column of them.
 func stringAt(t testing.TB, a any, i int) string {
 	switch c := a.(type) {
 	case *array.String:
 		return c.Value(i)
+	case *array.LargeString:
+		return c.Value(i)
 	case *array.Dictionary:
-		return c.Dictionary().(*array.String).Value(c.GetValueIndex(i))
+		return stringAt(t, c.Dictionary(), c.GetValueIndex(i))
 	}
 	t.Fatalf("stringAt: %T is not a string column", a)
 	return ""

@@ -206,8 +206,11 @@ func TestNoLeakage(t *testing.T) {
 
 	// Every output row is the fitted transform of its raw row.
 	tp, agp, bkp, stp := params(t, f.m, "tripduration"), ap, params(t, f.m, "bikeid"), params(t, f.m, "starttime")
+	oov := map[string]int{} // rows out of vocabulary, per vocab feature
+	total := 0
 	for name, shards := range f.tables {
 		for _, tb := range shards {
+			total += tb.Rows
 			ids := tb.col(t, "trip_id")
 			for i := 0; i < tb.Rows; i++ {
 				r := f.byID[ids.I64[i]]
@@ -217,9 +220,13 @@ func TestNoLeakage(t *testing.T) {
 				checkF32(t, tb, "starttime", i, float32((float64(r.Start)-stp.Min)/(stp.Max-stp.Min)), name, r)
 				if got, want := tb.col(t, "start_station_id").I64[i], vocabID["start_station_id"][r.StartID]; got != want {
 					t.Fatalf("%s trip %d: start_station_id id %d, want %d (station %d)", name, r.TripID, got, want, r.StartID)
+				} else if got == 0 {
+					oov["start_station_id"]++
 				}
 				if got, want := tb.col(t, "bike").I64[i], vocabID["bike"][r.BikeID]; got != want {
 					t.Fatalf("%s trip %d: bike id %d, want %d (bike %d)", name, r.TripID, got, want, r.BikeID)
+				} else if got == 0 {
+					oov["bike"]++
 				}
 				var bucket int64
 				for _, b := range bp.Boundaries {
@@ -249,6 +256,11 @@ func TestNoLeakage(t *testing.T) {
 					t.Fatalf("%s trip %d: label %d, raw %d", name, r.TripID, got, r.BirthYear)
 				}
 			}
+		}
+	}
+	for _, name := range []string{"start_station_id", "bike"} {
+		if oov[name] == 0 || oov[name] == total {
+			t.Fatalf("%s: %d of %d rows out of vocabulary; the data must exercise both", name, oov[name], total)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Task is one unit of a stage: the stage runs Run once per task index, on
@@ -36,6 +37,9 @@ type StageRun struct {
 	Spec func(t Task) *TaskSpec
 	// Run, when set instead of Spec, runs the task in-process (tests).
 	Run TaskFunc
+	// Only, when not nil, runs just these task indexes (lineage recovery
+	// re-runs the tasks whose outputs were lost).
+	Only []int
 }
 
 // TaskError is a task failure with its retry classification.
@@ -92,29 +96,42 @@ type Scheduler struct {
 	MaxAttempts int
 	// Progress, when set, is called after each task completes.
 	Progress func(stage StageRun, done int, result any)
+	// NoExecutorWait is how long a stage waits for an executor to join when
+	// none is left (0: fail at once).
+	NoExecutorWait time.Duration
 }
 
-// RunStage runs every task of the stage and returns their results ordered by
-// task index, or the first fatal failure (other running tasks are cancelled).
+// ErrExecutorLost is returned by a transport when the executor is gone
+// (crashed, left, unreachable): the task goes back to the queue without
+// spending an attempt, and no more tasks go to that executor.
+var ErrExecutorLost = errors.New("executor lost")
+
+// RunStage runs the tasks of the stage (all of them, or st.Only) and returns
+// their results ordered by task index, or the first fatal failure (other
+// running tasks are cancelled). Executors that join while the stage runs get
+// tasks too.
 func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 	maxAttempts := s.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = 3
 	}
-	execs := s.T.Executors()
-	if len(execs) == 0 {
-		return nil, errors.New("scheduler: no executors")
-	}
 	results := make([]any, st.Tasks)
-	if st.Tasks == 0 {
+	indexes := st.Only
+	if indexes == nil {
+		indexes = make([]int, st.Tasks)
+		for i := range indexes {
+			indexes[i] = i
+		}
+	}
+	if len(indexes) == 0 {
 		return results, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	// Every task sits in the queue at most once, so the buffer never blocks.
-	queue := make(chan Task, st.Tasks)
-	for i := 0; i < st.Tasks; i++ {
+	queue := make(chan Task, len(indexes))
+	for _, i := range indexes {
 		queue <- Task{Stage: st.ID, Index: i}
 	}
 	var (
@@ -122,10 +139,24 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 		firstErr error
 		done     int
 		wg       sync.WaitGroup
+		running  = map[string]int{} // executor -> workers
+		lost     = map[string]bool{}
 	)
 	allDone := make(chan struct{})
-	worker := func(exec string) {
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	var worker func(exec string)
+	worker = func(exec string) {
 		defer wg.Done()
+		defer func() {
+			mu.Lock()
+			running[exec]--
+			mu.Unlock()
+		}()
 		for {
 			var t Task
 			select {
@@ -144,42 +175,86 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 				if s.Progress != nil {
 					s.Progress(st, done, res)
 				}
-				if done == st.Tasks {
+				if done == len(indexes) {
 					close(allDone)
 				}
+			case errors.Is(err, ErrExecutorLost) && ctx.Err() == nil:
+				lost[exec] = true
+				queue <- t
+				mu.Unlock()
+				return
 			case ctx.Err() == nil && classify(err, t.Attempt, maxAttempts):
 				t.Attempt++
 				queue <- t
 			default:
-				if firstErr == nil {
-					firstErr = &TaskError{Stage: st.ID, Index: t.Index, Attempt: t.Attempt, Executor: exec, Err: err}
-					cancel()
-				}
+				fail(&TaskError{Stage: st.ID, Index: t.Index, Attempt: t.Attempt, Executor: exec, Err: err})
 			}
 			mu.Unlock()
 		}
 	}
-	// Start slots round-robin across executors so a short stage spreads out.
-	sort.SliceStable(execs, func(i, j int) bool { return execs[i].ID < execs[j].ID })
-	for round := 0; ; round++ {
-		started := false
-		for _, e := range execs {
-			if round < e.Slots {
-				wg.Add(1)
-				go worker(e.ID)
+	// start adds workers for executors (new ones included) up to their slots.
+	start := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		execs := s.T.Executors()
+		sort.SliceStable(execs, func(i, j int) bool { return execs[i].ID < execs[j].ID })
+		total := 0
+		// Round-robin across executors so a short stage spreads out.
+		for round := 0; ; round++ {
+			started := false
+			for _, e := range execs {
+				if lost[e.ID] || round >= e.Slots {
+					continue
+				}
+				if round >= running[e.ID] {
+					running[e.ID]++
+					wg.Add(1)
+					go worker(e.ID)
+				}
 				started = true
 			}
+			if !started {
+				break
+			}
 		}
-		if !started {
-			break
+		for _, e := range execs {
+			if !lost[e.ID] {
+				total += running[e.ID]
+			}
+		}
+		return total
+	}
+	if start() == 0 && s.NoExecutorWait <= 0 {
+		return nil, errors.New("scheduler: no executors")
+	}
+	watch := time.NewTicker(200 * time.Millisecond)
+	defer watch.Stop()
+	var idleSince time.Time
+	for {
+		select {
+		case <-allDone:
+			wg.Wait()
+			return results, nil
+		case <-ctx.Done():
+			wg.Wait()
+			if firstErr != nil {
+				return nil, firstErr
+			}
+			return nil, ctx.Err()
+		case <-watch.C:
+			if start() > 0 {
+				idleSince = time.Time{}
+				continue
+			}
+			// No executor to run on: wait a while for one to join.
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			if time.Since(idleSince) >= s.NoExecutorWait {
+				cancel()
+				wg.Wait()
+				return nil, fmt.Errorf("stage %d (%s): no executor available for %s", st.ID, st.Kind, s.NoExecutorWait)
+			}
 		}
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if done != st.Tasks {
-		return nil, ctx.Err()
-	}
-	return results, nil
 }
