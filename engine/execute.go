@@ -17,6 +17,7 @@ type driverState struct {
 	splitCutsBin []byte           // split.Boundaries, as broadcast
 	shardCutsBin []byte
 	fit          *fitted
+	maps         []Location         // transform outputs, per transform task
 	shards       [][]sink.ShardInfo // [split][shard]
 	aggregates   []sink.AggregateTable
 }

@@ -15,10 +15,11 @@ type Options struct {
 	Progress      io.Writer
 	Terminal      bool // progress as a redrawn line (true) or plain log lines
 	MaxAttempts   int  // per task; 0 = 3
-	AggPartitions int  // partitions of the aggregate exchange; 0 = executors
 	BatchRows     int  // rows per scan batch; 0 = 65536
 	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
-	ExplainOnly   bool
+
+	// wrap, in tests, interposes on the transport (fault injection).
+	wrap func(Transport) Transport
 }
 
 func (o *Options) defaults() {

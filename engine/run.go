@@ -145,7 +145,11 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	r := &run{jobEnv: env, opt: opt, jobID: jobID, local: lt, files: LocalFiles{}, prog: newProgress(opt.Progress, opt.Terminal),
 		src: JobSource{File: job.File, Data: job.Source, Sets: job.Sets}}
-	r.sched = &Scheduler{T: lt, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone}
+	var tr Transport = lt
+	if opt.wrap != nil {
+		tr = opt.wrap(lt)
+	}
+	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone}
 	defer lt.Forget(jobID)
 	m, err := r.execute(ctx, txn)
 	if err != nil {
@@ -161,8 +165,13 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 
 // stage runs one stage on the executors and records its statistics.
 func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) ([]any, error) {
+	return r.stageOnly(ctx, kind, tasks, b, nil)
+}
+
+// stageOnly runs the given tasks of a stage (all when only is nil).
+func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
 	id := len(r.stats) + 1
-	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Spec: func(t Task) *TaskSpec {
+	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Spec: func(t Task) *TaskSpec {
 		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
 	}}
 	t0, c0 := time.Now(), processCPU()
@@ -172,6 +181,9 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) (
 		return nil, err
 	}
 	ss := StageStat{ID: id, Kind: kind, Tasks: tasks, Wall: time.Since(t0), CPU: processCPU() - c0}
+	if only != nil {
+		ss.Kind, ss.Tasks = kind+" (recompute)", len(only)
+	}
 	for _, x := range res {
 		if c, ok := x.(interface{ counts() (int64, int64) }); ok {
 			rows, bytes := c.counts()

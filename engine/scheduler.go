@@ -70,6 +70,12 @@ func classify(err error, attempt, maxAttempts int) (retry bool) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	// A lost input is not fixed by running the reader again: the stage
+	// fails to the driver, which re-runs the input's producer (lineage).
+	var ff *FetchFailed
+	if errors.As(err, &ff) {
+		return false
+	}
 	var r *retryable
 	return errors.As(err, &r) && attempt+1 < maxAttempts
 }

@@ -35,13 +35,15 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 	for i := len(tasks) - 1; i >= 0; i-- {
 		first[tasks[i].table] = i
 	}
-	aggs := make([][]Location, len(d.scans))
-	for i, sc := range d.scans {
-		for _, p := range sc.AggPaths {
-			aggs[i] = append(aggs[i], Location{Executor: sc.Executor, Path: p})
+	res, err := r.stageWithInputs(ctx, d, KindAggregate, len(tasks), func() *Broadcast {
+		aggs := make([][]Location, len(d.scans))
+		for i, sc := range d.scans {
+			for _, p := range sc.AggPaths {
+				aggs[i] = append(aggs[i], Location{Executor: sc.Executor, Path: p})
+			}
 		}
-	}
-	res, err := r.stage(ctx, KindAggregate, len(tasks), &Broadcast{Aggs: aggs})
+		return &Broadcast{Aggs: aggs}
+	})
 	if err != nil {
 		return err
 	}

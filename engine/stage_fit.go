@@ -66,8 +66,9 @@ func (r *jobEnv) newFitPartial() *fitPartial {
 // fitStage computes train statistics and collects the shard windows in one
 // pass; the driver merges the fits in task order.
 func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (split.Partial, error) {
-	b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
-	res, err := r.stage(ctx, KindFit, len(d.scans), b)
+	res, err := r.stageWithInputs(ctx, d, KindFit, len(d.scans), func() *Broadcast {
+		return &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
+	})
 	if err != nil {
 		return split.Partial{}, err
 	}

@@ -122,15 +122,14 @@ func (r *jobEnv) outputSchema(f *fitted) (*arrow.Schema, error) {
 func (r *run) transformAndWrite(ctx context.Context, d *driverState, txn *sink.Txn) error {
 	job := r.p.job
 	shards := job.Output.Shards
-	b := &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin, Fit: d.fit}
-	res, err := r.stage(ctx, KindTransform, len(d.scans), b)
+	res, err := r.stageWithInputs(ctx, d, KindTransform, len(d.scans), d.transformBroadcast)
 	if err != nil {
 		return err
 	}
-	maps := make([]Location, len(res))
+	d.maps = make([]Location, len(res))
 	for i, x := range res {
 		tr := x.(*transformResult)
-		maps[i] = Location{Executor: tr.Executor, Path: tr.Path}
+		d.maps[i] = Location{Executor: tr.Executor, Path: tr.Path}
 	}
 	for _, rt := range job.Split.Ratios {
 		if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
@@ -138,7 +137,9 @@ func (r *run) transformAndWrite(ctx context.Context, d *driverState, txn *sink.T
 		}
 	}
 	nparts := len(job.Split.Ratios) * shards
-	res, err = r.stage(ctx, KindShardWrite, nparts, &Broadcast{Maps: maps, OutDir: txn.Dir()})
+	res, err = r.stageWithInputs(ctx, d, KindShardWrite, nparts, func() *Broadcast {
+		return &Broadcast{Maps: d.maps, OutDir: txn.Dir()}
+	})
 	if err != nil {
 		return err
 	}
@@ -147,6 +148,11 @@ func (r *run) transformAndWrite(ctx context.Context, d *driverState, txn *sink.T
 		d.shards[i/shards] = append(d.shards[i/shards], x.(*shardResult).Info)
 	}
 	return nil
+}
+
+// transformBroadcast is what transform tasks need.
+func (d *driverState) transformBroadcast() *Broadcast {
+	return &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin, Fit: d.fit}
 }
 
 // transformTask assigns one cache part's rows to splits and shards, applies

@@ -76,13 +76,17 @@ func splitGroups(s []int8, out []int32) []int32 {
 // windowStage runs one window-collection pass over the cache: split
 // windows (group, h), or with shard set, shard windows (split, h2).
 func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, shard bool) (split.Partial, error) {
-	b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
 	kind := KindSplitBoundaries
 	if shard {
 		kind = KindShardBoundaries
-		b.SplitCuts = d.splitCutsBin
 	}
-	res, err := r.stage(ctx, kind, len(d.scans), b)
+	res, err := r.stageWithInputs(ctx, d, kind, len(d.scans), func() *Broadcast {
+		b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
+		if shard {
+			b.SplitCuts = d.splitCutsBin
+		}
+		return b
+	})
 	if err != nil {
 		return split.Partial{}, err
 	}

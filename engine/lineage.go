@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// maxRecoveries bounds how many times one stage recovers lost inputs.
+const maxRecoveries = 4
+
+// stageWithInputs runs a stage whose tasks read other tasks' outputs. When a
+// task cannot fetch an input (FetchFailed: its executor died or the file is
+// gone), the driver re-runs the tasks that produced the lost outputs
+// (lineage), rebuilds the broadcast with their new locations and runs the
+// stage again. Tasks are deterministic, so re-run outputs are identical.
+func (r *run) stageWithInputs(ctx context.Context, d *driverState, kind string, tasks int, mk func() *Broadcast) ([]any, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := r.stage(ctx, kind, tasks, mk())
+		var ff *FetchFailed
+		if err == nil || !errors.As(err, &ff) || attempt >= maxRecoveries || ctx.Err() != nil {
+			return res, err
+		}
+		if rerr := r.recoverLost(ctx, d, ff.Loc); rerr != nil {
+			return nil, fmt.Errorf("%w (recovering the lost input: %v)", err, rerr)
+		}
+	}
+}
+
+// alive reports whether an executor is still a member.
+func (r *run) alive(id string) bool {
+	for _, e := range r.sched.T.Executors() {
+		if e.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// recoverLost re-runs the producers of a lost output: the one file, or every
+// output of an executor that is gone.
+func (r *run) recoverLost(ctx context.Context, d *driverState, lost Location) error {
+	dead := !r.alive(lost.Executor)
+	var scans, maps []int
+	for i, s := range d.scans {
+		if s.CachePath == lost.Path || slices.Contains(s.AggPaths, lost.Path) || (dead && s.Executor == lost.Executor) {
+			scans = append(scans, i)
+		}
+	}
+	for i, m := range d.maps {
+		if m.Path == lost.Path || (dead && m.Executor == lost.Executor) {
+			maps = append(maps, i)
+		}
+	}
+	if len(scans) == 0 && len(maps) == 0 {
+		return fmt.Errorf("no task produced %s on %s", lost.Path, lost.Executor)
+	}
+	if len(scans) > 0 {
+		res, err := r.stageOnly(ctx, KindScan, len(d.scans), nil, scans)
+		if err != nil {
+			return err
+		}
+		for _, i := range scans {
+			d.scans[i] = res[i].(*scanResult)
+		}
+	}
+	if len(maps) > 0 {
+		// A transform reads caches, which may be lost too: recover in turn.
+		for attempt := 0; ; attempt++ {
+			res, err := r.stageOnly(ctx, KindTransform, len(d.maps), d.transformBroadcast(), maps)
+			var ff *FetchFailed
+			if err != nil && errors.As(err, &ff) && attempt < maxRecoveries {
+				if rerr := r.recoverLost(ctx, d, ff.Loc); rerr != nil {
+					return rerr
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			for _, i := range maps {
+				tr := res[i].(*transformResult)
+				d.maps[i] = Location{Executor: tr.Executor, Path: tr.Path}
+			}
+			return nil
+		}
+	}
+	return nil
+}
