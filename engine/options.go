@@ -3,6 +3,7 @@ package engine
 import (
 	"io"
 	"runtime"
+	"time"
 )
 
 // Options configure an embedded run.
@@ -17,6 +18,17 @@ type Options struct {
 	MaxAttempts   int  // per task; 0 = 3
 	BatchRows     int  // rows per scan batch; 0 = 65536
 	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
+
+	// Transport, when set, runs the tasks on its executors (a cluster)
+	// instead of Local in-process executors; Files is then how the driver
+	// reads task outputs (aggregate tables), and Forget is called with the
+	// job ID when the job ends so executors delete its files.
+	Transport Transport
+	Files     Files
+	Forget    func(jobID string)
+	// NoExecutorWait is how long a stage waits for an executor when none is
+	// left (cluster mode).
+	NoExecutorWait time.Duration
 
 	// wrap, in tests, interposes on the transport (fault injection).
 	wrap func(Transport) Transport

@@ -23,6 +23,7 @@ import (
 
 // Result is what a finished job reports.
 type Result struct {
+	JobID      string
 	OutputDir  string
 	Manifest   *sink.Manifest
 	Stages     []StageStat
@@ -130,27 +131,38 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	var rnd [6]byte
 	rand.Read(rnd[:])
-	jobID := job.Name + "-" + hex.EncodeToString(rnd[:])
+	jobID := safeName(job.Name) + "-" + hex.EncodeToString(rnd[:])
 	work := filepath.Join(root, "sluice-"+jobID)
 	if !opt.KeepWorkDir {
 		defer os.RemoveAll(work)
-	}
-	lt, err := NewLocal(opt.Local, opt.Slots, opt.MemoryPerExec, work)
-	if err != nil {
-		return nil, err
 	}
 	env := &jobEnv{p: p, batchRows: opt.BatchRows}
 	if err := env.setup(); err != nil {
 		return nil, err
 	}
-	r := &run{jobEnv: env, opt: opt, jobID: jobID, local: lt, files: LocalFiles{}, prog: newProgress(opt.Progress, opt.Terminal),
+	r := &run{jobEnv: env, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal),
 		src: JobSource{File: job.File, Data: job.Source, Sets: job.Sets}}
-	var tr Transport = lt
-	if opt.wrap != nil {
-		tr = opt.wrap(lt)
+	var tr Transport
+	if opt.Transport != nil {
+		tr, r.files = opt.Transport, opt.Files
+		if r.files == nil {
+			r.files = LocalFiles{}
+		}
+		if opt.Forget != nil {
+			defer opt.Forget(jobID)
+		}
+	} else {
+		lt, err := NewLocal(opt.Local, opt.Slots, opt.MemoryPerExec, work)
+		if err != nil {
+			return nil, err
+		}
+		defer lt.Forget(jobID)
+		tr, r.local, r.files = lt, lt, LocalFiles{}
 	}
-	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone}
-	defer lt.Forget(jobID)
+	if opt.wrap != nil {
+		tr = opt.wrap(tr)
+	}
+	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
 	m, err := r.execute(ctx, txn)
 	if err != nil {
 		return nil, err
@@ -160,7 +172,11 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	committed = true
 	r.prog.finish()
-	return &Result{OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), PeakMemory: lt.PeakMemory()}, nil
+	res := &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start)}
+	if r.local != nil {
+		res.PeakMemory = r.local.PeakMemory()
+	}
+	return res, nil
 }
 
 // stage runs one stage on the executors and records its statistics.
@@ -205,4 +221,18 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// safeName keeps letters, digits, '-' and '_' of a job name for file names.
+func safeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 40 {
+		b = b[:40]
+	}
+	return string(b)
 }
