@@ -17,6 +17,12 @@ type Partition struct {
 	close  func() error
 }
 
+// NewPartition wraps an open partition; closeFn (may be nil) runs after the
+// iterator is closed.
+func NewPartition(schema *arrow.Schema, info shuffle.PartitionInfo, iter shuffle.BatchIterator, closeFn func() error) *Partition {
+	return &Partition{Schema: schema, Info: info, Iter: iter, close: closeFn}
+}
+
 // Close releases the partition's iterator and file.
 func (p *Partition) Close() error {
 	err := p.Iter.Close()

@@ -65,6 +65,10 @@ const (
 	KindShardWrite      = "shard-write"
 )
 
+// DecodeResult decodes a task's encoded result (Worker.RunEncoded) into its
+// stage's type, for transports to hand back to the scheduler.
+func DecodeResult(kind string, data []byte) (any, error) { return decodeResult(kind, data) }
+
 // decodeResult decodes a task's encoded result into its stage's type.
 func decodeResult(kind string, data []byte) (any, error) {
 	var v any
