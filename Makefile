@@ -1,11 +1,13 @@
 # The whole test suite: `make test` (what .ci/run calls).
 GO ?= go
+PYTHON ?= /usr/bin/python3
 
 .PHONY: test vet build peers data fmt-check
 
 test: fmt-check vet peers data
 	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./engine/
+	$(PYTHON) -m pytest -q python/tests
 
 vet:
 	$(GO) vet ./...

@@ -146,7 +146,7 @@ func (r *jobEnv) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *B
 	}
 	defer fin.Release()
 	path := filepath.Join(x.WorkDir, fmt.Sprintf("aggfinal%d-%05d-a%d", table, part, t.Attempt))
-	w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: shuffle.Codec("lz4")}, x.Mem)
+	w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: scratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}

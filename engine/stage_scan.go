@@ -53,7 +53,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	res := &scanResult{DroppedBy: map[string]int64{}, NaN: map[string]int64{}, Inf: map[string]int64{}, GroupCounts: map[string]int64{}}
 
 	cachePath := filepath.Join(x.WorkDir, fmt.Sprintf("cache-%05d-a%d", t.Index, t.Attempt))
-	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1, Codec: shuffle.Codec("lz4")}, x.Mem)
+	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1, Codec: scratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func writePartials(g *cpu.GroupBy, path string, parts int, mem memory.Allocator)
 		return err
 	}
 	defer pb.Release()
-	w, err := shuffle.NewWriter(path, pb.Schema(), shuffle.WriterOptions{Partitions: parts, Codec: shuffle.Codec("lz4")}, mem)
+	w, err := shuffle.NewWriter(path, pb.Schema(), shuffle.WriterOptions{Partitions: parts, Codec: scratchCodec}, mem)
 	if err != nil {
 		return err
 	}

@@ -178,7 +178,7 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 		return nil, err
 	}
 	path := filepath.Join(x.WorkDir, fmt.Sprintf("transform-%05d-a%d", t.Index, t.Attempt))
-	w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: nparts, Codec: shuffle.Codec("lz4")}, x.Mem)
+	w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: nparts, Codec: scratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,229 @@
+"""Opening a sluice output directory: the manifest, shard verification and
+reading splits into numpy columns."""
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from . import _ipc
+
+SUPPORTED_FORMAT_VERSION = 1
+
+
+class SluiceError(ValueError):
+    """A sluice output that cannot be read as asked; the message names the file."""
+
+
+class ChecksumError(SluiceError):
+    """A shard whose size or sha256 differs from the manifest's."""
+
+
+def _have_pyarrow():
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.ipc  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def read_manifest(path):
+    """Parse ``path/manifest.json`` (or a manifest file path) into a dict."""
+    name = os.path.join(path, "manifest.json") if os.path.isdir(path) else path
+    try:
+        with open(name, "rb") as f:
+            m = json.loads(f.read().decode("utf-8"))
+    except OSError as e:
+        raise SluiceError("%s: cannot read the manifest: %s" % (name, e.strerror or e)) from None
+    except ValueError as e:
+        raise SluiceError("%s: not valid JSON: %s" % (name, e)) from None
+    if not isinstance(m, dict):
+        raise SluiceError("%s: the manifest must be a JSON object" % name)
+    v = m.get("format_version")
+    if v != SUPPORTED_FORMAT_VERSION:
+        raise SluiceError("%s: format_version %r is not supported; this reader reads %d"
+                          % (name, v, SUPPORTED_FORMAT_VERSION))
+    for key in ("schema", "splits", "transforms", "output"):
+        if key not in m:
+            raise SluiceError("%s: missing field %r" % (name, key))
+    return m
+
+
+def verify_bytes(data, shard, name):
+    """Check ``data`` against a manifest shard entry (size and sha256)."""
+    if len(data) != shard["bytes"]:
+        raise ChecksumError("%s: %d bytes, the manifest says %d" % (name, len(data), shard["bytes"]))
+    got = hashlib.sha256(data).hexdigest()
+    if got != shard["sha256"]:
+        raise ChecksumError("%s: sha256 %s does not match the manifest's %s (the file is corrupt or was changed)"
+                            % (name, got, shard["sha256"]))
+
+
+def read_shard_file(path, fmt, verify_against=None, columns=None, engine="auto"):
+    """Read one shard file into ``{column: numpy array}``.
+
+    ``fmt`` is "arrow" or "parquet"; ``verify_against`` a manifest shard entry
+    to check the bytes against; ``engine`` "auto" (pyarrow when importable),
+    "numpy" or "pyarrow".
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise SluiceError("%s: cannot read the shard: %s" % (path, e.strerror or e)) from None
+    if verify_against is not None:
+        verify_bytes(data, verify_against, path)
+    use_pa = engine == "pyarrow" or (engine == "auto" and _have_pyarrow())
+    if engine not in ("auto", "numpy", "pyarrow"):
+        raise SluiceError("engine %r is not one of auto, numpy, pyarrow" % engine)
+    if fmt == "parquet":
+        if not _have_pyarrow():
+            raise SluiceError("%s: reading Parquet shards needs pyarrow, which is not installed "
+                              "(write the job with output.format: arrow to read it with numpy alone)" % path)
+        from . import _pyarrow
+        return _pyarrow.read_parquet(data, columns)
+    if fmt != "arrow":
+        raise SluiceError("%s: unknown shard format %r (allowed: arrow, parquet)" % (path, fmt))
+    if use_pa:
+        from . import _pyarrow
+        return _pyarrow.read_arrow(data, columns)
+    try:
+        return _ipc.read_arrow_file(data, path, columns)[1]
+    except _ipc.IPCError as e:
+        raise SluiceError(str(e)) from None
+
+
+def concat_columns(parts, names):
+    """Concatenate per-shard column dicts, keeping the null conventions."""
+    out = {}
+    for n in names:
+        arrs = [p[n] for p in parts]
+        if any(isinstance(a, np.ma.MaskedArray) for a in arrs):
+            out[n] = np.ma.concatenate(arrs)
+        elif len(arrs) == 1:
+            out[n] = arrs[0]
+        else:
+            out[n] = np.concatenate(arrs)
+    return out
+
+
+class Dataset:
+    """A sluice output directory opened through its manifest.
+
+    ``manifest`` is the parsed manifest.json (a dict), ``splits`` the split
+    names in manifest order, ``schema`` the output columns (dicts with name,
+    type, source, role, transform).
+    """
+
+    def __init__(self, path, verify=True, engine="auto"):
+        self.path = os.fspath(path)
+        self.manifest = read_manifest(self.path)
+        self.engine = engine
+        self.verify = verify
+        self.format = self.manifest["output"].get("format", "arrow")
+        self.schema = list(self.manifest["schema"])
+        self._splits = {s["name"]: s for s in self.manifest["splits"]}
+        if verify:
+            self.verify_files()
+
+    @property
+    def splits(self):
+        """Split names in manifest order (e.g. ["train", "eval"])."""
+        return [s["name"] for s in self.manifest["splits"]]
+
+    def columns(self, role=None):
+        """Output column names in schema order, optionally of one role
+        ("feature", "label" or "keep")."""
+        return [c["name"] for c in self.schema if role is None or c["role"] == role]
+
+    @property
+    def features(self):
+        """Feature column names in schema order (the trainer's inputs)."""
+        return self.columns("feature")
+
+    @property
+    def label(self):
+        """The label column's name, or None for unlabelled data."""
+        ls = self.columns("label")
+        return ls[0] if ls else None
+
+    def shards(self, split):
+        """The manifest's shard entries of a split (path, rows, bytes, sha256)."""
+        if split not in self._splits:
+            raise SluiceError("%s: no split %r (the output has: %s)"
+                              % (os.path.join(self.path, "manifest.json"), split, ", ".join(self.splits)))
+        return list(self._splits[split]["shards"])
+
+    def rows(self, split):
+        """Row count of a split."""
+        self.shards(split)
+        return int(self._splits[split]["rows"])
+
+    def shard_path(self, shard):
+        """The file path of a manifest shard entry."""
+        return os.path.join(self.path, *shard["path"].split("/"))
+
+    def verify_files(self):
+        """Check every shard's size and sha256 against the manifest."""
+        for split in self.splits:
+            for sh in self.shards(split):
+                p = self.shard_path(sh)
+                try:
+                    size = os.path.getsize(p)
+                except OSError as e:
+                    raise ChecksumError("%s: listed in the manifest but unreadable: %s" % (p, e.strerror or e)) from None
+                if size != sh["bytes"]:
+                    raise ChecksumError("%s: %d bytes, the manifest says %d" % (p, size, sh["bytes"]))
+                h = hashlib.sha256()
+                with open(p, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 22), b""):
+                        h.update(chunk)
+                if h.hexdigest() != sh["sha256"]:
+                    raise ChecksumError("%s: sha256 %s does not match the manifest's %s (the file is corrupt or was changed)"
+                                        % (p, h.hexdigest(), sh["sha256"]))
+
+    def read_shard(self, shard, columns=None):
+        """Read one manifest shard entry into ``{column: numpy array}``,
+        verifying its bytes when the dataset was opened with verify=True."""
+        cols = self._check_columns(columns)
+        got = read_shard_file(self.shard_path(shard), self.format, shard if self.verify else None, cols, self.engine)
+        if len(got) and len(next(iter(got.values()))) != shard["rows"]:
+            raise SluiceError("%s: %d rows, the manifest says %d"
+                              % (self.shard_path(shard), len(next(iter(got.values()))), shard["rows"]))
+        return got
+
+    def read(self, split, columns=None):
+        """Read a whole split into ``{column: numpy array}`` (schema order).
+
+        Nulls: float columns hold NaN; other columns with nulls are
+        ``numpy.ma.MaskedArray`` (mask True at nulls); strings are object
+        arrays with None at nulls; timestamps are datetime64.
+        """
+        cols = self._check_columns(columns)
+        names = cols if cols is not None else self.columns()
+        parts = [self.read_shard(sh, cols) for sh in self.shards(split)]
+        if not parts:
+            return {n: np.empty(0) for n in names}
+        return concat_columns(parts, names)
+
+    def _check_columns(self, columns):
+        if columns is None:
+            return None
+        known = set(self.columns())
+        bad = [c for c in columns if c not in known]
+        if bad:
+            raise SluiceError("%s: no column(s) %s (the output has: %s)"
+                              % (os.path.join(self.path, "manifest.json"), ", ".join(bad), ", ".join(self.columns())))
+        return list(columns)
+
+    def __repr__(self):
+        return "sluice.Dataset(%r, splits=%r)" % (self.path, self.splits)
+
+
+def open_dataset(path, verify=True, engine="auto"):
+    """Open a sluice output directory (reads manifest.json; with verify=True
+    checks every shard's size and sha256, and re-checks bytes as they are
+    read). ``engine``: "auto" uses pyarrow when importable, "numpy" never."""
+    return Dataset(path, verify=verify, engine=engine)
