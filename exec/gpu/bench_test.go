@@ -1,0 +1,151 @@
+package gpu
+
+import (
+	"os"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/hashing"
+)
+
+// Benchmarks run each kernel on the real GPU (SLUICE_GPU_REAL=1, as
+// bench/gpu-check.sh sets) beside the CPU engine on the same data, so
+// ratios come from one run; each reports bytes of input per op. Without a
+// GPU the device side is skipped ("no GPU on this machine"), unless
+// SLUICE_BENCH_EMULATED=1 asks for the emulated device's (not GPU) timings.
+
+const benchRows = 1 << 20
+
+func benchKernels(b *testing.B) *Kernels {
+	b.Helper()
+	if os.Getenv("SLUICE_GPU_REAL") == "1" {
+		dev, err := OpenCUDA(0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { dev.Close() })
+		return NewKernels(dev)
+	}
+	if os.Getenv("SLUICE_BENCH_EMULATED") != "1" {
+		b.Skip("no GPU on this machine (SLUICE_BENCH_EMULATED=1 times the emulated device, which says nothing about GPU speed)")
+	}
+	emu := NewEmulated(0)
+	b.Cleanup(func() { emu.Close() })
+	b.Log("emulated device: timings prove nothing about GPU speed")
+	return NewKernels(emu)
+}
+
+func BenchmarkHashColumn(b *testing.B) {
+	g := newGen(1, memory.DefaultAllocator)
+	col := g.int64s(benchRows, 0.1, false, 1<<40)
+	defer col.Release()
+	out := make([]uint64, benchRows)
+	b.Run("cpu", func(b *testing.B) {
+		b.SetBytes(benchRows * 8)
+		for range b.N {
+			if err := hashing.Column(col, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		b.SetBytes(benchRows * 8)
+		for range b.N {
+			if err := k.HashColumn(col, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkApplyZScore(b *testing.B) {
+	g := newGen(2, memory.DefaultAllocator)
+	col := g.float64s(benchRows, 0.1, false, false)
+	defer col.Release()
+	f := &cpu.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
+	run := func(b *testing.B, apply func() error) {
+		b.SetBytes(benchRows * 8)
+		for range b.N {
+			if err := apply(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("cpu", func(b *testing.B) {
+		run(b, func() error {
+			_, a, err := cpu.Apply("x", f, col, memory.DefaultAllocator)
+			if err == nil {
+				a[0].Release()
+			}
+			return err
+		})
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		run(b, func() error {
+			_, a, err := k.Apply("x", f, col, memory.DefaultAllocator)
+			if err == nil {
+				a[0].Release()
+			}
+			return err
+		})
+	})
+}
+
+func BenchmarkMoments(b *testing.B) {
+	g := newGen(3, memory.DefaultAllocator)
+	col := g.float64s(benchRows, 0.1, false, false)
+	defer col.Release()
+	b.Run("cpu", func(b *testing.B) {
+		b.SetBytes(benchRows * 8)
+		for range b.N {
+			var m cpu.Moments
+			if err := m.Update(col, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		b.SetBytes(benchRows * 8)
+		for range b.N {
+			if _, err := k.Moments(col, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkGroupCount(b *testing.B) {
+	g := newGen(4, memory.DefaultAllocator)
+	col := g.int64s(benchRows, 0.01, false, 5000)
+	defer col.Release()
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		b.SetBytes(benchRows * 8)
+		for range b.N {
+			if _, err := k.GroupCount(col); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkCompact(b *testing.B) {
+	g := newGen(5, memory.DefaultAllocator)
+	mask := g.bools(benchRows, 0.1, false)
+	defer mask.Release()
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		b.SetBytes(benchRows / 8)
+		out := make([]int32, 0, benchRows)
+		for range b.N {
+			var err error
+			if out, err = k.Compact(mask, out[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,77 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// compactPer is the rows each thread of a compaction block owns.
+const compactPer = 16
+
+// Compact is stream compaction of a boolean mask: it appends to out (and
+// returns) the ascending indices of the rows that are true and not null
+// (a null mask row is false, as in SQL). The indices are exact.
+func (k *Kernels) Compact(mask arrow.Array, out []int32) ([]int32, error) {
+	if _, ok := mask.(*array.Boolean); !ok {
+		return out, fmt.Errorf("compact: mask type %s: needs bool", mask.DataType())
+	}
+	c, err := columnOf("compact", mask)
+	if err != nil {
+		return out, err
+	}
+	base := len(out)
+	block, _ := k.dev.Shape()
+	tile := block * compactPer
+	err = k.chunked("compact", c.n, func(b *buffers, lo, hi int) error {
+		out = out[:base]
+		p := c.part(lo, hi)
+		vals, valid, err := p.upload(b)
+		if err != nil {
+			return err
+		}
+		grid := (p.n + tile - 1) / tile
+		cp, err := b.alloc(grid * 8)
+		if err != nil {
+			return err
+		}
+		args := []uint64{uint64(vals), uint64(p.voff), uint64(valid), uint64(p.noff), uint64(p.n), compactPer}
+		if err := k.dev.Launch("k_compact_count", grid, block, append(args, uint64(cp))...); err != nil {
+			return err
+		}
+		counts := make([]uint64, grid)
+		if err := k.dev.CopyOut(asBytes(counts), cp); err != nil {
+			return err
+		}
+		var total uint64
+		for i, v := range counts { // exclusive prefix sum of the block counts
+			counts[i] = total
+			total += v
+		}
+		if total == 0 {
+			base = len(out)
+			return nil
+		}
+		if err := k.dev.CopyIn(cp, asBytes(counts)); err != nil {
+			return err
+		}
+		op, err := b.alloc(int(total) * 4)
+		if err != nil {
+			return err
+		}
+		if err := k.dev.Launch("k_compact_scatter", grid, block, append(args, uint64(cp), uint64(op))...); err != nil {
+			return err
+		}
+		idx := make([]int32, total)
+		if err := k.dev.CopyOut(asBytes(idx), op); err != nil {
+			return err
+		}
+		for _, i := range idx {
+			out = append(out, i+int32(lo))
+		}
+		base = len(out)
+		return nil
+	})
+	return out, err
+}

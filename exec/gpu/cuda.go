@@ -1,0 +1,295 @@
+package gpu
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+// The CUDA driver API, declared here and resolved with dlsym at run time:
+// no CUDA toolkit or libcuda is needed to build.
+typedef int CUresult;
+typedef int CUdevice;
+typedef void* CUcontext;
+typedef void* CUmodule;
+typedef void* CUfunction;
+typedef unsigned long long CUdeviceptr;
+
+typedef struct {
+	void* lib;
+	CUresult (*cuInit)(unsigned);
+	CUresult (*cuDeviceGet)(CUdevice*, int);
+	CUresult (*cuCtxCreate_v2)(CUcontext*, unsigned, CUdevice);
+	CUresult (*cuCtxDestroy_v2)(CUcontext);
+	CUresult (*cuCtxSetCurrent)(CUcontext);
+	CUresult (*cuModuleLoadData)(CUmodule*, const void*);
+	CUresult (*cuModuleGetFunction)(CUfunction*, CUmodule, const char*);
+	CUresult (*cuMemAlloc_v2)(CUdeviceptr*, size_t);
+	CUresult (*cuMemFree_v2)(CUdeviceptr);
+	CUresult (*cuMemcpyHtoD_v2)(CUdeviceptr, const void*, size_t);
+	CUresult (*cuMemcpyDtoH_v2)(void*, CUdeviceptr, size_t);
+	CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, void*, void**, void**);
+	CUresult (*cuCtxSynchronize)(void);
+	CUresult (*cuMemGetInfo_v2)(size_t*, size_t*);
+} cuda_api;
+
+// cuda_open fills api; 0 on success, 1 when libcuda.so.1 is missing, 2
+// when a symbol is missing (*missing names it).
+static int cuda_open(cuda_api* api, const char** missing) {
+	api->lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!api->lib) return 1;
+#define SYM(name) \
+	*(void**)(&api->name) = dlsym(api->lib, #name); \
+	if (!api->name) { *missing = #name; return 2; }
+	SYM(cuInit) SYM(cuDeviceGet) SYM(cuCtxCreate_v2) SYM(cuCtxDestroy_v2) SYM(cuCtxSetCurrent)
+	SYM(cuModuleLoadData) SYM(cuModuleGetFunction) SYM(cuMemAlloc_v2) SYM(cuMemFree_v2)
+	SYM(cuMemcpyHtoD_v2) SYM(cuMemcpyDtoH_v2) SYM(cuLaunchKernel) SYM(cuCtxSynchronize) SYM(cuMemGetInfo_v2)
+#undef SYM
+	return 0;
+}
+
+static CUresult cu_init(cuda_api* a) { return a->cuInit(0); }
+static CUresult cu_device_get(cuda_api* a, CUdevice* d, int ord) { return a->cuDeviceGet(d, ord); }
+static CUresult cu_ctx_create(cuda_api* a, CUcontext* c, CUdevice d) { return a->cuCtxCreate_v2(c, 0, d); }
+static CUresult cu_ctx_destroy(cuda_api* a, CUcontext c) { return a->cuCtxDestroy_v2(c); }
+static CUresult cu_module_load(cuda_api* a, CUmodule* m, const char* ptx) { return a->cuModuleLoadData(m, ptx); }
+static CUresult cu_get_function(cuda_api* a, CUfunction* f, CUmodule m, const char* name) { return a->cuModuleGetFunction(f, m, name); }
+static CUresult cu_alloc(cuda_api* a, uint64_t* p, size_t n) { CUdeviceptr d = 0; CUresult r = a->cuMemAlloc_v2(&d, n); *p = d; return r; }
+static CUresult cu_free(cuda_api* a, uint64_t p) { return a->cuMemFree_v2(p); }
+static CUresult cu_htod(cuda_api* a, uint64_t dst, const void* src, size_t n) { return a->cuMemcpyHtoD_v2(dst, src, n); }
+static CUresult cu_dtoh(cuda_api* a, void* dst, uint64_t src, size_t n) { return a->cuMemcpyDtoH_v2(dst, src, n); }
+static CUresult cu_mem_info(cuda_api* a, size_t* free_b, size_t* total) { return a->cuMemGetInfo_v2(free_b, total); }
+
+// cu_launch passes every argument as an 8-byte word.
+static CUresult cu_launch(cuda_api* a, CUfunction f, unsigned grid, unsigned block, uint64_t* args, int nargs) {
+	void* params[32];
+	for (int i = 0; i < nargs && i < 32; i++) params[i] = &args[i];
+	CUresult r = a->cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, NULL, params, NULL);
+	if (r != 0) return r;
+	return a->cuCtxSynchronize();
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// CUDA driver error codes the runtime tells apart.
+const (
+	cudaErrorOutOfMemory = 2
+	cudaErrorNoDevice    = 100
+)
+
+// realBlock and realGrid are the launch shape on a real GPU.
+const (
+	realBlock = 256
+	realGrid  = 4096
+)
+
+// CUDA is a real GPU driven through the CUDA driver API (libcuda.so.1,
+// opened at run time). Every driver call runs on one goroutine locked to
+// its OS thread, which holds the device's context.
+type CUDA struct {
+	calls chan func()
+	done  chan struct{}
+	api   C.cuda_api
+	ctx   C.CUcontext
+	funcs map[string]C.CUfunction
+	desc  string
+	once  sync.Once
+}
+
+var _ Device = (*CUDA)(nil)
+
+// OpenCUDA opens GPU ordinal with the driver API and loads the embedded
+// PTX. Without a driver it fails with an error wrapping ErrNoDriver.
+func OpenCUDA(ordinal int) (*CUDA, error) {
+	d := &CUDA{calls: make(chan func()), done: make(chan struct{}), funcs: map[string]C.CUfunction{}}
+	errc := make(chan error, 1)
+	go d.loop(ordinal, errc)
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	info, err := Detect()
+	if err == nil && ordinal < len(info) {
+		d.desc = info[ordinal].String()
+	} else {
+		d.desc = fmt.Sprintf("GPU %d", ordinal)
+	}
+	return d, nil
+}
+
+// loop owns the OS thread and the context until Close.
+func (d *CUDA) loop(ordinal int, errc chan<- error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := d.init(ordinal); err != nil {
+		errc <- err
+		return
+	}
+	errc <- nil
+	for f := range d.calls {
+		f()
+	}
+	C.cu_ctx_destroy(&d.api, d.ctx)
+	close(d.done)
+}
+
+func (d *CUDA) init(ordinal int) error {
+	var missing *C.char
+	switch C.cuda_open(&d.api, &missing) {
+	case 1:
+		return fmt.Errorf("gpu: libcuda.so.1 not found: %w", ErrNoDriver)
+	case 2:
+		return fmt.Errorf("gpu: libcuda.so.1 lacks %s: %w", C.GoString(missing), ErrNoDriver)
+	}
+	if r := C.cu_init(&d.api); r != 0 {
+		return fmt.Errorf("gpu: cuInit: CUDA error %d: %w", int(r), ErrNoDriver)
+	}
+	var dev C.CUdevice
+	if r := C.cu_device_get(&d.api, &dev, C.int(ordinal)); r != 0 {
+		return fmt.Errorf("gpu: cuDeviceGet(%d): CUDA error %d", ordinal, int(r))
+	}
+	if r := C.cu_ctx_create(&d.api, &d.ctx, dev); r != 0 {
+		return fmt.Errorf("gpu: cuCtxCreate: CUDA error %d", int(r))
+	}
+	for name, ptx := range PTX() {
+		src := C.CString(ptx)
+		var mod C.CUmodule
+		r := C.cu_module_load(&d.api, &mod, src)
+		C.free(unsafe.Pointer(src))
+		if r != 0 {
+			C.cu_ctx_destroy(&d.api, d.ctx)
+			return fmt.Errorf("gpu: cuModuleLoadData(%s.ptx): CUDA error %d", name, int(r))
+		}
+		for _, fn := range kernelNames(ptx) {
+			cn := C.CString(fn)
+			var f C.CUfunction
+			r := C.cu_get_function(&d.api, &f, mod, cn)
+			C.free(unsafe.Pointer(cn))
+			if r != 0 {
+				C.cu_ctx_destroy(&d.api, d.ctx)
+				return fmt.Errorf("gpu: cuModuleGetFunction(%s): CUDA error %d", fn, int(r))
+			}
+			d.funcs[fn] = f
+		}
+	}
+	return nil
+}
+
+// kernelNames lists the .entry names of a PTX module.
+func kernelNames(ptx string) []string {
+	var names []string
+	for _, line := range strings.Split(ptx, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), ".visible .entry "); ok {
+			if i := strings.IndexByte(rest, '('); i > 0 {
+				names = append(names, rest[:i])
+			}
+		}
+	}
+	return names
+}
+
+// do runs f on the context's thread.
+func (d *CUDA) do(f func() error) error {
+	errc := make(chan error, 1)
+	select {
+	case <-d.done:
+		return fmt.Errorf("gpu: device is closed")
+	case d.calls <- func() { errc <- f() }:
+	}
+	return <-errc
+}
+
+func cudaErr(what string, r C.CUresult) error {
+	if r == 0 {
+		return nil
+	}
+	if r == cudaErrorOutOfMemory {
+		return fmt.Errorf("gpu: %s: %w", what, ErrOutOfMemory)
+	}
+	return fmt.Errorf("gpu: %s: CUDA error %d", what, int(r))
+}
+
+// Name implements Device.
+func (d *CUDA) Name() string { return "gpu" }
+
+// Describe implements Device.
+func (d *CUDA) Describe() string { return d.desc }
+
+// Emulated implements Device.
+func (d *CUDA) Emulated() bool { return false }
+
+// Shape implements Device.
+func (d *CUDA) Shape() (int, int) { return realBlock, realGrid }
+
+// Alloc implements Device.
+func (d *CUDA) Alloc(bytes int) (DevPtr, error) {
+	var p C.uint64_t
+	err := d.do(func() error { return cudaErr("cuMemAlloc", C.cu_alloc(&d.api, &p, C.size_t(max(bytes, 1)))) })
+	return DevPtr(p), err
+}
+
+// Free implements Device.
+func (d *CUDA) Free(p DevPtr) error {
+	return d.do(func() error { return cudaErr("cuMemFree", C.cu_free(&d.api, C.uint64_t(p))) })
+}
+
+// CopyIn implements Device.
+func (d *CUDA) CopyIn(dst DevPtr, src []byte) error {
+	if len(src) == 0 {
+		return nil
+	}
+	return d.do(func() error {
+		return cudaErr("cuMemcpyHtoD", C.cu_htod(&d.api, C.uint64_t(dst), unsafe.Pointer(&src[0]), C.size_t(len(src))))
+	})
+}
+
+// CopyOut implements Device.
+func (d *CUDA) CopyOut(dst []byte, src DevPtr) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	return d.do(func() error {
+		return cudaErr("cuMemcpyDtoH", C.cu_dtoh(&d.api, unsafe.Pointer(&dst[0]), C.uint64_t(src), C.size_t(len(dst))))
+	})
+}
+
+// Launch implements Device.
+func (d *CUDA) Launch(kernel string, grid, block int, args ...uint64) error {
+	f, ok := d.funcs[kernel]
+	if !ok {
+		return fmt.Errorf("gpu: no kernel %q in the embedded PTX", kernel)
+	}
+	if len(args) > 32 {
+		return fmt.Errorf("gpu: kernel %s: %d arguments, at most 32", kernel, len(args))
+	}
+	// The words are copied to C memory: cuLaunchKernel takes pointers to them.
+	cargs := (*C.uint64_t)(C.malloc(C.size_t(8 * max(len(args), 1))))
+	defer C.free(unsafe.Pointer(cargs))
+	copy(unsafe.Slice((*uint64)(unsafe.Pointer(cargs)), len(args)), args)
+	return d.do(func() error {
+		return cudaErr("cuLaunchKernel "+kernel, C.cu_launch(&d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args))))
+	})
+}
+
+// FreeMemory reports the device's free and total memory in bytes.
+func (d *CUDA) FreeMemory() (free, total int64, err error) {
+	var f, t C.size_t
+	err = d.do(func() error { return cudaErr("cuMemGetInfo", C.cu_mem_info(&d.api, &f, &t)) })
+	return int64(f), int64(t), err
+}
+
+// Close implements Device: it destroys the context.
+func (d *CUDA) Close() error {
+	d.once.Do(func() {
+		close(d.calls)
+		<-d.done
+	})
+	return nil
+}

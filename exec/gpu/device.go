@@ -1,0 +1,67 @@
+package gpu
+
+import (
+	"errors"
+	"math"
+	"unsafe"
+)
+
+// DevPtr is an address in a device's memory (0 is no buffer).
+type DevPtr uint64
+
+// Device is one accelerator (a real GPU, or the emulated device) that runs
+// the kernels of kernels/*.cu. Kernel arguments are 8-byte words: device
+// pointers, integers (two's complement) and float64 bits (F64).
+// Implementations are safe for concurrent use.
+type Device interface {
+	// Name is "gpu-emulated" for the emulated device, "gpu" for a real one.
+	Name() string
+	// Describe says what the device is, for reports ("emulated" included).
+	Describe() string
+	// Emulated reports whether kernels run on CPU threads.
+	Emulated() bool
+	// Shape is the block size to launch with and the largest useful grid
+	// for grid-stride kernels.
+	Shape() (block, maxGrid int)
+	// Alloc reserves bytes of device memory; ErrOutOfMemory when it cannot.
+	Alloc(bytes int) (DevPtr, error)
+	// Free returns memory from Alloc.
+	Free(p DevPtr) error
+	// CopyIn copies src to device memory at dst.
+	CopyIn(dst DevPtr, src []byte) error
+	// CopyOut copies device memory at src to dst.
+	CopyOut(dst []byte, src DevPtr) error
+	// Launch runs a kernel on grid blocks of block threads and waits.
+	Launch(kernel string, grid, block int, args ...uint64) error
+	// Close releases the device; it is idempotent.
+	Close() error
+}
+
+// Errors callers classify with errors.Is.
+var (
+	// ErrOutOfMemory: the device could not allocate a buffer.
+	ErrOutOfMemory = errors.New("gpu: out of device memory")
+	// ErrFallback: the GPU could not run this batch even after splitting
+	// it; the caller runs it on the CPU engine.
+	ErrFallback = errors.New("gpu: batch does not fit on the device, run it on the CPU")
+	// ErrUnsupported: the GPU kernels do not implement this operation or
+	// type; the caller places it on the CPU engine.
+	ErrUnsupported = errors.New("unsupported on the GPU")
+	// ErrNoDriver: no NVIDIA driver on this machine.
+	ErrNoDriver = errors.New("no NVIDIA driver: CPU engine")
+)
+
+// F64 passes a float64 kernel argument.
+func F64(x float64) uint64 { return math.Float64bits(x) }
+
+// I64 passes an int64 kernel argument.
+func I64(x int64) uint64 { return uint64(x) }
+
+// asBytes views a slice of fixed-width values as bytes.
+func asBytes[T any](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(z)))
+}

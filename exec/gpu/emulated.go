@@ -1,0 +1,179 @@
+package gpu
+
+/*
+#cgo CXXFLAGS: -std=c++17 -O2
+#cgo LDFLAGS: -lpthread
+#include <stdlib.h>
+#include <string.h>
+#include "emulator.h"
+
+static void emu_free(uint64_t p) { free((void*)(uintptr_t)p); }
+static void emu_copy_in(uint64_t dst, const void* src, size_t n) { memcpy((void*)(uintptr_t)dst, src, n); }
+static void emu_copy_out(void* dst, uint64_t src, size_t n) { memcpy(dst, (const void*)(uintptr_t)src, n); }
+*/
+import "C"
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// EmulatedName is the engine and device name of the emulated device.
+const EmulatedName = "gpu-emulated"
+
+// emulatedBlock and emulatedGrid keep launches small: one OS thread per
+// thread of a block.
+const (
+	emulatedBlock = 32
+	emulatedGrid  = 8
+)
+
+// Emulated is the emulated device: the kernels of kernels/*.cu compiled for
+// the CPU (emulator.cc) with one OS thread per thread of a block, and
+// device memory in C heap memory. It proves the kernels' logic, never
+// their speed.
+type Emulated struct {
+	mu     sync.Mutex
+	limit  int64 // bytes; 0 = no limit
+	used   int64
+	allocs map[DevPtr]int
+	closed bool
+}
+
+var _ Device = (*Emulated)(nil)
+
+// NewEmulated returns an emulated device. memoryLimit > 0 caps its memory
+// (Alloc then fails with ErrOutOfMemory, as a full GPU does).
+func NewEmulated(memoryLimit int64) *Emulated {
+	return &Emulated{limit: memoryLimit, allocs: map[DevPtr]int{}}
+}
+
+// Name implements Device.
+func (e *Emulated) Name() string { return EmulatedName }
+
+// Describe implements Device.
+func (e *Emulated) Describe() string {
+	return fmt.Sprintf("emulated GPU (CUDA kernels on CPU threads, block %d; not a GPU, timings are not GPU timings)", emulatedBlock)
+}
+
+// Emulated implements Device.
+func (e *Emulated) Emulated() bool { return true }
+
+// Shape implements Device.
+func (e *Emulated) Shape() (int, int) { return emulatedBlock, emulatedGrid }
+
+// Alloc implements Device.
+func (e *Emulated) Alloc(bytes int) (DevPtr, error) {
+	if bytes < 0 {
+		return 0, fmt.Errorf("gpu-emulated: Alloc of %d bytes", bytes)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, fmt.Errorf("gpu-emulated: device is closed")
+	}
+	if e.limit > 0 && e.used+int64(bytes) > e.limit {
+		return 0, fmt.Errorf("gpu-emulated: %d bytes with %d of %d in use: %w", bytes, e.used, e.limit, ErrOutOfMemory)
+	}
+	p := C.malloc(C.size_t(max(bytes, 1)))
+	if p == nil {
+		return 0, fmt.Errorf("gpu-emulated: %d bytes: %w", bytes, ErrOutOfMemory)
+	}
+	d := DevPtr(uintptr(p))
+	e.allocs[d] = bytes
+	e.used += int64(bytes)
+	return d, nil
+}
+
+// Free implements Device.
+func (e *Emulated) Free(p DevPtr) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n, ok := e.allocs[p]
+	if !ok {
+		return fmt.Errorf("gpu-emulated: Free of %#x, which Alloc did not return", uint64(p))
+	}
+	delete(e.allocs, p)
+	e.used -= int64(n)
+	C.emu_free(C.uint64_t(p))
+	return nil
+}
+
+// check verifies that [p, p+n) lies inside one allocation.
+func (e *Emulated) check(p DevPtr, n int) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for base, size := range e.allocs {
+		if p >= base && uint64(p)+uint64(n) <= uint64(base)+uint64(size) {
+			return nil
+		}
+	}
+	return fmt.Errorf("gpu-emulated: %d bytes at %#x are outside every allocation", n, uint64(p))
+}
+
+// CopyIn implements Device.
+func (e *Emulated) CopyIn(dst DevPtr, src []byte) error {
+	if len(src) == 0 {
+		return nil
+	}
+	if err := e.check(dst, len(src)); err != nil {
+		return err
+	}
+	C.emu_copy_in(C.uint64_t(dst), unsafe.Pointer(&src[0]), C.size_t(len(src)))
+	return nil
+}
+
+// CopyOut implements Device.
+func (e *Emulated) CopyOut(dst []byte, src DevPtr) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	if err := e.check(src, len(dst)); err != nil {
+		return err
+	}
+	C.emu_copy_out(unsafe.Pointer(&dst[0]), C.uint64_t(src), C.size_t(len(dst)))
+	return nil
+}
+
+// Launch implements Device.
+func (e *Emulated) Launch(kernel string, grid, block int, args ...uint64) error {
+	name := C.CString(kernel)
+	defer C.free(unsafe.Pointer(name))
+	var ap *C.uint64_t
+	if len(args) > 0 {
+		ap = (*C.uint64_t)(unsafe.Pointer(&args[0]))
+	}
+	switch rc := C.sluice_emu_launch(name, C.int64_t(grid), C.int64_t(block), ap, C.int64_t(len(args))); rc {
+	case 0:
+		return nil
+	case -1:
+		return fmt.Errorf("gpu-emulated: no kernel %q", kernel)
+	case -2:
+		return fmt.Errorf("gpu-emulated: kernel %s: wrong number of arguments (%d)", kernel, len(args))
+	case -3:
+		return fmt.Errorf("gpu-emulated: kernel %s: bad launch shape grid %d block %d (block: a power of two up to 256)", kernel, grid, block)
+	default:
+		return fmt.Errorf("gpu-emulated: kernel %s failed (%d)", kernel, int(rc))
+	}
+}
+
+// InUse is the device memory currently allocated, in bytes.
+func (e *Emulated) InUse() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.used
+}
+
+// Close implements Device: it frees whatever is still allocated.
+func (e *Emulated) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for p := range e.allocs {
+		C.emu_free(C.uint64_t(p))
+	}
+	clear(e.allocs)
+	e.used = 0
+	e.closed = true
+	return nil
+}

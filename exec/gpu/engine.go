@@ -1,0 +1,117 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluice-ml/sluice/exec"
+)
+
+// Engine is the GPU engine: it places the operators its kernels implement
+// on a device and answers "unsupported because ..." for the rest, which
+// the planner runs on the CPU engine.
+type Engine struct {
+	dev Device
+	k   *Kernels
+}
+
+var _ exec.Engine = (*Engine)(nil)
+
+// NewEngine opens the engine by name: "gpu" opens the first NVIDIA GPU
+// (an error wrapping ErrNoDriver without a driver: it never emulates),
+// "gpu-emulated" the emulated device. The caller closes the engine.
+func NewEngine(name string) (*Engine, error) {
+	switch name {
+	case "gpu":
+		if _, err := Detect(); err != nil {
+			return nil, err
+		}
+		dev, err := OpenCUDA(0)
+		if err != nil {
+			return nil, err
+		}
+		return NewEngineOn(dev), nil
+	case EmulatedName:
+		return NewEngineOn(NewEmulated(0)), nil
+	}
+	return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, EmulatedName)
+}
+
+// NewEngineOn returns the engine of an open device; closing the engine
+// closes the device.
+func NewEngineOn(dev Device) *Engine { return &Engine{dev: dev, k: NewKernels(dev)} }
+
+// Name implements exec.Engine: "gpu" or "gpu-emulated".
+func (e *Engine) Name() string { return e.dev.Name() }
+
+// Describe says what runs the kernels, for EXPLAIN and the manifest.
+func (e *Engine) Describe() string { return e.dev.Describe() }
+
+// Kernels returns the engine's kernels.
+func (e *Engine) Kernels() *Kernels { return e.k }
+
+// Close releases the device.
+func (e *Engine) Close() error { return e.dev.Close() }
+
+// numericReason is "" when every input is a fixed-width numeric column the
+// kernels read, else why not.
+func numericReason(inputs []arrow.DataType) string {
+	for _, dt := range inputs {
+		switch t := dt.(type) {
+		case *arrow.Int64Type, *arrow.Float64Type, *arrow.BooleanType:
+		case *arrow.TimestampType:
+			if t.Unit != arrow.Microsecond {
+				return fmt.Sprintf("unsupported because the GPU kernels take timestamp[us], not %s", dt)
+			}
+		case *arrow.DictionaryType:
+			return "unsupported because string (dictionary) columns are hashed and looked up on the CPU engine"
+		default:
+			return fmt.Sprintf("unsupported because the GPU kernels take int64, float64, bool and timestamp[us] columns, not %s", dt)
+		}
+	}
+	return ""
+}
+
+func support(reason string) exec.Support {
+	if reason == "" {
+		return exec.Support{OK: true}
+	}
+	return exec.Support{Reason: reason}
+}
+
+// Supports implements exec.Engine.
+func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support {
+	switch op {
+	case exec.OpHash, exec.OpFit, exec.OpTransform:
+		// Transform: the numeric transforms and hash; vocab and onehot are
+		// answered per feature by Kernels.Apply (ErrUnsupported).
+		return support(numericReason(inputs))
+	case exec.OpSplit:
+		return exec.Support{OK: true}
+	case exec.OpGroupCount:
+		if len(inputs) != 1 {
+			return support(fmt.Sprintf("unsupported because the GPU hash table takes one int64 key column, not %d columns", len(inputs)))
+		}
+		switch t := inputs[0].(type) {
+		case *arrow.Int64Type:
+			return exec.Support{OK: true}
+		case *arrow.TimestampType:
+			if t.Unit == arrow.Microsecond {
+				return exec.Support{OK: true}
+			}
+		}
+		return support(fmt.Sprintf("unsupported because the GPU hash table takes an int64 or timestamp[us] key, not %s", inputs[0]))
+	case exec.OpFilter:
+		if len(inputs) == 1 && inputs[0].ID() == arrow.BOOL {
+			return exec.Support{OK: true}
+		}
+		return support("unsupported because filter expressions are evaluated on the CPU engine; the GPU compacts an evaluated bool mask only")
+	case exec.OpScan, exec.OpSink, exec.OpShuffle:
+		return support(fmt.Sprintf("unsupported because %s is file and network I/O, which runs on the host", op))
+	case exec.OpAggregate:
+		return support("unsupported because the GPU kernels implement count per int64 key only (sum, min, max, mean, var run on the CPU engine)")
+	case exec.OpSort, exec.OpPartition, exec.OpProject:
+		return support(fmt.Sprintf("unsupported because there is no GPU kernel for %s", op))
+	}
+	return support(fmt.Sprintf("unsupported because the GPU engine does not know operator %q", op))
+}

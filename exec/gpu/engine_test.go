@@ -1,0 +1,157 @@
+package gpu
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/hashing"
+)
+
+func TestEngineNamesAndSupport(t *testing.T) {
+	e, err := NewEngine(EmulatedName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.Name() != "gpu-emulated" || !strings.Contains(e.Describe(), "emulated") {
+		t.Fatalf("name %q, describe %q", e.Name(), e.Describe())
+	}
+	i64, str := arrow.PrimitiveTypes.Int64, &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	cases := []struct {
+		op     exec.OpKind
+		in     []arrow.DataType
+		ok     bool
+		reason string
+	}{
+		{exec.OpTransform, []arrow.DataType{arrow.PrimitiveTypes.Float64}, true, ""},
+		{exec.OpTransform, []arrow.DataType{str}, false, "string (dictionary)"},
+		{exec.OpHash, []arrow.DataType{arrow.BinaryTypes.String}, false, "not utf8"},
+		{exec.OpGroupCount, []arrow.DataType{i64}, true, ""},
+		{exec.OpGroupCount, []arrow.DataType{i64, i64}, false, "one int64 key column, not 2"},
+		{exec.OpSplit, nil, true, ""},
+		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean}, true, ""},
+		{exec.OpFilter, []arrow.DataType{i64}, false, "filter expressions"},
+		{exec.OpSink, nil, false, "sink is file and network I/O"},
+		{exec.OpAggregate, []arrow.DataType{i64}, false, "count per int64 key only"},
+		{exec.OpSort, nil, false, "no GPU kernel for sort"},
+		{"mystery", nil, false, `operator "mystery"`},
+	}
+	for _, c := range cases {
+		s := e.Supports(c.op, c.in)
+		if s.OK != c.ok || (!c.ok && (!strings.HasPrefix(s.Reason, "unsupported because ") || !strings.Contains(s.Reason, c.reason))) {
+			t.Errorf("%s %v: %+v", c.op, c.in, s)
+		}
+	}
+	if _, err := NewEngine("tpu"); err == nil || !strings.Contains(err.Error(), "allowed: gpu, gpu-emulated") {
+		t.Errorf("unknown engine: %v", err)
+	}
+}
+
+// Without a driver, "gpu" fails with the clear error and never emulates.
+func TestNoDriver(t *testing.T) {
+	if _, err := os.Stat("/dev/nvidiactl"); err == nil || os.Getenv("SLUICE_GPU_REAL") == "1" {
+		t.Skip("an NVIDIA device is present")
+	}
+	_, err := Detect()
+	if !errors.Is(err, ErrNoDriver) || !strings.Contains(err.Error(), "no NVIDIA driver: CPU engine") {
+		t.Fatalf("Detect: %v", err)
+	}
+	if _, err := NewEngine("gpu"); !errors.Is(err, ErrNoDriver) {
+		t.Fatalf("NewEngine(gpu): %v", err)
+	}
+	if _, err := OpenCUDA(0); !errors.Is(err, ErrNoDriver) {
+		t.Fatalf("OpenCUDA: %v", err)
+	}
+}
+
+// A device with little memory splits the batch and still gives the CPU's
+// answer; with almost none the error says to fall back to the CPU.
+func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
+	mem := newCheckedMem(t)
+	g := newGen(5, mem)
+	col := g.int64s(5000, 0.1, true, 1000)
+	defer col.Release()
+	want := make([]uint64, 5000)
+	if err := hashing.Column(col, want); err != nil {
+		t.Fatal(err)
+	}
+	small := NewEmulated(20_000) // the whole batch needs ~80 kB
+	defer small.Close()
+	got := make([]uint64, 5000)
+	if err := NewKernels(small).HashColumn(col, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("row %d: %x, want %x", i, got[i], want[i])
+		}
+	}
+	f := &cpu.Fitted{Transform: "zscore", Mean: 2, Std: 3}
+	_, ga, err := NewKernels(small).Apply("x", f, col, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, wa, err := cpu.Apply("x", f, col, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameArrays(t, "zscore under memory pressure", ga[0], wa[0])
+	ga[0].Release()
+	wa[0].Release()
+	if small.InUse() != 0 {
+		t.Fatalf("%d bytes left on the device", small.InUse())
+	}
+	tiny := NewEmulated(100)
+	defer tiny.Close()
+	err = NewKernels(tiny).HashColumn(col, got)
+	if !errors.Is(err, ErrFallback) {
+		t.Fatalf("tiny device: %v", err)
+	}
+}
+
+func TestUnsupportedTransforms(t *testing.T) {
+	mem := newCheckedMem(t)
+	b := array.NewInt64Builder(mem)
+	b.AppendValues([]int64{1, 2}, nil)
+	col := b.NewArray()
+	b.Release()
+	defer col.Release()
+	emu := NewEmulated(0)
+	defer emu.Close()
+	k := NewKernels(emu)
+	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "vocab"}, col, mem); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "because vocabulary lookups") {
+		t.Errorf("vocab: %v", err)
+	}
+	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "warp"}, col, mem); err == nil || errors.Is(err, ErrUnsupported) {
+		t.Errorf("unknown transform: %v", err)
+	}
+	if _, err := k.GroupCount(arrayOfFloats(t, mem)); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("float keys: %v", err)
+	}
+	if err := emu.Launch("k_nope", 1, 64); err == nil || !strings.Contains(err.Error(), `no kernel "k_nope"`) {
+		t.Errorf("unknown kernel: %v", err)
+	}
+	if err := emu.Launch("k_fill_u64", 1, 48, 0, 0, 0); err == nil || !strings.Contains(err.Error(), "bad launch shape") {
+		t.Errorf("bad block: %v", err)
+	}
+	if err := emu.Launch("k_fill_u64", 1, 64, 0, 0); err == nil || !strings.Contains(err.Error(), "wrong number of arguments") {
+		t.Errorf("bad args: %v", err)
+	}
+}
+
+func arrayOfFloats(t *testing.T, mem memory.Allocator) arrow.Array {
+	t.Helper()
+	b := array.NewFloat64Builder(mem)
+	defer b.Release()
+	b.Append(1.5)
+	a := b.NewArray()
+	t.Cleanup(a.Release)
+	return a
+}

@@ -1,0 +1,153 @@
+// host.h: the emulated device. It compiles every kernel for the CPU with
+// the host prelude and runs a launch with one OS thread per thread of a
+// block: the threads walk the grid's blocks in order, with a real barrier
+// for __syncthreads and between blocks (so __shared__ arrays, which are
+// function statics here, belong to one block at a time). Launches are
+// serialised. Include it in exactly one C++ translation unit.
+#ifndef SLUICE_HOST_H
+#define SLUICE_HOST_H
+
+#define SLUICE_HOST 1
+// No fused multiply-add where the Go code has a multiply and an add (cgo
+// does not pass -ffp-contract=off, so it is set here).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#elif defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+#include <stdint.h>
+#include <string.h>
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "prelude.h"
+
+namespace sluice_host {
+
+thread_local unsigned tid_x, bid_x, bdim_x, gdim_x;
+
+// Barrier is a reusable barrier for a fixed number of threads.
+class Barrier {
+ public:
+  explicit Barrier(unsigned n) : n_(n) {}
+  void wait() {
+    std::unique_lock<std::mutex> l(m_);
+    uint64_t g = gen_;
+    if (++waiting_ == n_) {
+      waiting_ = 0;
+      gen_++;
+      cv_.notify_all();
+      return;
+    }
+    cv_.wait(l, [&] { return gen_ != g; });
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  unsigned n_, waiting_ = 0;
+  uint64_t gen_ = 0;
+};
+
+thread_local Barrier* block_barrier;
+
+void syncthreads() { block_barrier->wait(); }
+
+}  // namespace sluice_host
+
+#include "compact.cu"
+#include "groupcount.cu"
+#include "hash.cu"
+#include "moments.cu"
+#include "split.cu"
+#include "transform.cu"
+
+namespace sluice_host {
+
+template <typename T>
+T from_u64(uint64_t v) {
+  static_assert(sizeof(T) == 8, "kernel parameters must be 8 bytes wide");
+  if constexpr (std::is_pointer_v<T>) {
+    return reinterpret_cast<T>(static_cast<uintptr_t>(v));
+  } else if constexpr (std::is_same_v<T, double>) {
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
+template <typename... A, size_t... I>
+void call_with(void (*f)(A...), const uint64_t* a, std::index_sequence<I...>) {
+  f(from_u64<A>(a[I])...);
+}
+
+// Kernel is one entry of the launch table.
+struct Kernel {
+  const char* name;
+  size_t nargs;
+  std::function<void(const uint64_t*)> run;
+};
+
+template <typename... A>
+Kernel entry(const char* name, void (*f)(A...)) {
+  return Kernel{name, sizeof...(A), [f](const uint64_t* a) { call_with(f, a, std::index_sequence_for<A...>{}); }};
+}
+
+#define SLUICE_KERNEL(k) entry(#k, k)
+static const std::vector<Kernel>& kernels() {
+  static const std::vector<Kernel> table = {
+      SLUICE_KERNEL(k_file_rows),     SLUICE_KERNEL(k_seeded2),         SLUICE_KERNEL(k_hash_values),
+      SLUICE_KERNEL(k_hash_buckets),  SLUICE_KERNEL(k_fill_u64),        SLUICE_KERNEL(k_transform_f32),
+      SLUICE_KERNEL(k_bucketize),     SLUICE_KERNEL(k_moments),         SLUICE_KERNEL(k_groupcount),
+      SLUICE_KERNEL(k_compact_count), SLUICE_KERNEL(k_compact_scatter), SLUICE_KERNEL(k_assign),
+  };
+  return table;
+}
+#undef SLUICE_KERNEL
+
+static std::mutex launch_mu;
+
+// Launch errors.
+enum { LAUNCH_OK = 0, LAUNCH_UNKNOWN = -1, LAUNCH_NARGS = -2, LAUNCH_SHAPE = -3 };
+
+// launch runs kernel name on grid x block emulated threads.
+inline int launch(const char* name, int64_t grid, int64_t block, const uint64_t* args, int64_t nargs) {
+  const Kernel* k = nullptr;
+  for (const Kernel& e : kernels()) {
+    if (strcmp(e.name, name) == 0) k = &e;
+  }
+  if (!k) return LAUNCH_UNKNOWN;
+  if ((int64_t)k->nargs != nargs) return LAUNCH_NARGS;
+  if (grid < 1 || block < 1 || block > SLUICE_MAX_BLOCK || (block & (block - 1)) != 0) return LAUNCH_SHAPE;
+  std::lock_guard<std::mutex> g(launch_mu);
+  Barrier bar((unsigned)block);
+  std::vector<std::thread> threads;
+  threads.reserve((size_t)block);
+  for (int64_t t = 0; t < block; t++) {
+    threads.emplace_back([&, t] {
+      tid_x = (unsigned)t;
+      bdim_x = (unsigned)block;
+      gdim_x = (unsigned)grid;
+      block_barrier = &bar;
+      for (int64_t b = 0; b < grid; b++) {
+        bid_x = (unsigned)b;
+        k->run(args);
+        bar.wait();
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  return LAUNCH_OK;
+}
+
+}  // namespace sluice_host
+
+#endif
