@@ -7,7 +7,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/jobspec"
 )
@@ -29,11 +31,14 @@ type jobEnv struct {
 	aggSpecs      []aggSpec
 	dropCols      []string
 	floatFeatures []string
+
+	gpu   *gpu.Kernels    // the GPU engine's kernels, when any operator is placed on it
+	onGPU map[string]bool // "stage-kind/Operator" placed on the GPU
 }
 
-// newJobEnv plans the job and derives its schemas.
-func newJobEnv(job *jobspec.Job) (*jobEnv, error) {
-	engines, err := Engines("cpu")
+// newJobEnv plans the job on this node's engines and derives its schemas.
+func newJobEnv(job *jobspec.Job, engine string) (*jobEnv, error) {
+	engines, err := Engines(firstNonEmpty(engine, job.Engine.Prefer))
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +50,36 @@ func newJobEnv(job *jobspec.Job) (*jobEnv, error) {
 	if err := e.setup(); err != nil {
 		return nil, err
 	}
+	e.place(engines)
 	return e, nil
+}
+
+// place records which operators the plan put on a GPU engine and opens
+// that engine's kernels for them.
+func (r *jobEnv) place(engines []exec.Engine) {
+	for _, pl := range r.p.plan.Placement {
+		if pl.Engine == "cpu" {
+			continue
+		}
+		for _, e := range engines {
+			if g, ok := e.(*gpu.Engine); ok && g.Name() == pl.Engine {
+				r.gpu = g.Kernels()
+				if r.onGPU == nil {
+					r.onGPU = map[string]bool{}
+				}
+				r.onGPU[pl.StageKind+"/"+pl.Operator] = true
+			}
+		}
+	}
+}
+
+// gpuFor returns the GPU kernels when the plan placed op of a stage kind on
+// the GPU, else nil (run it on the CPU engine).
+func (r *jobEnv) gpuFor(stageKind, op string) *gpu.Kernels {
+	if r.onGPU[stageKind+"/"+op] {
+		return r.gpu
+	}
+	return nil
 }
 
 // setup derives the schemas and binds the expressions to the scan batches.

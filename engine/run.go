@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -50,36 +51,47 @@ type aggSpec struct {
 // run is the driver's state for one job.
 type run struct {
 	*jobEnv
-	opt   Options
-	jobID string
-	src   JobSource
-	sched *Scheduler
-	prog  *progress
-	local *LocalTransport
-	files Files // how the driver reads task outputs (aggregate tables)
-	stats []StageStat
+	engine string // the --engine choice, sent to executors
+	opt    Options
+	jobID  string
+	src    JobSource
+	sched  *Scheduler
+	prog   *progress
+	local  *LocalTransport
+	files  Files // how the driver reads task outputs (aggregate tables)
+	stats  []StageStat
 }
 
-// Engines returns the engines available for a --engine choice, in preference
-// order. The CPU engine runs every operator.
+// Engines returns the engines for an --engine choice, in preference order;
+// the CPU engine, last, runs every operator. "gpu" on a node without an
+// NVIDIA driver gives a stand-in that declines every operator with the
+// reason (so placement falls back, or fails under engine.fallback: error);
+// it never emulates. "auto" uses a GPU when one is present.
 func Engines(choice string) ([]exec.Engine, error) {
 	switch choice {
-	case "", "auto", "cpu":
+	case "", "cpu":
 		return []exec.Engine{cpu.Engine{}}, nil
-	case "gpu", "gpu-emulated":
-		return []exec.Engine{noGPU{choice}, cpu.Engine{}}, nil
+	case "auto":
+		if g, err := gpu.NewEngine("gpu"); err == nil {
+			return []exec.Engine{g, cpu.Engine{}}, nil
+		}
+		return []exec.Engine{cpu.Engine{}}, nil
+	case "gpu", gpu.EmulatedName:
+		g, err := gpu.NewEngine(choice)
+		if err != nil {
+			return []exec.Engine{noGPU{name: choice, reason: err.Error()}, cpu.Engine{}}, nil
+		}
+		return []exec.Engine{g, cpu.Engine{}}, nil
 	}
 	return nil, fmt.Errorf("--engine: %q is not an engine (allowed: auto, cpu, gpu, gpu-emulated)", choice)
 }
 
-// noGPU stands for a GPU engine on a node that has none: it answers
-// unsupported for every operator, so placement falls back (or fails under
-// engine.fallback: error) with the reason recorded.
-type noGPU struct{ name string }
+// noGPU stands for a GPU engine that could not be opened.
+type noGPU struct{ name, reason string }
 
 func (g noGPU) Name() string { return g.name }
 func (g noGPU) Supports(op exec.OpKind, _ []arrow.DataType) exec.Support {
-	return exec.Support{Reason: "no NVIDIA driver on this node (GPU engine not available)"}
+	return exec.Support{Reason: g.reason}
 }
 
 // Explain plans the job and returns the EXPLAIN text.
@@ -140,7 +152,8 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	if err := env.setup(); err != nil {
 		return nil, err
 	}
-	r := &run{jobEnv: env, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal),
+	env.place(engines)
+	r := &run{jobEnv: env, opt: opt, jobID: jobID, engine: firstNonEmpty(opt.Engine, job.Engine.Prefer), prog: newProgress(opt.Progress, opt.Terminal),
 		src: JobSource{File: job.File, Data: job.Source, Sets: job.Sets}}
 	var tr Transport
 	if opt.Transport != nil {
@@ -188,7 +201,7 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) (
 func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
 	id := len(r.stats) + 1
 	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Spec: func(t Task) *TaskSpec {
-		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
+		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
 	}}
 	t0, c0 := time.Now(), processCPU()
 	r.prog.startStage(st)

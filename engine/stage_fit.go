@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // quantileSamples is the capacity of each quantile sketch level; the rank
@@ -107,7 +108,7 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups)
+	o, err := r.newRowOrder(b.Groups, r.gpuFor(planner.StageFit, planner.OpSplitAssign))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
@@ -74,6 +75,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		}
 	}
 	keys := make([]uint64, 0)
+	kern := r.gpuFor(planner.StageScan, planner.OpRowKey)
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -93,12 +95,8 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		// Row ids and keys are computed before the filter so they are the
 		// rows' positions in the file.
 		keys = resize(keys, n)
-		if r.keyCol >= 0 {
-			if err := hashing.Column(b.Column(r.keyCol), keys); err != nil {
-				return nil, fmt.Errorf("split.key: %w", err)
-			}
-		} else {
-			hashing.FileRows(fileHash, first, keys)
+		if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
+			return nil, err
 		}
 		rowid := make([]int64, n)
 		base := int64(it.FileIndex)<<40 + first
@@ -298,4 +296,26 @@ func pruneRanges(rs []planner.Range) []input.Range {
 		out[i] = input.Range{Column: r.Column, Lo: r.Lo, Hi: r.Hi, LoIncl: r.LoIncl, HiIncl: r.HiIncl}
 	}
 	return out
+}
+
+// rowKeys hashes the row key of each row: the split.key column's values, or
+// (file, row number). On the GPU engine when the plan placed RowKey there.
+func rowKeys(k *gpu.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64, first int64, out []uint64) error {
+	if keyCol >= 0 {
+		var err error
+		if k != nil {
+			err = k.HashColumn(b.Column(keyCol), out)
+		} else {
+			err = hashing.Column(b.Column(keyCol), out)
+		}
+		if err != nil {
+			return fmt.Errorf("split.key: %w", err)
+		}
+		return nil
+	}
+	if k != nil {
+		return k.FileRows(fileHash, first, out)
+	}
+	hashing.FileRows(fileHash, first, out)
+	return nil
 }

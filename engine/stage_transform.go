@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -34,7 +37,7 @@ func (s *shardResult) counts() (int64, int64) { return s.Info.Rows, s.Info.Bytes
 
 // outputColumns applies the fitted transforms to a cached batch and returns
 // the output batch: features, label, keep columns, then __h2 and __rowid.
-func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator) (arrow.RecordBatch, error) {
+func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator, k *gpu.Kernels) (arrow.RecordBatch, error) {
 	job := r.p.job
 	var fields []arrow.Field
 	var cols []arrow.Array
@@ -56,7 +59,7 @@ func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem 
 		if err != nil {
 			return fail(err)
 		}
-		fs, as, err := cpu.Apply(feat.Name, f.Features[i], src, mem)
+		fs, as, err := applyFeature(k, feat.Name, f.Features[i], src, mem)
 		if err != nil {
 			return fail(fmt.Errorf("features.%s: %w", feat.Name, err))
 		}
@@ -109,7 +112,7 @@ func (r *jobEnv) outputSchema(f *fitted) (*arrow.Schema, error) {
 	}
 	b := array.NewRecordBatch(r.cacheSchema, cols, 0)
 	defer b.Release()
-	out, err := r.outputColumns(b, f, nil, mem)
+	out, err := r.outputColumns(b, f, nil, mem, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +176,7 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups)
+	o, err := r.newRowOrder(b.Groups, r.gpuFor(planner.StageTransform, planner.OpSplitAssign))
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +187,7 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 	}
 	var sg, shard, part []int32
 	var rows int64
+	kern := r.gpuFor(planner.StageTransform, planner.OpTransform)
 	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
 		if err := o.load(bt, true); err != nil {
 			return err
@@ -201,7 +205,7 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 		for i := range part {
 			part[i] = sg[i]*int32(shards) + shard[i]
 		}
-		out, err := r.outputColumns(bt, b.Fit, o.h2, x.Mem)
+		out, err := r.outputColumns(bt, b.Fit, o.h2, x.Mem, kern)
 		if err != nil {
 			return err
 		}
@@ -366,4 +370,17 @@ func concatBatches(schema *arrow.Schema, batches []arrow.RecordBatch, mem memory
 		c.Release()
 	}
 	return out, nil
+}
+
+// applyFeature applies one fitted transform, on the GPU engine when the plan
+// placed Transform there and its kernels take this feature (vocab, onehot
+// and strings run on the CPU engine; both give identical bits).
+func applyFeature(k *gpu.Kernels, name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+	if k != nil {
+		fs, as, err := k.Apply(name, f, col, mem)
+		if !errors.Is(err, gpu.ErrUnsupported) && !errors.Is(err, gpu.ErrFallback) {
+			return fs, as, err
+		}
+	}
+	return cpu.Apply(name, f, col, mem)
 }

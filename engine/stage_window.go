@@ -6,29 +6,33 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // rowOrder computes, for the rows of a cached batch, the group id, the split
 // hash h, the shard-order hash h2 and the row id.
 type rowOrder struct {
-	gk     *groupKeys
-	gg     globalGroups
-	seed   uint64
-	key    []uint64
-	h, h2  []uint64
-	rowid  []uint64
-	splitI []int8
-	group  []int32
+	gpu     *gpu.Kernels // hashes and assigns on the GPU engine when set
+	split32 []int32
+	gk      *groupKeys
+	gg      globalGroups
+	seed    uint64
+	key     []uint64
+	h, h2   []uint64
+	rowid   []uint64
+	splitI  []int8
+	group   []int32
 }
 
-func (r *jobEnv) newRowOrder(groups map[string]int32) (*rowOrder, error) {
+func (r *jobEnv) newRowOrder(groups map[string]int32, k *gpu.Kernels) (*rowOrder, error) {
 	gk, err := newGroupKeys(r.cacheSchema, r.p.job.Split.By)
 	if err != nil {
 		return nil, err
 	}
-	return &rowOrder{gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed}, nil
+	return &rowOrder{gpu: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed}, nil
 }
 
 // load fills group, h, rowid (and h2 when shard is true) for batch b.
@@ -42,10 +46,22 @@ func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
 	}
 	n := len(o.key)
 	o.h = resize(o.h, n)
-	hashing.SeededAll(o.seed, o.key, o.h)
 	if shard {
 		o.h2 = resize(o.h2, n)
-		hashing.SeededAll(o.seed^hashing.ShardTag, o.key, o.h2)
+	}
+	if o.gpu != nil {
+		var h2 []uint64
+		if shard {
+			h2 = o.h2
+		}
+		if err := o.gpu.RowHashes(o.seed, o.key, o.h, h2); err != nil {
+			return err
+		}
+	} else {
+		hashing.SeededAll(o.seed, o.key, o.h)
+		if shard {
+			hashing.SeededAll(o.seed^hashing.ShardTag, o.key, o.h2)
+		}
 	}
 	local, keys := o.gk.rows(b)
 	if o.group, err = o.gg.rows(local, keys); err != nil {
@@ -57,6 +73,16 @@ func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
 // assign computes the split of every row from the split boundaries.
 func (o *rowOrder) assign(cuts *split.Boundaries) ([]int8, error) {
 	o.splitI = resize(o.splitI, len(o.h))
+	if o.gpu != nil {
+		o.split32 = resize(o.split32, len(o.h))
+		if err := o.gpu.AssignSplits(cuts, o.group, o.h, o.rowid, o.split32); err != nil {
+			return nil, err
+		}
+		for i, v := range o.split32 {
+			o.splitI[i] = int8(v)
+		}
+		return o.splitI, nil
+	}
 	if err := cuts.Assign(o.group, o.h, o.rowid, o.splitI); err != nil {
 		return nil, err
 	}
@@ -99,7 +125,7 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups)
+	o, err := r.newRowOrder(b.Groups, r.gpuFor(planner.StageSplitBoundaries, planner.OpWindowCollect))
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,9 @@ type TaskSpec struct {
 	Bcast   *Broadcast `json:"bcast"`
 	// BatchRows is the scan batch size; any value gives the same output.
 	BatchRows int `json:"batch_rows"`
+	// Engine is the --engine choice; each executor places operators on
+	// the engines it has.
+	Engine string `json:"engine"`
 }
 
 // Stage kinds that executors run.

@@ -43,7 +43,7 @@ func (w *Worker) env(spec *TaskSpec) (*jobEnv, error) {
 			ent.err = err
 			return
 		}
-		ent.env, ent.err = newJobEnv(job)
+		ent.env, ent.err = newJobEnv(job, spec.Engine)
 		if ent.err == nil && spec.BatchRows > 0 {
 			ent.env.batchRows = spec.BatchRows
 		}

@@ -173,7 +173,7 @@ func (l *lowerer) lowerScan() int {
 		KV{"seed", strconv.FormatUint(l.c.job.Split.Seed, 10)}, KV{"outputs", list(l.rowKeyOutputs())}))
 	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), KV{"by", list(l.groupBy())}))
 	ops = append(ops, partials...)
-	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", "lz4"}, KV{"location", "local"}))
+	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", ScratchCodec}, KV{"location", "local"}))
 	ops = append(ops, shuffles...)
 	return l.stage(StageScan, l.tasks(), nil, ops, "")
 }

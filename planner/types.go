@@ -62,3 +62,7 @@ var hiddenTypes = map[string]arrow.DataType{
 	ColRowID:     arrow.PrimitiveTypes.Int64,
 	ColKey:       arrow.PrimitiveTypes.Int64,
 }
+
+// ScratchCodec is the codec EXPLAIN shows for the cache; the engine's
+// default (SLUICE_SCRATCH_CODEC overrides it at run time).
+const ScratchCodec = "none"

@@ -82,7 +82,9 @@ func support(reason string) exec.Support {
 // Supports implements exec.Engine.
 func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support {
 	switch op {
-	case exec.OpHash, exec.OpFit, exec.OpTransform:
+	case exec.OpFit:
+		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine")
+	case exec.OpHash, exec.OpTransform:
 		// Transform: the numeric transforms and hash; vocab and onehot are
 		// answered per feature by Kernels.Apply (ErrUnsupported).
 		return support(numericReason(inputs))
