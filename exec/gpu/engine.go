@@ -84,7 +84,17 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 	switch op {
 	case exec.OpFit:
 		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine")
-	case exec.OpHash, exec.OpTransform:
+	case exec.OpTransform:
+		// Per feature: the numeric transforms and hash run on the device;
+		// Kernels.Apply answers ErrUnsupported for vocab, onehot and string
+		// columns, which the engine then applies on the CPU (same bits).
+		for _, dt := range inputs {
+			if numericReason([]arrow.DataType{dt}) == "" {
+				return exec.Support{OK: true}
+			}
+		}
+		return support(numericReason(inputs))
+	case exec.OpHash:
 		// Transform: the numeric transforms and hash; vocab and onehot are
 		// answered per feature by Kernels.Apply (ErrUnsupported).
 		return support(numericReason(inputs))

@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const numericJob = `name: numeric
+input:
+  generate: {kind: citibike, rows: 20000, seed: 5, files: 3}
+columns:
+  age: 2020 - birth_year
+features:
+  tripduration: {transform: zscore, fill: median}
+  bikeid: {transform: minmax}
+  age: {transform: bucketize, buckets: 5, fill: mean}
+  end_station_id: {transform: hash, buckets: 97}
+  start_station_id: {transform: log1p}
+  birth_year: {transform: clip, min: 1950, max: 2000, fill: {value: 1980}}
+  gender: {transform: onehot}
+keep: [trip_id]
+split:
+  key: trip_id
+  by: usertype
+  ratios: {train: 0.7, eval: 0.3}
+  seed: 11
+output:
+  path: OUT
+  shards: 3
+`
+
+// The emulated GPU engine runs RowKey, split assignment and the numeric
+// transforms on the device kernels; the shards are the CPU engine's bytes.
+func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
+	var sums [2][]string
+	for i, eng := range []string{"cpu", "gpu-emulated"} {
+		out := filepath.Join(t.TempDir(), "out")
+		res, err := Run(context.Background(), parseJob(t, numericJob, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("%s: %v", eng, err)
+		}
+		sums[i] = outputSums(t, out)
+		if eng == "gpu-emulated" {
+			onDevice := 0
+			for _, p := range res.Manifest.Engine.Placement {
+				if p.Engine == "gpu-emulated" {
+					onDevice++
+				}
+			}
+			for _, p := range res.Manifest.Engine.Placement {
+				if p.Operator == "Transform" && p.Engine != "gpu-emulated" {
+					t.Errorf("Transform on %s: %s", p.Engine, p.Reason)
+				}
+			}
+			if onDevice < 3 {
+				t.Fatalf("only %d operators placed on the emulated device: %+v", onDevice, res.Manifest.Engine.Placement)
+			}
+		}
+	}
+	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {
+		t.Fatalf("gpu-emulated shards differ from cpu:\n%v\n%v", sums[0], sums[1])
+	}
+}
