@@ -94,3 +94,33 @@ func TestFailedRunLeavesNothing(t *testing.T) {
 		t.Fatalf("left behind: %v", ents)
 	}
 }
+
+// An aggregate with one group per row spills its partial states through the
+// exchange when the hash table outgrows the budget; the table is the same.
+func TestAggregateSpillsUnderBudget(t *testing.T) {
+	src := strings.Replace(smallJob, "    by: gender\n    compute: {n: count(), d: mean(tripduration)}",
+		"    by: trip_id\n    compute: {n: count(), d: mean(tripduration), s: sum(bikeid)}", 1)
+	var tables [2][]byte
+	before := aggSpills.Load()
+	for i, mem := range []int64{0, 2 << 20} {
+		out := filepath.Join(t.TempDir(), "out")
+		res, err := Run(context.Background(), parseJob(t, src, out), Options{Local: 2, MemoryPerExec: mem, WorkDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("memory %d: %v", mem, err)
+		}
+		if got := res.Manifest.Aggregates[0].Rows; got != res.Manifest.Rows.Read-res.Manifest.Rows.Filtered {
+			t.Fatalf("memory %d: %d groups, want one per filtered row (%d)", mem, got, res.Manifest.Rows.Read-res.Manifest.Rows.Filtered)
+		}
+		b, err := os.ReadFile(filepath.Join(out, res.Manifest.Aggregates[0].Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables[i] = b
+	}
+	if aggSpills.Load() == before {
+		t.Fatal("the small budget did not make the partial aggregation spill")
+	}
+	if string(tables[0]) != string(tables[1]) {
+		t.Fatal("the spilled aggregate differs from the in-memory one")
+	}
+}

@@ -68,11 +68,13 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	if err != nil {
 		return nil, err
 	}
-	aggs := make([]*cpu.GroupBy, len(r.aggSpecs))
-	for i, a := range r.aggSpecs {
-		if aggs[i], err = cpu.NewGroupBy(a.by, a.specs, r.fullSchema); err != nil {
+	aggs := make([]*partials, len(r.aggSpecs))
+	for i := range r.aggSpecs {
+		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
+		if aggs[i], err = r.newPartials(i, path, x); err != nil {
 			return nil, err
 		}
+		defer aggs[i].abort()
 	}
 	keys := make([]uint64, 0)
 	kern := r.gpuFor(planner.StageScan, planner.OpRowKey)
@@ -138,7 +140,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		res.RowsFiltered += int64(n) - cur.NumRows()
 		// Aggregates see the filtered rows with derived columns, before drops.
 		for _, g := range aggs {
-			if err := g.Update(cur); err != nil {
+			if err := g.update(cur); err != nil {
 				cur.Release()
 				return nil, err
 			}
@@ -179,40 +181,104 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	res.CachePath = cachePath
 	res.Executor = x.Executor
 	res.Bytes = out.Bytes
-	for i, g := range aggs {
-		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
-		if err := writePartials(g, path, r.aggPartitions(i), x.Mem); err != nil {
+	for _, g := range aggs {
+		if err := g.close(); err != nil {
 			return nil, err
 		}
-		res.AggPaths = append(res.AggPaths, path)
+		res.AggPaths = append(res.AggPaths, g.path)
 	}
 	return res, nil
 }
 
-// writePartials writes a table's partial states partitioned by key hash.
-func writePartials(g *cpu.GroupBy, path string, parts int, mem memory.Allocator) error {
-	pb, err := g.PartialBatch(mem)
+// partials is one aggregate table's partial side in a scan task: a hash
+// aggregation whose states go to the exchange, partitioned by key hash. When
+// its hash table outgrows its share of the memory budget it writes the states
+// it has and starts over (partial aggregation may emit a key more than once;
+// the final side merges them), so a huge number of groups spills through the
+// exchange instead of growing the task.
+type partials struct {
+	r     *jobEnv
+	table int
+	g     *cpu.GroupBy
+	w     *shuffle.Writer
+	path  string
+	parts int
+	limit int64
+	mem   memory.Allocator
+	h     []uint64
+	part  []int32
+}
+
+// aggSpills counts early flushes of partial aggregates (for tests and stats).
+var aggSpills atomic.Int64
+
+func (r *jobEnv) newPartials(table int, path string, x *TaskContext) (*partials, error) {
+	a := r.aggSpecs[table]
+	g, err := cpu.NewGroupBy(a.by, a.specs, r.fullSchema)
+	if err != nil {
+		return nil, err
+	}
+	p := &partials{r: r, table: table, g: g, path: path, parts: r.aggPartitions(table), mem: x.Mem, limit: 256 << 20}
+	if l := x.Budget.Limit(); l > 0 {
+		p.limit = min(p.limit, l/(4*int64(len(r.aggSpecs))))
+	}
+	p.w, err = shuffle.NewWriter(path, g.PartialSchema(), shuffle.WriterOptions{Partitions: p.parts, Codec: scratchCodec}, x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *partials) update(b arrow.RecordBatch) error {
+	if err := p.g.Update(b); err != nil {
+		return err
+	}
+	if p.g.MemoryBytes() > p.limit {
+		return p.flush(true)
+	}
+	return nil
+}
+
+// flush writes the partial states; with again, a fresh table follows.
+func (p *partials) flush(again bool) error {
+	pb, err := p.g.PartialBatch(p.mem)
 	if err != nil {
 		return err
 	}
 	defer pb.Release()
-	w, err := shuffle.NewWriter(path, pb.Schema(), shuffle.WriterOptions{Partitions: parts, Codec: scratchCodec}, mem)
-	if err != nil {
-		return err
-	}
 	n := int(pb.NumRows())
-	h := make([]uint64, n)
-	g.KeyHashes(pb, h)
-	part := make([]int32, n)
-	for i, v := range h {
-		part[i] = int32(v % uint64(parts))
-	}
-	if err := w.WritePartitioned(pb, part); err != nil {
-		w.Abort()
+	p.h = resize(p.h, n)
+	if err := p.g.KeyHashes(pb, p.h); err != nil {
 		return err
 	}
-	_, err = w.Close()
+	p.part = resize(p.part, n)
+	for i, v := range p.h {
+		p.part[i] = int32(v % uint64(p.parts))
+	}
+	if err := p.w.WritePartitioned(pb, p.part); err != nil {
+		return err
+	}
+	if again {
+		aggSpills.Add(1)
+		a := p.r.aggSpecs[p.table]
+		p.g, err = cpu.NewGroupBy(a.by, a.specs, p.r.fullSchema)
+	}
 	return err
+}
+
+func (p *partials) close() error {
+	if err := p.flush(false); err != nil {
+		return err
+	}
+	_, err := p.w.Close()
+	p.w = nil
+	return err
+}
+
+func (p *partials) abort() {
+	if p.w != nil {
+		p.w.Abort()
+	}
 }
 
 // dropNulls removes rows whose label or feature with `fill: drop` is null,
