@@ -102,14 +102,16 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 		"    by: trip_id\n    compute: {n: count(), d: mean(tripduration), s: sum(bikeid)}", 1)
 	var tables [2][]byte
 	before := aggSpills.Load()
-	for i, mem := range []int64{0, 2 << 20} {
+	defer func(v int64) { aggSpillBytes = v }(aggSpillBytes)
+	for i, limit := range []int64{256 << 20, 16 << 10} {
+		aggSpillBytes = limit
 		out := filepath.Join(t.TempDir(), "out")
-		res, err := Run(context.Background(), parseJob(t, src, out), Options{Local: 2, MemoryPerExec: mem, WorkDir: t.TempDir()})
+		res, err := Run(context.Background(), parseJob(t, src, out), Options{Local: 2, WorkDir: t.TempDir()})
 		if err != nil {
-			t.Fatalf("memory %d: %v", mem, err)
+			t.Fatalf("limit %d: %v", limit, err)
 		}
 		if got := res.Manifest.Aggregates[0].Rows; got != res.Manifest.Rows.Read-res.Manifest.Rows.Filtered {
-			t.Fatalf("memory %d: %d groups, want one per filtered row (%d)", mem, got, res.Manifest.Rows.Read-res.Manifest.Rows.Filtered)
+			t.Fatalf("limit %d: %d groups, want one per filtered row (%d)", limit, got, res.Manifest.Rows.Read-res.Manifest.Rows.Filtered)
 		}
 		b, err := os.ReadFile(filepath.Join(out, res.Manifest.Aggregates[0].Path))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -209,6 +210,10 @@ type partials struct {
 	part  []int32
 }
 
+// aggSpillBytes caps one partial aggregation's hash table (a quarter of the
+// executor budget shared by the tables, when that is smaller).
+var aggSpillBytes int64 = 256 << 20
+
 // aggSpills counts early flushes of partial aggregates (for tests and stats).
 var aggSpills atomic.Int64
 
@@ -218,7 +223,7 @@ func (r *jobEnv) newPartials(table int, path string, x *TaskContext) (*partials,
 	if err != nil {
 		return nil, err
 	}
-	p := &partials{r: r, table: table, g: g, path: path, parts: r.aggPartitions(table), mem: x.Mem, limit: 256 << 20}
+	p := &partials{r: r, table: table, g: g, path: path, parts: r.aggPartitions(table), mem: x.Mem, limit: aggSpillBytes}
 	if l := x.Budget.Limit(); l > 0 {
 		p.limit = min(p.limit, l/(4*int64(len(r.aggSpecs))))
 	}
