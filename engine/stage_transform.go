@@ -71,7 +71,7 @@ func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem 
 		if err != nil {
 			return fail(err)
 		}
-		out, err := fillNulls(src, f.LabelFill, mem)
+		out, err := cpu.FillNulls(src, f.LabelFill, mem)
 		if err != nil {
 			return fail(fmt.Errorf("label.%s: %w", l.Name, err))
 		}

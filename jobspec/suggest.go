@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// EditDistance is the Levenshtein distance between a and b (bytes), for
+// "did you mean" suggestions here and in the planner.
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 // editDistance is the Levenshtein distance between a and b (bytes).
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)

@@ -90,7 +90,7 @@ func TestFillNulls(t *testing.T) {
 		{floats, cpu.Value{Kind: cpu.KindFloat64, F: 0.25}, "[0.25 1.5]"},
 	}
 	for _, c := range cases {
-		got, err := fillNulls(c.col, &c.fill, mem)
+		got, err := cpu.FillNulls(c.col, &c.fill, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestFillNulls(t *testing.T) {
 		}
 		got.Release()
 	}
-	if _, err := fillNulls(ints, &cpu.Value{Kind: cpu.KindString, S: "x"}, mem); err == nil {
+	if _, err := cpu.FillNulls(ints, &cpu.Value{Kind: cpu.KindString, S: "x"}, mem); err == nil {
 		t.Error("a string fill was accepted")
 	}
 }

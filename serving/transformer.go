@@ -154,7 +154,7 @@ func (t *Transformer) Apply(raw arrow.RecordBatch, mem memory.Allocator) (arrow.
 				release()
 				return nil, fmt.Errorf("serving: label %s: %w", t.label, err)
 			}
-			filled, err := fillNulls(col, t.fill, mem)
+			filled, err := cpu.FillNulls(col, t.fill, mem)
 			col.Release()
 			if err != nil {
 				release()

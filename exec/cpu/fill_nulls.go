@@ -1,4 +1,4 @@
-package serving
+package cpu
 
 import (
 	"fmt"
@@ -6,14 +6,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/exec/cpu"
 )
 
-// fillNulls replaces the nulls of a numeric label column with v, as the
-// engine does: the column keeps its type, except that an int64 label with a
+// FillNulls replaces the nulls of a numeric label column with v (the fitted
+// label fill; engine and serving alike): the column keeps its type, except that an int64 label with a
 // non-integer fill becomes float64 (all of it, nulls or not). Returns +1.
-func fillNulls(col arrow.Array, v *cpu.Value, mem memory.Allocator) (arrow.Array, error) {
+func FillNulls(col arrow.Array, v *Value, mem memory.Allocator) (arrow.Array, error) {
 	if v == nil {
 		col.Retain()
 		return col, nil
