@@ -31,6 +31,7 @@ const usage = `usage:
   driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--set key=value ...]
   driver explain JOB.yaml [--engine ...] [--set key=value ...]
   driver gen citibike --rows N --out DIR [--files K] [--seed S]
+  driver bench [--rows N] [--engines cpu,gpu] [--peers duckdb,polars] [--jobs citibike,flights,micro] [--runs 3] [--out report/] [--data DIR] [--price-cpu 0.10] [--price-gpu 1.20]
 `
 
 // Driver runs the driver command with args (without the program name) and
@@ -49,6 +50,10 @@ func Driver(args []string, stdout, stderr io.Writer) int {
 		return explain(args[1:], stdout, stderr)
 	case "gen":
 		return gen(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "bench-child":
+		return benchChild(ctx, args[1:], stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return ExitOK
