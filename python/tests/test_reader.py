@@ -116,7 +116,7 @@ def test_parquet_needs_pyarrow_or_round_trips(small):
     if not sds._have_pyarrow():
         with pytest.raises(sluice.SluiceError, match="needs pyarrow"):
             sluice.open(out).read("eval")
-        pytest.skip("pyarrow is not installed: Parquet is checked only for the clear error")
+        return  # without pyarrow (Debian has no package for it) the clear error is the behaviour
     a, b = sluice.open(out).read("eval"), sluice.open(small("zstd"), engine="numpy").read("eval")
     for n in a:
         assert _equal(a[n], b[n]), n
