@@ -30,6 +30,9 @@ const (
 const usage = `usage:
   driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--set key=value ...]
   driver explain JOB.yaml [--engine ...] [--set key=value ...]
+  driver submit JOB.yaml --driver HOST:PORT [--engine ...] [--set key=value ...]   (cluster; SLUICE_SECRET_FILE names the secret)
+  driver serve [--listen :7070] [--gossip :7946] [--secret-file F] [--tls-cert F --tls-key F --tls-ca F]
+  driver status [JOB_ID] --driver HOST:PORT [--secret-file F]
   driver gen citibike --rows N --out DIR [--files K] [--seed S]
   driver bench [--rows N] [--engines cpu,gpu] [--peers duckdb,polars] [--jobs citibike,flights,micro] [--runs 3] [--out report/] [--data DIR] [--price-cpu 0.10] [--price-gpu 1.20]
 `
@@ -50,6 +53,10 @@ func Driver(args []string, stdout, stderr io.Writer) int {
 		return explain(args[1:], stdout, stderr)
 	case "gen":
 		return gen(args[1:], stdout, stderr)
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "status":
+		return status(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "bench-child":
@@ -142,8 +149,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *driverAddr != "" {
-		fmt.Fprintf(stderr, "driver submit: --driver (cluster mode) is not part of this build yet; run without it for the embedded engine\n")
-		return ExitUsage
+		return submitCluster(ctx, *driverAddr, job, j.engine, j.quiet, stdout, stderr)
 	}
 	mem, err := ParseBytes(j.memory)
 	if err != nil {

@@ -230,7 +230,12 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 	job := r.p.job
 	shards := job.Output.Shards
 	rel := sink.ShardPath(job.Split.Ratios[t.Index/shards].Name, t.Index%shards, job.Output.Format)
-	info, err := r.writeShard(ctx, x, b.Maps, t.Index, filepath.Join(b.OutDir, filepath.FromSlash(rel)))
+	path := filepath.Join(b.OutDir, filepath.FromSlash(rel))
+	// A re-run (retry, lineage) replaces what an earlier attempt left.
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	info, err := r.writeShard(ctx, x, b.Maps, t.Index, path)
 	if err != nil {
 		return nil, err
 	}

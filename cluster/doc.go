@@ -1,0 +1,10 @@
+// Package cluster runs sluice jobs across processes: executors and a
+// serving driver join one memberlist gossip ring (membership.go), speak the
+// gRPC protocol of package proto (executor.go, transport.go), read each
+// other's task outputs over a streaming fetch (fetch.go), and authenticate
+// with a shared secret (secret.go). The scheduler is the engine's: the
+// driver runs engine.Run over a Transport whose executors are the ring's.
+//
+// Paths in a cluster job (input and output) are opened by the executors:
+// use absolute paths on a file system every node sees.
+package cluster

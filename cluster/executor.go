@@ -1,0 +1,284 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/sluice-ml/sluice/engine"
+	pb "github.com/sluice-ml/sluice/proto"
+)
+
+// ExecutorConfig configures an executor process.
+type ExecutorConfig struct {
+	ID      string   // unique in the ring; default: "executor-" + host + "-" + gRPC port
+	Listen  string   // gRPC host:port (port 0: any free port)
+	Gossip  string   // gossip host:port; default: the --listen host, any free port
+	Join    []string // gossip addresses of ring members (the driver's --gossip)
+	Engine  string   // auto | cpu | gpu
+	Slots   int
+	Memory  int64 // bytes
+	WorkDir string
+	Sec     Security
+	Log     io.Writer
+	// Ready, when set, is called once the executor serves and has joined.
+	Ready func(id, grpcAddr, gossipAddr string)
+}
+
+// RunExecutor serves tasks until ctx ends, then leaves the ring, stops
+// serving (running tasks are cancelled) and deletes its work directory.
+func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	lg := log.New(cfg.Log, "", log.LstdFlags)
+	engines, err := engine.Engines(cfg.Engine)
+	if err != nil {
+		return err
+	}
+	names := ""
+	for i, e := range engines {
+		if i > 0 {
+			names += ","
+		}
+		names += e.Name()
+	}
+	lis, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
+	}
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	port := lis.Addr().(*net.TCPAddr).Port
+	if cfg.ID == "" {
+		h := host
+		if h == "" || h == "0.0.0.0" || h == "::" {
+			h, _ = os.Hostname()
+		}
+		cfg.ID = "executor-" + h + "-" + strconv.Itoa(port)
+	}
+	if cfg.Gossip == "" {
+		cfg.Gossip = net.JoinHostPort(host, "0")
+	}
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = os.TempDir()
+	}
+	work, err := os.MkdirTemp(cfg.WorkDir, "sluice-"+cfg.ID+"-")
+	if err != nil {
+		lis.Close()
+		return fmt.Errorf("--work-dir: %w", err)
+	}
+	defer os.RemoveAll(work)
+	ex, err := engine.NewExecutor(cfg.ID, cfg.Slots, work, cfg.Memory)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	sopts, err := cfg.Sec.ServerOptions(cfg.Log)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	svc := &executorService{id: cfg.ID, slots: cfg.Slots, work: work, worker: engine.NewWorker(ex), running: map[taskKey]context.CancelFunc{}, log: lg}
+	srv := grpc.NewServer(sopts...)
+	pb.RegisterExecutorServer(srv, svc)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+
+	// An unspecified host is filled in by Join with the ring's address.
+	meta := Meta{Role: RoleExecutor, Engines: names, Slots: cfg.Slots, Memory: cfg.Memory, Addr: net.JoinHostPort(host, strconv.Itoa(port))}
+	m, err := Join(MemberConfig{ID: cfg.ID, Bind: cfg.Gossip, Join: cfg.Join, Meta: meta, Secret: cfg.Sec.Secret, Log: cfg.Log,
+		OnEvent: func(e Event) { lg.Printf("member %s %s", e.ID, e.Kind) }})
+	if err != nil {
+		srv.Stop()
+		lg.Printf("executor %s: %v", cfg.ID, err)
+		return err
+	}
+	p, err := newPeers(m, cfg.Sec)
+	if err != nil {
+		m.Leave(time.Second)
+		srv.Stop()
+		return err
+	}
+	defer p.close()
+	ex.Files = &Fetcher{Self: cfg.ID, peers: p}
+	svc.setPeers(p)
+	meta, _ = m.Lookup(cfg.ID)
+	lg.Printf("executor %s serving on %s, gossip %s, slots %d, engines %s", cfg.ID, meta.Addr, m.Addr(), cfg.Slots, names)
+	if cfg.Ready != nil {
+		cfg.Ready(cfg.ID, meta.Addr, m.Addr())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		m.Leave(5 * time.Second)
+		return fmt.Errorf("gRPC server: %w", err)
+	}
+	// Leave first, so the driver sends no more tasks; running tasks finish
+	// (up to the grace period) and their replies go out before the server
+	// stops.
+	lg.Printf("executor %s stopping: leaving the ring", cfg.ID)
+	if err := m.Leave(5 * time.Second); err != nil {
+		lg.Printf("executor %s: leave: %v", cfg.ID, err)
+	}
+	// Drain: running tasks finish, and outputs stay fetchable until the
+	// driver forgets their jobs (or the grace period ends).
+	deadline := time.Now().Add(stopGrace)
+	for time.Now().Before(deadline) && !svc.drained() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stopped := make(chan struct{})
+	go func() { srv.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(time.Until(deadline) + time.Second):
+		lg.Printf("executor %s: tasks still running after %s; cancelling them", cfg.ID, stopGrace)
+		svc.stopping.Store(true)
+		svc.cancelAll()
+		srv.Stop()
+	}
+	lg.Printf("executor %s stopped", cfg.ID)
+	return nil
+}
+
+// stopGrace is how long a stopping executor lets running tasks finish.
+const stopGrace = 30 * time.Second
+
+// taskKey names a running task attempt.
+type taskKey struct {
+	job                   string
+	stage, index, attempt int32
+}
+
+func keyOf(t *pb.TaskRef) taskKey {
+	return taskKey{job: t.GetJobId(), stage: t.GetStage(), index: t.GetIndex(), attempt: t.GetAttempt()}
+}
+
+// executorService implements the Executor gRPC service.
+type executorService struct {
+	pb.UnimplementedExecutorServer
+	id      string
+	slots   int
+	work    string
+	worker  *engine.Worker
+	peers   *peers
+	log     *log.Logger
+	mu      sync.Mutex
+	running map[taskKey]context.CancelFunc
+	// stopping is set when running tasks are cancelled by shutdown: their
+	// failure is the executor's loss, not the task's.
+	stopping atomic.Bool
+}
+
+// LaunchTask runs a task; its failure travels in the reply, typed.
+func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest) (*pb.LaunchReply, error) {
+	if req.Task == nil {
+		return nil, fmt.Errorf("launch: no task reference")
+	}
+	s.mu.Lock()
+	p := s.peers
+	s.mu.Unlock()
+	if p != nil {
+		p.learn(req.Peers)
+	}
+	k := keyOf(req.Task)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	s.running[k] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, k)
+		s.mu.Unlock()
+	}()
+	out, err := s.worker.RunEncoded(ctx, req.Spec)
+	reply := &pb.LaunchReply{Task: req.Task}
+	if err != nil {
+		if s.stopping.Load() {
+			return nil, status.Error(codes.Unavailable, "executor "+s.id+" is stopping")
+		}
+		reply.Failure = encodeFailure(err)
+		return reply, nil
+	}
+	reply.Result = out
+	return reply, nil
+}
+
+// CancelTask cancels a running attempt.
+func (s *executorService) CancelTask(_ context.Context, req *pb.CancelRequest) (*pb.CancelReply, error) {
+	s.mu.Lock()
+	cancel, ok := s.running[keyOf(req.Task)]
+	s.mu.Unlock()
+	if ok {
+		cancel()
+	}
+	return &pb.CancelReply{Cancelled: ok}, nil
+}
+
+// cancelAll cancels every running task (shutdown).
+func (s *executorService) cancelAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.running {
+		c()
+	}
+}
+
+// Fetch streams a partition of an output in this executor's work directory.
+func (s *executorService) Fetch(req *pb.FetchRequest, st pb.Executor_FetchServer) error {
+	err := serveFetch(s.work, req, st.Send)
+	if err != nil && st.Context().Err() == nil {
+		s.log.Printf("fetch %s partition %d: %v", req.Path, req.Partition, err)
+	}
+	return err
+}
+
+// Health reports identity and load.
+func (s *executorService) Health(context.Context, *pb.HealthRequest) (*pb.HealthReply, error) {
+	s.mu.Lock()
+	n := len(s.running)
+	s.mu.Unlock()
+	return &pb.HealthReply{Id: s.id, Slots: int32(s.slots), Running: int32(n)}, nil
+}
+
+// ForgetJob deletes a job's files.
+func (s *executorService) ForgetJob(_ context.Context, req *pb.ForgetRequest) (*pb.ForgetReply, error) {
+	if req.JobId == "" || req.JobId == "." || req.JobId == ".." || strings.ContainsAny(req.JobId, "/\\") {
+		return nil, fmt.Errorf("forget: bad job id %q", req.JobId)
+	}
+	if err := s.worker.Forget(req.JobId); err != nil {
+		return nil, err
+	}
+	return &pb.ForgetReply{}, nil
+}
+
+// setPeers installs the executor's peer table (after joining the ring).
+func (s *executorService) setPeers(p *peers) {
+	s.mu.Lock()
+	s.peers = p
+	s.mu.Unlock()
+}
+
+// drained reports whether no task runs and no job's files remain.
+func (s *executorService) drained() bool {
+	s.mu.Lock()
+	n := len(s.running)
+	s.mu.Unlock()
+	if n > 0 {
+		return false
+	}
+	ents, err := os.ReadDir(s.work)
+	return err != nil || len(ents) == 0
+}

@@ -1,0 +1,225 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/engine"
+	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/shuffle"
+)
+
+const (
+	// chunkBytes is the largest segment piece in one fetch message.
+	chunkBytes = 1 << 20
+	// fetchWindow is the gRPC flow-control window per stream: a fetch has at
+	// most this many bytes in flight beyond the segment being decoded.
+	fetchWindow = 2 << 20
+	// maxMessage bounds a received message.
+	maxMessage = 16 << 20
+)
+
+// serveFetch streams partition p of the output at path (under root, the
+// executor's work directory) to the stream.
+func serveFetch(root string, req *pb.FetchRequest, send func(*pb.FetchChunk) error) error {
+	path, err := confine(root, req.Path)
+	if err != nil {
+		return err
+	}
+	// OpenReader validates the index and the data file's size.
+	rd, err := shuffle.OpenReader(path, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	schema, segs, err := partitionSegments(path+".index", int(req.Partition))
+	if err != nil {
+		return err
+	}
+	info := rd.PartitionInfo(int(req.Partition))
+	if err := send(&pb.FetchChunk{Schema: schema, Rows: info.Rows, Bytes: info.Bytes, Segments: int32(len(segs))}); err != nil {
+		return err
+	}
+	f, err := os.Open(path + ".data")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]byte, chunkBytes)
+	for _, s := range segs {
+		for off := int64(0); off < s.Length; {
+			n := min(int64(chunkBytes), s.Length-off)
+			if _, err := f.ReadAt(buf[:n], s.Offset+off); err != nil {
+				return fmt.Errorf("%s.data: read %d bytes at %d: %w", path, n, s.Offset+off, err)
+			}
+			off += n
+			c := &pb.FetchChunk{Data: buf[:n]}
+			if off == s.Length {
+				c.SegmentEnd, c.Crc, c.SegmentRows = true, s.CRC, s.Rows
+			}
+			if err := send(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// confine refuses a requested output path outside root (the executor's
+// work directory).
+func confine(root, path string) (string, error) {
+	dir := filepath.Clean(root) + string(filepath.Separator)
+	clean := filepath.Clean(path)
+	if !filepath.IsAbs(clean) || !strings.HasPrefix(clean, dir) {
+		return "", fmt.Errorf("fetch: %s is not a task output on this executor", path)
+	}
+	return clean, nil
+}
+
+// Fetcher opens task outputs for an executor (or the driver): local files
+// directly, other executors' files over a gRPC fetch stream. It implements
+// engine.Files.
+type Fetcher struct {
+	// Self is this node's executor ID ("" on the driver).
+	Self  string
+	peers *peers
+}
+
+var _ engine.Files = (*Fetcher)(nil)
+
+// OpenPartition implements engine.Files. A failed fetch is an
+// *engine.FetchFailed naming the output, so the driver re-runs its
+// producer.
+func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int, mem memory.Allocator) (*engine.Partition, error) {
+	if loc.Executor == f.Self && f.Self != "" {
+		return engine.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
+	}
+	lost := func(err error) error { return engine.Retryable(&engine.FetchFailed{Loc: loc, Err: err}) }
+	cl, err := f.peers.fetchClient(loc.Executor)
+	if err != nil {
+		return nil, lost(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	st, err := cl.Fetch(sctx, &pb.FetchRequest{Path: loc.Path, Partition: int32(p)})
+	if err != nil {
+		cancel()
+		return nil, lost(err)
+	}
+	head, err := st.Recv()
+	if err != nil {
+		cancel()
+		return nil, lost(err)
+	}
+	sr, err := ipc.NewReader(bytes.NewReader(head.Schema), ipc.WithAllocator(mem))
+	if err != nil {
+		cancel()
+		return nil, lost(fmt.Errorf("schema: %w", err))
+	}
+	schema := sr.Schema()
+	sr.Release()
+	it := &remoteIter{st: st, mem: mem, loc: loc, p: p, want: int(head.Segments)}
+	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
+	return engine.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
+}
+
+// remoteIter decodes a fetch stream segment by segment, holding at most one
+// segment's bytes.
+type remoteIter struct {
+	st   pb.Executor_FetchClient
+	mem  memory.Allocator
+	loc  engine.Location
+	p    int
+	want int // segments announced
+	got  int
+	cur  shuffle.BatchIterator
+	rows int64 // rows of the current segment so far
+	exp  int64 // rows the current segment should hold
+	buf  []byte
+	err  error
+}
+
+func (r *remoteIter) fail(err error) error {
+	r.closeCur()
+	r.err = engine.Retryable(&engine.FetchFailed{Loc: r.loc, Err: fmt.Errorf("partition %d segment %d: %w", r.p, r.got, err)})
+	return r.err
+}
+
+func (r *remoteIter) closeCur() {
+	if r.cur != nil {
+		r.cur.Close()
+		r.cur = nil
+	}
+}
+
+// Next implements shuffle.BatchIterator.
+func (r *remoteIter) Next() (arrow.RecordBatch, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	for {
+		if r.cur != nil {
+			b, err := r.cur.Next()
+			if err != nil {
+				return nil, r.fail(err)
+			}
+			if b != nil {
+				r.rows += b.NumRows()
+				return b, nil
+			}
+			r.closeCur()
+			if r.rows != r.exp {
+				return nil, r.fail(fmt.Errorf("segment holds %d rows, index says %d", r.rows, r.exp))
+			}
+		}
+		if r.got == r.want {
+			return nil, nil
+		}
+		if err := r.open(); err != nil {
+			return nil, r.fail(err)
+		}
+	}
+}
+
+// open receives the next segment's chunks and decodes it (its CRC checked).
+func (r *remoteIter) open() error {
+	r.buf = r.buf[:0]
+	for {
+		c, err := r.st.Recv()
+		if err == io.EOF {
+			return errors.New("stream ended early")
+		}
+		if err != nil {
+			return err
+		}
+		r.buf = append(r.buf, c.Data...)
+		if !c.SegmentEnd {
+			continue
+		}
+		it, err := shuffle.DecodeSegment(r.buf, c.Crc, r.mem)
+		if err != nil {
+			return err
+		}
+		r.cur, r.rows, r.exp = it, 0, c.SegmentRows
+		r.got++
+		return nil
+	}
+}
+
+// Close implements shuffle.BatchIterator.
+func (r *remoteIter) Close() error {
+	r.closeCur()
+	if r.err == nil {
+		r.err = errors.New("fetch: iterator is closed")
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc"
+
+	"github.com/sluice-ml/sluice/engine"
+	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/shuffle"
+)
+
+// writeOutput writes a 3-partition shuffle output of int64 rows i (row i
+// goes to partition i%3) in small segments.
+func writeOutput(t *testing.T, path string, n int, mem memory.Allocator) {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: 3, FlushBytes: 512}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := 0; start < n; start += 100 {
+		b := array.NewInt64Builder(mem)
+		part := make([]int32, 0, 100)
+		for i := start; i < min(start+100, n); i++ {
+			b.Append(int64(i))
+			part = append(part, int32(i%3))
+		}
+		arr := b.NewArray()
+		rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+		if err := w.WritePartitioned(rec, part); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		arr.Release()
+		b.Release()
+	}
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readAll reads a partition's values.
+func readAll(t *testing.T, files engine.Files, loc engine.Location, p int, mem memory.Allocator) ([]int64, shuffle.PartitionInfo, error) {
+	t.Helper()
+	part, err := files.OpenPartition(context.Background(), loc, p, mem)
+	if err != nil {
+		return nil, shuffle.PartitionInfo{}, err
+	}
+	defer part.Close()
+	var out []int64
+	for {
+		b, err := part.Iter.Next()
+		if err != nil {
+			return nil, part.Info, err
+		}
+		if b == nil {
+			return out, part.Info, nil
+		}
+		out = append(out, b.Column(0).(*array.Int64).Int64Values()...)
+	}
+}
+
+// serveExecutor serves the Executor service for root on loopback.
+func serveExecutor(t *testing.T, root string, sec Security) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := sec.ServerOptions(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(opts...)
+	pb.RegisterExecutorServer(srv, &executorService{id: "remote", work: root, log: log.New(io.Discard, "", 0)})
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
+// TestFetchMatchesLocalRead streams every partition over gRPC and compares
+// it with the local reader's rows and with the rows written (i%3 == p).
+func TestFetchMatchesLocalRead(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "job"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, "job", "transform-00000-a0")
+	writeOutput(t, path, 1000, mem)
+	sec := Security{Secret: []byte("0123456789abcdef-secret")}
+	addr := serveExecutor(t, root, sec)
+	p, err := newPeers(nil, sec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	p.learn(map[string]string{"remote": addr})
+	remote := &Fetcher{Self: "me", peers: p}
+	loc := engine.Location{Executor: "remote", Path: path}
+	for part := 0; part < 3; part++ {
+		got, info, err := readAll(t, remote, loc, part, mem)
+		if err != nil {
+			t.Fatalf("partition %d: %v", part, err)
+		}
+		local, linfo, err := readAll(t, engine.LocalFiles{}, loc, part, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for i := part; i < 1000; i += 3 {
+			want = append(want, int64(i))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(local) != fmt.Sprint(want) {
+			t.Errorf("partition %d: fetched %d rows, local %d, want %d", part, len(got), len(local), len(want))
+		}
+		if info != linfo || info.Segments < 2 {
+			t.Errorf("partition %d info %+v, local %+v (want several segments)", part, info, linfo)
+		}
+	}
+	// A corrupt data file fails the fetch of the partition holding the
+	// byte (checksum) with a FetchFailed naming the output.
+	data, _ := os.ReadFile(path + ".data")
+	data[len(data)/2] ^= 0xff
+	os.WriteFile(path+".data", data, 0o644)
+	failed := 0
+	for part := 0; part < 3; part++ {
+		_, _, err = readAll(t, remote, loc, part, mem)
+		var ff *engine.FetchFailed
+		if err != nil {
+			failed++
+			if !errors.As(err, &ff) || ff.Loc != loc || !strings.Contains(err.Error(), "checksum") {
+				t.Errorf("corrupt segment: got %v, want a checksum FetchFailed for %v", err, loc)
+			}
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d partitions failed after corrupting one byte, want 1", failed)
+	}
+	// Paths outside the work directory are refused.
+	outside := engine.Location{Executor: "remote", Path: "/etc/passwd"}
+	if _, _, err := readAll(t, remote, outside, 0, mem); err == nil || !strings.Contains(err.Error(), "not a task output") {
+		t.Errorf("fetch outside the work dir: %v", err)
+	}
+	// A wrong secret is refused.
+	bad, err := newPeers(nil, Security{Secret: []byte("another secret, 16+ bytes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.close()
+	bad.learn(map[string]string{"remote": addr})
+	if _, _, err := readAll(t, &Fetcher{Self: "x", peers: bad}, loc, 0, mem); err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Errorf("fetch with a wrong secret: %v", err)
+	}
+}
+
+// TestFailureRoundTrip checks the typed task failure survives the wire.
+func TestFailureRoundTrip(t *testing.T) {
+	loc := engine.Location{Executor: "ex1", Path: "/w/job/transform-00001-a0"}
+	cases := []struct {
+		err       error
+		retryable bool
+		fetch     bool
+	}{
+		{errors.New("bad column"), false, false},
+		{engine.Retryable(errors.New("disk hiccup")), true, false},
+		{fmt.Errorf("task: %w", engine.Retryable(&engine.FetchFailed{Loc: loc, Err: errors.New("gone")})), true, true},
+	}
+	for _, c := range cases {
+		back := decodeFailure(encodeFailure(c.err))
+		if engine.IsRetryable(back) != c.retryable {
+			t.Errorf("%v: retryable %v, want %v", c.err, engine.IsRetryable(back), c.retryable)
+		}
+		var ff *engine.FetchFailed
+		if errors.As(back, &ff) != c.fetch || (c.fetch && ff.Loc != loc) {
+			t.Errorf("%v: fetch failure lost: %v", c.err, back)
+		}
+		if !strings.Contains(back.Error(), c.err.Error()) && !c.fetch {
+			t.Errorf("message %q lost: %q", c.err, back)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/sluice-ml/sluice/engine"
+	pb "github.com/sluice-ml/sluice/proto"
+)
+
+// Transport is the driver's engine.Transport over gRPC: its executors are
+// the ring's live executors, less those found unreachable (until the ring
+// reports them again).
+type Transport struct {
+	m     *Membership
+	peers *peers
+	log   *log.Logger
+	mu    sync.Mutex
+	down  map[string]bool
+	done  map[string]int64  // tasks completed per executor
+	seen  map[string]string // executors launched on -> gRPC address
+}
+
+var _ engine.Transport = (*Transport)(nil)
+
+// newTransport makes the driver's transport.
+func newTransport(m *Membership, p *peers, lg *log.Logger) *Transport {
+	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}}
+}
+
+// Executors implements engine.Transport.
+func (t *Transport) Executors() []engine.ExecutorInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []engine.ExecutorInfo
+	for _, mb := range t.m.Members() {
+		if mb.Meta.Role == RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] {
+			out = append(out, engine.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1)})
+		}
+	}
+	return out
+}
+
+// memberEvent updates the transport on a ring change.
+func (t *Transport) memberEvent(e Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch e.Kind {
+	case EventJoin:
+		delete(t.down, e.ID)
+	case EventLeave:
+		// A leaving executor finishes its running tasks: keep the connection.
+		delete(t.down, e.ID)
+	case EventFailed:
+		delete(t.down, e.ID)
+		t.peers.drop(e.Meta.Addr)
+	}
+}
+
+// Launch implements engine.Transport: it sends the encoded TaskSpec and
+// rebuilds the task's typed failure. An unreachable executor is
+// engine.ErrExecutorLost.
+func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, task engine.Task) (any, error) {
+	spec := st.Spec(task)
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding task: %w", err)
+	}
+	cl, err := t.peers.executor(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", engine.ErrExecutorLost, err)
+	}
+	if meta, ok := t.m.Lookup(id); ok {
+		t.mu.Lock()
+		t.seen[id] = meta.Addr
+		t.mu.Unlock()
+	}
+	ref := &pb.TaskRef{JobId: spec.JobID, Stage: int32(spec.Stage), Index: int32(spec.Index), Attempt: int32(spec.Attempt)}
+	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Spec: data, Kind: spec.Kind, Peers: t.peers.addressBook()})
+	if err != nil {
+		if ctx.Err() != nil {
+			// The scheduler gave up on this attempt: make sure it stops.
+			cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			cl.CancelTask(cctx, &pb.CancelRequest{Task: ref})
+			cancel()
+			return nil, ctx.Err()
+		}
+		switch status.Code(err) {
+		case codes.Unavailable, codes.Canceled, codes.Aborted:
+			if !t.reachable(id) {
+				return nil, fmt.Errorf("%w: %s: %v", engine.ErrExecutorLost, id, err)
+			}
+			return nil, engine.Retryable(fmt.Errorf("executor %s: %w", id, err))
+		case codes.Unauthenticated:
+			return nil, fmt.Errorf("executor %s refused the driver: %v", id, status.Convert(err).Message())
+		}
+		return nil, engine.Retryable(fmt.Errorf("executor %s: %w", id, err))
+	}
+	if got := reply.GetTask(); got.GetJobId() != ref.JobId || got.GetStage() != ref.Stage || got.GetIndex() != ref.Index || got.GetAttempt() != ref.Attempt {
+		return nil, engine.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
+	}
+	if f := reply.GetFailure(); f != nil {
+		err := decodeFailure(f)
+		var ff *engine.FetchFailed
+		if errors.As(err, &ff) && ff.Loc.Executor != id && !t.reachable(ff.Loc.Executor) {
+			// The input's executor is gone: stop using it now, so the
+			// driver re-runs everything it held (lineage).
+			t.log.Printf("executor %s unreachable (fetch from it failed)", ff.Loc.Executor)
+		}
+		return nil, err
+	}
+	t.mu.Lock()
+	t.done[id]++
+	t.mu.Unlock()
+	return engine.DecodeResult(spec.Kind, reply.Result)
+}
+
+// reachable asks the executor for its health; an executor that does not
+// answer is marked down until the ring reports it again.
+func (t *Transport) reachable(id string) bool {
+	cl, err := t.peers.executor(id)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err = cl.Health(ctx, &pb.HealthRequest{})
+		cancel()
+		if err == nil {
+			return true
+		}
+	}
+	t.mu.Lock()
+	if !t.down[id] {
+		t.log.Printf("executor %s is unreachable: %v; no more tasks go to it", id, err)
+	}
+	t.down[id] = true
+	t.mu.Unlock()
+	return false
+}
+
+// recheck probes the executors marked down that the ring still lists, and
+// takes back those that answer.
+func (t *Transport) recheck() {
+	t.mu.Lock()
+	var ids []string
+	for id := range t.down {
+		if _, ok := t.m.Lookup(id); ok {
+			ids = append(ids, id)
+		} else {
+			delete(t.down, id)
+		}
+	}
+	t.mu.Unlock()
+	for _, id := range ids {
+		cl, err := t.peers.executor(id)
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err = cl.Health(ctx, &pb.HealthRequest{})
+		cancel()
+		if err == nil {
+			t.mu.Lock()
+			delete(t.down, id)
+			t.mu.Unlock()
+			t.log.Printf("executor %s answers again", id)
+		}
+	}
+}
+
+// Forget tells every executor that ran tasks (a leaving one included: it
+// serves its outputs until told) to delete the job's files.
+func (t *Transport) Forget(jobID string) {
+	t.mu.Lock()
+	seen := make(map[string]string, len(t.seen))
+	for id, a := range t.seen {
+		seen[id] = a
+	}
+	t.mu.Unlock()
+	for id, addr := range seen {
+		c, err := t.peers.dial(addr)
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if _, err := pb.NewExecutorClient(c).ForgetJob(ctx, &pb.ForgetRequest{JobId: jobID}); err != nil && !t.isDown(id) {
+			if _, live := t.m.Lookup(id); live {
+				t.log.Printf("forget job %s on %s: %v", jobID, id, err)
+			}
+		}
+		cancel()
+	}
+}
+
+// tasksDone is how many tasks completed on the executor.
+func (t *Transport) tasksDone(id string) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.done[id]
+}
+
+// isDown reports whether the executor was found unreachable.
+func (t *Transport) isDown(id string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.down[id]
+}
