@@ -200,7 +200,7 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) (
 // stageOnly runs the given tasks of a stage (all when only is nil).
 func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
 	id := len(r.stats) + 1
-	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Spec: func(t Task) *TaskSpec {
+	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), Spec: func(t Task) *TaskSpec {
 		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
 	}}
 	t0, c0 := time.Now(), processCPU()
@@ -248,4 +248,16 @@ func safeName(s string) string {
 		b = b[:40]
 	}
 	return string(b)
+}
+
+// preferCache makes the stages that read one scan task's cache prefer the
+// executor that wrote it.
+func preferCache(kind string, b *Broadcast) func(Task) string {
+	switch kind {
+	case KindSplitBoundaries, KindShardBoundaries, KindFit, KindTransform:
+		if b != nil && len(b.Caches) > 0 {
+			return func(t Task) string { return b.Caches[t.Index].Executor }
+		}
+	}
+	return nil
 }

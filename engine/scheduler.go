@@ -40,6 +40,9 @@ type StageRun struct {
 	// Only, when not nil, runs just these task indexes (lineage recovery
 	// re-runs the tasks whose outputs were lost).
 	Only []int
+	// Prefer, when set, names the executor holding task t's input; a free
+	// slot there takes it first (locality).
+	Prefer func(t Task) string
 }
 
 // TaskError is a task failure with its retry classification.
@@ -142,10 +145,9 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// Every task sits in the queue at most once, so the buffer never blocks.
-	queue := make(chan Task, len(indexes))
+	queue := newTaskQueue(st.Prefer)
 	for _, i := range indexes {
-		queue <- Task{Stage: st.ID, Index: i}
+		queue.push(Task{Stage: st.ID, Index: i})
 	}
 	var (
 		mu       sync.Mutex
@@ -156,6 +158,14 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 		lost     = map[string]bool{}
 	)
 	allDone := make(chan struct{})
+	// Workers block in pop: wake them when the stage ends either way.
+	go func() {
+		select {
+		case <-allDone:
+		case <-ctx.Done():
+		}
+		queue.close()
+	}()
 	fail := func(err error) {
 		if firstErr == nil {
 			firstErr = err
@@ -171,12 +181,8 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 			mu.Unlock()
 		}()
 		for {
-			var t Task
-			select {
-			case t = <-queue:
-			case <-allDone:
-				return
-			case <-ctx.Done():
+			t, ok := queue.pop(exec)
+			if !ok {
 				return
 			}
 			res, err := s.T.Launch(ctx, exec, st, t)
@@ -193,12 +199,12 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 				}
 			case errors.Is(err, ErrExecutorLost) && ctx.Err() == nil:
 				lost[exec] = true
-				queue <- t
+				queue.push(t)
 				mu.Unlock()
 				return
 			case ctx.Err() == nil && classify(err, t.Attempt, maxAttempts):
 				t.Attempt++
-				queue <- t
+				queue.push(t)
 			default:
 				fail(&TaskError{Stage: st.ID, Index: t.Index, Attempt: t.Attempt, Executor: exec, Err: err})
 			}
