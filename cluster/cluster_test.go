@@ -45,6 +45,15 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("two jobs at once", func(t *testing.T) {
+		a := c.submit(rows, filepath.Join(c.dir, "twoA"))
+		b := c.submit(rows, filepath.Join(c.dir, "twoB"))
+		a.wait(t)
+		b.wait(t)
+		sameOutput(t, want, digest(t, filepath.Join(c.dir, "twoA")))
+		sameOutput(t, want, digest(t, filepath.Join(c.dir, "twoB")))
+	})
+
 	// Kill -9 one executor at three moments of the shuffle: when the
 	// transform (map side) starts, half-way through it, and when the
 	// shard-write (reduce side, fetching map outputs) starts.
