@@ -74,6 +74,10 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 	if cfg.WorkDir == "" {
 		cfg.WorkDir = os.TempDir()
 	}
+	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+		lis.Close()
+		return fmt.Errorf("--work-dir: %w", err)
+	}
 	work, err := os.MkdirTemp(cfg.WorkDir, "sluice-"+cfg.ID+"-")
 	if err != nil {
 		lis.Close()

@@ -106,6 +106,10 @@ func (res *Result) Summary(w io.Writer) {
 	for _, a := range m.Aggregates {
 		fmt.Fprintf(&b, "aggregate %-8s %d rows (%s)\n", a.Name, a.Rows, a.Path)
 	}
-	fmt.Fprintf(&b, "output %s  wall %s  peak Arrow memory per executor %s\n", res.OutputDir, res.Wall.Round(10*time.Millisecond), FormatBytes(res.PeakMemory))
+	fmt.Fprintf(&b, "output %s  wall %s", res.OutputDir, res.Wall.Round(10*time.Millisecond))
+	if res.PeakMemory > 0 {
+		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", FormatBytes(res.PeakMemory))
+	}
+	b.WriteString("\n")
 	io.WriteString(w, b.String())
 }
