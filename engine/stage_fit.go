@@ -120,10 +120,7 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	fp := r.newFitPartial()
 	var sg, sel []int32
 	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
-		if err := o.load(bt, true); err != nil {
-			return err
-		}
-		s, err := o.assign(splitCuts)
+		s, err := o.loadAssign(bt, splitCuts)
 		if err != nil {
 			return err
 		}

@@ -189,10 +189,7 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 	var rows int64
 	kern := r.gpuFor(planner.StageTransform, planner.OpTransform)
 	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
-		if err := o.load(bt, true); err != nil {
-			return err
-		}
-		s, err := o.assign(splitCuts)
+		s, err := o.loadAssign(bt, splitCuts)
 		if err != nil {
 			return err
 		}

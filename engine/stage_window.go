@@ -70,6 +70,40 @@ func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
 	return nil
 }
 
+// loadAssign is load (with h2) followed by assign. On the GPU engine the
+// split hashes stay on the device between the hash and the assignment
+// kernels; only h2 and the splits come back.
+func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]int8, error) {
+	if o.gpu == nil {
+		if err := o.load(b, true); err != nil {
+			return nil, err
+		}
+		return o.assign(cuts)
+	}
+	var err error
+	if o.key, err = uint64Col(b, colKey, o.key); err != nil {
+		return nil, err
+	}
+	if o.rowid, err = uint64Col(b, colRowID, o.rowid); err != nil {
+		return nil, err
+	}
+	local, keys := o.gk.rows(b)
+	if o.group, err = o.gg.rows(local, keys); err != nil {
+		return nil, err
+	}
+	n := len(o.key)
+	o.h2 = resize(o.h2, n)
+	o.split32 = resize(o.split32, n)
+	if err := o.gpu.HashAndAssign(o.seed, cuts, o.key, o.group, o.rowid, nil, o.h2, o.split32); err != nil {
+		return nil, err
+	}
+	o.splitI = resize(o.splitI, n)
+	for i, v := range o.split32 {
+		o.splitI[i] = int8(v)
+	}
+	return o.splitI, nil
+}
+
 // assign computes the split of every row from the split boundaries.
 func (o *rowOrder) assign(cuts *split.Boundaries) ([]int8, error) {
 	o.splitI = resize(o.splitI, len(o.h))
@@ -139,13 +173,13 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	var rows int64
 	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
 		rows += bt.NumRows()
-		if err := o.load(bt, splitCuts != nil); err != nil {
-			return err
-		}
 		if splitCuts == nil {
+			if err := o.load(bt, false); err != nil {
+				return err
+			}
 			return c.Add(o.group, o.h, o.rowid)
 		}
-		s, err := o.assign(splitCuts)
+		s, err := o.loadAssign(bt, splitCuts)
 		if err != nil {
 			return err
 		}
