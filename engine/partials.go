@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/shuffle"
+)
+
+// partials is one aggregate table's partial side in a scan task: a hash
+// aggregation whose states go to the exchange, partitioned by key hash. When
+// its hash table outgrows its share of the memory budget it writes the states
+// it has and starts over (partial aggregation may emit a key more than once;
+// the final side merges them), so a huge number of groups spills through the
+// exchange instead of growing the task.
+type partials struct {
+	r     *jobEnv
+	table int
+	g     *cpu.GroupBy
+	w     *shuffle.Writer
+	path  string
+	parts int
+	limit int64
+	mem   memory.Allocator
+	h     []uint64
+	part  []int32
+}
+
+// aggSpillBytes caps one partial aggregation's hash table (a quarter of the
+// executor budget shared by the tables, when that is smaller).
+var aggSpillBytes int64 = 256 << 20
+
+// aggSpills counts early flushes of partial aggregates (for tests and stats).
+var aggSpills atomic.Int64
+
+func (r *jobEnv) newPartials(table int, path string, x *TaskContext) (*partials, error) {
+	a := r.aggSpecs[table]
+	g, err := cpu.NewGroupBy(a.by, a.specs, r.fullSchema)
+	if err != nil {
+		return nil, err
+	}
+	p := &partials{r: r, table: table, g: g, path: path, parts: r.aggPartitions(table), mem: x.Mem, limit: aggSpillBytes}
+	if l := x.Budget.Limit(); l > 0 {
+		p.limit = min(p.limit, l/(4*int64(len(r.aggSpecs))))
+	}
+	p.w, err = shuffle.NewWriter(path, g.PartialSchema(), shuffle.WriterOptions{Partitions: p.parts, Codec: scratchCodec}, x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *partials) update(b arrow.RecordBatch) error {
+	if err := p.g.Update(b); err != nil {
+		return err
+	}
+	if p.g.MemoryBytes() > p.limit {
+		return p.flush(true)
+	}
+	return nil
+}
+
+// flush writes the partial states; with again, a fresh table follows.
+func (p *partials) flush(again bool) error {
+	pb, err := p.g.PartialBatch(p.mem)
+	if err != nil {
+		return err
+	}
+	defer pb.Release()
+	n := int(pb.NumRows())
+	p.h = resize(p.h, n)
+	if err := p.g.KeyHashes(pb, p.h); err != nil {
+		return err
+	}
+	p.part = resize(p.part, n)
+	for i, v := range p.h {
+		p.part[i] = int32(v % uint64(p.parts))
+	}
+	if err := p.w.WritePartitioned(pb, p.part); err != nil {
+		return err
+	}
+	if again {
+		aggSpills.Add(1)
+		a := p.r.aggSpecs[p.table]
+		p.g, err = cpu.NewGroupBy(a.by, a.specs, p.r.fullSchema)
+	}
+	return err
+}
+
+func (p *partials) close() error {
+	if err := p.flush(false); err != nil {
+		return err
+	}
+	_, err := p.w.Close()
+	p.w = nil
+	return err
+}
+
+func (p *partials) abort() {
+	if p.w != nil {
+		p.w.Abort()
+	}
+}
+
