@@ -104,4 +104,3 @@ func (p *partials) abort() {
 		p.w.Abort()
 	}
 }
-

@@ -221,7 +221,6 @@ func (r *jobEnv) transformTask(ctx context.Context, x *TaskContext, t Task, b *B
 	return &transformResult{Executor: x.Executor, Path: path, Rows: rows, Bytes: info.Bytes}, nil
 }
 
-
 // concatBatches concatenates batches column by column (+1).
 func concatBatches(schema *arrow.Schema, batches []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, schema.NumFields())
