@@ -9,10 +9,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/gpu"
-	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/planner"
@@ -75,12 +74,13 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		}
 		defer aggs[i].abort()
 	}
+	// The scan pipeline: Source (row ids and keys, before any row is
+	// removed, so they are the rows' positions in the file) → Project
+	// (derived columns) → Filter → Tap (partial aggregates see the filtered
+	// rows) → DropNulls (fill: drop).
 	keys := make([]uint64, 0)
 	kern := r.gpuFor(planner.StageScan, planner.OpRowKey)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	var op exec.Operator = exec.NewSource(r.scanSchema, func(ctx context.Context) (arrow.RecordBatch, error) {
 		b, first, err := rd.Next()
 		if err != nil {
 			if !strings.Contains(err.Error(), file.Path) {
@@ -89,12 +89,10 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 			return nil, err
 		}
 		if b == nil {
-			break
+			return nil, nil
 		}
 		n := int(b.NumRows())
 		res.RowsRead += int64(n)
-		// Row ids and keys are computed before the filter so they are the
-		// rows' positions in the file.
 		keys = resize(keys, n)
 		if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
 			return nil, err
@@ -104,50 +102,46 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		for i := range rowid {
 			rowid[i] = base + int64(i)
 		}
-		withKeys, err := appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
+		return appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
+	}, nil)
+	if len(r.derived) > 0 {
+		names := make([]string, len(p.job.Columns))
+		for i, c := range p.job.Columns {
+			names[i] = c.Name
+		}
+		op = exec.NewProject(op, names, r.derived, x.Mem)
+	}
+	var filt exec.Filter
+	if r.filter != nil {
+		filt = exec.NewFilter(op, r.filter, x.Mem)
+		op = filt
+	}
+	if len(aggs) > 0 {
+		op = exec.NewTap(op, func(b arrow.RecordBatch) error {
+			for _, g := range aggs {
+				if err := g.update(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	var drop exec.DropNulls
+	if len(r.dropCols) > 0 {
+		drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
+		op = drop
+	}
+	if err := op.Open(ctx); err != nil {
+		return nil, err
+	}
+	defer op.Close()
+	for {
+		kept, err := op.Next(ctx)
 		if err != nil {
 			return nil, err
 		}
-		cur := withKeys
-		for j, d := range r.derived {
-			col, err := d.Eval(cur, x.Mem)
-			if err != nil {
-				cur.Release()
-				return nil, fmt.Errorf("columns.%s: %w", p.job.Columns[j].Name, err)
-			}
-			next, err := appendColumns(cur, x.Mem, []string{p.job.Columns[j].Name}, col)
-			cur.Release()
-			if err != nil {
-				return nil, err
-			}
-			cur = next
-		}
-		if r.filter != nil {
-			mask, err := r.filter.Eval(cur, x.Mem)
-			if err != nil {
-				cur.Release()
-				return nil, fmt.Errorf("filter: %w", err)
-			}
-			fb, err := expr.Filter(cur, mask.(*array.Boolean), x.Mem)
-			mask.Release()
-			cur.Release()
-			if err != nil {
-				return nil, err
-			}
-			cur = fb
-		}
-		res.RowsFiltered += int64(n) - cur.NumRows()
-		// Aggregates see the filtered rows with derived columns, before drops.
-		for _, g := range aggs {
-			if err := g.update(cur); err != nil {
-				cur.Release()
-				return nil, err
-			}
-		}
-		kept, err := r.dropNulls(cur, x.Mem, res)
-		cur.Release()
-		if err != nil {
-			return nil, err
+		if kept == nil {
+			break
 		}
 		countBad(kept, r.floatFeatures, res)
 		local, gkeys := gk.rows(kept)
@@ -162,7 +156,6 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		}
 		res.RowsKept += kept.NumRows()
 		view, err := project(kept, r.cacheSchema)
-		kept.Release()
 		if err != nil {
 			return nil, err
 		}
@@ -170,6 +163,15 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		view.Release()
 		if err != nil {
 			return nil, err
+		}
+	}
+	if filt != nil {
+		res.RowsFiltered = filt.Removed()
+	}
+	if drop != nil {
+		res.RowsDropped = drop.Dropped()
+		for k, v := range drop.DroppedBy() {
+			res.DroppedBy[k] = v
 		}
 	}
 	out, err := cw.Close()
@@ -187,53 +189,6 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		res.AggPaths = append(res.AggPaths, g.path)
 	}
 	return res, nil
-}
-
-// dropNulls removes rows whose label or feature with `fill: drop` is null,
-// counting them per column and in total.
-func (r *jobEnv) dropNulls(b arrow.RecordBatch, mem memory.Allocator, res *scanResult) (arrow.RecordBatch, error) {
-	if len(r.dropCols) == 0 {
-		b.Retain()
-		return b, nil
-	}
-	n := int(b.NumRows())
-	keep := make([]bool, n)
-	for i := range keep {
-		keep[i] = true
-	}
-	any := false
-	for _, name := range r.dropCols {
-		idx := b.Schema().FieldIndices(name)
-		if len(idx) == 0 {
-			return nil, fmt.Errorf("drop: column %q missing", name)
-		}
-		col := b.Column(idx[0])
-		if col.NullN() == 0 {
-			continue
-		}
-		any = true
-		for i := 0; i < n; i++ {
-			if col.IsNull(i) {
-				res.DroppedBy[name]++
-				keep[i] = false
-			}
-		}
-	}
-	if !any {
-		b.Retain()
-		return b, nil
-	}
-	bb := array.NewBooleanBuilder(mem)
-	defer bb.Release()
-	bb.AppendValues(keep, nil)
-	mask := bb.NewBooleanArray()
-	defer mask.Release()
-	out, err := expr.Filter(b, mask, mem)
-	if err != nil {
-		return nil, err
-	}
-	res.RowsDropped += int64(n) - out.NumRows()
-	return out, nil
 }
 
 // countBad counts NaN and infinities in the float feature columns.
