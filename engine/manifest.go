@@ -32,6 +32,13 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 		addCounts(m.Rows.NaN, s.NaN)
 		addCounts(m.Rows.Inf, s.Inf)
 	}
+	for _, dc := range job.Columns {
+		var typ string
+		if idx := r.fullSchema.FieldIndices(dc.Name); len(idx) > 0 {
+			typ = sink.TypeName(r.fullSchema.Field(idx[0]).Type)
+		}
+		m.Derived = append(m.Derived, sink.DerivedColumn{Name: dc.Name, Expr: dc.Expr.Src, Type: typ})
+	}
 	schema, err := r.outputSchema(d.fit)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,16 @@ features:
   birth_year: {transform: vocab, top_k: 20, fill: mode}
   end_station_id: {transform: hash, buckets: 16}
 `,
+	"derived": `
+columns:
+  age: 2020 - birth_year
+  long: tripduration > 1200
+  decade: (age - age % 10) / 10
+features:
+  age: {transform: zscore, fill: median}
+  long: {transform: identity}
+  decade: {transform: bucketize, buckets: 4}
+`,
 	"hashfill": `
 features:
   birth_year: {transform: hash, buckets: 32, fill: {value: 1990}}

@@ -125,6 +125,11 @@ func (t *Transformer) Apply(raw arrow.RecordBatch, mem memory.Allocator) (arrow.
 			o.col.Release()
 		}
 	}
+	raw, err := t.withDerived(raw, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Release()
 	schema := raw.Schema()
 	for _, f := range t.features {
 		idx := schema.FieldIndices(f.source)

@@ -24,6 +24,7 @@ type Manifest struct {
 	Job           JobInfo          `json:"job"`
 	Input         InputInfo        `json:"input"`
 	Rows          RowCounts        `json:"rows"`
+	Derived       []DerivedColumn  `json:"derived"` // the job's derived columns, for serving to recompute
 	Schema        []Column         `json:"schema"`
 	Splits        []Split          `json:"splits"` // in ratio order
 	Transforms    []Transform      `json:"transforms"`
@@ -32,6 +33,14 @@ type Manifest struct {
 	Shuffle       ShuffleSpec      `json:"shuffle"`
 	Engine        EngineInfo       `json:"engine"`
 	Output        OutputSpec       `json:"output"`
+}
+
+// DerivedColumn is one `columns:` entry: computed from the raw row by Expr
+// (the expression language of the filter), before any transform.
+type DerivedColumn struct {
+	Name string `json:"name"`
+	Expr string `json:"expr"`
+	Type string `json:"type"` // see TypeName
 }
 
 // JobInfo identifies the job file.
@@ -182,6 +191,7 @@ func normalized(m *Manifest) *Manifest {
 	c.Rows.DroppedBy = orEmptyMap(c.Rows.DroppedBy)
 	c.Rows.NaN = orEmptyMap(c.Rows.NaN)
 	c.Rows.Inf = orEmptyMap(c.Rows.Inf)
+	c.Derived = orEmpty(c.Derived)
 	c.Schema = orEmpty(c.Schema)
 	c.Splits = make([]Split, len(m.Splits))
 	for i, s := range m.Splits {

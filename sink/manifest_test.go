@@ -16,6 +16,7 @@ func sampleManifest() *Manifest {
 	return &Manifest{
 		FormatVersion: ManifestFormatVersion,
 		Job:           JobInfo{Name: "citibike-birth-year", SHA256: strings.Repeat("ab", 32), File: "job.yaml", Sets: []string{"split.seed=7"}},
+		Derived:       []DerivedColumn{{Name: "age", Expr: "2020 - birth_year", Type: "int64"}},
 		Input:         InputInfo{Format: "parquet", Files: []InputFile{{Path: "data/a.parquet", Bytes: 100, Rows: 10}}},
 		Rows: RowCounts{Read: 10, Filtered: 2, Dropped: 1, Written: 7,
 			DroppedBy: map[string]int64{"birth_year": 1}, NaN: map[string]int64{"z": 2, "a": 1}, Inf: map[string]int64{}},

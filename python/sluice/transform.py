@@ -350,7 +350,8 @@ def transform(manifest, raw):
     ``manifest``: the dict from ``sluice.open(...).manifest``, a Dataset or
     an output path. ``raw``: a dict {source column: array-like or scalar}
     or a numpy structured array, holding each feature's source column (a
-    derived ``columns:`` expression must be computed by the caller). Returns
+    derived ``columns:`` expression, listed in the manifest's ``derived``,
+    must be computed by the caller; the error names it). Returns
     {output column: numpy array} in the manifest's schema order, features
     first, then the label with its fill applied when ``raw`` holds it.
     Outputs use the reader's conventions (float32 features, NaN for null
@@ -371,6 +372,10 @@ def transform(manifest, raw):
             continue
         feat, src, params = t["feature"], t.get("source") or t["feature"], t["params"]
         if src not in have:
+            derived = {d["name"]: d["expr"] for d in m.get("derived") or []}
+            if src in derived:
+                raise SluiceError("feature %s: %r is a derived column (%s = %s): compute it into the raw rows "
+                                  "(the Go serving package evaluates it)" % (feat, src, src, derived[src]))
             raise SluiceError("feature %s: the raw rows have no column %r (they have: %s)"
                               % (feat, src, ", ".join(names)))
         col = _column(get(src), src)

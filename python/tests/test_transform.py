@@ -78,3 +78,19 @@ def test_transform_scalar_row_and_record_array(small):
         assert _same(one[n], two[n]), n
     with pytest.raises(sluice.SluiceError, match="no column 'gender'"):
         sluice.transform(m, {k: v for k, v in row.items() if k != "gender"})
+
+
+def test_derived_column_missing_is_named(submit, raw_rows):
+    """A feature on a derived column: the error names the expression, and
+    computing it into the raw rows reproduces the shards."""
+    out = submit(fill_job("columns:\n  age: 2020 - birth_year\nfeatures:\n  age: {transform: zscore, fill: median}\n"),
+                 "derived-age")
+    ds = sluice.open(out)
+    assert [d["name"] for d in ds.manifest["derived"]] == ["age"]
+    with pytest.raises(sluice.SluiceError, match=r"age = 2020 - birth_year"):
+        sluice.transform(ds.manifest, {"birth_year": [1980]})
+    shard = ds.read("train")
+    by = raw_rows["birth_year"][shard["trip_id"] - 1]
+    age = np.ma.masked_array(2020 - np.ma.getdata(by), mask=np.ma.getmaskarray(by))
+    got = sluice.transform(ds.manifest, {"age": age})
+    assert _same(got["age"], shard["age"])
