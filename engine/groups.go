@@ -106,10 +106,7 @@ func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
 	var sb strings.Builder
 	for i := 0; i < n; i++ {
 		sb.Reset()
-		for j, ci := range g.cols {
-			if j > 0 {
-				sb.WriteByte(0x1f)
-			}
+		for _, ci := range g.cols {
 			encodeValue(&sb, b.Column(ci), i)
 		}
 		k := sb.String()
@@ -124,35 +121,47 @@ func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
 	return g.local, g.keys
 }
 
+// encodeValue appends one value's key: a type tag, the value's length and
+// the value, so that no tuple of values can spell another tuple's key. Floats
+// are canonical (-0 is +0, every NaN is one NaN), as in hashing.Float64 and
+// the aggregate keys.
 func encodeValue(sb *strings.Builder, col arrow.Array, i int) {
 	if col.IsNull(i) {
-		sb.WriteString(nullKey)
+		sb.WriteString("n;")
 		return
 	}
+	var tag byte
+	var v string
 	switch c := col.(type) {
 	case *array.Int64:
-		sb.WriteByte('i')
-		sb.WriteString(strconv.FormatInt(c.Value(i), 10))
+		tag, v = 'i', strconv.FormatInt(c.Value(i), 10)
 	case *array.Float64:
-		sb.WriteByte('f')
-		sb.WriteString(strconv.FormatUint(math.Float64bits(c.Value(i)), 16))
+		x := c.Value(i)
+		bits := math.Float64bits(x)
+		if x == 0 {
+			bits = 0
+		} else if x != x {
+			bits = 0x7ff8000000000000
+		}
+		tag, v = 'f', strconv.FormatUint(bits, 16)
 	case *array.Boolean:
-		sb.WriteByte('b')
-		sb.WriteString(strconv.FormatBool(c.Value(i)))
+		tag, v = 'b', strconv.FormatBool(c.Value(i))
 	case *array.Timestamp:
-		sb.WriteByte('t')
-		sb.WriteString(strconv.FormatInt(int64(c.Value(i)), 10))
+		tag, v = 't', strconv.FormatInt(int64(c.Value(i)), 10)
 	case *array.String:
-		sb.WriteByte('s')
-		sb.WriteString(c.Value(i))
+		tag, v = 's', c.Value(i)
 	case *array.Dictionary:
-		sb.WriteByte('s')
+		tag = 's'
 		if d, ok := c.Dictionary().(*array.String); ok {
-			sb.WriteString(d.Value(c.GetValueIndex(i)))
+			v = d.Value(c.GetValueIndex(i))
 		}
 	default:
-		sb.WriteString(col.ValueStr(i))
+		tag, v = '?', col.ValueStr(i)
 	}
+	sb.WriteByte(tag)
+	sb.WriteString(strconv.Itoa(len(v)))
+	sb.WriteByte(':')
+	sb.WriteString(v)
 }
 
 // globalGroups maps encoded keys to the dense group ids fixed by the driver.
