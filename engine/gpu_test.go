@@ -34,10 +34,20 @@ output:
 // The emulated GPU engine runs RowKey, split assignment and the numeric
 // transforms on the device kernels; the shards are the CPU engine's bytes.
 func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
+	for name, job := range map[string]string{
+		"by-string": numericJob,
+		// An int64 split.by column: GroupCount runs on the device's hash table.
+		"by-int64": strings.Replace(numericJob, "by: usertype", "by: start_station_id", 1),
+	} {
+		t.Run(name, func(t *testing.T) { emulatedMatchesCPU(t, job, name == "by-int64") })
+	}
+}
+
+func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount bool) {
 	var sums [2][]string
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
-		res, err := Run(context.Background(), parseJob(t, numericJob, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
+		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("%s: %v", eng, err)
 		}
@@ -52,6 +62,9 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 			for _, p := range res.Manifest.Engine.Placement {
 				if p.Operator == "Transform" && p.Engine != "gpu-emulated" {
 					t.Errorf("Transform on %s: %s", p.Engine, p.Reason)
+				}
+				if p.Operator == "GroupCount" && (p.Engine == "gpu-emulated") != wantGroupCount {
+					t.Errorf("GroupCount on %s: %s", p.Engine, p.Reason)
 				}
 			}
 			if onDevice < 3 {

@@ -94,7 +94,7 @@ func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
 				if !ok {
 					id = int32(len(g.keys))
 					g.ints[v] = id
-					g.keys = append(g.keys, "i"+strconv.FormatInt(v, 10))
+					g.keys = append(g.keys, intKey(v))
 				}
 				g.local[i] = id
 			}
@@ -127,7 +127,7 @@ func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
 // the aggregate keys.
 func encodeValue(sb *strings.Builder, col arrow.Array, i int) {
 	if col.IsNull(i) {
-		sb.WriteString("n;")
+		sb.WriteString(nullKey)
 		return
 	}
 	var tag byte
@@ -147,7 +147,8 @@ func encodeValue(sb *strings.Builder, col arrow.Array, i int) {
 	case *array.Boolean:
 		tag, v = 'b', strconv.FormatBool(c.Value(i))
 	case *array.Timestamp:
-		tag, v = 't', strconv.FormatInt(int64(c.Value(i)), 10)
+		sb.WriteString(timeKey(int64(c.Value(i))))
+		return
 	case *array.String:
 		tag, v = 's', c.Value(i)
 	case *array.Dictionary:
@@ -197,4 +198,14 @@ func resize[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
+}
+
+// intKey is the group key of an int64 value in a single int64 split.by
+// column (the fast path of rows), shared with the GPU group count.
+func intKey(v int64) string { return "i" + strconv.FormatInt(v, 10) }
+
+// timeKey is the key of a timestamp value (the general path's encoding).
+func timeKey(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	return "t" + strconv.Itoa(len(s)) + ":" + s
 }

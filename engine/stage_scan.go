@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -131,6 +132,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
 		op = drop
 	}
+	gcount := r.gpuFor(planner.StageScan, planner.OpGroupCount)
 	if err := op.Open(ctx); err != nil {
 		return nil, err
 	}
@@ -144,15 +146,8 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 			break
 		}
 		countBad(kept, r.floatFeatures, res)
-		local, gkeys := gk.rows(kept)
-		counts := make([]int64, len(gkeys))
-		for _, l := range local {
-			counts[l]++
-		}
-		for i, c := range counts {
-			if c > 0 {
-				res.GroupCounts[gkeys[i]] += c
-			}
+		if err := r.countGroups(kept, gk, gcount, res.GroupCounts); err != nil {
+			return nil, err
 		}
 		res.RowsKept += kept.NumRows()
 		view, err := project(kept, r.cacheSchema)
@@ -246,5 +241,42 @@ func rowKeys(k *gpu.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64, f
 		return k.FileRows(fileHash, first, out)
 	}
 	hashing.FileRows(fileHash, first, out)
+	return nil
+}
+
+// countGroups adds the rows of each split.by group in b to counts: on the
+// GPU engine's hash table when the plan placed GroupCount there (one int64
+// or timestamp column), else through the dictionary indices or a map.
+func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k *gpu.Kernels, counts map[string]int64) error {
+	if k != nil && len(gk.cols) == 1 {
+		col := b.Column(gk.cols[0])
+		key := intKey
+		if _, ok := col.(*array.Timestamp); ok {
+			key = timeKey
+		}
+		gc, err := k.GroupCount(col)
+		if err == nil {
+			for i, v := range gc.Keys {
+				counts[key(v)] += gc.Counts[i]
+			}
+			if gc.Nulls > 0 {
+				counts[nullKey] += gc.Nulls
+			}
+			return nil
+		}
+		if !errors.Is(err, gpu.ErrUnsupported) && !errors.Is(err, gpu.ErrFallback) {
+			return err
+		}
+	}
+	local, keys := gk.rows(b)
+	n := make([]int64, len(keys))
+	for _, l := range local {
+		n[l]++
+	}
+	for i, c := range n {
+		if c > 0 {
+			counts[keys[i]] += c
+		}
+	}
 	return nil
 }

@@ -114,10 +114,7 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 		}
 		return support(fmt.Sprintf("unsupported because the GPU hash table takes an int64 or timestamp[us] key, not %s", inputs[0]))
 	case exec.OpFilter:
-		if len(inputs) == 1 && inputs[0].ID() == arrow.BOOL {
-			return exec.Support{OK: true}
-		}
-		return support("unsupported because filter expressions are evaluated on the CPU engine; the GPU compacts an evaluated bool mask only")
+		return support("unsupported because filter expressions are evaluated on the CPU engine (the device only compacts an evaluated mask, which the engine does not use yet)")
 	case exec.OpScan, exec.OpSink, exec.OpShuffle:
 		return support(fmt.Sprintf("unsupported because %s is file and network I/O, which runs on the host", op))
 	case exec.OpAggregate:

@@ -36,7 +36,7 @@ func TestEngineNamesAndSupport(t *testing.T) {
 		{exec.OpGroupCount, []arrow.DataType{i64}, true, ""},
 		{exec.OpGroupCount, []arrow.DataType{i64, i64}, false, "one int64 key column, not 2"},
 		{exec.OpSplit, nil, true, ""},
-		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean}, true, ""},
+		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean}, false, "filter expressions"},
 		{exec.OpFilter, []arrow.DataType{i64}, false, "filter expressions"},
 		{exec.OpSink, nil, false, "sink is file and network I/O"},
 		{exec.OpAggregate, []arrow.DataType{i64}, false, "count per int64 key only"},
