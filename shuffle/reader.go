@@ -18,6 +18,7 @@ type Reader struct {
 	ix                  *index
 	schema              *arrow.Schema
 	data                *os.File
+	mapped              []byte // the data file mapped read-only (nil: read with ReadAt)
 	mem                 memory.Allocator
 }
 
@@ -56,6 +57,7 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 	r.schema = sr.Schema()
 	sr.Release()
 	r.ix, r.data = ix, f
+	r.mapped = mapFile(f, st.Size())
 	return r, nil
 }
 
@@ -91,6 +93,10 @@ func (r *Reader) Partition(p int) (BatchIterator, error) {
 func (r *Reader) Close() error {
 	if r.data == nil {
 		return nil
+	}
+	if r.mapped != nil {
+		unmapFile(r.mapped)
+		r.mapped = nil
 	}
 	err := r.data.Close()
 	r.data = nil
@@ -143,13 +149,23 @@ func (it *partIter) open() error {
 	s := it.segs[it.next]
 	it.next++
 	it.rows = 0
+	if it.r.data == nil {
+		return fmt.Errorf("reader is closed")
+	}
+	if it.r.mapped != nil {
+		// Committed outputs never change, so the mapping is read in place;
+		// decoding copies the rows out, so nothing points into it later.
+		cur, err := decodeSegment(it.r.mapped[s.Offset:s.Offset+s.Length], s.CRC, it.r.schema, it.r.mem)
+		if err != nil {
+			return err
+		}
+		it.cur = cur
+		return nil
+	}
 	if int64(cap(it.buf)) < s.Length {
 		it.buf = make([]byte, s.Length)
 	}
 	buf := it.buf[:s.Length]
-	if it.r.data == nil {
-		return fmt.Errorf("reader is closed")
-	}
 	if n, err := it.r.data.ReadAt(buf, s.Offset); n < len(buf) {
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
