@@ -77,7 +77,6 @@ func (p *progress) endStage(s StageStat) {
 	}
 }
 
-func (p *progress) finish() {}
 
 func humanCount(n int64) string {
 	switch {

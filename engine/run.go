@@ -184,7 +184,6 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 		return nil, err
 	}
 	committed = true
-	r.prog.finish()
 	res := &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start)}
 	if r.local != nil {
 		res.PeakMemory = r.local.PeakMemory()
