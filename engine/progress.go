@@ -77,7 +77,6 @@ func (p *progress) endStage(s StageStat) {
 	}
 }
 
-
 func humanCount(n int64) string {
 	switch {
 	case n >= 1e9:
