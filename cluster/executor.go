@@ -27,7 +27,7 @@ type ExecutorConfig struct {
 	Listen  string   // gRPC host:port (port 0: any free port)
 	Gossip  string   // gossip host:port; default: the --listen host, any free port
 	Join    []string // gossip addresses of ring members (the driver's --gossip)
-	Engine  string   // auto | cpu | gpu
+	Engine  string   // auto (the job's choice) | cpu | gpu | gpu-emulated: what this node runs tasks with
 	Slots   int
 	Memory  int64 // bytes
 	WorkDir string
@@ -89,6 +89,7 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		lis.Close()
 		return err
 	}
+	ex.Engine = cfg.Engine
 	sopts, err := cfg.Sec.ServerOptions(cfg.Log)
 	if err != nil {
 		lis.Close()

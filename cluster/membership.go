@@ -79,9 +79,12 @@ type Membership struct {
 	meta []byte
 	mu   sync.Mutex
 	live map[string]Meta
-	evs  chan Event
-	done chan struct{}
-	log  *log.Logger
+	// leaving holds the members that told this node directly that they are
+	// leaving: their departure is a leave even if the gossip of it is lost.
+	leaving map[string]bool
+	evs     chan Event
+	done    chan struct{}
+	log     *log.Logger
 
 	gossipInterval time.Duration
 }
@@ -111,7 +114,7 @@ func Join(cfg MemberConfig) (*Membership, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	m := &Membership{meta: meta, live: map[string]Meta{}, evs: make(chan Event, 1024), done: make(chan struct{}),
+	m := &Membership{meta: meta, live: map[string]Meta{}, leaving: map[string]bool{}, evs: make(chan Event, 1024), done: make(chan struct{}),
 		log: log.New(logw, "", log.LstdFlags)}
 	mc := memberlist.DefaultLANConfig()
 	if host == "127.0.0.1" || host == "localhost" || host == "::1" {
@@ -205,8 +208,20 @@ func (m *Membership) Leave(timeout time.Duration) error {
 	if err := m.ml.UpdateNode(timeout); err != nil {
 		m.log.Printf("announcing the leave: %v", err)
 	}
+	// Tell the drivers directly (a reliable TCP message): gossip may pick
+	// peers that are themselves gone and lose both the announcement and the
+	// leave, which the drivers would then see as a failure.
+	for _, n := range m.ml.Members() {
+		var nm Meta
+		if n.Name == m.ml.LocalNode().Name || json.Unmarshal(n.Meta, &nm) != nil || nm.Role != RoleDriver {
+			continue
+		}
+		if err := m.ml.SendReliable(n, []byte(leavingMsg+m.ml.LocalNode().Name)); err != nil {
+			m.log.Printf("telling %s about the leave: %v", n.Name, err)
+		}
+	}
 	// Give gossip a few rounds to spread the announcement and then the leave
-	// itself: a peer that misses both sees a failure instead of a leave.
+	// itself to the other members.
 	settle := 3 * m.gossipInterval
 	time.Sleep(settle)
 	err := m.ml.Leave(timeout)
@@ -253,7 +268,11 @@ func (m *Membership) NotifyJoin(n *memberlist.Node) { m.emit(EventJoin, n) }
 // node announced it in its metadata) or a failure.
 func (m *Membership) NotifyLeave(n *memberlist.Node) {
 	var meta Meta
-	if n.State == memberlist.StateLeft || (json.Unmarshal(n.Meta, &meta) == nil && meta.Leaving) {
+	m.mu.Lock()
+	told := m.leaving[n.Name]
+	delete(m.leaving, n.Name)
+	m.mu.Unlock()
+	if told || n.State == memberlist.StateLeft || (json.Unmarshal(n.Meta, &meta) == nil && meta.Leaving) {
 		m.emit(EventLeave, n)
 		return
 	}
@@ -270,8 +289,18 @@ func (m *Membership) NodeMeta(limit int) []byte {
 	return m.meta
 }
 
-// NotifyMsg implements memberlist.Delegate (no user messages).
-func (m *Membership) NotifyMsg([]byte) {}
+// leavingMsg prefixes the message a leaving member sends to the drivers.
+const leavingMsg = "sluice-leaving:"
+
+// NotifyMsg implements memberlist.Delegate: a member's direct "leaving"
+// notice.
+func (m *Membership) NotifyMsg(b []byte) {
+	if id, ok := strings.CutPrefix(string(b), leavingMsg); ok {
+		m.mu.Lock()
+		m.leaving[id] = true
+		m.mu.Unlock()
+	}
+}
 
 // GetBroadcasts implements memberlist.Delegate (no user broadcasts).
 func (m *Membership) GetBroadcasts(overhead, limit int) [][]byte { return nil }

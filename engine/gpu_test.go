@@ -76,3 +76,31 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount bool) {
 		t.Fatalf("gpu-emulated shards differ from cpu:\n%v\n%v", sums[0], sums[1])
 	}
 }
+
+// A mixed cluster (one executor pinned to the emulated GPU, the other to the
+// CPU) writes the same bytes as an all-CPU run.
+func TestMixedEnginesSameBytes(t *testing.T) {
+	ref := filepath.Join(t.TempDir(), "out")
+	if _, err := Run(context.Background(), parseJob(t, numericJob, ref), Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	pinned := false
+	_, err := Run(context.Background(), parseJob(t, numericJob, out), Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir(),
+		wrap: func(tr Transport) Transport {
+			lt := tr.(*LocalTransport)
+			lt.execs["local-0"].Engine = "gpu-emulated"
+			lt.execs["local-1"].Engine = "cpu"
+			pinned = true
+			return tr
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pinned {
+		t.Fatal("executors were not pinned")
+	}
+	if a, b := strings.Join(outputSums(t, ref), "\n"), strings.Join(outputSums(t, out), "\n"); a != b {
+		t.Fatalf("mixed engines differ from cpu:\n%s\n%s", a, b)
+	}
+}

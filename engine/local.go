@@ -26,7 +26,11 @@ type Executor struct {
 	WorkDir string
 	Budget  *Budget
 	Files   Files // how this executor reads other tasks' outputs; LocalFiles by default
-	mem     memory.Allocator
+	// Engine pins the engine this node runs its tasks with (cpu, gpu,
+	// gpu-emulated); "" or "auto" runs the job's choice. A mixed cluster
+	// gives the same bytes: every engine computes identical results.
+	Engine string
+	mem    memory.Allocator
 }
 
 // NewExecutor makes an executor with its own work directory and budget.

@@ -43,7 +43,11 @@ func (w *Worker) env(spec *TaskSpec) (*jobEnv, error) {
 			ent.err = err
 			return
 		}
-		ent.env, ent.err = newJobEnv(job, spec.Engine)
+		choice := spec.Engine
+		if e := w.exec.Engine; e != "" && e != "auto" {
+			choice = e
+		}
+		ent.env, ent.err = newJobEnv(job, choice)
 		if ent.err == nil && spec.BatchRows > 0 {
 			ent.env.batchRows = spec.BatchRows
 		}

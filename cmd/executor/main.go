@@ -26,7 +26,7 @@ func run(args []string) int {
 	join := fs.String("join", "", "gossip address(es) of the ring, HOST:PORT[,HOST:PORT] (the driver's --gossip)")
 	listen := fs.String("listen", ":7071", "gRPC address to serve on")
 	gossip := fs.String("gossip", "", "gossip address (default: the --listen host, any free port)")
-	eng := fs.String("engine", "auto", "engine: auto | cpu | gpu")
+	eng := fs.String("engine", "auto", "engine this node runs tasks with: auto (the job's choice) | cpu | gpu | gpu-emulated")
 	slots := fs.Int("slots", runtime.NumCPU(), "task slots")
 	memory := fs.String("memory", "8GiB", "memory budget for Arrow data")
 	workDir := fs.String("work-dir", "", "scratch directory (default: the system temp dir)")
