@@ -1,7 +1,10 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -113,11 +116,7 @@ func rowsOf(col arrow.Array, sel []int32, buf []int32) (idx []int32, dense bool,
 	bm := col.NullBitmapBytes()
 	off := col.Data().Offset()
 	if sel == nil {
-		for i := 0; i < n; i++ {
-			if bitutil.BitIsSet(bm, off+i) {
-				idx = append(idx, int32(i))
-			}
-		}
+		idx = appendSetBits(idx, bm, off, n)
 		return idx, false, int64(n - len(idx))
 	}
 	for _, i := range sel {
@@ -126,6 +125,44 @@ func rowsOf(col arrow.Array, sel []int32, buf []int32) (idx []int32, dense bool,
 		}
 	}
 	return idx, false, int64(len(sel) - len(idx))
+}
+
+// appendSetBits appends to dst each i in [0, n) whose bit off+i is set in
+// the LSB-first bitmap bm, a 64-bit word at a time (all-set words append a
+// run, others walk their set bits).
+func appendSetBits(dst []int32, bm []byte, off, n int) []int32 {
+	base := len(dst)
+	dst = slices.Grow(dst, n)[:base+n]
+	k := base
+	i := 0
+	for ; i < n && (off+i)&7 != 0; i++ {
+		if bm[(off+i)>>3]>>uint((off+i)&7)&1 != 0 {
+			dst[k] = int32(i)
+			k++
+		}
+	}
+	for ; i+64 <= n; i += 64 {
+		w := binary.LittleEndian.Uint64(bm[(off+i)>>3:])
+		if w == ^uint64(0) {
+			run := dst[k : k+64]
+			for j := range run {
+				run[j] = int32(i + j)
+			}
+			k += 64
+			continue
+		}
+		for ; w != 0; w &= w - 1 {
+			dst[k] = int32(i + bits.TrailingZeros64(w))
+			k++
+		}
+	}
+	for ; i < n; i++ {
+		if bm[(off+i)>>3]>>uint((off+i)&7)&1 != 0 {
+			dst[k] = int32(i)
+			k++
+		}
+	}
+	return dst[:k]
 }
 
 // boolBytes unpacks a boolean array's values into 0/1 bytes (nulls read as

@@ -56,7 +56,10 @@ func (q *Quantiles) Update(col arrow.Array, sel []int32) error {
 		q.Levels = [][]float64{nil}
 		q.Parity = []uint8{0}
 	}
-	idx, dense, _ := rowsOf(col, sel, nil)
+	s := scratchPool.Get().(*sortScratch)
+	defer scratchPool.Put(s)
+	idx, dense, _ := rowsOf(col, sel, s.idx)
+	s.idx = idx
 	l0 := q.Levels[0]
 	before := len(l0)
 	switch a := col.(type) {
@@ -104,18 +107,19 @@ func (q *Quantiles) compact() {
 			continue
 		}
 		lv := q.Levels[h]
-		slices.Sort(lv)
+		sortSamples(lv)
 		if h+1 == len(q.Levels) {
 			q.Levels = append(q.Levels, nil)
 			q.Parity = append(q.Parity, 0)
 		}
-		up := q.Levels[h+1]
 		pairs := len(lv) / 2
+		up := slices.Grow(q.Levels[h+1], pairs)
 		p := int(q.Parity[h])
-		for j := 0; j < pairs; j++ {
-			up = append(up, lv[2*j+p])
+		dst := up[len(up) : len(up)+pairs]
+		for j := range dst {
+			dst[j] = lv[2*j+p]
 		}
-		q.Levels[h+1] = up
+		q.Levels[h+1] = up[:len(up)+pairs]
 		if len(lv)%2 == 1 {
 			lv[0] = lv[len(lv)-1]
 			q.Levels[h] = lv[:1]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -26,8 +27,9 @@ type ValueCounts struct {
 	Nulls     int64            `json:"nulls"`
 	NonFinite int64            `json:"non_finite"`
 
-	idx    []int32 // scratch
-	counts []int64 // scratch: per dictionary index
+	idx    []int32    // scratch
+	counts []int64    // scratch: per dictionary index
+	tbl    countTable // scratch: one batch's int or float counts
 }
 
 // Update counts the selected rows of col. String columns are counted per
@@ -53,30 +55,12 @@ func (v *ValueCounts) Update(col arrow.Array, sel []int32) error {
 		if v.Ints == nil {
 			v.Ints = map[int64]int64{}
 		}
-		vals := int64Values(col)
-		if dense {
-			for _, x := range vals {
-				v.Ints[x]++
-			}
-		} else {
-			for _, i := range idx {
-				v.Ints[vals[i]]++
-			}
-		}
+		v.countInts(int64Values(col), idx, dense)
 	case kFloat:
 		if v.Floats == nil {
 			v.Floats = map[uint64]int64{}
 		}
-		vals := col.(*array.Float64).Float64Values()
-		if dense {
-			for _, x := range vals {
-				v.addFloat(x)
-			}
-		} else {
-			for _, i := range idx {
-				v.addFloat(vals[i])
-			}
-		}
+		v.countFloats(col.(*array.Float64).Float64Values(), idx, dense)
 	case kBool:
 		a := col.(*array.Boolean)
 		var n, trues int64
@@ -117,8 +101,14 @@ func (v *ValueCounts) Update(col arrow.Array, sel []int32) error {
 			}
 		}
 		for j, c := range counts {
-			if c > 0 {
-				v.Strings[dict.Value(j)] += c
+			if c == 0 {
+				continue
+			}
+			s := dict.Value(j) // aliases the dictionary's buffer
+			if _, ok := v.Strings[s]; ok {
+				v.Strings[s] += c
+			} else {
+				v.Strings[strings.Clone(s)] = c
 			}
 		}
 	}
