@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -39,7 +38,7 @@ type ShardWriter struct {
 	mem     memory.Allocator
 	f       *os.File
 	hw      *hashingWriter
-	ipcw    *ipc.FileWriter
+	ipcw    arrowFileWriter // native writer, or arrow-go's for other types
 	pqw     *pqarrow.FileWriter
 	rows    int64
 	err     error // first error; the writer refuses further writes
@@ -86,14 +85,7 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 	}
 	w := &ShardWriter{path: path, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
 	if format == FormatArrow {
-		opts := []ipc.Option{ipc.WithSchema(fschema), ipc.WithAllocator(mem)}
-		switch compression {
-		case CompressionZstd:
-			opts = append(opts, ipc.WithZstd())
-		case CompressionLZ4:
-			opts = append(opts, ipc.WithLZ4())
-		}
-		w.ipcw, err = ipc.NewFileWriter(w.hw, opts...)
+		w.ipcw, err = newArrowFileWriter(w.hw, fschema, compression, mem)
 	} else {
 		w.pqw, err = pqarrow.NewFileWriter(fschema, w.hw, parquetProps(fschema, compression, mem),
 			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
