@@ -24,17 +24,26 @@ const (
 
 // Apply is cpu.Apply on the device for the numeric transforms (identity,
 // zscore, minmax, log1p, clip, bucketize) and hash of int64, timestamp,
-// float64 and bool columns: the same fields, the same int32 values, and
-// float32 values bit-identical to the CPU's (NaN written as 0x7fc00000).
-// vocab, onehot and string columns give an ErrUnsupported error. The
+// float64 and bool columns, and vocab and onehot of those and of
+// dictionary<int32, utf8> columns: the same fields, the same int32
+// values, and float32 values bit-identical to the CPU's (NaN written as
+// 0x7fc00000). hash of a string column gives an ErrUnsupported error. The
 // returned columns are +1: the caller releases them.
 func (k *Kernels) Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+	return k.apply(name, f, col, mem, nil)
+}
+
+// apply is Apply; with res not nil the column is already on the device.
+func (k *Kernels) apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator, res *devCol) ([]arrow.Field, []arrow.Array, error) {
 	switch f.Transform {
 	case jobspec.TIdentity, jobspec.TZScore, jobspec.TMinMax, jobspec.TLog1p, jobspec.TClip, jobspec.TBucketize, jobspec.THash:
 	case jobspec.TVocab, jobspec.TOneHot:
-		return nil, nil, fmt.Errorf("feature %s: %s is %w because vocabulary lookups run on the CPU engine", name, f.Transform, ErrUnsupported)
+		return k.applyVocab(name, f, col, mem)
 	default:
 		return nil, nil, fmt.Errorf("feature %s: unknown transform %q (allowed: %v)", name, f.Transform, jobspec.Transforms)
+	}
+	if isStringColumn(col) {
+		return nil, nil, fmt.Errorf("feature %s: %s of a string column is %w because string hash buckets are applied on the CPU engine (Kernels.HashColumn hashes strings on the device)", name, f.Transform, ErrUnsupported)
 	}
 	c, err := columnOf("feature "+name, col)
 	if err != nil {
@@ -43,9 +52,9 @@ func (k *Kernels) Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.
 	fields := f.OutputFields(name)
 	var arr arrow.Array
 	if f.Transform == jobspec.THash {
-		arr, err = k.applyHash(f, c, mem)
+		arr, err = k.applyHash(f, c, mem, res)
 	} else {
-		arr, err = k.applyNumeric(f, c, col, mem)
+		arr, err = k.applyNumeric(f, c, col, mem, res)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("feature %s: %w", name, err)
@@ -98,7 +107,7 @@ func opOf(f *cpu.Fitted) (op int, p0, p1 float64) {
 	return opIdentity, 0, 0
 }
 
-func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem memory.Allocator) (arrow.Array, error) {
+func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem memory.Allocator, res *devCol) (arrow.Array, error) {
 	fill, hasFill, err := fillOf(f, c)
 	if err != nil {
 		return nil, err
@@ -113,31 +122,43 @@ func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem mem
 	out := values.Bytes()
 	op, p0, p1 := opOf(f)
 	bounds := append(f.Boundaries[:len(f.Boundaries):len(f.Boundaries)], 0) // never empty on the device
-	err = k.chunked("transform "+f.Transform, c.n, func(b *buffers, lo, hi int) error {
-		p := c.part(lo, hi)
-		vals, valid, err := p.upload(b)
-		if err != nil {
-			return err
-		}
-		o, err := b.alloc(p.n * 4)
-		if err != nil {
-			return err
-		}
+	launch := func(l launcher, p column, vals, valid, bp, o DevPtr) error {
 		head := []uint64{uint64(vals), uint64(p.kind), uint64(p.voff), uint64(valid), uint64(p.noff), b2u(hasFill), F64(fill)}
 		if f.Transform == jobspec.TBucketize {
-			bp, err := b.in(asBytes(bounds))
-			if err != nil {
-				return err
-			}
-			err = k.launchRows("k_bucketize", p.n, append(head, uint64(bp), uint64(len(f.Boundaries)), uint64(o), uint64(p.n))...)
-			if err != nil {
-				return err
-			}
-		} else if err := k.launchRows("k_transform_f32", p.n, append(head, uint64(op), F64(p0), F64(p1), uint64(o), uint64(p.n))...); err != nil {
-			return err
+			return k.launchOn(l, "k_bucketize", p.n, append(head, uint64(bp), uint64(len(f.Boundaries)), uint64(o), uint64(p.n))...)
 		}
-		return k.dev.CopyOut(out[lo*4:hi*4], o)
-	})
+		return k.launchOn(l, "k_transform_f32", p.n, append(head, uint64(op), F64(p0), F64(p1), uint64(o), uint64(p.n))...)
+	}
+	if res != nil {
+		err = k.resident("transform "+f.Transform, func(b *buffers) error {
+			var bp DevPtr
+			if f.Transform == jobspec.TBucketize {
+				var err error
+				if bp, err = b.in(asBytes(bounds)); err != nil {
+					return err
+				}
+			}
+			o, err := b.alloc(c.n * 4)
+			if err != nil {
+				return err
+			}
+			if err := launch(k.dev, res.c, res.vals, res.valid, bp, o); err != nil {
+				return err
+			}
+			return k.dev.CopyOut(out, o)
+		})
+	} else {
+		err = k.pipelined("transform "+f.Transform, c.n, func(lo, hi int) (ins, outs [][]byte) {
+			p := c.part(lo, hi)
+			var bb []byte
+			if f.Transform == jobspec.TBucketize {
+				bb = asBytes(bounds)
+			}
+			return [][]byte{p.vals, p.valid, bb}, [][]byte{out[lo*4 : hi*4]}
+		}, func(s Stream, _ *buffers, in, o []DevPtr, lo, hi int) error {
+			return launch(s, c.part(lo, hi), in[0], in[1], in[2], o[0])
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +209,7 @@ func fillHash(v cpu.Value, c column) (uint64, error) {
 	return 0, fmt.Errorf("fill: value %s (%s) does not fit a %s column", v.String(), v.Kind, kind)
 }
 
-func (k *Kernels) applyHash(f *cpu.Fitted, c column, mem memory.Allocator) (arrow.Array, error) {
+func (k *Kernels) applyHash(f *cpu.Fitted, c column, mem memory.Allocator, res *devCol) (arrow.Array, error) {
 	if f.Buckets < 1 {
 		return nil, fmt.Errorf("hash needs buckets >= 1 (got %d)", f.Buckets)
 	}
@@ -205,21 +226,29 @@ func (k *Kernels) applyHash(f *cpu.Fitted, c column, mem memory.Allocator) (arro
 	values.Resize(c.n * 4)
 	defer values.Release()
 	out := values.Bytes()
-	err := k.chunked("transform hash", c.n, func(b *buffers, lo, hi int) error {
-		p := c.part(lo, hi)
-		vals, valid, err := p.upload(b)
-		if err != nil {
-			return err
-		}
-		o, err := b.alloc(p.n * 4)
-		if err != nil {
-			return err
-		}
-		if err := k.launchRows("k_hash_buckets", p.n, uint64(vals), uint64(p.kind), uint64(p.voff), uint64(valid), uint64(p.noff), buckets, nullCode, uint64(o), uint64(p.n)); err != nil {
-			return err
-		}
-		return k.dev.CopyOut(out[lo*4:hi*4], o)
-	})
+	launch := func(l launcher, p column, vals, valid, o DevPtr) error {
+		return k.launchOn(l, "k_hash_buckets", p.n, uint64(vals), uint64(p.kind), uint64(p.voff), uint64(valid), uint64(p.noff), buckets, nullCode, uint64(o), uint64(p.n))
+	}
+	var err error
+	if res != nil {
+		err = k.resident("transform hash", func(b *buffers) error {
+			o, err := b.alloc(c.n * 4)
+			if err != nil {
+				return err
+			}
+			if err := launch(k.dev, res.c, res.vals, res.valid, o); err != nil {
+				return err
+			}
+			return k.dev.CopyOut(out, o)
+		})
+	} else {
+		err = k.pipelined("transform hash", c.n, func(lo, hi int) (ins, outs [][]byte) {
+			p := c.part(lo, hi)
+			return [][]byte{p.vals, p.valid}, [][]byte{out[lo*4 : hi*4]}
+		}, func(s Stream, _ *buffers, in, o []DevPtr, lo, hi int) error {
+			return launch(s, c.part(lo, hi), in[0], in[1], o[0])
+		})
+	}
 	if err != nil {
 		return nil, err
 	}

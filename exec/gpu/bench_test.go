@@ -1,11 +1,14 @@
 package gpu
 
 import (
+	"math/rand/v2"
 	"os"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 )
 
@@ -144,6 +147,122 @@ func BenchmarkCompact(b *testing.B) {
 		for range b.N {
 			var err error
 			if out, err = k.Compact(mask, out[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkHashStrings(b *testing.B) {
+	g := newGen(6, memory.DefaultAllocator)
+	pool := g.words(1000)
+	col := g.strs(benchRows, pool, false, false)
+	defer col.Release()
+	out := make([]uint64, benchRows)
+	b.Run("cpu", func(b *testing.B) {
+		for range b.N {
+			if err := hashing.Column(col, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		for range b.N {
+			if err := k.HashColumn(col, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkVocabDict(b *testing.B) {
+	g := newGen(7, memory.DefaultAllocator)
+	pool := g.words(5000)
+	col := g.dictStrs(benchRows, pool, false)
+	defer col.Release()
+	var vocab []cpu.Value
+	for _, s := range pool[:1000] {
+		vocab = append(vocab, cpu.Value{Kind: cpu.KindString, S: s})
+	}
+	f := &cpu.Fitted{Transform: "vocab", Vocab: vocab}
+	b.Run("cpu", func(b *testing.B) {
+		for range b.N {
+			_, a, err := cpu.Apply("x", f, col, memory.DefaultAllocator)
+			if err != nil {
+				b.Fatal(err)
+			}
+			a[0].Release()
+		}
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		for range b.N {
+			_, a, err := k.Apply("x", f, col, memory.DefaultAllocator)
+			if err != nil {
+				b.Fatal(err)
+			}
+			a[0].Release()
+		}
+	})
+}
+
+func BenchmarkValueCounts(b *testing.B) {
+	g := newGen(8, memory.DefaultAllocator)
+	col := g.int64s(benchRows, 0.01, false, 5000)
+	defer col.Release()
+	b.Run("cpu", func(b *testing.B) {
+		for range b.N {
+			var v cpu.ValueCounts
+			if err := v.Update(col, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		for range b.N {
+			if _, err := k.ValueCounts(col, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkFilter(b *testing.B) {
+	batch := filterBatch(rand.New(rand.NewPCG(9, 9)), memory.DefaultAllocator, benchRows)
+	defer batch.Release()
+	e, err := expr.Parse("(i > 0 and f <= 3.5) or (g is null and not b)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	bd, err := expr.Bind(e, batch.Schema())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cpu", func(b *testing.B) {
+		for range b.N {
+			m, err := bd.Eval(batch, memory.DefaultAllocator)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := expr.Filter(batch, m.(*array.Boolean), memory.DefaultAllocator)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f.Release()
+			m.Release()
+		}
+	})
+	b.Run("device", func(b *testing.B) {
+		k := benchKernels(b)
+		p, err := CompileFilter(e, batch.Schema())
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]int32, 0, benchRows)
+		for range b.N {
+			if out, err = k.Filter(p, batch, out[:0]); err != nil {
 				b.Fatal(err)
 			}
 		}

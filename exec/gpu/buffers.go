@@ -8,14 +8,16 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// buffers tracks the device memory of one kernel call, freed together.
+// buffers tracks the device memory of one kernel call (from the pool),
+// freed together.
 type buffers struct {
 	dev  Device
+	pool *Pool
 	ptrs []DevPtr
 }
 
 func (b *buffers) alloc(bytes int) (DevPtr, error) {
-	p, err := b.dev.Alloc(bytes)
+	p, err := b.pool.Alloc(bytes)
 	if err != nil {
 		return 0, err
 	}
@@ -38,7 +40,7 @@ func (b *buffers) in(data []byte) (DevPtr, error) {
 func (b *buffers) free() error {
 	var errs []error
 	for _, p := range b.ptrs {
-		errs = append(errs, b.dev.Free(p))
+		errs = append(errs, b.pool.Free(p))
 	}
 	b.ptrs = b.ptrs[:0]
 	return errors.Join(errs...)
@@ -104,7 +106,7 @@ func (c column) part(lo, hi int) column {
 	p := column{kind: c.kind, n: hi - lo}
 	if c.kind == kindBool {
 		p.vals, p.voff = bitRange(c.vals, c.voff, lo, hi)
-	} else {
+	} else if c.vals != nil {
 		p.vals = c.vals[lo*8 : hi*8]
 	}
 	p.valid, p.noff = bitRange(c.valid, c.noff, lo, hi)

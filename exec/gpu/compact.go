@@ -22,8 +22,6 @@ func (k *Kernels) Compact(mask arrow.Array, out []int32) ([]int32, error) {
 		return out, err
 	}
 	base := len(out)
-	block, _ := k.dev.Shape()
-	tile := block * compactPer
 	err = k.chunked("compact", c.n, func(b *buffers, lo, hi int) error {
 		out = out[:base]
 		p := c.part(lo, hi)
@@ -31,47 +29,59 @@ func (k *Kernels) Compact(mask arrow.Array, out []int32) ([]int32, error) {
 		if err != nil {
 			return err
 		}
-		grid := (p.n + tile - 1) / tile
-		cp, err := b.alloc(grid * 8)
-		if err != nil {
-			return err
-		}
-		args := []uint64{uint64(vals), uint64(p.voff), uint64(valid), uint64(p.noff), uint64(p.n), compactPer}
-		if err := k.dev.Launch("k_compact_count", grid, block, append(args, uint64(cp))...); err != nil {
-			return err
-		}
-		counts := make([]uint64, grid)
-		if err := k.dev.CopyOut(asBytes(counts), cp); err != nil {
-			return err
-		}
-		var total uint64
-		for i, v := range counts { // exclusive prefix sum of the block counts
-			counts[i] = total
-			total += v
-		}
-		if total == 0 {
-			base = len(out)
-			return nil
-		}
-		if err := k.dev.CopyIn(cp, asBytes(counts)); err != nil {
-			return err
-		}
-		op, err := b.alloc(int(total) * 4)
-		if err != nil {
-			return err
-		}
-		if err := k.dev.Launch("k_compact_scatter", grid, block, append(args, uint64(cp), uint64(op))...); err != nil {
-			return err
-		}
-		idx := make([]int32, total)
-		if err := k.dev.CopyOut(asBytes(idx), op); err != nil {
-			return err
-		}
-		for _, i := range idx {
-			out = append(out, i+int32(lo))
-		}
+		out, err = k.compactDevice(b, vals, p.voff, valid, p.noff, p.n, lo, out)
 		base = len(out)
-		return nil
+		return err
 	})
 	return out, err
+}
+
+// compactDevice compacts a mask bitmap already on the device (n rows at
+// bit voff; validity at bit noff, 0 for none) and appends the selected
+// row indices plus lo to out.
+func (k *Kernels) compactDevice(b *buffers, vals DevPtr, voff int, valid DevPtr, noff, n, lo int, out []int32) ([]int32, error) {
+	if n == 0 {
+		return out, nil
+	}
+	block, _ := k.dev.Shape()
+	tile := block * compactPer
+	grid := (n + tile - 1) / tile
+	cp, err := b.alloc(grid * 8)
+	if err != nil {
+		return out, err
+	}
+	args := []uint64{uint64(vals), uint64(voff), uint64(valid), uint64(noff), uint64(n), compactPer}
+	if err := k.dev.Launch("k_compact_count", grid, block, append(args, uint64(cp))...); err != nil {
+		return out, err
+	}
+	counts := make([]uint64, grid)
+	if err := k.dev.CopyOut(asBytes(counts), cp); err != nil {
+		return out, err
+	}
+	var total uint64
+	for i, v := range counts { // exclusive prefix sum of the block counts
+		counts[i] = total
+		total += v
+	}
+	if total == 0 {
+		return out, nil
+	}
+	if err := k.dev.CopyIn(cp, asBytes(counts)); err != nil {
+		return out, err
+	}
+	op, err := b.alloc(int(total) * 4)
+	if err != nil {
+		return out, err
+	}
+	if err := k.dev.Launch("k_compact_scatter", grid, block, append(args, uint64(cp), uint64(op))...); err != nil {
+		return out, err
+	}
+	idx := make([]int32, total)
+	if err := k.dev.CopyOut(asBytes(idx), op); err != nil {
+		return out, err
+	}
+	for _, i := range idx {
+		out = append(out, i+int32(lo))
+	}
+	return out, nil
 }

@@ -13,6 +13,7 @@ typedef int CUdevice;
 typedef void* CUcontext;
 typedef void* CUmodule;
 typedef void* CUfunction;
+typedef void* CUstream;
 typedef unsigned long long CUdeviceptr;
 
 typedef struct {
@@ -31,6 +32,13 @@ typedef struct {
 	CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, void*, void**, void**);
 	CUresult (*cuCtxSynchronize)(void);
 	CUresult (*cuMemGetInfo_v2)(size_t*, size_t*);
+	CUresult (*cuMemHostAlloc)(void**, size_t, unsigned);
+	CUresult (*cuMemFreeHost)(void*);
+	CUresult (*cuStreamCreate)(CUstream*, unsigned);
+	CUresult (*cuStreamDestroy_v2)(CUstream);
+	CUresult (*cuStreamSynchronize)(CUstream);
+	CUresult (*cuMemcpyHtoDAsync_v2)(CUdeviceptr, const void*, size_t, CUstream);
+	CUresult (*cuMemcpyDtoHAsync_v2)(void*, CUdeviceptr, size_t, CUstream);
 } cuda_api;
 
 // cuda_open fills api; 0 on success, 1 when libcuda.so.1 is missing, 2
@@ -44,6 +52,8 @@ static int cuda_open(cuda_api* api, const char** missing) {
 	SYM(cuInit) SYM(cuDeviceGet) SYM(cuCtxCreate_v2) SYM(cuCtxDestroy_v2) SYM(cuCtxSetCurrent)
 	SYM(cuModuleLoadData) SYM(cuModuleGetFunction) SYM(cuMemAlloc_v2) SYM(cuMemFree_v2)
 	SYM(cuMemcpyHtoD_v2) SYM(cuMemcpyDtoH_v2) SYM(cuLaunchKernel) SYM(cuCtxSynchronize) SYM(cuMemGetInfo_v2)
+	SYM(cuMemHostAlloc) SYM(cuMemFreeHost) SYM(cuStreamCreate) SYM(cuStreamDestroy_v2) SYM(cuStreamSynchronize)
+	SYM(cuMemcpyHtoDAsync_v2) SYM(cuMemcpyDtoHAsync_v2)
 #undef SYM
 	return 0;
 }
@@ -59,6 +69,23 @@ static CUresult cu_free(cuda_api* a, uint64_t p) { return a->cuMemFree_v2(p); }
 static CUresult cu_htod(cuda_api* a, uint64_t dst, const void* src, size_t n) { return a->cuMemcpyHtoD_v2(dst, src, n); }
 static CUresult cu_dtoh(cuda_api* a, void* dst, uint64_t src, size_t n) { return a->cuMemcpyDtoH_v2(dst, src, n); }
 static CUresult cu_mem_info(cuda_api* a, size_t* free_b, size_t* total) { return a->cuMemGetInfo_v2(free_b, total); }
+
+// CU_STREAM_NON_BLOCKING: the stream does not synchronise with stream 0.
+static CUresult cu_host_alloc(cuda_api* a, void** p, size_t n) { return a->cuMemHostAlloc(p, n, 0); }
+static CUresult cu_host_free(cuda_api* a, void* p) { return a->cuMemFreeHost(p); }
+static CUresult cu_stream_create(cuda_api* a, CUstream* s) { return a->cuStreamCreate(s, 1); }
+static CUresult cu_stream_destroy(cuda_api* a, CUstream s) { return a->cuStreamDestroy_v2(s); }
+static CUresult cu_stream_sync(cuda_api* a, CUstream s) { return a->cuStreamSynchronize(s); }
+static CUresult cu_htod_async(cuda_api* a, uint64_t dst, const void* src, size_t n, CUstream s) { return a->cuMemcpyHtoDAsync_v2(dst, src, n, s); }
+static CUresult cu_dtoh_async(cuda_api* a, void* dst, uint64_t src, size_t n, CUstream s) { return a->cuMemcpyDtoHAsync_v2(dst, src, n, s); }
+
+// cu_launch_on queues a launch on a stream (cuLaunchKernel copies the
+// argument words before it returns).
+static CUresult cu_launch_on(cuda_api* a, CUfunction f, unsigned grid, unsigned block, uint64_t* args, int nargs, CUstream s) {
+	void* params[32];
+	for (int i = 0; i < nargs && i < 32; i++) params[i] = &args[i];
+	return a->cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, s, params, NULL);
+}
 
 // cu_launch passes every argument as an 8-byte word.
 static CUresult cu_launch(cuda_api* a, CUfunction f, unsigned grid, unsigned block, uint64_t* args, int nargs) {
@@ -276,6 +303,103 @@ func (d *CUDA) Launch(kernel string, grid, block int, args ...uint64) error {
 	return d.do(func() error {
 		return cudaErr("cuLaunchKernel "+kernel, C.cu_launch(&d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args))))
 	})
+}
+
+// MemInfo implements Device (cuMemGetInfo_v2).
+func (d *CUDA) MemInfo() (free, total int64, err error) { return d.FreeMemory() }
+
+// AllocHost implements Device (cuMemHostAlloc: page-locked memory).
+func (d *CUDA) AllocHost(bytes int) ([]byte, error) {
+	if bytes <= 0 {
+		return nil, fmt.Errorf("gpu: AllocHost of %d bytes", bytes)
+	}
+	var p unsafe.Pointer
+	err := d.do(func() error { return cudaErr("cuMemHostAlloc", C.cu_host_alloc(&d.api, &p, C.size_t(bytes))) })
+	if err != nil {
+		return nil, err
+	}
+	return unsafe.Slice((*byte)(p), bytes), nil
+}
+
+// FreeHost implements Device (cuMemFreeHost).
+func (d *CUDA) FreeHost(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return d.do(func() error { return cudaErr("cuMemFreeHost", C.cu_host_free(&d.api, p)) })
+}
+
+// NewStream implements Device (cuStreamCreate, non-blocking).
+func (d *CUDA) NewStream() (Stream, error) {
+	s := &cudaStream{d: d}
+	err := d.do(func() error { return cudaErr("cuStreamCreate", C.cu_stream_create(&d.api, &s.s)) })
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// cudaStream is a CUDA stream of a CUDA device.
+type cudaStream struct {
+	d    *CUDA
+	s    C.CUstream
+	once sync.Once
+}
+
+// CopyInAsync implements Stream (cuMemcpyHtoDAsync_v2).
+func (s *cudaStream) CopyInAsync(dst DevPtr, src []byte) error {
+	if len(src) == 0 {
+		return nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(src))
+	return s.d.do(func() error {
+		return cudaErr("cuMemcpyHtoDAsync", C.cu_htod_async(&s.d.api, C.uint64_t(dst), p, C.size_t(len(src)), s.s))
+	})
+}
+
+// CopyOutAsync implements Stream (cuMemcpyDtoHAsync_v2).
+func (s *cudaStream) CopyOutAsync(dst []byte, src DevPtr) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(dst))
+	return s.d.do(func() error {
+		return cudaErr("cuMemcpyDtoHAsync", C.cu_dtoh_async(&s.d.api, p, C.uint64_t(src), C.size_t(len(dst)), s.s))
+	})
+}
+
+// Launch implements Stream (cuLaunchKernel on the stream).
+func (s *cudaStream) Launch(kernel string, grid, block int, args ...uint64) error {
+	f, ok := s.d.funcs[kernel]
+	if !ok {
+		return fmt.Errorf("gpu: no kernel %q in the embedded PTX", kernel)
+	}
+	if len(args) > 32 {
+		return fmt.Errorf("gpu: kernel %s: %d arguments, at most 32", kernel, len(args))
+	}
+	cargs := (*C.uint64_t)(C.malloc(C.size_t(8 * max(len(args), 1))))
+	defer C.free(unsafe.Pointer(cargs))
+	copy(unsafe.Slice((*uint64)(unsafe.Pointer(cargs)), len(args)), args)
+	return s.d.do(func() error {
+		return cudaErr("cuLaunchKernel "+kernel, C.cu_launch_on(&s.d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args)), s.s))
+	})
+}
+
+// Sync implements Stream (cuStreamSynchronize).
+func (s *cudaStream) Sync() error {
+	return s.d.do(func() error { return cudaErr("cuStreamSynchronize", C.cu_stream_sync(&s.d.api, s.s)) })
+}
+
+// Close implements Stream (cuStreamDestroy_v2 after a sync).
+func (s *cudaStream) Close() error {
+	err := s.Sync()
+	s.once.Do(func() {
+		if derr := s.d.do(func() error { return cudaErr("cuStreamDestroy", C.cu_stream_destroy(&s.d.api, s.s)) }); err == nil {
+			err = derr
+		}
+	})
+	return err
 }
 
 // FreeMemory reports the device's free and total memory in bytes.

@@ -33,8 +33,41 @@ type Device interface {
 	CopyOut(dst []byte, src DevPtr) error
 	// Launch runs a kernel on grid blocks of block threads and waits.
 	Launch(kernel string, grid, block int, args ...uint64) error
+	// MemInfo reports the device memory that is free and the total, in
+	// bytes (Kernels sizes its memory pool from the free memory).
+	MemInfo() (free, total int64, err error)
+	// AllocHost returns bytes of page-locked host memory, the staging of
+	// asynchronous copies; FreeHost returns it.
+	AllocHost(bytes int) ([]byte, error)
+	// FreeHost releases memory from AllocHost.
+	FreeHost(b []byte) error
+	// NewStream returns a new stream: an ordered queue of copies and
+	// launches that runs concurrently with other streams.
+	NewStream() (Stream, error)
 	// Close releases the device; it is idempotent.
 	Close() error
+}
+
+// Stream is an ordered queue of asynchronous device work. Operations
+// return once queued; Sync waits for all of them and returns the first
+// error. Host memory passed to the async copies must come from AllocHost
+// and stay untouched until Sync returns.
+type Stream interface {
+	// CopyInAsync queues a copy of src to device memory at dst.
+	CopyInAsync(dst DevPtr, src []byte) error
+	// CopyOutAsync queues a copy of device memory at src to dst.
+	CopyOutAsync(dst []byte, src DevPtr) error
+	// Launch queues a kernel launch.
+	Launch(kernel string, grid, block int, args ...uint64) error
+	// Sync waits until everything queued has run.
+	Sync() error
+	// Close syncs and releases the stream.
+	Close() error
+}
+
+// launcher is what runs a kernel: a Device (synchronously) or a Stream.
+type launcher interface {
+	Launch(kernel string, grid, block int, args ...uint64) error
 }
 
 // Errors callers classify with errors.Is.

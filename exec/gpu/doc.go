@@ -13,6 +13,27 @@
 // exact, Mean and M2 agree with cpu.Moments within a relative 1e-12 of
 // the data's scale (a different, but fixed, summation tree).
 //
+// What runs on the device (Kernels): row and file hashes, value hashes of
+// int64/timestamp/float64/bool and utf8/large_utf8/dictionary strings
+// (xxHash64 on the device), split assignment, the numeric transforms,
+// bucketize, hash buckets, vocab and onehot (numeric keys by binary
+// search, dictionary strings by hash then bytes), moments, group and value
+// counts on int64 keys (global-memory hash table), filter programs
+// (CompileFilter: numeric comparisons, is null, and/or/not) with stream
+// compaction. What stays on the CPU engine, with Engine.Supports or an
+// ErrUnsupported reason: fitting (moments round differently), group-by
+// sum/min/max/mean/var, sort, the hash transform of strings, filters
+// outside the subset (arithmetic, functions, IN, string and timestamp
+// comparisons).
+//
+// Runtime: Kernels allocate from a Pool (one arena sized from the
+// device's free memory, or Options.PoolBytes) and stream batches in
+// pieces through page-locked staging buffers on two streams, so the
+// copies of one piece overlap the kernels of the other. Out of memory
+// halves the pieces down to 256 rows, then answers ErrFallback and the
+// caller runs the batch on the CPU. A DeviceBatch keeps columns on the
+// device across the row-hash → split → transform chain.
+//
 // The emulated device ("gpu-emulated") proves the kernels' logic, never
 // their speed: it is only built when asked for by name, and its name says
 // "emulated" wherever it is reported.

@@ -38,7 +38,15 @@ type Emulated struct {
 	limit  int64 // bytes; 0 = no limit
 	used   int64
 	allocs map[DevPtr]int
+	host   map[unsafe.Pointer]int // page-locked (here: C heap) host buffers
 	closed bool
+	copies Transfers
+}
+
+// Transfers counts host⇄device copies (synchronous and asynchronous).
+type Transfers struct {
+	In, Out           int64 // copies host to device, device to host
+	BytesIn, BytesOut int64
 }
 
 var _ Device = (*Emulated)(nil)
@@ -46,7 +54,7 @@ var _ Device = (*Emulated)(nil)
 // NewEmulated returns an emulated device. memoryLimit > 0 caps its memory
 // (Alloc then fails with ErrOutOfMemory, as a full GPU does).
 func NewEmulated(memoryLimit int64) *Emulated {
-	return &Emulated{limit: memoryLimit, allocs: map[DevPtr]int{}}
+	return &Emulated{limit: memoryLimit, allocs: map[DevPtr]int{}, host: map[unsafe.Pointer]int{}}
 }
 
 // Name implements Device.
@@ -120,6 +128,7 @@ func (e *Emulated) CopyIn(dst DevPtr, src []byte) error {
 	if err := e.check(dst, len(src)); err != nil {
 		return err
 	}
+	e.count(true, len(src))
 	C.emu_copy_in(C.uint64_t(dst), unsafe.Pointer(&src[0]), C.size_t(len(src)))
 	return nil
 }
@@ -132,6 +141,7 @@ func (e *Emulated) CopyOut(dst []byte, src DevPtr) error {
 	if err := e.check(src, len(dst)); err != nil {
 		return err
 	}
+	e.count(false, len(dst))
 	C.emu_copy_out(unsafe.Pointer(&dst[0]), C.uint64_t(src), C.size_t(len(dst)))
 	return nil
 }
@@ -158,6 +168,157 @@ func (e *Emulated) Launch(kernel string, grid, block int, args ...uint64) error 
 	}
 }
 
+func (e *Emulated) count(in bool, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if in {
+		e.copies.In++
+		e.copies.BytesIn += int64(n)
+	} else {
+		e.copies.Out++
+		e.copies.BytesOut += int64(n)
+	}
+}
+
+// Transfers returns the host⇄device copies made so far.
+func (e *Emulated) Transfers() Transfers {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.copies
+}
+
+// emulatedMemory is the memory an emulated device without a limit reports.
+const emulatedMemory = 1 << 30
+
+// MemInfo implements Device: the limit (or 1 GiB) less what is allocated.
+func (e *Emulated) MemInfo() (free, total int64, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	total = e.limit
+	if total <= 0 {
+		total = emulatedMemory
+	}
+	return max(total-e.used, 0), total, nil
+}
+
+// AllocHost implements Device (C heap memory stands in for pinned memory).
+func (e *Emulated) AllocHost(bytes int) ([]byte, error) {
+	if bytes <= 0 {
+		return nil, fmt.Errorf("gpu-emulated: AllocHost of %d bytes", bytes)
+	}
+	p := C.malloc(C.size_t(bytes))
+	if p == nil {
+		return nil, fmt.Errorf("gpu-emulated: AllocHost of %d bytes failed", bytes)
+	}
+	e.mu.Lock()
+	e.host[p] = bytes
+	e.mu.Unlock()
+	return unsafe.Slice((*byte)(p), bytes), nil
+}
+
+// FreeHost implements Device.
+func (e *Emulated) FreeHost(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.host[p]; !ok {
+		return fmt.Errorf("gpu-emulated: FreeHost of memory AllocHost did not return")
+	}
+	delete(e.host, p)
+	C.free(p)
+	return nil
+}
+
+// NewStream implements Device: a goroutine runs the stream's queue in
+// order, concurrently with the caller and other streams.
+func (e *Emulated) NewStream() (Stream, error) {
+	s := &emuStream{dev: e, q: make(chan func() error, 64)}
+	s.idle.L = &s.mu
+	go s.run()
+	return s, nil
+}
+
+// emuStream is a stream of the emulated device.
+type emuStream struct {
+	dev     *Emulated
+	q       chan func() error
+	mu      sync.Mutex
+	idle    sync.Cond
+	pending int
+	err     error
+	closed  bool
+}
+
+func (s *emuStream) run() {
+	for f := range s.q {
+		err := f()
+		s.mu.Lock()
+		if err != nil && s.err == nil {
+			s.err = err
+		}
+		s.pending--
+		if s.pending == 0 {
+			s.idle.Broadcast()
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *emuStream) enqueue(f func() error) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("gpu-emulated: stream is closed")
+	}
+	s.pending++
+	s.mu.Unlock()
+	s.q <- f
+	return nil
+}
+
+// CopyInAsync implements Stream.
+func (s *emuStream) CopyInAsync(dst DevPtr, src []byte) error {
+	return s.enqueue(func() error { return s.dev.CopyIn(dst, src) })
+}
+
+// CopyOutAsync implements Stream.
+func (s *emuStream) CopyOutAsync(dst []byte, src DevPtr) error {
+	return s.enqueue(func() error { return s.dev.CopyOut(dst, src) })
+}
+
+// Launch implements Stream.
+func (s *emuStream) Launch(kernel string, grid, block int, args ...uint64) error {
+	args = append([]uint64(nil), args...)
+	return s.enqueue(func() error { return s.dev.Launch(kernel, grid, block, args...) })
+}
+
+// Sync implements Stream.
+func (s *emuStream) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.pending > 0 {
+		s.idle.Wait()
+	}
+	err := s.err
+	s.err = nil
+	return err
+}
+
+// Close implements Stream.
+func (s *emuStream) Close() error {
+	err := s.Sync()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.q)
+	}
+	return err
+}
+
 // InUse is the device memory currently allocated, in bytes.
 func (e *Emulated) InUse() int64 {
 	e.mu.Lock()
@@ -172,7 +333,11 @@ func (e *Emulated) Close() error {
 	for p := range e.allocs {
 		C.emu_free(C.uint64_t(p))
 	}
+	for p := range e.host {
+		C.free(p)
+	}
 	clear(e.allocs)
+	clear(e.host)
 	e.used = 0
 	e.closed = true
 	return nil

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,8 +51,8 @@ func (e *Engine) Describe() string { return e.dev.Describe() }
 // Kernels returns the engine's kernels.
 func (e *Engine) Kernels() *Kernels { return e.k }
 
-// Close releases the device.
-func (e *Engine) Close() error { return e.dev.Close() }
+// Close releases the kernels' pool and streams, then the device.
+func (e *Engine) Close() error { return errors.Join(e.k.Close(), e.dev.Close()) }
 
 // numericReason is "" when every input is a fixed-width numeric column the
 // kernels read, else why not.
@@ -79,25 +80,49 @@ func support(reason string) exec.Support {
 	return exec.Support{Reason: reason}
 }
 
+// stringReason is "" for the string types the device hashes (utf8,
+// large_utf8, dictionary<int32, utf8>).
+func stringReason(dt arrow.DataType) string {
+	switch t := dt.(type) {
+	case *arrow.StringType, *arrow.LargeStringType:
+		return ""
+	case *arrow.DictionaryType:
+		if t.IndexType.ID() == arrow.INT32 && t.ValueType.ID() == arrow.STRING {
+			return ""
+		}
+	}
+	return fmt.Sprintf("unsupported because the GPU kernels hash utf8, large_utf8 and dictionary<int32, utf8> strings, not %s", dt)
+}
+
 // Supports implements exec.Engine.
 func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support {
 	switch op {
 	case exec.OpFit:
-		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine")
+		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine (Kernels.ValueCounts is exact for int64 vocabularies)")
 	case exec.OpTransform:
-		// Per feature: the numeric transforms and hash run on the device;
-		// Kernels.Apply answers ErrUnsupported for vocab, onehot and string
-		// columns, which the engine then applies on the CPU (same bits).
+		// Per feature: numeric transforms, hash, vocab and onehot of
+		// numeric columns and vocab/onehot of dictionary strings run on the
+		// device; Kernels.Apply answers ErrUnsupported for the hash
+		// transform of strings, which the engine applies on the CPU.
 		for _, dt := range inputs {
 			if numericReason([]arrow.DataType{dt}) == "" {
+				return exec.Support{OK: true}
+			}
+			if _, ok := dt.(*arrow.DictionaryType); ok && stringReason(dt) == "" {
 				return exec.Support{OK: true}
 			}
 		}
 		return support(numericReason(inputs))
 	case exec.OpHash:
-		// Transform: the numeric transforms and hash; vocab and onehot are
-		// answered per feature by Kernels.Apply (ErrUnsupported).
-		return support(numericReason(inputs))
+		for _, dt := range inputs {
+			if numericReason([]arrow.DataType{dt}) != "" && stringReason(dt) != "" {
+				if _, isStr := dt.(*arrow.DictionaryType); isStr || dt.ID() == arrow.STRING || dt.ID() == arrow.LARGE_STRING {
+					return support(stringReason(dt))
+				}
+				return support(numericReason([]arrow.DataType{dt}))
+			}
+		}
+		return exec.Support{OK: true}
 	case exec.OpSplit:
 		return exec.Support{OK: true}
 	case exec.OpGroupCount:
@@ -114,7 +139,16 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 		}
 		return support(fmt.Sprintf("unsupported because the GPU hash table takes an int64 or timestamp[us] key, not %s", inputs[0]))
 	case exec.OpFilter:
-		return support("unsupported because filter expressions are evaluated on the CPU engine (the device only compacts an evaluated mask, which the engine does not use yet)")
+		// Per expression: CompileFilter answers ErrUnsupported (naming the
+		// construct) for what the device program does not cover.
+		for _, dt := range inputs {
+			switch dt.ID() {
+			case arrow.INT64, arrow.FLOAT64, arrow.BOOL:
+			default:
+				return support(fmt.Sprintf("unsupported because the GPU filter compares int64 and float64 columns and reads bool columns, not %s", dt))
+			}
+		}
+		return exec.Support{OK: true}
 	case exec.OpScan, exec.OpSink, exec.OpShuffle:
 		return support(fmt.Sprintf("unsupported because %s is file and network I/O, which runs on the host", op))
 	case exec.OpAggregate:

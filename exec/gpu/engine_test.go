@@ -31,13 +31,17 @@ func TestEngineNamesAndSupport(t *testing.T) {
 		reason string
 	}{
 		{exec.OpTransform, []arrow.DataType{arrow.PrimitiveTypes.Float64}, true, ""},
-		{exec.OpTransform, []arrow.DataType{str}, false, "string (dictionary)"},
-		{exec.OpHash, []arrow.DataType{arrow.BinaryTypes.String}, false, "not utf8"},
+		{exec.OpTransform, []arrow.DataType{str}, true, ""},
+		{exec.OpTransform, []arrow.DataType{arrow.BinaryTypes.Binary}, false, "not binary"},
+		{exec.OpHash, []arrow.DataType{arrow.BinaryTypes.String}, true, ""},
+		{exec.OpHash, []arrow.DataType{str, i64}, true, ""},
+		{exec.OpHash, []arrow.DataType{&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}}, false, "dictionary<int32, utf8>"},
+		{exec.OpHash, []arrow.DataType{arrow.PrimitiveTypes.Int32}, false, "not int32"},
 		{exec.OpGroupCount, []arrow.DataType{i64}, true, ""},
 		{exec.OpGroupCount, []arrow.DataType{i64, i64}, false, "one int64 key column, not 2"},
 		{exec.OpSplit, nil, true, ""},
-		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean}, false, "filter expressions"},
-		{exec.OpFilter, []arrow.DataType{i64}, false, "filter expressions"},
+		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean, i64, arrow.PrimitiveTypes.Float64}, true, ""},
+		{exec.OpFilter, []arrow.DataType{i64, arrow.BinaryTypes.String}, false, "not utf8"},
 		{exec.OpSink, nil, false, "sink is file and network I/O"},
 		{exec.OpAggregate, []arrow.DataType{i64}, false, "count per int64 key only"},
 		{exec.OpSort, nil, false, "no GPU kernel for sort"},
@@ -84,8 +88,9 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 	}
 	small := NewEmulated(20_000) // the whole batch needs ~80 kB
 	defer small.Close()
+	ks := NewKernels(small)
 	got := make([]uint64, 5000)
-	if err := NewKernels(small).HashColumn(col, got); err != nil {
+	if err := ks.HashColumn(col, got); err != nil {
 		t.Fatal(err)
 	}
 	for i := range got {
@@ -94,7 +99,7 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 		}
 	}
 	f := &cpu.Fitted{Transform: "zscore", Mean: 2, Std: 3}
-	_, ga, err := NewKernels(small).Apply("x", f, col, mem)
+	_, ga, err := ks.Apply("x", f, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +110,15 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 	sameArrays(t, "zscore under memory pressure", ga[0], wa[0])
 	ga[0].Release()
 	wa[0].Release()
-	if small.InUse() != 0 {
-		t.Fatalf("%d bytes left on the device", small.InUse())
+	pool, err := ks.Pool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pool.Size() != 20_000&^(poolAlign-1) || pool.InUse() != 0 || pool.Peak() > pool.Size() {
+		t.Fatalf("pool of %d bytes: %d in use, peak %d", pool.Size(), pool.InUse(), pool.Peak())
+	}
+	if err := ks.Close(); err != nil || small.InUse() != 0 {
+		t.Fatalf("close: %v; %d bytes left on the device", err, small.InUse())
 	}
 	tiny := NewEmulated(100)
 	defer tiny.Close()
@@ -126,8 +138,13 @@ func TestUnsupportedTransforms(t *testing.T) {
 	emu := NewEmulated(0)
 	defer emu.Close()
 	k := NewKernels(emu)
-	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "vocab"}, col, mem); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "because vocabulary lookups") {
-		t.Errorf("vocab: %v", err)
+	sb := array.NewStringBuilder(mem)
+	sb.Append("a")
+	scol := sb.NewArray()
+	sb.Release()
+	defer scol.Release()
+	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "hash", Buckets: 4}, scol, mem); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "because string hash buckets") {
+		t.Errorf("string hash transform: %v", err)
 	}
 	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "warp"}, col, mem); err == nil || errors.Is(err, ErrUnsupported) {
 		t.Errorf("unknown transform: %v", err)

@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/sluice-ml/sluice/exec/split"
 )
@@ -25,77 +24,41 @@ func (k *Kernels) HashAndAssign(seed uint64, b *split.Boundaries, keys []uint64,
 	if n > 0 && ng == 0 {
 		return fmt.Errorf("split: Assign: rows in group 0, but the table has no groups")
 	}
-	return k.chunked("gpu: hash and assign", n, func(bf *buffers, lo, hi int) error {
-		m := hi - lo
-		kp, err := bf.in(asBytes(keys[lo:hi]))
-		if err != nil {
-			return err
-		}
-		hp, err := bf.alloc(m * 8)
-		if err != nil {
-			return err
-		}
-		var h2p DevPtr
-		if h2 != nil {
-			if h2p, err = bf.alloc(m * 8); err != nil {
-				return err
-			}
-		}
-		if err := k.launchRows("k_seeded2", m, seed, uint64(kp), uint64(hp), uint64(h2p), uint64(m)); err != nil {
-			return err
-		}
-		var gp DevPtr
+	var bad badRows
+	err = k.pipelined("gpu: hash and assign", n, func(lo, hi int) (ins, outs [][]byte) {
+		var g []byte
 		if group != nil {
-			if gp, err = bf.in(asBytes(group[lo:hi])); err != nil {
+			g = asBytes(group[lo:hi])
+		}
+		ins = append([][]byte{asBytes(keys[lo:hi]), g, asBytes(rowid[lo:hi])}, t.inputs()...)
+		outs = [][]byte{asBytes(out[lo:hi]), bad.slot(lo), nil, nil}
+		if h != nil {
+			outs[2] = asBytes(h[lo:hi])
+		}
+		if h2 != nil {
+			outs[3] = asBytes(h2[lo:hi])
+		}
+		return ins, outs
+	}, func(s Stream, b *buffers, in, o []DevPtr, lo, hi int) error {
+		m := hi - lo
+		hp := o[2]
+		if hp == 0 { // the hashes stay on the device: a scratch buffer
+			var err error
+			if hp, err = b.alloc(m * 8); err != nil {
 				return err
 			}
 		}
-		rp, err := bf.in(asBytes(rowid[lo:hi]))
-		if err != nil {
-			return err
-		}
-		ch, err := bf.in(asBytes(append(t.h[:len(t.h):len(t.h)], 0)))
-		if err != nil {
-			return err
-		}
-		cr, err := bf.in(asBytes(append(t.r[:len(t.r):len(t.r)], 0)))
-		if err != nil {
-			return err
-		}
-		op, err := bf.in(asBytes(t.off))
-		if err != nil {
-			return err
-		}
-		o, err := bf.alloc(m * 4)
-		if err != nil {
-			return err
-		}
-		bad := []uint64{math.MaxUint64}
-		bp, err := bf.in(asBytes(bad))
-		if err != nil {
+		if err := k.launchOn(s, "k_seeded2", m, seed, uint64(in[0]), uint64(hp), uint64(o[3]), uint64(m)); err != nil {
 			return err
 		}
 		// The split kernel reads the hashes where the hash kernel left them.
-		if err := k.launchRows("k_assign", m, uint64(gp), uint64(hp), uint64(rp), uint64(ch), uint64(cr), uint64(op), uint64(ng), uint64(o), uint64(m), uint64(bp)); err != nil {
-			return err
-		}
-		if err := k.dev.CopyOut(asBytes(bad), bp); err != nil {
-			return err
-		}
-		if bad[0] != math.MaxUint64 {
-			i := lo + int(bad[0])
-			return fmt.Errorf("split: Assign: row %d has group %d, the table has groups 0..%d", i, group[i], ng-1)
-		}
-		if h != nil {
-			if err := k.dev.CopyOut(asBytes(h[lo:hi]), hp); err != nil {
-				return err
-			}
-		}
-		if h2 != nil {
-			if err := k.dev.CopyOut(asBytes(h2[lo:hi]), h2p); err != nil {
-				return err
-			}
-		}
-		return k.dev.CopyOut(asBytes(out[lo:hi]), o)
+		return k.launchAssign(s, &t, [3]DevPtr{in[3], in[4], in[5]}, in[1], hp, in[2], o[0], o[1], m)
 	})
+	if err != nil {
+		return err
+	}
+	if i := bad.first(); i >= 0 {
+		return fmt.Errorf("gpu: hash and assign: split: Assign: row %d has group %d, the table has groups 0..%d", i, group[i], ng-1)
+	}
+	return nil
 }

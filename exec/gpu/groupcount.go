@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluice-ml/sluice/exec/cpu"
 )
 
 // groupEmpty marks a free slot of the device hash table (its key is
@@ -25,6 +26,12 @@ type GroupCounts struct {
 // timestamp[us]) key column with a global-memory hash table filled by
 // atomics. The counts are exact.
 func (k *Kernels) GroupCount(col arrow.Array) (GroupCounts, error) {
+	return k.groupCount(col, nil)
+}
+
+// groupCount is GroupCount over the selected rows (sel nil: every row;
+// sel ascending, inside the column).
+func (k *Kernels) groupCount(col arrow.Array, sel []int32) (GroupCounts, error) {
 	var res GroupCounts
 	c, err := columnOf("group count", col)
 	if err != nil {
@@ -33,14 +40,33 @@ func (k *Kernels) GroupCount(col arrow.Array) (GroupCounts, error) {
 	if c.kind != kindInt64 {
 		return res, fmt.Errorf("group count: key type %s: %w because the GPU hash table takes int64 and timestamp keys", col.DataType(), ErrUnsupported)
 	}
+	if len(sel) > 0 && (sel[0] < 0 || int(sel[len(sel)-1]) >= c.n) {
+		return res, fmt.Errorf("selection vector out of range: rows %d..%d for an array of %d rows", sel[0], sel[len(sel)-1], c.n)
+	}
+	rows := c.n
+	if sel != nil {
+		rows = len(sel)
+	}
 	counts := map[int64]int64{}
-	err = k.chunked("group count", c.n, func(b *buffers, lo, hi int) error {
-		p := c.part(lo, hi)
+	err = k.chunked("group count", rows, func(b *buffers, lo, hi int) error {
+		// With a selection the column is uploaded whole and the selection
+		// is split; without, the column is.
+		p := c
+		var sp DevPtr
+		var err error
+		if sel != nil {
+			if sp, err = b.in(asBytes(sel[lo:hi])); err != nil {
+				return err
+			}
+		} else {
+			p = c.part(lo, hi)
+		}
 		vals, valid, err := p.upload(b)
 		if err != nil {
 			return err
 		}
-		slots := 1 << bits.Len(uint(2*p.n)) // a power of two above 2n
+		m := hi - lo
+		slots := 1 << bits.Len(uint(2*m)) // a power of two above 2m
 		tk, err := b.alloc(slots * 8)
 		if err != nil {
 			return err
@@ -50,7 +76,7 @@ func (k *Kernels) GroupCount(col arrow.Array) (GroupCounts, error) {
 			return err
 		}
 		special := []uint64{0, 0}
-		sp, err := b.in(asBytes(special))
+		spc, err := b.in(asBytes(special))
 		if err != nil {
 			return err
 		}
@@ -60,7 +86,7 @@ func (k *Kernels) GroupCount(col arrow.Array) (GroupCounts, error) {
 		if err := k.launchRows("k_fill_u64", slots, uint64(tc), 0, uint64(slots)); err != nil {
 			return err
 		}
-		if err := k.launchRows("k_groupcount", p.n, uint64(vals), uint64(valid), uint64(p.noff), uint64(p.n), uint64(tk), uint64(tc), uint64(slots-1), uint64(sp)); err != nil {
+		if err := k.launchRows("k_groupcount", m, uint64(vals), uint64(valid), uint64(p.noff), uint64(sp), uint64(m), uint64(tk), uint64(tc), uint64(slots-1), uint64(spc)); err != nil {
 			return err
 		}
 		keys := make([]uint64, slots)
@@ -71,7 +97,7 @@ func (k *Kernels) GroupCount(col arrow.Array) (GroupCounts, error) {
 		if err := k.dev.CopyOut(asBytes(cnts), tc); err != nil {
 			return err
 		}
-		if err := k.dev.CopyOut(asBytes(special), sp); err != nil {
+		if err := k.dev.CopyOut(asBytes(special), spc); err != nil {
 			return err
 		}
 		for s, key := range keys {
@@ -98,4 +124,33 @@ func (k *Kernels) GroupCount(col arrow.Array) (GroupCounts, error) {
 		res.Counts[i] = counts[key]
 	}
 	return res, nil
+}
+
+// ValueCounts is cpu.ValueCounts.Update on the device for int64 and
+// timestamp[us] columns (the vocabulary fit's counts): the counts of the
+// selected rows (sel nil: every row) per distinct value from the global
+// hash table, and the null rows. The counts are exact; merge the result
+// into a running cpu.ValueCounts with Merge. Other column types give an
+// ErrUnsupported error.
+func (k *Kernels) ValueCounts(col arrow.Array, sel []int32) (*cpu.ValueCounts, error) {
+	kind := cpu.KindInt64
+	switch t := col.DataType().(type) {
+	case *arrow.Int64Type:
+	case *arrow.TimestampType:
+		if t.Unit != arrow.Microsecond {
+			return nil, fmt.Errorf("value counts: column type %s: %w because the engine's timestamps are timestamp[us]", col.DataType(), ErrUnsupported)
+		}
+		kind = cpu.KindTimestamp
+	default:
+		return nil, fmt.Errorf("value counts: column type %s: %w because the GPU hash table counts int64 and timestamp[us] values", col.DataType(), ErrUnsupported)
+	}
+	g, err := k.groupCount(col, sel)
+	if err != nil {
+		return nil, err
+	}
+	v := &cpu.ValueCounts{Kind: kind, Ints: make(map[int64]int64, len(g.Keys)), Nulls: g.Nulls}
+	for i, key := range g.Keys {
+		v.Ints[key] = g.Counts[i]
+	}
+	return v, nil
 }

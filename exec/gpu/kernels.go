@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -18,11 +19,84 @@ const minChunk = 256
 // runs the batch on the CPU. Kernels is safe for concurrent use when its
 // device is.
 type Kernels struct {
-	dev Device
+	dev       Device
+	opts      Options
+	mu        sync.Mutex
+	pool      *Pool
+	pipes     chan *pipeSet // idle stream pairs with their staging buffers
+	poolErr   error
+	chunkRows int
 }
 
-// NewKernels returns the kernels of dev.
-func NewKernels(dev Device) *Kernels { return &Kernels{dev: dev} }
+// Options tune Kernels; zero values pick the defaults.
+type Options struct {
+	// PoolBytes is the device memory pool's size; 0 sizes it from the
+	// device's free memory (see NewPool).
+	PoolBytes int64
+	// ChunkRows is the largest piece of a batch one stream handles at a
+	// time; pieces alternate between two streams so that the copies of
+	// one overlap the kernels of the other. 0: 1<<20 rows on a real GPU,
+	// 1<<15 on the emulated device.
+	ChunkRows int
+}
+
+// NewKernels returns the kernels of dev with the default options.
+func NewKernels(dev Device) *Kernels { return NewKernelsWith(dev, Options{}) }
+
+// NewKernelsWith returns the kernels of dev. The memory pool is allocated
+// on first use; Close returns it.
+func NewKernelsWith(dev Device, o Options) *Kernels {
+	k := &Kernels{dev: dev, opts: o, pipes: make(chan *pipeSet, 4), chunkRows: o.ChunkRows}
+	if k.chunkRows <= 0 {
+		k.chunkRows = 1 << 20
+		if dev.Emulated() {
+			k.chunkRows = 1 << 15
+		}
+	}
+	k.chunkRows = max(k.chunkRows, minChunk)
+	return k
+}
+
+// Pool returns the kernels' device memory pool, allocating it on first use.
+func (k *Kernels) Pool() (*Pool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.pool == nil && k.poolErr == nil {
+		k.pool, k.poolErr = NewPool(k.dev, k.opts.PoolBytes)
+	}
+	return k.pool, k.poolErr
+}
+
+// Close releases the streams, the staging buffers and the memory pool
+// (not the device). Kernels must not be used after Close.
+func (k *Kernels) Close() error {
+	var errs []error
+	for {
+		select {
+		case ps := <-k.pipes:
+			errs = append(errs, ps.close())
+			continue
+		default:
+		}
+		break
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.pool != nil {
+		errs = append(errs, k.pool.Close())
+		k.pool = nil
+	}
+	return errors.Join(errs...)
+}
+
+// newBuffers returns an empty buffer set on the pool.
+func (k *Kernels) newBuffers() (*buffers, error) {
+	p, err := k.Pool()
+	if err != nil {
+		return nil, err
+	}
+	return &buffers{dev: k.dev, pool: p}, nil
+}
 
 // Device returns the device the kernels run on.
 func (k *Kernels) Device() Device { return k.dev }
@@ -33,8 +107,11 @@ func (k *Kernels) chunked(what string, n int, fn func(b *buffers, lo, hi int) er
 	size := n
 	for lo := 0; lo < n; {
 		hi := min(lo+size, n)
-		b := &buffers{dev: k.dev}
-		err := fn(b, lo, hi)
+		b, err := k.newBuffers()
+		if err != nil {
+			return noPool(what, err)
+		}
+		err = fn(b, lo, hi)
 		if ferr := b.free(); err == nil {
 			err = ferr
 		}
@@ -53,24 +130,34 @@ func (k *Kernels) chunked(what string, n int, fn func(b *buffers, lo, hi int) er
 	return nil
 }
 
-// launchRows launches a grid-stride kernel over n rows.
+// noPool is the error of a call whose memory pool cannot be allocated:
+// ErrFallback when the device is out of memory.
+func noPool(what string, err error) error {
+	if errors.Is(err, ErrOutOfMemory) {
+		return fmt.Errorf("%s: %w (%v)", what, ErrFallback, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// launchRows launches a grid-stride kernel over n rows on the device.
 func (k *Kernels) launchRows(kernel string, n int, args ...uint64) error {
+	return k.launchOn(k.dev, kernel, n, args...)
+}
+
+// launchOn launches a grid-stride kernel over n rows on l (a stream or
+// the device).
+func (k *Kernels) launchOn(l launcher, kernel string, n int, args ...uint64) error {
 	block, maxGrid := k.dev.Shape()
 	grid := min((n+block-1)/block, maxGrid)
-	return k.dev.Launch(kernel, max(grid, 1), block, args...)
+	return l.Launch(kernel, max(grid, 1), block, args...)
 }
 
 // FileRows fills out[i] = hashing.FileRow(file, first+i).
 func (k *Kernels) FileRows(file uint64, first int64, out []uint64) error {
-	return k.chunked("gpu: file rows", len(out), func(b *buffers, lo, hi int) error {
-		o, err := b.alloc((hi - lo) * 8)
-		if err != nil {
-			return err
-		}
-		if err := k.launchRows("k_file_rows", hi-lo, file, I64(first+int64(lo)), uint64(o), uint64(hi-lo)); err != nil {
-			return err
-		}
-		return k.dev.CopyOut(asBytes(out[lo:hi]), o)
+	return k.pipelined("gpu: file rows", len(out), func(lo, hi int) (ins, outs [][]byte) {
+		return nil, [][]byte{asBytes(out[lo:hi])}
+	}, func(s Stream, _ *buffers, _, o []DevPtr, lo, hi int) error {
+		return k.launchOn(s, "k_file_rows", hi-lo, file, I64(first+int64(lo)), uint64(o[0]), uint64(hi-lo))
 	})
 }
 
@@ -81,60 +168,42 @@ func (k *Kernels) RowHashes(seed uint64, keys, h, h2 []uint64) error {
 	if len(h) != len(keys) || (h2 != nil && len(h2) != len(keys)) {
 		return fmt.Errorf("gpu: row hashes: lengths differ: keys %d, h %d, h2 %d", len(keys), len(h), len(h2))
 	}
-	return k.chunked("gpu: row hashes", len(keys), func(b *buffers, lo, hi int) error {
-		n := hi - lo
-		kp, err := b.in(asBytes(keys[lo:hi]))
-		if err != nil {
-			return err
+	return k.pipelined("gpu: row hashes", len(keys), func(lo, hi int) (ins, outs [][]byte) {
+		outs = [][]byte{asBytes(h[lo:hi])}
+		if h2 != nil {
+			outs = append(outs, asBytes(h2[lo:hi]))
 		}
-		hp, err := b.alloc(n * 8)
-		if err != nil {
-			return err
-		}
+		return [][]byte{asBytes(keys[lo:hi])}, outs
+	}, func(s Stream, b *buffers, in, o []DevPtr, lo, hi int) error {
 		var h2p DevPtr
 		if h2 != nil {
-			if h2p, err = b.alloc(n * 8); err != nil {
-				return err
-			}
+			h2p = o[1]
 		}
-		if err := k.launchRows("k_seeded2", n, seed, uint64(kp), uint64(hp), uint64(h2p), uint64(n)); err != nil {
-			return err
-		}
-		if err := k.dev.CopyOut(asBytes(h[lo:hi]), hp); err != nil {
-			return err
-		}
-		if h2 != nil {
-			return k.dev.CopyOut(asBytes(h2[lo:hi]), h2p)
-		}
-		return nil
+		return k.launchOn(s, "k_seeded2", hi-lo, seed, uint64(in[0]), uint64(o[0]), uint64(h2p), uint64(hi-lo))
 	})
 }
 
-// HashColumn is hashing.Column for int64, timestamp[us], float64 and bool
-// columns: out[i] = the value hash of row i, hashing.NullTag for nulls.
-// Dictionary strings are unsupported (ErrUnsupported): their xxHash64 is
-// computed per dictionary entry on the CPU.
+// HashColumn is hashing.Column on the device: out[i] = the value hash of
+// row i (hashing.NullTag for nulls) of an int64, timestamp[us], float64,
+// bool, string, large_string or dictionary<int32, utf8> column; strings
+// hash with xxHash64 of their bytes (dictionaries per entry, then mapped
+// through the indices), bit for bit.
 func (k *Kernels) HashColumn(col arrow.Array, out []uint64) error {
+	if len(out) < col.Len() {
+		return fmt.Errorf("gpu: hash: out has %d entries for %d rows", len(out), col.Len())
+	}
+	if isStringColumn(col) {
+		return k.hashStrings(col, out[:col.Len()])
+	}
 	c, err := columnOf("gpu: hash", col)
 	if err != nil {
 		return err
 	}
-	if len(out) < c.n {
-		return fmt.Errorf("gpu: hash: out has %d entries for %d rows", len(out), c.n)
-	}
-	return k.chunked("gpu: hash", c.n, func(b *buffers, lo, hi int) error {
+	return k.pipelined("gpu: hash", c.n, func(lo, hi int) (ins, outs [][]byte) {
 		p := c.part(lo, hi)
-		vals, valid, err := p.upload(b)
-		if err != nil {
-			return err
-		}
-		o, err := b.alloc(p.n * 8)
-		if err != nil {
-			return err
-		}
-		if err := k.launchRows("k_hash_values", p.n, uint64(vals), uint64(p.kind), uint64(p.voff), uint64(valid), uint64(p.noff), uint64(o), uint64(p.n)); err != nil {
-			return err
-		}
-		return k.dev.CopyOut(asBytes(out[lo:hi]), o)
+		return [][]byte{p.vals, p.valid}, [][]byte{asBytes(out[lo:hi])}
+	}, func(s Stream, b *buffers, in, o []DevPtr, lo, hi int) error {
+		p := c.part(lo, hi)
+		return k.launchOn(s, "k_hash_values", p.n, uint64(in[0]), uint64(p.kind), uint64(p.voff), uint64(in[1]), uint64(p.noff), uint64(o[0]), uint64(p.n))
 	})
 }

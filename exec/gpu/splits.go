@@ -34,6 +34,45 @@ func compileCuts(b *split.Boundaries) (cutTable, error) {
 	return t, nil
 }
 
+// badRows records the error slot of every piece of a pipelined split
+// assignment: the first row (in the piece) whose group is outside the
+// table, MaxUint64 for none.
+type badRows struct {
+	lo  []int
+	bad [][]uint64
+}
+
+func (b *badRows) slot(lo int) []byte {
+	v := []uint64{math.MaxUint64}
+	b.lo, b.bad = append(b.lo, lo), append(b.bad, v)
+	return asBytes(v)
+}
+
+// first is the first bad row of the batch, or -1.
+func (b *badRows) first() int {
+	row := -1
+	for i, v := range b.bad {
+		if v[0] != math.MaxUint64 && (row < 0 || b.lo[i]+int(v[0]) < row) {
+			row = b.lo[i] + int(v[0])
+		}
+	}
+	return row
+}
+
+// launchAssign queues the split kernel: the error slot reset, then k_assign.
+func (k *Kernels) launchAssign(s launcher, t *cutTable, cuts [3]DevPtr, group, h, rowid, out, bad DevPtr, m int) error {
+	if err := s.Launch("k_fill_u64", 1, 1, uint64(bad), math.MaxUint64, 1); err != nil {
+		return err
+	}
+	return k.launchOn(s, "k_assign", m, uint64(group), uint64(h), uint64(rowid), uint64(cuts[0]), uint64(cuts[1]), uint64(cuts[2]),
+		uint64(len(t.off)-1), uint64(out), uint64(m), uint64(bad))
+}
+
+// cutInputs are the boundary table's device inputs (never empty).
+func (t *cutTable) inputs() [][]byte {
+	return [][]byte{asBytes(append(t.h[:len(t.h):len(t.h)], 0)), asBytes(append(t.r[:len(t.r):len(t.r)], 0)), asBytes(t.off)}
+}
+
 // AssignSplits is split.Boundaries.AssignInt32 on the device: out[i] = the
 // number of cuts of group[i] that are <= Key{h[i], rowid[i]} (a nil group
 // is group 0 for every row). It fails, as the CPU does, when the lengths
@@ -47,58 +86,25 @@ func (k *Kernels) AssignSplits(b *split.Boundaries, group []int32, h, rowid []ui
 	if err != nil {
 		return err
 	}
-	ng := len(t.off) - 1
-	if n > 0 && ng == 0 {
+	if n > 0 && len(t.off) == 1 {
 		return fmt.Errorf("split: Assign: rows in group 0, but the table has no groups")
 	}
-	return k.chunked("gpu: split", n, func(bf *buffers, lo, hi int) error {
-		m := hi - lo
-		var gp DevPtr
+	var bad badRows
+	err = k.pipelined("gpu: split", n, func(lo, hi int) (ins, outs [][]byte) {
+		var g []byte
 		if group != nil {
-			if gp, err = bf.in(asBytes(group[lo:hi])); err != nil {
-				return err
-			}
+			g = asBytes(group[lo:hi])
 		}
-		hp, err := bf.in(asBytes(h[lo:hi]))
-		if err != nil {
-			return err
-		}
-		rp, err := bf.in(asBytes(rowid[lo:hi]))
-		if err != nil {
-			return err
-		}
-		// Tables with no cuts still need valid pointers for the kernel.
-		ch, err := bf.in(asBytes(append(t.h[:len(t.h):len(t.h)], 0)))
-		if err != nil {
-			return err
-		}
-		cr, err := bf.in(asBytes(append(t.r[:len(t.r):len(t.r)], 0)))
-		if err != nil {
-			return err
-		}
-		op, err := bf.in(asBytes(t.off))
-		if err != nil {
-			return err
-		}
-		o, err := bf.alloc(m * 4)
-		if err != nil {
-			return err
-		}
-		bad := []uint64{math.MaxUint64}
-		bp, err := bf.in(asBytes(bad))
-		if err != nil {
-			return err
-		}
-		if err := k.launchRows("k_assign", m, uint64(gp), uint64(hp), uint64(rp), uint64(ch), uint64(cr), uint64(op), uint64(ng), uint64(o), uint64(m), uint64(bp)); err != nil {
-			return err
-		}
-		if err := k.dev.CopyOut(asBytes(bad), bp); err != nil {
-			return err
-		}
-		if bad[0] != math.MaxUint64 {
-			i := lo + int(bad[0])
-			return fmt.Errorf("split: Assign: row %d has group %d, the table has groups 0..%d", i, group[i], ng-1)
-		}
-		return k.dev.CopyOut(asBytes(out[lo:hi]), o)
+		return append([][]byte{g, asBytes(h[lo:hi]), asBytes(rowid[lo:hi])}, t.inputs()...),
+			[][]byte{asBytes(out[lo:hi]), bad.slot(lo)}
+	}, func(s Stream, b *buffers, in, o []DevPtr, lo, hi int) error {
+		return k.launchAssign(s, &t, [3]DevPtr{in[3], in[4], in[5]}, in[0], in[1], in[2], o[0], o[1], hi-lo)
 	})
+	if err != nil {
+		return err
+	}
+	if i := bad.first(); i >= 0 {
+		return fmt.Errorf("gpu: split: split: Assign: row %d has group %d, the table has groups 0..%d", i, group[i], len(t.off)-2)
+	}
+	return nil
 }

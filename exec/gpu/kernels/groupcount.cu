@@ -10,10 +10,13 @@
 // k_groupcount adds each row's key to the table (tkeys, tcounts: mask+1
 // slots, a power of two, more than the distinct keys; tkeys filled with
 // GROUP_EMPTY). Null rows add to special[0], the GROUP_EMPTY key to
-// special[1].
-extern "C" __global__ void k_groupcount(const int64_t* keys, const uint8_t* valid, int64_t noff, int64_t n,
-                                        uint64_t* tkeys, uint64_t* tcounts, uint64_t mask, uint64_t* special) {
-  for (int64_t i = global_index(); i < n; i += grid_stride()) {
+// special[1]. With sel not null the rows are sel[0:n] (a selection
+// vector), else 0..n-1.
+extern "C" __global__ void k_groupcount(const int64_t* keys, const uint8_t* valid, int64_t noff, const int32_t* sel,
+                                        int64_t n, uint64_t* tkeys, uint64_t* tcounts, uint64_t mask,
+                                        uint64_t* special) {
+  for (int64_t j = global_index(); j < n; j += grid_stride()) {
+    int64_t i = sel ? (int64_t)sel[j] : j;
     if (valid && !bit_at(valid, noff, i)) {
       atomic_add_u64(&special[0], 1);
       continue;

@@ -62,11 +62,14 @@ void syncthreads() { block_barrier->wait(); }
 }  // namespace sluice_host
 
 #include "compact.cu"
+#include "filter.cu"
 #include "groupcount.cu"
 #include "hash.cu"
 #include "moments.cu"
 #include "split.cu"
+#include "strhash.cu"
 #include "transform.cu"
+#include "vocab.cu"
 
 namespace sluice_host {
 
@@ -108,6 +111,9 @@ static const std::vector<Kernel>& kernels() {
       SLUICE_KERNEL(k_hash_buckets),  SLUICE_KERNEL(k_fill_u64),        SLUICE_KERNEL(k_transform_f32),
       SLUICE_KERNEL(k_bucketize),     SLUICE_KERNEL(k_moments),         SLUICE_KERNEL(k_groupcount),
       SLUICE_KERNEL(k_compact_count), SLUICE_KERNEL(k_compact_scatter), SLUICE_KERNEL(k_assign),
+      SLUICE_KERNEL(k_hash_strings),  SLUICE_KERNEL(k_gather_u64),      SLUICE_KERNEL(k_gather_i32),
+      SLUICE_KERNEL(k_vocab_values),  SLUICE_KERNEL(k_vocab_strings),   SLUICE_KERNEL(k_onehot),
+      SLUICE_KERNEL(k_filter_eval),
   };
   return table;
 }

@@ -1,5 +1,5 @@
 // tsan_harness.cc: runs the kernels that use atomics and shared memory
-// (group count, compaction, moments, split assignment) on the emulated
+// (group count, compaction, moments, split assignment, dictionary gathers) on the emulated
 // device under ThreadSanitizer and checks their results against plain
 // loops. Built and run by TestThreadSanitizer; exit 0 means clean.
 #include <stdio.h>
@@ -34,9 +34,9 @@ int main() {
   std::vector<uint64_t> tk(slots), tc(slots), special(2);
   uint64_t a1[] = {w(tk.data()), 0x8000000000000000ULL, (uint64_t)slots};
   uint64_t a2[] = {w(tc.data()), 0, (uint64_t)slots};
-  uint64_t a3[] = {w(keys.data()), w(valid.data()), 0, (uint64_t)n, w(tk.data()), w(tc.data()), (uint64_t)(slots - 1), w(special.data())};
+  uint64_t a3[] = {w(keys.data()), w(valid.data()), 0, 0, (uint64_t)n, w(tk.data()), w(tc.data()), (uint64_t)(slots - 1), w(special.data())};
   if (sluice_host::launch("k_fill_u64", 4, block, a1, 3) || sluice_host::launch("k_fill_u64", 4, block, a2, 3) ||
-      sluice_host::launch("k_groupcount", 4, block, a3, 8))
+      sluice_host::launch("k_groupcount", 4, block, a3, 9))
     return fail("group count launch");
   std::map<int64_t, uint64_t> want;
   uint64_t nulls = 0;
@@ -86,6 +86,17 @@ int main() {
   uint64_t s1[] = {w(grp.data()), w(h.data()), w(rid.data()), w(ch.data()), w(cr.data()), w(off.data()), 1, w(out.data()), (uint64_t)n, w(bad.data())};
   if (sluice_host::launch("k_assign", 4, block, s1, 10)) return fail("assign launch");
   if (bad[0] != 5) return fail("assign: first bad row");
+  // Dictionary gather with the atomic error slot (two bad indices race).
+  std::vector<int32_t> gidx(n);
+  std::vector<uint64_t> dict(8), gout(n), gbad(1, ~0ULL);
+  for (int64_t i = 0; i < n; i++) gidx[i] = (int32_t)(keys[i] & 7);
+  for (int j = 0; j < 8; j++) dict[j] = 100 + j;
+  gidx[900] = 8;
+  gidx[77] = -1;
+  uint64_t g1[] = {w(gidx.data()), w(dict.data()), 8, w(valid.data()), 0, 5, w(gout.data()), (uint64_t)n, w(gbad.data())};
+  if (sluice_host::launch("k_gather_u64", 4, block, g1, 9)) return fail("gather launch");
+  if (gbad[0] != 77 && !(gbad[0] == 900 && !is_valid(77))) return fail("gather: first bad row");
+
   printf("tsan harness: ok\n");
   return 0;
 }
