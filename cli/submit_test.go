@@ -144,7 +144,7 @@ func TestSubmitSummaryAndManifest(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, w := range []string{"stage", "tasks", "rows", "scan", "aggregate", "split-boundaries", "fit", "transform", "shard-write",
+	for _, w := range []string{"stage", "tasks", "rows", "scan", "aggregate", "split-boundaries", "fit", "shard-write",
 		"rows: read 3000, filtered " + itoa(int(want.filtered)) + ", dropped " + itoa(int(want.dropped)) + ", written " + itoa(int(want.written)),
 		"output " + out} {
 		if !strings.Contains(stdout, w) {
@@ -259,7 +259,7 @@ func TestExplain(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, w := range []string{"== Logical plan ==", "== Optimized plan ==", "== Stages ==",
-		"kind=scan", "kind=aggregate", "kind=split-boundaries", "kind=fit", "kind=transform", "kind=shard-write",
+		"kind=scan", "kind=aggregate", "kind=split-boundaries", "kind=fit", "kind=shard-write", "Transform features=",
 		"Filter predicate=", "engine=cpu"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("explain lacks %q:\n%s", w, stdout)

@@ -17,14 +17,13 @@ type driverState struct {
 	splitCutsBin []byte           // split.Boundaries, as broadcast
 	shardCutsBin []byte
 	fit          *fitted
-	maps         []Location         // transform outputs, per transform task
 	shards       [][]sink.ShardInfo // [split][shard]
 	aggregates   []sink.AggregateTable
 }
 
 // execute runs the stages in order:
 //
-//	scan ─► aggregate (per table) ─► split-boundaries ─► fit (+ shard windows) ─► transform ─► shard-write
+//	scan ─► aggregate (per table) ─► split-boundaries ─► fit (+ shard windows) ─► shard-write
 //
 // Every barrier merges task results in task-index order, so the output does
 // not depend on which task finished first or on how many executors ran.
@@ -101,8 +100,9 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 	if d.shardCutsBin, err = buildBoundaries(len(ratios), shardTargets, shardKeys); err != nil {
 		return nil, err
 	}
-	// 5. Transform and exchange by (split, shard); 6. write the shards.
-	if err := r.transformAndWrite(ctx, d, txn); err != nil {
+	// 5. Transform, sort and write the shards: task j reads the cache
+	// buckets of shard j's h2 range and writes shard j of every split.
+	if err := r.shardStage(ctx, d, txn); err != nil {
 		return nil, err
 	}
 	return r.manifest(d)

@@ -42,49 +42,21 @@ func (r *run) alive(id string) bool {
 // output of an executor that is gone.
 func (r *run) recoverLost(ctx context.Context, d *driverState, lost Location) error {
 	dead := !r.alive(lost.Executor)
-	var scans, maps []int
+	var scans []int
 	for i, s := range d.scans {
 		if s.CachePath == lost.Path || slices.Contains(s.AggPaths, lost.Path) || (dead && s.Executor == lost.Executor) {
 			scans = append(scans, i)
 		}
 	}
-	for i, m := range d.maps {
-		if m.Path == lost.Path || (dead && m.Executor == lost.Executor) {
-			maps = append(maps, i)
-		}
-	}
-	if len(scans) == 0 && len(maps) == 0 {
+	if len(scans) == 0 {
 		return fmt.Errorf("no task produced %s on %s", lost.Path, lost.Executor)
 	}
-	if len(scans) > 0 {
-		res, err := r.stageOnly(ctx, KindScan, len(d.scans), nil, scans)
-		if err != nil {
-			return err
-		}
-		for _, i := range scans {
-			d.scans[i] = res[i].(*scanResult)
-		}
+	res, err := r.stageOnly(ctx, KindScan, len(d.scans), nil, scans)
+	if err != nil {
+		return err
 	}
-	if len(maps) > 0 {
-		// A transform reads caches, which may be lost too: recover in turn.
-		for attempt := 0; ; attempt++ {
-			res, err := r.stageOnly(ctx, KindTransform, len(d.maps), d.transformBroadcast(), maps)
-			var ff *FetchFailed
-			if err != nil && errors.As(err, &ff) && attempt < maxRecoveries {
-				if rerr := r.recoverLost(ctx, d, ff.Loc); rerr != nil {
-					return rerr
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			for _, i := range maps {
-				tr := res[i].(*transformResult)
-				d.maps[i] = Location{Executor: tr.Executor, Path: tr.Path}
-			}
-			return nil
-		}
+	for _, i := range scans {
+		d.scans[i] = res[i].(*scanResult)
 	}
 	return nil
 }

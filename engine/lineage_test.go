@@ -26,11 +26,8 @@ func (d *dropOnce) Launch(ctx context.Context, exec string, st StageRun, t Task)
 	if !d.done && st.Kind == d.kind && st.Spec != nil {
 		spec := st.Spec(t)
 		var victim string
-		switch {
-		case len(spec.Bcast.Maps) > 0:
-			victim = spec.Bcast.Maps[len(spec.Bcast.Maps)-1].Path
-		case len(spec.Bcast.Caches) > 0:
-			victim = spec.Bcast.Caches[t.Index].Path
+		if cs := spec.Bcast.Caches; len(cs) > 0 {
+			victim = cs[len(cs)-1-t.Index%len(cs)].Path
 		}
 		if victim != "" {
 			os.Remove(victim + ".data")
@@ -61,16 +58,15 @@ func outputSums(t *testing.T, dir string) []string {
 	return sums
 }
 
-// A lost cache (read by fit) or a lost transform output (read by
-// shard-write) makes the driver re-run its producer; the output is the same
-// bytes as a run without failures.
+// A lost cache (read by fit, or by shard-write) makes the driver re-run its
+// producer; the output is the same bytes as a run without failures.
 func TestLineageRecoversLostOutputs(t *testing.T) {
 	ref := filepath.Join(t.TempDir(), "out")
 	if _, err := Run(context.Background(), parseJob(t, smallJob, ref), Options{Local: 2, WorkDir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	want := outputSums(t, ref)
-	for _, kind := range []string{KindFit, KindTransform, KindShardWrite} {
+	for _, kind := range []string{KindFit, KindShardWrite} {
 		t.Run(kind, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			inj := &dropOnce{kind: kind}
@@ -84,7 +80,7 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 			}
 			recomputed := false
 			for _, s := range res.Stages {
-				if s.Kind == KindScan+" (recompute)" || s.Kind == KindTransform+" (recompute)" {
+				if s.Kind == KindScan+" (recompute)" {
 					recomputed = true
 				}
 			}

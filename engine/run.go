@@ -253,7 +253,7 @@ func safeName(s string) string {
 // executor that wrote it.
 func preferCache(kind string, b *Broadcast) func(Task) string {
 	switch kind {
-	case KindSplitBoundaries, KindShardBoundaries, KindFit, KindTransform:
+	case KindSplitBoundaries, KindShardBoundaries, KindFit:
 		if b != nil && len(b.Caches) > 0 {
 			return func(t Task) string { return b.Caches[t.Index].Executor }
 		}

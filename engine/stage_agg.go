@@ -79,10 +79,8 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 			}
 			part.Close()
 		}
-		all, err := concatBatches(schema, batches, mem)
-		for _, b := range batches {
-			b.Release()
-		}
+		all, err := concatConsume(schema, batches, mem)
+		batches = nil
 		if err != nil {
 			return err
 		}

@@ -119,7 +119,7 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	train := int8(r.trainIndex())
 	fp := r.newFitPartial()
 	var sg, sel []int32
-	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
+	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		s, err := o.loadAssign(bt, splitCuts)
 		if err != nil {
 			return err
@@ -132,15 +132,21 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 			}
 		}
 		fp.Rows += bt.NumRows()
+		// A nil selection means every row to the kernels: a batch without
+		// train rows must not reach them.
 		for _, cs := range append(fp.Features, fp.Label) {
-			if cs == nil {
+			if cs == nil || len(sel) == 0 {
 				continue
 			}
 			idx := bt.Schema().FieldIndices(cs.Name)
 			if len(idx) == 0 {
 				return fmt.Errorf("fit: column %q missing from the cache", cs.Name)
 			}
-			if err := cs.Stats.Update(bt.Column(idx[0]), sel); err != nil {
+			rows := sel
+			if len(sel) == len(s) {
+				rows = nil // all rows: the dense loops
+			}
+			if err := cs.Stats.Update(bt.Column(idx[0]), rows); err != nil {
 				return fmt.Errorf("fit %s: %w", cs.Name, err)
 			}
 		}

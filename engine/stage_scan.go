@@ -39,7 +39,8 @@ type scanResult struct {
 }
 
 // scanTask runs Scan → Filter → Project → Drop → RowKey → GroupCount →
-// PartialAggregate → CacheWrite for one input task.
+// PartialAggregate → CacheWrite for one input task. The cache is cut into
+// buckets by ranges of the shard hash (see cacheBuckets).
 func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
 	p := r.p
 	it := p.ds.Tasks[t.Index]
@@ -53,7 +54,8 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	res := &scanResult{DroppedBy: map[string]int64{}, NaN: map[string]int64{}, Inf: map[string]int64{}, GroupCounts: map[string]int64{}}
 
 	cachePath := filepath.Join(x.WorkDir, fmt.Sprintf("cache-%05d-a%d", t.Index, t.Attempt))
-	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1, Codec: scratchCodec}, x.Mem)
+	bits := r.cacheBucketBits()
+	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1 << bits, Codec: scratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +135,8 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		op = drop
 	}
 	gcount := r.gpuFor(planner.StageScan, planner.OpGroupCount)
+	var ckeys, h2 []uint64
+	var bucket []int32
 	if err := op.Open(ctx); err != nil {
 		return nil, err
 	}
@@ -154,7 +158,13 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		if err != nil {
 			return nil, err
 		}
-		err = cw.Write(0, view)
+		if ckeys, err = uint64Col(kept, colKey, ckeys); err != nil {
+			view.Release()
+			return nil, err
+		}
+		h2, bucket = resize(h2, len(ckeys)), resize(bucket, len(ckeys))
+		cacheBuckets(p.job.Split.Seed, bits, ckeys, h2, bucket)
+		err = cw.WritePartitioned(view, bucket)
 		view.Release()
 		if err != nil {
 			return nil, err

@@ -8,106 +8,228 @@ import (
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gather"
+	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
 )
 
-// shardTask writes shard t.Index (split = index / shards) from every map
-// output's partition.
-func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
-	job := r.p.job
-	shards := job.Output.Shards
-	rel := sink.ShardPath(job.Split.Ratios[t.Index/shards].Name, t.Index%shards, job.Output.Format)
-	path := filepath.Join(b.OutDir, filepath.FromSlash(rel))
-	// A re-run (retry, lineage) replaces what an earlier attempt left.
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	info, err := r.writeShard(ctx, x, b.Maps, t.Index, path)
-	if err != nil {
-		return nil, err
-	}
-	info.Path = rel
-	return &shardResult{Info: info}, nil
+// shardResult is what one shard-write task wrote: shard j of every split.
+type shardResult struct {
+	Infos []sink.ShardInfo `json:"infos"` // per split
 }
 
-// writeShard gathers partition p from every map output, orders the rows by
-// (h2, rowid) — or by rowid alone without output.shuffle — and writes the
-// shard without the internal columns.
-func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []Location, p int, path string) (sink.ShardInfo, error) {
-	var batches []arrow.RecordBatch
-	defer func() {
-		for _, b := range batches {
-			b.Release()
-		}
-	}()
-	var schema *arrow.Schema
-	var need int64
-	for _, m := range maps {
-		part, err := x.Files.OpenPartition(ctx, m, p, x.Mem)
-		if err != nil {
-			return sink.ShardInfo{}, err
-		}
-		schema = part.Schema
-		need += part.Info.Bytes
-		for {
-			b, err := part.Iter.Next()
-			if err != nil {
-				part.Close()
-				return sink.ShardInfo{}, err
-			}
-			if b == nil {
-				break
-			}
-			b.Retain()
-			batches = append(batches, b)
-		}
-		part.Close()
+func (s *shardResult) counts() (rows, bytes int64) {
+	for _, in := range s.Infos {
+		rows += in.Rows
+		bytes += in.Bytes
 	}
-	// Encoded bytes are a lower bound of the decoded rows the sort holds.
-	if err := x.Budget.Check(need, fmt.Sprintf("sorting shard %s", filepath.Base(path))); err != nil {
-		return sink.ShardInfo{}, err
+	return rows, bytes
+}
+
+// shardStage runs the last stage: task j writes shard j of every split.
+func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) error {
+	job := r.p.job
+	for _, rt := range job.Split.Ratios {
+		if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
+			return err
+		}
 	}
-	all, err := concatBatches(schema, batches, x.Mem)
+	res, err := r.stageWithInputs(ctx, d, KindShardWrite, job.Output.Shards, func() *Broadcast {
+		return &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin,
+			Fit: d.fit, OutDir: txn.Dir()}
+	})
 	if err != nil {
-		return sink.ShardInfo{}, err
+		return err
 	}
-	defer all.Release()
-	for _, b := range batches {
+	d.shards = make([][]sink.ShardInfo, len(job.Split.Ratios))
+	for k := range d.shards {
+		d.shards[k] = make([]sink.ShardInfo, len(res))
+	}
+	for j, x := range res {
+		sr := x.(*shardResult)
+		if len(sr.Infos) != len(d.shards) {
+			return fmt.Errorf("internal: shard task %d wrote %d splits, want %d", j, len(sr.Infos), len(d.shards))
+		}
+		for k, info := range sr.Infos {
+			d.shards[k][j] = info
+		}
+	}
+	return nil
+}
+
+// shardTask writes shard t.Index of every split. It reads the cache buckets
+// of the shard's h2 range from every scan task, assigns each row its split
+// and shard, transforms the batch and keeps the rows of shard t.Index, then
+// sorts each split's rows and writes them.
+func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	job := r.p.job
+	j := t.Index
+	nsplit := len(job.Split.Ratios)
+	paths := make([]string, nsplit)
+	rels := make([]string, nsplit)
+	for k, rt := range job.Split.Ratios {
+		rels[k] = sink.ShardPath(rt.Name, j, job.Output.Format)
+		paths[k] = filepath.Join(b.OutDir, filepath.FromSlash(rels[k]))
+		// A re-run (retry, lineage) replaces what an earlier attempt left.
+		if err := os.Remove(paths[k]); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	splitCuts, err := boundaries(b.SplitCuts)
+	if err != nil {
+		return nil, err
+	}
+	shardCuts, err := boundaries(b.ShardCuts)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := r.outputSchema(b.Fit)
+	if err != nil {
+		return nil, err
+	}
+	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts,
+		picks: make([]shardPicks, nsplit), sel: make([][]int32, nsplit), kern: r.gpuFor(planner.StageShardWrite, planner.OpTransform)}
+	defer c.release()
+	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
+		if c.o, err = r.newRowOrder(b.Groups, r.gpuFor(planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
+			return nil, err
+		}
+		for _, loc := range b.Caches {
+			if err := forEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res := &shardResult{Infos: make([]sink.ShardInfo, nsplit)}
+	for k := range c.picks {
+		info, err := c.write(schema, k, paths[k])
+		if err != nil {
+			return nil, err
+		}
+		info.Path = rels[k]
+		res.Infos[k] = info
+	}
+	return res, nil
+}
+
+// shardPicks are one split's rows of the shard: batch and row in the
+// collector's transformed batches, and the sort keys.
+type shardPicks struct {
+	batch, row []int32
+	h2, rowid  []uint64
+}
+
+// shardCollector keeps the transformed cache batches that hold rows of
+// shard j, and per split which rows those are.
+type shardCollector struct {
+	r                    *jobEnv
+	x                    *TaskContext
+	j                    int32
+	fit                  *fitted
+	o                    *rowOrder
+	splitCuts, shardCuts *split.Boundaries
+	kern                 *gpu.Kernels
+	outs                 []arrow.RecordBatch // transformed batches
+	picks                []shardPicks        // per split
+	sel                  [][]int32           // per split: this batch's rows of shard j
+	sg, sh               []int32
+	held                 int64
+}
+
+func (c *shardCollector) release() {
+	for _, b := range c.outs {
 		b.Release()
 	}
-	batches = nil
-	rowid, err := uint64Col(all, colRowID, nil)
+	c.outs = nil
+}
+
+// add takes one cached batch: it assigns splits and shards, and keeps the
+// transformed batch when some of its rows are in shard j.
+func (c *shardCollector) add(bt arrow.RecordBatch) error {
+	s, err := c.o.loadAssign(bt, c.splitCuts)
+	if err != nil {
+		return err
+	}
+	c.sg = splitGroups(s, c.sg)
+	c.sh = resize(c.sh, len(c.sg))
+	if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
+		return err
+	}
+	bi := int32(len(c.outs))
+	picked := false
+	for i, v := range c.sh {
+		if v == c.j {
+			p := &c.picks[c.sg[i]]
+			p.batch = append(p.batch, bi)
+			p.row = append(p.row, int32(i))
+			p.h2 = append(p.h2, c.o.h2[i])
+			p.rowid = append(p.rowid, c.o.rowid[i])
+			picked = true
+		}
+	}
+	if !picked {
+		return nil
+	}
+	out, err := c.r.outputColumns(bt, c.fit, c.o.h2, c.x.Mem, c.kern)
+	if err != nil {
+		return err
+	}
+	c.outs = append(c.outs, out)
+	c.held += batchBytes(out)
+	// The shard is sorted in memory: fail clearly rather than outgrow the
+	// executor's budget.
+	return c.x.Budget.Over(c.held, fmt.Sprintf("sorting shard %d", c.j))
+}
+
+// write sorts split k's rows of the shard by (h2, rowid) — or by rowid
+// alone without output.shuffle — and writes them, without the internal
+// columns, gathering a chunk of sorted rows at a time from the transformed
+// batches.
+func (c *shardCollector) write(schema *arrow.Schema, k int, path string) (sink.ShardInfo, error) {
+	job := c.r.p.job
+	p := c.picks[k]
+	keys := p.rowid
+	if job.Output.Shuffle {
+		keys = p.h2
+	}
+	perm := cpu.SortPerm(keys, p.rowid)
+	outSchema, err := projectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	keys := rowid
-	if r.p.job.Output.Shuffle {
-		if keys, err = uint64Col(all, colH2, nil); err != nil {
+	views := make([]arrow.RecordBatch, len(c.outs))
+	defer func() {
+		for _, v := range views {
+			if v != nil {
+				v.Release()
+			}
+		}
+	}()
+	for i, o := range c.outs {
+		if views[i], err = project(o, outSchema); err != nil {
 			return sink.ShardInfo{}, err
 		}
 	}
-	perm := cpu.SortPerm(keys, rowid)
-	outSchema, err := projectSchema(all.Schema(), r.shardColumns(all.Schema()))
+	w, err := sink.NewShardWriter(path, job.Output.Format, job.Output.Compression, outSchema, c.x.Mem)
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	view, err := project(all, outSchema)
-	if err != nil {
-		return sink.ShardInfo{}, err
-	}
-	defer view.Release()
-	job := r.p.job
-	w, err := sink.NewShardWriter(path, job.Output.Format, job.Output.Compression, outSchema, x.Mem)
-	if err != nil {
-		return sink.ShardInfo{}, err
-	}
-	// Gather the sorted rows a chunk at a time: the shard is never held twice.
 	const chunk = 64 << 10
+	bi := make([]int32, min(chunk, len(perm)))
+	ri := make([]int32, len(bi))
 	for lo := 0; lo < len(perm) || lo == 0; lo += chunk {
 		hi := min(lo+chunk, len(perm))
-		part, err := cpu.Take(view, perm[lo:hi], x.Mem)
+		n := hi - lo
+		for i, q := range perm[lo:hi] {
+			bi[i], ri[i] = p.batch[q], p.row[q]
+		}
+		part, err := gatherRows(outSchema, views, bi[:n], ri[:n], c.x.Mem)
 		if err == nil {
 			err = w.Write(part)
 			part.Release()
@@ -121,6 +243,118 @@ func (r *jobEnv) writeShard(ctx context.Context, x *TaskContext, maps []Location
 		}
 	}
 	return w.Close()
+}
+
+// gatherRows builds a batch of rows picked across batches: in one copy
+// when the columns allow (exec/gather), else by taking each batch's rows
+// and putting them in order.
+func gatherRows(schema *arrow.Schema, batches []arrow.RecordBatch, bi, ri []int32, mem memory.Allocator) (arrow.RecordBatch, error) {
+	if gather.Supported(schema) {
+		out, err := gather.Rows(schema, batches, bi, ri, mem)
+		if !errors.Is(err, gather.ErrUnsupported) {
+			return out, err
+		}
+	}
+	// Take every source batch's rows (in pick order), concatenate, then
+	// put them back in pick order.
+	n := len(bi)
+	order := make([]int32, n) // position in the concatenation -> pick
+	byBatch := make([][]int32, len(batches))
+	for i, b := range bi {
+		byBatch[b] = append(byBatch[b], int32(i))
+	}
+	var parts []arrow.RecordBatch
+	pos := 0
+	for b, picks := range byBatch {
+		if len(picks) == 0 {
+			continue
+		}
+		rows := make([]int32, len(picks))
+		for i, q := range picks {
+			rows[i] = ri[q]
+			order[q] = int32(pos + i)
+		}
+		pos += len(picks)
+		t, err := cpu.Take(batches[b], rows, mem)
+		if err != nil {
+			for _, x := range parts {
+				x.Release()
+			}
+			return nil, err
+		}
+		parts = append(parts, t)
+	}
+	all, err := concatConsume(schema, parts, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer all.Release()
+	return cpu.Take(all, order, mem)
+}
+
+// batchBytes is the size of a batch's buffers.
+func batchBytes(b arrow.RecordBatch) int64 {
+	var n int64
+	for _, col := range b.Columns() {
+		for _, buf := range col.Data().Buffers() {
+			if buf != nil {
+				n += int64(buf.Len())
+			}
+		}
+	}
+	return n
+}
+
+// concatConsume concatenates batches column by column (+1), releasing each
+// input column once it is copied, so the rows are held about once.
+func concatConsume(schema *arrow.Schema, batches []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	var n int64
+	cols := make([][]arrow.Array, schema.NumFields())
+	for i := range cols {
+		cols[i] = make([]arrow.Array, len(batches))
+	}
+	for bi, b := range batches {
+		n += b.NumRows()
+		for i := range cols {
+			c := b.Column(i)
+			c.Retain()
+			cols[i][bi] = c
+		}
+		b.Release()
+	}
+	out := make([]arrow.Array, len(cols))
+	release := func() {
+		for _, cs := range cols {
+			for _, c := range cs {
+				if c != nil {
+					c.Release()
+				}
+			}
+		}
+		for _, c := range out {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}
+	for i, parts := range cols {
+		var err error
+		if len(parts) == 0 {
+			out[i] = array.MakeArrayOfNull(mem, schema.Field(i).Type, 0)
+		} else if out[i], err = array.Concatenate(parts, mem); err != nil {
+			release()
+			return nil, err
+		}
+		for _, c := range parts {
+			c.Release()
+		}
+		cols[i] = nil
+	}
+	rec := array.NewRecordBatch(schema, out, n)
+	for _, c := range out {
+		c.Release()
+	}
+	return rec, nil
 }
 
 // shardColumns are the output columns without the internal ones.

@@ -171,7 +171,7 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	}
 	var sg []int32
 	var rows int64
-	err = forEach(ctx, x.Files, b.Caches[t.Index], 0, x.Mem, func(bt arrow.RecordBatch) error {
+	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		rows += bt.NumRows()
 		if splitCuts == nil {
 			if err := o.load(bt, false); err != nil {

@@ -34,7 +34,6 @@ type Broadcast struct {
 	Fit       *fitted          `json:"fit,omitempty"`
 	Caches    []Location       `json:"caches,omitempty"`    // per scan task: its cached rows
 	Aggs      [][]Location     `json:"aggs,omitempty"`      // per scan task, per table: partial aggregates
-	Maps      []Location       `json:"maps,omitempty"`      // per transform task: its shuffle output
 	OutDir    string           `json:"out_dir,omitempty"`   // the output's temporary directory
 	ShardWin  bool             `json:"shard_win,omitempty"` // windows are shard windows (split, h2)
 }
@@ -64,7 +63,6 @@ const (
 	KindSplitBoundaries = "split-boundaries"
 	KindShardBoundaries = "shard-boundaries"
 	KindFit             = "fit"
-	KindTransform       = "transform"
 	KindShardWrite      = "shard-write"
 )
 
@@ -84,8 +82,6 @@ func decodeResult(kind string, data []byte) (any, error) {
 		v = &windowResult{}
 	case KindFit:
 		v = &fitPartial{}
-	case KindTransform:
-		v = &transformResult{}
 	case KindShardWrite:
 		v = &shardResult{}
 	default:

@@ -99,8 +99,6 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 		return env.windowTask(ctx, x, t, b)
 	case KindFit:
 		return env.fitTask(ctx, x, t, b)
-	case KindTransform:
-		return env.transformTask(ctx, x, t, b)
 	case KindShardWrite:
 		return env.shardTask(ctx, x, t, b)
 	}

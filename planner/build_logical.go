@@ -144,8 +144,8 @@ func buildLogical(c *planCtx) *LogicalPlan {
 		tparams = append(tparams, KV{"fill", list(fills)})
 	}
 	cur = add(&Node{Kind: NodeTransform, Uses: fuses, Params: tparams}, cur)
-	parts := len(c.splits) * c.job.Output.Shards
-	cur = add(&Node{Kind: NodeExchange, Params: []KV{{"partitioning", "split*shards+shard"}, {"partitions", strconv.Itoa(parts)}}}, cur)
+	cur = add(&Node{Kind: NodeExchange, Params: []KV{{"partitioning", "range(" + ColShardHash + ")"},
+		{"partitions", strconv.Itoa(CacheBuckets(c.job.Output.Shards))}}}, cur)
 	var suses []string
 	if c.label != nil {
 		suses = append(suses, c.label.Name)

@@ -152,15 +152,18 @@ func TestCitibikeTypedFields(t *testing.T) {
 	// columns, filter and age's input; starttime and bikeid are unused.
 	check("ScanColumns", p.ScanColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender"})
 	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColKey, ColRowID})
-	check("stages", stageKinds(p), []string{StageScan, StageAggregate, StageSplitBoundaries, StageFit, StageTransform, StageShardWrite})
+	check("stages", stageKinds(p), []string{StageScan, StageAggregate, StageSplitBoundaries, StageFit, StageShardWrite})
 	check("scan ops", opNames(&p.Stages[0]), []string{OpScan, OpFilter, OpProject, OpDrop, OpRowKey, OpGroupCount, OpPartialAggregate, OpCacheWrite, OpShuffleWrite})
-	check("transform ops", opNames(p.Stage(StageTransform)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpFill, OpTransform, OpShuffleWrite})
+	check("shard-write ops", opNames(p.Stage(StageShardWrite)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpFill, OpTransform, OpSort, OpShardWrite})
+	if cw := p.Stages[0].Operators[7]; cw.Param("partitions") != "64" || cw.Param("partitioning") != "range("+ColShardHash+")" {
+		t.Errorf("cache write: %+v, want 64 partitions by range of %s", cw.Params, ColShardHash)
+	}
 	// The two range conjuncts intersect into one interval.
 	wantPrune := []Range{*rng("tripduration", 60, 86400, true, false)}
 	if len(p.Prune) != 1 || p.Prune[0] != wantPrune[0] {
 		t.Errorf("Prune = %v, want %v", p.Prune, wantPrune)
 	}
-	wantTasks := []int{34, 8, 34, 34, 34, 16} // aggregate: min(34, 8) partitions; shard-write: 2 splits x 8 shards
+	wantTasks := []int{34, 8, 34, 34, 8} // aggregate: min(34, 8) partitions; shard-write: one task per shard index
 	for i, s := range p.Stages {
 		if s.Tasks != wantTasks[i] || s.ID != i+1 {
 			t.Errorf("stage %d: id %d tasks %d, want id %d tasks %d", i, s.ID, s.Tasks, i+1, wantTasks[i])
@@ -203,40 +206,40 @@ func joinComma(s []string) string {
 
 func TestShapesOfSmallerJobs(t *testing.T) {
 	p := mustBuild(t, noSplitInputs())
-	if got := stageKinds(p); !equalStrings(got, []string{StageScan, StageFit, StageTransform, StageShardWrite}) {
+	if got := stageKinds(p); !equalStrings(got, []string{StageScan, StageFit, StageShardWrite}) {
 		t.Errorf("no-split stages %v", got)
 	}
-	for _, s := range p.Stages[:3] {
+	for _, s := range p.Stages[:2] {
 		if s.Tasks != -1 {
 			t.Errorf("stage %s tasks %d, want -1 (unknown input tasks)", s.Kind, s.Tasks)
 		}
 	}
-	if p.Stages[3].Tasks != 1 {
-		t.Errorf("shard-write tasks %d, want 1", p.Stages[3].Tasks)
+	if p.Stages[2].Tasks != 1 {
+		t.Errorf("shard-write tasks %d, want 1", p.Stages[2].Tasks)
 	}
 	// The cache always carries the row key hash and the row id.
 	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColKey, ColRowID}) {
 		t.Errorf("CacheColumns %v", p.CacheColumns)
 	}
-	if sort := p.Stages[3].Operators[1]; sort.Param("keys") != "["+ColRowID+"]" {
+	if sort := p.Stage(StageShardWrite).Operators[len(p.Stages[2].Operators)-2]; sort.Param("keys") != "["+ColRowID+"]" {
 		t.Errorf("sort keys %q", sort.Param("keys"))
 	}
 	m := mustBuild(t, minimalInputs())
-	if got := stageKinds(m); !equalStrings(got, []string{StageScan, StageTransform, StageShardWrite}) {
+	if got := stageKinds(m); !equalStrings(got, []string{StageScan, StageShardWrite}) {
 		t.Errorf("minimal stages %v", got)
 	}
 	if !equalStrings(m.ScanColumns, []string{"trip_id", "gender", "bikeid"}) {
 		t.Errorf("minimal ScanColumns %v", m.ScanColumns)
 	}
 	f := mustBuild(t, flightsInputs())
-	if got := stageKinds(f); !equalStrings(got, []string{StageScan, StageAggregate, StageAggregate, StageSplitBoundaries, StageFit, StageTransform, StageShardWrite}) {
+	if got := stageKinds(f); !equalStrings(got, []string{StageScan, StageAggregate, StageAggregate, StageSplitBoundaries, StageFit, StageShardWrite}) {
 		t.Errorf("flights stages %v", got)
 	}
 	if f.Stages[2].Tasks != 1 || f.Stages[2].Table != "all" || f.Aggregates[1].Partitions != 1 {
 		t.Errorf("a table with no keys must have one partition: %+v", f.Stages[2])
 	}
-	if f.Stages[len(f.Stages)-1].Tasks != 12 {
-		t.Errorf("flights shard-write tasks %d, want 3 splits x 4 shards", f.Stages[len(f.Stages)-1].Tasks)
+	if f.Stages[len(f.Stages)-1].Tasks != 4 {
+		t.Errorf("flights shard-write tasks %d, want one per shard index (4)", f.Stages[len(f.Stages)-1].Tasks)
 	}
 	// Every flights column is used, so the Scan reads all of them.
 	all := []string{"date", "delay", "distance", "origin", "destination"}

@@ -131,8 +131,7 @@ func (l *lowerer) lower() []Stage {
 	if fit := l.opt.find(NodeFit); fit != nil {
 		waitFor = l.lowerFit(scanID, waitFor)
 	}
-	transformID := l.lowerTransform(scanID, waitFor)
-	l.lowerShardWrite(transformID)
+	l.lowerShardWrite(scanID, waitFor)
 	return l.stages
 }
 
@@ -173,7 +172,8 @@ func (l *lowerer) lowerScan() int {
 		KV{"seed", strconv.FormatUint(l.c.job.Split.Seed, 10)}, KV{"outputs", list(l.rowKeyOutputs())}))
 	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), KV{"by", list(l.groupBy())}))
 	ops = append(ops, partials...)
-	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", ScratchCodec}, KV{"location", "local"}))
+	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", ScratchCodec},
+		KV{"partitioning", "range(" + ColShardHash + ")"}, KV{"partitions", strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, KV{"location", "local"}))
 	ops = append(ops, shuffles...)
 	return l.stage(StageScan, l.tasks(), nil, ops, "")
 }
@@ -228,9 +228,15 @@ func (l *lowerer) lowerFit(scanID, after int) int {
 	return l.stage(StageFit, l.tasks(), inputs, ops, strings.Join(barrier, " and "))
 }
 
-func (l *lowerer) lowerTransform(scanID, after int) int {
-	shards := l.c.job.Output.Shards
-	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(l.cache...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(l.cache)})}
+// lowerShardWrite emits the last stage: one task per shard index reads the
+// cache partitions that hold its range of the shard hash (the scan
+// partitioned the cache by it), assigns splits and shards, keeps its own
+// rows, transforms, sorts and writes shard j of every split.
+func (l *lowerer) lowerShardWrite(scanID, after int) {
+	job := l.c.job
+	shards := job.Output.Shards
+	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(l.cache...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(l.cache)},
+		KV{"partitions", "range(" + ColShardHash + ") of the task's shards"})}
 	if l.c.stratified() {
 		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
 	}
@@ -253,31 +259,20 @@ func (l *lowerer) lowerTransform(scanID, after int) int {
 	for _, f := range l.c.features {
 		srcs = append(srcs, f.Source)
 	}
-	ops = append(ops, l.op(OpTransform, l.typesOf(srcs...), KV{"features", transformList(l.c.features)}))
-	ex := l.opt.find(NodeTransform)
-	ex = l.opt.consumers(ex)[0]
-	ops = append(ops, l.op(OpShuffleWrite, l.outputTypes(), ex.Params...))
+	out := l.outputTypes()
+	ops = append(ops,
+		l.op(OpTransform, l.typesOf(srcs...), KV{"features", transformList(l.c.features)}),
+		l.op(OpSort, l.typesOf(l.sortKeys()...), KV{"keys", list(l.sortKeys())}),
+		l.op(OpShardWrite, out, KV{"format", job.Output.Format}, KV{"compression", job.Output.Compression},
+			KV{"path", job.Output.Path}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
 	inputs := []int{scanID}
 	if after != scanID {
 		inputs = append(inputs, after)
 	}
-	return l.stage(StageTransform, l.tasks(), inputs, ops, "")
+	l.stage(StageShardWrite, shards, inputs, ops, "driver commits the manifest after every shard is written")
 }
 
 // replacesNulls reports a fill that writes a value into null slots.
 func replacesNulls(kind string) bool {
 	return kind != jobspec.FillNone && kind != jobspec.FillDrop
-}
-
-func (l *lowerer) lowerShardWrite(transformID int) {
-	job := l.c.job
-	n := len(l.c.splits) * job.Output.Shards
-	out := l.outputTypes()
-	ops := []PhysOp{
-		l.op(OpShuffleRead, out, KV{"stage", strconv.Itoa(transformID)}, KV{"partition", "split*shards+shard"}),
-		l.op(OpSort, l.typesOf(l.sortKeys()...), KV{"keys", list(l.sortKeys())}),
-		l.op(OpShardWrite, out, KV{"format", job.Output.Format}, KV{"compression", job.Output.Compression},
-			KV{"path", job.Output.Path}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(job.Output.Shards)}),
-	}
-	l.stage(StageShardWrite, n, []int{transformID}, ops, "driver commits the manifest after every shard is written")
 }

@@ -12,9 +12,20 @@ const (
 	StageAggregate       = "aggregate"
 	StageSplitBoundaries = "split-boundaries"
 	StageFit             = "fit"
-	StageTransform       = "transform"
 	StageShardWrite      = "shard-write"
 )
+
+// CacheBuckets is how many partitions the scan's cache is cut into, by
+// ranges of the shard hash: the shard-write task of shard j reads only the
+// partitions that overlap its range (about 1/shards of the cache plus one
+// partition at each edge). At least 64, about 8 per shard, at most 1024.
+func CacheBuckets(shards int) int {
+	b := 64
+	for b < 8*shards && b < 1024 {
+		b *= 2
+	}
+	return b
+}
 
 // Physical operator names.
 const (

@@ -18,7 +18,7 @@ type Reader struct {
 	ix                  *index
 	schema              *arrow.Schema
 	data                *os.File
-	mapped              []byte // the data file mapped read-only (nil: read with ReadAt)
+	mapped              *mapping // the data file mapped read-only (nil: read with ReadAt)
 	mem                 memory.Allocator
 }
 
@@ -57,7 +57,9 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 	r.schema = sr.Schema()
 	sr.Release()
 	r.ix, r.data = ix, f
-	r.mapped = mapFile(f, st.Size())
+	if m := mapFile(f, st.Size()); m != nil {
+		r.mapped = newMapping(m)
+	}
 	return r, nil
 }
 
@@ -95,7 +97,7 @@ func (r *Reader) Close() error {
 		return nil
 	}
 	if r.mapped != nil {
-		unmapFile(r.mapped)
+		r.mapped.release() // unmapped once no batch uses it
 		r.mapped = nil
 	}
 	err := r.data.Close()
@@ -152,10 +154,18 @@ func (it *partIter) open() error {
 	if it.r.data == nil {
 		return fmt.Errorf("reader is closed")
 	}
-	if it.r.mapped != nil {
-		// Committed outputs never change, so the mapping is read in place;
-		// decoding copies the rows out, so nothing points into it later.
-		cur, err := decodeSegment(it.r.mapped[s.Offset:s.Offset+s.Length], s.CRC, it.r.schema, it.r.mem)
+	if m := it.r.mapped; m != nil {
+		// Committed outputs never change, so the mapping is read in place.
+		// Without body compression the batches share the mapped bytes
+		// (each buffer holds the mapping); otherwise decoding copies.
+		seg := m.data[s.Offset : s.Offset+s.Length]
+		var cur *segIter
+		var err error
+		if it.r.ix.Codec == CodecNone {
+			cur, err = decodeInPlace(m, seg, s.CRC, it.r.schema, it.r.mem)
+		} else {
+			cur, err = decodeSegment(seg, s.CRC, it.r.schema, it.r.mem)
+		}
 		if err != nil {
 			return err
 		}

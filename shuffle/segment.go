@@ -32,6 +32,11 @@ func DecodeSegment(data []byte, crc uint32, mem memory.Allocator) (BatchIterator
 // segIter reads one segment's IPC stream.
 type segIter struct {
 	rd *ipc.Reader
+	// inPlace: batches share the file mapping; columns whose values can
+	// be read as strings are copied to mem (see ownBytes).
+	inPlace bool
+	mem     memory.Allocator
+	owned   arrow.RecordBatch
 }
 
 // decodeSegment checks the CRC and opens the IPC stream; schema, when not
@@ -59,8 +64,21 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 	if s.rd == nil {
 		return nil, nil
 	}
+	if s.owned != nil {
+		s.owned.Release()
+		s.owned = nil
+	}
 	if s.rd.Next() {
-		return s.rd.RecordBatch(), nil
+		b := s.rd.RecordBatch()
+		if !s.inPlace || !anySharesBytes(b.Schema()) {
+			return b, nil
+		}
+		o, err := ownBytes(b, s.mem)
+		if err != nil {
+			return nil, fmt.Errorf("decode: %w", err)
+		}
+		s.owned = o
+		return o, nil
 	}
 	if err := s.rd.Err(); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
@@ -69,6 +87,10 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 }
 
 func (s *segIter) Close() error {
+	if s.owned != nil {
+		s.owned.Release()
+		s.owned = nil
+	}
 	if s.rd != nil {
 		s.rd.Release()
 		s.rd = nil
@@ -91,3 +113,12 @@ func (w *wrapIter) Next() (arrow.RecordBatch, error) {
 }
 
 func (w *wrapIter) Close() error { return w.it.Close() }
+
+func anySharesBytes(s *arrow.Schema) bool {
+	for _, f := range s.Fields() {
+		if sharesBytes(f.Type) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,191 @@
+package shuffle
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// mapping is a read-only file mapping shared by the Reader and every
+// buffer decoded in place from it; it is unmapped when the last of them is
+// released, so batches may outlive the Reader.
+type mapping struct {
+	data []byte
+	refs atomic.Int64
+}
+
+func newMapping(data []byte) *mapping {
+	m := &mapping{data: data}
+	m.refs.Store(1)
+	return m
+}
+
+func (m *mapping) retain() { m.refs.Add(1) }
+
+func (m *mapping) release() {
+	if m.refs.Add(-1) == 0 {
+		unmapFile(m.data)
+		m.data = nil
+	}
+}
+
+// Allocate and Reallocate make mapping an arrow memory.Allocator, only so
+// that Buffers over the mapping call Free when released; nothing allocates
+// from it.
+func (m *mapping) Allocate(int) []byte { panic("shuffle: allocation from a file mapping") }
+
+// Reallocate panics: see Allocate.
+func (m *mapping) Reallocate(int, []byte) []byte {
+	panic("shuffle: reallocation of a file mapping")
+}
+
+// Free drops one buffer's reference to the mapping.
+func (m *mapping) Free([]byte) { m.release() }
+
+// inPlaceMessages reads the IPC stream messages of one uncompressed
+// segment where they lie in the mapping: message bodies are Buffers over
+// the mapped bytes (no copy), each holding a reference to the mapping.
+type inPlaceMessages struct {
+	m    *mapping
+	data []byte // the segment
+	off  int
+	refs atomic.Int64
+	msg  *ipc.Message // the last message returned, released by the next call
+}
+
+func (r *inPlaceMessages) Retain() { r.refs.Add(1) }
+
+func (r *inPlaceMessages) Release() {
+	if r.refs.Add(-1) == 0 && r.msg != nil {
+		r.msg.Release()
+		r.msg = nil
+	}
+}
+
+// Message returns the next message, io.EOF at the end-of-stream marker or
+// the end of the segment. The message is valid until the next call; what
+// the IPC reader builds from its body retains the body.
+func (r *inPlaceMessages) Message() (*ipc.Message, error) {
+	if r.msg != nil {
+		r.msg.Release()
+		r.msg = nil
+	}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	if n == 0xFFFFFFFF { // continuation marker, then the length
+		if n, err = r.u32(); err != nil {
+			return nil, err
+		}
+	}
+	if n == 0 {
+		return nil, io.EOF
+	}
+	if int64(n) > int64(len(r.data)-r.off) {
+		return nil, fmt.Errorf("message metadata of %d bytes at offset %d runs past the segment (%d bytes)", n, r.off, len(r.data))
+	}
+	meta := memory.NewBufferBytes(r.data[r.off : r.off+int(n)])
+	r.off += int(n)
+	probe := ipc.NewMessage(meta, memory.NewBufferBytes(nil))
+	bodyLen := probe.BodyLen()
+	probe.Release()
+	if bodyLen < 0 || bodyLen > int64(len(r.data)-r.off) {
+		return nil, fmt.Errorf("message body of %d bytes at offset %d runs past the segment (%d bytes)", bodyLen, r.off, len(r.data))
+	}
+	var body *memory.Buffer
+	if bodyLen == 0 {
+		body = memory.NewBufferBytes(nil)
+	} else {
+		r.m.retain()
+		body = memory.NewBufferWithAllocator(r.data[r.off:r.off+int(bodyLen)], r.m)
+	}
+	r.off += int(bodyLen)
+	r.msg = ipc.NewMessage(meta, body)
+	body.Release() // the message holds it
+	return r.msg, nil
+}
+
+func (r *inPlaceMessages) u32() (uint32, error) {
+	if r.off == len(r.data) {
+		return 0, io.EOF
+	}
+	if len(r.data)-r.off < 4 {
+		return 0, fmt.Errorf("truncated message header at offset %d", r.off)
+	}
+	v := binary.LittleEndian.Uint32(r.data[r.off:])
+	r.off += 4
+	return v, nil
+}
+
+// decodeInPlace checks the CRC and opens the segment's IPC stream over the
+// mapping: decoded batches share the mapped bytes. Only for segments
+// without body compression.
+func decodeInPlace(m *mapping, data []byte, crc uint32, schema *arrow.Schema, mem memory.Allocator) (*segIter, error) {
+	if got := castagnoliSum(data); got != crc {
+		return nil, fmt.Errorf("%w (stored %08x, computed %08x)", ErrChecksum, crc, got)
+	}
+	mr := &inPlaceMessages{m: m, data: data}
+	mr.refs.Store(1)
+	rd, err := ipc.NewReaderFromMessageReader(mr, ipc.WithSchema(schema))
+	if err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	return &segIter{rd: rd, inPlace: true, mem: mem}, nil
+}
+
+// sharesBytes reports whether values of type t may be read as Go strings
+// or byte slices that point into their buffers (strings, binaries, and
+// anything nested over them). Such columns are copied out of the mapping:
+// code may keep those strings (map keys, vocabularies) past the batch.
+func sharesBytes(t arrow.DataType) bool {
+	switch t := t.(type) {
+	case *arrow.DictionaryType: // before FixedWidthDataType, which it also is
+		return sharesBytes(t.IndexType) || sharesBytes(t.ValueType)
+	case arrow.FixedWidthDataType:
+		return false
+	}
+	return true
+}
+
+// ownBytes returns batch with every column whose values may be read as
+// strings copied to mem (+1); dictionary columns keep their indices in
+// place and copy only the dictionary.
+func ownBytes(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, b.NumCols())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, c := range b.Columns() {
+		if !sharesBytes(c.DataType()) {
+			c.Retain()
+			cols[i] = c
+			continue
+		}
+		if d, ok := c.(*array.Dictionary); ok && !sharesBytes(d.Indices().DataType()) {
+			dict, err := array.Concatenate([]arrow.Array{d.Dictionary()}, mem)
+			if err != nil {
+				return nil, err
+			}
+			cols[i] = array.NewDictionaryArray(d.DataType(), d.Indices(), dict)
+			dict.Release()
+			continue
+		}
+		cp, err := array.Concatenate([]arrow.Array{c}, mem)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = cp
+	}
+	return array.NewRecordBatch(b.Schema(), cols, b.NumRows()), nil
+}
