@@ -219,4 +219,3 @@ func TestBadInput(t *testing.T) {
 		t.Error("Supported: lists are not gathered, the test schema is")
 	}
 }
-
