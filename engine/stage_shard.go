@@ -94,8 +94,11 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 		return nil, err
 	}
 	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts,
-		picks: make([]shardPicks, nsplit), sel: make([][]int32, nsplit), kern: r.gpuFor(planner.StageShardWrite, planner.OpTransform)}
-	defer c.release()
+		picks: make([]shardPicks, nsplit), kern: r.gpuFor(planner.StageShardWrite, planner.OpTransform)}
+	if c.src, err = newShardSources(r.cacheSchema, r.outputSources()); err != nil {
+		return nil, err
+	}
+	defer c.src.release()
 	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
 		if c.o, err = r.newRowOrder(b.Groups, r.gpuFor(planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
 			return nil, err
@@ -106,9 +109,17 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 			}
 		}
 	}
+	dicts := c.src.dictionaries(x.Mem)
+	defer func() {
+		for _, d := range dicts {
+			if d != nil {
+				d.Release()
+			}
+		}
+	}()
 	res := &shardResult{Infos: make([]sink.ShardInfo, nsplit)}
 	for k := range c.picks {
-		info, err := c.write(schema, k, paths[k])
+		info, err := c.write(schema, dicts, k, paths[k])
 		if err != nil {
 			return nil, err
 		}
@@ -119,14 +130,15 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 }
 
 // shardPicks are one split's rows of the shard: batch and row in the
-// collector's transformed batches, and the sort keys.
+// collector's kept batches, and the sort keys.
 type shardPicks struct {
 	batch, row []int32
 	h2, rowid  []uint64
 }
 
-// shardCollector keeps the transformed cache batches that hold rows of
-// shard j, and per split which rows those are.
+// shardCollector keeps the cached batches that hold rows of shard j (in
+// place, narrowed to the columns the output needs), and per split which
+// rows those are. Rows are transformed after the sort, a chunk at a time.
 type shardCollector struct {
 	r                    *jobEnv
 	x                    *TaskContext
@@ -135,22 +147,13 @@ type shardCollector struct {
 	o                    *rowOrder
 	splitCuts, shardCuts *split.Boundaries
 	kern                 *gpu.Kernels
-	outs                 []arrow.RecordBatch // transformed batches
-	picks                []shardPicks        // per split
-	sel                  [][]int32           // per split: this batch's rows of shard j
+	src                  *shardSources
+	picks                []shardPicks // per split
 	sg, sh               []int32
-	held                 int64
-}
-
-func (c *shardCollector) release() {
-	for _, b := range c.outs {
-		b.Release()
-	}
-	c.outs = nil
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the
-// transformed batch when some of its rows are in shard j.
+// batch when some of its rows are in shard j.
 func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	s, err := c.o.loadAssign(bt, c.splitCuts)
 	if err != nil {
@@ -161,7 +164,7 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
 		return err
 	}
-	bi := int32(len(c.outs))
+	bi := int32(len(c.src.batches))
 	picked := false
 	for i, v := range c.sh {
 		if v == c.j {
@@ -176,22 +179,15 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	if !picked {
 		return nil
 	}
-	out, err := c.r.outputColumns(bt, c.fit, c.o.h2, c.x.Mem, c.kern)
-	if err != nil {
-		return err
-	}
-	c.outs = append(c.outs, out)
-	c.held += batchBytes(out)
-	// The shard is sorted in memory: fail clearly rather than outgrow the
-	// executor's budget.
-	return c.x.Budget.Over(c.held, fmt.Sprintf("sorting shard %d", c.j))
+	_, err = c.src.add(bt, c.x.Mem)
+	return err
 }
 
 // write sorts split k's rows of the shard by (h2, rowid) — or by rowid
-// alone without output.shuffle — and writes them, without the internal
-// columns, gathering a chunk of sorted rows at a time from the transformed
-// batches.
-func (c *shardCollector) write(schema *arrow.Schema, k int, path string) (sink.ShardInfo, error) {
+// alone without output.shuffle — and writes them without the internal
+// columns: a chunk of sorted rows at a time is gathered from the kept
+// batches, transformed and written.
+func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int, path string) (sink.ShardInfo, error) {
 	job := c.r.p.job
 	p := c.picks[k]
 	keys := p.rowid
@@ -203,19 +199,6 @@ func (c *shardCollector) write(schema *arrow.Schema, k int, path string) (sink.S
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	views := make([]arrow.RecordBatch, len(c.outs))
-	defer func() {
-		for _, v := range views {
-			if v != nil {
-				v.Release()
-			}
-		}
-	}()
-	for i, o := range c.outs {
-		if views[i], err = project(o, outSchema); err != nil {
-			return sink.ShardInfo{}, err
-		}
-	}
 	w, err := sink.NewShardWriter(path, job.Output.Format, job.Output.Compression, outSchema, c.x.Mem)
 	if err != nil {
 		return sink.ShardInfo{}, err
@@ -223,17 +206,14 @@ func (c *shardCollector) write(schema *arrow.Schema, k int, path string) (sink.S
 	const chunk = 64 << 10
 	bi := make([]int32, min(chunk, len(perm)))
 	ri := make([]int32, len(bi))
+	h2 := make([]uint64, len(bi))
 	for lo := 0; lo < len(perm) || lo == 0; lo += chunk {
 		hi := min(lo+chunk, len(perm))
 		n := hi - lo
 		for i, q := range perm[lo:hi] {
-			bi[i], ri[i] = p.batch[q], p.row[q]
+			bi[i], ri[i], h2[i] = p.batch[q], p.row[q], p.h2[q]
 		}
-		part, err := gatherRows(outSchema, views, bi[:n], ri[:n], c.x.Mem)
-		if err == nil {
-			err = w.Write(part)
-			part.Release()
-		}
+		err := c.writeChunk(w, outSchema, dicts, bi[:n], ri[:n], h2[:n])
 		if err != nil {
 			w.Close()
 			return sink.ShardInfo{}, err
@@ -243,6 +223,29 @@ func (c *shardCollector) write(schema *arrow.Schema, k int, path string) (sink.S
 		}
 	}
 	return w.Close()
+}
+
+// writeChunk gathers the picked rows, transforms and writes them.
+func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema, dicts []arrow.Array, bi, ri []int32, h2 []uint64) error {
+	mem := c.x.Mem
+	raw, err := gatherRows(c.src.stored, c.src.batches, bi, ri, mem)
+	if err != nil {
+		return err
+	}
+	rows := c.src.restore(raw, dicts)
+	raw.Release()
+	defer rows.Release()
+	out, err := c.r.outputColumns(rows, c.fit, h2, mem, c.kern)
+	if err != nil {
+		return err
+	}
+	defer out.Release()
+	view, err := project(out, outSchema)
+	if err != nil {
+		return err
+	}
+	defer view.Release()
+	return w.Write(view)
 }
 
 // gatherRows builds a batch of rows picked across batches: in one copy

@@ -109,3 +109,20 @@ func applyFeature(k *gpu.Kernels, name string, f *cpu.Fitted, col arrow.Array, m
 	}
 	return cpu.Apply(name, f, col, mem)
 }
+
+// outputSources are the cache columns outputColumns reads: feature sources,
+// label, keep.
+func (r *jobEnv) outputSources() []string {
+	job := r.p.job
+	var out []string
+	for _, f := range job.Features {
+		out = append(out, f.Name)
+	}
+	if job.Label != nil {
+		out = append(out, job.Label.Name)
+	}
+	for _, k := range job.Keep {
+		out = append(out, k.Name)
+	}
+	return out
+}
