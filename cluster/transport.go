@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,7 +44,8 @@ func (t *Transport) Executors() []engine.ExecutorInfo {
 	var out []engine.ExecutorInfo
 	for _, mb := range t.m.Members() {
 		if mb.Meta.Role == RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] {
-			out = append(out, engine.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1)})
+			first, _, _ := strings.Cut(mb.Meta.Engines, ",")
+			out = append(out, engine.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1), GPU: engine.IsGPUEngine(first)})
 		}
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/expr"
+	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -26,7 +27,8 @@ type jobEnv struct {
 	cacheSchema *arrow.Schema // what later stages read
 	filter      *expr.Bound
 	derived     []*expr.Bound
-	keyCol      int // index of split.key in the scan batch, -1 for (file, row)
+	keyCol      int      // index of split.key in the scan batch, -1 for (file, row)
+	fileHashes  []uint64 // per input file, hashing.String of its path
 
 	aggSpecs      []aggSpec
 	dropCols      []string
@@ -124,7 +126,16 @@ func (r *jobEnv) setup() error {
 			cache = append(cache, c)
 		}
 	}
-	cache = append(cache, colRowID, colKey)
+	cache = append(cache, colRowID)
+	if r.keyCol >= 0 {
+		cache = append(cache, colKey)
+	}
+	// Without split.key the row key is (file, row): later passes recompute
+	// it from the row id (file index << 40 | row) and the file's hash.
+	r.fileHashes = make([]uint64, len(p.ds.Files))
+	for i, f := range p.ds.Files {
+		r.fileHashes[i] = hashing.String(f.RelPath)
+	}
 	if r.cacheSchema, err = projectSchema(r.fullSchema, cache); err != nil {
 		return fmt.Errorf("cache columns: %w", err)
 	}

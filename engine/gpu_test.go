@@ -4,7 +4,11 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
 )
 
 const numericJob = `name: numeric
@@ -77,8 +81,29 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount bool) {
 	}
 }
 
+// launchLog records which executor ran each stage kind's tasks.
+type launchLog struct {
+	Transport
+	mu  sync.Mutex
+	ran map[string]map[string]int // stage kind -> executor -> tasks
+}
+
+func (l *launchLog) Launch(ctx context.Context, exec string, st StageRun, t Task) (any, error) {
+	res, err := l.Transport.Launch(ctx, exec, st, t)
+	if err == nil {
+		l.mu.Lock()
+		if l.ran[st.Kind] == nil {
+			l.ran[st.Kind] = map[string]int{}
+		}
+		l.ran[st.Kind][exec]++
+		l.mu.Unlock()
+	}
+	return res, err
+}
+
 // A mixed cluster (one executor pinned to the emulated GPU, the other to the
-// CPU) writes the same bytes as an all-CPU run.
+// CPU) writes the same bytes as an all-CPU run; the stages a GPU engine
+// mostly runs go to the GPU executor only, the others to both.
 func TestMixedEnginesSameBytes(t *testing.T) {
 	ref := filepath.Join(t.TempDir(), "out")
 	if _, err := Run(context.Background(), parseJob(t, numericJob, ref), Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir()}); err != nil {
@@ -86,19 +111,40 @@ func TestMixedEnginesSameBytes(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	pinned := false
-	_, err := Run(context.Background(), parseJob(t, numericJob, out), Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir(),
+	log := &launchLog{ran: map[string]map[string]int{}}
+	job := parseJob(t, numericJob, out)
+	_, err := Run(context.Background(), job, Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir(),
 		wrap: func(tr Transport) Transport {
 			lt := tr.(*LocalTransport)
 			lt.execs["local-0"].Engine = "gpu-emulated"
 			lt.execs["local-1"].Engine = "cpu"
 			pinned = true
-			return tr
+			log.Transport = tr
+			return log
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !pinned {
 		t.Fatal("executors were not pinned")
+	}
+	p, err := prepare(job, []exec.Engine{cpu.Engine{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.gpuStages) == 0 || !p.gpuStages[KindShardWrite] || p.gpuStages[KindFit] {
+		t.Fatalf("GPU stages %v: want shard-write (transforms, split assignment) and not fit (statistics stay on the CPU)", p.gpuStages)
+	}
+	t.Logf("GPU stages %v; tasks run %v", p.gpuStages, log.ran)
+	cpuRan := 0
+	for kind, byExec := range log.ran {
+		if p.gpuStages[kind] && byExec["local-1"] > 0 {
+			t.Errorf("GPU stage %s ran %d tasks on the CPU executor", kind, byExec["local-1"])
+		}
+		cpuRan += byExec["local-1"]
+	}
+	if cpuRan == 0 {
+		t.Errorf("the CPU executor ran nothing: %v", log.ran)
 	}
 	if a, b := strings.Join(outputSums(t, ref), "\n"), strings.Join(outputSums(t, out), "\n"); a != b {
 		t.Fatalf("mixed engines differ from cpu:\n%s\n%s", a, b)

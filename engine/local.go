@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/gpu"
 )
 
 // TaskContext is what a running task gets from its executor.
@@ -86,7 +88,16 @@ func NewLocal(n, slots int, memPerExecutor int64, dir string) (*LocalTransport, 
 }
 
 // Executors implements Transport.
-func (l *LocalTransport) Executors() []ExecutorInfo { return append([]ExecutorInfo(nil), l.order...) }
+func (l *LocalTransport) Executors() []ExecutorInfo {
+	out := append([]ExecutorInfo(nil), l.order...)
+	for i := range out {
+		out[i].GPU = IsGPUEngine(l.execs[out[i].ID].Engine)
+	}
+	return out
+}
+
+// IsGPUEngine reports whether an --engine name is a GPU engine.
+func IsGPUEngine(name string) bool { return name == "gpu" || name == gpu.EmulatedName }
 
 // Launch implements Transport.
 func (l *LocalTransport) Launch(ctx context.Context, id string, st StageRun, t Task) (any, error) {

@@ -23,6 +23,8 @@ type prepared struct {
 	derived []*expr.Bound
 	// schema after derived columns (input columns then derived)
 	fullSchema *arrow.Schema
+	// stage kinds a mixed cluster runs on its GPU executors
+	gpuStages map[string]bool
 }
 
 // exprErr turns an expression error into a job-file error at the right column.
@@ -103,6 +105,7 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		return nil, err
 	}
 	p.plan = plan
+	p.gpuStages = gpuStages(in)
 	return p, nil
 }
 

@@ -199,7 +199,7 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) (
 // stageOnly runs the given tasks of a stage (all when only is nil).
 func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
 	id := len(r.stats) + 1
-	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), Spec: func(t Task) *TaskSpec {
+	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: r.p.gpuStages[kind], Spec: func(t Task) *TaskSpec {
 		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
 	}}
 	t0, c0 := time.Now(), processCPU()

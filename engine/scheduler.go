@@ -43,6 +43,10 @@ type StageRun struct {
 	// Prefer, when set, names the executor holding task t's input; a free
 	// slot there takes it first (locality).
 	Prefer func(t Task) string
+	// GPU marks a stage whose work a GPU engine mostly runs: while any
+	// executor with a GPU engine is up, only those executors take its
+	// tasks (mixed clusters: GPU nodes run GPU stages, every node the rest).
+	GPU bool
 }
 
 // TaskError is a task failure with its retry classification.
@@ -103,6 +107,8 @@ type Transport interface {
 type ExecutorInfo struct {
 	ID    string
 	Slots int
+	// GPU: the executor runs a GPU engine (gpu or gpu-emulated).
+	GPU bool
 }
 
 // Scheduler runs stages over a transport: tasks go to free slots, retryable
@@ -215,7 +221,7 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 	start := func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		execs := s.T.Executors()
+		execs := eligible(s.T.Executors(), st.GPU, lost)
 		sort.SliceStable(execs, func(i, j int) bool { return execs[i].ID < execs[j].ID })
 		total := 0
 		// Round-robin across executors so a short stage spreads out.
@@ -276,4 +282,22 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 			}
 		}
 	}
+}
+
+// eligible are the executors a stage may run on: for a GPU stage, the live
+// executors with a GPU engine when there are any, else every executor.
+func eligible(execs []ExecutorInfo, gpuStage bool, lost map[string]bool) []ExecutorInfo {
+	if !gpuStage {
+		return execs
+	}
+	var out []ExecutorInfo
+	for _, e := range execs {
+		if e.GPU && !lost[e.ID] {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return execs
+	}
+	return out
 }

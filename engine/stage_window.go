@@ -20,11 +20,13 @@ type rowOrder struct {
 	gk      *groupKeys
 	gg      globalGroups
 	seed    uint64
-	key     []uint64
-	h, h2   []uint64
-	rowid   []uint64
-	splitI  []int8
-	group   []int32
+	// per input file, the hash of its path: the (file, row) key
+	fileHashes []uint64
+	key        []uint64
+	h, h2      []uint64
+	rowid      []uint64
+	splitI     []int8
+	group      []int32
 }
 
 func (r *jobEnv) newRowOrder(groups map[string]int32, k *gpu.Kernels) (*rowOrder, error) {
@@ -32,18 +34,37 @@ func (r *jobEnv) newRowOrder(groups map[string]int32, k *gpu.Kernels) (*rowOrder
 	if err != nil {
 		return nil, err
 	}
-	return &rowOrder{gpu: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed}, nil
+	return &rowOrder{gpu: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed, fileHashes: r.fileHashes}, nil
+}
+
+// loadKeys fills rowid and key for b: the cached __key, or without one the
+// (file, row) key recomputed from the row id.
+func (o *rowOrder) loadKeys(b arrow.RecordBatch) error {
+	var err error
+	if o.rowid, err = uint64Col(b, colRowID, o.rowid); err != nil {
+		return err
+	}
+	if len(b.Schema().FieldIndices(colKey)) > 0 {
+		o.key, err = uint64Col(b, colKey, o.key)
+		return err
+	}
+	o.key = resize(o.key, len(o.rowid))
+	for i, id := range o.rowid {
+		f := id >> 40
+		if f >= uint64(len(o.fileHashes)) {
+			return fmt.Errorf("internal: row id %#x names file %d of %d", id, f, len(o.fileHashes))
+		}
+		o.key[i] = hashing.FileRow(o.fileHashes[f], int64(id&(1<<40-1)))
+	}
+	return nil
 }
 
 // load fills group, h, rowid (and h2 when shard is true) for batch b.
 func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
+	if err := o.loadKeys(b); err != nil {
+		return err
+	}
 	var err error
-	if o.key, err = uint64Col(b, colKey, o.key); err != nil {
-		return err
-	}
-	if o.rowid, err = uint64Col(b, colRowID, o.rowid); err != nil {
-		return err
-	}
 	n := len(o.key)
 	o.h = resize(o.h, n)
 	if shard {
@@ -80,13 +101,10 @@ func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]in
 		}
 		return o.assign(cuts)
 	}
+	if err := o.loadKeys(b); err != nil {
+		return nil, err
+	}
 	var err error
-	if o.key, err = uint64Col(b, colKey, o.key); err != nil {
-		return nil, err
-	}
-	if o.rowid, err = uint64Col(b, colRowID, o.rowid); err != nil {
-		return nil, err
-	}
 	local, keys := o.gk.rows(b)
 	if o.group, err = o.gg.rows(local, keys); err != nil {
 		return nil, err

@@ -151,7 +151,7 @@ func TestCitibikeTypedFields(t *testing.T) {
 	// Hand-derived from the job: features, label, keep, split.by, aggregate
 	// columns, filter and age's input; starttime and bikeid are unused.
 	check("ScanColumns", p.ScanColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender"})
-	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColKey, ColRowID})
+	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColRowID})
 	check("stages", stageKinds(p), []string{StageScan, StageAggregate, StageSplitBoundaries, StageFit, StageShardWrite})
 	check("scan ops", opNames(&p.Stages[0]), []string{OpScan, OpFilter, OpProject, OpDrop, OpRowKey, OpGroupCount, OpPartialAggregate, OpCacheWrite, OpShuffleWrite})
 	check("shard-write ops", opNames(p.Stage(StageShardWrite)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpFill, OpTransform, OpSort, OpShardWrite})
@@ -217,8 +217,8 @@ func TestShapesOfSmallerJobs(t *testing.T) {
 	if p.Stages[2].Tasks != 1 {
 		t.Errorf("shard-write tasks %d, want 1", p.Stages[2].Tasks)
 	}
-	// The cache always carries the row key hash and the row id.
-	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColKey, ColRowID}) {
+	// The cache carries the row id; the (file, row) key is recomputed from it.
+	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColRowID}) {
 		t.Errorf("CacheColumns %v", p.CacheColumns)
 	}
 	if sort := p.Stage(StageShardWrite).Operators[len(p.Stages[2].Operators)-2]; sort.Param("keys") != "["+ColRowID+"]" {

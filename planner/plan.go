@@ -119,7 +119,7 @@ func Build(in Inputs) (*Plan, error) {
 
 // cacheColumns are the columns later stages read from the cache: feature
 // sources, label, keep, split.by (when rows are split), in catalog order,
-// then the hidden row-key columns.
+// then the hidden row-key columns (__key only for a split.key column).
 func cacheColumns(c *planCtx) []string {
 	need := map[string]bool{}
 	for _, f := range c.features {
@@ -141,6 +141,11 @@ func cacheColumns(c *planCtx) []string {
 		if need[n] {
 			out = append(out, n)
 		}
+	}
+	if c.job.Split.Key == "" {
+		// The (file, row) key is a function of the row id: later passes
+		// recompute it instead of reading 8 more bytes a row.
+		return append(out, ColRowID)
 	}
 	return append(out, ColKey, ColRowID)
 }

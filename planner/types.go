@@ -53,7 +53,7 @@ const (
 	ColRowHash   = "__h"     // uint64: split-order hash, hashing.Seeded(split.seed, key)
 	ColShardHash = "__h2"    // uint64: shard-order hash, hashing.Seeded(split.seed^ShardTag, key)
 	ColRowID     = "__rowid" // int64: (input file index << 40) | row number in that file; the final tie-break
-	ColKey       = "__key"   // int64 (uint64 bits): hash of the row key; the scan caches it and later passes derive __h and __h2 from it
+	ColKey       = "__key"   // int64 (uint64 bits): hash of the row key; the scan caches it for a split.key column (a (file, row) key is recomputed from __rowid) and later passes derive __h and __h2 from it
 )
 
 var hiddenTypes = map[string]arrow.DataType{
