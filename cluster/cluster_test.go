@@ -54,14 +54,14 @@ func TestCluster(t *testing.T) {
 		sameOutput(t, want, digest(t, filepath.Join(c.dir, "twoB")))
 	})
 
-	// Kill -9 one executor at three moments of the shuffle: when the
-	// transform (map side) starts, half-way through it, and when the
-	// shard-write (reduce side, fetching map outputs) starts.
+	// Kill -9 one executor at three moments of the cache reads: when the
+	// fit starts, and when the shard-write (which fetches every cache's
+	// buckets of its shard) starts and is half-way through.
 	moments := []struct {
 		name  string
 		stage string
 		frac  float64
-	}{{"transform start", "transform", 0}, {"transform half", "transform", 0.5}, {"shard-write start", "shard-write", 0}}
+	}{{"fit start", "fit", 0}, {"shard-write start", "shard-write", 0}, {"shard-write half", "shard-write", 0.5}}
 	for i, mo := range moments {
 		t.Run("kill -9 at "+mo.name, func(t *testing.T) {
 			victim := fmt.Sprintf("ex%d", 3-i%3)
@@ -87,7 +87,7 @@ func TestCluster(t *testing.T) {
 	t.Run("join and graceful leave mid-job", func(t *testing.T) {
 		out := filepath.Join(c.dir, "joinleave")
 		j := c.submit(rows, out)
-		c.waitStage(t, j, "transform", 0)
+		c.waitStage(t, j, "fit", 0)
 		joined := c.addExecutor("late")
 		var leaver string
 		for id := range c.execs {
