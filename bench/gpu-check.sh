@@ -11,10 +11,12 @@ fi
 export SLUICE_GPU_REAL=1
 echo "== conformance: CPU engine vs emulated device vs real GPU"
 # Every kernel (hash incl. strings, splits, transforms, vocab/onehot,
-# moments, group and value counts, filter, compaction), the runtime (pool,
-# pinned staging, streams, device batches, out-of-memory fallback).
-go test -count=1 -run 'Conformance|Log1p|PTX|Engine|OutOfMemory|Unsupported|ThreadSanitizer|Pool|Streams|Pipeline|DeviceBatch|Filter' ./exec/gpu/
+# moments, group and value counts, group-by aggregation, filter,
+# compaction), the runtime (pool, pinned staging, streams, device batches,
+# out-of-memory fallback).
+go test -count=1 -run 'Conformance|Log1p|PTX|Engine|OutOfMemory|Unsupported|ThreadSanitizer|Pool|Streams|Pipeline|DeviceBatch|Filter|GroupAggregate' ./exec/gpu/
 echo "== benchmarks: GPU (real device) beside CPU, same data, same run"
 # HashColumn, ApplyZScore, Moments, GroupCount, Compact, HashStrings,
-# VocabDict, ValueCounts, Filter: each as cpu/ and device/ sub-benchmarks.
+# VocabDict, ValueCounts, Filter, GroupAggregate: each as cpu/ and device/
+# sub-benchmarks.
 go test -count=1 -run '^$' -bench . -benchtime "${1:-2s}" ./exec/gpu/

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -267,4 +268,45 @@ func BenchmarkFilter(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkGroupAggregate: the partial aggregation of one batch (benchRows
+// rows, int64 key) with every device aggregate, on the CPU engine and the
+// device, with 5000 and with 1 distinct keys (one group: a single device
+// thread folds every row, the price of bit-identical floats).
+func BenchmarkGroupAggregate(b *testing.B) {
+	for _, distinct := range []int{5000, 1} {
+		g := newGen(11, memory.DefaultAllocator)
+		batch := gaBatch(g, benchRows, distinct, false, false)
+		defer batch.Release()
+		keys := []string{"k"}
+		b.Run(fmt.Sprintf("groups=%d/cpu", distinct), func(b *testing.B) {
+			b.SetBytes(benchRows * 32)
+			for range b.N {
+				gb, err := cpu.NewGroupBy(keys, gaAggs, batch.Schema())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := gb.Update(batch); err != nil {
+					b.Fatal(err)
+				}
+				pb, err := gb.PartialBatch(memory.DefaultAllocator)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pb.Release()
+			}
+		})
+		b.Run(fmt.Sprintf("groups=%d/device", distinct), func(b *testing.B) {
+			k := benchKernels(b)
+			b.SetBytes(benchRows * 32)
+			for range b.N {
+				pb, err := k.GroupAggregate(memory.DefaultAllocator, batch, keys, gaAggs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pb.Release()
+			}
+		})
+	}
 }

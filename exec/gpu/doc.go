@@ -12,17 +12,26 @@
 // disagree on NaN payloads and signs); Moments counts, Min and Max are
 // exact, Mean and M2 agree with cpu.Moments within a relative 1e-12 of
 // the data's scale (a different, but fixed, summation tree).
+// GroupAggregate's partial states are bit-identical to a cpu.GroupBy's
+// PartialBatch of the same batch, floats included: atomics only place
+// keys in the hash table and find each group's first row, a stable radix
+// sort orders the rows by (group, row), and one thread per group folds
+// its rows in row order with exec/cpu's loop (so a group's rows are
+// folded serially: few large groups use few device threads).
 //
 // What runs on the device (Kernels): row and file hashes, value hashes of
 // int64/timestamp/float64/bool and utf8/large_utf8/dictionary strings
 // (xxHash64 on the device), split assignment, the numeric transforms,
 // bucketize, hash buckets, vocab and onehot (numeric keys by binary
 // search, dictionary strings by hash then bytes), moments, group and value
-// counts on int64 keys (global-memory hash table), filter programs
+// counts on int64 keys (global-memory hash table), group-by partial
+// aggregation on one int64/timestamp key (count, sum, mean, std, var of
+// int64/float64, min and max also of timestamps), filter programs
 // (CompileFilter: numeric comparisons, is null, and/or/not) with stream
 // compaction. What stays on the CPU engine, with Engine.Supports or an
 // ErrUnsupported reason: fitting (moments round differently), group-by
-// sum/min/max/mean/var, sort, the hash transform of strings, filters
+// over several or non-integer keys, count_distinct, the final merge of
+// partial aggregates, sort, the hash transform of strings, filters
 // outside the subset (arithmetic, functions, IN, string and timestamp
 // comparisons).
 //
@@ -31,7 +40,8 @@
 // pieces through page-locked staging buffers on two streams, so the
 // copies of one piece overlap the kernels of the other. Out of memory
 // halves the pieces down to 256 rows, then answers ErrFallback and the
-// caller runs the batch on the CPU. A DeviceBatch keeps columns on the
+// caller runs the batch on the CPU (GroupAggregate never splits, since
+// pieces would round floats differently: it answers ErrFallback at once). A DeviceBatch keeps columns on the
 // device across the row-hash → split → transform chain.
 //
 // The emulated device ("gpu-emulated") proves the kernels' logic, never

@@ -152,9 +152,29 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 	case exec.OpScan, exec.OpSink, exec.OpShuffle:
 		return support(fmt.Sprintf("unsupported because %s is file and network I/O, which runs on the host", op))
 	case exec.OpAggregate:
-		return support("unsupported because the GPU kernels implement count per int64 key only (sum, min, max, mean, var run on the CPU engine)")
+		// inputs: the group-by key's type, then the aggregated columns'.
+		// Kernels.GroupAggregate checks what the types cannot show (one
+		// key, no count_distinct) with GroupAggregateSupport.
+		return support(aggregateReason(inputs))
 	case exec.OpSort, exec.OpPartition, exec.OpProject:
 		return support(fmt.Sprintf("unsupported because there is no GPU kernel for %s", op))
 	}
 	return support(fmt.Sprintf("unsupported because the GPU engine does not know operator %q", op))
+}
+
+// aggregateReason is "" when Kernels.GroupAggregate takes inputs (a key
+// type, then value types), else why not.
+func aggregateReason(inputs []arrow.DataType) string {
+	if len(inputs) == 0 {
+		return "unsupported because the GPU hash table needs a group-by key (a global aggregate runs on the CPU engine)"
+	}
+	if r := gaKeyReason(inputs[0]); r != "" {
+		return "unsupported because " + r
+	}
+	for _, dt := range inputs[1:] {
+		if r := gaValueReason(dt); r != "" {
+			return "unsupported because " + r
+		}
+	}
+	return ""
 }

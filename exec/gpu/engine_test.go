@@ -43,7 +43,11 @@ func TestEngineNamesAndSupport(t *testing.T) {
 		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean, i64, arrow.PrimitiveTypes.Float64}, true, ""},
 		{exec.OpFilter, []arrow.DataType{i64, arrow.BinaryTypes.String}, false, "not utf8"},
 		{exec.OpSink, nil, false, "sink is file and network I/O"},
-		{exec.OpAggregate, []arrow.DataType{i64}, false, "count per int64 key only"},
+		{exec.OpAggregate, []arrow.DataType{i64}, true, ""},
+		{exec.OpAggregate, []arrow.DataType{&arrow.TimestampType{Unit: arrow.Microsecond}, arrow.PrimitiveTypes.Float64, i64}, true, ""},
+		{exec.OpAggregate, nil, false, "needs a group-by key"},
+		{exec.OpAggregate, []arrow.DataType{arrow.PrimitiveTypes.Float64, i64}, false, "int64 or timestamp[us] key, not float64"},
+		{exec.OpAggregate, []arrow.DataType{i64, arrow.FixedWidthTypes.Boolean}, false, "not bool"},
 		{exec.OpSort, nil, false, "no GPU kernel for sort"},
 		{"mystery", nil, false, `operator "mystery"`},
 	}

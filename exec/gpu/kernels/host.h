@@ -63,6 +63,7 @@ void syncthreads() { block_barrier->wait(); }
 
 #include "compact.cu"
 #include "filter.cu"
+#include "groupagg.cu"
 #include "groupcount.cu"
 #include "hash.cu"
 #include "moments.cu"
@@ -113,7 +114,9 @@ static const std::vector<Kernel>& kernels() {
       SLUICE_KERNEL(k_compact_count), SLUICE_KERNEL(k_compact_scatter), SLUICE_KERNEL(k_assign),
       SLUICE_KERNEL(k_hash_strings),  SLUICE_KERNEL(k_gather_u64),      SLUICE_KERNEL(k_gather_i32),
       SLUICE_KERNEL(k_vocab_values),  SLUICE_KERNEL(k_vocab_strings),   SLUICE_KERNEL(k_onehot),
-      SLUICE_KERNEL(k_filter_eval),
+      SLUICE_KERNEL(k_filter_eval),   SLUICE_KERNEL(k_groupagg_slots),  SLUICE_KERNEL(k_groupagg_gids),
+      SLUICE_KERNEL(k_radix_hist),    SLUICE_KERNEL(k_scan_u32),        SLUICE_KERNEL(k_radix_scatter),
+      SLUICE_KERNEL(k_seg_starts),    SLUICE_KERNEL(k_groupagg_reduce),
   };
   return table;
 }

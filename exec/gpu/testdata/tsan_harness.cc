@@ -1,5 +1,5 @@
 // tsan_harness.cc: runs the kernels that use atomics and shared memory
-// (group count, compaction, moments, split assignment, dictionary gathers) on the emulated
+// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers) on the emulated
 // device under ThreadSanitizer and checks their results against plain
 // loops. Built and run by TestThreadSanitizer; exit 0 means clean.
 #include <stdio.h>
@@ -45,6 +45,56 @@ int main() {
   for (int64_t s = 0; s < slots; s++)
     if (tk[s] != 0x8000000000000000ULL) got[(int64_t)tk[s]] += tc[s];
   if (got != want || special[0] != nulls) return fail("group counts differ");
+
+  // Group aggregation: slots and first rows with atomics, group ids in
+  // order of first row, a stable radix pass (hist, single-block scan,
+  // scatter), segment starts, then per-group sums in row order.
+  std::vector<uint64_t> gk(slots), gf(slots + 2);
+  std::vector<uint32_t> rs(n);
+  uint64_t ga1[] = {w(gk.data()), 0x8000000000000000ULL, (uint64_t)slots};
+  uint64_t ga2[] = {w(gf.data()), ~0ULL, (uint64_t)(slots + 2)};
+  uint64_t ga3[] = {w(keys.data()), w(valid.data()), 0, (uint64_t)n, w(gk.data()), w(gf.data()), (uint64_t)(slots - 1), w(rs.data())};
+  if (sluice_host::launch("k_fill_u64", 4, block, ga1, 3) || sluice_host::launch("k_fill_u64", 4, block, ga2, 3) ||
+      sluice_host::launch("k_groupagg_slots", 4, block, ga3, 8))
+    return fail("group aggregate slots launch");
+  std::map<uint64_t, uint32_t> byFirst;  // first row -> slot
+  for (int64_t s = 0; s < slots + 2; s++)
+    if (gf[s] != ~0ULL) byFirst[gf[s]] = (uint32_t)s;
+  std::vector<uint32_t> slotgid(slots + 2), gidv(n), perm(n);
+  uint32_t groups = 0;
+  for (auto& e : byFirst) slotgid[e.second] = groups++;
+  uint64_t ga4[] = {w(rs.data()), w(slotgid.data()), (uint64_t)n, w(gidv.data())};
+  if (sluice_host::launch("k_groupagg_gids", 4, block, ga4, 4)) return fail("group ids launch");
+  std::map<int64_t, uint32_t> firstGid;  // key (or null) -> expected group id
+  for (int64_t i = 0; i < n; i++) {
+    int64_t key = is_valid(i) ? keys[i] : -1;
+    if (!firstGid.count(key)) {
+      uint32_t id = (uint32_t)firstGid.size();
+      firstGid[key] = id;
+    }
+    if (gidv[i] != firstGid[key]) return fail("group ids differ");
+  }
+  const int64_t tiles = (n + 255) / 256;
+  std::vector<uint32_t> hist(256 * tiles), starts(groups + 1);
+  starts[groups] = (uint32_t)n;
+  uint64_t ga5[] = {w(gidv.data()), 0, (uint64_t)n, 0, w(hist.data()), (uint64_t)tiles};
+  uint64_t ga6[] = {w(hist.data()), (uint64_t)(256 * tiles)};
+  uint64_t ga7[] = {w(gidv.data()), 0, (uint64_t)n, 0, w(hist.data()), (uint64_t)tiles, w(perm.data())};
+  uint64_t ga8[] = {w(gidv.data()), w(perm.data()), (uint64_t)n, w(starts.data())};
+  if (sluice_host::launch("k_radix_hist", 4, block, ga5, 6) || sluice_host::launch("k_scan_u32", 1, block, ga6, 2) ||
+      sluice_host::launch("k_radix_scatter", 4, block, ga7, 7) || sluice_host::launch("k_seg_starts", 4, block, ga8, 4))
+    return fail("radix sort launch");
+  std::vector<uint64_t> cnt1(groups), sum1(groups), unused(groups);
+  uint64_t ga9[] = {2, w(keys.data()), 0, w(valid.data()), 0, w(perm.data()), w(starts.data()), groups,
+                    w(cnt1.data()), w(sum1.data()), w(unused.data())};
+  if (sluice_host::launch("k_groupagg_reduce", 4, block, ga9, 11)) return fail("group reduce launch");
+  std::vector<uint64_t> wantCnt(groups), wantSum(groups);
+  for (int64_t i = 0; i < n; i++)
+    if (is_valid(i)) wantCnt[gidv[i]]++, wantSum[gidv[i]] += (uint64_t)keys[i];
+  for (uint32_t g = 0; g < groups; g++)
+    for (uint32_t p = starts[g]; p < starts[g + 1]; p++)
+      if (gidv[perm[p]] != g || (p + 1 < starts[g + 1] && perm[p] >= perm[p + 1])) return fail("radix order differs");
+  if (cnt1 != wantCnt || sum1 != wantSum) return fail("group sums differ");
 
   // Compaction: block counts (shared-memory tree), then the scatter
   // (shared-memory scan).
