@@ -38,16 +38,28 @@ output:
 // The emulated GPU engine runs RowKey, split assignment and the numeric
 // transforms on the device kernels; the shards are the CPU engine's bytes.
 func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
-	for name, job := range map[string]string{
-		"by-string": numericJob,
+	withFilter := func(f string) string {
+		return strings.Replace(numericJob, "columns:", "filter: "+f+"\ncolumns:", 1)
+	}
+	for name, tc := range map[string]struct {
+		job                   string
+		groupCount, gpuFilter bool
+	}{
+		"by-string": {job: numericJob},
 		// An int64 split.by column: GroupCount runs on the device's hash table.
-		"by-int64": strings.Replace(numericJob, "by: usertype", "by: start_station_id", 1),
+		"by-int64": {job: strings.Replace(numericJob, "by: usertype", "by: start_station_id", 1), groupCount: true},
+		// The filter program runs on the device (nulls, NaN and int/float
+		// comparisons as on the CPU).
+		"device filter": {job: withFilter("tripduration >= 300 and (bikeid < 30000 or birth_year is null) and not start_station_id = 72"), gpuFilter: true},
+		// Arithmetic is outside the device program: the filter stays on
+		// the CPU, with the compiler's reason.
+		"host filter": {job: withFilter("tripduration * 2 > 600")},
 	} {
-		t.Run(name, func(t *testing.T) { emulatedMatchesCPU(t, job, name == "by-int64") })
+		t.Run(name, func(t *testing.T) { emulatedMatchesCPU(t, tc.job, tc.groupCount, tc.gpuFilter) })
 	}
 }
 
-func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount bool) {
+func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter bool) {
 	var sums [2][]string
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
@@ -69,6 +81,9 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount bool) {
 				}
 				if p.Operator == "GroupCount" && (p.Engine == "gpu-emulated") != wantGroupCount {
 					t.Errorf("GroupCount on %s: %s", p.Engine, p.Reason)
+				}
+				if p.Operator == "Filter" && ((p.Engine == "gpu-emulated") != wantFilter || (!wantFilter && !strings.Contains(p.Reason, "arithmetic"))) {
+					t.Errorf("Filter on %s (reason %q), want on the device: %v", p.Engine, p.Reason, wantFilter)
 				}
 			}
 			if onDevice < 3 {

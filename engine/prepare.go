@@ -25,6 +25,8 @@ type prepared struct {
 	fullSchema *arrow.Schema
 	// stage kinds a mixed cluster runs on its GPU executors
 	gpuStages map[string]bool
+	// the parsed filter, for the GPU engine's compiler
+	filterExpr expr.Expr
 }
 
 // exprErr turns an expression error into a job-file error at the right column.
@@ -99,13 +101,15 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		}
 		p.filter = b
 		in.Filter = exprInfo(e, b.Type())
+		in.Engines = checkFilter(in.Engines, e, p.fullSchema)
+		p.filterExpr = e
 	}
 	plan, err := planner.Build(in)
 	if err != nil {
 		return nil, err
 	}
 	p.plan = plan
-	p.gpuStages = gpuStages(in)
+	p.gpuStages = gpuStages(in, p.filterExpr, p.fullSchema)
 	return p, nil
 }
 

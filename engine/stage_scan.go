@@ -116,7 +116,15 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	}
 	var filt exec.Filter
 	if r.filter != nil {
-		filt = exec.NewFilter(op, r.filter, x.Mem)
+		if k := r.gpuFor(planner.StageScan, planner.OpFilter); k != nil {
+			prog, err := gpu.CompileFilter(p.filterExpr, r.fullSchema)
+			if err != nil {
+				return nil, fmt.Errorf("filter: placed on %s but: %w", k.Device().Name(), err)
+			}
+			filt = newGPUFilter(op, k, prog, r.filter, x.Mem)
+		} else {
+			filt = exec.NewFilter(op, r.filter, x.Mem)
+		}
 		op = filt
 	}
 	if len(aggs) > 0 {

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/planner"
 )
 
@@ -18,8 +21,8 @@ var ioOperators = map[string]bool{
 // those where a GPU engine would run at least half of the compute
 // operators. It plans the job as if a GPU were present (the driver may
 // have none), so the answer does not depend on the driver's machine.
-func gpuStages(in planner.Inputs) map[string]bool {
-	in.Engines = []exec.Engine{gpu.Capabilities{}, cpu.Engine{}}
+func gpuStages(in planner.Inputs, filter expr.Expr, schema *arrow.Schema) map[string]bool {
+	in.Engines = checkFilter([]exec.Engine{gpu.Capabilities{}, cpu.Engine{}}, filter, schema)
 	in.Fallback = "allow"
 	plan, err := planner.Build(in)
 	if err != nil {

@@ -9,6 +9,7 @@ type OpKind string
 const (
 	OpScan       OpKind = "scan"
 	OpFilter     OpKind = "filter"
+	OpDropNulls  OpKind = "drop-nulls"
 	OpProject    OpKind = "project"
 	OpHash       OpKind = "hash"
 	OpPartition  OpKind = "partition"

@@ -55,7 +55,7 @@ const (
 
 // opKinds maps each physical operator to the kind engines are asked about.
 var opKinds = map[string]exec.OpKind{
-	OpScan: exec.OpScan, OpFilter: exec.OpFilter, OpProject: exec.OpProject, OpDrop: exec.OpFilter,
+	OpScan: exec.OpScan, OpFilter: exec.OpFilter, OpProject: exec.OpProject, OpDrop: exec.OpDropNulls,
 	OpRowKey: exec.OpHash, OpGroupCount: exec.OpGroupCount, OpPartialAggregate: exec.OpAggregate,
 	OpCacheWrite: exec.OpSink, OpShuffleWrite: exec.OpShuffle, OpShuffleRead: exec.OpScan,
 	OpFinalAggregate: exec.OpAggregate, OpTableWrite: exec.OpSink, OpCacheRead: exec.OpScan,
