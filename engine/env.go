@@ -139,13 +139,7 @@ func (r *jobEnv) setup() error {
 	if r.cacheSchema, err = projectSchema(r.fullSchema, cache); err != nil {
 		return fmt.Errorf("cache columns: %w", err)
 	}
-	for _, a := range p.job.Aggregates {
-		s := aggSpec{by: a.By}
-		for _, c := range a.Compute {
-			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
-		}
-		r.aggSpecs = append(r.aggSpecs, s)
-	}
+	r.aggSpecs = jobAggSpecs(p.job)
 	if l := p.job.Label; l != nil && l.Fill.Kind == jobspec.FillDrop {
 		r.dropCols = append(r.dropCols, l.Name)
 	}
@@ -160,4 +154,17 @@ func (r *jobEnv) setup() error {
 	}
 	sort.Strings(r.floatFeatures)
 	return nil
+}
+
+// jobAggSpecs are the job's aggregate tables as group-by specs.
+func jobAggSpecs(job *jobspec.Job) []aggSpec {
+	var out []aggSpec
+	for _, a := range job.Aggregates {
+		s := aggSpec{by: a.By}
+		for _, c := range a.Compute {
+			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -92,37 +92,72 @@ func (f *gpuFilter) Close() error {
 	return f.child.Close()
 }
 
-// filterChecked is a GPU engine whose Filter answer also depends on the
-// job's filter expression: the device runs only the subset CompileFilter
-// takes, so placement must not claim the rest.
-type filterChecked struct {
+// jobChecked is a GPU engine whose answers for some operator kinds also
+// depend on the job (the filter expression, the aggregate functions), which
+// the operator's input types cannot show: placement must not claim what
+// the device will not run.
+type jobChecked struct {
 	exec.Engine
-	reason string
+	declined map[exec.OpKind]string // kind -> reason
 }
 
-func (f filterChecked) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support {
-	if op == exec.OpFilter && f.reason != "" {
-		return exec.Support{Reason: f.reason}
+func (j jobChecked) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support {
+	if r, ok := j.declined[op]; ok {
+		return exec.Support{Reason: r}
 	}
-	return f.Engine.Supports(op, inputs)
+	return j.Engine.Supports(op, inputs)
 }
 
-// checkFilter returns engines for planning: GPU engines decline Filter,
-// with the compiler's reason, when the job's filter is outside what the
-// device program covers.
-func checkFilter(engines []exec.Engine, filter expr.Expr, schema *arrow.Schema) []exec.Engine {
-	if filter == nil {
+// checkJob returns engines for planning: GPU engines decline Filter when
+// the job's filter is outside what the device program covers, and
+// PartialAggregate when a table is outside what the device aggregates
+// exactly.
+func checkJob(engines []exec.Engine, filter expr.Expr, schema *arrow.Schema, aggs []aggSpec) []exec.Engine {
+	declined := map[exec.OpKind]string{}
+	if filter != nil {
+		if _, err := gpu.CompileFilter(filter, schema); err != nil {
+			declined[exec.OpFilter] = err.Error()
+		}
+	}
+	for _, a := range aggs {
+		if err := deviceAggregates(a, schema); err != nil {
+			declined[exec.OpAggregate] = err.Error()
+			break
+		}
+	}
+	if len(declined) == 0 {
 		return engines
 	}
 	out := make([]exec.Engine, len(engines))
 	for i, e := range engines {
 		out[i] = e
-		if e.Name() == (cpu.Engine{}).Name() {
-			continue
-		}
-		if _, err := gpu.CompileFilter(filter, schema); err != nil {
-			out[i] = filterChecked{Engine: e, reason: err.Error()}
+		if e.Name() != (cpu.Engine{}).Name() {
+			out[i] = jobChecked{Engine: e, declined: declined}
 		}
 	}
 	return out
+}
+
+// deviceAggregates is nil when the GPU kernels aggregate table a exactly as
+// the CPU engine does: one int64 or timestamp key (GroupAggregateSupport)
+// and only functions whose merge of per-batch partials is exact (counts,
+// min, max, sums of integers). Float sums and mean/std/var would merge in
+// a different order than the CPU's running state and differ in the last
+// bits.
+func deviceAggregates(a aggSpec, schema *arrow.Schema) error {
+	if err := gpu.GroupAggregateSupport(a.by, a.specs, schema); err != nil {
+		return err
+	}
+	for _, s := range a.specs {
+		switch s.Func {
+		case "count", "min", "max":
+			continue
+		case "sum":
+			if idx := schema.FieldIndices(s.Column); len(idx) > 0 && schema.Field(idx[0]).Type.ID() == arrow.INT64 {
+				continue
+			}
+		}
+		return fmt.Errorf("%s(%s) stays on the CPU engine: per-batch device partials of floating-point sums merge in another order and would differ in the last bits", s.Func, s.Column)
+	}
+	return nil
 }

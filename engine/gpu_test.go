@@ -41,9 +41,12 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 	withFilter := func(f string) string {
 		return strings.Replace(numericJob, "columns:", "filter: "+f+"\ncolumns:", 1)
 	}
+	withAgg := func(compute string) string {
+		return strings.Replace(numericJob, "output:", "aggregates:\n  stations:\n    by: [start_station_id]\n    compute: {"+compute+"}\noutput:", 1)
+	}
 	for name, tc := range map[string]struct {
-		job                   string
-		groupCount, gpuFilter bool
+		job                           string
+		groupCount, gpuFilter, gpuAgg bool
 	}{
 		"by-string": {job: numericJob},
 		// An int64 split.by column: GroupCount runs on the device's hash table.
@@ -54,13 +57,19 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 		// Arithmetic is outside the device program: the filter stays on
 		// the CPU, with the compiler's reason.
 		"host filter": {job: withFilter("tripduration * 2 > 600")},
+		// Exact aggregates run on the device's hash table; the table's bytes
+		// are the CPU's.
+		"device aggregate": {job: withAgg("trips: count(), shortest: min(tripduration), longest: max(tripduration), bikes: sum(bikeid), known: count(birth_year)"), gpuAgg: true},
+		// A mean merges floats: it stays on the CPU, with the reason.
+		"host aggregate": {job: withAgg("trips: count(), mean_duration: mean(tripduration)")},
 	} {
-		t.Run(name, func(t *testing.T) { emulatedMatchesCPU(t, tc.job, tc.groupCount, tc.gpuFilter) })
+		t.Run(name, func(t *testing.T) { emulatedMatchesCPU(t, tc.job, tc.groupCount, tc.gpuFilter, tc.gpuAgg) })
 	}
 }
 
-func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter bool) {
+func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wantAgg bool) {
 	var sums [2][]string
+	before := deviceAggBatches.Load()
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
@@ -82,6 +91,12 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter boo
 				if p.Operator == "GroupCount" && (p.Engine == "gpu-emulated") != wantGroupCount {
 					t.Errorf("GroupCount on %s: %s", p.Engine, p.Reason)
 				}
+				if p.Operator == "PartialAggregate" && ((p.Engine == "gpu-emulated") != wantAgg || (!wantAgg && !strings.Contains(p.Reason, "last bits"))) {
+					t.Errorf("PartialAggregate on %s (reason %q), want on the device: %v", p.Engine, p.Reason, wantAgg)
+				}
+				if p.Operator == "FinalAggregate" && p.Engine != "cpu" {
+					t.Errorf("FinalAggregate on %s: the device has no merge kernel", p.Engine)
+				}
 				if p.Operator == "Filter" && ((p.Engine == "gpu-emulated") != wantFilter || (!wantFilter && !strings.Contains(p.Reason, "arithmetic"))) {
 					t.Errorf("Filter on %s (reason %q), want on the device: %v", p.Engine, p.Reason, wantFilter)
 				}
@@ -90,6 +105,9 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter boo
 				t.Fatalf("only %d operators placed on the emulated device: %+v", onDevice, res.Manifest.Engine.Placement)
 			}
 		}
+	}
+	if ran := deviceAggBatches.Load() - before; (ran > 0) != wantAgg {
+		t.Errorf("the device aggregated %d batches, want some: %v", ran, wantAgg)
 	}
 	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {
 		t.Fatalf("gpu-emulated shards differ from cpu:\n%v\n%v", sums[0], sums[1])

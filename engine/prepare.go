@@ -101,9 +101,9 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		}
 		p.filter = b
 		in.Filter = exprInfo(e, b.Type())
-		in.Engines = checkFilter(in.Engines, e, p.fullSchema)
 		p.filterExpr = e
 	}
+	in.Engines = checkJob(in.Engines, p.filterExpr, p.fullSchema, jobAggSpecs(job))
 	plan, err := planner.Build(in)
 	if err != nil {
 		return nil, err

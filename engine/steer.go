@@ -22,7 +22,7 @@ var ioOperators = map[string]bool{
 // operators. It plans the job as if a GPU were present (the driver may
 // have none), so the answer does not depend on the driver's machine.
 func gpuStages(in planner.Inputs, filter expr.Expr, schema *arrow.Schema) map[string]bool {
-	in.Engines = checkFilter([]exec.Engine{gpu.Capabilities{}, cpu.Engine{}}, filter, schema)
+	in.Engines = checkJob([]exec.Engine{gpu.Capabilities{}, cpu.Engine{}}, filter, schema, jobAggSpecs(in.Job))
 	in.Fallback = "allow"
 	plan, err := planner.Build(in)
 	if err != nil {

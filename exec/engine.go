@@ -7,20 +7,21 @@ type OpKind string
 
 // Operator kinds that engines are asked about.
 const (
-	OpScan       OpKind = "scan"
-	OpFilter     OpKind = "filter"
-	OpDropNulls  OpKind = "drop-nulls"
-	OpProject    OpKind = "project"
-	OpHash       OpKind = "hash"
-	OpPartition  OpKind = "partition"
-	OpGroupCount OpKind = "group-count"
-	OpAggregate  OpKind = "aggregate"
-	OpSplit      OpKind = "split-assign"
-	OpFit        OpKind = "fit"
-	OpTransform  OpKind = "transform"
-	OpSort       OpKind = "sort"
-	OpSink       OpKind = "sink"
-	OpShuffle    OpKind = "shuffle-write"
+	OpScan           OpKind = "scan"
+	OpFilter         OpKind = "filter"
+	OpDropNulls      OpKind = "drop-nulls"
+	OpProject        OpKind = "project"
+	OpHash           OpKind = "hash"
+	OpPartition      OpKind = "partition"
+	OpGroupCount     OpKind = "group-count"
+	OpAggregate      OpKind = "aggregate"       // partial aggregation of input rows
+	OpMergeAggregate OpKind = "merge-aggregate" // final merge of partial states
+	OpSplit          OpKind = "split-assign"
+	OpFit            OpKind = "fit"
+	OpTransform      OpKind = "transform"
+	OpSort           OpKind = "sort"
+	OpSink           OpKind = "sink"
+	OpShuffle        OpKind = "shuffle-write"
 )
 
 // Support is an engine's answer for one operator with given input types.

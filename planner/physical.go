@@ -58,7 +58,7 @@ var opKinds = map[string]exec.OpKind{
 	OpScan: exec.OpScan, OpFilter: exec.OpFilter, OpProject: exec.OpProject, OpDrop: exec.OpDropNulls,
 	OpRowKey: exec.OpHash, OpGroupCount: exec.OpGroupCount, OpPartialAggregate: exec.OpAggregate,
 	OpCacheWrite: exec.OpSink, OpShuffleWrite: exec.OpShuffle, OpShuffleRead: exec.OpScan,
-	OpFinalAggregate: exec.OpAggregate, OpTableWrite: exec.OpSink, OpCacheRead: exec.OpScan,
+	OpFinalAggregate: exec.OpMergeAggregate, OpTableWrite: exec.OpSink, OpCacheRead: exec.OpScan,
 	OpWindowCollect: exec.OpSplit, OpSplitAssign: exec.OpSplit, OpFitPartial: exec.OpFit,
 	OpShardWindowCollect: exec.OpPartition, OpShardAssign: exec.OpPartition, OpFill: exec.OpTransform,
 	OpTransform: exec.OpTransform, OpSort: exec.OpSort, OpShardWrite: exec.OpSink,
