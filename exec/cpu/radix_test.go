@@ -13,12 +13,20 @@ import (
 
 func TestSortPermAgainstSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
-	for _, n := range []int{0, 1, 3, 1024, 5000} {
-		for _, mask := range []uint64{^uint64(0), 0xff00, 7, 0} {
+	for _, n := range []int{0, 1, 3, 1024, 5000, 70000} {
+		// The last two: keys in a narrow range high up (as a shard's hashes
+		// are), and a few widely spread clusters.
+		for mi, mask := range []uint64{^uint64(0), 0xff00, 7, 0, 0xfffff, 0x3} {
 			keys := make([]uint64, n)
 			tie := make([]uint64, n)
 			for i := range keys {
 				keys[i] = rng.Uint64() & mask
+				switch mi {
+				case 4:
+					keys[i] += 0xA000_0000_0000_0000
+				case 5:
+					keys[i] <<= 62
+				}
 				tie[i] = rng.Uint64() % 4
 			}
 			for _, tv := range [][]uint64{tie, nil} {
