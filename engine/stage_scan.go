@@ -12,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
@@ -173,10 +172,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		}
 		h2, bucket = resize(h2, len(ckeys)), resize(bucket, len(ckeys))
 		cacheBuckets(p.job.Split.Seed, bits, ckeys, h2, bucket)
-		// Rows go to their buckets sorted by h2, so each cached segment
-		// holds sorted runs and the shard-write, which takes rows in h2
-		// order, reads every run front to back.
-		err = cw.WriteOrdered(view, cpu.SortPerm(h2, nil), bucket)
+		err = cw.WritePartitioned(view, bucket)
 		view.Release()
 		if err != nil {
 			return nil, err

@@ -279,64 +279,6 @@ func (w *Writer) WritePartitioned(batch arrow.RecordBatch, part []int32) error {
 		perm[counts[v]] = int32(i)
 		counts[v]++
 	}
-	return w.writeGrouped(batch, perm, counts)
-}
-
-// WriteOrdered appends row perm[i] of batch to partition part[perm[i]], in
-// perm order: perm must list every row once, grouped by partition in
-// ascending partition order (e.g. rows sorted by a key whose top bits are
-// the partition). Within a partition the rows keep perm's order, so a
-// caller that sorts its rows gets sorted runs in each segment.
-func (w *Writer) WriteOrdered(batch arrow.RecordBatch, perm, part []int32) error {
-	if err := w.usable(); err != nil {
-		return err
-	}
-	if err := w.checkSchema(batch); err != nil {
-		return err
-	}
-	n := int(batch.NumRows())
-	if len(part) != n || len(perm) != n {
-		return fmt.Errorf("shuffle: %s: %d partition ids and %d positions for %d rows", w.path, len(part), len(perm), n)
-	}
-	if n == 0 {
-		return nil
-	}
-	counts := w.counts
-	clear(counts)
-	np := uint32(len(counts))
-	prev := int32(0)
-	seen := make([]uint64, (n+63)/64)
-	for i, r := range perm {
-		if uint32(r) >= uint32(n) {
-			return fmt.Errorf("shuffle: %s: position %d: row %d outside [0, %d)", w.path, i, r, n)
-		}
-		if seen[r>>6]&(1<<(r&63)) != 0 {
-			return fmt.Errorf("shuffle: %s: WriteOrdered: row %d listed twice", w.path, r)
-		}
-		seen[r>>6] |= 1 << (r & 63)
-		v := part[r]
-		if uint32(v) >= np {
-			return fmt.Errorf("shuffle: %s: row %d: partition %d outside [0, %d)", w.path, r, v, np)
-		}
-		if v < prev {
-			return fmt.Errorf("shuffle: %s: WriteOrdered: partition %d after %d at position %d (rows must be grouped in ascending partition order)", w.path, v, prev, i)
-		}
-		prev = v
-		counts[v]++
-	}
-	// counts become each partition's end.
-	end := 0
-	for p, c := range counts {
-		end += c
-		counts[p] = end
-	}
-	return w.writeGrouped(batch, perm, counts)
-}
-
-// writeGrouped takes batch's rows in perm order, where partition p's rows
-// end at ends[p], and buffers each partition's slice.
-func (w *Writer) writeGrouped(batch arrow.RecordBatch, perm []int32, counts []int) error {
-	n := len(perm)
 	grouped, err := w.takeBatch(batch, perm)
 	if err != nil {
 		return w.fail(err)
