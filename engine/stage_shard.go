@@ -203,7 +203,10 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	const chunk = 64 << 10
+	// A chunk is gathered from every kept batch: 256K rows keep the
+	// per-chunk work small next to the rows (64K rows cost 15 % more CPU in
+	// this stage; 1M rows no less CPU and 0.5 GB more memory).
+	const chunk = 256 << 10
 	bi := make([]int32, min(chunk, len(perm)))
 	ri := make([]int32, len(bi))
 	h2 := make([]uint64, len(bi))
