@@ -19,7 +19,7 @@ type Options struct {
 	Progress      io.Writer
 	Terminal      bool // progress as a redrawn line (true) or plain log lines
 	MaxAttempts   int  // per task; 0 = 3
-	BatchRows     int  // rows per scan batch; 0 = 65536
+	BatchRows     int  // rows per scan batch; 0 = 262144
 	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
 
 	// Transport, when set, runs the tasks on its executors (a cluster)
@@ -51,7 +51,7 @@ func (o *Options) defaults() {
 		o.MaxAttempts = 3
 	}
 	if o.BatchRows <= 0 {
-		o.BatchRows = 64 << 10
+		o.BatchRows = 256 << 10
 	}
 }
 
