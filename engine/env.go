@@ -48,7 +48,7 @@ func newJobEnv(job *jobspec.Job, engine string) (*jobEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &jobEnv{p: p, batchRows: 64 << 10}
+	e := &jobEnv{p: p, batchRows: 256 << 10}
 	if err := e.setup(); err != nil {
 		return nil, err
 	}
