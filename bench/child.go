@@ -18,7 +18,7 @@ type StageRow struct {
 	Kind  string  `json:"kind"`
 	Tasks int     `json:"tasks"`
 	Rows  int64   `json:"rows"`
-	Bytes int64   `json:"bytes"` // bytes written: cache (scan), shuffle (transform), shards (shard-write)
+	Bytes int64   `json:"bytes"` // bytes written: cache (scan), shards (shard-write)
 	Wall  float64 `json:"wall_s"`
 	CPU   float64 `json:"cpu_s"`
 }

@@ -77,7 +77,7 @@ func Markdown(r *Report) string {
 			fmt.Fprintf(&b, "| %d %s | %d | %.2f | %.2f | %d | %s | %s |\n", s.ID, s.Kind, s.Tasks, s.Wall, s.CPU, s.Rows, fmtBytes(s.Bytes), shuffle)
 		}
 	}
-	b.WriteString("\nbytes written: the scan's local cache, the transform's (split, shard) shuffle, the shard files.\n\n![time per stage per engine](chart.png)\n")
+	b.WriteString("\nbytes written: the scan's local cache (the last stage's exchange: buckets by shard hash) and the shard files.\n\n![time per stage per engine](chart.png)\n")
 	return b.String()
 }
 
