@@ -48,16 +48,6 @@ func (b *Budget) Check(need int64, what string) error {
 	return nil
 }
 
-// Over returns an error naming what holds held bytes when the executor's
-// allocations have passed its budget.
-func (b *Budget) Over(held int64, what string) error {
-	if b.Remaining() < 0 {
-		return fmt.Errorf("%s holds %s and the executor's allocations passed its memory budget of %s (raise --memory or use more shards)",
-			what, FormatBytes(held), FormatBytes(b.limit))
-	}
-	return nil
-}
-
 func (b *Budget) charge(n int64) {
 	u := b.used.Add(n)
 	for {

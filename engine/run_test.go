@@ -126,3 +126,20 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 		t.Fatal("the spilled aggregate differs from the in-memory one")
 	}
 }
+
+// A shard that does not fit the executor's budget fails with a message
+// naming the shard and what to change, not by growing the process; no
+// output is committed.
+func TestShardOverBudgetFailsClearly(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	// 30000 rows in 3 shards: ~9000 rows a shard need ~250 KB of sort
+	// state; 100 KB per executor cannot hold it.
+	_, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 1, MemoryPerExec: 100 << 10, WorkDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "sorting shard") || !strings.Contains(err.Error(), "use more shards") {
+		t.Fatalf("err %v, want a budget error naming the shard", err)
+	}
+	t.Log(err)
+	if _, serr := os.Stat(out); !os.IsNotExist(serr) {
+		t.Errorf("output exists after the failure (%v)", serr)
+	}
+}

@@ -179,8 +179,16 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	if !picked {
 		return nil
 	}
-	_, err = c.src.add(bt, c.x.Mem)
-	return err
+	if _, err = c.src.add(bt, c.x.Mem); err != nil {
+		return err
+	}
+	// The shard's rows are sorted in memory by their picks (24 bytes a row,
+	// and the permutation): fail clearly rather than outgrow the budget.
+	var rows int64
+	for _, p := range c.picks {
+		rows += int64(len(p.batch))
+	}
+	return c.x.Budget.Check(28*rows, fmt.Sprintf("sorting shard %d (%d rows)", c.j, rows))
 }
 
 // write sorts split k's rows of the shard by (h2, rowid) — or by rowid
@@ -296,19 +304,6 @@ func gatherRows(schema *arrow.Schema, batches []arrow.RecordBatch, bi, ri []int3
 	}
 	defer all.Release()
 	return cpu.Take(all, order, mem)
-}
-
-// batchBytes is the size of a batch's buffers.
-func batchBytes(b arrow.RecordBatch) int64 {
-	var n int64
-	for _, col := range b.Columns() {
-		for _, buf := range col.Data().Buffers() {
-			if buf != nil {
-				n += int64(buf.Len())
-			}
-		}
-	}
-	return n
 }
 
 // concatConsume concatenates batches column by column (+1), releasing each
