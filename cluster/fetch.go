@@ -97,6 +97,15 @@ type Fetcher struct {
 
 var _ engine.Files = (*Fetcher)(nil)
 
+// ForEachPartition implements engine.PartitionRanger for outputs on this
+// node (read in place); remote ones are fetched a partition at a time.
+func (f *Fetcher) ForEachPartition(ctx context.Context, loc engine.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
+	if loc.Executor == f.Self && f.Self != "" {
+		return engine.LocalFiles{}.ForEachPartition(ctx, loc, lo, hi, mem, fn)
+	}
+	return false, nil
+}
+
 // OpenPartition implements engine.Files. A failed fetch is an
 // *engine.FetchFailed naming the output, so the driver re-runs its
 // producer.

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/shuffle"
 )
 
 // The scan writes its cache cut into buckets by the top bits of the shard
@@ -71,9 +72,58 @@ func shardBucketRange(cuts [][]split.Bound, j int, bits uint) (lo, hi int, ok bo
 	return lo, hi, lo < hi
 }
 
+// PartitionRanger is a Files that streams a range of one output's
+// partitions with the file opened once (LocalFiles, and a cluster fetcher
+// for outputs on its own node).
+type PartitionRanger interface {
+	// ForEachPartition calls fn with every batch of partitions [lo, hi) of
+	// loc's output, in order; ok is false when it cannot (the caller then
+	// opens each partition).
+	ForEachPartition(ctx context.Context, loc Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (ok bool, err error)
+}
+
+// ForEachPartition implements PartitionRanger.
+func (LocalFiles) ForEachPartition(ctx context.Context, loc Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
+	rd, err := shuffle.OpenReader(loc.Path, mem)
+	if err != nil {
+		return true, Retryable(&FetchFailed{Loc: loc, Err: err})
+	}
+	defer rd.Close()
+	for p := lo; p < hi; p++ {
+		it, err := rd.Partition(p)
+		if err != nil {
+			return true, err
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				it.Close()
+				return true, err
+			}
+			b, err := it.Next()
+			if err == nil && b != nil {
+				err = fn(b)
+			}
+			if err != nil {
+				it.Close()
+				return true, err
+			}
+			if b == nil {
+				break
+			}
+		}
+		it.Close()
+	}
+	return true, nil
+}
+
 // forEachCache streams the batches of cache buckets [lo, hi) of one scan
 // task's cache, in bucket order.
 func forEachCache(ctx context.Context, files Files, loc Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
+	if r, ok := files.(PartitionRanger); ok {
+		if done, err := r.ForEachPartition(ctx, loc, lo, hi, mem, fn); done {
+			return err
+		}
+	}
 	for p := lo; p < hi; p++ {
 		if err := forEach(ctx, files, loc, p, mem, fn); err != nil {
 			return err
