@@ -48,3 +48,27 @@ func BenchmarkEval(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFilterMostlyKept filters a batch where one row in about 40000
+// fails (as a range filter on clean data does): the kept rows form long
+// runs.
+func BenchmarkFilterMostlyKept(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	batch := randBatch(mem, rand.New(rand.NewPCG(2, 2)), 1<<18)
+	defer batch.Release()
+	mb := array.NewBooleanBuilder(mem)
+	for i := range int(batch.NumRows()) {
+		mb.Append(i%40000 != 7)
+	}
+	mask := mb.NewBooleanArray()
+	mb.Release()
+	defer mask.Release()
+	b.SetBytes(8 * batch.NumRows())
+	for b.Loop() {
+		out, err := Filter(batch, mask, mem)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.Release()
+	}
+}
