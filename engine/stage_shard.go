@@ -65,8 +65,9 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 
 // shardTask writes shard t.Index of every split. It reads the cache buckets
 // of the shard's h2 range from every scan task, assigns each row its split
-// and shard, transforms the batch and keeps the rows of shard t.Index, then
-// sorts each split's rows and writes them.
+// and shard and keeps (in place) the batches with rows of shard t.Index;
+// then, per split, it sorts those rows and gathers, transforms and writes
+// them a chunk at a time.
 func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
 	job := r.p.job
 	j := t.Index
