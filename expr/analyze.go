@@ -41,6 +41,22 @@ func walk(e Expr, f func(Expr)) {
 		for _, y := range x.Args {
 			walk(y, f)
 		}
+	case *Case:
+		if x.Operand != nil {
+			walk(x.Operand, f)
+		}
+		for _, w := range x.Whens {
+			walk(w.Cond, f)
+			walk(w.Then, f)
+		}
+		if x.Else != nil {
+			walk(x.Else, f)
+		}
+	case *Cast:
+		walk(x.X, f)
+	case *Like:
+		walk(x.X, f)
+		walk(x.Pattern, f)
 	}
 }
 

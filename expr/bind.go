@@ -105,6 +105,12 @@ func (bd *binder) bind(e Expr) (node, error) {
 		return bd.in(x)
 	case *Call:
 		return bd.call(x)
+	case *Case:
+		return bd.caseExpr(x)
+	case *Cast:
+		return bd.cast(x)
+	case *Like:
+		return bd.like(x)
 	}
 	return nil, errorf(e.Position(), "unsupported expression node %T", e)
 }
@@ -373,8 +379,13 @@ func (bd *binder) call(x *Call) (node, error) {
 		}
 		args[i] = n
 	}
-	if x.Name == "coalesce" {
+	switch x.Name {
+	case "coalesce":
 		return coalesce(x, args)
+	case "lower", "upper", "length", "substr", "concat", "starts_with":
+		return stringCall(x, args)
+	case "date_diff":
+		return dateDiff(x, args)
 	}
 	arg := args[0]
 	k := arg.kind()
@@ -393,14 +404,14 @@ func (bd *binder) call(x *Call) (node, error) {
 		}
 		return fold(&mathNode{fn: fn, x: arg, k: out}, arg)
 	}
-	// year, month, hour
+	// year, month, hour, day_of_week
 	if k == kNull {
 		return nullOf(kInt, typeOfKind(kInt, nil)), nil
 	}
 	if k != kTs {
 		return nil, errorf(x.Pos, "%s needs a timestamp argument, got %s", x.Name, k)
 	}
-	part := map[string]int{"year": partYear, "month": partMonth, "hour": partHour}[x.Name]
+	part := map[string]int{"year": partYear, "month": partMonth, "hour": partHour, "day_of_week": partDow}[x.Name]
 	return fold(&timePartNode{part: part, x: arg, unit: arg.dataType().(*arrow.TimestampType).Unit}, arg)
 }
 

@@ -84,9 +84,11 @@ const (
 	partYear = iota
 	partMonth
 	partHour
+	partDow // ISO day of week: Monday 1 ... Sunday 7
 )
 
-// timePartNode is year(ts), month(ts) or hour(ts) in UTC, as int64.
+// timePartNode is year(ts), month(ts), hour(ts) or day_of_week(ts) in
+// UTC, as int64.
 type timePartNode struct {
 	part int
 	x    node
@@ -111,6 +113,11 @@ func (n *timePartNode) eval(c *evalCtx) (arrow.Array, error) {
 	case partHour:
 		for i := range out {
 			out[i] = floorMod(int64(in[i]), perDay) / perHour
+		}
+	case partDow:
+		for i := range out {
+			// 1970-01-01 was a Thursday (ISO 4).
+			out[i] = floorMod(floorDiv(int64(in[i]), perDay)+3, 7) + 1
 		}
 	case partYear:
 		for i := range out {

@@ -26,7 +26,8 @@ type token struct {
 
 var keywords = map[string]bool{
 	"and": true, "or": true, "not": true, "is": true, "null": true,
-	"in": true, "true": true, "false": true,
+	"in": true, "true": true, "false": true, "like": true,
+	"case": true, "when": true, "then": true, "else": true, "end": true,
 }
 
 func isKeyword(s string) bool { return keywords[strings.ToLower(s)] }

@@ -73,7 +73,7 @@ func TestParseErrors(t *testing.T) {
 		{"'abc", 0, "unterminated string"},
 		{"`abc", 0, "unterminated quoted column name"},
 		{"a # b", 2, "unexpected character '#'"},
-		{"foo(a)", 0, "unknown function \"foo\" (have: abs, coalesce, hour, log, month, sqrt, year)"},
+		{"foo(a)", 0, "unknown function \"foo\" (have: abs, cast, coalesce, concat, date_diff, day_of_week, hour, if, length, log, lower, month, sqrt, starts_with, substr, try_cast, upper, year)"},
 		{"abs(a, b)", 0, "abs takes 1 argument(s), got 2"},
 		{"coalesce()", 0, "coalesce takes at least one argument"},
 		{"x in 1", 5, "expected ( after in"},

@@ -6,9 +6,13 @@ import (
 	"strings"
 )
 
-// functions maps each function name to its arity (-1: one or more).
-var functions = map[string]int{
-	"abs": 1, "log": 1, "sqrt": 1, "year": 1, "month": 1, "hour": 1, "coalesce": -1,
+// functions maps each function name to its arity: the least and the most
+// arguments (-1: no limit). cast and try_cast take `x as type`.
+var functions = map[string][2]int{
+	"abs": {1, 1}, "log": {1, 1}, "sqrt": {1, 1}, "year": {1, 1}, "month": {1, 1}, "hour": {1, 1},
+	"coalesce": {1, -1}, "if": {3, 3}, "lower": {1, 1}, "upper": {1, 1}, "length": {1, 1},
+	"substr": {2, 3}, "concat": {1, -1}, "starts_with": {2, 2}, "day_of_week": {1, 1},
+	"date_diff": {3, 3}, "cast": {1, 1}, "try_cast": {1, 1},
 }
 
 func functionNames() string {
@@ -147,10 +151,14 @@ func (p *parser) isComparison() bool {
 		_, ok := comparisonOps[t.text]
 		return ok
 	}
-	if t.kind == tKeyword && (t.text == "is" || t.text == "in") {
+	if t.kind == tKeyword && (t.text == "is" || t.text == "in" || t.text == "like") {
 		return true
 	}
-	return t.kind == tKeyword && t.text == "not" && p.toks[p.i+1].kind == tKeyword && p.toks[p.i+1].text == "in"
+	if t.kind != tKeyword || t.text != "not" {
+		return false
+	}
+	next := p.toks[p.i+1] // not is never the last token: tEOF follows
+	return next.kind == tKeyword && (next.text == "in" || next.text == "like")
 }
 
 func (p *parser) parseComparison() (Expr, error) {
@@ -191,10 +199,13 @@ func (p *parser) parseComparisonTail(l Expr) (Expr, error) {
 		}
 		p.next()
 		return &IsNull{X: l, Not: not, Pos: t.pos}, nil
-	default: // in, not in
+	default: // in, not in, like, not like
 		not := t.text == "not"
 		if not {
-			p.next()
+			t = p.next()
+		}
+		if t.text == "like" {
+			return p.parseLike(l, not, t.pos)
 		}
 		list, err := p.parseList()
 		if err != nil {
@@ -315,6 +326,8 @@ func (p *parser) parsePrimary() (Expr, error) {
 			return &Literal{Kind: LitBool, Bool: t.text == "true", Pos: t.pos}, nil
 		case "null":
 			return &Literal{Kind: LitNull, Pos: t.pos}, nil
+		case "case":
+			return p.parseCase(t.pos)
 		}
 		return nil, errorf(t.pos, "expected a value, found keyword %s (quote a column with this name as `%s`)", t.text, t.text)
 	case tOp:
@@ -348,6 +361,9 @@ func (p *parser) parseCall(name token) (Expr, error) {
 	}
 	defer func() { p.depth-- }()
 	p.next() // (
+	if fn == "cast" || fn == "try_cast" {
+		return p.parseCast(fn, name.pos)
+	}
 	var args []Expr
 	if !p.isOp(")") {
 		for {
@@ -367,11 +383,16 @@ func (p *parser) parseCall(name token) (Expr, error) {
 		return nil, errorf(p.peek().pos, "expected , or ) in the arguments of %s, found %s", fn, describe(p.peek()))
 	}
 	p.next()
-	if arity >= 0 && len(args) != arity {
-		return nil, errorf(name.pos, "%s takes %d argument(s), got %d", fn, arity, len(args))
-	}
-	if len(args) == 0 {
+	switch lo, hi := arity[0], arity[1]; {
+	case lo == hi && len(args) != lo:
+		return nil, errorf(name.pos, "%s takes %d argument(s), got %d", fn, lo, len(args))
+	case hi < 0 && len(args) < lo:
 		return nil, errorf(name.pos, "%s takes at least one argument", fn)
+	case len(args) < lo || (hi >= 0 && len(args) > hi):
+		return nil, errorf(name.pos, "%s takes %d to %d arguments, got %d", fn, lo, hi, len(args))
+	}
+	if fn == "if" {
+		return &Case{Whens: []When{{Cond: args[0], Then: args[1]}}, Else: args[2], Pos: name.pos}, nil
 	}
 	return &Call{Name: fn, Args: args, Pos: name.pos}, nil
 }

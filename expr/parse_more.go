@@ -1,0 +1,110 @@
+package expr
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// isWord reports whether the next token is the identifier w (any case):
+// `as` and `escape` are keywords only where the grammar expects them.
+func (p *parser) isWord(w string) bool {
+	t := p.peek()
+	return t.kind == tIdent && strings.EqualFold(t.text, w)
+}
+
+// parseCase reads the rest of `case [x] when c then v ... [else e] end`
+// after the case keyword at pos.
+func (p *parser) parseCase(pos int) (Expr, error) {
+	if err := p.enter(pos); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	e := &Case{Pos: pos}
+	if !p.isKeyword("when") {
+		x, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		e.Operand = x
+	}
+	for p.isKeyword("when") {
+		p.next()
+		cond, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		if !p.isKeyword("then") {
+			return nil, errorf(p.peek().pos, "expected then after the when condition of the case at column %d, found %s", pos+1, describe(p.peek()))
+		}
+		p.next()
+		then, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		e.Whens = append(e.Whens, When{Cond: cond, Then: then})
+	}
+	if len(e.Whens) == 0 {
+		return nil, errorf(p.peek().pos, "expected when after case (case when condition then value ... [else value] end), found %s", describe(p.peek()))
+	}
+	if p.isKeyword("else") {
+		p.next()
+		x, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		e.Else = x
+	}
+	if !p.isKeyword("end") {
+		return nil, errorf(p.peek().pos, "expected when, else or end in the case at column %d, found %s", pos+1, describe(p.peek()))
+	}
+	p.next()
+	return e, nil
+}
+
+// parseCast reads `x as type)` after the ( of cast or try_cast at pos.
+func (p *parser) parseCast(fn string, pos int) (Expr, error) {
+	x, err := p.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	if !p.isWord("as") {
+		return nil, errorf(p.peek().pos, "expected as in %s(value as type), found %s", fn, describe(p.peek()))
+	}
+	p.next()
+	t := p.next()
+	to := strings.ToLower(t.text)
+	known := false
+	for _, name := range CastTypes {
+		known = known || (t.kind == tIdent && to == name)
+	}
+	if !known {
+		return nil, errorf(t.pos, "%s to %s: the types are %s", fn, describe(t), strings.Join(CastTypes, ", "))
+	}
+	if !p.isOp(")") {
+		return nil, errorf(p.peek().pos, "expected ) to close %s(value as type), found %s", fn, describe(p.peek()))
+	}
+	p.next()
+	return &Cast{X: x, To: to, Try: fn == "try_cast", Pos: pos}, nil
+}
+
+// parseLike reads the pattern and optional escape clause of `x [not] like`
+// (the like keyword at pos).
+func (p *parser) parseLike(x Expr, not bool, pos int) (Expr, error) {
+	pat, err := p.parseAdd()
+	if err != nil {
+		return nil, err
+	}
+	e := &Like{X: x, Pattern: pat, Not: not, Pos: pos}
+	if p.isWord("escape") {
+		p.next()
+		t := p.next()
+		if t.kind != tString {
+			return nil, errorf(t.pos, "expected a one-character string after escape, found %s", describe(t))
+		}
+		if utf8.RuneCountInString(t.text) != 1 {
+			return nil, errorf(t.pos, "the escape of like is one character, got %q", t.text)
+		}
+		e.Escape = t.text
+	}
+	return e, nil
+}
