@@ -74,17 +74,23 @@ func (bd *binder) caseExpr(x *Case) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &caseNode{k: k, dt: dt, els: asKind(els, k, dt)}
+	if k == kNull {
+		return &constNode{k: kNull, dt: arrow.Null, null: true}, nil // every result is the null literal
+	}
+	n := &caseNode{k: k, dt: dt, els: asKind(els, k, dt), elsSelective: x.Else != nil && hasStrictCast(x.Else)}
 	for i, cond := range conds {
+		sel := hasStrictCast(x.Whens[i].Then)
 		if c, ok := cond.(*constNode); ok {
 			if c.null || !c.b {
 				continue // never taken
 			}
-			n.els = asKind(vals[i], k, dt) // always taken: later arms are unreachable
+			// always taken: later arms are unreachable
+			n.els, n.elsSelective = asKind(vals[i], k, dt), sel
 			break
 		}
 		n.conds = append(n.conds, cond)
 		n.vals = append(n.vals, asKind(vals[i], k, dt))
+		n.selective = append(n.selective, sel)
 	}
 	if len(n.conds) == 0 {
 		return n.els, nil

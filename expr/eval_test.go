@@ -28,7 +28,8 @@ var testSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "my col", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
 
-var words = []string{"", "a", "ab", "b", "Subscriber", "Customer", "zz", "é"}
+var words = []string{"", "a", "ab", "b", "Subscriber", "Customer", "zz", "é",
+	"12", " -7 ", "1.5", "TRUE", "0", "2020-02-29 12:00:00", "a_b%c", "ÉcolE", "naïve ünï"}
 
 // randBatch builds a batch of n rows with ~20% nulls, then slices it at a
 // random offset so that every column has a non-zero offset. Dictionary

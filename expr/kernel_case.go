@@ -11,13 +11,18 @@ import (
 // tried in order; a row takes the first arm whose condition is true (not
 // false, not null), else els (a null constant when there is no else).
 // Every value is of kind k except ints under a kFloat result (converted).
-// A value is evaluated over the whole batch, but only when some row takes
-// its arm.
+// A value is evaluated over the whole batch, and only when some row takes
+// its arm, except a value that may fail (a cast): that one is evaluated on
+// the rows that take its arm only.
 type caseNode struct {
 	conds, vals []node
 	els         node
 	k           kind
 	dt          arrow.DataType
+	// selective[i] (elsSelective for els): the value holds a cast that may
+	// fail, so it is evaluated on the taking rows only
+	selective    []bool
+	elsSelective bool
 }
 
 func (n *caseNode) kind() kind               { return n.k }
@@ -68,7 +73,7 @@ func (n *caseNode) eval(c *evalCtx) (arrow.Array, error) {
 		if !taken {
 			continue
 		}
-		if err := o.put(c, n.vals[i], take.Bytes()); err != nil {
+		if err := o.putArm(c, n.vals[i], n.selective[i], take.Bytes()); err != nil {
 			return fail(err)
 		}
 		d, t := done.Bytes(), take.Bytes()
@@ -82,7 +87,7 @@ func (n *caseNode) eval(c *evalCtx) (arrow.Array, error) {
 	}
 	clearTail(t, c.n)
 	if bitutil.CountSetBits(t, 0, c.n) > 0 {
-		if err := o.put(c, n.els, t); err != nil {
+		if err := o.putArm(c, n.els, n.elsSelective, t); err != nil {
 			return fail(err)
 		}
 	}
@@ -119,6 +124,15 @@ func takeMask(mem memory.Allocator, n int, a arrow.Array, done, take []byte) boo
 		}
 	}
 	return false
+}
+
+// putArm writes value node v into the rows set in take, evaluating it on
+// those rows only when selective.
+func (o *caseOut) putArm(c *evalCtx, v node, selective bool, take []byte) error {
+	if _, ok := v.(*constNode); ok || !selective {
+		return o.put(c, v, take)
+	}
+	return o.putSelected(c, v, take)
 }
 
 // put writes value node v into the rows set in take.

@@ -48,13 +48,14 @@ func (n *strFuncNode) eval(c *evalCtx) (arrow.Array, error) {
 			return nil, err
 		}
 		perRow = true
+		var vb *memory.Buffer
 		if arg.kind() == kStr {
-			valid = andInto(c.mem, c.n, valid, strViewOf(rest[i].arr).validity(c.mem, c.n))
+			vb = strViewOf(rest[i].arr).validity(c.mem, c.n)
 		} else {
-			vb := validityOf(c.mem, rest[i].arr)
-			valid = andInto(c.mem, c.n, valid, vb)
-			releaseBufs(vb)
+			vb = validityOf(c.mem, rest[i].arr)
 		}
+		valid = andInto(c.mem, c.n, valid, vb) // a new buffer or valid itself, never vb
+		releaseBufs(vb)
 	}
 	if perRow {
 		return n.evalRows(c, v, rest, valid)

@@ -151,6 +151,8 @@ func refEval(e Expr, batch arrow.RecordBatch, i int) val {
 			args[j] = refEval(a, batch, i)
 		}
 		return refCall(x.Name, args)
+	case *Case, *Like, *Cast:
+		return refMore(e, batch, i)
 	}
 	panic("refEval")
 }
@@ -267,6 +269,9 @@ func cmpOrdered[T int | int64 | float64 | string](a, b T) int {
 }
 
 func refCall(name string, args []val) val {
+	if v, ok := refCallMore(name, args); ok {
+		return v
+	}
 	a := args[0]
 	switch name {
 	case "abs":
