@@ -20,7 +20,8 @@ import (
 
 // column is one column of a file read into Go slices. Exactly one of the
 // value slices is set, by the Arrow type: F32 (float32), F64 (float64),
-// I64 (int32 and int64, widened), S (utf8 and large_utf8). Valid[i] is
+// I64 (int32 and int64, widened), S (utf8, large_utf8 and dictionaries of
+// utf8). Valid[i] is
 // false for nulls.
 type column struct {
 	Type  arrow.DataType
@@ -178,6 +179,19 @@ func (tb *table) append(b arrow.RecordBatch) error {
 			c.S = orEmpty(c.S)
 			for j := 0; j < x.Len(); j++ {
 				c.S = append(c.S, strings.Clone(x.Value(j)))
+			}
+		case *array.Dictionary: // of utf8, as the input Parquet files hold strings
+			d, ok := x.Dictionary().(*array.String)
+			if !ok {
+				return fmt.Errorf("column %q: unexpected type %s", f.Name, a.DataType())
+			}
+			c.S = orEmpty(c.S)
+			for j := 0; j < x.Len(); j++ {
+				s := ""
+				if x.IsValid(j) {
+					s = strings.Clone(d.Value(x.GetValueIndex(j)))
+				}
+				c.S = append(c.S, s)
 			}
 		default:
 			return fmt.Errorf("column %q: unexpected type %s", f.Name, a.DataType())
