@@ -146,6 +146,18 @@ func TestBadInput(t *testing.T) {
 				fmt.Sprintf("at column %d", strings.Index(filterLine, "nosuch")+1),
 			},
 		},
+		{
+			name: "expression error on the last line of a literal block",
+			job:  strings.Replace(baseJob, "features:", "filter: |\n  tripduration > 60\n    and lower(tripduration) = 'x'\nfeatures:", 1),
+			code: ExitUsage,
+			want: []string{`job.yaml:7: filter: argument 1 of lower must be string, got int64`, "at column 15)"},
+		},
+		{
+			name: "derived column whose case results differ in type",
+			job:  strings.Replace(baseJob, "features:", "columns:\n  d: case when tripduration > 1 then 'a' else 2 end\nfeatures:", 1),
+			code: ExitUsage,
+			want: []string{`job.yaml:6: columns.d: case and if results must have one type: string and int64 (cast one of them)`, "at column 47)"},
+		},
 		{name: "bad --engine on submit", args: []string{"--engine", "tpu"}, code: ExitUsage,
 			want: []string{`--engine: "tpu" is not an engine (allowed: auto, cpu, gpu, gpu-emulated)`}},
 		{name: "bad --engine on explain", cmd: "explain", args: []string{"--engine", "tpu"}, code: ExitUsage,

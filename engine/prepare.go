@@ -33,7 +33,15 @@ type prepared struct {
 func exprErr(job *jobspec.Job, field string, e jobspec.Expr, err error) error {
 	var xe *expr.Error
 	if errors.As(err, &xe) {
-		return jobspec.Errorf(job.File, e.Line, field, "%s (in %q at column %d)", xe.Msg, e.Src, e.Col+xe.Pos)
+		// A literal block (|) keeps its line breaks: point at the line of
+		// the error, whose text starts at the block's column.
+		pos := min(max(xe.Pos, 0), len(e.Src))
+		line, col := e.Line, e.Col+pos
+		if nl := strings.LastIndexByte(e.Src[:pos], '\n'); nl >= 0 {
+			line += strings.Count(e.Src[:pos], "\n")
+			col = e.Col + pos - nl - 1
+		}
+		return jobspec.Errorf(job.File, line, field, "%s (in %q at column %d)", xe.Msg, e.Src, col)
 	}
 	return jobspec.Errorf(job.File, e.Line, field, "%v", err)
 }

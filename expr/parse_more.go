@@ -77,8 +77,11 @@ func (p *parser) parseCast(fn string, pos int) (Expr, error) {
 	for _, name := range CastTypes {
 		known = known || (t.kind == tIdent && to == name)
 	}
-	if !known {
-		return nil, errorf(t.pos, "%s to %s: the types are %s", fn, describe(t), strings.Join(CastTypes, ", "))
+	switch {
+	case !known && t.kind == tIdent:
+		return nil, errorf(t.pos, "%s to unknown type %q (the types are %s)", fn, t.text, strings.Join(CastTypes, ", "))
+	case !known:
+		return nil, errorf(t.pos, "expected a type after as in %s(value as type), found %s (the types are %s)", fn, describe(t), strings.Join(CastTypes, ", "))
 	}
 	if !p.isOp(")") {
 		return nil, errorf(p.peek().pos, "expected ) to close %s(value as type), found %s", fn, describe(p.peek()))
