@@ -196,7 +196,21 @@ func (c *filterCompiler) pred(e expr.Expr) error {
 	case *expr.Call:
 		return unsupported("function %s() is evaluated on the CPU engine", n.Name)
 	}
-	return unsupported("%T is evaluated on the CPU engine", e)
+	return constructReason(e)
+}
+
+// constructReason names the case, cast and like constructs, which the
+// device does not evaluate.
+func constructReason(e expr.Expr) error {
+	switch e.(type) {
+	case *expr.Case:
+		return unsupported("case and if() are evaluated on the CPU engine")
+	case *expr.Cast:
+		return unsupported("casts are evaluated on the CPU engine")
+	case *expr.Like:
+		return unsupported("like is evaluated on the CPU engine")
+	}
+	return unsupported("%s is evaluated on the CPU engine", e)
 }
 
 func b2i64(b bool) int64 {
@@ -281,6 +295,8 @@ func operandReason(e expr.Expr) error {
 		return unsupported("function %s() is evaluated on the CPU engine", x.Name)
 	case *expr.Literal:
 		return unsupported("comparisons with the literal %s are evaluated on the CPU engine", x)
+	case *expr.Case, *expr.Cast, *expr.Like:
+		return constructReason(e)
 	}
 	return unsupported("the operand %s is evaluated on the CPU engine", e)
 }

@@ -157,15 +157,28 @@ func TestFilterUnsupported(t *testing.T) {
 	batch := filterBatch(rand.New(rand.NewPCG(1, 2)), mem, 10)
 	defer batch.Release()
 	cases := map[string]string{
-		"i + 1 > 2":             "arithmetic (+)",
-		"abs(f) > 1":            "function abs()",
-		"i in (1, 2)":           "IN lists",
-		"ts < '2020-01-01'":     "timestamp",
-		"s = 'x'":               "utf8 columns (s)",
-		"1 < 2":                 "does not compare a numeric column",
-		"-i > 0":                "unary -",
-		"b = true":              "bool columns (b)",
-		"i > 0 and sqrt(g) < 1": "function sqrt()",
+		"i + 1 > 2":                              "arithmetic (+)",
+		"abs(f) > 1":                             "function abs()",
+		"i in (1, 2)":                            "IN lists",
+		"ts < '2020-01-01'":                      "timestamp",
+		"s = 'x'":                                "utf8 columns (s)",
+		"1 < 2":                                  "does not compare a numeric column",
+		"-i > 0":                                 "unary -",
+		"b = true":                               "bool columns (b)",
+		"i > 0 and sqrt(g) < 1":                  "function sqrt()",
+		"case when i > 0 then b else i < 3 end":  "case and if() are evaluated on the CPU engine",
+		"if(b, i > 1, f < 2)":                    "case and if()",
+		"i > 0 and case i when 1 then 2 end > 1": "case and if()",
+		"cast(f as int64) > 3":                   "casts are evaluated on the CPU engine",
+		"try_cast(i as bool)":                    "casts",
+		"s like 'a%'":                            "like is evaluated on the CPU engine",
+		"i > 0 or s not like '_'":                "like",
+		"lower(s) = 'a'":                         "function lower()",
+		"length(s) > 2":                          "function length()",
+		"day_of_week(ts) = 1":                    "function day_of_week()",
+		"date_diff('day', ts, '2020-01-01') > 3": "function date_diff()",
+		"starts_with(concat(s, 'x'), substr(s, 1, 2))": "function starts_with()",
+		"upper(s) = 'A'": "function upper()",
 	}
 	for src, reason := range cases {
 		e, err := expr.Parse(src)
