@@ -64,6 +64,26 @@ features:
   long: {transform: identity}
   decade: {transform: bucketize, buckets: 4}
 `,
+	"derivedfunctions": `
+columns:
+  dow: day_of_week(starttime)
+  part: case when hour(starttime) < 12 then 'am' else 'pm' end
+  tail: upper(substr(start_station_name, -3))
+  who: concat(lower(usertype), '/', coalesce(gender, '?'))
+  ave: cast(start_station_name like '%Ave%' as int64)
+  days: date_diff('day', '2019-01-01', starttime)
+  mins: cast(tripduration / 60 as int64)
+  sub: if(starts_with(usertype, 'Sub'), 1.0, length(start_station_name) / 100)
+features:
+  dow: {transform: onehot}
+  part: {transform: vocab}
+  tail: {transform: hash, buckets: 16}
+  who: {transform: onehot}
+  ave: {transform: identity}
+  days: {transform: minmax}
+  mins: {transform: zscore}
+  sub: {transform: identity}
+`,
 	"hashfill": `
 features:
   birth_year: {transform: hash, buckets: 32, fill: {value: 1990}}

@@ -1,5 +1,7 @@
 """Serving parity: sluice.transform on raw rows reproduces the shards."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,25 @@ def test_transform_hand_computed(submit):
     assert len(onehot) == 6 and onehot[-1] == "start_station_id=__oov__"
     assert [out[onehot[1]][0], out[onehot[-1]][1], out[onehot[-1]][2]] == [1, 1, 1]
     assert out["tripduration"].tolist() == [600, 60, 6000]
+
+
+def test_derived_functions_missing_are_named(submit):
+    """Derived columns using case, casts, like and the string and date
+    functions: the error names each one's expression as written."""
+    exprs = {"part": "case when hour(starttime) < 12 then 'am' else 'pm' end",
+             "ave": "cast(start_station_name like '%Ave%' as int64)",
+             "days": "date_diff('day', '2019-01-01', starttime) + day_of_week(starttime)",
+             "tail": "upper(substr(concat(start_station_name, '!'), -3))"}
+    cols = "".join("  %s: %s\n" % (k, v) for k, v in exprs.items())
+    feats = "".join("  %s: {transform: %s}\n" % (k, "onehot" if k in ("part", "tail") else "zscore") for k in exprs)
+    ds = sluice.open(submit(fill_job("columns:\n" + cols + "features:\n" + feats), "derived-functions"))
+    assert {d["name"]: d["expr"] for d in ds.manifest["derived"]} == exprs
+    raw = {"starttime": np.array(["2019-01-01T03:00:00"], dtype="M8[us]"), "start_station_name": ["W 4 St & 7 Ave"]}
+    for name, src in exprs.items():
+        # The manifest cut down to this feature's transforms.
+        m = dict(ds.manifest, transforms=[t for t in ds.manifest["transforms"] if t["feature"] == name])
+        with pytest.raises(sluice.SluiceError, match=re.escape("%r is a derived column (%s = %s)" % (name, name, src))):
+            sluice.transform(m, raw)
 
 
 def test_transform_scalar_row_and_record_array(small):
