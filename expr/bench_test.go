@@ -16,6 +16,9 @@ func BenchmarkEval(b *testing.B) {
 	defer batch.Release()
 	for _, src := range []string{
 		"i >= 60 and i < 800", "i * 2 + f", "s in ('a', 'zz')", "s = t", "year(ts)", "coalesce(i, j, 0)", "b or c is null",
+		"lower(s)", "lower(p)", "s like '%b%'", "length(p)", "concat(s, '-', t)", "substr(s, 2, 3)", "case when b then i else j end",
+		"case when i > 0 then 'pos' else s end", "day_of_week(ts)", "date_diff('day', '2020-01-01', ts)", "cast(i as float64)",
+		"try_cast(p as int64)", "cast(i as string)",
 	} {
 		e, _ := Parse(src)
 		bnd, err := Bind(e, testSchema)

@@ -292,24 +292,79 @@ func (n *concatNode) eval(c *evalCtx) (arrow.Array, error) {
 	if arrays == 1 {
 		concatOne(parts, &in, out)
 	} else {
-		var b []byte
-		for i := range out {
-			b = b[:0]
-			for k := range parts {
-				p := &parts[k]
-				switch {
-				case p.arr == nil:
-					b = append(b, p.s...)
-				case p.valid == nil || p.valid[i>>3]&(1<<(i&7)) != 0:
-					b = append(b, p.v.value(i)...)
-				}
-			}
-			out[i] = in.idBytes(b)
-		}
+		concatRows(parts, &in, out)
 	}
 	dict := in.dict(c.mem)
 	defer dict.Release()
 	return makeDictArray(c.n, nil, buf, dict), nil
+}
+
+// concatRows concatenates row by row. When the parts' entry numbers fit
+// one uint64 key, a row whose combination of entries was seen reuses its
+// result without building the string.
+func concatRows(parts []concatPart, in *interner, out []int32) {
+	radix, keyed := uint64(1), true
+	for k := range parts {
+		if parts[k].arr != nil {
+			m := uint64(parts[k].v.dict.Len()) + 1
+			keyed = keyed && radix <= (1<<62)/m
+			radix *= m
+		}
+	}
+	// A dense table when the keys are few, else a map.
+	var dense []int32
+	var seen map[uint64]int32
+	switch {
+	case keyed && radix <= uint64(len(out))+1024:
+		dense = make([]int32, radix)
+		for j := range dense {
+			dense[j] = -1
+		}
+	case keyed:
+		seen = map[uint64]int32{}
+	}
+	var b []byte
+	for i := range out {
+		var key uint64
+		if keyed {
+			mul := uint64(1)
+			for k := range parts {
+				p := &parts[k]
+				if p.arr == nil {
+					continue
+				}
+				if p.valid == nil || p.valid[i>>3]&(1<<(i&7)) != 0 {
+					key += uint64(p.v.entry(i)+1) * mul
+				}
+				mul *= uint64(p.v.dict.Len()) + 1
+			}
+			if dense != nil && dense[key] >= 0 {
+				out[i] = dense[key]
+				continue
+			}
+			if id, ok := seen[key]; ok && dense == nil {
+				out[i] = id
+				continue
+			}
+		}
+		b = b[:0]
+		for k := range parts {
+			p := &parts[k]
+			switch {
+			case p.arr == nil:
+				b = append(b, p.s...)
+			case p.valid == nil || p.valid[i>>3]&(1<<(i&7)) != 0:
+				b = append(b, p.v.value(i)...)
+			}
+		}
+		out[i] = in.idBytes(b)
+		switch {
+		case dense != nil:
+			dense[key] = out[i]
+		case keyed:
+			seen[key] = out[i]
+		}
+	}
 }
 
 // concatOne handles one string array among constants: the result is
