@@ -71,9 +71,11 @@
 //     last), 0 is the position before the first; without len the rest of
 //     the string; a negative len takes the characters before start; the
 //     range is clipped to the string (as DuckDB's substring).
-//   - concat(a, ...) takes strings and reads a null argument as '' (as SQL's
-//     concat), so its result is never null. Cast other types to string.
-//   - starts_with(s, prefix) compares bytes; every string starts with ''.
+//   - concat(a, ...) takes strings and reads a null argument as the empty
+//     string (as SQL's concat), so its result is never null. Cast other
+//     types to string.
+//   - starts_with(s, prefix) compares bytes; every string starts with the
+//     empty string.
 //   - x like p: % matches any run of characters (also none), _ exactly one
 //     character; the match is case-sensitive and covers the whole string.
 //     There is no escape character unless one is named: with escape '!',
