@@ -59,6 +59,8 @@
 // to float64; timestamps share a unit). An arm's value is evaluated only
 // when some row of the batch takes it, and an arm holding a cast only on
 // the rows that take it, so a cast fails only for rows that reach it.
+// Elsewhere (and, or, coalesce) every operand is evaluated on every row:
+// use try_cast where a cast may meet values that do not convert.
 //
 // Strings. Computed strings are dictionary<int32, utf8>; per-value
 // functions of a dictionary column run once per dictionary entry and the
