@@ -150,12 +150,6 @@ func (o *caseOut) put(c *evalCtx, v node, take []byte) error {
 	if o.k == kStr {
 		sv := strViewOf(a)
 		valid := sv.validity(c.mem, c.n)
-		remap := make([]int32, sv.dict.Len())
-		for j := range remap {
-			if sv.dict.IsValid(j) {
-				remap[j] = o.strs.id(sv.dict.Value(j))
-			}
-		}
 		rows := take
 		if valid != nil { // indices under nulls may be anything
 			rows = make([]byte, len(take))
@@ -164,11 +158,7 @@ func (o *caseOut) put(c *evalCtx, v node, take []byte) error {
 				rows[j] = take[j] & vb[j]
 			}
 		}
-		if sv.idx == nil {
-			putRows(remap, rows, o.ids)
-		} else {
-			gatherRows(remap, sv.idx, rows, o.ids)
-		}
+		o.putStrings(sv, rows, nil)
 		orValid(ob, take, valid)
 		return nil
 	}
@@ -217,6 +207,37 @@ func (o *caseOut) putScalar(k *constNode, take []byte) {
 	orValid(o.valid.Bytes(), take, nil)
 }
 
+// putStrings sets the rows set in rows (valid rows of the view) to their
+// strings: sel nil, row i of the view is row i of the result; else row k
+// of the view is row sel[k]. Each entry the rows use is interned once,
+// so the result's dictionary holds only strings some row takes.
+func (o *caseOut) putStrings(sv strView, rows []byte, sel []int32) {
+	remap := make([]int32, sv.dict.Len())
+	for j := range remap {
+		remap[j] = -1
+	}
+	for b, bits := range rows {
+		if bits == 0 {
+			continue
+		}
+		for bit := 0; bit < 8; bit++ {
+			if bits&(1<<bit) == 0 {
+				continue
+			}
+			i := b<<3 + bit
+			j := sv.entry(i)
+			if remap[j] < 0 {
+				remap[j] = o.strs.id(sv.dict.Value(j))
+			}
+			r := i
+			if sel != nil {
+				r = int(sel[i])
+			}
+			o.ids[r] = remap[j]
+		}
+	}
+}
+
 // orValid sets in out the rows of take that are valid (valid nil: all);
 // it releases valid.
 func orValid(out, take []byte, valid *memory.Buffer) {
@@ -245,22 +266,6 @@ func putRows[T fixed, O fixed](vals []T, take []byte, out []O) {
 		for bit := 0; bit < 8 && base+bit < len(out); bit++ {
 			if b&(1<<bit) != 0 {
 				out[base+bit] = O(vals[base+bit])
-			}
-		}
-	}
-}
-
-// gatherRows sets out[i] = tbl[idx[i]] for the rows set in take.
-func gatherRows(tbl []int32, idx []int32, take []byte, out []int32) {
-	idx = idx[:len(out)]
-	for j, b := range take {
-		if b == 0 {
-			continue
-		}
-		base := j << 3
-		for bit := 0; bit < 8 && base+bit < len(out); bit++ {
-			if b&(1<<bit) != 0 {
-				out[base+bit] = tbl[idx[base+bit]]
 			}
 		}
 	}

@@ -54,20 +54,19 @@ func (o *caseOut) putSelected(c *evalCtx, v node, take []byte) error {
 	if o.k == kStr {
 		sv := strViewOf(a)
 		valid := sv.validity(c.mem, n)
-		remap := make([]int32, sv.dict.Len())
-		for j := range remap {
-			if sv.dict.IsValid(j) {
-				remap[j] = o.strs.id(sv.dict.Value(j))
-			}
+		rows := newBitmap(c.mem, n)
+		defer rows.Release()
+		rb := rows.Bytes()
+		if valid == nil {
+			fillBytes(rb, 0xFF)
+			clearTail(rb, n)
+		} else {
+			copy(rb, valid.Bytes())
+			valid.Release()
 		}
-		var vb []byte
-		if valid != nil {
-			vb = valid.Bytes()
-			defer valid.Release()
-		}
+		o.putStrings(sv, rb, sel)
 		for k, r := range sel {
-			if vb == nil || vb[k>>3]&(1<<(k&7)) != 0 {
-				o.ids[r] = remap[sv.entry(k)]
+			if rb[k>>3]&(1<<(k&7)) != 0 {
 				ov[r>>3] |= 1 << (r & 7)
 			}
 		}

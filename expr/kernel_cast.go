@@ -178,12 +178,16 @@ func (n *castNode) fromString(c *evalCtx, a arrow.Array) (arrow.Array, error) {
 	v := strViewOf(a)
 	valid := v.validity(c.mem, c.n)
 	entries := v.dict.Len()
+	used := v.usedEntries(bytesOf(valid), c.n)
 	okTbl := make([]byte, entries)
 	var buf *memory.Buffer
 	switch n.to {
 	case kBool:
 		tbl := make([]byte, entries)
 		for j := range tbl {
+			if used != nil && !used[j] {
+				continue
+			}
 			b, ok := parseBool(v.dict.Value(j))
 			tbl[j], okTbl[j] = b2u(b), b2u(ok)
 		}
@@ -192,6 +196,9 @@ func (n *castNode) fromString(c *evalCtx, a arrow.Array) (arrow.Array, error) {
 	case kFloat:
 		tbl := make([]float64, entries)
 		for j := range tbl {
+			if used != nil && !used[j] {
+				continue
+			}
 			f, err := strconv.ParseFloat(strings.TrimSpace(v.dict.Value(j)), 64)
 			tbl[j], okTbl[j] = f, b2u(err == nil || isRangeErr(err))
 		}
@@ -201,6 +208,9 @@ func (n *castNode) fromString(c *evalCtx, a arrow.Array) (arrow.Array, error) {
 	default: // int64, timestamp
 		tbl := make([]int64, entries)
 		for j := range tbl {
+			if used != nil && !used[j] {
+				continue
+			}
 			var err error
 			s := strings.TrimSpace(v.dict.Value(j))
 			if n.to == kTs {

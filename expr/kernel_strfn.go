@@ -61,11 +61,14 @@ func (n *strFuncNode) eval(c *evalCtx) (arrow.Array, error) {
 		return n.evalRows(c, v, rest, valid)
 	}
 	entries := v.dict.Len()
+	used := v.usedEntries(bytesOf(valid), c.n)
 	switch n.name {
 	case "length":
 		tbl := make([]int64, entries)
 		for j := range tbl {
-			tbl[j] = int64(utf8.RuneCountInString(v.dict.Value(j)))
+			if used == nil || used[j] {
+				tbl[j] = int64(utf8.RuneCountInString(v.dict.Value(j)))
+			}
 		}
 		buf, out := newValues[int64](c.mem, c.n)
 		gatherView(v, tbl, valid, out)
@@ -74,7 +77,9 @@ func (n *strFuncNode) eval(c *evalCtx) (arrow.Array, error) {
 		p := rest[0].c.s
 		tbl := make([]byte, entries)
 		for j := range tbl {
-			tbl[j] = b2u(strings.HasPrefix(v.dict.Value(j), p))
+			if used == nil || used[j] {
+				tbl[j] = b2u(strings.HasPrefix(v.dict.Value(j), p))
+			}
 		}
 		buf := newBitmap(c.mem, c.n)
 		v.mapTable(tbl, valid, buf.Bytes(), c.n)
@@ -85,11 +90,15 @@ func (n *strFuncNode) eval(c *evalCtx) (arrow.Array, error) {
 	switch n.name {
 	case "lower":
 		for j := range remap {
-			remap[j] = in.id(strings.ToLower(v.dict.Value(j)))
+			if used == nil || used[j] {
+				remap[j] = in.id(strings.ToLower(v.dict.Value(j)))
+			}
 		}
 	case "upper":
 		for j := range remap {
-			remap[j] = in.id(strings.ToUpper(v.dict.Value(j)))
+			if used == nil || used[j] {
+				remap[j] = in.id(strings.ToUpper(v.dict.Value(j)))
+			}
 		}
 	case "substr":
 		start, length, hasLen := rest[0].c.i, int64(0), len(rest) > 1
@@ -97,7 +106,9 @@ func (n *strFuncNode) eval(c *evalCtx) (arrow.Array, error) {
 			length = rest[1].c.i
 		}
 		for j := range remap {
-			remap[j] = in.id(substr(v.dict.Value(j), start, length, hasLen))
+			if used == nil || used[j] {
+				remap[j] = in.id(substr(v.dict.Value(j), start, length, hasLen))
+			}
 		}
 	default:
 		releaseBufs(valid)
@@ -154,6 +165,33 @@ func (n *strFuncNode) evalRows(c *evalCtx, v strView, rest []operand, valid *mem
 	dict := in.dict(c.mem)
 	defer dict.Release()
 	return makeDictArray(c.n, valid, buf, dict), nil
+}
+
+// usedEntries marks the entries that valid rows reference (valid nil: all
+// rows), or returns nil when every entry is worth computing: a plain
+// column, or a dictionary at most twice the rows. A dictionary shared by
+// many batches can be far larger than one batch; computing only the
+// entries in use keeps the work, and a computed result's dictionary, to
+// the batch's size.
+func (v strView) usedEntries(valid []byte, n int) []bool {
+	if v.idx == nil || v.dict.Len() <= 2*n {
+		return nil
+	}
+	used := make([]bool, v.dict.Len())
+	for i, j := range v.idx[:n] {
+		if valid == nil || valid[i>>3]&(1<<(i&7)) != 0 {
+			used[j] = true
+		}
+	}
+	return used
+}
+
+// bytesOf is the bitmap of a validity buffer (nil: no nulls).
+func bytesOf(b *memory.Buffer) []byte {
+	if b == nil {
+		return nil
+	}
+	return b.Bytes()
 }
 
 // value is the string of row i (only for valid rows).
@@ -385,8 +423,11 @@ func concatOne(parts []concatPart, in *interner, out []int32) {
 	}
 	a, z := pre.String(), post.String()
 	remap := make([]int32, p.v.dict.Len())
+	used := p.v.usedEntries(p.valid, len(out))
 	for j := range remap {
-		remap[j] = in.id(a + p.v.dict.Value(j) + z)
+		if used == nil || used[j] {
+			remap[j] = in.id(a + p.v.dict.Value(j) + z)
+		}
 	}
 	nullID := in.id(a + z)
 	if p.valid == nil {
@@ -428,8 +469,11 @@ func (n *likeNode) eval(c *evalCtx) (arrow.Array, error) {
 	v := strViewOf(a)
 	valid := v.validity(c.mem, c.n)
 	tbl := make([]byte, v.dict.Len())
+	used := v.usedEntries(bytesOf(valid), c.n)
 	for j := range tbl {
-		tbl[j] = b2u(n.m.match(v.dict.Value(j)))
+		if used == nil || used[j] {
+			tbl[j] = b2u(n.m.match(v.dict.Value(j)))
+		}
 	}
 	buf := newBitmap(c.mem, c.n)
 	v.mapTable(tbl, valid, buf.Bytes(), c.n)

@@ -211,3 +211,56 @@ func TestCastErrors(t *testing.T) {
 		t.Errorf("a constant cast that fails should be a bind error at column 1, got %v", err)
 	}
 }
+
+// TestLargeDictionarySmallBatch: a batch that uses a few entries of a
+// large dictionary computes only those, and its result dictionary holds
+// only their results.
+func TestLargeDictionarySmallBatch(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	vals := make([]string, 5000)
+	for j := range vals {
+		vals[j] = fmt.Sprintf("Name %d", j)
+	}
+	d := stringDict(mem, vals)
+	defer d.Release()
+	ib := array.NewInt32Builder(mem)
+	defer ib.Release()
+	ib.AppendValues([]int32{7, 4999, 7, 123, 0, 9999}, []bool{true, true, true, true, true, false})
+	idx := ib.NewArray()
+	defer idx.Release()
+	s := array.NewDictionaryArray(dictString, idx, d)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: dictString, Nullable: true}}, nil)
+	batch := array.NewRecordBatch(schema, []arrow.Array{s}, 6)
+	s.Release()
+	defer batch.Release()
+	cases := map[string]string{
+		"lower(s)":                        "name 7|name 4999|name 7|name 123|name 0|null",
+		"concat(s, '!')":                  "Name 7!|Name 4999!|Name 7!|Name 123!|Name 0!|!",
+		"substr(s, 6)":                    "7|4999|7|123|0|null",
+		"try_cast(substr(s, 6) as int64)": "7|4999|7|123|0|null",
+		"case when s like '%9' then s else upper(s) end": "NAME 7|Name 4999|NAME 7|NAME 123|NAME 0|null",
+	}
+	for src, want := range cases {
+		e, _ := Parse(src)
+		b, err := Bind(e, schema)
+		if err != nil {
+			t.Fatalf("Bind(%q): %v", src, err)
+		}
+		got, err := b.Eval(batch, mem)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		var g []string
+		for i := range got.Len() {
+			g = append(g, show(got, i))
+		}
+		if strings.Join(g, "|") != want {
+			t.Errorf("%s = %s, want %s", src, strings.Join(g, "|"), want)
+		}
+		if dict, ok := got.(*array.Dictionary); ok && dict.Dictionary().Len() > 6 {
+			t.Errorf("%s: result dictionary has %d entries for 6 rows", src, dict.Dictionary().Len())
+		}
+		got.Release()
+	}
+}
