@@ -1,0 +1,127 @@
+package expr
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// likeNode is x like pattern, matched once per dictionary entry.
+type likeNode struct {
+	x node
+	m *likeMatcher
+}
+
+func (n *likeNode) kind() kind               { return kBool }
+func (n *likeNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+func (n *likeNode) eval(c *evalCtx) (arrow.Array, error) {
+	a, err := n.x.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Release()
+	v := strViewOf(a)
+	valid := v.validity(c.mem, c.n)
+	tbl := make([]byte, v.dict.Len())
+	used := v.usedEntries(bytesOf(valid), c.n)
+	for j := range tbl {
+		if used == nil || used[j] {
+			tbl[j] = b2u(n.m.match(v.dict.Value(j)))
+		}
+	}
+	buf := newBitmap(c.mem, c.n)
+	v.mapTable(tbl, valid, buf.Bytes(), c.n)
+	return makeArray(n.dataType(), c.n, valid, buf), nil
+}
+
+// likeMatcher is a compiled like pattern: literal runs, _ (one
+// character) and % (any run of characters, also none).
+type likeMatcher struct {
+	elems []likeElem
+}
+
+type likeElem struct {
+	op  byte // 'l' literal, '_' one character, '%' any run
+	lit string
+}
+
+// compileLike compiles pattern; esc ("" for none) makes the character
+// after it literal.
+func compileLike(pattern, esc string) (*likeMatcher, error) {
+	m := &likeMatcher{}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			m.elems = append(m.elems, likeElem{op: 'l', lit: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(pattern); {
+		r, w := utf8.DecodeRuneInString(pattern[i:])
+		ch := pattern[i : i+w]
+		i += w
+		switch {
+		case esc != "" && ch == esc:
+			if i >= len(pattern) {
+				return nil, fmt.Errorf("like pattern %q ends with the escape character %q (escape %% as %s%%, _ as %s_, the escape itself by doubling it)", pattern, esc, esc, esc)
+			}
+			_, w2 := utf8.DecodeRuneInString(pattern[i:])
+			lit.WriteString(pattern[i : i+w2])
+			i += w2
+		case r == '%':
+			flush()
+			if len(m.elems) == 0 || m.elems[len(m.elems)-1].op != '%' {
+				m.elems = append(m.elems, likeElem{op: '%'})
+			}
+		case r == '_':
+			flush()
+			m.elems = append(m.elems, likeElem{op: '_'})
+		default:
+			lit.WriteString(ch)
+		}
+	}
+	flush()
+	return m, nil
+}
+
+// match reports whether s matches the whole pattern: a greedy scan that
+// backtracks to the last % when a step fails.
+func (m *likeMatcher) match(s string) bool {
+	p := m.elems
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) || pi < len(p) {
+		if pi < len(p) {
+			e := p[pi]
+			switch e.op {
+			case '%':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '_':
+				if si < len(s) {
+					_, w := utf8.DecodeRuneInString(s[si:])
+					si += w
+					pi++
+					continue
+				}
+			default:
+				if strings.HasPrefix(s[si:], e.lit) {
+					si += len(e.lit)
+					pi++
+					continue
+				}
+			}
+		}
+		if starP < 0 || starS >= len(s) {
+			return false
+		}
+		_, w := utf8.DecodeRuneInString(s[starS:])
+		starS += w
+		pi, si = starP+1, starS
+	}
+	return true
+}
