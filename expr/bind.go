@@ -416,22 +416,17 @@ func (bd *binder) call(x *Call) (node, error) {
 }
 
 func coalesce(x *Call, args []node) (node, error) {
-	var kept []node
-	for _, a := range args {
-		if c, ok := a.(*constNode); ok && c.null {
-			continue
-		}
-		kept = append(kept, a)
-	}
-	if len(kept) == 0 {
-		return nullOf(kNull, arrow.Null), nil
-	}
-	k := kept[0].kind()
+	// The type comes from every argument but the untyped null literal, so
+	// that a typed null constant (null * 1.5) still counts.
+	k := kNull
 	var ts arrow.DataType
-	for i, a := range kept {
+	for i, a := range args {
 		ak := a.kind()
 		switch {
-		case ak == k:
+		case ak == kNull:
+			continue
+		case k == kNull || ak == k:
+			k = ak
 		case ak.numeric() && k.numeric():
 			k = kFloat
 		default:
@@ -443,6 +438,16 @@ func coalesce(x *Call, args []node) (node, error) {
 			}
 			ts = a.dataType()
 		}
+	}
+	var kept []node
+	for _, a := range args {
+		if c, ok := a.(*constNode); ok && c.null {
+			continue
+		}
+		kept = append(kept, a)
+	}
+	if len(kept) == 0 {
+		return nullOf(k, typeOfKind(k, ts)), nil
 	}
 	if c, ok := kept[0].(*constNode); ok {
 		// The first non-null argument is a constant: it is always chosen.

@@ -152,6 +152,7 @@ var propertyExprs = []string{
 	"year(ts)", "month(ts)", "hour(ts)", "year(ts) = 2020 and month(ts) >= 6",
 	"ts >= '2020-01-01'", "ts < '2020-06-15 12:30:00'", "'2019-12-31' = ts", "ts in ('2020-01-01', null)",
 	"coalesce(i, j)", "coalesce(i, j, 0)", "coalesce(f, i)", "coalesce(null, g, f, 1.5)", "coalesce(b, c)", "coalesce(b, c, false)",
+	"coalesce(-f, i)", "coalesce(abs(null), j)", "coalesce(null * 1.5, i)",
 	"coalesce(s, t)", "coalesce(s, p, 'none')", "coalesce(p)", "coalesce(ts, ts)",
 	"`my col` * 2 + i", "i + null", "null = s", "-(-(j))", "(i + 1) * (f - 2) / 3",
 	"2020 - year(ts) > 30 or s = 'Subscriber' and f > 0",
@@ -179,7 +180,7 @@ func evalOne(t *testing.T, mem memory.Allocator, src string, bnd *Bound, batch a
 		want := refEval(e, batch, r)
 		g := cell(got, r)
 		if !sameVal(g, want) {
-			t.Fatalf("%s row %d of %d: got %v, want %v", src, r, n, g, want)
+			t.Fatalf("%s row %d of %d: got %s, want %s", src, r, n, g.typed(), want.typed())
 		}
 	}
 }

@@ -88,6 +88,10 @@ func refEval(e Expr, batch arrow.RecordBatch, i int) val {
 			return val{k: kBool, null: v.null, b: !v.b}
 		}
 		if v.null {
+			// -x has x's type; -null is an int64 null.
+			if v.k == kFloat {
+				return nullVal(kFloat)
+			}
 			return nullVal(kInt)
 		}
 		if v.k == kInt {
@@ -165,7 +169,9 @@ func asFloat(v val) float64 {
 }
 
 func refArith(op string, l, r val) val {
-	if l.k == kInt && r.k == kInt && op != "/" {
+	// The result is float64 for / or a float operand, else int64; the
+	// untyped null takes the other side's type.
+	if l.k != kFloat && r.k != kFloat && op != "/" {
 		if l.null || r.null || (op == "%" && r.i == 0) {
 			return nullVal(kInt)
 		}
@@ -275,7 +281,8 @@ func refCall(name string, args []val) val {
 	a := args[0]
 	switch name {
 	case "abs":
-		if a.k == kInt {
+		if a.k == kInt || a.k == kNull {
+			a.k = kInt
 			if a.i < 0 {
 				a.i = -a.i
 			}
@@ -294,24 +301,39 @@ func refCall(name string, args []val) val {
 		v := map[string]int{"year": t.Year(), "month": int(t.Month()), "hour": t.Hour()}[name]
 		return val{k: kInt, i: int64(v)}
 	}
-	// coalesce: the first non-null argument; ints become floats when mixed.
-	anyFloat := false
+	// coalesce: the first non-null argument. The result type is the
+	// arguments' one type, float64 when ints and floats mix; the untyped
+	// null literal does not count, and only nulls give the null type.
+	k := kNull
 	for _, v := range args {
-		anyFloat = anyFloat || (v.k == kFloat)
+		switch {
+		case v.k == kNull:
+		case k == kNull:
+			k = v.k
+		case v.k != k:
+			k = kFloat // ints and floats mix
+		}
 	}
 	for _, v := range args {
 		if !v.null {
-			if anyFloat && v.k == kInt {
+			if k == kFloat && v.k == kInt {
 				return val{k: kFloat, f: float64(v.i)}
 			}
 			return v
 		}
 	}
-	return nullVal(args[0].k)
+	return nullVal(k)
 }
 
-// sameVal compares a kernel result with the reference (NaN equals NaN).
+// typed is v with its type, for failure messages.
+func (v val) typed() string { return fmt.Sprintf("%v (%s)", v, v.k) }
+
+// sameVal compares a kernel result with the reference: the same type, and
+// the same value (NaN equals NaN).
 func sameVal(got, want val) bool {
+	if got.k != want.k {
+		return false
+	}
 	if got.null || want.null {
 		return got.null == want.null
 	}
