@@ -136,7 +136,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int,
 	}
 	schema := sr.Schema()
 	sr.Release()
-	it := &remoteIter{st: st, mem: mem, loc: loc, p: p, want: int(head.Segments)}
+	it := &remoteIter{st: st, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
 	return engine.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
 }
@@ -150,11 +150,14 @@ type remoteIter struct {
 	p    int
 	want int // segments announced
 	got  int
-	cur  shuffle.BatchIterator
-	rows int64 // rows of the current segment so far
-	exp  int64 // rows the current segment should hold
-	buf  []byte
-	err  error
+	// wantRows is the rows the header announced; all counts the rows
+	// returned, so that a stream with a wrong segment count fails.
+	wantRows, all int64
+	cur           shuffle.BatchIterator
+	rows          int64 // rows of the current segment so far
+	exp           int64 // rows the current segment should hold
+	buf           []byte
+	err           error
 }
 
 func (r *remoteIter) fail(err error) error {
@@ -183,6 +186,7 @@ func (r *remoteIter) Next() (arrow.RecordBatch, error) {
 			}
 			if b != nil {
 				r.rows += b.NumRows()
+				r.all += b.NumRows()
 				return b, nil
 			}
 			r.closeCur()
@@ -191,6 +195,9 @@ func (r *remoteIter) Next() (arrow.RecordBatch, error) {
 			}
 		}
 		if r.got == r.want {
+			if r.all != r.wantRows {
+				return nil, r.fail(fmt.Errorf("%d segments hold %d rows, the header says %d", r.got, r.all, r.wantRows))
+			}
 			return nil, nil
 		}
 		if err := r.open(); err != nil {

@@ -111,7 +111,7 @@ func sameRows(t *testing.T, got, want [][]any) {
 }
 
 // writeParquet writes rec to path with row groups of rgRows rows.
-func writeParquet(t *testing.T, path string, rec arrow.RecordBatch, rgRows int64, props ...parquet.WriterProperty) {
+func writeParquet(t testing.TB, path string, rec arrow.RecordBatch, rgRows int64, props ...parquet.WriterProperty) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -131,7 +131,7 @@ func writeParquet(t *testing.T, path string, rec arrow.RecordBatch, rgRows int64
 }
 
 // writeArrowFile writes recs as an Arrow IPC file.
-func writeArrowFile(t *testing.T, path string, recs ...arrow.RecordBatch) {
+func writeArrowFile(t testing.TB, path string, recs ...arrow.RecordBatch) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {

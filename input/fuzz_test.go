@@ -1,0 +1,277 @@
+package input
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// fuzzFields are the canonical column types the round-trip fuzzer writes.
+var fuzzFields = []arrow.Field{
+	{Name: "i", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "f", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "ts", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
+	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+}
+
+// randTable builds n random rows of fuzzFields and their reference values
+// (the cell forms: int64, float64, bool, int64 microseconds, string, nil).
+func randTable(t testing.TB, mem memory.Allocator, seed uint64, n int) (arrow.RecordBatch, [][]any) {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	specials := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64, math.SmallestNonzeroFloat64}
+	words := []string{"", "a", "bb", "é", "Customer", "\x00", "\xff\xfe"}
+	b := array.NewRecordBuilder(mem, arrow.NewSchema(fuzzFields, nil))
+	defer b.Release()
+	want := make([][]any, n)
+	for r := range n {
+		row := make([]any, len(fuzzFields))
+		for c := range fuzzFields {
+			fb := b.Field(c)
+			if rng.IntN(5) == 0 {
+				fb.AppendNull()
+				continue
+			}
+			switch fb := fb.(type) {
+			case *array.Int64Builder:
+				v := int64(rng.Uint64())
+				if rng.IntN(2) == 0 {
+					v = rng.Int64N(7) - 3
+				}
+				fb.Append(v)
+				row[c] = v
+			case *array.Float64Builder:
+				v := rng.NormFloat64() * 1e3
+				if rng.IntN(4) == 0 {
+					v = specials[rng.IntN(len(specials))]
+				}
+				fb.Append(v)
+				row[c] = v
+			case *array.BooleanBuilder:
+				v := rng.IntN(2) == 0
+				fb.Append(v)
+				row[c] = v
+			case *array.TimestampBuilder:
+				v := rng.Int64N(4e15) - 2e15
+				fb.Append(arrow.Timestamp(v))
+				row[c] = v
+			case *array.StringBuilder:
+				v := words[rng.IntN(len(words))]
+				if rng.IntN(3) == 0 {
+					v = strings.Repeat("x", rng.IntN(40)) + v
+				}
+				fb.Append(v)
+				row[c] = v
+			}
+		}
+		want[r] = row
+	}
+	return b.NewRecordBatch(), want
+}
+
+// sameCell compares a read value with the reference; NaNs compare by bits.
+func sameCell(got, want any) bool {
+	if g, ok := got.(float64); ok {
+		w, ok := want.(float64)
+		return ok && math.Float64bits(g) == math.Float64bits(w)
+	}
+	return got == want
+}
+
+// FuzzInputRoundTrip writes random tables as Parquet (with random row
+// group sizes and codecs) or Arrow IPC (with random record batch sizes),
+// opens them with Open and reads every task with random batch sizes: the
+// rows read must be exactly the rows written, in order, with each batch's
+// first row number right and no Arrow memory left behind.
+func FuzzInputRoundTrip(f *testing.F) {
+	f.Add(uint64(1), uint16(7), uint8(3), uint8(2), false)
+	f.Add(uint64(2), uint16(7), uint8(3), uint8(2), true)
+	f.Add(uint64(3), uint16(0), uint8(1), uint8(1), false)
+	f.Add(uint64(4), uint16(300), uint8(64), uint8(100), false)
+	f.Add(uint64(5), uint16(300), uint8(7), uint8(50), true)
+	f.Fuzz(func(t *testing.T, seed uint64, rows uint16, chunk, batch uint8, arrowFmt bool) {
+		n := int(rows % 2000)
+		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+		defer mem.AssertSize(t, 0)
+		rec, want := randTable(t, mem, seed, n)
+		defer rec.Release()
+		step := int64(chunk%100) + 1
+		path := filepath.Join(t.TempDir(), "x.parquet")
+		if arrowFmt {
+			path = filepath.Join(filepath.Dir(path), "x.arrow")
+			var recs []arrow.RecordBatch
+			for lo := int64(0); lo < int64(n) || lo == 0; lo += step {
+				recs = append(recs, rec.NewSlice(lo, min(lo+step, int64(n))))
+			}
+			writeArrowFile(t, path, recs...)
+			for _, r := range recs {
+				r.Release()
+			}
+		} else {
+			codecs := []compress.Compression{compress.Codecs.Uncompressed, compress.Codecs.Snappy, compress.Codecs.Zstd, compress.Codecs.Gzip}
+			writeParquet(t, path, rec, step, parquet.WithCompression(codecs[seed%4]),
+				parquet.WithDictionaryDefault(seed%3 != 0), parquet.WithDataPageSize(int64(64+seed%512)))
+		}
+		d, err := Open(jobspec.Input{Path: path})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		var got [][]any
+		for _, task := range d.Tasks {
+			s := readTask(t, d, task, ReadOptions{BatchRows: int(batch%128) + 1}, mem)
+			at := int64(len(got))
+			for k, first := range s.firsts {
+				if first != at {
+					t.Fatalf("task %d batch %d: first row %d, want %d", task.Index, k, first, at)
+				}
+				at += int64(s.sizes[k])
+			}
+			got = append(got, s.rows...)
+		}
+		if len(got) != n {
+			t.Fatalf("read %d rows, wrote %d", len(got), n)
+		}
+		for r := range want {
+			for c := range want[r] {
+				if !sameCell(got[r][c], want[r][c]) {
+					t.Fatalf("row %d column %s: got %#v, want %#v", r, fuzzFields[c].Name, got[r][c], want[r][c])
+				}
+			}
+		}
+	})
+}
+
+// fuzzSeedFiles returns small valid files of the given format to mutate.
+func fuzzSeedFiles(f *testing.F, arrowFmt bool) [][]byte {
+	var out [][]byte
+	dir := f.TempDir()
+	for k, n := range []int{5, 12} {
+		rec, _ := randTable(f, memory.DefaultAllocator, uint64(k), n)
+		path := filepath.Join(dir, "seed")
+		if arrowFmt {
+			writeArrowFile(f, path, rec.NewSlice(0, 3), rec.NewSlice(3, int64(n)))
+		} else {
+			codec := []compress.Compression{compress.Codecs.Uncompressed, compress.Codecs.Snappy}[k]
+			writeParquet(f, path, rec, 4, parquet.WithCompression(codec), parquet.WithDictionaryDefault(k == 0))
+		}
+		rec.Release()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzParquetFile reads arbitrary bytes as a Parquet input file.
+func FuzzParquetFile(f *testing.F) {
+	for _, b := range fuzzSeedFiles(f, false) {
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+		f.Add(b[len(b)/3:])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { readMutatedInput(t, data, FormatParquet) })
+}
+
+// FuzzArrowFile reads arbitrary bytes as an Arrow IPC input file.
+func FuzzArrowFile(f *testing.F) {
+	for _, b := range fuzzSeedFiles(f, true) {
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+		f.Add(b[len(b)/3:])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { readMutatedInput(t, data, FormatArrow) })
+}
+
+// readMutatedInput opens data as an input file of format and reads every
+// task. It must either fail with an error naming the file, or return
+// batches that are valid Arrow in the dataset's schema, numbered in order,
+// holding the rows the file's metadata promises; no Arrow memory may be
+// left behind either way.
+func readMutatedInput(t *testing.T, data []byte, format string) {
+	path := filepath.Join(t.TempDir(), "in."+format)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	d, err := Open(jobspec.Input{Path: path, Format: format})
+	if err != nil {
+		mustName(t, "Open", err, path)
+		return
+	}
+	var fileRows int64
+	for _, task := range d.Tasks {
+		if task.Rows >= 0 {
+			fileRows += task.Rows
+		}
+	}
+	if d.Files[0].Rows >= 0 && fileRows != d.Files[0].Rows {
+		t.Fatalf("tasks hold %d rows, the file %d", fileRows, d.Files[0].Rows)
+	}
+	for _, task := range d.Tasks {
+		if !readMutatedTask(t, d, task, path, mem) {
+			return
+		}
+	}
+}
+
+// readMutatedTask reads one task with the checks of readMutatedInput;
+// false if it failed (with a good error).
+func readMutatedTask(t *testing.T, d *Dataset, task Task, path string, mem memory.Allocator) bool {
+	r, err := d.Read(context.Background(), task, ReadOptions{BatchRows: 5}, mem)
+	if err != nil {
+		mustName(t, "Read", err, path)
+		return false
+	}
+	defer r.Close()
+	at := task.RowOffset
+	for {
+		b, first, err := r.Next()
+		if err != nil {
+			mustName(t, "Next", err, path)
+			return false
+		}
+		if b == nil {
+			break
+		}
+		if !b.Schema().Equal(d.Schema) {
+			t.Fatalf("batch schema %s, dataset %s", b.Schema(), d.Schema)
+		}
+		if b.NumRows() <= 0 || b.NumRows() > 5 {
+			t.Fatalf("batch of %d rows, BatchRows 5", b.NumRows())
+		}
+		if err := array.ValidateRecordFull(b); err != nil {
+			t.Fatalf("invalid batch at row %d: %v", first, err)
+		}
+		if first != at {
+			t.Fatalf("batch first row %d, want %d", first, at)
+		}
+		at += b.NumRows()
+	}
+	if task.Rows >= 0 && at-task.RowOffset != task.Rows {
+		t.Fatalf("task %d read %d rows without error, its metadata says %d", task.Index, at-task.RowOffset, task.Rows)
+	}
+	return true
+}
+
+// mustName fails unless err names the file.
+func mustName(t *testing.T, what string, err error, path string) {
+	t.Helper()
+	if !strings.Contains(err.Error(), path) {
+		t.Fatalf("%s: error does not name the file %s: %v", what, path, err)
+	}
+}
