@@ -150,14 +150,15 @@ type remoteIter struct {
 	p    int
 	want int // segments announced
 	got  int
+	cur  shuffle.BatchIterator
+	rows int64 // rows of the current segment so far
+	exp  int64 // rows the current segment should hold
+	buf  []byte
+	err  error
+
 	// wantRows is the rows the header announced; all counts the rows
 	// returned, so that a stream with a wrong segment count fails.
 	wantRows, all int64
-	cur           shuffle.BatchIterator
-	rows          int64 // rows of the current segment so far
-	exp           int64 // rows the current segment should hold
-	buf           []byte
-	err           error
 }
 
 func (r *remoteIter) fail(err error) error {
