@@ -45,7 +45,8 @@ func hasExt(name, format string) bool {
 func hidden(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
 
 // listFiles resolves input.path (a file, a directory or a glob) to regular
-// files sorted by path.
+// files sorted by path. A directory holds only files of the format (with
+// its extensions) and hidden ones; any other file is an error.
 func listFiles(path, format string) ([]File, error) {
 	var files []File
 	if isGlob(path) {
@@ -88,8 +89,17 @@ func listFiles(path, format string) ([]File, error) {
 				}
 				return nil
 			}
-			if e.IsDir() || !hasExt(e.Name(), format) {
+			if e.IsDir() {
 				return nil
+			}
+			if !hasExt(e.Name(), format) {
+				if !e.Type().IsRegular() {
+					return nil
+				}
+				// Spark fails on such a file too; skipping it could lose
+				// rows the user meant to read (a CSV export, a renamed part).
+				return fmt.Errorf("%s is not a %s file: every file in an input directory must end in %s (names starting with . or _ are skipped); move it out or select files with a glob such as %s",
+					p, format, strings.Join(extensions[format], " or "), filepath.Join(path, "*"+extensions[format][0]))
 			}
 			info, err := e.Info()
 			if err != nil {

@@ -207,7 +207,18 @@ func TestParquetDirectoryAndSchemaMismatch(t *testing.T) {
 	writeParquet(t, filepath.Join(dir, "b.parquet"), ints, 10)
 	writeParquet(t, filepath.Join(dir, "sub", "a.parquet"), i32, 10)
 	writeText(t, filepath.Join(dir, "_SUCCESS"), "")
-	writeText(t, filepath.Join(dir, "notes.txt"), "x")
+	writeText(t, filepath.Join(dir, ".part-0.crc"), "x")
+	writeText(t, filepath.Join(dir, "_tmp", "x.csv"), "x")
+	// A foreign file is an error naming it and the allowed extensions.
+	for _, name := range []string{"notes.txt", filepath.Join("sub", "export.csv")} {
+		foreign := filepath.Join(dir, name)
+		writeText(t, foreign, "x")
+		_, err := Open(jobspec.Input{Path: dir, Format: "parquet"})
+		if err == nil || !strings.Contains(err.Error(), foreign+" is not a parquet file") || !strings.Contains(err.Error(), ".parquet or .pq") {
+			t.Fatalf("foreign file %s: %v", name, err)
+		}
+		os.Remove(foreign)
+	}
 
 	d, err := Open(jobspec.Input{Path: dir, Format: "parquet"})
 	if err != nil {
