@@ -2,12 +2,26 @@
 GO ?= go
 PYTHON ?= /usr/bin/python3
 
-.PHONY: test vet build peers data fmt-check
+.PHONY: test vet build peers data fmt-check fuzz-smoke
 
 test: fmt-check vet peers data
 	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./engine/
+	$(MAKE) fuzz-smoke
 	$(PYTHON) -m pytest -q python/tests
+
+# Every Go fuzzer briefly past its seed corpus (the corpora themselves run
+# in `go test`). Longer: make fuzz-smoke FUZZTIME=5m, or go test -fuzz.
+FUZZTIME ?= 2s
+FUZZERS = input:FuzzParquetFile input:FuzzArrowFile input:FuzzInputRoundTrip input:FuzzCSV \
+	sink:FuzzVerifyMutatedFile sink:FuzzManifest cluster:FuzzFetchStream shuffle:FuzzOpenReader \
+	expr:FuzzEval expr:FuzzParse jobspec:FuzzParse
+fuzz-smoke:
+	@set -e; for f in $(FUZZERS); do \
+		echo "fuzz $$f ($(FUZZTIME))"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) ./$${f%%:*}/ 2>&1) || \
+		{ echo "$$out"; exit 1; }; \
+	done
 
 vet:
 	$(GO) vet ./...

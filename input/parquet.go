@@ -38,6 +38,11 @@ func openParquetFile(path string, props pqarrow.ArrowReadProperties, mem memory.
 		if err != nil {
 			return err
 		}
+		if v := pf.MetaData().KeyValueMetadata().FindValue(arrowSchemaKey); v != nil {
+			if err := checkStoredSchema(*v); err != nil {
+				return err
+			}
+		}
 		// Mark byte-array leaves so strings are read as dictionaries.
 		sc := pf.MetaData().Schema
 		for i := 0; i < sc.NumColumns(); i++ {
