@@ -11,7 +11,9 @@ _I64 = struct.Struct("<q")
 
 
 class FlatbufError(ValueError):
-    """Raised when a flatbuffer is malformed (an offset leaves the buffer)."""
+    """Raised when a flatbuffer is malformed (an offset leaves the buffer, a
+    string is not UTF-8). Readers of a buffer also see ``struct.error`` when a
+    field's bytes are cut off; callers turn both into their own error."""
 
 
 class Table:
@@ -89,7 +91,12 @@ class Table:
         if not q:
             return None
         n = _U32.unpack_from(self.buf, q)[0]
-        return bytes(self.buf[q + 4:q + 4 + n]).decode("utf-8")
+        if q + 4 + n > len(self.buf):
+            raise FlatbufError("string field %d outside the buffer" % index)
+        try:
+            return bytes(self.buf[q + 4:q + 4 + n]).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise FlatbufError("string field %d is not UTF-8: %s" % (index, e)) from None
 
     def vector(self, index):
         """(start, length) of a vector field; (0, 0) when absent."""
@@ -101,6 +108,8 @@ class Table:
     def tables(self, index):
         """A vector of tables."""
         start, n = self.vector(index)
+        if start + 4 * n > len(self.buf):
+            raise FlatbufError("vector field %d outside the buffer" % index)
         out = []
         for i in range(n):
             p = start + 4 * i

@@ -57,6 +57,8 @@ def _parse_field(t, where):
     nullable = bool(t.u8(1))
     tt = t.u8(2)
     ty = t.table(3)
+    if ty is None and tt in (_T_INT, _T_FLOAT, _T_TIMESTAMP):
+        raise IPCError("%s: column %r: type table missing" % (where, name))
     if t.table(4) is not None:
         raise IPCError("%s: column %r is dictionary-encoded; this reader needs plain columns"
                        % (where, name))
@@ -93,6 +95,8 @@ def parse_schema(t, where):
         f = _parse_field(ft, where)
         if ft.vector(5)[1]:
             raise IPCError("%s: column %r has child fields (nested types are not supported)" % (where, f.name))
+        if any(g.name == f.name for g in fields):
+            raise IPCError("%s: column name %r appears twice in the schema" % (where, f.name))
         fields.append(f)
     return fields
 
@@ -150,7 +154,15 @@ class _Batch:
         n = struct.unpack_from("<q", raw, 0)[0]
         if n == -1:
             return raw[8:]
-        out = self.dec(bytes(raw[8:]), n)
+        if n < 0:
+            raise IPCError("%s: compressed buffer %d: uncompressed length %d" % (self.where, self.i - 1, n))
+        try:
+            out = self.dec(bytes(raw[8:]), n)
+        except (MemoryError, OverflowError) as e:
+            raise IPCError("%s: compressed buffer %d: cannot hold %d uncompressed bytes: %s"
+                           % (self.where, self.i - 1, n, type(e).__name__)) from None
+        except Exception as e:  # lz4 and zstandard raise their own error types
+            raise IPCError("%s: compressed buffer %d does not decompress: %s" % (self.where, self.i - 1, e)) from None
         if len(out) != n:
             raise IPCError("%s: buffer %d decompressed to %d bytes, expected %d"
                            % (self.where, self.i - 1, len(out), n))
@@ -186,7 +198,10 @@ def _read_column(f, b, n, nulls, where):
             raise IPCError("%s: column %r: string offsets out of range" % (where, f.name))
         lo, hi = offs[:n].tolist(), offs[1:n + 1].tolist()
         vals = np.empty(n, dtype=object)
-        vals[:] = [data[a:z].decode("utf-8") for a, z in zip(lo, hi)]
+        try:
+            vals[:] = [data[a:z].decode("utf-8") for a, z in zip(lo, hi)]
+        except UnicodeDecodeError as e:
+            raise IPCError("%s: column %r: a value is not UTF-8: %s" % (where, f.name, e)) from None
         if mask is not None:
             vals[mask] = None
         return vals, None
@@ -268,11 +283,17 @@ def _read_batch(mv, off, mlen, blen, fields, want, parts, masks, where):
     if size == -1:
         size = struct.unpack_from("<i", mv, off + 4)[0]
         start = off + 8
+    if size < 0 or start + size > off + mlen:
+        raise IPCError("%s: message metadata of %d bytes outside its %d-byte block" % (where, size, mlen))
     msg = Table.root(mv[start:start + size])
     if msg.u8(1) != _HEADER_BATCH:
         raise IPCError("%s: message is not a record batch (header type %d)" % (where, msg.u8(1)))
     rb = msg.table(2)
+    if rb is None:
+        raise IPCError("%s: record batch message without its header" % where)
     length = rb.i64(0)
+    if length < 0:
+        raise IPCError("%s: record batch of %d rows" % (where, length))
     nodes = rb.structs(1, "<qq")
     buffers = rb.structs(2, "<qq")
     comp = rb.table(3)
@@ -289,6 +310,8 @@ def _read_batch(mv, off, mlen, blen, fields, want, parts, masks, where):
     for f, (nlen, nnull) in zip(fields, nodes):
         if nlen != length:
             raise IPCError("%s: column %r has %d rows, the batch %d" % (where, f.name, nlen, length))
+        if nnull < 0 or nnull > nlen:
+            raise IPCError("%s: column %r has %d nulls in %d rows" % (where, f.name, nnull, nlen))
         if want is not None and f.name not in want:
             b.i += 3 if f.kind == "string" else 2
             continue

@@ -48,7 +48,56 @@ def read_manifest(path):
     for key in ("schema", "splits", "transforms", "output"):
         if key not in m:
             raise SluiceError("%s: missing field %r" % (name, key))
+    _check_manifest(m, name)
     return m
+
+
+def _want(ok, name, where, what, got):
+    if not ok:
+        raise SluiceError("%s: %s: want %s, got %s" % (name, where, what, json.dumps(got)[:80]))
+
+
+def _count(v):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _check_rel_path(name, where, rel):
+    """A shard path: relative, '/'-separated, clean and inside the output."""
+    _want(isinstance(rel, str), name, where, "a string", rel)
+    parts = rel.split("/")
+    ok = (rel != "" and not rel.startswith("/") and "\\" not in rel and "\x00" not in rel
+          and all(p not in ("", ".", "..") for p in parts) and rel != "manifest.json")
+    _want(ok, name, where, "a clean relative path inside the output (e.g. \"train/part-00000.arrow\")", rel)
+
+
+def _check_manifest(m, name):
+    """The parts of the manifest this reader uses have the documented types."""
+    _want(isinstance(m["schema"], list), name, "schema", "a list", m["schema"])
+    for i, c in enumerate(m["schema"]):
+        where = "schema[%d]" % i
+        _want(isinstance(c, dict), name, where, "an object", c)
+        for key in ("name", "role"):
+            _want(isinstance(c.get(key), str), name, where + "." + key, "a string", c.get(key))
+    _want(isinstance(m["output"], dict), name, "output", "an object", m["output"])
+    _want(isinstance(m["output"].get("format", "arrow"), str), name, "output.format", "a string",
+          m["output"].get("format"))
+    _want(isinstance(m["splits"], list), name, "splits", "a list", m["splits"])
+    seen = set()
+    for i, sp in enumerate(m["splits"]):
+        where = "splits[%d]" % i
+        _want(isinstance(sp, dict), name, where, "an object", sp)
+        _want(isinstance(sp.get("name"), str) and sp["name"] not in seen, name, where + ".name",
+              "a split name used once", sp.get("name"))
+        seen.add(sp["name"])
+        _want(_count(sp.get("rows")), name, where + ".rows", "a row count", sp.get("rows"))
+        _want(isinstance(sp.get("shards"), list), name, where + ".shards", "a list", sp.get("shards"))
+        for j, sh in enumerate(sp["shards"]):
+            w = "%s.shards[%d]" % (where, j)
+            _want(isinstance(sh, dict), name, w, "an object", sh)
+            _check_rel_path(name, w + ".path", sh.get("path"))
+            for key in ("rows", "bytes"):
+                _want(_count(sh.get(key)), name, w + "." + key, "a non-negative integer", sh.get(key))
+            _want(isinstance(sh.get("sha256"), str), name, w + ".sha256", "a hex string", sh.get("sha256"))
 
 
 def verify_bytes(data, shard, name):
@@ -189,6 +238,12 @@ class Dataset:
         verifying its bytes when the dataset was opened with verify=True."""
         cols = self._check_columns(columns)
         got = read_shard_file(self.shard_path(shard), self.format, shard if self.verify else None, cols, self.engine)
+        names = cols if cols is not None else self.columns()
+        missing = [n for n in names if n not in got]
+        if missing:
+            raise SluiceError("%s: no column(s) %s, which the manifest lists (the shard has: %s)"
+                              % (self.shard_path(shard), ", ".join(missing), ", ".join(got)))
+        got = {n: got[n] for n in names}
         if len(got) and len(next(iter(got.values()))) != shard["rows"]:
             raise SluiceError("%s: %d rows, the manifest says %d"
                               % (self.shard_path(shard), len(next(iter(got.values()))), shard["rows"]))
@@ -203,7 +258,12 @@ class Dataset:
         """
         cols = self._check_columns(columns)
         names = cols if cols is not None else self.columns()
-        parts = [self.read_shard(sh, cols) for sh in self.shards(split)]
+        shards = self.shards(split)
+        if sum(sh["rows"] for sh in shards) != self.rows(split):
+            raise SluiceError("%s: split %r lists %d rows but its shards hold %d"
+                              % (os.path.join(self.path, "manifest.json"), split, self.rows(split),
+                                 sum(sh["rows"] for sh in shards)))
+        parts = [self.read_shard(sh, cols) for sh in shards]
         if not parts:
             return {n: np.empty(0) for n in names}
         return concat_columns(parts, names)
