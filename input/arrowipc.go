@@ -131,8 +131,17 @@ func (a *arrowReader) Next() (arrow.RecordBatch, int64, error) {
 		}
 		err := safely(func() error {
 			var err error
-			a.rec, err = a.r.RecordBatchAt(a.next)
-			return err
+			if a.rec, err = a.r.RecordBatchAt(a.next); err != nil {
+				return err
+			}
+			// The IPC reader trusts the file's offsets and lengths;
+			// damaged ones would make the conversion read out of bounds.
+			if err := array.ValidateRecordFull(a.rec); err != nil {
+				a.rec.Release()
+				a.rec = nil
+				return fmt.Errorf("invalid data: %v", err)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: record batch %d: %v", a.path, a.next, err)
