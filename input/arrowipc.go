@@ -136,7 +136,7 @@ func (a *arrowReader) Next() (arrow.RecordBatch, int64, error) {
 			}
 			// The IPC reader trusts the file's offsets and lengths;
 			// damaged ones would make the conversion read out of bounds.
-			if err := array.ValidateRecordFull(a.rec); err != nil {
+			if err := validateBatch(a.rec); err != nil {
 				a.rec.Release()
 				a.rec = nil
 				return fmt.Errorf("invalid data: %v", err)
@@ -172,4 +172,54 @@ func (a *arrowReader) Close() error {
 // emptyBatch is a batch of n rows and no columns.
 func emptyBatch(s *arrow.Schema, n int64) arrow.RecordBatch {
 	return array.NewRecordBatch(s, nil, n)
+}
+
+// validateBatch checks what the conversion relies on: buffer sizes
+// (array.ValidateRecord), string offsets that never decrease and stay in
+// their data, and dictionary indices inside their dictionary. Unlike
+// ValidateRecordFull it accepts strings that are not UTF-8, as the Parquet
+// reader does.
+func validateBatch(rec arrow.RecordBatch) error {
+	if err := array.ValidateRecord(rec); err != nil {
+		return err
+	}
+	for i, c := range rec.Columns() {
+		if err := validateColumn(c); err != nil {
+			return fmt.Errorf("column %d (%s): %v", i, rec.ColumnName(i), err)
+		}
+	}
+	return nil
+}
+
+func validateColumn(c arrow.Array) error {
+	switch a := c.(type) {
+	case *array.String:
+		return monotonic(a.ValueOffsets(), len(a.ValueBytes()))
+	case *array.LargeString:
+		return monotonic(a.ValueOffsets(), len(a.ValueBytes()))
+	case *array.Dictionary:
+		if err := validateColumn(a.Dictionary()); err != nil {
+			return fmt.Errorf("dictionary: %v", err)
+		}
+		n := a.Dictionary().Len()
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				if j := a.GetValueIndex(i); j < 0 || j >= n {
+					return fmt.Errorf("row %d: dictionary index %d outside the %d-entry dictionary", i, j, n)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// monotonic checks that offsets start at 0 or more, never decrease and end
+// within n bytes.
+func monotonic[T int32 | int64](offs []T, n int) error {
+	for i, o := range offs {
+		if o < 0 || int64(o) > int64(n) || (i > 0 && o < offs[i-1]) {
+			return fmt.Errorf("string offset %d (%d) out of order or outside the %d data bytes", i, o, n)
+		}
+	}
+	return nil
 }
