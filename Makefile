@@ -14,7 +14,7 @@ test: fmt-check vet peers data
 # in `go test`). Longer: make fuzz-smoke FUZZTIME=5m, or go test -fuzz.
 FUZZTIME ?= 2s
 FUZZERS = input:FuzzParquetFile input:FuzzArrowFile input:FuzzInputRoundTrip input:FuzzCSV \
-	sink:FuzzVerifyMutatedFile sink:FuzzManifest cluster:FuzzFetchStream shuffle:FuzzOpenReader \
+	sink:FuzzVerifyMutatedFile sink:FuzzManifest serving:FuzzTransformer cluster:FuzzFetchStream shuffle:FuzzOpenReader \
 	expr:FuzzEval expr:FuzzParse jobspec:FuzzParse
 fuzz-smoke:
 	@set -e; for f in $(FUZZERS); do \
