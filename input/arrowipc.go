@@ -20,7 +20,14 @@ func openArrowFile(path string, mem memory.Allocator) (*os.File, *ipc.FileReader
 	}
 	var r *ipc.FileReader
 	err = safely(func() error {
-		var err error
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		// arrow-go trusts the footer's vector lengths (see checkStoredSchema).
+		if err := checkArrowFooter(f, st.Size()); err != nil {
+			return err
+		}
 		r, err = ipc.NewFileReader(f, ipc.WithAllocator(mem))
 		return err
 	})

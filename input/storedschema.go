@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // arrowSchemaKey is the Parquet key-value metadata entry where Arrow
@@ -59,7 +60,7 @@ type fbCheck struct {
 	nodes int
 }
 
-var errOutside = errors.New("offset outside the message")
+var errOutside = errors.New("offset outside the flatbuffer")
 
 func (c *fbCheck) u32(p int64) (int64, error) {
 	if p < 0 || p+4 > int64(len(c.buf)) {
@@ -204,15 +205,72 @@ func (c *fbCheck) message() error {
 	if err != nil || !ok {
 		return err
 	}
-	// Schema { endianness, fields, custom_metadata, features }
+	return c.schema(s)
+}
+
+// footer checks an Arrow IPC file's Footer { version, schema,
+// dictionaries: [Block], recordBatches: [Block], custom_metadata }.
+func (c *fbCheck) footer() error {
+	root, err := c.u32(0)
+	if err != nil {
+		return err
+	}
+	ft, err := c.table(root)
+	if err != nil {
+		return err
+	}
+	if s, ok, err := c.sub(ft, 1); err != nil {
+		return err
+	} else if ok {
+		if err := c.schema(s); err != nil {
+			return err
+		}
+	}
+	for _, f := range []int{2, 3} {
+		if _, _, err := c.vector(ft, f, 24); err != nil {
+			return err
+		}
+	}
+	return c.keyValues(ft, 4)
+}
+
+// schema checks Schema { endianness, fields, custom_metadata, features }.
+func (c *fbCheck) schema(s fbTable) error {
 	if err := c.tables(s, 1, func(f fbTable) error { return c.schemaField(f, 0) }); err != nil {
 		return err
 	}
 	if err := c.keyValues(s, 2); err != nil {
 		return err
 	}
-	_, _, err = c.vector(s, 3, 8)
+	_, _, err := c.vector(s, 3, 8)
 	return err
+}
+
+// checkArrowFooter checks the footer of the Arrow IPC file f (size bytes)
+// as checkStoredSchema checks a stored schema, before arrow-go reads it. A
+// file too short for a footer is left to arrow-go's own error.
+func checkArrowFooter(f io.ReaderAt, size int64) error {
+	const magic = 6
+	var tail [4 + magic]byte
+	if size < int64(len(tail))+magic+2 {
+		return nil
+	}
+	if _, err := f.ReadAt(tail[:], size-int64(len(tail))); err != nil {
+		return err
+	}
+	n := int64(int32(binary.LittleEndian.Uint32(tail[:])))
+	if n <= 0 || n > size-int64(len(tail))-magic-2 {
+		return fmt.Errorf("footer length %d in a %d-byte file", n, size)
+	}
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, size-int64(len(tail))-n); err != nil {
+		return err
+	}
+	c := &fbCheck{buf: buf}
+	if err := c.footer(); err != nil {
+		return fmt.Errorf("footer is damaged: %v", err)
+	}
+	return nil
 }
 
 // schemaField checks Field { name, nullable, type_type, type, dictionary,
