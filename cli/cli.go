@@ -31,7 +31,7 @@ const usage = `usage:
   driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--set key=value ...]
   driver explain JOB.yaml [--engine ...] [--set key=value ...]
   driver submit JOB.yaml --driver HOST:PORT [--engine ...] [--set key=value ...]   (cluster; SLUICE_SECRET_FILE names the secret)
-  driver serve [--listen :7070] [--gossip :7946] [--secret-file F] [--tls-cert F --tls-key F --tls-ca F]
+  driver serve --secret-file F [--listen 127.0.0.1:7070] [--gossip 127.0.0.1:7946] [--tls-cert F --tls-key F --tls-ca F] [--insecure]
   driver status [JOB_ID] --driver HOST:PORT [--secret-file F]
   driver gen citibike --rows N --out DIR [--files K] [--seed S]
   driver bench [--rows N] [--engines cpu,gpu] [--peers duckdb,polars] [--jobs citibike,flights,micro] [--runs 3] [--out report/] [--data DIR] [--price-cpu 0.10] [--price-gpu 1.20]

@@ -16,6 +16,7 @@ import (
 // SLUICE_* environment variable (submit reads only the environment).
 type securityFlags struct {
 	secret, cert, key, ca string
+	insecure              bool
 }
 
 func (s *securityFlags) register(fs *flag.FlagSet) {
@@ -26,8 +27,17 @@ func (s *securityFlags) register(fs *flag.FlagSet) {
 }
 
 func (s *securityFlags) load() (cluster.Security, error) {
-	return cluster.NewSecurity(s.secret, s.cert, s.key, s.ca)
+	sec, err := cluster.NewSecurity(s.secret, s.cert, s.key, s.ca)
+	sec.Insecure = s.insecure
+	return sec, err
 }
+
+// Default listen addresses are on loopback: a node that other hosts must
+// reach is given its address explicitly.
+const (
+	defaultListen = "127.0.0.1:7070"
+	defaultGossip = "127.0.0.1:7946"
+)
 
 // envSecurity is the credentials from the environment (driver submit).
 func envSecurity() (cluster.Security, error) {
@@ -40,8 +50,9 @@ func envSecurity() (cluster.Security, error) {
 func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", ":7070", "gRPC address for submit and status")
-	gossip := fs.String("gossip", ":7946", "gossip address executors --join")
+	listen := fs.String("listen", defaultListen, "gRPC address for submit and status (give the host's address, or :7070, to serve other hosts)")
+	gossip := fs.String("gossip", defaultGossip, "gossip address executors --join")
+	insecure := fs.Bool("insecure", false, "serve without a cluster secret: no authentication, plain gossip (trusted networks only)")
 	workDir := fs.String("work-dir", "", "scratch directory (default: the system temp dir)")
 	attempts := fs.Int("max-attempts", 0, "attempts per task (default 3)")
 	var sec securityFlags
@@ -54,9 +65,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "driver serve: unexpected arguments %q\n%s", pos, usage)
 		return ExitUsage
 	}
+	sec.insecure = *insecure
 	s, err := sec.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "driver serve: %v\n", err)
+		return ExitUsage
+	}
+	if len(s.Secret) == 0 && !s.Insecure {
+		fmt.Fprintf(stderr, "driver serve: %v\n", cluster.ErrNoSecret)
 		return ExitUsage
 	}
 	err = cluster.RunDriver(ctx, cluster.DriverConfig{Listen: *listen, Gossip: *gossip, Sec: s, WorkDir: *workDir, Log: stderr, MaxAttempts: *attempts})

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	pb "github.com/sluice-ml/sluice/proto"
 )
@@ -82,9 +83,13 @@ func Status(ctx context.Context, addr string, sec Security, jobID string, w io.W
 		return err
 	}
 	defer done()
-	rep, err := cl.Status(ctx, &pb.StatusRequest{JobId: jobID})
+	var hdr metadata.MD
+	rep, err := cl.Status(ctx, &pb.StatusRequest{JobId: jobID}, grpc.Header(&hdr))
 	if err != nil {
 		return fmt.Errorf("driver %s: %w", addr, err)
+	}
+	if len(hdr.Get(insecureHeader)) > 0 {
+		fmt.Fprintf(w, "%s\n\n", insecureWarning)
 	}
 	fmt.Fprintf(w, "%-32s %-10s %9s  %s\n", "job", "state", "wall", "stage")
 	for _, j := range rep.Jobs {

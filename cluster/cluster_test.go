@@ -45,6 +45,16 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("status of a driver with a secret does not warn", func(t *testing.T) {
+		var b strings.Builder
+		if err := Status(context.Background(), c.grpcAddr, c.sec, "", &b); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.String(), "WARNING") || !strings.Contains(b.String(), "3 executors") {
+			t.Errorf("status:\n%s", b.String())
+		}
+	})
+
 	t.Run("two jobs at once", func(t *testing.T) {
 		a := c.submit(rows, filepath.Join(c.dir, "twoA"))
 		b := c.submit(rows, filepath.Join(c.dir, "twoB"))

@@ -45,6 +45,12 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 		cfg.NoExecutorWait = 2 * time.Minute
 	}
 	lg := log.New(cfg.Log, "", log.LstdFlags|log.Lmicroseconds)
+	if err := cfg.Sec.checkServe(); err != nil {
+		return err
+	}
+	if len(cfg.Sec.Secret) == 0 {
+		lg.Print(insecureWarning)
+	}
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)

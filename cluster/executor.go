@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +43,12 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		cfg.Log = io.Discard
 	}
 	lg := log.New(cfg.Log, "", log.LstdFlags)
+	if err := cfg.Sec.checkServe(); err != nil {
+		return err
+	}
+	if len(cfg.Sec.Secret) == 0 {
+		lg.Print(insecureWarning)
+	}
 	engines, err := engine.Engines(cfg.Engine)
 	if err != nil {
 		return err
@@ -117,7 +122,7 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		return err
 	}
 	defer p.close()
-	ex.Files = &Fetcher{Self: cfg.ID, peers: p}
+	ex.Files = &Fetcher{Self: cfg.ID, Root: work, peers: p}
 	svc.setPeers(p)
 	meta, _ = m.Lookup(cfg.ID)
 	lg.Printf("executor %s serving on %s, gossip %s, slots %d, engines %s", cfg.ID, meta.Addr, m.Addr(), cfg.Slots, names)
@@ -189,7 +194,11 @@ type executorService struct {
 // LaunchTask runs a task; its failure travels in the reply, typed.
 func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest) (*pb.LaunchReply, error) {
 	if req.Task == nil {
-		return nil, fmt.Errorf("launch: no task reference")
+		return nil, status.Error(codes.InvalidArgument, "launch: no task reference")
+	}
+	if err := engine.CheckJobID(req.Task.JobId); err != nil {
+		s.log.Printf("refused a task: %v", err)
+		return nil, status.Error(codes.InvalidArgument, "launch: "+err.Error())
 	}
 	s.mu.Lock()
 	p := s.peers
@@ -260,8 +269,8 @@ func (s *executorService) Health(context.Context, *pb.HealthRequest) (*pb.Health
 
 // ForgetJob deletes a job's files.
 func (s *executorService) ForgetJob(_ context.Context, req *pb.ForgetRequest) (*pb.ForgetReply, error) {
-	if req.JobId == "" || req.JobId == "." || req.JobId == ".." || strings.ContainsAny(req.JobId, "/\\") {
-		return nil, fmt.Errorf("forget: bad job id %q", req.JobId)
+	if err := engine.CheckJobID(req.JobId); err != nil {
+		return nil, status.Error(codes.InvalidArgument, "forget: "+err.Error())
 	}
 	if err := s.worker.Forget(req.JobId); err != nil {
 		return nil, err

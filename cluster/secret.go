@@ -1,13 +1,9 @@
 package cluster
 
 import (
-	"context"
-	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,24 +12,39 @@ import (
 	"strings"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
-	"google.golang.org/grpc/status"
 )
 
-// authHeader is the gRPC metadata key carrying the cluster token.
-const authHeader = "sluice-auth"
-
 // Security is a node's cluster credentials: the shared secret (nil: an
-// open cluster) and optional TLS.
+// open cluster, which a serving node accepts only with Insecure) and
+// optional TLS.
 type Security struct {
 	Secret []byte
 	// TLS, when set, is used by the gRPC server and clients.
 	TLS *TLSFiles
+	// Insecure lets a driver or executor serve without a secret: every
+	// call is accepted and gossip travels in plain text.
+	Insecure bool
 }
+
+// ErrNoSecret is why a driver or executor without a secret refuses to
+// start (unless Security.Insecure).
+var ErrNoSecret = errors.New("no cluster secret: give --secret-file FILE (at least 16 bytes, the same on every node), " +
+	"or --insecure to run an open cluster that anyone who reaches its ports can use")
+
+// checkServe refuses an open node unless it was asked for.
+func (s Security) checkServe() error {
+	if len(s.Secret) == 0 && !s.Insecure {
+		return ErrNoSecret
+	}
+	return nil
+}
+
+// insecureWarning is logged at every start of an open node and shown by
+// `driver status` when the driver is one.
+const insecureWarning = "WARNING: --insecure: this cluster has no secret; gRPC calls are not authenticated " +
+	"and gossip is not encrypted, so anyone who reaches its ports can run jobs that read and write files as this user"
 
 // TLSFiles names PEM files: this node's certificate and key, and the CA
 // that signed every node's certificate.
@@ -61,74 +72,6 @@ func gossipKey(secret []byte) []byte {
 	k := sha256.Sum256(append([]byte("sluice-gossip-v1\x00"), secret...))
 	return k[:]
 }
-
-// token is the value every gRPC call carries: an HMAC of a fixed label
-// under the secret, so the secret itself never travels.
-func token(secret []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("sluice-grpc-v1"))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// errBadSecret is how a refused call fails.
-var errBadSecret = status.Error(codes.Unauthenticated, "cluster secret missing or wrong (check --secret-file)")
-
-// guard checks the token of an incoming call; logf logs refusals.
-type guard struct {
-	want string
-	log  *log.Logger
-}
-
-func (g *guard) check(ctx context.Context, method string) error {
-	if g.want == "" {
-		return nil
-	}
-	got := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(authHeader); len(v) == 1 {
-			got = v[0]
-		}
-	}
-	if subtle.ConstantTimeCompare([]byte(got), []byte(g.want)) == 1 {
-		return nil
-	}
-	from := "unknown peer"
-	if p, ok := peer.FromContext(ctx); ok {
-		from = p.Addr.String()
-	}
-	what := "wrong cluster secret"
-	if got == "" {
-		what = "no cluster secret"
-	}
-	g.log.Printf("refused %s from %s: %s", method, from, what)
-	return errBadSecret
-}
-
-func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-	if err := g.check(ctx, info.FullMethod); err != nil {
-		return nil, err
-	}
-	return h(ctx, req)
-}
-
-func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-	if err := g.check(ss.Context(), info.FullMethod); err != nil {
-		return err
-	}
-	return h(srv, ss)
-}
-
-// tokenCreds attaches the token to every outgoing call.
-type tokenCreds struct {
-	tok    string
-	secure bool
-}
-
-func (t tokenCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
-	return map[string]string{authHeader: t.tok}, nil
-}
-
-func (t tokenCreds) RequireTransportSecurity() bool { return t.secure }
 
 // tlsConfig loads the TLS files for a server (server=true) or a client.
 func (t *TLSFiles) tlsConfig(server bool) (*tls.Config, error) {
@@ -159,10 +102,7 @@ func (t *TLSFiles) tlsConfig(server bool) (*tls.Config, error) {
 // ServerOptions are the gRPC server options for these credentials; refusals
 // are logged to logw.
 func (s Security) ServerOptions(logw io.Writer) ([]grpc.ServerOption, error) {
-	g := &guard{log: log.New(logw, "", log.LstdFlags)}
-	if len(s.Secret) > 0 {
-		g.want = token(s.Secret)
-	}
+	g := &guard{secret: s.Secret, seen: newNonceCache(maxNonces), log: log.New(logw, "", log.LstdFlags)}
 	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(g.unary), grpc.ChainStreamInterceptor(g.stream),
 		grpc.InitialWindowSize(fetchWindow), grpc.InitialConnWindowSize(4 * fetchWindow)}
 	if s.TLS != nil {
@@ -189,7 +129,7 @@ func (s Security) DialOptions() ([]grpc.DialOption, error) {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
 	if len(s.Secret) > 0 {
-		opts = append(opts, grpc.WithPerRPCCredentials(tokenCreds{tok: token(s.Secret), secure: s.TLS != nil}))
+		opts = append(opts, grpc.WithPerRPCCredentials(tokenCreds{secret: s.Secret, secure: s.TLS != nil}))
 	}
 	return opts, nil
 }

@@ -1,8 +1,10 @@
 // Command executor runs sluice tasks for a serving driver: it joins the
 // driver's gossip ring and serves the executor gRPC protocol.
 //
-//	executor --join HOST:7946 --listen :7071 [--engine auto|cpu|gpu] [--slots N] [--memory 8GiB] [--work-dir DIR]
-//	         [--id NAME] [--gossip HOST:PORT] [--secret-file F] [--tls-cert F --tls-key F --tls-ca F]
+//	executor --join HOST:7946 --secret-file F [--listen 127.0.0.1:7071] [--engine auto|cpu|gpu] [--slots N] [--memory 8GiB]
+//	         [--work-dir DIR] [--id NAME] [--gossip HOST:PORT] [--tls-cert F --tls-key F --tls-ca F] [--insecure]
+//
+// Without --secret-file it refuses to start unless --insecure.
 package main
 
 import (
@@ -24,7 +26,7 @@ func main() { os.Exit(run(os.Args[1:])) }
 func run(args []string) int {
 	fs := flag.NewFlagSet("executor", flag.ContinueOnError)
 	join := fs.String("join", "", "gossip address(es) of the ring, HOST:PORT[,HOST:PORT] (the driver's --gossip)")
-	listen := fs.String("listen", ":7071", "gRPC address to serve on")
+	listen := fs.String("listen", "127.0.0.1:7071", "gRPC address to serve on (give the host's address, or :7071, to serve other hosts)")
 	gossip := fs.String("gossip", "", "gossip address (default: the --listen host, any free port)")
 	eng := fs.String("engine", "auto", "engine this node runs tasks with: auto (the job's choice) | cpu | gpu | gpu-emulated")
 	slots := fs.Int("slots", runtime.NumCPU(), "task slots")
@@ -35,6 +37,7 @@ func run(args []string) int {
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM)")
 	key := fs.String("tls-key", "", "TLS key (PEM)")
 	ca := fs.String("tls-ca", "", "CA certificate of the cluster (PEM)")
+	insecure := fs.Bool("insecure", false, "serve without a cluster secret: no authentication, plain gossip (trusted networks only)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -50,6 +53,11 @@ func run(args []string) int {
 	sec, err := cluster.NewSecurity(*secret, *cert, *key, *ca)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "executor: %v\n", err)
+		return 2
+	}
+	sec.Insecure = *insecure
+	if len(sec.Secret) == 0 && !sec.Insecure {
+		fmt.Fprintf(os.Stderr, "executor: %v\n", cluster.ErrNoSecret)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
