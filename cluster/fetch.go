@@ -78,10 +78,27 @@ func serveFetch(root string, req *pb.FetchRequest, send func(*pb.FetchChunk) err
 // confine refuses a requested output path outside root (the executor's
 // work directory).
 func confine(root, path string) (string, error) {
+	bad := func() (string, error) {
+		if len(path) > 200 {
+			path = path[:200] + "..."
+		}
+		return "", fmt.Errorf("fetch: %q is not a task output on this executor", path)
+	}
+	if len(path) > 4096 || strings.ContainsRune(path, 0) {
+		return bad()
+	}
 	dir := filepath.Clean(root) + string(filepath.Separator)
 	clean := filepath.Clean(path)
 	if !filepath.IsAbs(clean) || !strings.HasPrefix(clean, dir) {
-		return "", fmt.Errorf("fetch: %s is not a task output on this executor", path)
+		return bad()
+	}
+	// A symbolic link below root must not lead out of it either.
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(filepath.Dir(clean)); err == nil && real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
+		return bad()
 	}
 	return clean, nil
 }
@@ -91,8 +108,24 @@ func confine(root, path string) (string, error) {
 // engine.Files.
 type Fetcher struct {
 	// Self is this node's executor ID ("" on the driver).
-	Self  string
+	Self string
+	// Root is this executor's work directory: outputs it holds lie
+	// under it.
+	Root  string
 	peers *peers
+}
+
+// local confines a location on this executor to its work directory.
+func (f *Fetcher) local(loc engine.Location) (engine.Location, error) {
+	if f.Root == "" {
+		return loc, nil
+	}
+	p, err := confine(f.Root, loc.Path)
+	if err != nil {
+		return loc, err
+	}
+	loc.Path = p
+	return loc, nil
 }
 
 var _ engine.Files = (*Fetcher)(nil)
@@ -101,6 +134,10 @@ var _ engine.Files = (*Fetcher)(nil)
 // node (read in place); remote ones are fetched a partition at a time.
 func (f *Fetcher) ForEachPartition(ctx context.Context, loc engine.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
 	if loc.Executor == f.Self && f.Self != "" {
+		loc, err := f.local(loc)
+		if err != nil {
+			return true, err
+		}
 		return engine.LocalFiles{}.ForEachPartition(ctx, loc, lo, hi, mem, fn)
 	}
 	return false, nil
@@ -111,6 +148,10 @@ func (f *Fetcher) ForEachPartition(ctx context.Context, loc engine.Location, lo,
 // producer.
 func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int, mem memory.Allocator) (*engine.Partition, error) {
 	if loc.Executor == f.Self && f.Self != "" {
+		loc, err := f.local(loc)
+		if err != nil {
+			return nil, err
+		}
 		return engine.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
 	}
 	lost := func(err error) error { return engine.Retryable(&engine.FetchFailed{Loc: loc, Err: err}) }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/sluice-ml/sluice/jobspec"
@@ -70,11 +69,17 @@ func (w *Worker) RunEncoded(ctx context.Context, specData []byte) ([]byte, error
 
 // Run runs one task.
 func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
+	if err := spec.CheckSpec(); err != nil {
+		return nil, err
+	}
+	dir, err := Under(w.exec.WorkDir, spec.JobID)
+	if err != nil {
+		return nil, err
+	}
 	env, err := w.env(spec)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(w.exec.WorkDir, spec.JobID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -107,8 +112,15 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 
 // Forget drops a job's plan and deletes its scratch files on this executor.
 func (w *Worker) Forget(jobID string) error {
+	if err := CheckJobID(jobID); err != nil {
+		return err
+	}
+	dir, err := Under(w.exec.WorkDir, jobID)
+	if err != nil {
+		return err
+	}
 	w.mu.Lock()
 	delete(w.envs, jobID)
 	w.mu.Unlock()
-	return os.RemoveAll(filepath.Join(w.exec.WorkDir, jobID))
+	return os.RemoveAll(dir)
 }
