@@ -80,9 +80,19 @@ func TestCluster(t *testing.T) {
 			killedAt := c.killWhen(t, j, victim, mo.stage, mo.frac)
 			delete(c.execs, victim)
 			defer func() {
-				// A fresh executor takes the victim's place for the next run.
+				// A fresh executor takes the victim's place for the next run;
+				// the victim's scratch goes at its start (or at the next
+				// job's), the live executors' stays.
 				c.addExecutor(victim + "b")
 				c.waitExecutors(3)
+				if m, _ := filepath.Glob(filepath.Join(c.dir, "sluice-"+victim+"-*")); len(m) != 0 {
+					t.Errorf("the killed executor's scratch is still there: %v", m)
+				}
+				for id := range c.execs {
+					if m, _ := filepath.Glob(filepath.Join(c.dir, "sluice-"+id+"-*")); len(m) != 1 {
+						t.Errorf("live executor %s's scratch: %v", id, m)
+					}
+				}
 			}()
 			j.wait(t)
 			sameOutput(t, want, digest(t, out))

@@ -83,12 +83,26 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		lis.Close()
 		return fmt.Errorf("--work-dir: %w", err)
 	}
+	// Scratch of executors (and runs) that died without cleaning up.
+	removed, err := engine.CleanDebris(cfg.WorkDir, "sluice-")
+	for _, d := range removed {
+		lg.Printf("removed %s (left by a process that died)", d)
+	}
+	if err != nil {
+		lg.Printf("cleaning scratch of dead processes: %v", err)
+	}
 	work, err := os.MkdirTemp(cfg.WorkDir, "sluice-"+cfg.ID+"-")
 	if err != nil {
 		lis.Close()
 		return fmt.Errorf("--work-dir: %w", err)
 	}
 	defer os.RemoveAll(work)
+	hold, err := engine.HoldDir(work)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	defer hold.Release()
 	ex, err := engine.NewExecutor(cfg.ID, cfg.Slots, work, cfg.Memory)
 	if err != nil {
 		lis.Close()
@@ -294,5 +308,13 @@ func (s *executorService) drained() bool {
 		return false
 	}
 	ents, err := os.ReadDir(s.work)
-	return err != nil || len(ents) == 0
+	if err != nil {
+		return true
+	}
+	for _, e := range ents {
+		if !engine.IsOwnerFile(e.Name()) {
+			return false
+		}
+	}
+	return true
 }

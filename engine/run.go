@@ -127,27 +127,42 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	root := opt.WorkDir
+	if root == "" {
+		root = os.TempDir()
+	}
+	cleanDebris(job.Output.Path, root, opt.Progress)
 	txn, err := sink.Begin(job.Output.Path, job.Output.Overwrite)
 	if err != nil {
 		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.path", "%s", strings.TrimPrefix(err.Error(), "output.path: "))
 	}
 	committed := false
+	outHold, err := HoldDir(txn.Dir())
+	if err != nil {
+		txn.Abort()
+		return nil, err
+	}
 	defer func() {
+		outHold.Release()
 		if !committed {
 			txn.Abort()
 		}
 	}()
-	root := opt.WorkDir
-	if root == "" {
-		root = os.TempDir()
-	}
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	jobID := safeName(job.Name) + "-" + hex.EncodeToString(rnd[:])
 	work := filepath.Join(root, "sluice-"+jobID)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, fmt.Errorf("--work-dir: %w", err)
+	}
+	workHold, err := HoldDir(work)
+	if err != nil {
+		return nil, err
+	}
 	if !opt.KeepWorkDir {
 		defer os.RemoveAll(work)
 	}
+	defer workHold.Release()
 	env := &jobEnv{p: p, batchRows: opt.BatchRows}
 	if err := env.setup(); err != nil {
 		return nil, err
@@ -180,10 +195,12 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	outHold.Release() // the marker must not reach the output
 	if err := txn.Commit(m); err != nil {
 		return nil, err
 	}
 	committed = true
+	cleanDebris(job.Output.Path, root, opt.Progress)
 	res := &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start)}
 	if r.local != nil {
 		res.PeakMemory = r.local.PeakMemory()
