@@ -104,6 +104,40 @@ func TestCluster(t *testing.T) {
 		})
 	}
 
+	// A frozen executor (SIGSTOP, kept stopped until the job is over) must
+	// not hang the job: the ring declares it failed, every node drops its
+	// connections to it (keepalive and fetch deadlines back this up), and
+	// the driver re-runs what it held.
+	t.Run("SIGSTOP during shard-write", func(t *testing.T) {
+		var victim string
+		for id := range c.execs {
+			if victim == "" || id < victim {
+				victim = id
+			}
+		}
+		out := filepath.Join(c.dir, "frozen")
+		j := c.submit(rows, out)
+		c.waitStage(t, j, "shard-write", 0)
+		p := c.execs[victim]
+		p.cmd.Process.Signal(syscall.SIGSTOP)
+		frozenAt := time.Now()
+		<-j.done
+		took := time.Since(frozenAt)
+		p.cmd.Process.Kill() // SIGKILL ends a stopped process too
+		<-p.done
+		delete(c.execs, victim)
+		defer func() {
+			c.addExecutor(victim + "b")
+			c.waitExecutors(3)
+		}()
+		if j.err != nil {
+			t.Fatalf("job with a frozen executor failed: %v", j.err)
+		}
+		sameOutput(t, want, digest(t, out))
+		c.driver.waitLog(t, `member `+victim+` failed`)
+		t.Logf("froze %s at shard-write start: the job finished %s later (the executor still stopped)", victim, took.Round(time.Millisecond))
+	})
+
 	t.Run("join and graceful leave mid-job", func(t *testing.T) {
 		out := filepath.Join(c.dir, "joinleave")
 		j := c.submit(rows, out)

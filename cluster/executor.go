@@ -123,7 +123,12 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 	// An unspecified host is filled in by Join with the ring's address.
 	meta := Meta{Role: RoleExecutor, Engines: names, Slots: cfg.Slots, Memory: cfg.Memory, Addr: net.JoinHostPort(host, strconv.Itoa(port))}
 	m, err := Join(MemberConfig{ID: cfg.ID, Bind: cfg.Gossip, Join: cfg.Join, Meta: meta, Secret: cfg.Sec.Secret, Log: cfg.Log,
-		OnEvent: func(e Event) { lg.Printf("member %s %s", e.ID, e.Kind) }})
+		OnEvent: func(e Event) {
+			lg.Printf("member %s %s", e.ID, e.Kind)
+			if e.Kind == EventFailed {
+				svc.peerFailed(e)
+			}
+		}})
 	if err != nil {
 		srv.Stop()
 		lg.Printf("executor %s: %v", cfg.ID, err)
@@ -290,6 +295,20 @@ func (s *executorService) ForgetJob(_ context.Context, req *pb.ForgetRequest) (*
 		return nil, err
 	}
 	return &pb.ForgetReply{}, nil
+}
+
+// peerFailed ends what this executor waits on from a member the ring
+// declared failed: its connections close, so fetches from it fail now (and
+// the driver re-runs what it held) instead of waiting on a frozen or
+// cut-off node.
+func (s *executorService) peerFailed(e Event) {
+	s.mu.Lock()
+	p := s.peers
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.forget(e.ID, e.Meta.Addr)
 }
 
 // setPeers installs the executor's peer table (after joining the ring).

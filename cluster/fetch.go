@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -27,7 +29,27 @@ const (
 	fetchWindow = 2 << 20
 	// maxMessage bounds a received message.
 	maxMessage = 16 << 20
+	// fetchIdle is the longest a fetch waits for its next message.
+	fetchIdle = 30 * time.Second
 )
+
+// errFetchIdle is a fetch stream that sent nothing for fetchIdle.
+var errFetchIdle = fmt.Errorf("no data for %s: the executor holding it is stuck or cut off", fetchIdle)
+
+// recvWithin receives the next message, cancelling the stream (with
+// cancel) when none comes within d.
+func recvWithin(st pb.Executor_FetchClient, cancel context.CancelFunc, d time.Duration) (*pb.FetchChunk, error) {
+	if cancel == nil {
+		return st.Recv()
+	}
+	var idle atomic.Bool
+	t := time.AfterFunc(d, func() { idle.Store(true); cancel() })
+	c, err := st.Recv()
+	if !t.Stop() && idle.Load() {
+		return nil, errFetchIdle
+	}
+	return c, err
+}
 
 // serveFetch streams partition p of the output at path (under root, the
 // executor's work directory) to the stream.
@@ -165,7 +187,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int,
 		cancel()
 		return nil, lost(err)
 	}
-	head, err := st.Recv()
+	head, err := recvWithin(st, cancel, fetchIdle)
 	if err != nil {
 		cancel()
 		return nil, lost(err)
@@ -177,7 +199,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int,
 	}
 	schema := sr.Schema()
 	sr.Release()
-	it := &remoteIter{st: st, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows}
+	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
 	return engine.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
 }
@@ -185,17 +207,18 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int,
 // remoteIter decodes a fetch stream segment by segment, holding at most one
 // segment's bytes.
 type remoteIter struct {
-	st   pb.Executor_FetchClient
-	mem  memory.Allocator
-	loc  engine.Location
-	p    int
-	want int // segments announced
-	got  int
-	cur  shuffle.BatchIterator
-	rows int64 // rows of the current segment so far
-	exp  int64 // rows the current segment should hold
-	buf  []byte
-	err  error
+	st     pb.Executor_FetchClient
+	cancel context.CancelFunc // ends the stream
+	mem    memory.Allocator
+	loc    engine.Location
+	p      int
+	want   int // segments announced
+	got    int
+	cur    shuffle.BatchIterator
+	rows   int64 // rows of the current segment so far
+	exp    int64 // rows the current segment should hold
+	buf    []byte
+	err    error
 
 	// wantRows is the rows the header announced; all counts the rows
 	// returned, so that a stream with a wrong segment count fails.
@@ -252,7 +275,7 @@ func (r *remoteIter) Next() (arrow.RecordBatch, error) {
 func (r *remoteIter) open() error {
 	r.buf = r.buf[:0]
 	for {
-		c, err := r.st.Recv()
+		c, err := recvWithin(r.st, r.cancel, fetchIdle)
 		if err == io.EOF {
 			return errors.New("stream ended early")
 		}

@@ -109,6 +109,19 @@ func (p *peers) drop(addr string) {
 	}
 }
 
+// forget closes the connections to a failed member (its ring address and
+// the one the driver's address book gave).
+func (p *peers) forget(id, addr string) {
+	p.mu.Lock()
+	book := p.book[id]
+	p.mu.Unlock()
+	for _, a := range []string{addr, book} {
+		if a != "" {
+			p.drop(a)
+		}
+	}
+}
+
 // close closes every connection.
 func (p *peers) close() {
 	p.mu.Lock()

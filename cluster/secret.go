@@ -10,10 +10,20 @@ import (
 	"log"
 	"os"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+)
+
+// Keepalive: each side pings an idle connection every keepaliveTime and
+// closes it when no answer comes within keepaliveTimeout, so a frozen or
+// cut-off peer fails the calls waiting on it instead of hanging them.
+const (
+	keepaliveTime    = 10 * time.Second
+	keepaliveTimeout = 5 * time.Second
 )
 
 // Security is a node's cluster credentials: the shared secret (nil: an
@@ -104,7 +114,9 @@ func (t *TLSFiles) tlsConfig(server bool) (*tls.Config, error) {
 func (s Security) ServerOptions(logw io.Writer) ([]grpc.ServerOption, error) {
 	g := &guard{secret: s.Secret, seen: newNonceCache(maxNonces), log: log.New(logw, "", log.LstdFlags)}
 	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(g.unary), grpc.ChainStreamInterceptor(g.stream),
-		grpc.InitialWindowSize(fetchWindow), grpc.InitialConnWindowSize(4 * fetchWindow)}
+		grpc.InitialWindowSize(fetchWindow), grpc.InitialConnWindowSize(4 * fetchWindow),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true})}
 	if s.TLS != nil {
 		c, err := s.TLS.tlsConfig(true)
 		if err != nil {
@@ -118,7 +130,8 @@ func (s Security) ServerOptions(logw io.Writer) ([]grpc.ServerOption, error) {
 // DialOptions are the gRPC client options for these credentials.
 func (s Security) DialOptions() ([]grpc.DialOption, error) {
 	opts := []grpc.DialOption{grpc.WithInitialWindowSize(fetchWindow), grpc.WithInitialConnWindowSize(4 * fetchWindow),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage))}
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessage)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout, PermitWithoutStream: true})}
 	if s.TLS != nil {
 		c, err := s.TLS.tlsConfig(false)
 		if err != nil {
