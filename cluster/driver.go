@@ -154,7 +154,7 @@ type jobState struct {
 	id       string
 	engineID string
 	name     string
-	state    string // running | succeeded | failed
+	state    string // running | succeeded | failed | cancelled
 	stage    string
 	tasks    int
 	done     int
@@ -215,8 +215,8 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 }
 
-// Submit runs a job and streams its progress; the job runs on even if the
-// client goes away (status reports it).
+// Submit runs a job and streams its progress; a job whose client goes away
+// (the stream ends) is cancelled.
 func (d *driverService) Submit(req *pb.SubmitRequest, st pb.Driver_SubmitServer) error {
 	job, err := jobspec.Parse(req.File, req.Data, req.Sets)
 	if err != nil {
@@ -242,18 +242,23 @@ func (d *driverService) Submit(req *pb.SubmitRequest, st pb.Driver_SubmitServer)
 	}
 	d.log.Printf("job %s submitted (%s)", j.id, req.File)
 	finished := make(chan *pb.JobEvent, 1)
+	jobCtx, cancelJob := context.WithCancel(d.ctx)
+	defer cancelJob()
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		opt := engine.Options{Transport: jobTransport{d.t, j}, Files: d.files, Forget: d.t.Forget, Engine: req.Engine,
 			WorkDir: d.cfg.WorkDir, NoExecutorWait: d.cfg.NoExecutorWait, MaxAttempts: d.cfg.MaxAttempts,
 			Progress: &lineWriter{send: func(s string) { send(&pb.JobEvent{Progress: s}) }}}
-		res, err := engine.Run(d.ctx, job, opt)
+		res, err := engine.Run(jobCtx, job, opt)
 		j.mu.Lock()
 		j.wall = time.Since(j.started)
 		end := &pb.JobEvent{JobId: j.id, Done: true}
 		if err != nil {
 			j.state, j.err = "failed", err.Error()
+			if jobCtx.Err() != nil && d.ctx.Err() == nil {
+				j.state, j.err = "cancelled", "cancelled: its client went away"
+			}
 			end.Error = err.Error()
 			var je *jobspec.Error
 			end.UsageError = errors.As(err, &je)
@@ -268,8 +273,14 @@ func (d *driverService) Submit(req *pb.SubmitRequest, st pb.Driver_SubmitServer)
 		finished <- end
 	}()
 	streamOK := true
+	gone := st.Context().Done()
 	for {
 		select {
+		case <-gone:
+			gone = nil
+			streamOK = false
+			d.log.Printf("job %s: its client is gone; cancelling it", j.id)
+			cancelJob()
 		case e := <-events:
 			if streamOK && st.Send(e) != nil {
 				streamOK = false

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,6 +129,9 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 			if e.Kind == EventFailed {
 				svc.peerFailed(e)
 			}
+			if e.Meta.Role == RoleDriver && (e.Kind == EventFailed || e.Kind == EventLeave) {
+				svc.driverGone(e)
+			}
 		}})
 	if err != nil {
 		srv.Stop()
@@ -148,11 +152,26 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 	if cfg.Ready != nil {
 		cfg.Ready(cfg.ID, meta.Addr, m.Addr())
 	}
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		m.Leave(5 * time.Second)
-		return fmt.Errorf("gRPC server: %w", err)
+	svc.setRing(m)
+	// A restarted driver knows no executor: while the ring has no driver,
+	// contact the seeds again.
+	rejoin := time.NewTicker(rejoinEvery)
+	defer rejoin.Stop()
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case err := <-served:
+			m.Leave(5 * time.Second)
+			return fmt.Errorf("gRPC server: %w", err)
+		case <-rejoin.C:
+			if !m.HasRole(RoleDriver) {
+				if err := m.Rejoin(cfg.Join); err == nil {
+					lg.Printf("executor %s: rejoined the ring through %s", cfg.ID, strings.Join(cfg.Join, ","))
+				}
+			}
+		}
 	}
 	// Leave first, so the driver sends no more tasks; running tasks finish
 	// (up to the grace period) and their replies go out before the server
@@ -184,6 +203,10 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 // stopGrace is how long a stopping executor lets running tasks finish.
 const stopGrace = 30 * time.Second
 
+// rejoinEvery is how often an executor without a driver in its ring
+// contacts the seeds again.
+const rejoinEvery = 2 * time.Second
+
 // taskKey names a running task attempt.
 type taskKey struct {
 	job                   string
@@ -202,6 +225,7 @@ type executorService struct {
 	work    string
 	worker  *engine.Worker
 	peers   *peers
+	ring    *Membership
 	log     *log.Logger
 	mu      sync.Mutex
 	running map[taskKey]context.CancelFunc
@@ -309,6 +333,40 @@ func (s *executorService) peerFailed(e Event) {
 		return
 	}
 	p.forget(e.ID, e.Meta.Addr)
+}
+
+// setRing records the executor's membership.
+func (s *executorService) setRing(m *Membership) {
+	s.mu.Lock()
+	s.ring = m
+	s.mu.Unlock()
+}
+
+// driverGone cancels the running tasks and deletes the files of every job
+// once no driver is left in the ring: the jobs died with their driver (a
+// restarted one starts them afresh).
+func (s *executorService) driverGone(e Event) {
+	s.mu.Lock()
+	m := s.ring
+	s.mu.Unlock()
+	if m != nil && m.HasRole(RoleDriver) {
+		return
+	}
+	s.cancelAll()
+	ents, err := os.ReadDir(s.work)
+	if err != nil {
+		return
+	}
+	for _, ent := range ents {
+		if !ent.IsDir() || engine.CheckJobID(ent.Name()) != nil {
+			continue
+		}
+		if err := s.worker.Forget(ent.Name()); err != nil {
+			s.log.Printf("forget job %s: %v", ent.Name(), err)
+			continue
+		}
+		s.log.Printf("driver %s %s: job %s cancelled and its files deleted", e.ID, e.Kind, ent.Name())
+	}
 }
 
 // setPeers installs the executor's peer table (after joining the ring).

@@ -193,6 +193,23 @@ func (m *Membership) Lookup(id string) (Meta, bool) {
 	return meta, ok
 }
 
+// HasRole reports whether a live member other than this node has the role.
+func (m *Membership) HasRole(role string) bool {
+	self := m.ml.LocalNode().Name
+	for _, mb := range m.Members() {
+		if mb.ID != self && mb.Meta.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Rejoin contacts the seeds again (a restarted driver knows no one).
+func (m *Membership) Rejoin(seeds []string) error {
+	_, err := m.ml.Join(seeds)
+	return err
+}
+
 // Leave tells the ring this node is going (others see EventLeave), then
 // stops gossip. Call it once, before the process exits.
 func (m *Membership) Leave(timeout time.Duration) error {
