@@ -2,14 +2,33 @@ package cluster
 
 import (
 	"errors"
+	"strings"
+	"syscall"
 
 	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
+// diskFull prefixes the message of a task that failed because its
+// executor's disk is full (or over quota): the driver retries it elsewhere.
+const diskFull = "disk full: "
+
+// isDiskFull reports whether err is a full disk or an exceeded quota.
+func isDiskFull(err error) bool {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return true
+	}
+	// Some layers keep only the message.
+	m := err.Error()
+	return strings.Contains(m, syscall.ENOSPC.Error()) || strings.Contains(m, syscall.EDQUOT.Error())
+}
+
 // encodeFailure turns an executor-side task error into its wire form.
 func encodeFailure(err error) *pb.Failure {
 	f := &pb.Failure{Message: err.Error(), Retryable: engine.IsRetryable(err)}
+	if isDiskFull(err) {
+		f.Message, f.Retryable = diskFull+f.Message, true
+	}
 	var ff *engine.FetchFailed
 	if errors.As(err, &ff) {
 		f.FetchFailed = &pb.FetchFailed{Executor: ff.Loc.Executor, Path: ff.Loc.Path}

@@ -26,15 +26,19 @@ type Transport struct {
 	log   *log.Logger
 	mu    sync.Mutex
 	down  map[string]bool
-	done  map[string]int64  // tasks completed per executor
-	seen  map[string]string // executors launched on -> gRPC address
+	done  map[string]int64     // tasks completed per executor
+	seen  map[string]string    // executors launched on -> gRPC address
+	sick  map[string]time.Time // executors whose disk is full -> until when they get no tasks
 }
+
+// diskSickFor is how long an executor whose disk was full gets no tasks.
+const diskSickFor = time.Minute
 
 var _ engine.Transport = (*Transport)(nil)
 
 // newTransport makes the driver's transport.
 func newTransport(m *Membership, p *peers, lg *log.Logger) *Transport {
-	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}}
+	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}, sick: map[string]time.Time{}}
 }
 
 // Executors implements engine.Transport.
@@ -43,7 +47,11 @@ func (t *Transport) Executors() []engine.ExecutorInfo {
 	defer t.mu.Unlock()
 	var out []engine.ExecutorInfo
 	for _, mb := range t.m.Members() {
-		if mb.Meta.Role == RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] {
+		if until, ok := t.sick[mb.ID]; ok && time.Now().After(until) {
+			delete(t.sick, mb.ID)
+			t.log.Printf("executor %s: takes tasks again (its disk was full)", mb.ID)
+		}
+		if mb.Meta.Role == RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] && t.sick[mb.ID].IsZero() {
 			first, _, _ := strings.Cut(mb.Meta.Engines, ",")
 			out = append(out, engine.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1), GPU: engine.IsGPUEngine(first)})
 		}
@@ -110,6 +118,15 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 		return nil, engine.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
 	}
 	if f := reply.GetFailure(); f != nil {
+		if strings.HasPrefix(f.Message, diskFull) {
+			// The task goes to another executor; this one gets none for a
+			// while.
+			t.mu.Lock()
+			t.sick[id] = time.Now().Add(diskSickFor)
+			t.mu.Unlock()
+			t.log.Printf("executor %s: %s; no tasks go to it for %s", id, f.Message, diskSickFor)
+			return nil, fmt.Errorf("%w: %s: %s", engine.ErrExecutorLost, id, f.Message)
+		}
 		err := decodeFailure(f)
 		var ff *engine.FetchFailed
 		if errors.As(err, &ff) && ff.Loc.Executor != id && !t.reachable(ff.Loc.Executor) {
