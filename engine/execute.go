@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/sink"
@@ -121,6 +123,10 @@ func (r *run) mergeGroups(d *driverState) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if by := r.p.job.Split.By; len(by) > 0 && len(keys) == 1 && keys[0] == strings.Repeat(nullKey, len(by)) {
+		r.warn(fmt.Sprintf("split.by: %s is null in every row, so the split is not stratified (all %d rows are one group)",
+			strings.Join(by, ", "), total[keys[0]]))
+	}
 	d.groups = make(map[string]int32, len(keys))
 	d.groupRows = make([]int64, len(keys))
 	for i, k := range keys {

@@ -6,10 +6,31 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
+
+// syncBuffer is a goroutine-safe progress sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 // dropOnce deletes one input file of the first task of a stage kind just
 // before it launches, as if the executor holding it had lost it.
@@ -70,7 +91,8 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			inj := &dropOnce{kind: kind}
-			res, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 2, WorkDir: t.TempDir(),
+			var prog syncBuffer
+			res, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 2, WorkDir: t.TempDir(), Progress: &prog,
 				wrap: func(tr Transport) Transport { inj.Transport = tr; return inj }})
 			if err != nil {
 				t.Fatal(err)
@@ -86,6 +108,28 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 			}
 			if !recomputed {
 				t.Fatalf("no recompute stage after dropping %s: %+v", inj.dropped, res.Stages)
+			}
+			// Stage numbers never repeat, in the progress lines (the failed
+			// stage, the re-run and the retry each have their own) or the
+			// summary.
+			var nums []int
+			for _, m := range regexp.MustCompile(`(?m)^stage (\d+) \S+: \d+ tasks$`).FindAllStringSubmatch(prog.String(), -1) {
+				n, _ := strconv.Atoi(m[1])
+				nums = append(nums, n)
+			}
+			if len(nums) <= len(res.Stages) {
+				t.Errorf("progress shows %d stage starts for %d finished stages; the failed one is missing:\n%s", len(nums), len(res.Stages), prog.String())
+			}
+			for i := 1; i < len(nums); i++ {
+				if nums[i] <= nums[i-1] {
+					t.Errorf("stage numbers in progress %v do not increase:\n%s", nums, prog.String())
+					break
+				}
+			}
+			for i := 1; i < len(res.Stages); i++ {
+				if res.Stages[i].ID <= res.Stages[i-1].ID {
+					t.Errorf("summary stage ids do not increase: %+v", res.Stages)
+				}
 			}
 			got := outputSums(t, out)
 			if len(got) != len(want) {

@@ -104,6 +104,9 @@ func (res *Result) Summary(w io.Writer) {
 	for _, a := range m.Aggregates {
 		fmt.Fprintf(&b, "aggregate %-8s %d rows (%s)\n", a.Name, a.Rows, a.Path)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
 	fmt.Fprintf(&b, "output %s  wall %s", res.OutputDir, res.Wall.Round(10*time.Millisecond))
 	if res.PeakMemory > 0 {
 		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", FormatBytes(res.PeakMemory))

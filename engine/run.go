@@ -30,6 +30,9 @@ type Result struct {
 	Stages     []StageStat
 	Wall       time.Duration
 	PeakMemory int64 // largest executor budget peak (Arrow bytes)
+	// Warnings are things about the data the user should know; Summary
+	// prints them.
+	Warnings []string
 }
 
 // StageStat summarises one executed stage.
@@ -51,15 +54,26 @@ type aggSpec struct {
 // run is the driver's state for one job.
 type run struct {
 	*jobEnv
-	engine string // the --engine choice, sent to executors
-	opt    Options
-	jobID  string
-	src    JobSource
-	sched  *Scheduler
-	prog   *progress
-	local  *LocalTransport
-	files  Files // how the driver reads task outputs (aggregate tables)
-	stats  []StageStat
+	engine   string // the --engine choice, sent to executors
+	opt      Options
+	jobID    string
+	src      JobSource
+	sched    *Scheduler
+	prog     *progress
+	local    *LocalTransport
+	files    Files // how the driver reads task outputs (aggregate tables)
+	stats    []StageStat
+	stages   int // stages started, failed ones included: the next stage's number
+	warnings []string
+}
+
+// warn records a warning for the result and shows it on the progress
+// writer.
+func (r *run) warn(msg string) {
+	r.warnings = append(r.warnings, msg)
+	if r.opt.Progress != nil {
+		fmt.Fprintf(r.opt.Progress, "warning: %s\n", msg)
+	}
 }
 
 // Engines returns the engines for an --engine choice, in preference order;
@@ -201,7 +215,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	committed = true
 	cleanDebris(job.Output.Path, root, opt.Progress)
-	res := &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start)}
+	res := &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings}
 	if r.local != nil {
 		res.PeakMemory = r.local.PeakMemory()
 	}
@@ -215,7 +229,10 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) (
 
 // stageOnly runs the given tasks of a stage (all when only is nil).
 func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
-	id := len(r.stats) + 1
+	// A stage that failed (and made the driver re-run lost inputs) keeps
+	// its number: every stage started gets the next one.
+	r.stages++
+	id := r.stages
 	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: r.p.gpuStages[kind], Spec: func(t Task) *TaskSpec {
 		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
 	}}
