@@ -109,8 +109,8 @@ func (l *lowerer) splitParams() []KV {
 
 // lower walks the optimized plan and emits one stage per pipeline between
 // exchanges and barriers, expanding logical nodes into the operators the
-// engine runs (ALGORITHMS.md: Split becomes RowKey + GroupCount in the
-// scan, WindowCollect, and SplitAssign later; Fit becomes FitPartial and
+// engine runs (Split becomes RowKey + GroupCount in the scan,
+// WindowCollect, and SplitAssign later; Fit becomes FitPartial and
 // ShardWindowCollect).
 func (l *lowerer) lower() []Stage {
 	scanID := l.lowerScan()
