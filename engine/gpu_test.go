@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
 )
 
 const numericJob = `name: numeric
@@ -69,7 +70,7 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 
 func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wantAgg bool) {
 	var sums [2][]string
-	before := deviceAggBatches.Load()
+	before := gpu.AggregatedBatches()
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
@@ -106,7 +107,7 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 			}
 		}
 	}
-	if ran := deviceAggBatches.Load() - before; (ran > 0) != wantAgg {
+	if ran := gpu.AggregatedBatches() - before; (ran > 0) != wantAgg {
 		t.Errorf("the device aggregated %d batches, want some: %v", ran, wantAgg)
 	}
 	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {

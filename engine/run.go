@@ -6,18 +6,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -60,39 +57,22 @@ type run struct {
 	local  *LocalTransport
 	files  Files // how the driver reads task outputs (aggregate tables)
 	stats  []StageStat
+	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
+	fellBack map[string]int64
 }
 
-// Engines returns the engines for an --engine choice, in preference order;
-// the CPU engine, last, runs every operator. "gpu" on a node without an
-// NVIDIA driver gives a stand-in that declines every operator with the
-// reason (so placement falls back, or fails under engine.fallback: error);
-// it never emulates. "auto" uses a GPU when one is present.
+// Engines returns the engines for an --engine choice, in preference order
+// (placement.Engines).
 func Engines(choice string) ([]exec.Engine, error) {
-	switch choice {
-	case "", "cpu":
-		return []exec.Engine{cpu.Engine{}}, nil
-	case "auto":
-		if g, err := gpu.NewEngine("gpu"); err == nil {
-			return []exec.Engine{g, cpu.Engine{}}, nil
-		}
-		return []exec.Engine{cpu.Engine{}}, nil
-	case "gpu", gpu.EmulatedName:
-		g, err := gpu.NewEngine(choice)
-		if err != nil {
-			return []exec.Engine{noGPU{name: choice, reason: err.Error()}, cpu.Engine{}}, nil
-		}
-		return []exec.Engine{g, cpu.Engine{}}, nil
+	if testEngines != nil {
+		return testEngines(choice)
 	}
-	return nil, fmt.Errorf("--engine: %q is not an engine (allowed: auto, cpu, gpu, gpu-emulated)", choice)
+	return placement.Engines(choice)
 }
 
-// noGPU stands for a GPU engine that could not be opened.
-type noGPU struct{ name, reason string }
-
-func (g noGPU) Name() string { return g.name }
-func (g noGPU) Supports(op exec.OpKind, _ []arrow.DataType) exec.Support {
-	return exec.Support{Reason: g.reason}
-}
+// testEngines, when set (by tests), replaces placement.Engines: a device
+// with a small memory, say.
+var testEngines func(choice string) ([]exec.Engine, error)
 
 // Explain plans the job and returns the EXPLAIN text.
 func Explain(job *jobspec.Job, opt Options) (string, error) {
@@ -213,6 +193,13 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 		ss.Kind, ss.Tasks = kind+" (recompute)", len(only)
 	}
 	for _, x := range res {
+		// A recomputed task's batches were counted when it first ran.
+		if f, ok := x.(interface{ fallbacks() map[string]int64 }); ok && only == nil && len(f.fallbacks()) > 0 {
+			if r.fellBack == nil {
+				r.fellBack = map[string]int64{}
+			}
+			addCounts(r.fellBack, f.fallbacks())
+		}
 		if c, ok := x.(interface{ counts() (int64, int64) }); ok {
 			rows, bytes := c.counts()
 			ss.Rows += rows

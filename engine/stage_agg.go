@@ -18,6 +18,7 @@ type aggPart struct {
 	Executor string `json:"executor"`
 	Path     string `json:"path"`
 	Rows     int64  `json:"rows"`
+	fellBack
 }
 
 func (a *aggPart) counts() (int64, int64) { return a.Rows, 0 }

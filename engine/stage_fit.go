@@ -37,6 +37,7 @@ type fitPartial struct {
 	SplitRows []int64       `json:"split_rows"`
 	Shards    split.Partial `json:"shards"`
 	Rows      int64         `json:"rows"`
+	fellBack
 }
 
 func (f *fitPartial) counts() (int64, int64) { return f.Rows, 0 }
@@ -108,7 +109,7 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups, r.gpuFor(planner.StageFit, planner.OpSplitAssign))
+	o, err := r.newRowOrder(b.Groups, r.kernels(x, planner.StageFit, planner.OpSplitAssign))
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/planner"
@@ -36,6 +35,7 @@ type scanResult struct {
 	CachePath                                     string
 	AggPaths                                      []string
 	Bytes                                         int64
+	fellBack
 }
 
 // scanTask runs Scan → Filter → Project → Drop → RowKey → GroupCount →
@@ -82,7 +82,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	// (derived columns) → Filter → Tap (partial aggregates see the filtered
 	// rows) → DropNulls (fill: drop).
 	keys := make([]uint64, 0)
-	kern := r.gpuFor(planner.StageScan, planner.OpRowKey)
+	kern := r.kernels(x, planner.StageScan, planner.OpRowKey)
 	var op exec.Operator = exec.NewSource(r.scanSchema, func(ctx context.Context) (arrow.RecordBatch, error) {
 		b, first, err := rd.Next()
 		if err != nil {
@@ -116,15 +116,10 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	}
 	var filt exec.Filter
 	if r.filter != nil {
-		if k := r.gpuFor(planner.StageScan, planner.OpFilter); k != nil {
-			prog, err := gpu.CompileFilter(p.filterExpr, r.fullSchema)
-			if err != nil {
-				return nil, fmt.Errorf("filter: placed on %s but: %w", k.Device().Name(), err)
-			}
-			filt = newGPUFilter(op, k, prog, r.filter, x.Mem)
-		} else {
-			filt = exec.NewFilter(op, r.filter, x.Mem)
-		}
+		k, pred := r.kernels(x, planner.StageScan, planner.OpFilter), r.filter
+		filt = exec.NewFilterWith(op, func(in arrow.RecordBatch) (arrow.RecordBatch, error) {
+			return k.Filter(pred, in, x.Mem)
+		})
 		op = filt
 	}
 	if len(aggs) > 0 {
@@ -142,7 +137,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
 		op = drop
 	}
-	gcount := r.gpuFor(planner.StageScan, planner.OpGroupCount)
+	gcount := r.kernels(x, planner.StageScan, planner.OpGroupCount)
 	var ckeys, h2 []uint64
 	var bucket []int32
 	if err := op.Open(ctx); err != nil {
@@ -241,39 +236,36 @@ func pruneRanges(rs []planner.Range) []input.Range {
 }
 
 // rowKeys hashes the row key of each row: the split.key column's values, or
-// (file, row number). On the GPU engine when the plan placed RowKey there.
-func rowKeys(k *gpu.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64, first int64, out []uint64) error {
+// (file, row number).
+func rowKeys(k kernel.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64, first int64, out []uint64) error {
 	if keyCol >= 0 {
-		var err error
-		if k != nil {
-			err = k.HashColumn(b.Column(keyCol), out)
-		} else {
-			err = hashing.Column(b.Column(keyCol), out)
-		}
-		if err != nil {
+		if err := k.HashColumn(b.Column(keyCol), out); err != nil {
 			return fmt.Errorf("split.key: %w", err)
 		}
 		return nil
 	}
-	if k != nil {
-		return k.FileRows(fileHash, first, out)
-	}
-	hashing.FileRows(fileHash, first, out)
-	return nil
+	return k.FileRows(fileHash, first, out)
 }
 
-// countGroups adds the rows of each split.by group in b to counts: on the
-// GPU engine's hash table when the plan placed GroupCount there (one int64
-// or timestamp column), else through the dictionary indices or a map.
-func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k *gpu.Kernels, counts map[string]int64) error {
-	if k != nil && len(gk.cols) == 1 {
+// countGroups adds the rows of each split.by group in b to counts: with the
+// GroupCount kernel for one int64 or timestamp column, else through the
+// dictionary indices or a map.
+func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernels, counts map[string]int64) error {
+	if len(gk.cols) == 1 {
 		col := b.Column(gk.cols[0])
 		key := intKey
-		if _, ok := col.(*array.Timestamp); ok {
+		switch col.(type) {
+		case *array.Timestamp:
 			key = timeKey
+		case *array.Int64:
+		default:
+			key = nil
 		}
-		gc, err := k.GroupCount(col)
-		if err == nil {
+		if key != nil {
+			gc, err := k.GroupCount(col)
+			if err != nil {
+				return err
+			}
 			for i, v := range gc.Keys {
 				counts[key(v)] += gc.Counts[i]
 			}
@@ -281,9 +273,6 @@ func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k *gpu.Kernels,
 				counts[nullKey] += gc.Nulls
 			}
 			return nil
-		}
-		if !errors.Is(err, gpu.ErrUnsupported) && !errors.Is(err, gpu.ErrFallback) {
-			return err
 		}
 	}
 	local, keys := gk.rows(b)

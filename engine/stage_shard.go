@@ -13,7 +13,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gather"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
@@ -22,6 +22,7 @@ import (
 // shardResult is what one shard-write task wrote: shard j of every split.
 type shardResult struct {
 	Infos []sink.ShardInfo `json:"infos"` // per split
+	fellBack
 }
 
 func (s *shardResult) counts() (rows, bytes int64) {
@@ -95,13 +96,13 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 		return nil, err
 	}
 	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts,
-		picks: make([]shardPicks, nsplit), kern: r.gpuFor(planner.StageShardWrite, planner.OpTransform)}
+		picks: make([]shardPicks, nsplit), kern: r.kernels(x, planner.StageShardWrite, planner.OpTransform)}
 	if c.src, err = newShardSources(r.cacheSchema, r.outputSources()); err != nil {
 		return nil, err
 	}
 	defer c.src.release()
 	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
-		if c.o, err = r.newRowOrder(b.Groups, r.gpuFor(planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
+		if c.o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
 			return nil, err
 		}
 		for _, loc := range b.Caches {
@@ -147,7 +148,7 @@ type shardCollector struct {
 	fit                  *fitted
 	o                    *rowOrder
 	splitCuts, shardCuts *split.Boundaries
-	kern                 *gpu.Kernels
+	kern                 kernel.Kernels
 	src                  *shardSources
 	picks                []shardPicks // per split
 	sg, sh               []int32

@@ -56,6 +56,15 @@ type TaskSpec struct {
 	Engine string `json:"engine"`
 }
 
+// fellBack is part of every task result: the batches the task's device
+// kernels gave back to the CPU, per "stage-kind/Operator".
+type fellBack struct {
+	Fallbacks map[string]int64 `json:"fallbacks,omitempty"`
+}
+
+func (f *fellBack) setFallbacks(m map[string]int64) { f.Fallbacks = m }
+func (f *fellBack) fallbacks() map[string]int64     { return f.Fallbacks }
+
 // Stage kinds that executors run.
 const (
 	KindScan            = "scan"

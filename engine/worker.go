@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -78,7 +79,7 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files}
+	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files, Fallbacks: &kernel.Counts{}}
 	t := Task{Stage: spec.Stage, Index: spec.Index, Attempt: spec.Attempt}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
@@ -92,17 +93,22 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	}
 	switch spec.Kind {
 	case KindScan:
-		return env.scanTask(ctx, x, t)
+		res, err = env.scanTask(ctx, x, t)
 	case KindAggregate:
-		return env.aggregateTask(ctx, x, t, b)
+		res, err = env.aggregateTask(ctx, x, t, b)
 	case KindSplitBoundaries, KindShardBoundaries:
-		return env.windowTask(ctx, x, t, b)
+		res, err = env.windowTask(ctx, x, t, b)
 	case KindFit:
-		return env.fitTask(ctx, x, t, b)
+		res, err = env.fitTask(ctx, x, t, b)
 	case KindShardWrite:
-		return env.shardTask(ctx, x, t, b)
+		res, err = env.shardTask(ctx, x, t, b)
+	default:
+		return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
 	}
-	return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
+	if f, ok := res.(interface{ setFallbacks(map[string]int64) }); ok && err == nil {
+		f.setFallbacks(x.Fallbacks.Map())
+	}
+	return res, err
 }
 
 // Forget drops a job's plan and deletes its scratch files on this executor.
