@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"testing"
+
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // dropOnce deletes one input file of the first task of a stage kind just
@@ -66,7 +68,7 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := outputSums(t, ref)
-	for _, kind := range []string{KindFit, KindShardWrite} {
+	for _, kind := range []string{planner.StageFit, planner.StageShardWrite} {
 		t.Run(kind, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			inj := &dropOnce{kind: kind}
@@ -80,7 +82,7 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 			}
 			recomputed := false
 			for _, s := range res.Stages {
-				if s.Kind == KindScan+" (recompute)" {
+				if s.Kind == planner.StageScan+" (recompute)" {
 					recomputed = true
 				}
 			}

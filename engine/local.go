@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/placement"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // TaskContext is what a running task gets from its executor.
@@ -22,7 +23,14 @@ type TaskContext struct {
 	// Fallbacks counts the batches this task's device kernels gave back
 	// to the CPU, per "stage-kind/Operator".
 	Fallbacks *kernel.Counts
+	// Ops are the plan operators the task ran, in order.
+	Ops []string
+	// PlanStage is the plan stage the task belongs to.
+	PlanStage *planner.Stage
 }
+
+// ran records that the task ran a plan operator.
+func (x *TaskContext) ran(op string) { x.Ops = append(x.Ops, op) }
 
 // Executor runs tasks in a number of slots under one memory budget.
 type Executor struct {

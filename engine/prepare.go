@@ -124,8 +124,6 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 	steer := in
 	steer.Engines = placement.CheckJob(placement.Capable(), p.filterExpr, p.fullSchema, aggs)
 	p.gpuStages = planner.GPUStages(steer)
-	// A repeated shard-window pass does the split-boundaries work.
-	p.gpuStages[KindShardBoundaries] = p.gpuStages[planner.StageSplitBoundaries]
 	return p, nil
 }
 

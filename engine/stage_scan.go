@@ -35,12 +35,11 @@ type scanResult struct {
 	CachePath                                     string
 	AggPaths                                      []string
 	Bytes                                         int64
-	fellBack
+	taskReport
 }
 
-// scanTask runs Scan → Filter → Project → Drop → RowKey → GroupCount →
-// PartialAggregate → CacheWrite for one input task. The cache is cut into
-// buckets by ranges of the shard hash (see cacheBuckets).
+// scanTask runs the plan's scan stage for one input task. The cache is cut
+// into buckets by ranges of the shard hash (see cacheBuckets).
 func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
 	p := r.p
 	it := p.ds.Tasks[t.Index]
@@ -77,65 +76,87 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		}
 		defer aggs[i].abort()
 	}
-	// The scan pipeline: Source (row ids and keys, before any row is
-	// removed, so they are the rows' positions in the file) → Project
-	// (derived columns) → Filter → Tap (partial aggregates see the filtered
-	// rows) → DropNulls (fill: drop).
+	// The scan pipeline is the plan's scan stage, operator by operator:
+	// Scan and RowKey make the source (row ids and keys before any row is
+	// removed: the rows' positions in the file), then Filter and Project
+	// in the plan's order, PartialAggregate taps the filtered rows, Drop
+	// applies fill: drop, and GroupCount and CacheWrite take the rows kept.
 	keys := make([]uint64, 0)
 	kern := r.kernels(x, planner.StageScan, planner.OpRowKey)
-	var op exec.Operator = exec.NewSource(r.scanSchema, func(ctx context.Context) (arrow.RecordBatch, error) {
-		b, first, err := rd.Next()
-		if err != nil {
-			if !strings.Contains(err.Error(), file.Path) {
-				err = fmt.Errorf("%s: %w", file.Path, err)
-			}
-			return nil, err
-		}
-		if b == nil {
-			return nil, nil
-		}
-		n := int(b.NumRows())
-		res.RowsRead += int64(n)
-		keys = resize(keys, n)
-		if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
-			return nil, err
-		}
-		rowid := make([]int64, n)
-		base := int64(it.FileIndex)<<40 + first
-		for i := range rowid {
-			rowid[i] = base + int64(i)
-		}
-		return appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
-	}, nil)
-	if len(r.derived) > 0 {
-		names := make([]string, len(p.job.Columns))
-		for i, c := range p.job.Columns {
-			names[i] = c.Name
-		}
-		op = exec.NewProject(op, names, r.derived, x.Mem)
-	}
+	var op exec.Operator
 	var filt exec.Filter
-	if r.filter != nil {
-		k, pred := r.kernels(x, planner.StageScan, planner.OpFilter), r.filter
-		filt = exec.NewFilterWith(op, func(in arrow.RecordBatch) (arrow.RecordBatch, error) {
-			return k.Filter(pred, in, x.Mem)
-		})
-		op = filt
-	}
-	if len(aggs) > 0 {
-		op = exec.NewTap(op, func(b arrow.RecordBatch) error {
-			for _, g := range aggs {
-				if err := g.update(b); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
 	var drop exec.DropNulls
-	if len(r.dropCols) > 0 {
-		drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
-		op = drop
+	var groupCount, cacheWrite bool
+	for i, pop := range x.PlanStage.Operators {
+		if (i == 0) != (pop.Name == planner.OpScan) || (i == 1) != (pop.Name == planner.OpRowKey) {
+			return nil, fmt.Errorf("internal: scan stage operator %d is %s: the scan runner needs Scan then RowKey first", i+1, pop.Name)
+		}
+		x.ran(pop.Name)
+		switch pop.Name {
+		case planner.OpScan, planner.OpShuffleWrite:
+			// The reader below; the partial aggregates' exchange files.
+		case planner.OpRowKey:
+			op = exec.NewSource(r.scanSchema, func(ctx context.Context) (arrow.RecordBatch, error) {
+				b, first, err := rd.Next()
+				if err != nil {
+					if !strings.Contains(err.Error(), file.Path) {
+						err = fmt.Errorf("%s: %w", file.Path, err)
+					}
+					return nil, err
+				}
+				if b == nil {
+					return nil, nil
+				}
+				n := int(b.NumRows())
+				res.RowsRead += int64(n)
+				keys = resize(keys, n)
+				if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
+					return nil, err
+				}
+				rowid := make([]int64, n)
+				base := int64(it.FileIndex)<<40 + first
+				for i := range rowid {
+					rowid[i] = base + int64(i)
+				}
+				return appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
+			}, nil)
+		case planner.OpProject:
+			names := make([]string, len(p.job.Columns))
+			for i, c := range p.job.Columns {
+				names[i] = c.Name
+			}
+			op = exec.NewProject(op, names, r.derived, x.Mem)
+		case planner.OpFilter:
+			k, pred := r.kernels(x, planner.StageScan, planner.OpFilter), r.filter
+			filt = exec.NewFilterWith(op, func(in arrow.RecordBatch) (arrow.RecordBatch, error) {
+				return k.Filter(pred, in, x.Mem)
+			})
+			op = filt
+		case planner.OpPartialAggregate:
+			if pop.Param("table") != p.job.Aggregates[0].Name {
+				break // one tap updates every table's partials
+			}
+			op = exec.NewTap(op, func(b arrow.RecordBatch) error {
+				for _, g := range aggs {
+					if err := g.update(b); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		case planner.OpDrop:
+			drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
+			op = drop
+		case planner.OpGroupCount:
+			groupCount = true
+		case planner.OpCacheWrite:
+			cacheWrite = true
+		default:
+			return nil, fmt.Errorf("internal: the scan runner has no operator %s", pop.Name)
+		}
+	}
+	if !groupCount || !cacheWrite {
+		return nil, fmt.Errorf("internal: the plan's scan stage lacks GroupCount or CacheWrite")
 	}
 	gcount := r.kernels(x, planner.StageScan, planner.OpGroupCount)
 	var ckeys, h2 []uint64

@@ -22,7 +22,7 @@ import (
 // shardResult is what one shard-write task wrote: shard j of every split.
 type shardResult struct {
 	Infos []sink.ShardInfo `json:"infos"` // per split
-	fellBack
+	taskReport
 }
 
 func (s *shardResult) counts() (rows, bytes int64) {
@@ -41,7 +41,7 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 			return err
 		}
 	}
-	res, err := r.stageWithInputs(ctx, d, KindShardWrite, job.Output.Shards, func() *Broadcast {
+	res, err := r.stageWithInputs(ctx, d, planner.StageShardWrite, job.Output.Shards, func() *Broadcast {
 		return &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin,
 			Fit: d.fit, OutDir: txn.Dir()}
 	})
@@ -95,7 +95,12 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 	if err != nil {
 		return nil, err
 	}
-	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts,
+	have, err := x.runsPlan(x.PlanStage, planner.OpCacheRead, planner.OpSplitAssign, planner.OpShardAssign, planner.OpSort,
+		planner.OpFill, planner.OpTransform, planner.OpShardWrite)
+	if err != nil {
+		return nil, err
+	}
+	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts, oneShard: !have[planner.OpShardAssign],
 		picks: make([]shardPicks, nsplit), kern: r.kernels(x, planner.StageShardWrite, planner.OpTransform)}
 	if c.src, err = newShardSources(r.cacheSchema, r.outputSources()); err != nil {
 		return nil, err
@@ -105,6 +110,7 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 		if c.o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
 			return nil, err
 		}
+		c.o.oneSplit = !have[planner.OpSplitAssign]
 		for _, loc := range b.Caches {
 			if err := forEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
 				return nil, err
@@ -149,6 +155,7 @@ type shardCollector struct {
 	o                    *rowOrder
 	splitCuts, shardCuts *split.Boundaries
 	kern                 kernel.Kernels
+	oneShard             bool // the plan assigns no shards (one per split)
 	src                  *shardSources
 	picks                []shardPicks // per split
 	sg, sh               []int32
@@ -163,7 +170,9 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	}
 	c.sg = splitGroups(s, c.sg)
 	c.sh = resize(c.sh, len(c.sg))
-	if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
+	if c.oneShard {
+		clear(c.sh)
+	} else if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
 		return err
 	}
 	bi := int32(len(c.src.batches))

@@ -15,10 +15,13 @@ import (
 // rowOrder computes, for the rows of a cached batch, the group id, the split
 // hash h, the shard-order hash h2 and the row id.
 type rowOrder struct {
-	k    kernel.Kernels // hashes and assigns
-	gk   *groupKeys
-	gg   globalGroups
-	seed uint64
+	k kernel.Kernels // hashes and assigns
+	// oneSplit: the plan assigns no splits (it has one); every row is in
+	// split 0 and loadAssign only hashes.
+	oneSplit bool
+	gk       *groupKeys
+	gg       globalGroups
+	seed     uint64
 	// per input file, the hash of its path: the (file, row) key
 	fileHashes []uint64
 	key        []uint64
@@ -95,6 +98,10 @@ func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]in
 		return nil, err
 	}
 	o.splitI = resize(o.splitI, len(o.key))
+	if o.oneSplit {
+		clear(o.splitI)
+		return o.splitI, o.k.RowHashes(o.seed, o.key, o.h, o.h2)
+	}
 	if err := o.k.HashAndAssign(o.seed, cuts, o.key, o.group, o.rowid, o.h, o.h2, o.splitI); err != nil {
 		return nil, err
 	}
@@ -123,9 +130,9 @@ func splitGroups(s []int8, out []int32) []int32 {
 // windowStage runs one window-collection pass over the cache: split
 // windows (group, h), or with shard set, shard windows (split, h2).
 func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, shard bool) (split.Partial, error) {
-	kind := KindSplitBoundaries
+	kind := planner.StageSplitBoundaries
 	if shard {
-		kind = KindShardBoundaries
+		kind = planner.StageFit // a repeat of the fit stage's shard windows
 	}
 	res, err := r.stageWithInputs(ctx, d, kind, len(d.scans), func() *Broadcast {
 		b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
@@ -137,7 +144,24 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 	if err != nil {
 		return split.Partial{}, err
 	}
+	if shard {
+		for i, x := range res {
+			fp := x.(*fitPartial)
+			res[i] = &windowResult{Partial: fp.Shards, Rows: fp.Rows}
+		}
+	}
 	return mergePartials(res)
+}
+
+// shardWindowTask is windowTask for a repeated shard-window pass of the fit
+// stage, answering as a fit task does (without statistics).
+func (r *jobEnv) shardWindowTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	res, err := r.windowTask(ctx, x, t, b)
+	if err != nil {
+		return nil, err
+	}
+	w := res.(*windowResult)
+	return &fitPartial{Shards: w.Partial, Rows: w.Rows}, nil
 }
 
 // windowTask collects one cache part's rows inside the windows.
@@ -146,9 +170,27 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups, r.kernels(x, planner.StageSplitBoundaries, planner.OpWindowCollect))
-	if err != nil {
-		return nil, err
+	st := x.PlanStage
+	var o *rowOrder
+	if b.ShardWin {
+		// A repeat of the fit stage's shard-window collection.
+		x.ran(planner.OpCacheRead)
+		o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageFit, planner.OpSplitAssign))
+		if err != nil {
+			return nil, err
+		}
+		o.oneSplit = !hasOp(st, planner.OpSplitAssign)
+		if !o.oneSplit {
+			x.ran(planner.OpSplitAssign)
+		}
+		x.ran(planner.OpShardWindowCollect)
+	} else {
+		if _, err := x.runsPlan(st, planner.OpCacheRead, planner.OpWindowCollect); err != nil {
+			return nil, err
+		}
+		if o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageSplitBoundaries, planner.OpWindowCollect)); err != nil {
+			return nil, err
+		}
 	}
 	var splitCuts *split.Boundaries
 	if b.ShardWin {
@@ -183,7 +225,7 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 type windowResult struct {
 	Partial split.Partial `json:"partial"`
 	Rows    int64         `json:"rows"`
-	fellBack
+	taskReport
 }
 
 func (w *windowResult) counts() (int64, int64) { return w.Rows, 0 }

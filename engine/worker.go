@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // Worker is the executor side of the task protocol: it keeps each job's
@@ -91,22 +92,37 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	if b == nil {
 		b = &Broadcast{}
 	}
+	for i := range env.p.plan.Stages {
+		if st := &env.p.plan.Stages[i]; st.ID == spec.PlanStage && st.Kind == spec.Kind {
+			x.PlanStage = st
+		}
+	}
+	if x.PlanStage == nil {
+		return nil, fmt.Errorf("task of plan stage %d (%s): this executor's plan has no such stage", spec.PlanStage, spec.Kind)
+	}
 	switch spec.Kind {
-	case KindScan:
+	case planner.StageScan:
 		res, err = env.scanTask(ctx, x, t)
-	case KindAggregate:
+	case planner.StageAggregate:
 		res, err = env.aggregateTask(ctx, x, t, b)
-	case KindSplitBoundaries, KindShardBoundaries:
+	case planner.StageSplitBoundaries:
 		res, err = env.windowTask(ctx, x, t, b)
-	case KindFit:
-		res, err = env.fitTask(ctx, x, t, b)
-	case KindShardWrite:
+	case planner.StageFit:
+		if b.ShardWin {
+			// A repeated pass of the fit stage's shard-window collection.
+			res, err = env.shardWindowTask(ctx, x, t, b)
+		} else {
+			res, err = env.fitTask(ctx, x, t, b)
+		}
+	case planner.StageShardWrite:
 		res, err = env.shardTask(ctx, x, t, b)
 	default:
 		return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
 	}
-	if f, ok := res.(interface{ setFallbacks(map[string]int64) }); ok && err == nil {
-		f.setFallbacks(x.Fallbacks.Map())
+	if f, ok := res.(interface {
+		setReport([]string, map[string]int64)
+	}); ok && err == nil {
+		f.setReport(x.Ops, x.Fallbacks.Map())
 	}
 	return res, err
 }
