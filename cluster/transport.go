@@ -28,13 +28,32 @@ type Transport struct {
 	down  map[string]bool
 	done  map[string]int64  // tasks completed per executor
 	seen  map[string]string // executors launched on -> gRPC address
+	// changed is closed at the next change of Executors() (then replaced).
+	changed chan struct{}
 }
 
-var _ engine.Transport = (*Transport)(nil)
+var (
+	_ engine.Transport        = (*Transport)(nil)
+	_ engine.MembershipEvents = (*Transport)(nil)
+)
+
+// Changed implements engine.MembershipEvents.
+func (t *Transport) Changed() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.changed
+}
+
+// notifyLocked wakes the stages waiting for a change of Executors(); t.mu
+// is held.
+func (t *Transport) notifyLocked() {
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
 
 // newTransport makes the driver's transport.
 func newTransport(m *Membership, p *peers, lg *log.Logger) *Transport {
-	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}}
+	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}, changed: make(chan struct{})}
 }
 
 // Executors implements engine.Transport.
@@ -55,6 +74,7 @@ func (t *Transport) Executors() []engine.ExecutorInfo {
 func (t *Transport) memberEvent(e Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.notifyLocked()
 	switch e.Kind {
 	case EventJoin:
 		delete(t.down, e.ID)
@@ -140,8 +160,9 @@ func (t *Transport) reachable(id string) bool {
 	t.mu.Lock()
 	if !t.down[id] {
 		t.log.Printf("executor %s is unreachable: %v; no more tasks go to it", id, err)
+		t.down[id] = true
+		t.notifyLocked()
 	}
-	t.down[id] = true
 	t.mu.Unlock()
 	return false
 }
@@ -156,6 +177,7 @@ func (t *Transport) recheck() {
 			ids = append(ids, id)
 		} else {
 			delete(t.down, id)
+			t.notifyLocked()
 		}
 	}
 	t.mu.Unlock()
@@ -170,6 +192,7 @@ func (t *Transport) recheck() {
 		if err == nil {
 			t.mu.Lock()
 			delete(t.down, id)
+			t.notifyLocked()
 			t.mu.Unlock()
 			t.log.Printf("executor %s answers again", id)
 		}

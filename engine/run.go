@@ -1,5 +1,3 @@
-// Package engine runs jobs: the driver's job lifecycle and scheduler, the
-// executors' task runner, and the Go API (Run, Explain).
 package engine
 
 import (

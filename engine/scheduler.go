@@ -155,13 +155,39 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 		}
 		ts.queue.close()
 	}()
-	if ts.start(ctx) == 0 && s.NoExecutorWait <= 0 {
-		return nil, errors.New("scheduler: no executors")
-	}
-	watch := time.NewTicker(200 * time.Millisecond)
-	defer watch.Stop()
-	var idleSince time.Time
+	// Executors that join, and the loss of the last one, are events: the
+	// loop starts workers on each (no polling), and waits NoExecutorWait
+	// for an executor when none is left.
+	events, _ := s.T.(MembershipEvents)
+	var idle *time.Timer
+	first := true
+	defer func() {
+		if idle != nil {
+			idle.Stop()
+		}
+	}()
 	for {
+		var changed <-chan struct{} // before start: a change after it is not missed
+		if events != nil {
+			changed = events.Changed()
+		}
+		if ts.start(ctx) > 0 {
+			if idle != nil {
+				idle.Stop()
+				idle = nil
+			}
+		} else if idle == nil {
+			if first && s.NoExecutorWait <= 0 {
+				return nil, errors.New("scheduler: no executors")
+			}
+			// No executor to run on: wait a while for one to join.
+			idle = time.NewTimer(max(s.NoExecutorWait, 0))
+		}
+		first = false
+		var expired <-chan time.Time
+		if idle != nil {
+			expired = idle.C
+		}
 		select {
 		case <-ts.allDone:
 			ts.wg.Wait()
@@ -172,22 +198,21 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 				return nil, err
 			}
 			return nil, ctx.Err()
-		case <-watch.C:
-			if ts.start(ctx) > 0 {
-				idleSince = time.Time{}
-				continue
-			}
-			// No executor to run on: wait a while for one to join.
-			if idleSince.IsZero() {
-				idleSince = time.Now()
-			}
-			if time.Since(idleSince) >= s.NoExecutorWait {
-				cancel()
-				ts.wg.Wait()
-				return nil, fmt.Errorf("stage %d (%s): no executor available for %s", st.ID, st.Kind, s.NoExecutorWait)
-			}
+		case <-changed:
+		case <-ts.kick:
+		case <-expired:
+			cancel()
+			ts.wg.Wait()
+			return nil, fmt.Errorf("stage %d (%s): no executor available for %s", st.ID, st.Kind, s.NoExecutorWait)
 		}
 	}
+}
+
+// MembershipEvents is implemented by transports whose executors come and
+// go. Changed returns a channel that is closed at the next change of
+// Executors(); call it again for the one after.
+type MembershipEvents interface {
+	Changed() <-chan struct{}
 }
 
 // eligible are the executors a stage may run on: for a GPU stage, the live

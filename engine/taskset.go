@@ -19,6 +19,7 @@ type taskSet struct {
 	queue   *taskQueue
 	want    int           // tasks to finish
 	allDone chan struct{} // closed when want tasks are done
+	kick    chan struct{} // an executor was lost: see whether any is left
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
@@ -35,7 +36,7 @@ func newTaskSet(s *Scheduler, st StageRun, want int, cancel context.CancelFunc) 
 	if max <= 0 {
 		max = 3
 	}
-	return &taskSet{s: s, st: st, max: max, queue: newTaskQueue(st.Prefer), want: want, allDone: make(chan struct{}),
+	return &taskSet{s: s, st: st, max: max, queue: newTaskQueue(st.Prefer), want: want, allDone: make(chan struct{}), kick: make(chan struct{}, 1),
 		cancel: cancel, results: make([]any, st.Tasks), running: map[string]int{}, lost: map[string]bool{}}
 }
 
@@ -60,6 +61,10 @@ func (ts *taskSet) onLost(exec string, t Task) {
 	defer ts.mu.Unlock()
 	ts.lost[exec] = true
 	ts.queue.push(t)
+	select {
+	case ts.kick <- struct{}{}:
+	default:
+	}
 }
 
 // onFail retries a retryable failure with attempts left, and otherwise
