@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -244,25 +243,7 @@ func gen(args []string, stdout, stderr io.Writer) int {
 }
 
 // ParseBytes parses sizes like 512MiB, 2GiB, 1.5GB or a plain byte count.
-func ParseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	t := strings.TrimSpace(s)
-	mult := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("%q is not a size (e.g. 512MiB, 2GiB)", s)
-	}
-	return int64(v * mult), nil
-}
+func ParseBytes(s string) (int64, error) { return engine.ParseBytes(s) }
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

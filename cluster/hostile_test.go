@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
@@ -107,12 +108,12 @@ func TestHostileCalls(t *testing.T) {
 	}
 	launch := func(refID, specID string) (*pb.LaunchReply, error) {
 		spec := engine.TaskSpec{JobID: specID, Job: engine.JobSource{File: jobFile, Data: data, Sets: citibikeSets(20_000, filepath.Join(c.dir, "out"))},
-			Kind: engine.KindScan, Bcast: &engine.Broadcast{}}
+			Kind: planner.StageScan, PlanStage: 1, Bcast: &engine.Broadcast{}}
 		b, err := json.Marshal(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: refID}, Spec: b, Kind: engine.KindScan})
+		return cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: refID}, Spec: b, Kind: planner.StageScan})
 	}
 
 	// The control: a plain job id writes its cache under the work dir.
@@ -154,9 +155,9 @@ func TestHostileCalls(t *testing.T) {
 	}
 	// An output directory that is not an output's temporary directory.
 	for _, out := range []string{"relative.tmp-0123456789abcdef", "/tmp/../etc/x.tmp-0123456789abcdef", "/etc", "/tmp/x.tmp-zz"} {
-		spec := engine.TaskSpec{JobID: "good-1", Kind: engine.KindShardWrite, Bcast: &engine.Broadcast{OutDir: out}}
+		spec := engine.TaskSpec{JobID: "good-1", Kind: planner.StageShardWrite, Bcast: &engine.Broadcast{OutDir: out}}
 		b, _ := json.Marshal(spec)
-		r, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: "good-1"}, Spec: b, Kind: engine.KindShardWrite})
+		r, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: "good-1"}, Spec: b, Kind: planner.StageShardWrite})
 		if err != nil || r.Failure == nil || !strings.Contains(r.Failure.Message, "bad output directory") {
 			t.Errorf("output dir %q: %v %v, want a failure naming it", out, err, r.GetFailure())
 		}

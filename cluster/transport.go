@@ -29,16 +29,35 @@ type Transport struct {
 	done  map[string]int64     // tasks completed per executor
 	seen  map[string]string    // executors launched on -> gRPC address
 	sick  map[string]time.Time // executors whose disk is full -> until when they get no tasks
+	// changed is closed at the next change of Executors() (then replaced).
+	changed chan struct{}
 }
 
 // diskSickFor is how long an executor whose disk was full gets no tasks.
 const diskSickFor = time.Minute
 
-var _ engine.Transport = (*Transport)(nil)
+var (
+	_ engine.Transport        = (*Transport)(nil)
+	_ engine.MembershipEvents = (*Transport)(nil)
+)
+
+// Changed implements engine.MembershipEvents.
+func (t *Transport) Changed() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.changed
+}
+
+// notifyLocked wakes the stages waiting for a change of Executors(); t.mu
+// is held.
+func (t *Transport) notifyLocked() {
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
 
 // newTransport makes the driver's transport.
 func newTransport(m *Membership, p *peers, lg *log.Logger) *Transport {
-	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}, sick: map[string]time.Time{}}
+	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}, sick: map[string]time.Time{}, changed: make(chan struct{})}
 }
 
 // Executors implements engine.Transport.
@@ -63,6 +82,7 @@ func (t *Transport) Executors() []engine.ExecutorInfo {
 func (t *Transport) memberEvent(e Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.notifyLocked()
 	switch e.Kind {
 	case EventJoin:
 		delete(t.down, e.ID)
@@ -123,7 +143,14 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 			// while.
 			t.mu.Lock()
 			t.sick[id] = time.Now().Add(diskSickFor)
+			t.notifyLocked()
 			t.mu.Unlock()
+			// Wake the waiting stages when it may take tasks again.
+			time.AfterFunc(diskSickFor, func() {
+				t.mu.Lock()
+				t.notifyLocked()
+				t.mu.Unlock()
+			})
 			t.log.Printf("executor %s: %s; no tasks go to it for %s", id, f.Message, diskSickFor)
 			return nil, fmt.Errorf("%w: %s: %s", engine.ErrExecutorLost, id, f.Message)
 		}
@@ -157,8 +184,9 @@ func (t *Transport) reachable(id string) bool {
 	t.mu.Lock()
 	if !t.down[id] {
 		t.log.Printf("executor %s is unreachable: %v; no more tasks go to it", id, err)
+		t.down[id] = true
+		t.notifyLocked()
 	}
-	t.down[id] = true
 	t.mu.Unlock()
 	return false
 }
@@ -173,6 +201,7 @@ func (t *Transport) recheck() {
 			ids = append(ids, id)
 		} else {
 			delete(t.down, id)
+			t.notifyLocked()
 		}
 	}
 	t.mu.Unlock()
@@ -187,6 +216,7 @@ func (t *Transport) recheck() {
 		if err == nil {
 			t.mu.Lock()
 			delete(t.down, id)
+			t.notifyLocked()
 			t.mu.Unlock()
 			t.log.Printf("executor %s answers again", id)
 		}

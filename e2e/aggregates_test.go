@@ -28,7 +28,7 @@ func varOf(xs []float64) float64 {
 }
 
 // TestAggregates: each aggregate table equals a naive map-based group-by of
-// the filtered rows (before label drops, as DESIGN.md's aggregates see them).
+// the filtered rows (before label drops, as aggregates see them).
 func TestAggregates(t *testing.T) {
 	f := loadMain(t)
 	stations := map[int64]*aggOracle{}

@@ -9,7 +9,8 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/jobspec"
@@ -25,7 +26,6 @@ type jobEnv struct {
 	scanSchema  *arrow.Schema // projected input + __rowid, __key
 	fullSchema  *arrow.Schema // scanSchema + derived columns
 	cacheSchema *arrow.Schema // what later stages read
-	filter      *expr.Bound
 	derived     []*expr.Bound
 	keyCol      int      // index of split.key in the scan batch, -1 for (file, row)
 	fileHashes  []uint64 // per input file, hashing.String of its path
@@ -34,8 +34,9 @@ type jobEnv struct {
 	dropCols      []string
 	floatFeatures []string
 
-	gpu   *gpu.Kernels    // the GPU engine's kernels, when any operator is placed on it
-	onGPU map[string]bool // "stage-kind/Operator" placed on the GPU
+	dev    kernel.Kernels  // the device's kernels, when any operator is placed on one
+	onDev  map[string]bool // "stage-kind/Operator" placed on the device
+	filter *exec.Predicate // the filter, for the filter kernel (nil without one)
 }
 
 // newJobEnv plans the job on this node's engines and derives its schemas.
@@ -56,32 +57,29 @@ func newJobEnv(job *jobspec.Job, engine string) (*jobEnv, error) {
 	return e, nil
 }
 
-// place records which operators the plan put on a GPU engine and opens
+// place records which operators the plan put on a device engine and opens
 // that engine's kernels for them.
 func (r *jobEnv) place(engines []exec.Engine) {
 	for _, pl := range r.p.plan.Placement {
-		if pl.Engine == "cpu" {
-			continue
-		}
-		for _, e := range engines {
-			if g, ok := e.(*gpu.Engine); ok && g.Name() == pl.Engine {
-				r.gpu = g.Kernels()
-				if r.onGPU == nil {
-					r.onGPU = map[string]bool{}
-				}
-				r.onGPU[pl.StageKind+"/"+pl.Operator] = true
+		if dev := placement.Kernels(engines, pl.Engine); dev != nil {
+			r.dev = dev
+			if r.onDev == nil {
+				r.onDev = map[string]bool{}
 			}
+			r.onDev[pl.StageKind+"/"+pl.Operator] = true
 		}
 	}
 }
 
-// gpuFor returns the GPU kernels when the plan placed op of a stage kind on
-// the GPU, else nil (run it on the CPU engine).
-func (r *jobEnv) gpuFor(stageKind, op string) *gpu.Kernels {
-	if r.onGPU[stageKind+"/"+op] {
-		return r.gpu
+// kernels returns the kernels that run op of a stage kind: the device's
+// (falling back to the CPU per batch, counted in x's Fallbacks) when the
+// plan placed op on a device, else the CPU's.
+func (r *jobEnv) kernels(x *TaskContext, stageKind, op string) kernel.Kernels {
+	key := stageKind + "/" + op
+	if !r.onDev[key] {
+		return kernel.CPU
 	}
-	return nil
+	return kernel.WithFallback(r.dev, key, x.Fallbacks)
 }
 
 // setup derives the schemas and binds the expressions to the scan batches.
@@ -116,9 +114,11 @@ func (r *jobEnv) setup() error {
 	// The filter may use derived columns: it runs after them.
 	if p.job.Filter != nil {
 		e, _ := expr.Parse(p.job.Filter.Src)
-		if r.filter, err = expr.Bind(e, r.fullSchema); err != nil {
+		b, err := expr.Bind(e, r.fullSchema)
+		if err != nil {
 			return exprErr(p.job, "filter", *p.job.Filter, err)
 		}
+		r.filter = &exec.Predicate{Expr: e, Bound: b, Schema: r.fullSchema}
 	}
 	var cache []string
 	for _, c := range p.plan.CacheColumns {

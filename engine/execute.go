@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -16,35 +17,63 @@ type driverState struct {
 	groups       map[string]int32 // encoded split.by key -> dense group id
 	groupRows    []int64          // rows per group
 	splitRows    []int64          // rows per split (exact, from the counts)
-	splitCutsBin []byte           // split.Boundaries, as broadcast
+	splitTargets []split.Target
+	splitCutsBin []byte // split.Boundaries, as broadcast
 	shardCutsBin []byte
 	fit          *fitted
 	shards       [][]sink.ShardInfo // [split][shard]
 	aggregates   []sink.AggregateTable
 }
 
-// execute runs the stages in order:
+// execute runs the plan's stages in order, each followed by its barrier on
+// the driver (the plan's Barrier line says which):
 //
-//	scan ─► aggregate (per table) ─► split-boundaries ─► fit (+ shard windows) ─► shard-write
+//	scan ─► counts ─► aggregate (per table) ─► split-boundaries ─► split cuts
+//	     ─► fit (+ shard windows) ─► fitted params, shard cuts ─► shard-write ─► commit
 //
 // Every barrier merges task results in task-index order, so the output does
 // not depend on which task finished first or on how many executors ran.
 func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error) {
 	d := &driverState{}
-	// 1. Scan.
-	res, err := r.stage(ctx, KindScan, len(r.p.ds.Tasks), nil)
+	for i := range r.p.plan.Stages {
+		st := &r.p.plan.Stages[i]
+		r.cur = st
+		var err error
+		switch st.Kind {
+		case planner.StageScan:
+			err = r.scanStage(ctx, d)
+		case planner.StageAggregate:
+			err = r.aggregateStage(ctx, d, st, txn)
+		case planner.StageSplitBoundaries:
+			err = r.splitCuts(ctx, d)
+		case planner.StageFit:
+			err = r.fitBarrier(ctx, d, true)
+		case planner.StageShardWrite:
+			err = r.shardWrite(ctx, d, txn)
+		default:
+			err = fmt.Errorf("internal: the plan has a stage of kind %q, which the driver does not run", st.Kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if d.shards == nil {
+		return nil, fmt.Errorf("internal: the plan has no %s stage", planner.StageShardWrite)
+	}
+	return r.manifest(d)
+}
+
+// scanStage runs the scan and its barrier: the dense group ids and the
+// exact rows of every split from the group counts.
+func (r *run) scanStage(ctx context.Context, d *driverState) error {
+	res, err := r.stage(ctx, planner.StageScan, len(r.p.ds.Tasks), nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, x := range res {
 		d.scans = append(d.scans, x.(*scanResult))
 	}
 	r.mergeGroups(d)
-	// 2. Aggregates (final side of the exchange).
-	if err := r.aggregates(ctx, d, txn); err != nil {
-		return nil, err
-	}
-	// 3. Exact split boundaries per group.
 	ratios := make([]float64, len(r.p.job.Split.Ratios))
 	for i, rt := range r.p.job.Split.Ratios {
 		ratios[i] = rt.Value
@@ -53,41 +82,61 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 	for _, n := range d.groupRows {
 		counts, err := split.Allocate(n, ratios)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, c := range counts {
 			d.splitRows[i] += c
 		}
 	}
-	targets, err := split.SplitTargets(d.groupRows, ratios)
-	if err != nil {
-		return nil, err
+	d.splitTargets, err = split.SplitTargets(d.groupRows, ratios)
+	return err
+}
+
+// splitCuts selects the exact split boundaries of every group: window
+// passes over the cache (the split-boundaries stage) until every boundary
+// is inside its window. A plan without that stage (one split) needs none.
+func (r *run) splitCuts(ctx context.Context, d *driverState) error {
+	if d.splitCutsBin != nil {
+		return nil
 	}
-	keys, err := split.Resolve(targets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
+	keys, err := split.Resolve(d.splitTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
 		return r.windowStage(ctx, d, ws, false)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if d.splitCutsBin, err = buildBoundaries(len(d.groupRows), targets, keys); err != nil {
-		return nil, err
+	d.splitCutsBin, err = buildBoundaries(len(d.groupRows), d.splitTargets, keys)
+	return err
+}
+
+// fitBarrier fits the transforms on the train rows and selects the shard
+// boundaries: with planned set, the fit stage's first pass also collects
+// the shard windows and a boundary outside its window repeats the window
+// collection; without (the plan has no fit stage) nothing needs a pass.
+func (r *run) fitBarrier(ctx context.Context, d *driverState, planned bool) error {
+	if d.fit != nil {
+		return nil
 	}
-	// 4. Fit on train rows; the same pass collects the shard windows.
+	if err := r.splitCuts(ctx, d); err != nil {
+		return err
+	}
 	shardTargets, err := split.ShardTargets(d.splitRows, r.p.job.Output.Shards)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	first := true
 	if allTrivial(shardTargets) {
-		// No shard window to search: fit alone, or nothing at all.
-		if r.needsFit() {
+		// No shard window to search: the fit alone, or nothing at all.
+		if planned {
 			if _, err := r.fitStage(ctx, d, nil); err != nil {
-				return nil, err
+				return err
 			}
 		} else if d.fit, err = r.buildFitted(r.newFitPartial()); err != nil {
-			return nil, err
+			return err
 		}
 		first = false
+	} else if !planned {
+		return fmt.Errorf("internal: %d shards per split need shard boundaries, but the plan has no %s stage", r.p.job.Output.Shards, planner.StageFit)
 	}
 	shardKeys, err := split.Resolve(shardTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
 		if first {
@@ -97,17 +146,19 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 		return r.windowStage(ctx, d, ws, true)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if d.shardCutsBin, err = buildBoundaries(len(ratios), shardTargets, shardKeys); err != nil {
-		return nil, err
+	d.shardCutsBin, err = buildBoundaries(len(d.splitRows), shardTargets, shardKeys)
+	return err
+}
+
+// shardWrite transforms, sorts and writes the shards: task j reads the
+// cache buckets of shard j's h2 range and writes shard j of every split.
+func (r *run) shardWrite(ctx context.Context, d *driverState, txn *sink.Txn) error {
+	if err := r.fitBarrier(ctx, d, false); err != nil {
+		return err
 	}
-	// 5. Transform, sort and write the shards: task j reads the cache
-	// buckets of shard j's h2 range and writes shard j of every split.
-	if err := r.shardStage(ctx, d, txn); err != nil {
-		return nil, err
-	}
-	return r.manifest(d)
+	return r.shardStage(ctx, d, txn)
 }
 
 // mergeGroups fixes the dense group ids: groups sorted by encoded key.

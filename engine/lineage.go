@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // maxRecoveries bounds how many times one stage recovers lost inputs.
@@ -51,7 +53,7 @@ func (r *run) recoverLost(ctx context.Context, d *driverState, lost Location) er
 	if len(scans) == 0 {
 		return fmt.Errorf("no task produced %s on %s", lost.Path, lost.Executor)
 	}
-	res, err := r.stageOnly(ctx, KindScan, len(d.scans), nil, scans)
+	res, err := r.stageOnly(ctx, planner.StageScan, len(d.scans), nil, scans)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // syncBuffer is a goroutine-safe progress sink.
@@ -87,7 +91,7 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := outputSums(t, ref)
-	for _, kind := range []string{KindFit, KindShardWrite} {
+	for _, kind := range []string{planner.StageFit, planner.StageShardWrite} {
 		t.Run(kind, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			inj := &dropOnce{kind: kind}
@@ -102,34 +106,32 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 			}
 			recomputed := false
 			for _, s := range res.Stages {
-				if s.Kind == KindScan+" (recompute)" {
+				if s.Kind == planner.StageScan+" (recompute)" {
 					recomputed = true
 				}
 			}
 			if !recomputed {
 				t.Fatalf("no recompute stage after dropping %s: %+v", inj.dropped, res.Stages)
 			}
-			// Stage numbers never repeat, in the progress lines (the failed
-			// stage, the re-run and the retry each have their own) or the
-			// summary.
-			var nums []int
-			for _, m := range regexp.MustCompile(`(?m)^stage (\d+) \S+: \d+ tasks$`).FindAllStringSubmatch(prog.String(), -1) {
+			// Every stage run is told apart in the progress lines (the failed
+			// run, the recompute and the retry each have their own label),
+			// and each shows the plan stage's id of its kind.
+			seen := map[string]bool{}
+			starts := 0
+			for _, m := range regexp.MustCompile(`(?m)^stage (\d+) (\S+(?: \([a-z0-9 ]+\))?): \d+ tasks$`).FindAllStringSubmatch(prog.String(), -1) {
+				starts++
+				if seen[m[1]+" "+m[2]] {
+					t.Errorf("stage run %q shown twice:\n%s", m[0], prog.String())
+				}
+				seen[m[1]+" "+m[2]] = true
 				n, _ := strconv.Atoi(m[1])
-				nums = append(nums, n)
-			}
-			if len(nums) <= len(res.Stages) {
-				t.Errorf("progress shows %d stage starts for %d finished stages; the failed one is missing:\n%s", len(nums), len(res.Stages), prog.String())
-			}
-			for i := 1; i < len(nums); i++ {
-				if nums[i] <= nums[i-1] {
-					t.Errorf("stage numbers in progress %v do not increase:\n%s", nums, prog.String())
-					break
+				kind, _, _ := strings.Cut(m[2], " ")
+				if ps := planStageOf(t, kind); ps != n {
+					t.Errorf("%q: the plan's %s stage is %d", m[0], kind, ps)
 				}
 			}
-			for i := 1; i < len(res.Stages); i++ {
-				if res.Stages[i].ID <= res.Stages[i-1].ID {
-					t.Errorf("summary stage ids do not increase: %+v", res.Stages)
-				}
+			if starts <= len(res.Stages) {
+				t.Errorf("progress shows %d stage starts for %d finished stages; the failed one is missing:\n%s", starts, len(res.Stages), prog.String())
 			}
 			got := outputSums(t, out)
 			if len(got) != len(want) {
@@ -142,4 +144,18 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planStageOf is the id the plan of smallJob gives its stage of a kind.
+func planStageOf(t *testing.T, kind string) int {
+	t.Helper()
+	p, err := prepare(parseJob(t, smallJob, t.TempDir()), []exec.Engine{cpu.Engine{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := p.plan.Stage(kind)
+	if st == nil {
+		t.Fatalf("the plan has no %s stage", kind)
+	}
+	return st.ID
 }

@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/exec/placement"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // TaskContext is what a running task gets from its executor.
@@ -19,7 +20,17 @@ type TaskContext struct {
 	Mem      memory.Allocator // charged to the executor's budget
 	Budget   *Budget
 	Files    Files // opens other tasks' outputs
+	// Fallbacks counts the batches this task's device kernels gave back
+	// to the CPU, per "stage-kind/Operator".
+	Fallbacks *kernel.Counts
+	// Ops are the plan operators the task ran, in order.
+	Ops []string
+	// PlanStage is the plan stage the task belongs to.
+	PlanStage *planner.Stage
 }
+
+// ran records that the task ran a plan operator.
+func (x *TaskContext) ran(op string) { x.Ops = append(x.Ops, op) }
 
 // Executor runs tasks in a number of slots under one memory budget.
 type Executor struct {
@@ -97,7 +108,7 @@ func (l *LocalTransport) Executors() []ExecutorInfo {
 }
 
 // IsGPUEngine reports whether an --engine name is a GPU engine.
-func IsGPUEngine(name string) bool { return name == "gpu" || name == gpu.EmulatedName }
+func IsGPUEngine(name string) bool { return placement.IsGPUEngine(name) }
 
 // Launch implements Transport.
 func (l *LocalTransport) Launch(ctx context.Context, id string, st StageRun, t Task) (any, error) {

@@ -99,6 +99,7 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 		m.Engine.Placement = append(m.Engine.Placement, sink.Placement{Stage: pl.Stage, Operator: pl.Operator, Engine: pl.Engine, Reason: pl.Reason})
 	}
 	m.Engine.Fallbacks = append([]string{}, r.p.plan.Fallbacks...)
+	m.Engine.FellBack = r.fellBack
 	m.Output = sink.OutputSpec{Format: job.Output.Format, Compression: job.Output.Compression, ShardsPerSplit: job.Output.Shards}
 	return m, nil
 }

@@ -1,14 +1,13 @@
 package engine
 
 import (
-	"errors"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/shuffle"
 )
@@ -30,7 +29,7 @@ type partials struct {
 	mem   memory.Allocator
 	h     []uint64
 	part  []int32
-	kern  *gpu.Kernels // the device aggregates each batch when set
+	kern  kernel.Kernels
 }
 
 // aggSpillBytes caps one partial aggregation's hash table (a quarter of the
@@ -39,9 +38,6 @@ var aggSpillBytes int64 = 256 << 20
 
 // aggSpills counts early flushes of partial aggregates (for tests and stats).
 var aggSpills atomic.Int64
-
-// deviceAggBatches counts batches the GPU kernels aggregated (for tests).
-var deviceAggBatches atomic.Int64
 
 func (r *jobEnv) newPartials(table int, path string, x *TaskContext) (*partials, error) {
 	a := r.aggSpecs[table]
@@ -57,37 +53,16 @@ func (r *jobEnv) newPartials(table int, path string, x *TaskContext) (*partials,
 	if err != nil {
 		return nil, err
 	}
-	if k := r.gpuFor(planner.StageScan, planner.OpPartialAggregate); k != nil && deviceAggregates(a, r.fullSchema) == nil {
-		p.kern = k
-	}
+	p.kern = r.kernels(x, planner.StageScan, planner.OpPartialAggregate)
 	return p, nil
 }
 
-// update aggregates one batch: on the device (its partial merged into the
-// task's table; exact, see deviceAggregates), or on the CPU when the device
-// is not used or gives the batch back.
+// update aggregates one batch into the task's table: on the device (its
+// partial merged in; only for tables it aggregates exactly) or the CPU.
 func (p *partials) update(b arrow.RecordBatch) error {
-	done := false
-	if p.kern != nil {
-		a := p.r.aggSpecs[p.table]
-		pb, err := p.kern.GroupAggregate(p.mem, b, a.by, a.specs)
-		switch {
-		case err == nil:
-			err = p.g.MergePartial(pb)
-			pb.Release()
-			if err != nil {
-				return err
-			}
-			deviceAggBatches.Add(1)
-			done = true
-		case !errors.Is(err, gpu.ErrFallback) && !errors.Is(err, gpu.ErrUnsupported):
-			return err
-		}
-	}
-	if !done {
-		if err := p.g.Update(b); err != nil {
-			return err
-		}
+	a := p.r.aggSpecs[p.table]
+	if err := p.kern.Aggregate(p.g, a.by, a.specs, b, p.mem); err != nil {
+		return err
 	}
 	if p.g.MemoryBytes() > p.limit {
 		return p.flush(true)

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/jobspec"
@@ -111,14 +112,28 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		in.Filter = exprInfo(e, b.Type())
 		p.filterExpr = e
 	}
-	in.Engines = checkJob(in.Engines, p.filterExpr, p.fullSchema, jobAggSpecs(job))
+	aggs := placementAggs(jobAggSpecs(job))
+	in.Engines = placement.CheckJob(in.Engines, p.filterExpr, p.fullSchema, aggs)
 	plan, err := planner.Build(in)
 	if err != nil {
 		return nil, err
 	}
 	p.plan = plan
-	p.gpuStages = gpuStages(in, p.filterExpr, p.fullSchema)
+	// Which stages a mixed cluster runs on its GPU executors: planned as if
+	// a GPU were present, so the answer does not depend on the driver.
+	steer := in
+	steer.Engines = placement.CheckJob(placement.Capable(), p.filterExpr, p.fullSchema, aggs)
+	p.gpuStages = planner.GPUStages(steer)
 	return p, nil
+}
+
+// placementAggs are a job's aggregate tables as placement sees them.
+func placementAggs(specs []aggSpec) []placement.Aggregate {
+	out := make([]placement.Aggregate, len(specs))
+	for i, a := range specs {
+		out[i] = placement.Aggregate{By: a.by, Specs: a.specs}
+	}
+	return out
 }
 
 // InputError is an input file that exists but cannot be read (corrupt,

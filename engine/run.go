@@ -1,5 +1,3 @@
-// Package engine runs jobs: the driver's job lifecycle and scheduler, the
-// executors' task runner, and the Go API (Run, Explain).
 package engine
 
 import (
@@ -9,16 +7,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -35,15 +33,20 @@ type Result struct {
 	Warnings []string
 }
 
-// StageStat summarises one executed stage.
+// StageStat summarises one executed pass of a plan stage.
 type StageStat struct {
-	ID    int
-	Kind  string
+	ID   int    // the plan's stage id (EXPLAIN's)
+	Kind string // the stage's kind, with " (pass n)" for a repeated pass and " (recompute)" for lineage recovery
+	// Pass counts the runs of this plan stage: 1 for the first; 0 for a
+	// lineage recompute.
+	Pass  int
 	Tasks int
-	Rows  int64
-	Bytes int64
-	Wall  time.Duration
-	CPU   time.Duration // user + system CPU of the whole process during the stage
+	// Operators are the plan operators the stage's tasks ran, in order.
+	Operators []string
+	Rows      int64
+	Bytes     int64
+	Wall      time.Duration
+	CPU       time.Duration // user + system CPU of the whole process during the stage
 }
 
 type aggSpec struct {
@@ -63,8 +66,12 @@ type run struct {
 	local    *LocalTransport
 	files    Files // how the driver reads task outputs (aggregate tables)
 	stats    []StageStat
-	stages   int // stages started, failed ones included: the next stage's number
+	runs     int // stage runs started, failed ones included: the next run's wire number
 	warnings []string
+	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
+	fellBack map[string]int64
+	cur      *planner.Stage // the plan stage running
+	passes   map[int]int    // plan stage id -> passes run
 }
 
 // warn records a warning for the result and shows it on the progress
@@ -76,37 +83,18 @@ func (r *run) warn(msg string) {
 	}
 }
 
-// Engines returns the engines for an --engine choice, in preference order;
-// the CPU engine, last, runs every operator. "gpu" on a node without an
-// NVIDIA driver gives a stand-in that declines every operator with the
-// reason (so placement falls back, or fails under engine.fallback: error);
-// it never emulates. "auto" uses a GPU when one is present.
+// Engines returns the engines for an --engine choice, in preference order
+// (placement.Engines).
 func Engines(choice string) ([]exec.Engine, error) {
-	switch choice {
-	case "", "cpu":
-		return []exec.Engine{cpu.Engine{}}, nil
-	case "auto":
-		if g, err := gpu.NewEngine("gpu"); err == nil {
-			return []exec.Engine{g, cpu.Engine{}}, nil
-		}
-		return []exec.Engine{cpu.Engine{}}, nil
-	case "gpu", gpu.EmulatedName:
-		g, err := gpu.NewEngine(choice)
-		if err != nil {
-			return []exec.Engine{noGPU{name: choice, reason: err.Error()}, cpu.Engine{}}, nil
-		}
-		return []exec.Engine{g, cpu.Engine{}}, nil
+	if testEngines != nil {
+		return testEngines(choice)
 	}
-	return nil, fmt.Errorf("--engine: %q is not an engine (allowed: auto, cpu, gpu, gpu-emulated)", choice)
+	return placement.Engines(choice)
 }
 
-// noGPU stands for a GPU engine that could not be opened.
-type noGPU struct{ name, reason string }
-
-func (g noGPU) Name() string { return g.name }
-func (g noGPU) Supports(op exec.OpKind, _ []arrow.DataType) exec.Support {
-	return exec.Support{Reason: g.reason}
-}
+// testEngines, when set (by tests), replaces placement.Engines: a device
+// with a small memory, say.
+var testEngines func(choice string) ([]exec.Engine, error)
 
 // Explain plans the job and returns the EXPLAIN text.
 func Explain(job *jobspec.Job, opt Options) (string, error) {
@@ -229,12 +217,21 @@ func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) (
 
 // stageOnly runs the given tasks of a stage (all when only is nil).
 func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
-	// A stage that failed (and made the driver re-run lost inputs) keeps
-	// its number: every stage started gets the next one.
-	r.stages++
-	id := r.stages
-	st := StageRun{ID: id, Kind: kind, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: r.p.gpuStages[kind], Spec: func(t Task) *TaskSpec {
-		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
+	// seq numbers the stage runs of the job, a failed one included: tasks
+	// on the wire are unique by it, while progress, status and the summary
+	// show the plan's id.
+	r.runs++
+	seq := r.runs
+	id, label, pass, err := r.planStage(kind, only)
+	if err != nil {
+		return nil, err
+	}
+	gpu := r.p.gpuStages[kind]
+	if b != nil && b.ShardWin {
+		gpu = r.p.gpuStages[planner.StageSplitBoundaries] // window collection alone
+	}
+	st := StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t Task) *TaskSpec {
+		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: seq, PlanStage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
 	}}
 	t0, c0 := time.Now(), processCPU()
 	r.prog.startStage(st)
@@ -242,11 +239,26 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	if err != nil {
 		return nil, err
 	}
-	ss := StageStat{ID: id, Kind: kind, Tasks: tasks, Wall: time.Since(t0), CPU: processCPU() - c0}
+	ss := StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: processCPU() - c0}
 	if only != nil {
-		ss.Kind, ss.Tasks = kind+" (recompute)", len(only)
+		ss.Tasks = len(only)
 	}
-	for _, x := range res {
+	first := true
+	for i, x := range res {
+		if o, ok := x.(interface{ ops() []string }); ok && x != nil {
+			if first {
+				ss.Operators, first = o.ops(), false
+			} else if !slices.Equal(o.ops(), ss.Operators) {
+				return nil, fmt.Errorf("internal: stage %d (%s): task %d ran %v, another ran %v", id, label, i, o.ops(), ss.Operators)
+			}
+		}
+		// A recomputed task's batches were counted when it first ran.
+		if f, ok := x.(interface{ fallbacks() map[string]int64 }); ok && only == nil && len(f.fallbacks()) > 0 {
+			if r.fellBack == nil {
+				r.fellBack = map[string]int64{}
+			}
+			addCounts(r.fellBack, f.fallbacks())
+		}
 		if c, ok := x.(interface{ counts() (int64, int64) }); ok {
 			rows, bytes := c.counts()
 			ss.Rows += rows
@@ -259,6 +271,32 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 }
 
 func (s *scanResult) counts() (int64, int64) { return s.RowsRead, s.Bytes }
+
+// planStage names a run of tasks of a kind: the plan stage it belongs to
+// (the one running, or for a lineage recompute the scan), the label shown
+// for it and its pass number.
+func (r *run) planStage(kind string, only []int) (id int, label string, pass int, err error) {
+	st := r.cur
+	if only != nil {
+		st = r.p.plan.Stage(kind)
+	}
+	if st == nil || st.Kind != kind {
+		return 0, "", 0, fmt.Errorf("internal: %s tasks outside a plan stage of that kind (running %v)", kind, st)
+	}
+	if only != nil {
+		return st.ID, kind + " (recompute)", 0, nil
+	}
+	if r.passes == nil {
+		r.passes = map[int]int{}
+	}
+	r.passes[st.ID]++
+	pass = r.passes[st.ID]
+	label = kind
+	if pass > 1 {
+		label = fmt.Sprintf("%s (pass %d)", kind, pass)
+	}
+	return st.ID, label, pass, nil
+}
 
 // processCPU is the process's user + system CPU time so far.
 func processCPU() time.Duration {
@@ -287,7 +325,7 @@ func safeName(s string) string {
 // executor that wrote it.
 func preferCache(kind string, b *Broadcast) func(Task) string {
 	switch kind {
-	case KindSplitBoundaries, KindShardBoundaries, KindFit:
+	case planner.StageSplitBoundaries, planner.StageFit:
 		if b != nil && len(b.Caches) > 0 {
 			return func(t Task) string { return b.Caches[t.Index].Executor }
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"sync"
 	"time"
 )
 
@@ -133,11 +131,6 @@ var ErrExecutorLost = errors.New("executor lost")
 // running tasks are cancelled). Executors that join while the stage runs get
 // tasks too.
 func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
-	maxAttempts := s.MaxAttempts
-	if maxAttempts <= 0 {
-		maxAttempts = 3
-	}
-	results := make([]any, st.Tasks)
 	indexes := st.Only
 	if indexes == nil {
 		indexes = make([]int, st.Tasks)
@@ -146,142 +139,80 @@ func (s *Scheduler) RunStage(ctx context.Context, st StageRun) ([]any, error) {
 		}
 	}
 	if len(indexes) == 0 {
-		return results, nil
+		return make([]any, st.Tasks), nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	queue := newTaskQueue(st.Prefer)
+	ts := newTaskSet(s, st, len(indexes), cancel)
 	for _, i := range indexes {
-		queue.push(Task{Stage: st.ID, Index: i})
+		ts.queue.push(Task{Stage: st.ID, Index: i})
 	}
-	var (
-		mu       sync.Mutex
-		firstErr error
-		done     int
-		wg       sync.WaitGroup
-		running  = map[string]int{} // executor -> workers
-		lost     = map[string]bool{}
-	)
-	allDone := make(chan struct{})
 	// Workers block in pop: wake them when the stage ends either way.
 	go func() {
 		select {
-		case <-allDone:
+		case <-ts.allDone:
 		case <-ctx.Done():
 		}
-		queue.close()
+		ts.queue.close()
 	}()
-	fail := func(err error) {
-		if firstErr == nil {
-			firstErr = err
-			cancel()
+	// Executors that join, and the loss of the last one, are events: the
+	// loop starts workers on each (no polling), and waits NoExecutorWait
+	// for an executor when none is left.
+	events, _ := s.T.(MembershipEvents)
+	var idle *time.Timer
+	first := true
+	defer func() {
+		if idle != nil {
+			idle.Stop()
 		}
-	}
-	var worker func(exec string)
-	worker = func(exec string) {
-		defer wg.Done()
-		defer func() {
-			mu.Lock()
-			running[exec]--
-			mu.Unlock()
-		}()
-		for {
-			t, ok := queue.pop(exec)
-			if !ok {
-				return
-			}
-			res, err := s.T.Launch(ctx, exec, st, t)
-			mu.Lock()
-			switch {
-			case err == nil:
-				results[t.Index] = res
-				done++
-				if s.Progress != nil {
-					s.Progress(st, done, res)
-				}
-				if done == len(indexes) {
-					close(allDone)
-				}
-			case errors.Is(err, ErrExecutorLost) && ctx.Err() == nil:
-				lost[exec] = true
-				queue.push(t)
-				mu.Unlock()
-				return
-			case ctx.Err() == nil && classify(err, t.Attempt, maxAttempts):
-				t.Attempt++
-				queue.push(t)
-			default:
-				fail(&TaskError{Stage: st.ID, Index: t.Index, Attempt: t.Attempt, Executor: exec, Err: err})
-			}
-			mu.Unlock()
-		}
-	}
-	// start adds workers for executors (new ones included) up to their slots.
-	start := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		execs := eligible(s.T.Executors(), st.GPU, lost)
-		sort.SliceStable(execs, func(i, j int) bool { return execs[i].ID < execs[j].ID })
-		total := 0
-		// Round-robin across executors so a short stage spreads out.
-		for round := 0; ; round++ {
-			started := false
-			for _, e := range execs {
-				if lost[e.ID] || round >= e.Slots {
-					continue
-				}
-				if round >= running[e.ID] {
-					running[e.ID]++
-					wg.Add(1)
-					go worker(e.ID)
-				}
-				started = true
-			}
-			if !started {
-				break
-			}
-		}
-		for _, e := range execs {
-			if !lost[e.ID] {
-				total += running[e.ID]
-			}
-		}
-		return total
-	}
-	if start() == 0 && s.NoExecutorWait <= 0 {
-		return nil, errors.New("scheduler: no executors")
-	}
-	watch := time.NewTicker(200 * time.Millisecond)
-	defer watch.Stop()
-	var idleSince time.Time
+	}()
 	for {
-		select {
-		case <-allDone:
-			wg.Wait()
-			return results, nil
-		case <-ctx.Done():
-			wg.Wait()
-			if firstErr != nil {
-				return nil, firstErr
+		var changed <-chan struct{} // before start: a change after it is not missed
+		if events != nil {
+			changed = events.Changed()
+		}
+		if ts.start(ctx) > 0 {
+			if idle != nil {
+				idle.Stop()
+				idle = nil
 			}
-			return nil, ctx.Err()
-		case <-watch.C:
-			if start() > 0 {
-				idleSince = time.Time{}
-				continue
+		} else if idle == nil {
+			if first && s.NoExecutorWait <= 0 {
+				return nil, errors.New("scheduler: no executors")
 			}
 			// No executor to run on: wait a while for one to join.
-			if idleSince.IsZero() {
-				idleSince = time.Now()
+			idle = time.NewTimer(max(s.NoExecutorWait, 0))
+		}
+		first = false
+		var expired <-chan time.Time
+		if idle != nil {
+			expired = idle.C
+		}
+		select {
+		case <-ts.allDone:
+			ts.wg.Wait()
+			return ts.results, nil
+		case <-ctx.Done():
+			ts.wg.Wait()
+			if err := ts.failure(); err != nil {
+				return nil, err
 			}
-			if time.Since(idleSince) >= s.NoExecutorWait {
-				cancel()
-				wg.Wait()
-				return nil, fmt.Errorf("stage %d (%s): no executor available for %s", st.ID, st.Kind, s.NoExecutorWait)
-			}
+			return nil, ctx.Err()
+		case <-changed:
+		case <-ts.kick:
+		case <-expired:
+			cancel()
+			ts.wg.Wait()
+			return nil, fmt.Errorf("stage %d (%s): no executor available for %s", st.ID, st.Kind, s.NoExecutorWait)
 		}
 	}
+}
+
+// MembershipEvents is implemented by transports whose executors come and
+// go. Changed returns a channel that is closed at the next change of
+// Executors(); call it again for the one after.
+type MembershipEvents interface {
+	Changed() <-chan struct{}
 }
 
 // eligible are the executors a stage may run on: for a GPU stage, the live

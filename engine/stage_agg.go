@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -18,31 +21,29 @@ type aggPart struct {
 	Executor string `json:"executor"`
 	Path     string `json:"path"`
 	Rows     int64  `json:"rows"`
+	taskReport
 }
 
 func (a *aggPart) counts() (int64, int64) { return a.Rows, 0 }
 
-// aggregates runs the final side of every aggregate's exchange: one task per
-// (table, partition) merges the partial states of every scan task in task
-// order; the driver concatenates the partitions into the table file.
-func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) error {
+// aggregateStage runs the final side of one aggregate table's exchange (the
+// plan's stage for st.Table): one task per partition merges the partial
+// states of every scan task in task order; the driver's barrier
+// concatenates the partitions into the table file.
+func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.Stage, txn *sink.Txn) error {
 	job := r.p.job
-	if len(job.Aggregates) == 0 {
-		return nil
+	ti := slices.IndexFunc(job.Aggregates, func(a jobspec.Aggregate) bool { return a.Name == st.Table })
+	if ti < 0 {
+		return fmt.Errorf("internal: plan stage %d aggregates table %q, which the job does not have", st.ID, st.Table)
 	}
-	tasks := r.aggTasks()
-	first := make([]int, len(job.Aggregates))
-	for i := len(tasks) - 1; i >= 0; i-- {
-		first[tasks[i].table] = i
-	}
-	res, err := r.stageWithInputs(ctx, d, KindAggregate, len(tasks), func() *Broadcast {
+	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.aggPartitions(ti), func() *Broadcast {
 		aggs := make([][]Location, len(d.scans))
 		for i, sc := range d.scans {
 			for _, p := range sc.AggPaths {
 				aggs[i] = append(aggs[i], Location{Executor: sc.Executor, Path: p})
 			}
 		}
-		return &Broadcast{Aggs: aggs}
+		return &Broadcast{Aggs: aggs, Table: ti}
 	})
 	if err != nil {
 		return err
@@ -55,11 +56,12 @@ func (r *run) aggregates(ctx context.Context, d *driverState, txn *sink.Txn) err
 	if job.Output.Format == "parquet" {
 		ext = "parquet"
 	}
-	for ti, a := range job.Aggregates {
+	{
+		a := job.Aggregates[ti]
 		var batches []arrow.RecordBatch
 		var schema *arrow.Schema
 		for p := 0; p < r.aggPartitions(ti); p++ {
-			ap := res[first[ti]+p].(*aggPart)
+			ap := res[p].(*aggPart)
 			part, err := r.files.OpenPartition(ctx, Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
 			if err != nil {
 				return err
@@ -109,25 +111,16 @@ func (r *jobEnv) aggPartitions(ti int) int {
 	return 1
 }
 
-type aggTask struct{ table, part int }
-
-// aggTasks lists the aggregate stage's tasks: (table, partition), tables in
-// job order.
-func (r *jobEnv) aggTasks() []aggTask {
-	var tasks []aggTask
-	for ti := range r.p.job.Aggregates {
-		for p := 0; p < r.aggPartitions(ti); p++ {
-			tasks = append(tasks, aggTask{ti, p})
-		}
-	}
-	return tasks
-}
-
 // aggregateTask merges one partition of one table's partial states from
 // every scan task, in task order, and writes the final rows.
 func (r *jobEnv) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
-	tasks := r.aggTasks()
-	table, part := tasks[t.Index].table, tasks[t.Index].part
+	if _, err := x.runsPlan(x.PlanStage, planner.OpShuffleRead, planner.OpFinalAggregate, planner.OpTableWrite); err != nil {
+		return nil, err
+	}
+	table, part := b.Table, t.Index
+	if table < 0 || table >= len(r.aggSpecs) {
+		return nil, fmt.Errorf("aggregate task: table %d of %d", table, len(r.aggSpecs))
+	}
 	g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,7 @@ type fitPartial struct {
 	SplitRows []int64       `json:"split_rows"`
 	Shards    split.Partial `json:"shards"`
 	Rows      int64         `json:"rows"`
+	taskReport
 }
 
 func (f *fitPartial) counts() (int64, int64) { return f.Rows, 0 }
@@ -67,7 +68,7 @@ func (r *jobEnv) newFitPartial() *fitPartial {
 // fitStage computes train statistics and collects the shard windows in one
 // pass; the driver merges the fits in task order.
 func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (split.Partial, error) {
-	res, err := r.stageWithInputs(ctx, d, KindFit, len(d.scans), func() *Broadcast {
+	res, err := r.stageWithInputs(ctx, d, planner.StageFit, len(d.scans), func() *Broadcast {
 		return &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
 	})
 	if err != nil {
@@ -108,16 +109,27 @@ func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups, r.gpuFor(planner.StageFit, planner.OpSplitAssign))
+	have, err := x.runsPlan(x.PlanStage, planner.OpCacheRead, planner.OpSplitAssign, planner.OpFitPartial, planner.OpShardWindowCollect)
 	if err != nil {
 		return nil, err
 	}
+	o, err := r.newRowOrder(b.Groups, r.kernels(x, planner.StageFit, planner.OpSplitAssign))
+	if err != nil {
+		return nil, err
+	}
+	o.oneSplit = !have[planner.OpSplitAssign]
 	splitCuts, err := boundaries(b.SplitCuts)
 	if err != nil {
 		return nil, err
 	}
 	train := int8(r.trainIndex())
 	fp := r.newFitPartial()
+	if !have[planner.OpFitPartial] && r.needsFit() {
+		return nil, fmt.Errorf("internal: stage %d (fit): the transforms need statistics, the plan has no FitPartial", x.PlanStage.ID)
+	}
+	if !have[planner.OpShardWindowCollect] && len(b.Windows) > 0 {
+		return nil, fmt.Errorf("internal: stage %d (fit): shard windows to collect, the plan has no ShardWindowCollect", x.PlanStage.ID)
+	}
 	var sg, sel []int32
 	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		s, err := o.loadAssign(bt, splitCuts)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/planner"
@@ -36,11 +35,11 @@ type scanResult struct {
 	CachePath                                     string
 	AggPaths                                      []string
 	Bytes                                         int64
+	taskReport
 }
 
-// scanTask runs Scan → Filter → Project → Drop → RowKey → GroupCount →
-// PartialAggregate → CacheWrite for one input task. The cache is cut into
-// buckets by ranges of the shard hash (see cacheBuckets).
+// scanTask runs the plan's scan stage for one input task. The cache is cut
+// into buckets by ranges of the shard hash (see cacheBuckets).
 func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
 	p := r.p
 	it := p.ds.Tasks[t.Index]
@@ -77,72 +76,89 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		}
 		defer aggs[i].abort()
 	}
-	// The scan pipeline: Source (row ids and keys, before any row is
-	// removed, so they are the rows' positions in the file) → Project
-	// (derived columns) → Filter → Tap (partial aggregates see the filtered
-	// rows) → DropNulls (fill: drop).
+	// The scan pipeline is the plan's scan stage, operator by operator:
+	// Scan and RowKey make the source (row ids and keys before any row is
+	// removed: the rows' positions in the file), then Filter and Project
+	// in the plan's order, PartialAggregate taps the filtered rows, Drop
+	// applies fill: drop, and GroupCount and CacheWrite take the rows kept.
 	keys := make([]uint64, 0)
-	kern := r.gpuFor(planner.StageScan, planner.OpRowKey)
-	var op exec.Operator = exec.NewSource(r.scanSchema, func(ctx context.Context) (arrow.RecordBatch, error) {
-		b, first, err := rd.Next()
-		if err != nil {
-			if !strings.Contains(err.Error(), file.Path) {
-				err = fmt.Errorf("%s: %w", file.Path, err)
-			}
-			return nil, err
-		}
-		if b == nil {
-			return nil, nil
-		}
-		n := int(b.NumRows())
-		res.RowsRead += int64(n)
-		keys = resize(keys, n)
-		if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
-			return nil, err
-		}
-		rowid := make([]int64, n)
-		base := int64(it.FileIndex)<<40 + first
-		for i := range rowid {
-			rowid[i] = base + int64(i)
-		}
-		return appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
-	}, nil)
-	if len(r.derived) > 0 {
-		names := make([]string, len(p.job.Columns))
-		for i, c := range p.job.Columns {
-			names[i] = c.Name
-		}
-		op = exec.NewProject(op, names, r.derived, x.Mem)
-	}
+	kern := r.kernels(x, planner.StageScan, planner.OpRowKey)
+	var op exec.Operator
 	var filt exec.Filter
-	if r.filter != nil {
-		if k := r.gpuFor(planner.StageScan, planner.OpFilter); k != nil {
-			prog, err := gpu.CompileFilter(p.filterExpr, r.fullSchema)
-			if err != nil {
-				return nil, fmt.Errorf("filter: placed on %s but: %w", k.Device().Name(), err)
-			}
-			filt = newGPUFilter(op, k, prog, r.filter, x.Mem)
-		} else {
-			filt = exec.NewFilter(op, r.filter, x.Mem)
-		}
-		op = filt
-	}
-	if len(aggs) > 0 {
-		op = exec.NewTap(op, func(b arrow.RecordBatch) error {
-			for _, g := range aggs {
-				if err := g.update(b); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
 	var drop exec.DropNulls
-	if len(r.dropCols) > 0 {
-		drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
-		op = drop
+	var groupCount, cacheWrite bool
+	for i, pop := range x.PlanStage.Operators {
+		if (i == 0) != (pop.Name == planner.OpScan) || (i == 1) != (pop.Name == planner.OpRowKey) {
+			return nil, fmt.Errorf("internal: scan stage operator %d is %s: the scan runner needs Scan then RowKey first", i+1, pop.Name)
+		}
+		x.ran(pop.Name)
+		switch pop.Name {
+		case planner.OpScan, planner.OpShuffleWrite:
+			// The reader below; the partial aggregates' exchange files.
+		case planner.OpRowKey:
+			op = exec.NewSource(r.scanSchema, func(ctx context.Context) (arrow.RecordBatch, error) {
+				b, first, err := rd.Next()
+				if err != nil {
+					if !strings.Contains(err.Error(), file.Path) {
+						err = fmt.Errorf("%s: %w", file.Path, err)
+					}
+					return nil, err
+				}
+				if b == nil {
+					return nil, nil
+				}
+				n := int(b.NumRows())
+				res.RowsRead += int64(n)
+				keys = resize(keys, n)
+				if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
+					return nil, err
+				}
+				rowid := make([]int64, n)
+				base := int64(it.FileIndex)<<40 + first
+				for i := range rowid {
+					rowid[i] = base + int64(i)
+				}
+				return appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
+			}, nil)
+		case planner.OpProject:
+			names := make([]string, len(p.job.Columns))
+			for i, c := range p.job.Columns {
+				names[i] = c.Name
+			}
+			op = exec.NewProject(op, names, r.derived, x.Mem)
+		case planner.OpFilter:
+			k, pred := r.kernels(x, planner.StageScan, planner.OpFilter), r.filter
+			filt = exec.NewFilterWith(op, func(in arrow.RecordBatch) (arrow.RecordBatch, error) {
+				return k.Filter(pred, in, x.Mem)
+			})
+			op = filt
+		case planner.OpPartialAggregate:
+			if pop.Param("table") != p.job.Aggregates[0].Name {
+				break // one tap updates every table's partials
+			}
+			op = exec.NewTap(op, func(b arrow.RecordBatch) error {
+				for _, g := range aggs {
+					if err := g.update(b); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		case planner.OpDrop:
+			drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
+			op = drop
+		case planner.OpGroupCount:
+			groupCount = true
+		case planner.OpCacheWrite:
+			cacheWrite = true
+		default:
+			return nil, fmt.Errorf("internal: the scan runner has no operator %s", pop.Name)
+		}
 	}
-	gcount := r.gpuFor(planner.StageScan, planner.OpGroupCount)
+	if !groupCount || !cacheWrite {
+		return nil, fmt.Errorf("internal: the plan's scan stage lacks GroupCount or CacheWrite")
+	}
+	gcount := r.kernels(x, planner.StageScan, planner.OpGroupCount)
 	var ckeys, h2 []uint64
 	var bucket []int32
 	if err := op.Open(ctx); err != nil {
@@ -241,39 +257,36 @@ func pruneRanges(rs []planner.Range) []input.Range {
 }
 
 // rowKeys hashes the row key of each row: the split.key column's values, or
-// (file, row number). On the GPU engine when the plan placed RowKey there.
-func rowKeys(k *gpu.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64, first int64, out []uint64) error {
+// (file, row number).
+func rowKeys(k kernel.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64, first int64, out []uint64) error {
 	if keyCol >= 0 {
-		var err error
-		if k != nil {
-			err = k.HashColumn(b.Column(keyCol), out)
-		} else {
-			err = hashing.Column(b.Column(keyCol), out)
-		}
-		if err != nil {
+		if err := k.HashColumn(b.Column(keyCol), out); err != nil {
 			return fmt.Errorf("split.key: %w", err)
 		}
 		return nil
 	}
-	if k != nil {
-		return k.FileRows(fileHash, first, out)
-	}
-	hashing.FileRows(fileHash, first, out)
-	return nil
+	return k.FileRows(fileHash, first, out)
 }
 
-// countGroups adds the rows of each split.by group in b to counts: on the
-// GPU engine's hash table when the plan placed GroupCount there (one int64
-// or timestamp column), else through the dictionary indices or a map.
-func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k *gpu.Kernels, counts map[string]int64) error {
-	if k != nil && len(gk.cols) == 1 {
+// countGroups adds the rows of each split.by group in b to counts: with the
+// GroupCount kernel for one int64 or timestamp column, else through the
+// dictionary indices or a map.
+func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernels, counts map[string]int64) error {
+	if len(gk.cols) == 1 {
 		col := b.Column(gk.cols[0])
 		key := intKey
-		if _, ok := col.(*array.Timestamp); ok {
+		switch col.(type) {
+		case *array.Timestamp:
 			key = timeKey
+		case *array.Int64:
+		default:
+			key = nil
 		}
-		gc, err := k.GroupCount(col)
-		if err == nil {
+		if key != nil {
+			gc, err := k.GroupCount(col)
+			if err != nil {
+				return err
+			}
 			for i, v := range gc.Keys {
 				counts[key(v)] += gc.Counts[i]
 			}
@@ -281,9 +294,6 @@ func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k *gpu.Kernels,
 				counts[nullKey] += gc.Nulls
 			}
 			return nil
-		}
-		if !errors.Is(err, gpu.ErrUnsupported) && !errors.Is(err, gpu.ErrFallback) {
-			return err
 		}
 	}
 	local, keys := gk.rows(b)

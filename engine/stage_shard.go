@@ -13,7 +13,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gather"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
@@ -22,6 +22,7 @@ import (
 // shardResult is what one shard-write task wrote: shard j of every split.
 type shardResult struct {
 	Infos []sink.ShardInfo `json:"infos"` // per split
+	taskReport
 }
 
 func (s *shardResult) counts() (rows, bytes int64) {
@@ -40,7 +41,7 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 			return err
 		}
 	}
-	res, err := r.stageWithInputs(ctx, d, KindShardWrite, job.Output.Shards, func() *Broadcast {
+	res, err := r.stageWithInputs(ctx, d, planner.StageShardWrite, job.Output.Shards, func() *Broadcast {
 		return &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin,
 			Fit: d.fit, OutDir: txn.Dir()}
 	})
@@ -94,16 +95,22 @@ func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broad
 	if err != nil {
 		return nil, err
 	}
-	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts,
-		picks: make([]shardPicks, nsplit), kern: r.gpuFor(planner.StageShardWrite, planner.OpTransform)}
+	have, err := x.runsPlan(x.PlanStage, planner.OpCacheRead, planner.OpSplitAssign, planner.OpShardAssign, planner.OpSort,
+		planner.OpFill, planner.OpTransform, planner.OpShardWrite)
+	if err != nil {
+		return nil, err
+	}
+	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts, oneShard: !have[planner.OpShardAssign],
+		picks: make([]shardPicks, nsplit), kern: r.kernels(x, planner.StageShardWrite, planner.OpTransform)}
 	if c.src, err = newShardSources(r.cacheSchema, r.outputSources()); err != nil {
 		return nil, err
 	}
 	defer c.src.release()
 	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
-		if c.o, err = r.newRowOrder(b.Groups, r.gpuFor(planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
+		if c.o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageShardWrite, planner.OpSplitAssign)); err != nil {
 			return nil, err
 		}
+		c.o.oneSplit = !have[planner.OpSplitAssign]
 		for _, loc := range b.Caches {
 			if err := forEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
 				return nil, err
@@ -147,7 +154,8 @@ type shardCollector struct {
 	fit                  *fitted
 	o                    *rowOrder
 	splitCuts, shardCuts *split.Boundaries
-	kern                 *gpu.Kernels
+	kern                 kernel.Kernels
+	oneShard             bool // the plan assigns no shards (one per split)
 	src                  *shardSources
 	picks                []shardPicks // per split
 	sg, sh               []int32
@@ -162,7 +170,9 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	}
 	c.sg = splitGroups(s, c.sg)
 	c.sh = resize(c.sh, len(c.sg))
-	if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
+	if c.oneShard {
+		clear(c.sh)
+	} else if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
 		return err
 	}
 	bi := int32(len(c.src.batches))

@@ -6,7 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/planner"
@@ -15,11 +15,13 @@ import (
 // rowOrder computes, for the rows of a cached batch, the group id, the split
 // hash h, the shard-order hash h2 and the row id.
 type rowOrder struct {
-	gpu     *gpu.Kernels // hashes and assigns on the GPU engine when set
-	split32 []int32
-	gk      *groupKeys
-	gg      globalGroups
-	seed    uint64
+	k kernel.Kernels // hashes and assigns
+	// oneSplit: the plan assigns no splits (it has one); every row is in
+	// split 0 and loadAssign only hashes.
+	oneSplit bool
+	gk       *groupKeys
+	gg       globalGroups
+	seed     uint64
 	// per input file, the hash of its path: the (file, row) key
 	fileHashes []uint64
 	key        []uint64
@@ -29,12 +31,12 @@ type rowOrder struct {
 	group      []int32
 }
 
-func (r *jobEnv) newRowOrder(groups map[string]int32, k *gpu.Kernels) (*rowOrder, error) {
+func (r *jobEnv) newRowOrder(groups map[string]int32, k kernel.Kernels) (*rowOrder, error) {
 	gk, err := newGroupKeys(r.cacheSchema, r.p.job.Split.By)
 	if err != nil {
 		return nil, err
 	}
-	return &rowOrder{gpu: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed, fileHashes: r.fileHashes}, nil
+	return &rowOrder{k: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed, fileHashes: r.fileHashes}, nil
 }
 
 // loadKeys fills rowid and key for b: the cached __key, or without one the
@@ -59,65 +61,49 @@ func (o *rowOrder) loadKeys(b arrow.RecordBatch) error {
 	return nil
 }
 
-// load fills group, h, rowid (and h2 when shard is true) for batch b.
-func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
+// loadGroups fills rowid, key and group for b and sizes h (and h2 when
+// shard is true).
+func (o *rowOrder) loadGroups(b arrow.RecordBatch, shard bool) error {
 	if err := o.loadKeys(b); err != nil {
 		return err
 	}
-	var err error
 	n := len(o.key)
 	o.h = resize(o.h, n)
 	if shard {
 		o.h2 = resize(o.h2, n)
 	}
-	if o.gpu != nil {
-		var h2 []uint64
-		if shard {
-			h2 = o.h2
-		}
-		if err := o.gpu.RowHashes(o.seed, o.key, o.h, h2); err != nil {
-			return err
-		}
-	} else {
-		hashing.SeededAll(o.seed, o.key, o.h)
-		if shard {
-			hashing.SeededAll(o.seed^hashing.ShardTag, o.key, o.h2)
-		}
-	}
 	local, keys := o.gk.rows(b)
-	if o.group, err = o.gg.rows(local, keys); err != nil {
-		return err
-	}
-	return nil
+	var err error
+	o.group, err = o.gg.rows(local, keys)
+	return err
 }
 
-// loadAssign is load (with h2) followed by assign. On the GPU engine the
-// split hashes stay on the device between the hash and the assignment
-// kernels; only h2 and the splits come back.
+// load fills group, h, rowid (and h2 when shard is true) for batch b.
+func (o *rowOrder) load(b arrow.RecordBatch, shard bool) error {
+	if err := o.loadGroups(b, shard); err != nil {
+		return err
+	}
+	var h2 []uint64
+	if shard {
+		h2 = o.h2
+	}
+	return o.k.RowHashes(o.seed, o.key, o.h, h2)
+}
+
+// loadAssign is load (with h2) followed by assign, in one kernel call: on
+// a device the split hashes stay there between hashing and assignment
+// (o.h is then not filled); only h2 and the splits come back.
 func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]int8, error) {
-	if o.gpu == nil {
-		if err := o.load(b, true); err != nil {
-			return nil, err
-		}
-		return o.assign(cuts)
-	}
-	if err := o.loadKeys(b); err != nil {
+	if err := o.loadGroups(b, true); err != nil {
 		return nil, err
 	}
-	var err error
-	local, keys := o.gk.rows(b)
-	if o.group, err = o.gg.rows(local, keys); err != nil {
-		return nil, err
+	o.splitI = resize(o.splitI, len(o.key))
+	if o.oneSplit {
+		clear(o.splitI)
+		return o.splitI, o.k.RowHashes(o.seed, o.key, o.h, o.h2)
 	}
-	n := len(o.key)
-	o.h2 = resize(o.h2, n)
-	o.split32 = resize(o.split32, n)
-	if err := o.gpu.HashAndAssign(o.seed, cuts, o.key, o.group, o.rowid, nil, o.h2, o.split32); err != nil {
+	if err := o.k.HashAndAssign(o.seed, cuts, o.key, o.group, o.rowid, o.h, o.h2, o.splitI); err != nil {
 		return nil, err
-	}
-	o.splitI = resize(o.splitI, n)
-	for i, v := range o.split32 {
-		o.splitI[i] = int8(v)
 	}
 	return o.splitI, nil
 }
@@ -125,17 +111,7 @@ func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]in
 // assign computes the split of every row from the split boundaries.
 func (o *rowOrder) assign(cuts *split.Boundaries) ([]int8, error) {
 	o.splitI = resize(o.splitI, len(o.h))
-	if o.gpu != nil {
-		o.split32 = resize(o.split32, len(o.h))
-		if err := o.gpu.AssignSplits(cuts, o.group, o.h, o.rowid, o.split32); err != nil {
-			return nil, err
-		}
-		for i, v := range o.split32 {
-			o.splitI[i] = int8(v)
-		}
-		return o.splitI, nil
-	}
-	if err := cuts.Assign(o.group, o.h, o.rowid, o.splitI); err != nil {
+	if err := o.k.AssignSplits(cuts, o.group, o.h, o.rowid, o.splitI); err != nil {
 		return nil, err
 	}
 	return o.splitI, nil
@@ -154,9 +130,9 @@ func splitGroups(s []int8, out []int32) []int32 {
 // windowStage runs one window-collection pass over the cache: split
 // windows (group, h), or with shard set, shard windows (split, h2).
 func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, shard bool) (split.Partial, error) {
-	kind := KindSplitBoundaries
+	kind := planner.StageSplitBoundaries
 	if shard {
-		kind = KindShardBoundaries
+		kind = planner.StageFit // a repeat of the fit stage's shard windows
 	}
 	res, err := r.stageWithInputs(ctx, d, kind, len(d.scans), func() *Broadcast {
 		b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
@@ -168,7 +144,24 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 	if err != nil {
 		return split.Partial{}, err
 	}
+	if shard {
+		for i, x := range res {
+			fp := x.(*fitPartial)
+			res[i] = &windowResult{Partial: fp.Shards, Rows: fp.Rows}
+		}
+	}
 	return mergePartials(res)
+}
+
+// shardWindowTask is windowTask for a repeated shard-window pass of the fit
+// stage, answering as a fit task does (without statistics).
+func (r *jobEnv) shardWindowTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
+	res, err := r.windowTask(ctx, x, t, b)
+	if err != nil {
+		return nil, err
+	}
+	w := res.(*windowResult)
+	return &fitPartial{Shards: w.Partial, Rows: w.Rows}, nil
 }
 
 // windowTask collects one cache part's rows inside the windows.
@@ -177,9 +170,27 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups, r.gpuFor(planner.StageSplitBoundaries, planner.OpWindowCollect))
-	if err != nil {
-		return nil, err
+	st := x.PlanStage
+	var o *rowOrder
+	if b.ShardWin {
+		// A repeat of the fit stage's shard-window collection.
+		x.ran(planner.OpCacheRead)
+		o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageFit, planner.OpSplitAssign))
+		if err != nil {
+			return nil, err
+		}
+		o.oneSplit = !hasOp(st, planner.OpSplitAssign)
+		if !o.oneSplit {
+			x.ran(planner.OpSplitAssign)
+		}
+		x.ran(planner.OpShardWindowCollect)
+	} else {
+		if _, err := x.runsPlan(st, planner.OpCacheRead, planner.OpWindowCollect); err != nil {
+			return nil, err
+		}
+		if o, err = r.newRowOrder(b.Groups, r.kernels(x, planner.StageSplitBoundaries, planner.OpWindowCollect)); err != nil {
+			return nil, err
+		}
 	}
 	var splitCuts *split.Boundaries
 	if b.ShardWin {
@@ -214,6 +225,7 @@ func (r *jobEnv) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 type windowResult struct {
 	Partial split.Partial `json:"partial"`
 	Rows    int64         `json:"rows"`
+	taskReport
 }
 
 func (w *windowResult) counts() (int64, int64) { return w.Rows, 0 }

@@ -3,8 +3,10 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // JobSource is the job as the executors receive it: the job file's bytes
@@ -36,19 +38,23 @@ type Broadcast struct {
 	Aggs      [][]Location     `json:"aggs,omitempty"`      // per scan task, per table: partial aggregates
 	OutDir    string           `json:"out_dir,omitempty"`   // the output's temporary directory
 	ShardWin  bool             `json:"shard_win,omitempty"` // windows are shard windows (split, h2)
+	Table     int              `json:"table,omitempty"`     // aggregate stages: the job's table index
 }
 
 // TaskSpec is everything an executor needs to run one task. It travels
 // encoded (JSON) over every transport, the in-process one included, so the
 // embedded mode exercises the same protocol as a cluster.
 type TaskSpec struct {
-	JobID   string     `json:"job_id"`
-	Job     JobSource  `json:"job"`
-	Stage   int        `json:"stage"`
-	Kind    string     `json:"kind"`
-	Index   int        `json:"index"`
-	Attempt int        `json:"attempt"`
-	Bcast   *Broadcast `json:"bcast"`
+	JobID string    `json:"job_id"`
+	Job   JobSource `json:"job"`
+	Stage int       `json:"stage"` // unique per stage run of the job
+	// PlanStage is the plan's id of the stage (EXPLAIN's): its operators
+	// are what the task runs.
+	PlanStage int        `json:"plan_stage"`
+	Kind      string     `json:"kind"`
+	Index     int        `json:"index"`
+	Attempt   int        `json:"attempt"`
+	Bcast     *Broadcast `json:"bcast"`
 	// BatchRows is the scan batch size; any value gives the same output.
 	BatchRows int `json:"batch_rows"`
 	// Engine is the --engine choice; each executor places operators on
@@ -56,15 +62,42 @@ type TaskSpec struct {
 	Engine string `json:"engine"`
 }
 
-// Stage kinds that executors run.
-const (
-	KindScan            = "scan"
-	KindAggregate       = "aggregate"
-	KindSplitBoundaries = "split-boundaries"
-	KindShardBoundaries = "shard-boundaries"
-	KindFit             = "fit"
-	KindShardWrite      = "shard-write"
-)
+// taskReport is part of every task result: the plan operators the task ran,
+// in order, and the batches its device kernels gave back to the CPU, per
+// "stage-kind/Operator".
+type taskReport struct {
+	Ops       []string         `json:"ops,omitempty"`
+	Fallbacks map[string]int64 `json:"fallbacks,omitempty"`
+}
+
+func (f *taskReport) setReport(ops []string, fb map[string]int64) { f.Ops, f.Fallbacks = ops, fb }
+func (f *taskReport) fallbacks() map[string]int64                 { return f.Fallbacks }
+func (f *taskReport) ops() []string                               { return f.Ops }
+
+// hasOp reports whether a plan stage has an operator.
+func hasOp(st *planner.Stage, name string) bool {
+	return slices.ContainsFunc(st.Operators, func(op planner.PhysOp) bool { return op.Name == name })
+}
+
+// runsPlan checks that a runner implements the plan stage's operators:
+// each is one of known, in known's order (the optional ones may be
+// absent). It records them as run by the task and returns which are
+// present.
+func (x *TaskContext) runsPlan(st *planner.Stage, known ...string) (map[string]bool, error) {
+	have := map[string]bool{}
+	k := 0
+	for _, op := range st.Operators {
+		for k < len(known) && known[k] != op.Name {
+			k++
+		}
+		if k == len(known) {
+			return nil, fmt.Errorf("internal: stage %d (%s): the %s runner does not run %s here (it runs %v)", st.ID, st.Kind, st.Kind, op.Name, known)
+		}
+		have[op.Name] = true
+		x.ran(op.Name)
+	}
+	return have, nil
+}
 
 // DecodeResult decodes a task's encoded result (Worker.RunEncoded) into its
 // stage's type, for transports to hand back to the scheduler.
@@ -74,15 +107,15 @@ func DecodeResult(kind string, data []byte) (any, error) { return decodeResult(k
 func decodeResult(kind string, data []byte) (any, error) {
 	var v any
 	switch kind {
-	case KindScan:
+	case planner.StageScan:
 		v = &scanResult{}
-	case KindAggregate:
+	case planner.StageAggregate:
 		v = &aggPart{}
-	case KindSplitBoundaries, KindShardBoundaries:
+	case planner.StageSplitBoundaries:
 		v = &windowResult{}
-	case KindFit:
+	case planner.StageFit:
 		v = &fitPartial{}
-	case KindShardWrite:
+	case planner.StageShardWrite:
 		v = &shardResult{}
 	default:
 		return nil, fmt.Errorf("unknown stage kind %q", kind)

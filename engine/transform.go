@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -9,12 +8,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/kernel"
 )
 
 // outputColumns applies the fitted transforms to a cached batch and returns
 // the output batch: features, label, keep columns, then __h2 and __rowid.
-func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator, k *gpu.Kernels) (arrow.RecordBatch, error) {
+func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
 	job := r.p.job
 	var fields []arrow.Field
 	var cols []arrow.Array
@@ -36,7 +35,7 @@ func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem 
 		if err != nil {
 			return fail(err)
 		}
-		fs, as, err := applyFeature(k, feat.Name, f.Features[i], src, mem)
+		fs, as, err := k.Apply(feat.Name, f.Features[i], src, mem)
 		if err != nil {
 			return fail(fmt.Errorf("features.%s: %w", feat.Name, err))
 		}
@@ -89,25 +88,12 @@ func (r *jobEnv) outputSchema(f *fitted) (*arrow.Schema, error) {
 	}
 	b := array.NewRecordBatch(r.cacheSchema, cols, 0)
 	defer b.Release()
-	out, err := r.outputColumns(b, f, nil, mem, nil)
+	out, err := r.outputColumns(b, f, nil, mem, kernel.CPU)
 	if err != nil {
 		return nil, err
 	}
 	defer out.Release()
 	return out.Schema(), nil
-}
-
-// applyFeature applies one fitted transform, on the GPU engine when the plan
-// placed Transform there and its kernels take this feature (vocab, onehot
-// and strings run on the CPU engine; both give identical bits).
-func applyFeature(k *gpu.Kernels, name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
-	if k != nil {
-		fs, as, err := k.Apply(name, f, col, mem)
-		if !errors.Is(err, gpu.ErrUnsupported) && !errors.Is(err, gpu.ErrFallback) {
-			return fs, as, err
-		}
-	}
-	return cpu.Apply(name, f, col, mem)
 }
 
 // outputSources are the cache columns outputColumns reads: feature sources,

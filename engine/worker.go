@@ -7,7 +7,9 @@ import (
 	"os"
 	"sync"
 
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner"
 )
 
 // Worker is the executor side of the task protocol: it keeps each job's
@@ -83,7 +85,7 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files}
+	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files, Fallbacks: &kernel.Counts{}}
 	t := Task{Stage: spec.Stage, Index: spec.Index, Attempt: spec.Attempt}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
@@ -95,19 +97,39 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	if b == nil {
 		b = &Broadcast{}
 	}
-	switch spec.Kind {
-	case KindScan:
-		return env.scanTask(ctx, x, t)
-	case KindAggregate:
-		return env.aggregateTask(ctx, x, t, b)
-	case KindSplitBoundaries, KindShardBoundaries:
-		return env.windowTask(ctx, x, t, b)
-	case KindFit:
-		return env.fitTask(ctx, x, t, b)
-	case KindShardWrite:
-		return env.shardTask(ctx, x, t, b)
+	for i := range env.p.plan.Stages {
+		if st := &env.p.plan.Stages[i]; st.ID == spec.PlanStage && st.Kind == spec.Kind {
+			x.PlanStage = st
+		}
 	}
-	return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
+	if x.PlanStage == nil {
+		return nil, fmt.Errorf("task of plan stage %d (%s): this executor's plan has no such stage", spec.PlanStage, spec.Kind)
+	}
+	switch spec.Kind {
+	case planner.StageScan:
+		res, err = env.scanTask(ctx, x, t)
+	case planner.StageAggregate:
+		res, err = env.aggregateTask(ctx, x, t, b)
+	case planner.StageSplitBoundaries:
+		res, err = env.windowTask(ctx, x, t, b)
+	case planner.StageFit:
+		if b.ShardWin {
+			// A repeated pass of the fit stage's shard-window collection.
+			res, err = env.shardWindowTask(ctx, x, t, b)
+		} else {
+			res, err = env.fitTask(ctx, x, t, b)
+		}
+	case planner.StageShardWrite:
+		res, err = env.shardTask(ctx, x, t, b)
+	default:
+		return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
+	}
+	if f, ok := res.(interface {
+		setReport([]string, map[string]int64)
+	}); ok && err == nil {
+		f.setReport(x.Ops, x.Fallbacks.Map())
+	}
+	return res, err
 }
 
 // Forget drops a job's plan and deletes its scratch files on this executor.

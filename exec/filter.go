@@ -16,8 +16,7 @@ import (
 type filter struct {
 	lender
 	child   Operator
-	pred    *expr.Bound
-	mem     memory.Allocator
+	run     func(arrow.RecordBatch) (arrow.RecordBatch, error)
 	removed int64
 }
 
@@ -31,7 +30,30 @@ type Filter interface {
 
 // NewFilter filters child's batches by a bool predicate.
 func NewFilter(child Operator, pred *expr.Bound, mem memory.Allocator) Filter {
-	return &filter{child: child, pred: pred, mem: mem}
+	return &filter{child: child, run: func(in arrow.RecordBatch) (arrow.RecordBatch, error) {
+		return FilterBatch(pred, in, mem)
+	}}
+}
+
+// NewFilterWith filters child's batches with run, which returns the kept
+// rows of one batch (+1 reference; it may be the input batch retained).
+func NewFilterWith(child Operator, run func(arrow.RecordBatch) (arrow.RecordBatch, error)) Filter {
+	return &filter{child: child, run: run}
+}
+
+// FilterBatch keeps the rows of in where pred is true (null counts as
+// false).
+func FilterBatch(pred *expr.Bound, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	mask, err := pred.Eval(in, mem)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
+	defer mask.Release()
+	bm, ok := mask.(*array.Boolean)
+	if !ok {
+		return nil, fmt.Errorf("filter: predicate is %s, not bool", mask.DataType())
+	}
+	return expr.Filter(in, bm, mem)
 }
 
 func (f *filter) Open(ctx context.Context) error { return f.child.Open(ctx) }
@@ -44,16 +66,7 @@ func (f *filter) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if err != nil || in == nil {
 		return nil, err
 	}
-	mask, err := f.pred.Eval(in, f.mem)
-	if err != nil {
-		return nil, fmt.Errorf("filter: %w", err)
-	}
-	defer mask.Release()
-	bm, ok := mask.(*array.Boolean)
-	if !ok {
-		return nil, fmt.Errorf("filter: predicate is %s, not bool", mask.DataType())
-	}
-	out, err := expr.Filter(in, bm, f.mem)
+	out, err := f.run(in)
 	if err != nil {
 		return nil, err
 	}

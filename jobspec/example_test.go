@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// designExample is the job file of DESIGN.md §1, verbatim.
+// designExample is the design's example job file, verbatim.
 const designExample = `name: citibike-birth-year
 input:
   path: data/citibike/            # a file, a directory or a glob

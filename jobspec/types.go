@@ -1,6 +1,5 @@
-// Package jobspec parses and validates sluice job files (DESIGN.md §1 "The
-// job file"). Every error names the file, line and field and says what is
-// allowed; see Error.
+// Package jobspec parses and validates sluice job files. Every error names
+// the file, line and field and says what is allowed; see Error.
 package jobspec
 
 // Job is a parsed, validated job file. Slices keep the order of the file.

@@ -5,7 +5,7 @@
 // expression parsing (the caller passes ExprInfo facts for the filter and
 // the derived columns).
 //
-// Stage shapes follow ALGORITHMS.md (exact stratified split by hash windows,
+// Stage shapes follow the algorithms (exact stratified split by hash windows,
 // equal shards by a second hash, fits merged on the driver):
 //
 //	scan             per input task: Scan → Filter → Project → Drop → RowKey →

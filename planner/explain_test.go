@@ -153,8 +153,11 @@ func TestCitibikeTypedFields(t *testing.T) {
 	check("ScanColumns", p.ScanColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender"})
 	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColRowID})
 	check("stages", stageKinds(p), []string{StageScan, StageAggregate, StageSplitBoundaries, StageFit, StageShardWrite})
-	check("scan ops", opNames(&p.Stages[0]), []string{OpScan, OpFilter, OpProject, OpDrop, OpRowKey, OpGroupCount, OpPartialAggregate, OpCacheWrite, OpShuffleWrite})
-	check("shard-write ops", opNames(p.Stage(StageShardWrite)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpFill, OpTransform, OpSort, OpShardWrite})
+	// In the order the tasks run them: the row key at the source, the
+	// partial aggregates over the filtered rows before the fill drops; the
+	// shard's rows sorted before they are gathered and transformed.
+	check("scan ops", opNames(&p.Stages[0]), []string{OpScan, OpRowKey, OpFilter, OpProject, OpPartialAggregate, OpDrop, OpGroupCount, OpCacheWrite, OpShuffleWrite})
+	check("shard-write ops", opNames(p.Stage(StageShardWrite)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpSort, OpFill, OpTransform, OpShardWrite})
 	if cw := p.Stages[0].Operators[7]; cw.Param("partitions") != "64" || cw.Param("partitioning") != "range("+ColShardHash+")" {
 		t.Errorf("cache write: %+v, want 64 partitions by range of %s", cw.Params, ColShardHash)
 	}
@@ -185,7 +188,7 @@ func TestCitibikeTypedFields(t *testing.T) {
 		p.Aggregates[0].Compute[1].OutputType.ID() != arrow.FLOAT64 {
 		t.Errorf("aggregates: %+v", p.Aggregates)
 	}
-	if p.Label == nil || p.Label.FillKind != jobspec.FillDrop || p.Stages[0].Operators[3].Param("nulls") != "[birth_year]" {
+	if p.Label == nil || p.Label.FillKind != jobspec.FillDrop || p.Stages[0].Operators[5].Param("nulls") != "[birth_year]" {
 		t.Errorf("label drop not planned: %+v", p.Label)
 	}
 	if p.Stage(StageFit).Inputs[0] != 1 || p.Stage(StageFit).Inputs[1] != 3 {
@@ -221,7 +224,7 @@ func TestShapesOfSmallerJobs(t *testing.T) {
 	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColRowID}) {
 		t.Errorf("CacheColumns %v", p.CacheColumns)
 	}
-	if sort := p.Stage(StageShardWrite).Operators[len(p.Stages[2].Operators)-2]; sort.Param("keys") != "["+ColRowID+"]" {
+	if sort := p.Stage(StageShardWrite).Operators[1]; sort.Name != OpSort || sort.Param("keys") != "["+ColRowID+"]" {
 		t.Errorf("sort keys %q", sort.Param("keys"))
 	}
 	m := mustBuild(t, minimalInputs())

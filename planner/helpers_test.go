@@ -57,7 +57,7 @@ func rng(col string, lo, hi float64, loIncl, hiIncl bool) *Range {
 	return &Range{Column: col, Lo: lo, Hi: hi, LoIncl: loIncl, HiIncl: hiIncl}
 }
 
-// citibikeInputs is the DESIGN.md example job with its expression facts,
+// citibikeInputs is the design's example job with its expression facts,
 // the lines as in that YAML.
 func citibikeInputs() Inputs {
 	job := &jobspec.Job{

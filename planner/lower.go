@@ -109,8 +109,8 @@ func (l *lowerer) splitParams() []KV {
 
 // lower walks the optimized plan and emits one stage per pipeline between
 // exchanges and barriers, expanding logical nodes into the operators the
-// engine runs (ALGORITHMS.md: Split becomes RowKey + GroupCount in the
-// scan, WindowCollect, and SplitAssign later; Fit becomes FitPartial and
+// engine runs (Split becomes RowKey + GroupCount in the scan,
+// WindowCollect, and SplitAssign later; Fit becomes FitPartial and
 // ShardWindowCollect).
 func (l *lowerer) lower() []Stage {
 	scanID := l.lowerScan()
@@ -135,8 +135,12 @@ func (l *lowerer) lower() []Stage {
 	return l.stages
 }
 
+// lowerScan emits the scan stage in the order its tasks run the operators:
+// the row key and row id come first (they are the row's position in its
+// file, before any row is removed), the partial aggregates see the filtered
+// rows before the fill drops, and the group counts see the rows kept.
 func (l *lowerer) lowerScan() int {
-	var ops, partials, shuffles []PhysOp
+	var ops, partials, shuffles, drops []PhysOp
 	scan := l.opt.find(NodeScan)
 	members := []*Node{scan}
 	if scan.Pipeline != 0 {
@@ -149,13 +153,13 @@ func (l *lowerer) lowerScan() int {
 			if len(n.Prune) > 0 {
 				params = append(params, KV{"prune", rangeList(n.Prune)})
 			}
-			ops = append(ops, l.op(OpScan, l.typesOf(l.scan...), params...))
+			ops = append(ops, l.op(OpScan, l.typesOf(l.scan...), params...), l.rowKey())
 		case NodeFilter:
 			ops = append(ops, l.op(OpFilter, l.typesOf(n.Uses...), n.Params...))
 		case NodeProject:
 			ops = append(ops, l.op(OpProject, l.typesOf(n.Uses...), n.Params...))
 		case NodeDrop:
-			ops = append(ops, l.op(OpDrop, l.typesOf(n.Uses...), n.Params...))
+			drops = append(drops, l.op(OpDrop, l.typesOf(n.Uses...), n.Params...))
 		case NodePartialAggregate:
 			partials = append(partials, l.op(OpPartialAggregate, l.typesOf(n.Uses...), n.Params...))
 			ex := l.opt.consumers(n)[0]
@@ -163,19 +167,24 @@ func (l *lowerer) lowerScan() int {
 				KV{"table", n.Table}, KV{"partitioning", ex.param("partitioning")}, KV{"partitions", ex.param("partitions")}))
 		}
 	}
+	ops = append(ops, partials...)
+	ops = append(ops, drops...)
+	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), KV{"by", list(l.groupBy())}))
+	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", ScratchCodec},
+		KV{"partitioning", "range(" + ColShardHash + ")"}, KV{"partitions", strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, KV{"location", "local"}))
+	ops = append(ops, shuffles...)
+	return l.stage(StageScan, l.tasks(), nil, ops, "")
+}
+
+// rowKey is the RowKey operator: the hash of split.key, or of (file, row).
+func (l *lowerer) rowKey() PhysOp {
 	key := l.c.job.Split.Key
 	var keyTypes []arrow.DataType
 	if key != "" {
 		keyTypes = l.typesOf(key)
 	}
-	ops = append(ops, l.op(OpRowKey, keyTypes, KV{"key", rowKeyName(key)},
-		KV{"seed", strconv.FormatUint(l.c.job.Split.Seed, 10)}, KV{"outputs", list(l.rowKeyOutputs())}))
-	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), KV{"by", list(l.groupBy())}))
-	ops = append(ops, partials...)
-	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", ScratchCodec},
-		KV{"partitioning", "range(" + ColShardHash + ")"}, KV{"partitions", strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, KV{"location", "local"}))
-	ops = append(ops, shuffles...)
-	return l.stage(StageScan, l.tasks(), nil, ops, "")
+	return l.op(OpRowKey, keyTypes, KV{"key", rowKeyName(key)},
+		KV{"seed", strconv.FormatUint(l.c.job.Split.Seed, 10)}, KV{"outputs", list(l.rowKeyOutputs())})
 }
 
 func (l *lowerer) lowerAggregate(final *Node, scanID int) {
@@ -231,7 +240,8 @@ func (l *lowerer) lowerFit(scanID, after int) int {
 // lowerShardWrite emits the last stage: one task per shard index reads the
 // cache partitions that hold its range of the shard hash (the scan
 // partitioned the cache by it), assigns splits and shards, keeps its own
-// rows, transforms, sorts and writes shard j of every split.
+// rows, sorts them, and gathers, fills, transforms and writes them as shard
+// j of every split.
 func (l *lowerer) lowerShardWrite(scanID, after int) {
 	job := l.c.job
 	shards := job.Output.Shards
@@ -243,6 +253,7 @@ func (l *lowerer) lowerShardWrite(scanID, after int) {
 	if shards > 1 {
 		ops = append(ops, l.op(OpShardAssign, l.typesOf(l.shardOrder()...), KV{"order", list(l.shardOrder())}, KV{"shards", strconv.Itoa(shards)}))
 	}
+	ops = append(ops, l.op(OpSort, l.typesOf(l.sortKeys()...), KV{"keys", list(l.sortKeys())}))
 	if fills := fillList(l.c.features, l.c.label); len(fills) > 0 {
 		var names []string
 		for _, f := range l.c.features {
@@ -262,7 +273,6 @@ func (l *lowerer) lowerShardWrite(scanID, after int) {
 	out := l.outputTypes()
 	ops = append(ops,
 		l.op(OpTransform, l.typesOf(srcs...), KV{"features", transformList(l.c.features)}),
-		l.op(OpSort, l.typesOf(l.sortKeys()...), KV{"keys", list(l.sortKeys())}),
 		l.op(OpShardWrite, out, KV{"format", job.Output.Format}, KV{"compression", job.Output.Compression},
 			KV{"path", job.Output.Path}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
 	inputs := []int{scanID}

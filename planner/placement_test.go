@@ -49,10 +49,13 @@ func TestPlacementFallsBack(t *testing.T) {
 		t.Errorf("%d fallback lines, want %d", len(p.Fallbacks), fallbacks)
 	}
 	scan := p.Stages[0]
-	if f := scan.Operators[1]; f.Name != OpFilter || f.Engine != "gpu" || f.Transfer != "cpu->gpu" {
+	if k := scan.Operators[1]; k.Name != OpRowKey || k.Engine != "gpu" || k.Transfer != "cpu->gpu" {
+		t.Errorf("row key: %+v", k)
+	}
+	if f := scan.Operators[2]; f.Name != OpFilter || f.Engine != "gpu" || f.Transfer != "" {
 		t.Errorf("filter: %+v", f)
 	}
-	if g := scan.Operators[5]; g.Name != OpGroupCount || g.Engine != "cpu" || g.Transfer != "gpu->cpu" ||
+	if g := scan.Operators[6]; g.Name != OpGroupCount || g.Engine != "cpu" || g.Transfer != "" ||
 		g.Reason != "gpu: unsupported because dictionary strings do not go to the device" {
 		t.Errorf("group count on a dictionary column must fall back to cpu: %+v", g)
 	}

@@ -1,5 +1,5 @@
 // Package shuffle is sluice's on-disk exchange format: one map task writes
-// one data file and one index file (DESIGN.md "Shuffle"). The same files
+// one data file and one index file. The same files
 // serve as the local scratch cache of projected columns and as the spill
 // path.
 //

@@ -1,6 +1,6 @@
-// Package sink writes the output of a job (DESIGN.md §1 "Output" and
-// "Nothing half-written"): trainer shard files, aggregate tables,
-// manifest.json, and the atomic commit of the whole output directory.
+// Package sink writes the output of a job, never half-written: trainer
+// shard files, aggregate tables, manifest.json, and the atomic commit of
+// the whole output directory.
 //
 // Lifecycle:
 //

@@ -151,6 +151,10 @@ type EngineInfo struct {
 	Fallback  string      `json:"fallback"`
 	Placement []Placement `json:"placement"`
 	Fallbacks []string    `json:"fallbacks"`
+	// FellBack counts, per "stage-kind/Operator" placed on a device, the
+	// batches the device gave back to the CPU engine (out of device
+	// memory); absent when none did.
+	FellBack map[string]int64 `json:"fell_back,omitempty"`
 }
 
 // Placement is the engine chosen for one operator of one stage.

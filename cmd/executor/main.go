@@ -17,8 +17,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sluice-ml/sluice/cli"
 	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/engine"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -45,7 +45,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "executor: --join HOST:PORT is required (and no positional arguments)")
 		return 2
 	}
-	mem, err := cli.ParseBytes(*memory)
+	mem, err := engine.ParseBytes(*memory)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "executor: --memory: %v\n", err)
 		return 2

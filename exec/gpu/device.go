@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"unsafe"
+
+	"github.com/sluice-ml/sluice/exec"
 )
 
 // DevPtr is an address in a device's memory (0 is no buffer).
@@ -75,11 +77,11 @@ var (
 	// ErrOutOfMemory: the device could not allocate a buffer.
 	ErrOutOfMemory = errors.New("gpu: out of device memory")
 	// ErrFallback: the GPU could not run this batch even after splitting
-	// it; the caller runs it on the CPU engine.
-	ErrFallback = errors.New("gpu: batch does not fit on the device, run it on the CPU")
+	// it; the caller runs it on the CPU engine (exec.ErrFallback).
+	ErrFallback = exec.ErrFallback
 	// ErrUnsupported: the GPU kernels do not implement this operation or
-	// type; the caller places it on the CPU engine.
-	ErrUnsupported = errors.New("unsupported on the GPU")
+	// type; the caller places it on the CPU engine (exec.ErrUnsupported).
+	ErrUnsupported = exec.ErrUnsupported
 	// ErrNoDriver: no NVIDIA driver on this machine.
 	ErrNoDriver = errors.New("no NVIDIA driver: CPU engine")
 )

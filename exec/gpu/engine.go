@@ -14,6 +14,7 @@ import (
 type Engine struct {
 	dev Device
 	k   *Kernels
+	sk  *StageKernels
 }
 
 var _ exec.Engine = (*Engine)(nil)
@@ -40,7 +41,10 @@ func NewEngine(name string) (*Engine, error) {
 
 // NewEngineOn returns the engine of an open device; closing the engine
 // closes the device.
-func NewEngineOn(dev Device) *Engine { return &Engine{dev: dev, k: NewKernels(dev)} }
+func NewEngineOn(dev Device) *Engine {
+	k := NewKernels(dev)
+	return &Engine{dev: dev, k: k, sk: NewStageKernels(k)}
+}
 
 // Name implements exec.Engine: "gpu" or "gpu-emulated".
 func (e *Engine) Name() string { return e.dev.Name() }
@@ -50,6 +54,10 @@ func (e *Engine) Describe() string { return e.dev.Describe() }
 
 // Kernels returns the engine's kernels.
 func (e *Engine) Kernels() *Kernels { return e.k }
+
+// StageKernels returns the engine's stage kernels (one per engine, so a
+// compiled filter program is shared by its tasks).
+func (e *Engine) StageKernels() *StageKernels { return e.sk }
 
 // Close releases the kernels' pool and streams, then the device.
 func (e *Engine) Close() error { return errors.Join(e.k.Close(), e.dev.Close()) }

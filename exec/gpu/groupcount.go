@@ -16,11 +16,7 @@ const groupEmpty = uint64(1) << 63
 
 // GroupCounts is the result of GroupCount: the distinct non-null keys in
 // ascending order with their row counts, and the number of null rows.
-type GroupCounts struct {
-	Keys   []int64
-	Counts []int64
-	Nulls  int64
-}
+type GroupCounts = cpu.GroupCounts
 
 // GroupCount counts the rows of each distinct value of an int64 (or
 // timestamp[us]) key column with a global-memory hash table filled by

@@ -1,6 +1,6 @@
 // Package split computes exact per-group splits and equal shards without
-// sorting whole groups (ALGORITHMS.md, "Exact stratified split without
-// sorting" and "Equal shards").
+// sorting whole groups: an exact stratified split by hash windows, and
+// equal shards by a second hash.
 //
 // Every row carries a uniform 64-bit hash H, a unique uint64 RowID and a
 // dense int32 group id. Inside a group of N rows the rows are totally

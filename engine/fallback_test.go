@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
+)
+
+// A device out of memory gives every batch back: each kernel placed on it
+// (row keys, group counts, filter, aggregates, split assignment,
+// transforms) answers exec.ErrFallback, the CPU runs that batch, the
+// shards are the CPU engine's bytes, and the manifest counts the batches
+// per operator.
+func TestDeviceFallbackRunsOnTheCPU(t *testing.T) {
+	job := strings.Replace(numericJob, "by: usertype", "by: start_station_id", 1)
+	job = strings.Replace(job, "columns:", "filter: tripduration >= 300\ncolumns:", 1)
+	job = strings.Replace(job, "output:", "aggregates:\n  stations:\n    by: [start_station_id]\n    compute: {trips: count()}\noutput:", 1)
+	testEngines = func(choice string) ([]exec.Engine, error) {
+		if choice != gpu.EmulatedName {
+			return []exec.Engine{cpu.Engine{}}, nil
+		}
+		// 1 KiB of device memory: no kernel's buffers fit, whatever the split.
+		return []exec.Engine{gpu.NewEngineOn(gpu.NewEmulated(1 << 10)), cpu.Engine{}}, nil
+	}
+	defer func() { testEngines = nil }()
+	var sums [2][]string
+	for i, eng := range []string{"cpu", gpu.EmulatedName} {
+		out := filepath.Join(t.TempDir(), "out")
+		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("%s: %v", eng, err)
+		}
+		sums[i] = outputSums(t, out)
+		fell := res.Manifest.Engine.FellBack
+		if eng == "cpu" {
+			if fell != nil {
+				t.Errorf("cpu: fell back %v", fell)
+			}
+			continue
+		}
+		placed := map[string]bool{}
+		for _, p := range res.Manifest.Engine.Placement {
+			if p.Engine == gpu.EmulatedName {
+				placed[p.Operator] = true
+			}
+		}
+		for _, op := range []string{"RowKey", "GroupCount", "Filter", "PartialAggregate", "SplitAssign"} {
+			if !placed[op] {
+				t.Errorf("%s not placed on the device: %+v", op, res.Manifest.Engine.Placement)
+			}
+		}
+		for _, key := range []string{"scan/RowKey", "scan/GroupCount", "scan/Filter", "scan/PartialAggregate", "fit/SplitAssign", "shard-write/SplitAssign"} {
+			if fell[key] <= 0 {
+				t.Errorf("fell back %v: no batch counted for %s", fell, key)
+			}
+		}
+		for key := range fell {
+			if !placed[key[strings.Index(key, "/")+1:]] {
+				t.Errorf("fell back %v: %s was not placed on the device", fell, key)
+			}
+		}
+	}
+	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {
+		t.Fatalf("shards after fallback differ from cpu:\n%v\n%v", sums[0], sums[1])
+	}
+}

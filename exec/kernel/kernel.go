@@ -1,0 +1,177 @@
+package kernel
+
+import (
+	"errors"
+	"maps"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/split"
+)
+
+// Kernels are the kernels a stage needs. Slices are borrowed; outputs are
+// written into the given slices (len = rows); Arrow results hand over one
+// reference.
+type Kernels interface {
+	// Name is the engine that runs the kernels ("cpu", "gpu", ...).
+	Name() string
+	// HashColumn hashes each value of the split.key column.
+	HashColumn(col arrow.Array, out []uint64) error
+	// FileRows hashes the (file, row) keys first, first+1, ... of a file.
+	FileRows(fileHash uint64, first int64, out []uint64) error
+	// RowHashes computes the split hash h and, when h2 is not nil, the
+	// shard-order hash h2 of every row key.
+	RowHashes(seed uint64, key, h, h2 []uint64) error
+	// AssignSplits computes every row's split from the boundary table.
+	AssignSplits(b *split.Boundaries, group []int32, h, rowid []uint64, out []int8) error
+	// HashAndAssign is RowHashes into h2 followed by AssignSplits; h is
+	// scratch a device may leave unwritten.
+	HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error
+	// GroupCount counts the rows per value of an int64 or timestamp column.
+	GroupCount(col arrow.Array) (cpu.GroupCounts, error)
+	// Aggregate folds one batch into the partial aggregation g, which was
+	// made with by and specs.
+	Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error
+	// Apply applies one fitted transform to a feature column.
+	Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error)
+	// Filter returns the rows of in where the predicate holds.
+	Filter(p *exec.Predicate, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error)
+}
+
+// CPU are the CPU engine's kernels.
+var CPU Kernels = cpu.StageKernels{}
+
+var (
+	_ Kernels = cpu.StageKernels{}
+)
+
+// Counts counts fallen-back batches per operator; safe for concurrent use.
+type Counts struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+// Add counts n batches of op.
+func (c *Counts) Add(op string, n int64) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]int64{}
+	}
+	c.m[op] += n
+	c.mu.Unlock()
+}
+
+// Map returns a copy of the counts (nil when none).
+func (c *Counts) Map() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) == 0 {
+		return nil
+	}
+	return maps.Clone(c.m)
+}
+
+// WithFallback returns kernels that run every call on dev and, when dev
+// answers exec.ErrFallback or exec.ErrUnsupported, on the CPU kernels.
+// Batches that fell back (exec.ErrFallback) are counted under op in counts.
+// A dev that is the CPU is returned as is.
+func WithFallback(dev Kernels, op string, counts *Counts) Kernels {
+	if _, ok := dev.(cpu.StageKernels); ok || dev == nil {
+		return CPU
+	}
+	return &fallback{dev: dev, op: op, counts: counts}
+}
+
+type fallback struct {
+	dev    Kernels
+	op     string
+	counts *Counts
+}
+
+// back reports whether err asks for the CPU, counting a fallen-back batch.
+func (f *fallback) back(err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, exec.ErrFallback):
+		if f.counts != nil {
+			f.counts.Add(f.op, 1)
+		}
+		return true
+	case errors.Is(err, exec.ErrUnsupported):
+		return true
+	}
+	return false
+}
+
+func (f *fallback) Name() string { return f.dev.Name() }
+
+func (f *fallback) HashColumn(col arrow.Array, out []uint64) error {
+	if err := f.dev.HashColumn(col, out); !f.back(err) {
+		return err
+	}
+	return CPU.HashColumn(col, out)
+}
+
+func (f *fallback) FileRows(fileHash uint64, first int64, out []uint64) error {
+	if err := f.dev.FileRows(fileHash, first, out); !f.back(err) {
+		return err
+	}
+	return CPU.FileRows(fileHash, first, out)
+}
+
+func (f *fallback) RowHashes(seed uint64, key, h, h2 []uint64) error {
+	if err := f.dev.RowHashes(seed, key, h, h2); !f.back(err) {
+		return err
+	}
+	return CPU.RowHashes(seed, key, h, h2)
+}
+
+func (f *fallback) AssignSplits(b *split.Boundaries, group []int32, h, rowid []uint64, out []int8) error {
+	if err := f.dev.AssignSplits(b, group, h, rowid, out); !f.back(err) {
+		return err
+	}
+	return CPU.AssignSplits(b, group, h, rowid, out)
+}
+
+func (f *fallback) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error {
+	if err := f.dev.HashAndAssign(seed, b, key, group, rowid, h, h2, out); !f.back(err) {
+		return err
+	}
+	return CPU.HashAndAssign(seed, b, key, group, rowid, h, h2, out)
+}
+
+func (f *fallback) GroupCount(col arrow.Array) (cpu.GroupCounts, error) {
+	gc, err := f.dev.GroupCount(col)
+	if !f.back(err) {
+		return gc, err
+	}
+	return CPU.GroupCount(col)
+}
+
+func (f *fallback) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
+	if err := f.dev.Aggregate(g, by, specs, b, mem); !f.back(err) {
+		return err
+	}
+	return CPU.Aggregate(g, by, specs, b, mem)
+}
+
+func (f *fallback) Apply(name string, fit *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+	fs, as, err := f.dev.Apply(name, fit, col, mem)
+	if !f.back(err) {
+		return fs, as, err
+	}
+	return CPU.Apply(name, fit, col, mem)
+}
+
+func (f *fallback) Filter(p *exec.Predicate, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	out, err := f.dev.Filter(p, in, mem)
+	if !f.back(err) {
+		return out, err
+	}
+	return CPU.Filter(p, in, mem)
+}
