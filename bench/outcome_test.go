@@ -176,8 +176,12 @@ func TestCompareFitted(t *testing.T) {
 		{func(o *Outcome) { o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(500), Std: f(100)} }, "fitted d fill: sluice 450, peer null"},
 		{func(o *Outcome) { o.Fitted["g"] = Fitted{Transform: "onehot", Vocab: []string{"M", "F", "U"}} }, "fitted g: one-hot categories differ"},
 		{func(o *Outcome) { s := o.Fitted["s"]; s.Vocab = s.Vocab[:18]; o.Fitted["s"] = s }, "fitted s: vocabularies share 18 of 20"},
-		{func(o *Outcome) { o.Fitted["h"] = Fitted{Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 20}} }, "fitted h: sluice 3 boundaries, peer 2"},
-		{func(o *Outcome) { o.Fitted["h"] = Fitted{Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 23, 30}} }, "fitted h boundary 1"},
+		{func(o *Outcome) {
+			o.Fitted["h"] = Fitted{Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 20}}
+		}, "fitted h: sluice 3 boundaries, peer 2"},
+		{func(o *Outcome) {
+			o.Fitted["h"] = Fitted{Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 23, 30}}
+		}, "fitted h boundary 1"},
 		{func(o *Outcome) { o.Fitted["e"] = Fitted{Transform: "hash", Buckets: 32} }, "fitted e: sluice hash (buckets 64), peer hash (buckets 32)"},
 		{func(o *Outcome) { o.Fitted["mm"] = Fitted{Transform: "minmax", Min: f(0), Max: f(1101)} }, "fitted mm max"},
 		{func(o *Outcome) { delete(o.Fitted, "d") }, "fitted d: missing in peer"},
