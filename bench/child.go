@@ -37,6 +37,8 @@ type Measure struct {
 	CPU    float64    `json:"cpu_s"`   // user + system of the child
 	MaxRSS int64      `json:"max_rss"` // bytes
 	Stages []StageRow `json:"stages,omitempty"`
+	// Phases are a peer's own timings of its phases (seconds).
+	Phases map[string]float64 `json:"phases,omitempty"`
 }
 
 // runChild runs cmd to completion and measures its wall time, CPU time and

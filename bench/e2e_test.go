@@ -104,12 +104,22 @@ func TestDriverBenchEndToEnd(t *testing.T) {
 			if e.Agreement == nil || !e.Agreement.OK {
 				t.Fatalf("%s: agreement %+v", name, e.Agreement)
 			}
+			if e.Version == "" || e.Method == "" || len(e.Phases) == 0 || len(e.Outcome.Fitted) != 5 {
+				t.Fatalf("%s: version %q, method %q, phases %v, fitted %v", name, e.Version, e.Method, e.Phases, e.Outcome.Fitted)
+			}
 		}
 	}
 	sl := byEngine["sluice-cpu"]
+	fastPeer := byEngine["duckdb"]
+	if byEngine["polars"].Wall < fastPeer.Wall {
+		fastPeer = byEngine["polars"]
+	}
 	fast := math.Min(peerWalls[0], peerWalls[1])
-	if !relClose(sl.TimeVsPeer, sl.Wall/fast, 1e-12) {
-		t.Fatalf("time vs faster peer %v, want %v / %v", sl.TimeVsPeer, sl.Wall, fast)
+	if !relClose(sl.TimeVsPeer, sl.Wall/fast, 1e-12) || !relClose(sl.CPUVsPeer, sl.CPU/fastPeer.CPU, 1e-12) {
+		t.Fatalf("wall, CPU vs faster peer %v, %v, want %v / %v, %v / %v", sl.TimeVsPeer, sl.CPUVsPeer, sl.Wall, fast, sl.CPU, fastPeer.CPU)
+	}
+	if sl.Outcome.Fitted["tripduration"].Mean == nil || len(sl.Outcome.Fitted["gender"].Vocab) == 0 {
+		t.Fatalf("sluice fitted statistics %+v", sl.Outcome.Fitted)
 	}
 	// The outcome: every generated row is read; rows kept split 90/10.
 	o := sl.Outcome
@@ -123,7 +133,8 @@ func TestDriverBenchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Agreement: every peer that ran agrees", "| citibike | sluice-cpu |", "| citibike | duckdb |", "| citibike | polars |", "1 scan", "chart.png"} {
+	for _, want := range []string{"Agreement: every peer that ran agrees", "| citibike | sluice-cpu |", "| citibike | duckdb |", "| citibike | polars |",
+		"| citibike | duckdb | v1.", "COPY", "1 scan", "chart.png"} {
 		if !strings.Contains(string(md), want) {
 			t.Fatalf("report.md lacks %q:\n%s", want, md)
 		}

@@ -30,7 +30,8 @@ func quote(s string) string { return fmt.Sprintf("%q", s) }
 
 // Jobs are every benchmark job, reference jobs first.
 var Jobs = []Job{
-	{Name: "citibike", Data: "citibike", Grouped: true, yaml: citibikeJob},
+	{Name: "citibike", Data: "citibike", Grouped: true, yaml: citibikeJob("parquet")},
+	{Name: "citibike-arrow", Data: "citibike", Grouped: true, yaml: citibikeJob("arrow")},
 	{Name: "flights", Data: "flights", Grouped: true, yaml: flightsJob},
 	{Name: "scan", Data: "citibike", Micro: true, yaml: scanJob},
 	{Name: "groupby", Data: "citibike", Micro: true, AggregatesOnly: true, yaml: groupbyJob},
@@ -73,9 +74,13 @@ func SelectJobs(names []string) ([]Job, error) {
 	return out, nil
 }
 
-// citibikeJob is examples/citibike.yaml on Parquet input, plus the split
-// group kept as bench_group.
-const citibikeJob = `name: bench-citibike
+// citibikeJob is examples/citibike.yaml on Parquet input writing format
+// (parquet or arrow) shards, plus the split group kept as bench_group.
+func citibikeJob(format string) string {
+	return strings.Replace(citibikeYAML, "{{FORMAT}}", format, 1)
+}
+
+const citibikeYAML = `name: bench-citibike
 input:
   path: {{INPUT}}
   format: parquet
@@ -102,7 +107,7 @@ aggregates:
     compute: {trips: count(), mean_duration: mean(tripduration), std_duration: std(tripduration)}
 output:
   path: {{OUT}}
-  format: arrow
+  format: {{FORMAT}}
   compression: zstd
   shards: 8
   shuffle: true

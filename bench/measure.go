@@ -6,97 +6,133 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
-// runSluice runs job c.Runs times on a sluice engine, each run a
-// `driver bench-child` process.
-func (c *Config) runSluice(ctx context.Context, job Job, eng string, in jobInput, work string) *Entry {
-	e := &Entry{Job: job.Name, Engine: "sluice-" + eng, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{}}
+// runner measures one (job, engine or peer) cell one run at a time, so
+// that Run can interleave the cells' runs.
+type runner struct {
+	e    *Entry
+	once func(ctx context.Context, i int) error // run i (from 0)
+}
+
+// sluiceRunner prepares the runs of job on a sluice engine, each run a
+// `driver bench-child` process with c.Threads executors.
+func (c *Config) sluiceRunner(job Job, eng string, in jobInput, work string) *runner {
+	e := &Entry{Job: job.Name, Engine: "sluice-" + eng, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{},
+		Method: fmt.Sprintf("driver bench-child --local %d (one executor per thread)", c.Threads)}
+	r := &runner{e: e}
 	if eng == "gpu" {
 		e.Price = c.PriceGPU
 		e.Status = DetectGPU()
-		return e
+		return r
 	}
 	jobsDir := filepath.Join(c.Out, "jobs")
+	file := filepath.Join(jobsDir, job.Name+".yaml")
+	out := filepath.Join(work, "sluice")
 	if err := os.MkdirAll(jobsDir, 0o755); err != nil {
 		e.Status = "failed: " + err.Error()
-		return e
+		return r
 	}
-	out := filepath.Join(work, "sluice")
-	file := filepath.Join(jobsDir, job.Name+".yaml")
 	if err := os.WriteFile(file, []byte(job.JobFile(in.path, out)), 0o644); err != nil {
 		e.Status = "failed: " + err.Error()
-		return e
+		return r
 	}
 	stats := filepath.Join(work, "stats.json")
-	for i := 0; i < c.Runs; i++ {
+	r.once = func(ctx context.Context, i int) error {
 		os.RemoveAll(out)
+		defer os.RemoveAll(out)
 		c.logf("%s: sluice-%s run %d/%d", job.Name, eng, i+1, c.Runs)
 		m, _, err := runChild(ctx, c.Exe, []string{"bench-child", "--job", file, "--stats", stats, "--engine", eng,
-			"--work-dir", filepath.Join(work, "scratch")}, nil, "")
-		if err == nil {
-			var st ChildStats
-			if st, err = readChildStats(stats); err == nil {
-				m.Stages = st.Stages
-			}
-		}
-		if err == nil && i == 0 {
-			var o *Outcome
-			o, man, rerr := readSluiceOutcome(out, job.Grouped)
-			if rerr != nil {
-				err = fmt.Errorf("reading the output: %w", rerr)
-			} else {
-				e.Outcome = o
-				e.InputRows = man.Rows.Read
-			}
-		}
-		os.RemoveAll(out)
+			"--local", strconv.Itoa(c.Threads), "--work-dir", filepath.Join(work, "scratch")}, nil, "")
 		if err != nil {
-			e.Status = "failed: " + err.Error()
-			return e
+			return err
+		}
+		st, err := readChildStats(stats)
+		if err != nil {
+			return err
+		}
+		m.Stages = st.Stages
+		if i == 0 {
+			o, man, err := readSluiceOutcome(out, job.Grouped)
+			if err != nil {
+				return fmt.Errorf("reading the output: %w", err)
+			}
+			e.Outcome, e.InputRows = o, man.Rows.Read
 		}
 		e.Runs = append(e.Runs, m)
+		return nil
 	}
-	e.Status = "ok"
-	e.Stages = medianStages(e.Runs)
-	return e
+	return r
 }
 
-// runPeer runs job c.Runs times in a peer script, each run a node process.
-func (c *Config) runPeer(ctx context.Context, job Job, peer, node, why string, in jobInput, work string) *Entry {
+// peerRunner prepares the runs of job in a peer script, each run a node
+// process; after the first, count.mjs counts the rows it wrote per split
+// and group (outside the measured time).
+func (c *Config) peerRunner(job Job, peer, node, why string, in jobInput, work string) *runner {
 	e := &Entry{Job: job.Name, Engine: peer, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{}}
+	r := &runner{e: e}
 	if node == "" {
 		e.Status = "unavailable: " + why
-		return e
+		return r
 	}
 	out := filepath.Join(work, peer)
 	script := filepath.Join(c.PeersDir, peer+".mjs")
 	arg, err := json.Marshal(map[string]any{"job": job.Name, "input": in.files, "out": out, "threads": c.Threads})
 	if err != nil {
 		e.Status = "failed: " + err.Error()
-		return e
+		return r
 	}
 	env := []string{fmt.Sprintf("POLARS_MAX_THREADS=%d", c.Threads), "SLUICE_PEERS_DIR=" + c.NodeModules}
-	for i := 0; i < c.Runs; i++ {
+	r.once = func(ctx context.Context, i int) error {
 		os.RemoveAll(out)
+		defer os.RemoveAll(out)
 		c.logf("%s: %s run %d/%d", job.Name, peer, i+1, c.Runs)
 		m, stdout, err := runChild(ctx, node, []string{script, string(arg)}, env, "")
-		os.RemoveAll(out)
-		if err == nil && i == 0 {
-			var p peerOutput
-			if p, err = parsePeer(stdout); err == nil {
-				o := p.Outcome
-				e.Outcome, e.Version = &o, p.Version
-			}
-		}
 		if err != nil {
-			e.Status = "failed: " + err.Error()
-			return e
+			return err
+		}
+		p, err := parsePeer(stdout)
+		if err != nil {
+			return err
+		}
+		m.Phases = p.Phases
+		if i == 0 {
+			o := p.Outcome
+			e.Version, e.Method = p.Version, p.Method
+			if job.AggregatesOnly {
+				o.Splits = map[string]int64{}
+			} else {
+				cnt, err := c.countPeer(ctx, node, out, job.Grouped, env)
+				if err != nil {
+					return fmt.Errorf("counting the rows written: %w", err)
+				}
+				o.Rows, o.Splits, o.Groups = cnt.Rows, cnt.Splits, cnt.Groups
+			}
+			e.Outcome = &o
 		}
 		e.Runs = append(e.Runs, m)
+		return nil
 	}
-	e.Status = "ok"
-	return e
+	return r
+}
+
+// countPeer runs count.mjs over a peer's output directory.
+func (c *Config) countPeer(ctx context.Context, node, dir string, grouped bool, env []string) (peerCounts, error) {
+	var cnt peerCounts
+	arg, err := json.Marshal(map[string]any{"dir": dir, "grouped": grouped})
+	if err != nil {
+		return cnt, err
+	}
+	_, stdout, err := runChild(ctx, node, []string{filepath.Join(c.PeersDir, "count.mjs"), string(arg)}, env, "")
+	if err != nil {
+		return cnt, err
+	}
+	err = parseJSON(stdout, &cnt)
+	if !grouped {
+		cnt.Groups = nil
+	}
+	return cnt, err
 }
 
 // medianStages returns each stage's median wall and CPU over the runs
@@ -119,6 +155,26 @@ func medianStages(runs []Measure) []StageRow {
 	return out
 }
 
+// medianPhases returns each peer phase's median seconds over the runs.
+func medianPhases(runs []Measure) map[string]float64 {
+	var out map[string]float64
+	for _, r := range runs {
+		for name := range r.Phases {
+			if out == nil {
+				out = map[string]float64{}
+			}
+			var xs []float64
+			for _, q := range runs {
+				if v, ok := q.Phases[name]; ok {
+					xs = append(xs, v)
+				}
+			}
+			out[name] = Median(xs)
+		}
+	}
+	return out
+}
+
 // finishJob fills the derived numbers of one job's entries: medians,
 // throughput, ratios to the faster peer and cost.
 func finishJob(entries []*Entry, job string, peers []*Entry) {
@@ -137,6 +193,7 @@ func finishJob(entries []*Entry, job string, peers []*Entry) {
 			walls, cpus, rss = append(walls, r.Wall), append(cpus, r.CPU), append(rss, float64(r.MaxRSS))
 		}
 		e.Wall, e.CPU, e.MaxRSS = Median(walls), Median(cpus), int64(Median(rss))
+		e.Phases = medianPhases(e.Runs)
 		if e.InputRows == 0 {
 			e.InputRows = rows
 		}
@@ -155,6 +212,7 @@ func finishJob(entries []*Entry, job string, peers []*Entry) {
 			continue
 		}
 		e.TimeVsPeer = Ratio(e.Wall, fast.Wall)
+		e.CPUVsPeer = Ratio(e.CPU, fast.CPU)
 		e.RSSVsPeer = Ratio(float64(e.MaxRSS), float64(fast.MaxRSS))
 	}
 }

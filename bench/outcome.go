@@ -1,50 +1,88 @@
 package bench
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/sink"
 )
 
 // Outcome is what a run produced, in the form every engine can report:
-// rows per split, rows per (split, group) for a grouped job, and the
+// rows per split, rows per (split, group) for a grouped job, the
 // aggregate tables (table -> group key -> column -> value; nil is null or
-// NaN).
+// NaN) and the statistics fitted on the train rows (feature -> Fitted).
 type Outcome struct {
 	Rows       int64                                     `json:"rows"`
 	Splits     map[string]int64                          `json:"splits"`
 	Groups     map[string]map[string]int64               `json:"groups,omitempty"`
 	Aggregates map[string]map[string]map[string]*float64 `json:"aggregates"`
+	Fitted     map[string]Fitted                         `json:"fitted,omitempty"`
+}
+
+// Fitted is one feature's fitted statistics as every engine reports them:
+// vocabularies as strings in id order (one-hot: column order).
+type Fitted struct {
+	Transform  string    `json:"transform"`
+	Mean       *float64  `json:"mean,omitempty"`
+	Std        *float64  `json:"std,omitempty"`
+	Fill       *float64  `json:"fill,omitempty"` // numeric fill (the median), nil for none
+	Min        *float64  `json:"min,omitempty"`
+	Max        *float64  `json:"max,omitempty"`
+	Vocab      []string  `json:"vocab,omitempty"`
+	Boundaries []float64 `json:"boundaries,omitempty"`
+	Buckets    int       `json:"buckets,omitempty"`
 }
 
 // peerOutput is the JSON a peer script prints.
 type peerOutput struct {
-	Peer    string `json:"peer"`
-	Version string `json:"version"`
+	Peer    string             `json:"peer"`
+	Version string             `json:"version"`
+	Method  string             `json:"method"`
+	Phases  map[string]float64 `json:"phases"`
 	Outcome
+}
+
+// peerCounts is the JSON count.mjs prints.
+type peerCounts struct {
+	Rows   int64                       `json:"rows"`
+	Splits map[string]int64            `json:"splits"`
+	Groups map[string]map[string]int64 `json:"groups"`
 }
 
 func parsePeer(out []byte) (peerOutput, error) {
 	var p peerOutput
-	if err := json.Unmarshal(out, &p); err != nil {
+	if err := parseJSON(out, &p); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func parseJSON(out []byte, v any) error {
+	if err := json.Unmarshal(out, v); err != nil {
 		s := string(out)
 		if len(s) > 300 {
 			s = s[:300] + "..."
 		}
-		return p, fmt.Errorf("peer output is not the expected JSON: %v: %q", err, s)
+		return fmt.Errorf("peer output is not the expected JSON: %v: %q", err, s)
 	}
-	return p, nil
+	return nil
 }
 
 // readSluiceOutcome reads the manifest, the bench_group column of every
@@ -73,7 +111,11 @@ func readSluiceOutcome(dir string, grouped bool) (*Outcome, *sink.Manifest, erro
 		o.Groups[s.Name] = counts
 		for _, sh := range s.Shards {
 			path := filepath.Join(dir, filepath.FromSlash(sh.Path))
-			err := eachBatch(path, mem, func(rec arrow.RecordBatch) error {
+			each := eachBatch
+			if m.Output.Format == "parquet" {
+				each = eachParquetBatch
+			}
+			err := each(path, mem, func(rec arrow.RecordBatch) error {
 				idx := rec.Schema().FieldIndices("bench_group")
 				if len(idx) == 0 {
 					return fmt.Errorf("%s: no column bench_group", path)
@@ -89,14 +131,81 @@ func readSluiceOutcome(dir string, grouped bool) (*Outcome, *sink.Manifest, erro
 		path := filepath.Join(dir, filepath.FromSlash(a.Path))
 		table := map[string]map[string]*float64{}
 		o.Aggregates[a.Name] = table
-		err := eachBatch(path, mem, func(rec arrow.RecordBatch) error {
+		each := eachBatch
+		if strings.HasSuffix(path, ".parquet") {
+			each = eachParquetBatch
+		}
+		err := each(path, mem, func(rec arrow.RecordBatch) error {
 			return aggRows(rec, a.By, table)
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	o.Fitted = map[string]Fitted{}
+	for _, t := range m.Transforms {
+		var cf cpu.Fitted
+		if err := json.Unmarshal(t.Params, &cf); err != nil {
+			return nil, nil, fmt.Errorf("%s: transform %s: %w", filepath.Join(dir, "manifest.json"), t.Feature, err)
+		}
+		o.Fitted[t.Feature] = fittedOf(cf)
+	}
 	return o, &m, nil
+}
+
+// fittedOf is sluice's fitted transform in the report's form.
+func fittedOf(cf cpu.Fitted) Fitted {
+	fl := func(x float64) *float64 { return &x }
+	f := Fitted{Transform: cf.Transform, Buckets: cf.Buckets, Boundaries: cf.Boundaries}
+	switch cf.Transform {
+	case "zscore", "log1p":
+		f.Mean, f.Std = fl(cf.Mean), fl(cf.Std)
+	case "minmax":
+		f.Min, f.Max = fl(cf.Min), fl(cf.Max)
+	}
+	if cf.Fill != nil && (cf.Fill.Kind == cpu.KindFloat64 || cf.Fill.Kind == cpu.KindInt64) {
+		v := cf.Fill.F
+		if cf.Fill.Kind == cpu.KindInt64 {
+			v = float64(cf.Fill.I)
+		}
+		f.Fill = fl(v)
+	}
+	for _, v := range cf.Vocab {
+		f.Vocab = append(f.Vocab, v.String())
+	}
+	return f
+}
+
+// eachParquetBatch calls fn with every record batch of a Parquet file.
+func eachParquetBatch(path string, mem memory.Allocator, fn func(arrow.RecordBatch) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	pf, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, mem)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := fn(rr.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // eachBatch calls fn with every record batch of an Arrow IPC file.
@@ -300,10 +409,89 @@ func Compare(want, peer *Outcome, job Job, rel float64, limit int) []string {
 			}
 		}
 	}
+	if peer.Fitted != nil {
+		compareFitted(want, peer, add)
+	}
 	if n > len(probs) {
 		probs = append(probs, fmt.Sprintf("... and %d more", n-len(probs)))
 	}
 	return probs
+}
+
+// FitSE is how many standard errors a peer's fitted number may differ from
+// sluice's. The peers rank rows by their own native hash, so their train
+// rows are a different exact sample of each group (the same count per
+// group): their fitted means, deviations, medians and quantiles differ by
+// sampling alone, by about std/sqrt(train rows).
+const FitSE = 10
+
+// compareFitted checks the peer's fitted statistics against sluice's:
+// transforms and hash buckets equal; one-hot categories the same set;
+// vocabularies sharing at least 95 % of their entries; numbers within
+// FitSE standard errors.
+func compareFitted(want, peer *Outcome, add func(string, ...any)) {
+	n := want.Splits["train"]
+	if n == 0 {
+		for _, v := range want.Splits {
+			n = max(n, v)
+		}
+	}
+	root := math.Sqrt(float64(max(n, 1)))
+	for _, name := range unionKeys(want.Fitted, peer.Fitted) {
+		w, wok := want.Fitted[name]
+		p, pok := peer.Fitted[name]
+		if !wok || !pok {
+			add("fitted %s: missing in %s", name, map[bool]string{true: "sluice", false: "peer"}[!wok])
+			continue
+		}
+		if w.Transform != p.Transform || w.Buckets != p.Buckets {
+			add("fitted %s: sluice %s (buckets %d), peer %s (buckets %d)", name, w.Transform, w.Buckets, p.Transform, p.Buckets)
+			continue
+		}
+		num := func(what string, a, b *float64, spread float64) {
+			if (a == nil) != (b == nil) {
+				add("fitted %s %s: sluice %s, peer %s", name, what, fmtVal(a), fmtVal(b))
+				return
+			}
+			if a != nil && math.Abs(*a-*b) > FitSE*spread/root+1e-9*math.Abs(*a) {
+				add("fitted %s %s: sluice %s, peer %s (more than %d standard errors apart)", name, what, fmtVal(a), fmtVal(b), FitSE)
+			}
+		}
+		if w.Std != nil {
+			num("mean", w.Mean, p.Mean, *w.Std)
+			num("std", w.Std, p.Std, *w.Std)
+			num("fill", w.Fill, p.Fill, *w.Std)
+		}
+		if w.Min != nil && w.Max != nil {
+			num("min", w.Min, p.Min, *w.Max-*w.Min)
+			num("max", w.Max, p.Max, *w.Max-*w.Min)
+		}
+		if len(w.Boundaries) != len(p.Boundaries) {
+			add("fitted %s: sluice %d boundaries, peer %d", name, len(w.Boundaries), len(p.Boundaries))
+		} else if k := len(w.Boundaries); k > 0 {
+			spread := w.Boundaries[k-1] - w.Boundaries[0]
+			for i := range w.Boundaries {
+				num(fmt.Sprintf("boundary %d", i), &w.Boundaries[i], &p.Boundaries[i], spread)
+			}
+		}
+		common := 0
+		in := map[string]bool{}
+		for _, v := range w.Vocab {
+			in[v] = true
+		}
+		for _, v := range p.Vocab {
+			if in[v] {
+				common++
+			}
+		}
+		longer := max(len(w.Vocab), len(p.Vocab))
+		switch {
+		case w.Transform == "onehot" && (common != len(w.Vocab) || common != len(p.Vocab)):
+			add("fitted %s: one-hot categories differ: sluice %q, peer %q", name, w.Vocab, p.Vocab)
+		case w.Transform == "vocab" && float64(common) < 0.95*float64(longer):
+			add("fitted %s: vocabularies share %d of %d entries (sluice %d, peer %d), want at least 95 %%", name, common, longer, len(w.Vocab), len(p.Vocab))
+		}
+	}
 }
 
 func fmtVal(v *float64) string {

@@ -133,3 +133,65 @@ func TestCountStringsAndAggRows(t *testing.T) {
 		t.Fatal("countStrings accepted an int64 column")
 	}
 }
+
+// TestCompareFitted: fitted statistics agree within FitSE standard errors
+// (std / sqrt(train rows)); categories and transforms must match.
+func TestCompareFitted(t *testing.T) {
+	job := Job{Name: "x"}
+	// 10000 train rows, std 100: one standard error is 1.
+	base := func() *Outcome {
+		o := sample()
+		o.Splits = map[string]int64{"train": 10000, "eval": 1000}
+		o.Groups = nil
+		o.Fitted = map[string]Fitted{
+			"d":  {Transform: "zscore", Mean: f(500), Std: f(100), Fill: f(450)},
+			"g":  {Transform: "onehot", Vocab: []string{"M", "F"}},
+			"s":  {Transform: "vocab", Vocab: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}},
+			"h":  {Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 20, 30}},
+			"e":  {Transform: "hash", Buckets: 64},
+			"mm": {Transform: "minmax", Min: f(0), Max: f(1000)},
+		}
+		return o
+	}
+	ok := base()
+	ok.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(509), Std: f(92), Fill: f(441)}
+	ok.Fitted["g"] = Fitted{Transform: "onehot", Vocab: []string{"F", "M"}}
+	s := ok.Fitted["s"]
+	s.Vocab = append(append([]string{}, s.Vocab[:19]...), "99") // 19 of 20 shared
+	ok.Fitted["s"] = s
+	if p := Compare(base(), ok, job, 1e-9, 10); len(p) != 0 {
+		t.Fatalf("within tolerance: %v", p)
+	}
+	// A peer that reports no fitted statistics is not checked on them.
+	none := base()
+	none.Fitted = nil
+	if p := Compare(base(), none, job, 1e-9, 10); len(p) != 0 {
+		t.Fatalf("no fitted statistics: %v", p)
+	}
+	cases := []struct {
+		change func(o *Outcome)
+		want   string
+	}{
+		{func(o *Outcome) { o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(511), Std: f(100), Fill: f(450)} }, "fitted d mean: sluice 500, peer 511"},
+		{func(o *Outcome) { o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(500), Std: f(100)} }, "fitted d fill: sluice 450, peer null"},
+		{func(o *Outcome) { o.Fitted["g"] = Fitted{Transform: "onehot", Vocab: []string{"M", "F", "U"}} }, "fitted g: one-hot categories differ"},
+		{func(o *Outcome) { s := o.Fitted["s"]; s.Vocab = s.Vocab[:18]; o.Fitted["s"] = s }, "fitted s: vocabularies share 18 of 20"},
+		{func(o *Outcome) {
+			o.Fitted["h"] = Fitted{Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 20}}
+		}, "fitted h: sluice 3 boundaries, peer 2"},
+		{func(o *Outcome) {
+			o.Fitted["h"] = Fitted{Transform: "bucketize", Buckets: 4, Boundaries: []float64{10, 23, 30}}
+		}, "fitted h boundary 1"},
+		{func(o *Outcome) { o.Fitted["e"] = Fitted{Transform: "hash", Buckets: 32} }, "fitted e: sluice hash (buckets 64), peer hash (buckets 32)"},
+		{func(o *Outcome) { o.Fitted["mm"] = Fitted{Transform: "minmax", Min: f(0), Max: f(1101)} }, "fitted mm max"},
+		{func(o *Outcome) { delete(o.Fitted, "d") }, "fitted d: missing in peer"},
+	}
+	for _, c := range cases {
+		peer := base()
+		c.change(peer)
+		p := Compare(base(), peer, job, 1e-9, 10)
+		if len(p) == 0 || !strings.Contains(strings.Join(p, "\n"), c.want) {
+			t.Errorf("want a problem containing %q, got %v", c.want, p)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -40,7 +41,7 @@ func Markdown(r *Report) string {
 	fmt.Fprintf(&b, "%s on %s: %d CPUs, %s. %d generated citibike rows (seed %d), median of %d run(s) per cell; peers run with %d threads. Prices: CPU instance $%.2f/h, GPU instance $%.2f/h.\n\n",
 		r.Started.Format("2006-01-02 15:04 UTC"), r.Host, r.CPUs, r.GPU, r.Rows, r.Seed, r.Runs, r.Threads, r.PriceCPU, r.PriceGPU)
 	if len(r.Disagreements) == 0 {
-		fmt.Fprintf(&b, "**Agreement: every peer that ran agrees with sluice** (rows per split and per group, aggregates within 1e-9 relative).\n\n")
+		fmt.Fprintf(&b, "**Agreement: every peer that ran agrees with sluice** (rows per split and per group, aggregates within 1e-9 relative, fitted statistics: transforms, one-hot categories and hash buckets equal, vocabularies sharing ≥ 95 %% of entries, fitted numbers within %d standard errors, since each peer ranks rows by its own hash).\n\n", FitSE)
 	} else {
 		fmt.Fprintf(&b, "## ⚠ DISAGREEMENT: %d problem(s) between sluice and a peer\n\n", len(r.Disagreements))
 		for _, d := range r.Disagreements {
@@ -48,19 +49,35 @@ func Markdown(r *Report) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("| job | engine | wall s | CPU s | peak RSS | rows/s | input MB/s | time vs faster peer | RSS vs faster peer | cost USD | status |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| job | engine | wall s | CPU s | peak RSS | rows/s | input MB/s | wall vs faster peer | CPU vs faster peer | RSS vs faster peer | cost USD | status |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, e := range r.Entries {
 		if e.Status != "ok" {
-			fmt.Fprintf(&b, "| %s | %s | - | - | - | - | - | - | - | - | %s |\n", e.Job, e.Engine, oneLine(e.Status))
+			fmt.Fprintf(&b, "| %s | %s | - | - | - | - | - | - | - | - | - | %s |\n", e.Job, e.Engine, oneLine(e.Status))
 			continue
 		}
 		status := "ok"
 		if e.Agreement != nil && !e.Agreement.OK {
 			status = "**DISAGREES**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %.6f | %s |\n", e.Job, e.Engine, e.Wall, e.CPU,
-			fmtBytes(e.MaxRSS), fmtCount(e.RowsPerSec), e.BytesPerSec/1e6, fmtRatio(e.TimeVsPeer), fmtRatio(e.RSSVsPeer), e.Cost, status)
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %.6f | %s |\n", e.Job, e.Engine, e.Wall, e.CPU,
+			fmtBytes(e.MaxRSS), fmtCount(e.RowsPerSec), e.BytesPerSec/1e6, fmtRatio(e.TimeVsPeer), fmtRatio(e.CPUVsPeer), fmtRatio(e.RSSVsPeer), e.Cost, status)
+	}
+	b.WriteString("\nThe faster peer is the one with the lower median wall time; runs are interleaved (run i of every engine, then run i+1, the order rotating each round).\n")
+	b.WriteString("\n### Engines\n\n| job | engine | version | method | runs: wall s (CPU s) | phases (median s) |\n|---|---|---|---|---|---|\n")
+	for _, e := range r.Entries {
+		if e.Status != "ok" {
+			continue
+		}
+		var runs, phases []string
+		for _, m := range e.Runs {
+			runs = append(runs, fmt.Sprintf("%.1f (%.1f)", m.Wall, m.CPU))
+		}
+		for _, name := range sortedKeys(e.Phases) {
+			phases = append(phases, fmt.Sprintf("%s %.1f", name, e.Phases[name]))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", e.Job, e.Engine, orDash(e.Version), orDash(oneLine(e.Method)),
+			strings.Join(runs, ", "), orDash(strings.Join(phases, ", ")))
 	}
 	b.WriteString("\nrows/s and MB/s are input rows and input bytes over the median wall time; cost = wall × price / 3600.\n")
 	for _, e := range r.Entries {
@@ -79,6 +96,22 @@ func Markdown(r *Report) string {
 	}
 	b.WriteString("\nbytes written: the scan's local cache (the last stage's exchange: buckets by shard hash) and the shard files.\n\n![time per stage per engine](chart.png)\n")
 	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func sortedKeys(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func oneLine(s string) string {

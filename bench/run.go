@@ -30,7 +30,7 @@ type Config struct {
 	FetchScript string // scripts/fetch-flights.sh, run when FlightsPath is missing
 	PeersDir    string // bench/peers (the scripts)
 	NodeModules string // tools/peers (their node_modules)
-	Threads     int    // peer threads
+	Threads     int    // threads of each peer, and sluice's executors (--local)
 	PriceCPU    float64
 	PriceGPU    float64
 	Log         io.Writer
@@ -38,25 +38,28 @@ type Config struct {
 
 // Entry is one (job, engine or peer) cell of the report.
 type Entry struct {
-	Job         string     `json:"job"`
-	Engine      string     `json:"engine"` // sluice-cpu, sluice-gpu, duckdb, polars
-	Version     string     `json:"version,omitempty"`
-	Status      string     `json:"status"` // ok, or why there is no number
-	Runs        []Measure  `json:"runs"`
-	Wall        float64    `json:"wall_s"` // medians over runs
-	CPU         float64    `json:"cpu_s"`
-	MaxRSS      int64      `json:"max_rss"`
-	InputRows   int64      `json:"input_rows"`
-	InputBytes  int64      `json:"input_bytes"`
-	RowsPerSec  float64    `json:"rows_per_s"`
-	BytesPerSec float64    `json:"bytes_per_s"`
-	TimeVsPeer  float64    `json:"time_vs_faster_peer"` // wall / the faster peer's wall
-	RSSVsPeer   float64    `json:"rss_vs_faster_peer"`  // RSS / that peer's RSS
-	Price       float64    `json:"price_per_hour"`
-	Cost        float64    `json:"cost_usd"`
-	Stages      []StageRow `json:"stages,omitempty"` // sluice: per-stage medians
-	Outcome     *Outcome   `json:"outcome,omitempty"`
-	Agreement   *Agreement `json:"agreement,omitempty"` // peers: against sluice-cpu
+	Job         string             `json:"job"`
+	Engine      string             `json:"engine"` // sluice-cpu, sluice-gpu, duckdb, polars
+	Version     string             `json:"version,omitempty"`
+	Method      string             `json:"method,omitempty"` // how the engine runs the job
+	Status      string             `json:"status"`           // ok, or why there is no number
+	Runs        []Measure          `json:"runs"`
+	Wall        float64            `json:"wall_s"` // medians over runs
+	CPU         float64            `json:"cpu_s"`
+	MaxRSS      int64              `json:"max_rss"`
+	InputRows   int64              `json:"input_rows"`
+	InputBytes  int64              `json:"input_bytes"`
+	RowsPerSec  float64            `json:"rows_per_s"`
+	BytesPerSec float64            `json:"bytes_per_s"`
+	TimeVsPeer  float64            `json:"time_vs_faster_peer"` // wall / the faster peer's wall
+	CPUVsPeer   float64            `json:"cpu_vs_faster_peer"`  // CPU / that peer's CPU
+	RSSVsPeer   float64            `json:"rss_vs_faster_peer"`  // RSS / that peer's RSS
+	Price       float64            `json:"price_per_hour"`
+	Cost        float64            `json:"cost_usd"`
+	Stages      []StageRow         `json:"stages,omitempty"` // sluice: per-stage medians
+	Phases      map[string]float64 `json:"phases,omitempty"` // peers: per-phase medians (their own timing)
+	Outcome     *Outcome           `json:"outcome,omitempty"`
+	Agreement   *Agreement         `json:"agreement,omitempty"` // peers: against sluice-cpu
 }
 
 // Agreement is one peer's check against sluice.
@@ -144,19 +147,45 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		if err := os.MkdirAll(work, 0o755); err != nil {
 			return nil, err
 		}
-		var sluice *Entry
+		var cells []*runner
 		for _, eng := range c.Engines {
-			e := c.runSluice(ctx, job, eng, in, work)
-			rep.Entries = append(rep.Entries, e)
-			if eng == "cpu" && e.Status == "ok" {
-				sluice = e
+			cells = append(cells, c.sluiceRunner(job, eng, in, work))
+		}
+		for _, p := range c.Peers {
+			cells = append(cells, c.peerRunner(job, p, node, nodeWhy, in, work))
+		}
+		// Interleaved: run i of every cell, then run i+1; the order rotates
+		// by one cell each round, so no engine always runs first.
+		for i := 0; i < c.Runs; i++ {
+			for k := range cells {
+				r := cells[(i+k)%len(cells)]
+				if r.once == nil || r.e.Status != "" {
+					continue
+				}
+				if err := r.once(ctx, i); err != nil {
+					r.e.Status = "failed: " + err.Error()
+				}
 			}
 		}
+		var sluice *Entry
 		var peers []*Entry
-		for _, p := range c.Peers {
-			e := c.runPeer(ctx, job, p, node, nodeWhy, in, work)
-			rep.Entries = append(rep.Entries, e)
-			peers = append(peers, e)
+		for k, r := range cells {
+			if r.e.Status == "" {
+				r.e.Status = "ok"
+				if k < len(c.Engines) {
+					r.e.Stages = medianStages(r.e.Runs)
+				}
+			}
+			rep.Entries = append(rep.Entries, r.e)
+			if k < len(c.Engines) {
+				if r.e.Engine == "sluice-cpu" && r.e.Status == "ok" {
+					sluice = r.e
+				}
+			} else {
+				peers = append(peers, r.e)
+			}
+		}
+		for _, e := range peers {
 			if e.Status != "ok" || e.Outcome == nil {
 				continue
 			}
@@ -167,7 +196,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 				e.Agreement = &Agreement{OK: len(probs) == 0, Problems: probs}
 			}
 			for _, pr := range e.Agreement.Problems {
-				rep.Disagreements = append(rep.Disagreements, fmt.Sprintf("%s: %s vs sluice: %s", job.Name, p, pr))
+				rep.Disagreements = append(rep.Disagreements, fmt.Sprintf("%s: %s vs sluice: %s", job.Name, e.Engine, pr))
 			}
 		}
 		finishJob(rep.Entries, job.Name, peers)

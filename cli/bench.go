@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/sluice-ml/sluice/bench"
@@ -22,12 +23,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	seed := fs.Uint64("seed", 1, "generator seed")
 	engines := fs.String("engines", "cpu", "sluice engines to measure: cpu,gpu")
 	peers := fs.String("peers", "duckdb,polars", "peers to measure: duckdb,polars or none")
-	jobs := fs.String("jobs", "citibike,flights,micro", "jobs: citibike, flights, scan, groupby, split, shuffle, shardwrite, micro (all micro-jobs)")
+	jobs := fs.String("jobs", "citibike,flights,micro", "jobs: citibike, citibike-arrow, flights, scan, groupby, split, shuffle, shardwrite, micro (all micro-jobs)")
 	out := fs.String("out", "report", "report directory (report.md, report.json, chart.png)")
 	runs := fs.Int("runs", 3, "runs per job and engine (the median is reported)")
 	data := fs.String("data", filepath.Join("data", "bench"), "where generated data is kept (reused by rows and seed)")
 	repo := fs.String("repo", ".", "the sluice repository root (for bench/peers, tools/peers, data/flights-3m.parquet)")
-	threads := fs.Int("threads", 2, "threads of each peer")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads of each peer, and sluice's executors (--local)")
 	priceCPU := fs.Float64("price-cpu", 0.10, "CPU instance price, USD per hour")
 	priceGPU := fs.Float64("price-gpu", 1.20, "GPU instance price, USD per hour")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -109,6 +110,7 @@ func benchChild(ctx context.Context, args []string, stderr io.Writer) int {
 	stats := fs.String("stats", "", "where to write the stage statistics (JSON)")
 	eng := fs.String("engine", "cpu", "engine")
 	workDir := fs.String("work-dir", "", "scratch directory")
+	local := fs.Int("local", 0, "in-process executors (0: one per core)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return ExitUsage
 	}
@@ -121,7 +123,7 @@ func benchChild(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return ExitUsage
 	}
-	res, err := engine.Run(ctx, job, engine.Options{Engine: *eng, WorkDir: *workDir})
+	res, err := engine.Run(ctx, job, engine.Options{Engine: *eng, WorkDir: *workDir, Local: *local})
 	if err != nil {
 		fmt.Fprintf(stderr, "driver bench-child: %v\n", err)
 		return exitCode(err)

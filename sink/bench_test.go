@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -117,8 +118,14 @@ func BenchmarkShardWrite(b *testing.B) {
 		"native-lz4": func(w *countWriter) (arrowFileWriter, error) {
 			return newIPCFileWriter(w, schema, CompressionLZ4)
 		},
+		"parquet-zstd": func(w *countWriter) (arrowFileWriter, error) {
+			return newBenchParquet(w, schema, CompressionZstd)
+		},
+		"parquet-lz4": func(w *countWriter) (arrowFileWriter, error) {
+			return newBenchParquet(w, schema, CompressionLZ4)
+		},
 	}
-	for _, name := range []string{"arrowgo-zstd", "native-zstd", "native-zstd-default", "arrowgo-lz4", "native-lz4"} {
+	for _, name := range []string{"arrowgo-zstd", "native-zstd", "native-zstd-default", "arrowgo-lz4", "native-lz4", "parquet-zstd", "parquet-lz4"} {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(raw)
 			b.ReportAllocs()
@@ -148,3 +155,17 @@ func BenchmarkShardWrite(b *testing.B) {
 		})
 	}
 }
+
+// benchParquet is the shard writer's Parquet path (pqarrow with
+// parquetProps, buffered row groups) as an arrowFileWriter.
+type benchParquet struct{ w *pqarrow.FileWriter }
+
+func newBenchParquet(w *countWriter, schema *arrow.Schema, compression string) (arrowFileWriter, error) {
+	mem := memory.DefaultAllocator
+	pw, err := pqarrow.NewFileWriter(schema, w, parquetProps(schema, compression, mem),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
+	return benchParquet{pw}, err
+}
+
+func (b benchParquet) Write(rec arrow.RecordBatch) error { return b.w.WriteBuffered(rec) }
+func (b benchParquet) Close() error                      { return b.w.Close() }

@@ -46,7 +46,7 @@ export const jobs = {
       name: "stations", by: "start_station_id",
       compute: [["trips", "count", null], ["mean_duration", "mean", "tripduration"], ["std_duration", "std", "tripduration"]],
     }],
-    output: { shards: 8, compression: "zstd" },
+    output: { format: "parquet", shards: 8, compression: "zstd" },
   },
   // examples/flights.yaml on data/flights-3m.parquet.
   flights: {
@@ -72,7 +72,7 @@ export const jobs = {
       compute: [["flights", "count", null], ["mean_delay", "mean", "delay"], ["std_delay", "std", "delay"],
         ["max_delay", "max", "delay"], ["destinations", "count_distinct", "destination"]],
     }],
-    output: { shards: 4, compression: "lz4" },
+    output: { format: "arrow", shards: 4, compression: "lz4" },
   },
   // Micro-jobs on the citibike data, one stage each.
   scan: {
@@ -113,6 +113,10 @@ export const jobs = {
   },
 };
 
+// citibike-arrow: the citibike job writing Arrow IPC shards.
+jobs["citibike-arrow"] = { ...jobs.citibike, output: { ...jobs.citibike.output, format: "arrow" } };
+for (const j of Object.values(jobs)) j.output.format ||= "arrow";
+
 // allocate is the per-split row counts of a group of n rows: floor(r*n)
 // each, the rows left over one each to the largest fractional remainders
 // (rounded to 6 decimals), ties to the earlier split. It is
@@ -141,6 +145,42 @@ export function allocate(n, ratios) {
     }
   }
   return counts;
+}
+
+// allocSQL is allocate() as SQL over a group size expression n: the
+// cumulative cut ranks c_1, c_1+c_2, ... (k-1 expressions for k ratios).
+// The leftover rows (fewer than k) go one each to the splits in order of
+// largest remainder, ties to the earlier split.
+export function allocSQL(ratios, n) {
+  const sum = ratios.reduce((s, r) => s + r, 0);
+  const scale = sum === 1 ? `(${n})::DOUBLE` : `((${n})::DOUBLE / ${sum})`;
+  const k = ratios.length;
+  const q = ratios.map((r) => `(${r} * ${scale})`);
+  const raw = q.map((x) => `round((${x} - floor(${x})) * 1e6)`);
+  const f = q.map((x, i) => `(floor(${x}) + CASE WHEN ${raw[i]} >= 1e6 THEN 1 ELSE 0 END)`);
+  const rem = raw.map((r) => `(CASE WHEN ${r} >= 1e6 THEN 0 ELSE ${r} END)`);
+  const left = `((${n}) - (${f.join(" + ")}))`;
+  const counts = f.map((fi, i) => {
+    const ahead = [];
+    for (let j = 0; j < k; j++) {
+      if (j === i) continue;
+      ahead.push(`CASE WHEN ${rem[j]} > ${rem[i]}${j < i ? ` OR ${rem[j]} = ${rem[i]}` : ""} THEN 1 ELSE 0 END`);
+    }
+    return `(${fi} + CASE WHEN ${ahead.length ? ahead.join(" + ") : "0"} < ${left} THEN 1 ELSE 0 END)`;
+  });
+  const cuts = [];
+  for (let i = 0; i < k - 1; i++) cuts.push(`(${counts.slice(0, i + 1).join(" + ")})`);
+  return cuts;
+}
+
+// printResult prints a peer's one JSON object to stdout:
+//   {"peer", "version", "method", "job", "aggregates": {table: {group key:
+//    {column: value}}}, "fitted": {feature: {transform, mean, std, fill,
+//    vocab, boundaries, train_rows}}, "phases": {name: seconds}}
+// Rows per split and group are counted afterwards from the shards it wrote
+// (count.mjs), outside the measured run.
+export function printResult(peer, version, method, a, res) {
+  process.stdout.write(JSON.stringify({ peer, version, method, job: a.job, ...res }) + "\n");
 }
 
 // parseArgs reads the one JSON argument:
