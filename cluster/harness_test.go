@@ -149,12 +149,18 @@ type testCluster struct {
 	gossipAddr string
 	execs      map[string]*proc
 	sec        Security
+	host       string // the address every process listens on
 }
 
 func newCluster(t *testing.T, executors int) *testCluster {
+	return newClusterOn(t, "127.0.0.1", executors)
+}
+
+// newClusterOn starts a cluster whose processes listen on host.
+func newClusterOn(t *testing.T, host string, executors int) *testCluster {
 	driverBin, execBin := buildBinaries(t)
 	dir := t.TempDir()
-	c := &testCluster{t: t, driverBin: driverBin, execBin: execBin, dir: dir, execs: map[string]*proc{}}
+	c := &testCluster{t: t, driverBin: driverBin, execBin: execBin, dir: dir, execs: map[string]*proc{}, host: host}
 	c.secret = filepath.Join(dir, "secret")
 	if err := os.WriteFile(c.secret, []byte("correct horse battery staple 0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -163,7 +169,7 @@ func newCluster(t *testing.T, executors int) *testCluster {
 	if c.sec, err = NewSecurity(c.secret, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	c.driver = start(t, "driver", driverBin, "serve", "--listen", "127.0.0.1:0", "--gossip", "127.0.0.1:0",
+	c.driver = start(t, "driver", driverBin, "serve", "--listen", host+":0", "--gossip", host+":0",
 		"--secret-file", c.secret, "--work-dir", dir)
 	m := regexp.MustCompile(`driver serving on (\S+), gossip (\S+)`).FindStringSubmatch(c.driver.waitLog(t, `driver serving on \S+, gossip \S+`))
 	c.grpcAddr, c.gossipAddr = m[1], m[2]
@@ -183,7 +189,7 @@ func (c *testCluster) addExecutor(id string) *proc {
 }
 
 func (c *testCluster) startExecutor(id, secret string) *proc {
-	return start(c.t, id, c.execBin, "--join", c.gossipAddr, "--listen", "127.0.0.1:0", "--id", id, "--slots", "2",
+	return start(c.t, id, c.execBin, "--join", c.gossipAddr, "--listen", c.host+":0", "--id", id, "--slots", "2",
 		"--memory", "1GiB", "--work-dir", c.dir, "--secret-file", secret)
 }
 
