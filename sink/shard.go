@@ -1,10 +1,14 @@
 package sink
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -30,7 +34,8 @@ type ShardInfo struct {
 // Parquet. Batches are streamed to disk; size and sha256 are computed while
 // writing. A ShardWriter is not safe for concurrent use.
 type ShardWriter struct {
-	path    string // file on disk
+	path    string // file on disk, once complete
+	tmp     string // the file being written, renamed to path by Close
 	rel     string // ShardInfo.Path
 	format  string
 	schema  *arrow.Schema // schema of the batches given to Write
@@ -79,11 +84,17 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if _, err := os.Lstat(path); err == nil {
+		return nil, fmt.Errorf("create shard: %s: %w", path, fs.ErrExist)
+	}
+	// The file is written under a name of its own and appears at path only
+	// when complete: a writer cut off from its driver (whose task was given
+	// to another executor meanwhile) never leaves a partial file there.
+	tmp, f, err := createUnique(path)
 	if err != nil {
 		return nil, fmt.Errorf("create shard: %w", err)
 	}
-	w := &ShardWriter{path: path, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
+	w := &ShardWriter{path: path, tmp: tmp, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
 	if format == FormatArrow {
 		w.ipcw, err = newArrowFileWriter(w.hw, fschema, compression, mem)
 	} else {
@@ -92,10 +103,46 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 	}
 	if err != nil {
 		f.Close()
-		os.Remove(path)
+		os.Remove(tmp)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return w, nil
+}
+
+// partialName matches the names createUnique gives.
+var partialName = regexp.MustCompile(`^\..+\.[0-9a-f]{12}\.tmp$`)
+
+// removePartials deletes the files under dir that shard writers have not
+// completed: those of attempts that failed or were cut off from the
+// driver (their task ran elsewhere). It is called before a commit.
+func removePartials(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !partialName.MatchString(d.Name()) {
+			return err
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+}
+
+// createUnique creates a new file beside path, named after it with a
+// random part, for writing.
+func createUnique(path string) (string, *os.File, error) {
+	dir, base := filepath.Split(path)
+	for {
+		var r [6]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return "", nil, err
+		}
+		tmp := filepath.Join(dir, "."+base+"."+hex.EncodeToString(r[:])+".tmp")
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return tmp, f, err
+	}
 }
 
 // ParquetZstdLevel is the zstd level of Parquet pages: 1, zstd's fastest
@@ -233,8 +280,15 @@ func (w *ShardWriter) Close() (ShardInfo, error) {
 	if cl := w.f.Close(); err == nil && cl != nil {
 		err = fmt.Errorf("%s: %w", w.path, cl)
 	}
+	if err == nil {
+		// A complete file of another attempt at path has the same bytes
+		// (the output is deterministic): replacing it loses nothing.
+		if rerr := os.Rename(w.tmp, w.path); rerr != nil {
+			err = fmt.Errorf("%s: %w", w.path, rerr)
+		}
+	}
 	if err != nil {
-		if rerr := os.Remove(w.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		if rerr := os.Remove(w.tmp); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
 		return ShardInfo{}, err

@@ -164,12 +164,22 @@ func TestShardWriterErrors(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "train/part-00001.arrow")); !os.IsNotExist(err) {
 		t.Errorf("partial file left behind: %v", err)
 	}
-	// An existing file is refused.
-	if _, err := NewShardWriterIn(dir, "train/part-00000.arrow", "arrow", "none", testSchema(), mem); err == nil {
-		t.Error("existing shard file was overwritten")
+	if m, _ := filepath.Glob(filepath.Join(dir, "train", ".part-00001.arrow.*")); len(m) != 0 {
+		t.Errorf("the failed writer left %v", m)
+	}
+	// A file being written is not at its path until complete.
+	if _, err := os.Stat(filepath.Join(dir, "train/part-00000.arrow")); !os.IsNotExist(err) {
+		t.Errorf("the shard being written is visible at its path: %v", err)
 	}
 	if _, err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "train", ".*")); len(m) != 0 {
+		t.Errorf("temporary files left after Close: %v", m)
+	}
+	// An existing file is refused.
+	if _, err := NewShardWriterIn(dir, "train/part-00000.arrow", "arrow", "none", testSchema(), mem); err == nil {
+		t.Error("existing shard file was overwritten")
 	}
 	if _, err := w.Close(); err == nil {
 		t.Error("second Close succeeded")

@@ -102,6 +102,9 @@ func (t *Txn) Commit(m *Manifest) error {
 	if t.state != txnOpen {
 		return errors.New("sink: commit of a finished output transaction")
 	}
+	if err := removePartials(t.tmp); err != nil {
+		return fmt.Errorf("output: removing unfinished files: %w", err)
+	}
 	if err := checkListedFiles(t.tmp, m); err != nil {
 		return err
 	}

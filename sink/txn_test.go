@@ -305,3 +305,40 @@ func TestCommitRefusesPathThatAppeared(t *testing.T) {
 		}
 	})
 }
+
+// A shard writer still running at commit (an attempt cut off from the
+// driver whose task ran elsewhere) leaves nothing in the committed output,
+// neither then nor when it finishes.
+func TestTxnCommitDropsUnfinishedShards(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	path := filepath.Join(t.TempDir(), "out")
+	txn, m := writeOutput(t, mem, path, false, 20)
+	defer txn.Abort()
+	late, err := NewShardWriterIn(txn.Dir(), "train/part-00000.arrow.late", "arrow", "none", testSchema(), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := makeBatch(t, mem, 0, 4)
+	defer rec.Release()
+	if err := late.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	before := entries(t, filepath.Join(txn.Dir(), "train"))
+	if err := txn.Commit(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(path); err != nil {
+		t.Errorf("Verify after commit: %v", err)
+	}
+	after := entries(t, filepath.Join(path, "train"))
+	if len(after) != len(before)-1 {
+		t.Errorf("train/ held %v before the commit, %v after; want the unfinished file gone", before, after)
+	}
+	if _, err := late.Close(); err == nil {
+		t.Error("the late writer's Close succeeded after the commit")
+	}
+	if got := entries(t, filepath.Join(path, "train")); len(got) != len(after) {
+		t.Errorf("the late writer added to the committed output: %v", got)
+	}
+}
