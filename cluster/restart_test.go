@@ -103,14 +103,19 @@ func TestDriverRestart(t *testing.T) {
 		c.waitExecutors(2)
 		// At least one executor contacted the seeds again (the others may
 		// learn of the driver from it).
+		// The executor logs its rejoin after the join returns, which can be
+		// just after the driver has seen it; wait for the line.
 		rejoined := 0
-		for _, p := range c.execs {
-			if strings.Contains(p.log.String(), "rejoined the ring") {
-				rejoined++
+		for deadline := time.Now().Add(30 * time.Second); rejoined == 0 && time.Now().Before(deadline); {
+			for _, p := range c.execs {
+				if strings.Contains(p.log.String(), "rejoined the ring") {
+					rejoined++
+				}
 			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		if rejoined == 0 {
-			t.Error("no executor logged its rejoin")
+			t.Error("no executor logged its rejoin within 30s")
 		}
 		if m, _ := filepath.Glob(filepath.Join(c.dir, "dead.tmp-*")); len(m) != 1 {
 			t.Errorf("the killed job left no temporary output: %v", m)
