@@ -47,7 +47,11 @@ func Submit(ctx context.Context, addr string, sec Security, file string, sets []
 		return "", err
 	}
 	defer done()
-	st, err := cl.Submit(ctx, &pb.SubmitRequest{File: file, Data: data, Sets: sets, Engine: engineChoice})
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("%w: the working directory, against which the job's relative paths resolve: %v", ErrJobUsage, err)
+	}
+	st, err := cl.Submit(ctx, &pb.SubmitRequest{File: file, Data: data, Sets: sets, Engine: engineChoice, ClientDir: wd})
 	if err != nil {
 		return "", fmt.Errorf("submit to %s: %w", addr, err)
 	}

@@ -35,10 +35,16 @@ func TestCluster(t *testing.T) {
 	want := digest(t, ref)
 
 	t.Run("citibike on 3 executors", func(t *testing.T) {
+		// A relative output path resolves where the client submits it, not
+		// in the driver's working directory.
+		t.Chdir(c.dir)
 		out := filepath.Join(c.dir, "cluster")
-		j := c.submit(rows, out)
+		j := c.submit(rows, "cluster")
 		j.wait(t)
 		sameOutput(t, want, digest(t, out))
+		if m, _ := filepath.Glob(filepath.Join(c.driverCwd, "*")); len(m) != 0 {
+			t.Errorf("the job wrote into the driver's working directory: %v", m)
+		}
 		t.Logf("citibike %d rows: 3 executors %s, embedded (--local 3) %s", rows, j.wall.Round(time.Millisecond), embeddedWall.Round(time.Millisecond))
 		if !strings.Contains(j.summary, "shard-write") {
 			t.Errorf("summary lacks the stage table:\n%s", j.summary)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -45,6 +46,13 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 		cfg.NoExecutorWait = 2 * time.Minute
 	}
 	lg := log.New(cfg.Log, "", log.LstdFlags|log.Lmicroseconds)
+	if cfg.WorkDir != "" {
+		abs, err := filepath.Abs(cfg.WorkDir)
+		if err != nil {
+			return fmt.Errorf("--work-dir %s: %w", cfg.WorkDir, err)
+		}
+		cfg.WorkDir = abs
+	}
 	if err := cfg.Sec.checkServe(); err != nil {
 		return err
 	}
@@ -97,7 +105,7 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 			d.t.recheck()
 			continue
 		case err := <-served:
-			m.Leave(5 * time.Second)
+			m.Leave(leaveTimeout)
 			return fmt.Errorf("gRPC server: %w", err)
 		case <-ctx.Done():
 		}
@@ -113,7 +121,7 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 	case <-time.After(5 * time.Second):
 		srv.Stop()
 	}
-	if err := m.Leave(5 * time.Second); err != nil {
+	if err := m.Leave(leaveTimeout); err != nil {
 		lg.Printf("driver: leave: %v", err)
 	}
 	lg.Printf("driver stopped")
@@ -219,6 +227,9 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // (the stream ends) is cancelled.
 func (d *driverService) Submit(req *pb.SubmitRequest, st pb.Driver_SubmitServer) error {
 	job, err := jobspec.Parse(req.File, req.Data, req.Sets)
+	if err == nil {
+		err = resolveClientPaths(job, req.ClientDir)
+	}
 	if err != nil {
 		return st.Send(&pb.JobEvent{Done: true, Error: err.Error(), UsageError: true})
 	}

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,6 +81,14 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 	if cfg.WorkDir == "" {
 		cfg.WorkDir = os.TempDir()
 	}
+	// Absolute once, at start: task outputs are named by path to peers
+	// and checked against this directory when they fetch.
+	abs, err := filepath.Abs(cfg.WorkDir)
+	if err != nil {
+		lis.Close()
+		return fmt.Errorf("--work-dir %s: %w", cfg.WorkDir, err)
+	}
+	cfg.WorkDir = abs
 	if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
 		lis.Close()
 		return fmt.Errorf("--work-dir: %w", err)
@@ -163,7 +172,7 @@ wait:
 		case <-ctx.Done():
 			break wait
 		case err := <-served:
-			m.Leave(5 * time.Second)
+			m.Leave(leaveTimeout)
 			return fmt.Errorf("gRPC server: %w", err)
 		case <-rejoin.C:
 			if !m.HasRole(RoleDriver) {
@@ -177,7 +186,7 @@ wait:
 	// (up to the grace period) and their replies go out before the server
 	// stops.
 	lg.Printf("executor %s stopping: leaving the ring", cfg.ID)
-	if err := m.Leave(5 * time.Second); err != nil {
+	if err := m.Leave(leaveTimeout); err != nil {
 		lg.Printf("executor %s: leave: %v", cfg.ID, err)
 	}
 	// Drain: running tasks finish, and outputs stay fetchable until the

@@ -80,7 +80,14 @@ type proc struct {
 
 func start(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
+	return startIn(t, "", name, bin, args...)
+}
+
+// startIn is start with the process's working directory set to dir.
+func startIn(t *testing.T, dir, name, bin string, args ...string) *proc {
+	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(bin, args...), log: &syncBuf{}, done: make(chan struct{})}
+	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -150,6 +157,8 @@ type testCluster struct {
 	execs      map[string]*proc
 	sec        Security
 	host       string // the address every process listens on
+	driverCwd  string // the driver process's working directory
+	jobFile    string // examples/citibike.yaml, absolute (tests may change directory)
 }
 
 func newCluster(t *testing.T, executors int) *testCluster {
@@ -161,15 +170,25 @@ func newClusterOn(t *testing.T, host string, executors int) *testCluster {
 	driverBin, execBin := buildBinaries(t)
 	dir := t.TempDir()
 	c := &testCluster{t: t, driverBin: driverBin, execBin: execBin, dir: dir, execs: map[string]*proc{}, host: host}
+	var err error
+	if c.jobFile, err = filepath.Abs("../examples/citibike.yaml"); err != nil {
+		t.Fatal(err)
+	}
 	c.secret = filepath.Join(dir, "secret")
 	if err := os.WriteFile(c.secret, []byte("correct horse battery staple 0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var err error
 	if c.sec, err = NewSecurity(c.secret, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
-	c.driver = start(t, "driver", driverBin, "serve", "--listen", host+":0", "--gossip", host+":0",
+	// The driver runs in a directory of its own, so a job path resolved
+	// against the driver's working directory instead of the client's
+	// lands somewhere a test can tell apart.
+	c.driverCwd = filepath.Join(dir, "driver-cwd")
+	if err := os.Mkdir(c.driverCwd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.driver = startIn(t, c.driverCwd, "driver", driverBin, "serve", "--listen", host+":0", "--gossip", host+":0",
 		"--secret-file", c.secret, "--work-dir", dir)
 	m := regexp.MustCompile(`driver serving on (\S+), gossip (\S+)`).FindStringSubmatch(c.driver.waitLog(t, `driver serving on \S+, gossip \S+`))
 	c.grpcAddr, c.gossipAddr = m[1], m[2]
@@ -188,9 +207,12 @@ func (c *testCluster) addExecutor(id string) *proc {
 	return p
 }
 
+// startExecutor starts an executor whose --work-dir is c.dir spelled
+// relative to its working directory: the paths it gives its peers to fetch
+// from must be absolute all the same.
 func (c *testCluster) startExecutor(id, secret string) *proc {
-	return start(c.t, id, c.execBin, "--join", c.gossipAddr, "--listen", c.host+":0", "--id", id, "--slots", "2",
-		"--memory", "1GiB", "--work-dir", c.dir, "--secret-file", secret)
+	return startIn(c.t, filepath.Dir(c.dir), id, c.execBin, "--join", c.gossipAddr, "--listen", c.host+":0", "--id", id, "--slots", "2",
+		"--memory", "1GiB", "--work-dir", filepath.Base(c.dir), "--secret-file", secret)
 }
 
 // status asks the driver for its state.
@@ -237,7 +259,7 @@ func (c *testCluster) submit(rows int, out string) *job {
 		defer close(j.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		j.summary, j.err = Submit(ctx, c.grpcAddr, c.sec, "../examples/citibike.yaml", citibikeSets(rows, out), "", nil)
+		j.summary, j.err = Submit(ctx, c.grpcAddr, c.sec, c.jobFile, citibikeSets(rows, out), "", nil)
 		j.wall = time.Since(j.start)
 	}()
 	return j

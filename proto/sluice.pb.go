@@ -773,10 +773,14 @@ func (*ForgetReply) Descriptor() ([]byte, []int) {
 type SubmitRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// file is the job file's name (for error messages); data its bytes.
-	File          string   `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
-	Data          []byte   `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
-	Sets          []string `protobuf:"bytes,3,rep,name=sets,proto3" json:"sets,omitempty"`
-	Engine        string   `protobuf:"bytes,4,opt,name=engine,proto3" json:"engine,omitempty"`
+	File   string   `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
+	Data   []byte   `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Sets   []string `protobuf:"bytes,3,rep,name=sets,proto3" json:"sets,omitempty"`
+	Engine string   `protobuf:"bytes,4,opt,name=engine,proto3" json:"engine,omitempty"`
+	// client_dir is the submitting client's working directory (absolute):
+	// the job's relative input and output paths resolve against it, as
+	// they would in an embedded run there.
+	ClientDir     string `protobuf:"bytes,5,opt,name=client_dir,json=clientDir,proto3" json:"client_dir,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -835,6 +839,13 @@ func (x *SubmitRequest) GetSets() []string {
 func (x *SubmitRequest) GetEngine() string {
 	if x != nil {
 		return x.Engine
+	}
+	return ""
+}
+
+func (x *SubmitRequest) GetClientDir() string {
+	if x != nil {
+		return x.ClientDir
 	}
 	return ""
 }
@@ -1254,12 +1265,14 @@ const file_sluice_proto_rawDesc = "" +
 	"\arunning\x18\x03 \x01(\x05R\arunning\"&\n" +
 	"\rForgetRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"\r\n" +
-	"\vForgetReply\"c\n" +
+	"\vForgetReply\"\x82\x01\n" +
 	"\rSubmitRequest\x12\x12\n" +
 	"\x04file\x18\x01 \x01(\tR\x04file\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\x12\x12\n" +
 	"\x04sets\x18\x03 \x03(\tR\x04sets\x12\x16\n" +
-	"\x06engine\x18\x04 \x01(\tR\x06engine\"\xa2\x01\n" +
+	"\x06engine\x18\x04 \x01(\tR\x06engine\x12\x1d\n" +
+	"\n" +
+	"client_dir\x18\x05 \x01(\tR\tclientDir\"\xa2\x01\n" +
 	"\bJobEvent\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1a\n" +
 	"\bprogress\x18\x02 \x01(\tR\bprogress\x12\x12\n" +
