@@ -183,7 +183,7 @@ type jobTransport struct {
 func (jt jobTransport) Launch(ctx context.Context, id string, st engine.StageRun, t engine.Task) (any, error) {
 	spec := st.Spec(t)
 	jt.j.mu.Lock()
-	jt.j.engineID = spec.JobID
+	jt.j.engineID = spec.GetJobId()
 	if s := fmt.Sprintf("%d %s", st.ID, st.Kind); s != jt.j.stage {
 		jt.j.stage, jt.j.done, jt.j.tasks = s, 0, st.Tasks
 		if st.Only != nil {

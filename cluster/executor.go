@@ -269,7 +269,7 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 		delete(s.running, k)
 		s.mu.Unlock()
 	}()
-	out, err := s.worker.RunEncoded(ctx, req.Spec)
+	out, err := s.worker.RunFragment(ctx, req.GetFragment())
 	reply := &pb.LaunchReply{Task: req.Task}
 	if err != nil {
 		if s.stopping.Load() {

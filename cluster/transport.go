@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -95,15 +94,11 @@ func (t *Transport) memberEvent(e Event) {
 	}
 }
 
-// Launch implements engine.Transport: it sends the encoded TaskSpec and
+// Launch implements engine.Transport: it sends the task's stage fragment and
 // rebuilds the task's typed failure. An unreachable executor is
 // engine.ErrExecutorLost.
 func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, task engine.Task) (any, error) {
 	spec := st.Spec(task)
-	data, err := json.Marshal(spec)
-	if err != nil {
-		return nil, fmt.Errorf("encoding task: %w", err)
-	}
 	cl, err := t.peers.executor(id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", engine.ErrExecutorLost, err)
@@ -113,8 +108,8 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 		t.seen[id] = meta.Addr
 		t.mu.Unlock()
 	}
-	ref := &pb.TaskRef{JobId: spec.JobID, Stage: int32(spec.Stage), Index: int32(spec.Index), Attempt: int32(spec.Attempt)}
-	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Spec: data, Kind: spec.Kind, Peers: t.peers.addressBook()})
+	ref := &pb.TaskRef{JobId: spec.GetJobId(), Stage: spec.GetStageRun(), Index: spec.GetIndex(), Attempt: spec.GetAttempt()}
+	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Fragment: spec, Kind: spec.GetKind(), Peers: t.peers.addressBook()})
 	if err != nil {
 		if ctx.Err() != nil {
 			// The scheduler gave up on this attempt: make sure it stops.

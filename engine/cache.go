@@ -8,24 +8,13 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
-	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/shuffle"
 )
 
 // The scan writes its cache cut into buckets by the top bits of the shard
-// hash h2 (planner.CacheBuckets of them): shard j of every split lies in
+// hash h2 (the bound job's cache_buckets): shard j of every split lies in
 // about the same h2 range, so the shard-write task of shard j reads only
 // the buckets of its range, from every cache.
-
-// cacheBucketBits is log2 of the job's cache buckets.
-func (r *jobEnv) cacheBucketBits() uint {
-	b := planner.CacheBuckets(r.p.job.Output.Shards)
-	n := uint(0)
-	for 1<<n < b {
-		n++
-	}
-	return n
-}
 
 // cacheBuckets assigns rows to cache buckets by their shard hash, computed
 // from the row keys as the later stages do.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	pb "github.com/sluice-ml/sluice/proto"
 )
 
 // CleanDebris removes a marked directory whose owner is gone (its lock
@@ -70,12 +72,12 @@ func TestCheckJobID(t *testing.T) {
 			t.Errorf("%q accepted", id)
 		}
 	}
-	ok := &TaskSpec{JobID: "j", Bcast: &Broadcast{OutDir: "/data/out.tmp-0123456789abcdef"}}
-	if err := ok.CheckSpec(); err != nil {
+	ok := &pb.StageFragment{FormatVersion: FragmentVersion, JobId: "j", Broadcast: &pb.Broadcast{OutDir: "/data/out.tmp-0123456789abcdef"}}
+	if err := checkFragment(ok); err != nil {
 		t.Error(err)
 	}
 	for _, d := range []string{"out.tmp-0123456789abcdef", "/data/../etc/out.tmp-0123456789abcdef", "/etc", "/x.tmp-0123"} {
-		if err := (&TaskSpec{JobID: "j", Bcast: &Broadcast{OutDir: d}}).CheckSpec(); err == nil {
+		if err := checkFragment(&pb.StageFragment{FormatVersion: FragmentVersion, JobId: "j", Broadcast: &pb.Broadcast{OutDir: d}}); err == nil {
 			t.Errorf("output dir %q accepted", d)
 		}
 	}

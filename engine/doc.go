@@ -14,8 +14,12 @@
 //     executor slots: a taskSet per stage moves each task through
 //     pending → running → done (onDone), back to pending (onLost, onFail
 //     with attempts left) or failed.
-//   - worker.go is the executor side: it runs a TaskSpec, whose plan stage
-//     says which operators to run; stage_scan.go, stage_agg.go,
+//   - bind.go binds the job for the executors: every task carries a stage
+//     fragment (proto/fragment.proto: the stage's operators, the bound
+//     job, the broadcast, the task's input assignment) with a format
+//     version. worker.go is the executor side: it runs a fragment (env.go
+//     binds its job once per executor; fragment.go decodes it), never a
+//     job file; stage_scan.go, stage_agg.go,
 //     stage_window.go, stage_fit.go and stage_shard.go are the stage
 //     runners. They call kernels through exec/kernel (the device the plan
 //     placed an operator on, the CPU for a batch it gives back).

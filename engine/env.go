@@ -9,47 +9,57 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
-	"github.com/sluice-ml/sluice/hashing"
-	"github.com/sluice-ml/sluice/jobspec"
+	pb "github.com/sluice-ml/sluice/proto"
 )
 
-// jobEnv is what every executor derives from the job on its own: the plan,
-// the schemas of the scan, the full rows and the cache, and the bound
-// expressions. The driver has one too; it is a pure function of the job.
+// jobEnv is what an executor derives from a fragment's bound job: the
+// schemas of the scan, the full rows and the cache, the expressions bound
+// to them and the job's parts the stage runners read. The driver builds
+// its own from the same bound job, so both sides agree by construction.
 type jobEnv struct {
-	p         *prepared
+	bj        *pb.BoundJob
 	batchRows int
 
+	inSchema    *arrow.Schema // the canonical input schema
 	scanSchema  *arrow.Schema // projected input + __rowid, __key
 	fullSchema  *arrow.Schema // scanSchema + derived columns
 	cacheSchema *arrow.Schema // what later stages read
 	derived     []*expr.Bound
+	derivedCols []string
 	keyCol      int      // index of split.key in the scan batch, -1 for (file, row)
-	fileHashes  []uint64 // per input file, hashing.String of its path
+	fileHashes  []uint64 // per input file, hashing.String of its relative path
 
 	aggSpecs      []aggSpec
 	dropCols      []string
 	floatFeatures []string
+	splitBy       []string
+	splitSeed     uint64
+	splitNames    []string
+	features      []*pb.FeatureSpec
+	label         *pb.LabelSpec // nil without a label
+	keep          []string
+	output        *pb.OutputSpec
 
 	dev    kernel.Kernels  // the device's kernels, when any operator is placed on one
 	onDev  map[string]bool // "stage-kind/Operator" placed on the device
 	filter *exec.Predicate // the filter, for the filter kernel (nil without one)
 }
 
-// newJobEnv plans the job on this node's engines and derives its schemas.
-func newJobEnv(job *jobspec.Job, engine string) (*jobEnv, error) {
-	engines, err := Engines(firstNonEmpty(engine, job.Engine.Prefer))
+// newJobEnv binds a fragment's job on this node: engine is the choice the
+// node runs with (the driver's --engine unless the node pins one).
+func newJobEnv(bj *pb.BoundJob, engine string) (*jobEnv, error) {
+	engines, err := Engines(engine)
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepare(job, engines)
-	if err != nil {
-		return nil, err
+	e := &jobEnv{bj: bj, batchRows: int(bj.GetBatchRows())}
+	if e.batchRows <= 0 {
+		e.batchRows = 256 << 10
 	}
-	e := &jobEnv{p: p, batchRows: 256 << 10}
 	if err := e.setup(); err != nil {
 		return nil, err
 	}
@@ -57,16 +67,28 @@ func newJobEnv(job *jobspec.Job, engine string) (*jobEnv, error) {
 	return e, nil
 }
 
-// place records which operators the plan put on a device engine and opens
-// that engine's kernels for them.
+// place opens the device kernels for the operators placed on a device:
+// the driver plan's placement when this node has that engine, else, when
+// this node has a GPU engine the driver lacked, what a GPU node places.
 func (r *jobEnv) place(engines []exec.Engine) {
-	for _, pl := range r.p.plan.Placement {
-		if dev := placement.Kernels(engines, pl.Engine); dev != nil {
-			r.dev = dev
-			if r.onDev == nil {
-				r.onDev = map[string]bool{}
+	r.onDev = map[string]bool{}
+	for key, name := range r.bj.GetDeviceOperators() {
+		if dev := placement.Kernels(engines, name); dev != nil {
+			r.dev, r.onDev[key] = dev, true
+		}
+	}
+	if r.dev != nil {
+		return
+	}
+	for _, e := range engines {
+		if g, ok := e.(*gpu.Engine); ok {
+			if dev := placement.Kernels(engines, g.Name()); dev != nil {
+				r.dev = dev
+				for _, key := range r.bj.GetGpuOperators() {
+					r.onDev[key] = true
+				}
 			}
-			r.onDev[pl.StageKind+"/"+pl.Operator] = true
+			return
 		}
 	}
 }
@@ -82,46 +104,53 @@ func (r *jobEnv) kernels(x *TaskContext, stageKind, op string) kernel.Kernels {
 	return kernel.WithFallback(r.dev, key, x.Fallbacks)
 }
 
-// setup derives the schemas and binds the expressions to the scan batches.
+// setup derives the schemas and binds the expressions to the scan batches,
+// checking each binding against the type the driver bound it to.
 func (r *jobEnv) setup() error {
-	p := r.p
-	proj, err := projectSchema(p.ds.Schema, p.plan.ScanColumns)
+	bj := r.bj
+	in := bj.GetInput()
+	var err error
+	if r.inSchema, err = decodeSchema(in.GetSchema()); err != nil {
+		return fmt.Errorf("fragment: input schema: %w", err)
+	}
+	proj, err := projectSchema(r.inSchema, bj.GetScanColumns())
 	if err != nil {
-		return err
+		return fmt.Errorf("fragment: scan columns: %w", err)
 	}
 	fields := append(append([]arrow.Field(nil), proj.Fields()...),
 		arrow.Field{Name: colRowID, Type: arrow.PrimitiveTypes.Int64},
 		arrow.Field{Name: colKey, Type: arrow.PrimitiveTypes.Int64})
 	r.scanSchema = arrow.NewSchema(fields, nil)
 	r.keyCol = -1
-	if k := p.job.Split.Key; k != "" {
+	sp := bj.GetSplit()
+	if k := sp.GetKey(); k != "" {
 		idx := proj.FieldIndices(k)
 		if len(idx) == 0 {
-			return jobspec.Errorf(p.job.File, p.job.Split.Line, "split.key", "no input column %q", k)
+			return fmt.Errorf("fragment: split.key: no input column %q", k)
 		}
 		r.keyCol = idx[0]
 	}
-	for _, dc := range p.job.Columns {
-		e, _ := expr.Parse(dc.Expr.Src)
-		b, err := expr.Bind(e, arrow.NewSchema(fields, nil))
+	for _, dc := range bj.GetDerived() {
+		b, err := bindExpr(dc, arrow.NewSchema(fields, nil))
 		if err != nil {
-			return exprErr(p.job, "columns."+dc.Name, dc.Expr, err)
+			return fmt.Errorf("fragment: columns.%s: %w", dc.GetName(), err)
 		}
 		r.derived = append(r.derived, b)
-		fields = append(fields, arrow.Field{Name: dc.Name, Type: b.Type(), Nullable: true})
+		r.derivedCols = append(r.derivedCols, dc.GetName())
+		fields = append(fields, arrow.Field{Name: dc.GetName(), Type: b.Type(), Nullable: true})
 	}
 	r.fullSchema = arrow.NewSchema(fields, nil)
 	// The filter may use derived columns: it runs after them.
-	if p.job.Filter != nil {
-		e, _ := expr.Parse(p.job.Filter.Src)
-		b, err := expr.Bind(e, r.fullSchema)
+	if f := bj.GetFilter(); f != nil {
+		b, err := bindExpr(f, r.fullSchema)
 		if err != nil {
-			return exprErr(p.job, "filter", *p.job.Filter, err)
+			return fmt.Errorf("fragment: filter: %w", err)
 		}
+		e, _ := expr.Parse(f.GetSource())
 		r.filter = &exec.Predicate{Expr: e, Bound: b, Schema: r.fullSchema}
 	}
 	var cache []string
-	for _, c := range p.plan.CacheColumns {
+	for _, c := range bj.GetCacheColumns() {
 		if !strings.HasPrefix(c, "__") { // the engine derives the hashes from __key
 			cache = append(cache, c)
 		}
@@ -132,39 +161,59 @@ func (r *jobEnv) setup() error {
 	}
 	// Without split.key the row key is (file, row): later passes recompute
 	// it from the row id (file index << 40 | row) and the file's hash.
-	r.fileHashes = make([]uint64, len(p.ds.Files))
-	for i, f := range p.ds.Files {
-		r.fileHashes[i] = hashing.String(f.RelPath)
-	}
+	r.fileHashes = bj.GetFileHashes()
 	if r.cacheSchema, err = projectSchema(r.fullSchema, cache); err != nil {
-		return fmt.Errorf("cache columns: %w", err)
+		return fmt.Errorf("fragment: cache columns: %w", err)
 	}
-	r.aggSpecs = jobAggSpecs(p.job)
-	if l := p.job.Label; l != nil && l.Fill.Kind == jobspec.FillDrop {
-		r.dropCols = append(r.dropCols, l.Name)
-	}
-	for _, f := range p.job.Features {
-		if f.Fill.Kind == jobspec.FillDrop {
-			r.dropCols = append(r.dropCols, f.Name)
+	for _, a := range bj.GetAggregates() {
+		s := aggSpec{name: a.GetName(), by: a.GetBy(), partitions: int(a.GetPartitions())}
+		for _, c := range a.GetCompute() {
+			s.specs = append(s.specs, cpu.AggSpec{Name: c.GetName(), Func: c.GetFunc(), Column: c.GetColumn()})
 		}
-		idx := r.fullSchema.FieldIndices(f.Name)
-		if len(idx) > 0 && r.fullSchema.Field(idx[0]).Type.ID() == arrow.FLOAT64 {
-			r.floatFeatures = append(r.floatFeatures, f.Name)
+		r.aggSpecs = append(r.aggSpecs, s)
+	}
+	r.dropCols = bj.GetDropColumns()
+	r.splitBy, r.splitSeed, r.splitNames = sp.GetBy(), sp.GetSeed(), sp.GetNames()
+	if len(r.splitNames) == 0 {
+		return fmt.Errorf("fragment: the job has no splits")
+	}
+	r.features, r.label, r.keep = bj.GetFeatures(), bj.GetLabel(), bj.GetKeep()
+	for _, f := range r.features {
+		if f.GetFloat() {
+			r.floatFeatures = append(r.floatFeatures, f.GetName())
 		}
 	}
 	sort.Strings(r.floatFeatures)
+	r.output = bj.GetOutput()
+	if r.output == nil {
+		return fmt.Errorf("fragment: no output section")
+	}
 	return nil
 }
 
-// jobAggSpecs are the job's aggregate tables as group-by specs.
-func jobAggSpecs(job *jobspec.Job) []aggSpec {
-	var out []aggSpec
-	for _, a := range job.Aggregates {
-		s := aggSpec{by: a.By}
-		for _, c := range a.Compute {
-			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
-		}
-		out = append(out, s)
+// bindExpr parses and binds a bound expression's source to schema and
+// checks it binds to the driver's type.
+func bindExpr(be *pb.BoundExpr, schema *arrow.Schema) (*expr.Bound, error) {
+	e, err := expr.Parse(be.GetSource())
+	if err != nil {
+		return nil, err
 	}
-	return out
+	b, err := expr.Bind(e, schema)
+	if err != nil {
+		return nil, err
+	}
+	if got := b.Type().String(); got != be.GetType() {
+		return nil, fmt.Errorf("%q binds to %s here, %s on the driver", be.GetSource(), got, be.GetType())
+	}
+	return b, nil
+}
+
+// cacheBucketBits is log2 of the number of cache buckets.
+func (r *jobEnv) cacheBucketBits() uint {
+	n := int(r.bj.GetCacheBuckets())
+	bits := uint(0)
+	for 1<<bits < n {
+		bits++
+	}
+	return bits
 }

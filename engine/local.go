@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/placement"
-	"github.com/sluice-ml/sluice/planner"
+	"google.golang.org/protobuf/proto"
 )
 
 // TaskContext is what a running task gets from its executor.
@@ -26,7 +25,7 @@ type TaskContext struct {
 	// Ops are the plan operators the task ran, in order.
 	Ops []string
 	// PlanStage is the plan stage the task belongs to.
-	PlanStage *planner.Stage
+	PlanStage *planStage
 }
 
 // ran records that the task ran a plan operator.
@@ -120,8 +119,8 @@ func (l *LocalTransport) Launch(ctx context.Context, id string, st StageRun, t T
 		return e.run(ctx, st, t)
 	}
 	// The same encoded task and result as over the network.
-	spec := st.Spec(t)
-	data, err := json.Marshal(spec)
+	f := st.Spec(t)
+	data, err := proto.Marshal(f)
 	if err != nil {
 		return nil, fmt.Errorf("encoding task: %w", err)
 	}
@@ -129,7 +128,7 @@ func (l *LocalTransport) Launch(ctx context.Context, id string, st StageRun, t T
 	if err != nil {
 		return nil, err
 	}
-	return decodeResult(spec.Kind, out)
+	return decodeResult(f.GetKind(), out)
 }
 
 // Forget drops the job on every executor and deletes its scratch files.

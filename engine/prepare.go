@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/input"
@@ -28,6 +29,8 @@ type prepared struct {
 	gpuStages map[string]bool
 	// the parsed filter, for the GPU engine's compiler
 	filterExpr expr.Expr
+	// "stage-kind/Operator" keys a node with a GPU places on it
+	gpuOps map[string]bool
 }
 
 // exprErr turns an expression error into a job-file error at the right column.
@@ -124,7 +127,21 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 	steer := in
 	steer.Engines = placement.CheckJob(placement.Capable(), p.filterExpr, p.fullSchema, aggs)
 	p.gpuStages = planner.GPUStages(steer)
+	p.gpuOps = gpuOperators(in, p, aggs)
 	return p, nil
+}
+
+// jobAggSpecs are the job's aggregate tables as group-by specs.
+func jobAggSpecs(job *jobspec.Job) []aggSpec {
+	var out []aggSpec
+	for _, a := range job.Aggregates {
+		s := aggSpec{name: a.Name, by: a.By}
+		for _, c := range a.Compute {
+			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // placementAggs are a job's aggregate tables as placement sees them.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	pb "github.com/sluice-ml/sluice/proto"
 )
 
 // Task is one unit of a stage: the stage runs Run once per task index, on
@@ -30,9 +32,9 @@ type StageRun struct {
 	ID    int
 	Kind  string
 	Tasks int
-	// Spec builds task t's TaskSpec, which the transport carries to an
-	// executor's Worker.
-	Spec func(t Task) *TaskSpec
+	// Spec builds task t's stage fragment, which the transport carries to
+	// an executor's Worker.
+	Spec func(t Task) *pb.StageFragment
 	// Run, when set instead of Spec, runs the task in-process (tests).
 	Run TaskFunc
 	// Only, when not nil, runs just these task indexes (lineage recovery

@@ -105,8 +105,8 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 // function of the input, never of the cluster, so output bytes do not
 // depend on the number of executors.
 func (r *jobEnv) aggPartitions(ti int) int {
-	if ti < len(r.p.plan.Aggregates) && r.p.plan.Aggregates[ti].Partitions > 0 {
-		return r.p.plan.Aggregates[ti].Partitions
+	if ti < len(r.aggSpecs) && r.aggSpecs[ti].partitions > 0 {
+		return r.aggSpecs[ti].partitions
 	}
 	return 1
 }

@@ -45,8 +45,8 @@ func (f *fitPartial) counts() (int64, int64) { return f.Rows, 0 }
 // trainIndex is the split whose rows fit the transforms: "train" when
 // present, else the first split.
 func (r *jobEnv) trainIndex() int {
-	for i, rt := range r.p.job.Split.Ratios {
-		if rt.Name == "train" {
+	for i, name := range r.splitNames {
+		if name == "train" {
 			return i
 		}
 	}
@@ -54,13 +54,12 @@ func (r *jobEnv) trainIndex() int {
 }
 
 func (r *jobEnv) newFitPartial() *fitPartial {
-	job := r.p.job
-	fp := &fitPartial{Features: make([]*colStats, len(job.Features)), SplitRows: make([]int64, len(job.Split.Ratios))}
-	for i, f := range job.Features {
-		fp.Features[i] = newColStats(f.Name, f.Transform, f.Fill.Kind)
+	fp := &fitPartial{Features: make([]*colStats, len(r.features)), SplitRows: make([]int64, len(r.splitNames))}
+	for i, f := range r.features {
+		fp.Features[i] = newColStats(f.GetName(), f.GetTransform(), f.GetFill())
 	}
-	if l := job.Label; l != nil {
-		fp.Label = newColStats(l.Name, jobspec.TIdentity, l.Fill.Kind)
+	if l := r.label; l != nil {
+		fp.Label = newColStats(l.GetName(), jobspec.TIdentity, l.GetFill())
 	}
 	return fp
 }

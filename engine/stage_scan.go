@@ -15,6 +15,7 @@ import (
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/planner"
+	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
 )
 
@@ -40,15 +41,18 @@ type scanResult struct {
 
 // scanTask runs the plan's scan stage for one input task. The cache is cut
 // into buckets by ranges of the shard hash (see cacheBuckets).
-func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, error) {
-	p := r.p
-	it := p.ds.Tasks[t.Index]
-	rd, err := p.ds.Read(ctx, it, input.ReadOptions{Columns: p.plan.ScanColumns, BatchRows: r.batchRows, Prune: pruneRanges(p.plan.Prune)}, x.Mem)
+func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.InputAssignment) (any, error) {
+	ds, it, err := r.dataset(in)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := ds.Read(ctx, it, input.ReadOptions{Columns: r.bj.GetScanColumns(), BatchRows: r.batchRows, Prune: r.pruneRanges()}, x.Mem)
 	if err != nil {
 		return nil, err
 	}
 	defer rd.Close()
-	file := p.ds.Files[it.FileIndex]
+	file := ds.Files[0]
+	fileIndex := int64(in.GetFileIndex())
 	fileHash := hashing.String(file.RelPath)
 	res := &scanResult{DroppedBy: map[string]int64{}, NaN: map[string]int64{}, Inf: map[string]int64{}, GroupCounts: map[string]int64{}}
 
@@ -64,7 +68,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 			cw.Abort()
 		}
 	}()
-	gk, err := newGroupKeys(r.fullSchema, p.job.Split.By)
+	gk, err := newGroupKeys(r.fullSchema, r.splitBy)
 	if err != nil {
 		return nil, err
 	}
@@ -114,18 +118,14 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 					return nil, err
 				}
 				rowid := make([]int64, n)
-				base := int64(it.FileIndex)<<40 + first
+				base := fileIndex<<40 + first
 				for i := range rowid {
 					rowid[i] = base + int64(i)
 				}
 				return appendColumns(b, x.Mem, []string{colRowID, colKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
 			}, nil)
 		case planner.OpProject:
-			names := make([]string, len(p.job.Columns))
-			for i, c := range p.job.Columns {
-				names[i] = c.Name
-			}
-			op = exec.NewProject(op, names, r.derived, x.Mem)
+			op = exec.NewProject(op, r.derivedCols, r.derived, x.Mem)
 		case planner.OpFilter:
 			k, pred := r.kernels(x, planner.StageScan, planner.OpFilter), r.filter
 			filt = exec.NewFilterWith(op, func(in arrow.RecordBatch) (arrow.RecordBatch, error) {
@@ -133,7 +133,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 			})
 			op = filt
 		case planner.OpPartialAggregate:
-			if pop.Param("table") != p.job.Aggregates[0].Name {
+			if pop.Param("table") != r.aggSpecs[0].name {
 				break // one tap updates every table's partials
 			}
 			op = exec.NewTap(op, func(b arrow.RecordBatch) error {
@@ -187,7 +187,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 			return nil, err
 		}
 		h2, bucket = resize(h2, len(ckeys)), resize(bucket, len(ckeys))
-		cacheBuckets(p.job.Split.Seed, bits, ckeys, h2, bucket)
+		cacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
 		err = cw.WritePartitioned(view, bucket)
 		view.Release()
 		if err != nil {
@@ -248,10 +248,12 @@ func countBad(b arrow.RecordBatch, cols []string, res *scanResult) {
 	}
 }
 
-func pruneRanges(rs []planner.Range) []input.Range {
+// pruneRanges are the bound job's row-group pruning ranges.
+func (r *jobEnv) pruneRanges() []input.Range {
+	rs := r.bj.GetPrune()
 	out := make([]input.Range, len(rs))
 	for i, r := range rs {
-		out[i] = input.Range{Column: r.Column, Lo: r.Lo, Hi: r.Hi, LoIncl: r.LoIncl, HiIncl: r.HiIncl}
+		out[i] = input.Range{Column: r.GetColumn(), Lo: r.GetLo(), Hi: r.GetHi(), LoIncl: r.GetLoIncl(), HiIncl: r.GetHiIncl()}
 	}
 	return out
 }

@@ -70,13 +70,12 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 // then, per split, it sorts those rows and gathers, transforms and writes
 // them a chunk at a time.
 func (r *jobEnv) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
-	job := r.p.job
 	j := t.Index
-	nsplit := len(job.Split.Ratios)
+	nsplit := len(r.splitNames)
 	paths := make([]string, nsplit)
 	rels := make([]string, nsplit)
-	for k, rt := range job.Split.Ratios {
-		rels[k] = sink.ShardPath(rt.Name, j, job.Output.Format)
+	for k, name := range r.splitNames {
+		rels[k] = sink.ShardPath(name, j, r.output.GetFormat())
 		paths[k] = filepath.Join(b.OutDir, filepath.FromSlash(rels[k]))
 		// A re-run (retry, lineage) replaces what an earlier attempt left.
 		if err := os.Remove(paths[k]); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -207,10 +206,10 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 // columns: a chunk of sorted rows at a time is gathered from the kept
 // batches, transformed and written.
 func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int, path string) (sink.ShardInfo, error) {
-	job := c.r.p.job
+	out := c.r.output
 	p := c.picks[k]
 	keys := p.rowid
-	if job.Output.Shuffle {
+	if out.GetShuffle() {
 		keys = p.h2
 	}
 	perm := cpu.SortPerm(keys, p.rowid)
@@ -218,7 +217,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
-	w, err := sink.NewShardWriter(path, job.Output.Format, job.Output.Compression, outSchema, c.x.Mem)
+	w, err := sink.NewShardWriter(path, out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}

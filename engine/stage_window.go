@@ -32,11 +32,11 @@ type rowOrder struct {
 }
 
 func (r *jobEnv) newRowOrder(groups map[string]int32, k kernel.Kernels) (*rowOrder, error) {
-	gk, err := newGroupKeys(r.cacheSchema, r.p.job.Split.By)
+	gk, err := newGroupKeys(r.cacheSchema, r.splitBy)
 	if err != nil {
 		return nil, err
 	}
-	return &rowOrder{k: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.p.job.Split.Seed, fileHashes: r.fileHashes}, nil
+	return &rowOrder{k: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.splitSeed, fileHashes: r.fileHashes}, nil
 }
 
 // loadKeys fills rowid and key for b: the cached __key, or without one the

@@ -7,16 +7,8 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
+	pb "github.com/sluice-ml/sluice/proto"
 )
-
-// JobSource is the job as the executors receive it: the job file's bytes
-// and the --set overrides. Every executor parses and plans it itself, so a
-// task needs nothing else from the driver but its stage's Broadcast.
-type JobSource struct {
-	File string   `json:"file"`
-	Data []byte   `json:"data"`
-	Sets []string `json:"sets"`
-}
 
 // Location is a file written by a task: the executor that holds it and its
 // path there.
@@ -27,39 +19,41 @@ type Location struct {
 
 // Broadcast is the small driver state a stage's tasks need, sent with every
 // task of the stage (the fit barrier's results, split and shard boundaries,
-// where the inputs are).
+// where the inputs are). It travels as the fragment's Broadcast message.
 type Broadcast struct {
-	Groups    map[string]int32 `json:"groups,omitempty"`     // split.by key -> group id
-	Windows   []split.Window   `json:"windows,omitempty"`    // boundary windows to collect
-	SplitCuts []byte           `json:"split_cuts,omitempty"` // split.Boundaries, binary
-	ShardCuts []byte           `json:"shard_cuts,omitempty"`
-	Fit       *fitted          `json:"fit,omitempty"`
-	Caches    []Location       `json:"caches,omitempty"`    // per scan task: its cached rows
-	Aggs      [][]Location     `json:"aggs,omitempty"`      // per scan task, per table: partial aggregates
-	OutDir    string           `json:"out_dir,omitempty"`   // the output's temporary directory
-	ShardWin  bool             `json:"shard_win,omitempty"` // windows are shard windows (split, h2)
-	Table     int              `json:"table,omitempty"`     // aggregate stages: the job's table index
+	Groups    map[string]int32 // split.by key -> group id
+	Windows   []split.Window   // boundary windows to collect
+	SplitCuts []byte           // split.Boundaries, binary
+	ShardCuts []byte
+	Fit       *fitted
+	Caches    []Location   // per scan task: its cached rows
+	Aggs      [][]Location // per scan task, per table: partial aggregates
+	OutDir    string       // the output's temporary directory
+	ShardWin  bool         // windows are shard windows (split, h2)
+	Table     int          // aggregate stages: the job's table index
 }
 
-// TaskSpec is everything an executor needs to run one task. It travels
-// encoded (JSON) over every transport, the in-process one included, so the
-// embedded mode exercises the same protocol as a cluster.
-type TaskSpec struct {
-	JobID string    `json:"job_id"`
-	Job   JobSource `json:"job"`
-	Stage int       `json:"stage"` // unique per stage run of the job
-	// PlanStage is the plan's id of the stage (EXPLAIN's): its operators
-	// are what the task runs.
-	PlanStage int        `json:"plan_stage"`
-	Kind      string     `json:"kind"`
-	Index     int        `json:"index"`
-	Attempt   int        `json:"attempt"`
-	Bcast     *Broadcast `json:"bcast"`
-	// BatchRows is the scan batch size; any value gives the same output.
-	BatchRows int `json:"batch_rows"`
-	// Engine is the --engine choice; each executor places operators on
-	// the engines it has.
-	Engine string `json:"engine"`
+// planStage is a fragment's stage: the plan's id, kind and operators.
+type planStage struct {
+	ID        int
+	Kind      string
+	Operators []planOp
+}
+
+// planOp is one operator of a fragment's stage.
+type planOp struct {
+	Name   string
+	Params []*pb.Param
+}
+
+// Param returns the value of a parameter, or "".
+func (o planOp) Param(key string) string {
+	for _, p := range o.Params {
+		if p.GetKey() == key {
+			return p.GetValue()
+		}
+	}
+	return ""
 }
 
 // taskReport is part of every task result: the plan operators the task ran,
@@ -75,15 +69,15 @@ func (f *taskReport) fallbacks() map[string]int64                 { return f.Fal
 func (f *taskReport) ops() []string                               { return f.Ops }
 
 // hasOp reports whether a plan stage has an operator.
-func hasOp(st *planner.Stage, name string) bool {
-	return slices.ContainsFunc(st.Operators, func(op planner.PhysOp) bool { return op.Name == name })
+func hasOp(st *planStage, name string) bool {
+	return slices.ContainsFunc(st.Operators, func(op planOp) bool { return op.Name == name })
 }
 
 // runsPlan checks that a runner implements the plan stage's operators:
 // each is one of known, in known's order (the optional ones may be
 // absent). It records them as run by the task and returns which are
 // present.
-func (x *TaskContext) runsPlan(st *planner.Stage, known ...string) (map[string]bool, error) {
+func (x *TaskContext) runsPlan(st *planStage, known ...string) (map[string]bool, error) {
 	have := map[string]bool{}
 	k := 0
 	for _, op := range st.Operators {

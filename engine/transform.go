@@ -14,7 +14,6 @@ import (
 // outputColumns applies the fitted transforms to a cached batch and returns
 // the output batch: features, label, keep columns, then __h2 and __rowid.
 func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
-	job := r.p.job
 	var fields []arrow.Field
 	var cols []arrow.Array
 	fail := func(err error) (arrow.RecordBatch, error) {
@@ -30,37 +29,38 @@ func (r *jobEnv) outputColumns(b arrow.RecordBatch, f *fitted, h2 []uint64, mem 
 		}
 		return b.Column(idx[0]), nil
 	}
-	for i, feat := range job.Features {
-		src, err := colOf(feat.Name)
+	for i, feat := range r.features {
+		name := feat.GetName()
+		src, err := colOf(name)
 		if err != nil {
 			return fail(err)
 		}
-		fs, as, err := k.Apply(feat.Name, f.Features[i], src, mem)
+		fs, as, err := k.Apply(name, f.Features[i], src, mem)
 		if err != nil {
-			return fail(fmt.Errorf("features.%s: %w", feat.Name, err))
+			return fail(fmt.Errorf("features.%s: %w", name, err))
 		}
 		fields = append(fields, fs...)
 		cols = append(cols, as...)
 	}
-	if l := job.Label; l != nil {
-		src, err := colOf(l.Name)
+	if l := r.label; l != nil {
+		src, err := colOf(l.GetName())
 		if err != nil {
 			return fail(err)
 		}
 		out, err := cpu.FillNulls(src, f.LabelFill, mem)
 		if err != nil {
-			return fail(fmt.Errorf("label.%s: %w", l.Name, err))
+			return fail(fmt.Errorf("label.%s: %w", l.GetName(), err))
 		}
-		fields = append(fields, arrow.Field{Name: l.Name, Type: out.DataType(), Nullable: out.NullN() > 0 || f.LabelFill == nil})
+		fields = append(fields, arrow.Field{Name: l.GetName(), Type: out.DataType(), Nullable: out.NullN() > 0 || f.LabelFill == nil})
 		cols = append(cols, out)
 	}
-	for _, k := range job.Keep {
-		src, err := colOf(k.Name)
+	for _, name := range r.keep {
+		src, err := colOf(name)
 		if err != nil {
 			return fail(err)
 		}
 		src.Retain()
-		fields = append(fields, arrow.Field{Name: k.Name, Type: src.DataType(), Nullable: true})
+		fields = append(fields, arrow.Field{Name: name, Type: src.DataType(), Nullable: true})
 		cols = append(cols, src)
 	}
 	rowid, err := colOf(colRowID)
@@ -99,16 +99,13 @@ func (r *jobEnv) outputSchema(f *fitted) (*arrow.Schema, error) {
 // outputSources are the cache columns outputColumns reads: feature sources,
 // label, keep.
 func (r *jobEnv) outputSources() []string {
-	job := r.p.job
 	var out []string
-	for _, f := range job.Features {
-		out = append(out, f.Name)
+	for _, f := range r.features {
+		out = append(out, f.GetName())
 	}
-	if job.Label != nil {
-		out = append(out, job.Label.Name)
+	if r.label != nil {
+		out = append(out, r.label.GetName())
 	}
-	for _, k := range job.Keep {
-		out = append(out, k.Name)
-	}
+	out = append(out, r.keep...)
 	return out
 }

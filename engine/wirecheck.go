@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	pb "github.com/sluice-ml/sluice/proto"
 )
 
 // jobIDPattern is what a job ID may be: it names a directory under an
@@ -26,15 +28,18 @@ func CheckJobID(id string) error {
 // (sink.Begin: "<output>.tmp-<16 hex digits>").
 var outDirPattern = regexp.MustCompile(`\.tmp-[0-9a-f]{16}$`)
 
-// CheckSpec validates what a task spec read from the wire names: the job
-// ID, and the output's temporary directory (absolute, clean, a sink
-// temporary directory) that shard-write tasks write into.
-func (s *TaskSpec) CheckSpec() error {
-	if err := CheckJobID(s.JobID); err != nil {
+// checkFragment validates what a fragment read from the wire names: its
+// format version, the job ID, and the output's temporary directory
+// (absolute, clean, a sink temporary directory) that shard-write tasks
+// write into.
+func checkFragment(f *pb.StageFragment) error {
+	if v := f.GetFormatVersion(); v != FragmentVersion {
+		return fmt.Errorf("stage fragment format version %d: this executor runs version %d only (driver and executor are of different sluice releases)", v, FragmentVersion)
+	}
+	if err := CheckJobID(f.GetJobId()); err != nil {
 		return err
 	}
-	if s.Bcast != nil && s.Bcast.OutDir != "" {
-		d := s.Bcast.OutDir
+	if d := f.GetBroadcast().GetOutDir(); d != "" {
 		if !filepath.IsAbs(d) || filepath.Clean(d) != d || strings.ContainsRune(d, 0) || !outDirPattern.MatchString(filepath.Base(d)) {
 			return fmt.Errorf("bad output directory %q in task: want the absolute path of an output's temporary directory", clip(d))
 		}

@@ -7,13 +7,17 @@ import (
 	"os"
 	"sync"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/sluice-ml/sluice/exec/kernel"
-	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
+	pb "github.com/sluice-ml/sluice/proto"
 )
 
-// Worker is the executor side of the task protocol: it keeps each job's
-// parsed plan (built once per job on this executor) and runs encoded tasks.
+// Worker is the executor side of the task protocol: it runs stage
+// fragments, keeping each job's bound environment (schemas, bound
+// expressions, device kernels), built once per job on this executor from
+// the first fragment's bound job. It never sees the job file.
 type Worker struct {
 	exec *Executor
 	mu   sync.Mutex
@@ -29,40 +33,42 @@ type envEntry struct {
 // NewWorker makes the task runner of an executor.
 func NewWorker(e *Executor) *Worker { return &Worker{exec: e, envs: map[string]*envEntry{}} }
 
-// env returns the job's environment, planning it on first use.
-func (w *Worker) env(spec *TaskSpec) (*jobEnv, error) {
+// env returns the job's environment, binding it on first use.
+func (w *Worker) env(f *pb.StageFragment) (*jobEnv, error) {
 	w.mu.Lock()
-	ent, ok := w.envs[spec.JobID]
+	ent, ok := w.envs[f.GetJobId()]
 	if !ok {
 		ent = &envEntry{}
-		w.envs[spec.JobID] = ent
+		w.envs[f.GetJobId()] = ent
 	}
 	w.mu.Unlock()
 	ent.once.Do(func() {
-		job, err := jobspec.Parse(spec.Job.File, spec.Job.Data, spec.Job.Sets)
-		if err != nil {
-			ent.err = err
+		if f.GetJob() == nil {
+			ent.err = fmt.Errorf("fragment of job %s has no bound job", f.GetJobId())
 			return
 		}
-		choice := spec.Engine
+		choice := f.GetJob().GetEngine()
 		if e := w.exec.Engine; e != "" && e != "auto" {
 			choice = e
 		}
-		ent.env, ent.err = newJobEnv(job, choice)
-		if ent.err == nil && spec.BatchRows > 0 {
-			ent.env.batchRows = spec.BatchRows
-		}
+		ent.env, ent.err = newJobEnv(f.GetJob(), choice)
 	})
 	return ent.env, ent.err
 }
 
-// RunEncoded runs one encoded TaskSpec and returns the encoded result.
-func (w *Worker) RunEncoded(ctx context.Context, specData []byte) ([]byte, error) {
-	var spec TaskSpec
-	if err := json.Unmarshal(specData, &spec); err != nil {
+// RunEncoded runs one encoded stage fragment and returns the encoded
+// result.
+func (w *Worker) RunEncoded(ctx context.Context, data []byte) ([]byte, error) {
+	var f pb.StageFragment
+	if err := proto.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("decoding task: %w", err)
 	}
-	res, err := w.Run(ctx, &spec)
+	return w.RunFragment(ctx, &f)
+}
+
+// RunFragment runs one stage fragment and returns the encoded result.
+func (w *Worker) RunFragment(ctx context.Context, f *pb.StageFragment) ([]byte, error) {
+	res, err := w.Run(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -70,44 +76,34 @@ func (w *Worker) RunEncoded(ctx context.Context, specData []byte) ([]byte, error
 }
 
 // Run runs one task.
-func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
-	if err := spec.CheckSpec(); err != nil {
+func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err error) {
+	if err := checkFragment(f); err != nil {
 		return nil, err
 	}
-	dir, err := Under(w.exec.WorkDir, spec.JobID)
+	dir, err := Under(w.exec.WorkDir, f.GetJobId())
 	if err != nil {
 		return nil, err
 	}
-	env, err := w.env(spec)
+	env, err := w.env(f)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files, Fallbacks: &kernel.Counts{}}
-	t := Task{Stage: spec.Stage, Index: spec.Index, Attempt: spec.Attempt}
+	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files, Fallbacks: &kernel.Counts{},
+		PlanStage: stageOf(f)}
+	t := Task{Stage: int(f.GetStageRun()), Index: int(f.GetIndex()), Attempt: int(f.GetAttempt())}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
 		if r := recover(); r != nil {
 			err = fmt.Errorf("task panicked: %v", r)
 		}
 	}()
-	b := spec.Bcast
-	if b == nil {
-		b = &Broadcast{}
-	}
-	for i := range env.p.plan.Stages {
-		if st := &env.p.plan.Stages[i]; st.ID == spec.PlanStage && st.Kind == spec.Kind {
-			x.PlanStage = st
-		}
-	}
-	if x.PlanStage == nil {
-		return nil, fmt.Errorf("task of plan stage %d (%s): this executor's plan has no such stage", spec.PlanStage, spec.Kind)
-	}
-	switch spec.Kind {
+	b := decodeBroadcast(f.GetBroadcast())
+	switch f.GetKind() {
 	case planner.StageScan:
-		res, err = env.scanTask(ctx, x, t)
+		res, err = env.scanTask(ctx, x, t, f.GetInput())
 	case planner.StageAggregate:
 		res, err = env.aggregateTask(ctx, x, t, b)
 	case planner.StageSplitBoundaries:
@@ -122,7 +118,7 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	case planner.StageShardWrite:
 		res, err = env.shardTask(ctx, x, t, b)
 	default:
-		return nil, fmt.Errorf("unknown stage kind %q", spec.Kind)
+		return nil, fmt.Errorf("unknown stage kind %q", f.GetKind())
 	}
 	if f, ok := res.(interface {
 		setReport([]string, map[string]int64)
@@ -132,7 +128,8 @@ func (w *Worker) Run(ctx context.Context, spec *TaskSpec) (res any, err error) {
 	return res, err
 }
 
-// Forget drops a job's plan and deletes its scratch files on this executor.
+// Forget drops a job's environment and deletes its scratch files on this
+// executor.
 func (w *Worker) Forget(jobID string) error {
 	if err := CheckJobID(jobID); err != nil {
 		return err
