@@ -11,8 +11,8 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/input"
-	"github.com/sluice-ml/sluice/jobspec"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // FragmentVersion is the stage fragment format this build writes and runs.
@@ -59,12 +59,12 @@ func (r *jobEnv) dataset(in *pb.InputAssignment) (*input.Dataset, input.Task, er
 		return nil, input.Task{}, fmt.Errorf("fragment: a scan task without an input assignment")
 	}
 	spec := r.bj.GetInput()
-	src := jobspec.Input{Path: spec.GetPath(), Format: spec.GetFormat()}
+	src := vocab.Input{Path: spec.GetPath(), Format: spec.GetFormat()}
 	if c := spec.GetCsv(); c != nil {
-		src.CSV = jobspec.CSVOptions{Delimiter: c.GetDelimiter(), Header: c.GetHeader(), Types: c.GetTypes(), Null: c.GetNull()}
+		src.CSV = vocab.CSVOptions{Delimiter: c.GetDelimiter(), Header: c.GetHeader(), Types: c.GetTypes(), Null: c.GetNull()}
 	}
 	if g := spec.GetGenerate(); g != nil {
-		src.Generate = &jobspec.Generate{Kind: g.GetKind(), Rows: g.GetRows(), Seed: g.GetSeed(), Files: int(g.GetFiles())}
+		src.Generate = &vocab.Generate{Kind: g.GetKind(), Rows: g.GetRows(), Seed: g.GetSeed(), Files: int(g.GetFiles())}
 	}
 	ds := &input.Dataset{Format: spec.GetFormat(), Schema: r.inSchema, Generated: spec.GetGenerated(), Input: src,
 		Files: []input.File{{Path: in.GetPath(), RelPath: in.GetRelPath(), Size: in.GetSize(), Rows: in.GetFileRows()}}}

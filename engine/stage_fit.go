@@ -8,8 +8,8 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/split"
-	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // quantileSamples is the capacity of each quantile sketch level; the rank
@@ -59,7 +59,7 @@ func (r *jobEnv) newFitPartial() *fitPartial {
 		fp.Features[i] = newColStats(f.GetName(), f.GetTransform(), f.GetFill())
 	}
 	if l := r.label; l != nil {
-		fp.Label = newColStats(l.GetName(), jobspec.TIdentity, l.GetFill())
+		fp.Label = newColStats(l.GetName(), vocab.TIdentity, l.GetFill())
 	}
 	return fp
 }
