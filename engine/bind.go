@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // bindJob is the driver's half of a fragment: the job as the driver parsed,
@@ -18,7 +19,7 @@ import (
 // choice and batchRows the scan batch size.
 func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 	job, plan, ds := p.job, p.plan, p.ds
-	schema, err := encodeSchema(ds.Schema)
+	schema, err := task.EncodeSchema(ds.Schema)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the input schema: %w", err)
 	}
@@ -116,7 +117,7 @@ func gpuOperators(in planner.Inputs, p *prepared, aggs []placement.Aggregate) ma
 // job, the broadcast and, for a scan task, its input assignment.
 func (r *run) fragment(seq int, st *planner.Stage, kind string, t Task, b *Broadcast) *pb.StageFragment {
 	f := &pb.StageFragment{FormatVersion: FragmentVersion, JobId: r.jobID, StageRun: int32(seq), PlanStage: int32(st.ID), Kind: kind,
-		Index: int32(t.Index), Attempt: int32(t.Attempt), Job: r.bound, Broadcast: b.encode()}
+		Index: int32(t.Index), Attempt: int32(t.Attempt), Job: r.bound, Broadcast: b.Encode()}
 	for _, op := range st.Operators {
 		o := &pb.Operator{Name: op.Name}
 		for _, kv := range op.Params {
@@ -135,29 +136,6 @@ func (r *run) fragment(seq int, st *planner.Stage, kind string, t Task, b *Broad
 		f.Input = in
 	}
 	return f
-}
-
-// encode is the broadcast as a fragment carries it.
-func (b *Broadcast) encode() *pb.Broadcast {
-	if b == nil {
-		return &pb.Broadcast{}
-	}
-	out := &pb.Broadcast{Groups: b.Groups, SplitCuts: b.SplitCuts, ShardCuts: b.ShardCuts, Fit: b.Fit.encode(),
-		OutDir: b.OutDir, ShardWindows: b.ShardWin, Table: int32(b.Table)}
-	for _, w := range b.Windows {
-		out.Windows = append(out.Windows, &pb.Window{Group: w.Target.Group, Rank: w.Target.Rank, N: w.Target.N, Lo: w.Lo, Hi: w.Hi})
-	}
-	for _, c := range b.Caches {
-		out.Caches = append(out.Caches, &pb.Location{Executor: c.Executor, Path: c.Path})
-	}
-	for _, ls := range b.Aggs {
-		l := &pb.LocationList{}
-		for _, c := range ls {
-			l.Locations = append(l.Locations, &pb.Location{Executor: c.Executor, Path: c.Path})
-		}
-		out.Aggs = append(out.Aggs, l)
-	}
-	return out
 }
 
 // BindTask binds a job on this node and returns task index of its first

@@ -115,7 +115,7 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		in.Filter = exprInfo(e, b.Type())
 		p.filterExpr = e
 	}
-	aggs := placementAggs(jobAggSpecs(job))
+	aggs := placementAggs(job)
 	in.Engines = placement.CheckJob(in.Engines, p.filterExpr, p.fullSchema, aggs)
 	plan, err := planner.Build(in)
 	if err != nil {
@@ -131,24 +131,15 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 	return p, nil
 }
 
-// jobAggSpecs are the job's aggregate tables as group-by specs.
-func jobAggSpecs(job *jobspec.Job) []aggSpec {
-	var out []aggSpec
+// placementAggs are a job's aggregate tables as placement sees them.
+func placementAggs(job *jobspec.Job) []placement.Aggregate {
+	var out []placement.Aggregate
 	for _, a := range job.Aggregates {
-		s := aggSpec{name: a.Name, by: a.By}
+		s := placement.Aggregate{By: a.By}
 		for _, c := range a.Compute {
-			s.specs = append(s.specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
+			s.Specs = append(s.Specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
 		}
 		out = append(out, s)
-	}
-	return out
-}
-
-// placementAggs are a job's aggregate tables as placement sees them.
-func placementAggs(specs []aggSpec) []placement.Aggregate {
-	out := make([]placement.Aggregate, len(specs))
-	for i, a := range specs {
-		out[i] = placement.Aggregate{By: a.by, Specs: a.specs}
 	}
 	return out
 }

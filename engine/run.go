@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // Result is what a finished job reports.
@@ -48,13 +48,6 @@ type StageStat struct {
 	Bytes     int64
 	Wall      time.Duration
 	CPU       time.Duration // user + system CPU of the whole process during the stage
-}
-
-type aggSpec struct {
-	name       string
-	by         []string
-	specs      []cpu.AggSpec
-	partitions int // the exchange's partitions (the aggregate stage's tasks)
 }
 
 // run is the driver's state for one job.
@@ -175,7 +168,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	// The driver derives its schemas from the bound job as every executor
 	// does.
-	env, err := newJobEnv(bound, choice)
+	env, err := task.NewEnv(bound, engines)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +187,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		lt.SetEngines(Engines)
 		defer lt.Forget(jobID)
 		tr, r.local, r.files = lt, lt, LocalFiles{}
 	}
@@ -254,22 +248,22 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	}
 	first := true
 	for i, x := range res {
-		if o, ok := x.(interface{ ops() []string }); ok && x != nil {
+		if o, ok := x.(interface{ TaskOps() []string }); ok && x != nil {
 			if first {
-				ss.Operators, first = o.ops(), false
-			} else if !slices.Equal(o.ops(), ss.Operators) {
-				return nil, fmt.Errorf("internal: stage %d (%s): task %d ran %v, another ran %v", id, label, i, o.ops(), ss.Operators)
+				ss.Operators, first = o.TaskOps(), false
+			} else if !slices.Equal(o.TaskOps(), ss.Operators) {
+				return nil, fmt.Errorf("internal: stage %d (%s): task %d ran %v, another ran %v", id, label, i, o.TaskOps(), ss.Operators)
 			}
 		}
 		// A recomputed task's batches were counted when it first ran.
-		if f, ok := x.(interface{ fallbacks() map[string]int64 }); ok && only == nil && len(f.fallbacks()) > 0 {
+		if f, ok := x.(interface{ TaskFallbacks() map[string]int64 }); ok && only == nil && len(f.TaskFallbacks()) > 0 {
 			if r.fellBack == nil {
 				r.fellBack = map[string]int64{}
 			}
-			addCounts(r.fellBack, f.fallbacks())
+			addCounts(r.fellBack, f.TaskFallbacks())
 		}
-		if c, ok := x.(interface{ counts() (int64, int64) }); ok {
-			rows, bytes := c.counts()
+		if c, ok := x.(interface{ Counts() (int64, int64) }); ok {
+			rows, bytes := c.Counts()
 			ss.Rows += rows
 			ss.Bytes += bytes
 		}
@@ -278,8 +272,6 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	r.prog.endStage(ss)
 	return res, nil
 }
-
-func (s *scanResult) counts() (int64, int64) { return s.RowsRead, s.Bytes }
 
 // planStage names a run of tasks of a kind: the plan stage it belongs to
 // (the one running, or for a lineage recompute the scan), the label shown
