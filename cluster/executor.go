@@ -21,6 +21,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/placement"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
 
 // ExecutorConfig configures an executor process.
@@ -95,7 +96,7 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		return fmt.Errorf("--work-dir: %w", err)
 	}
 	// Scratch of executors (and runs) that died without cleaning up.
-	removed, err := task.CleanDebris(cfg.WorkDir, "sluice-")
+	removed, err := workdir.CleanDebris(cfg.WorkDir, "sluice-")
 	for _, d := range removed {
 		lg.Printf("removed %s (left by a process that died)", d)
 	}
@@ -108,7 +109,7 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		return fmt.Errorf("--work-dir: %w", err)
 	}
 	defer os.RemoveAll(work)
-	hold, err := task.HoldDir(work)
+	hold, err := workdir.HoldDir(work)
 	if err != nil {
 		lis.Close()
 		return err
@@ -249,7 +250,7 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 	if req.Task == nil {
 		return nil, status.Error(codes.InvalidArgument, "launch: no task reference")
 	}
-	if err := task.CheckJobID(req.Task.JobId); err != nil {
+	if err := workdir.CheckJobID(req.Task.JobId); err != nil {
 		s.log.Printf("refused a task: %v", err)
 		return nil, status.Error(codes.InvalidArgument, "launch: "+err.Error())
 	}
@@ -322,7 +323,7 @@ func (s *executorService) Health(context.Context, *pb.HealthRequest) (*pb.Health
 
 // ForgetJob deletes a job's files.
 func (s *executorService) ForgetJob(_ context.Context, req *pb.ForgetRequest) (*pb.ForgetReply, error) {
-	if err := task.CheckJobID(req.JobId); err != nil {
+	if err := workdir.CheckJobID(req.JobId); err != nil {
 		return nil, status.Error(codes.InvalidArgument, "forget: "+err.Error())
 	}
 	if err := s.worker.Forget(req.JobId); err != nil {
@@ -368,7 +369,7 @@ func (s *executorService) driverGone(e Event) {
 		return
 	}
 	for _, ent := range ents {
-		if !ent.IsDir() || task.CheckJobID(ent.Name()) != nil {
+		if !ent.IsDir() || workdir.CheckJobID(ent.Name()) != nil {
 			continue
 		}
 		if err := s.worker.Forget(ent.Name()); err != nil {
@@ -399,7 +400,7 @@ func (s *executorService) drained() bool {
 		return true
 	}
 	for _, e := range ents {
-		if !task.IsOwnerFile(e.Name()) {
+		if !workdir.IsOwnerFile(e.Name()) {
 			return false
 		}
 	}

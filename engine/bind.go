@@ -11,7 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
-	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/fragment"
 )
 
 // bindJob is the driver's half of a fragment: the job as the driver parsed,
@@ -19,7 +19,7 @@ import (
 // choice and batchRows the scan batch size.
 func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 	job, plan, ds := p.job, p.plan, p.ds
-	schema, err := task.EncodeSchema(ds.Schema)
+	schema, err := fragment.EncodeSchema(ds.Schema)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the input schema: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
-	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/rows"
 )
 
 // aggregateStage runs the final side of one aggregate table's exchange (the
@@ -71,7 +71,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 			}
 			part.Close()
 		}
-		all, err := task.ConcatConsume(schema, batches, mem)
+		all, err := rows.ConcatConsume(schema, batches, mem)
 		batches = nil
 		if err != nil {
 			return err

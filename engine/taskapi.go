@@ -3,6 +3,9 @@ package engine
 import (
 	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/budget"
+	"github.com/sluice-ml/sluice/task/rows"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
 
 // The executor side lives in package task; the driver and the Go API use
@@ -13,13 +16,13 @@ type (
 	TaskContext     = task.TaskContext
 	Executor        = task.Executor
 	Worker          = task.Worker
-	Budget          = task.Budget
+	Budget          = budget.Budget
 	Files           = task.Files
 	LocalFiles      = task.LocalFiles
 	Partition       = task.Partition
 	PartitionRanger = task.PartitionRanger
 	FetchFailed     = task.FetchFailed
-	Hold            = task.Hold
+	Hold            = workdir.Hold
 
 	jobEnv       = task.Env
 	scanResult   = task.ScanResult
@@ -33,21 +36,21 @@ type (
 // FragmentVersion is the stage fragment format this build writes.
 const FragmentVersion = task.FragmentVersion
 
-const nullKey = task.NullKey
+const nullKey = rows.NullKey
 
 var (
 	NewExecutor  = task.NewExecutor
 	NewWorker    = task.NewWorker
-	NewBudget    = task.NewBudget
+	NewBudget    = budget.New
 	NewPartition = task.NewPartition
-	HoldDir      = task.HoldDir
-	CleanDebris  = task.CleanDebris
-	IsOwnerFile  = task.IsOwnerFile
-	CheckJobID   = task.CheckJobID
-	Under        = task.Under
+	HoldDir      = workdir.HoldDir
+	CleanDebris  = workdir.CleanDebris
+	IsOwnerFile  = workdir.IsOwnerFile
+	CheckJobID   = workdir.CheckJobID
+	Under        = workdir.Under
 	DecodeResult = task.DecodeResult
-	ParseBytes   = task.ParseBytes
-	FormatBytes  = task.FormatBytes
+	ParseBytes   = budget.ParseBytes
+	FormatBytes  = budget.FormatBytes
 )
 
 // The scheduler lives in package scheduler.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/budget"
 	"strings"
 	"sync"
 	"testing"
@@ -69,7 +70,7 @@ func TestSchedulerFatalAndExhaustedRetries(t *testing.T) {
 }
 
 func TestBudgetChargesArrowAllocations(t *testing.T) {
-	b := task.NewBudget(1 << 20)
+	b := budget.New(1 << 20)
 	mem := b.Allocator(nil)
 	buf := mem.Allocate(4096)
 	if b.Used() != 4096 {

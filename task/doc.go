@@ -9,9 +9,13 @@
 //   - stage_scan.go, stage_agg.go, stage_window.go, stage_fit.go and
 //     stage_shard.go are the stage runners: each builds the operator
 //     pipeline its fragment lists, calling kernels through exec/kernel.
-//   - budget.go is the executor's memory budget; files.go and cache.go read
-//     other tasks' outputs; debris.go and wirecheck.go keep a task inside
-//     its work directory.
+//   - files.go and cache.go read other tasks' outputs; wirecheck.go checks
+//     what a fragment names before it runs.
+//
+// Subpackages: fragment (the fragment's broadcast and fitted transforms,
+// encoded and decoded), rows (batch and group-key helpers), budget (the
+// memory budget) and workdir (job ids, holds and debris of the work
+// directory).
 //
 // Task results travel back to the driver (package engine), which merges
 // them at the stage's barrier.

@@ -14,6 +14,8 @@ import (
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task/fragment"
+	"github.com/sluice-ml/sluice/task/rows"
 )
 
 // Env is what an executor derives from a fragment's bound job: the
@@ -113,10 +115,10 @@ func (r *Env) setup() error {
 	bj := r.bj
 	in := bj.GetInput()
 	var err error
-	if r.inSchema, err = decodeSchema(in.GetSchema()); err != nil {
+	if r.inSchema, err = fragment.DecodeSchema(in.GetSchema()); err != nil {
 		return fmt.Errorf("fragment: input schema: %w", err)
 	}
-	proj, err := projectSchema(r.inSchema, bj.GetScanColumns())
+	proj, err := rows.ProjectSchema(r.inSchema, bj.GetScanColumns())
 	if err != nil {
 		return fmt.Errorf("fragment: scan columns: %w", err)
 	}
@@ -165,7 +167,7 @@ func (r *Env) setup() error {
 	// Without split.key the row key is (file, row): later passes recompute
 	// it from the row id (file index << 40 | row) and the file's hash.
 	r.fileHashes = bj.GetFileHashes()
-	if r.cacheSchema, err = projectSchema(r.fullSchema, cache); err != nil {
+	if r.cacheSchema, err = rows.ProjectSchema(r.fullSchema, cache); err != nil {
 		return fmt.Errorf("fragment: cache columns: %w", err)
 	}
 	for _, a := range bj.GetAggregates() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/task/budget"
 )
 
 // TaskContext is what a running task gets from its executor.
@@ -16,7 +17,7 @@ type TaskContext struct {
 	Executor string
 	WorkDir  string           // the executor's scratch directory for this job
 	Mem      memory.Allocator // charged to the executor's budget
-	Budget   *Budget
+	Budget   *budget.Budget
 	Files    Files // opens other tasks' outputs
 	// Fallbacks counts the batches this task's device kernels gave back
 	// to the CPU, per "stage-kind/Operator".
@@ -35,7 +36,7 @@ type Executor struct {
 	ID      string
 	Slots   int
 	WorkDir string
-	Budget  *Budget
+	Budget  *budget.Budget
 	Files   Files // how this executor reads other tasks' outputs; LocalFiles by default
 	// Engine pins the engine this node runs its tasks with (cpu, gpu,
 	// gpu-emulated); "" or "auto" runs the job's choice. A mixed cluster
@@ -63,7 +64,7 @@ func NewExecutor(id string, slots int, workDir string, memLimit int64) (*Executo
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return nil, err
 	}
-	b := NewBudget(memLimit)
+	b := budget.New(memLimit)
 	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, Files: LocalFiles{}, mem: b.Allocator(memory.DefaultAllocator)}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -78,11 +79,11 @@ func (p *partials) flush(again bool) error {
 	}
 	defer pb.Release()
 	n := int(pb.NumRows())
-	p.h = resize(p.h, n)
+	p.h = rows.Resize(p.h, n)
 	if err := p.g.KeyHashes(pb, p.h); err != nil {
 		return err
 	}
-	p.part = resize(p.part, n)
+	p.part = rows.Resize(p.part, n)
 	for i, v := range p.h {
 		p.part[i] = int32(v % uint64(p.parts))
 	}

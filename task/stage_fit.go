@@ -114,11 +114,11 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 			if len(idx) == 0 {
 				return fmt.Errorf("fit: column %q missing from the cache", cs.Name)
 			}
-			rows := sel
+			picked := sel
 			if len(sel) == len(s) {
-				rows = nil // all rows: the dense loops
+				picked = nil // all rows: the dense loops
 			}
-			if err := cs.Stats.Update(bt.Column(idx[0]), rows); err != nil {
+			if err := cs.Stats.Update(bt.Column(idx[0]), picked); err != nil {
 				return fmt.Errorf("fit %s: %w", cs.Name, err)
 			}
 		}

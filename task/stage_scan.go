@@ -16,14 +16,15 @@ import (
 	"github.com/sluice-ml/sluice/input"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
 // Internal columns carried from the scan to the shard writer.
 const (
-	ColRowID = "__rowid" // fileIndex<<40 | row in file: unique, the tie-break of every order
-	ColKey   = "__key"   // hash of the row key (split.key value or (file, row))
-	ColH2    = "__h2"    // shard-order hash, added by the transform stage
+	ColRowID = rows.ColRowID
+	ColKey   = rows.ColKey
+	ColH2    = rows.ColH2
 )
 
 // ScanResult is what one scan task reports to the driver.
@@ -68,7 +69,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			cw.Abort()
 		}
 	}()
-	gk, err := newGroupKeys(r.fullSchema, r.splitBy)
+	gk, err := rows.NewGroupKeys(r.fullSchema, r.splitBy)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +114,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 				}
 				n := int(b.NumRows())
 				res.RowsRead += int64(n)
-				keys = resize(keys, n)
+				keys = rows.Resize(keys, n)
 				if err := rowKeys(kern, b, r.keyCol, fileHash, first, keys); err != nil {
 					return nil, err
 				}
@@ -122,7 +123,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 				for i := range rowid {
 					rowid[i] = base + int64(i)
 				}
-				return appendColumns(b, x.Mem, []string{ColRowID, ColKey}, int64Array(x.Mem, rowid), uint64Array(x.Mem, keys))
+				return rows.AppendColumns(b, x.Mem, []string{ColRowID, ColKey}, rows.Int64Array(x.Mem, rowid), rows.Uint64Array(x.Mem, keys))
 			}, nil)
 		case vocab.OpProject:
 			op = exec.NewProject(op, r.derivedCols, r.derived, x.Mem)
@@ -178,15 +179,15 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			return nil, err
 		}
 		res.RowsKept += kept.NumRows()
-		view, err := project(kept, r.cacheSchema)
+		view, err := rows.Project(kept, r.cacheSchema)
 		if err != nil {
 			return nil, err
 		}
-		if ckeys, err = uint64Col(kept, ColKey, ckeys); err != nil {
+		if ckeys, err = rows.Uint64Col(kept, ColKey, ckeys); err != nil {
 			view.Release()
 			return nil, err
 		}
-		h2, bucket = resize(h2, len(ckeys)), resize(bucket, len(ckeys))
+		h2, bucket = rows.Resize(h2, len(ckeys)), rows.Resize(bucket, len(ckeys))
 		cacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
 		err = cw.WritePartitioned(view, bucket)
 		view.Release()
@@ -273,13 +274,13 @@ func rowKeys(k kernel.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64,
 // countGroups adds the rows of each split.by group in b to counts: with the
 // GroupCount kernel for one int64 or timestamp column, else through the
 // dictionary indices or a map.
-func (r *Env) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernels, counts map[string]int64) error {
-	if len(gk.cols) == 1 {
-		col := b.Column(gk.cols[0])
-		key := intKey
+func (r *Env) countGroups(b arrow.RecordBatch, gk *rows.GroupKeys, k kernel.Kernels, counts map[string]int64) error {
+	if len(gk.Cols) == 1 {
+		col := b.Column(gk.Cols[0])
+		key := rows.IntKey
 		switch col.(type) {
 		case *array.Timestamp:
-			key = timeKey
+			key = rows.TimeKey
 		case *array.Int64:
 		default:
 			key = nil
@@ -293,12 +294,12 @@ func (r *Env) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernels, 
 				counts[key(v)] += gc.Counts[i]
 			}
 			if gc.Nulls > 0 {
-				counts[NullKey] += gc.Nulls
+				counts[rows.NullKey] += gc.Nulls
 			}
 			return nil
 		}
 	}
-	local, keys := gk.rows(b)
+	local, keys := gk.Rows(b)
 	n := make([]int64, len(keys))
 	for _, l := range local {
 		n[l]++

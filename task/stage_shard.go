@@ -8,14 +8,12 @@ import (
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/exec/gather"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -70,10 +68,10 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	}
 	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts, oneShard: !have[vocab.OpShardAssign],
 		picks: make([]shardPicks, nsplit), kern: r.kernels(x, vocab.StageShardWrite, vocab.OpTransform)}
-	if c.src, err = newShardSources(r.cacheSchema, r.outputSources()); err != nil {
+	if c.src, err = rows.NewShardSources(r.cacheSchema, r.outputSources()); err != nil {
 		return nil, err
 	}
-	defer c.src.release()
+	defer c.src.Release()
 	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
 		if c.o, err = r.newRowOrder(b.Groups, r.kernels(x, vocab.StageShardWrite, vocab.OpSplitAssign)); err != nil {
 			return nil, err
@@ -85,7 +83,7 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 			}
 		}
 	}
-	dicts := c.src.dictionaries(x.Mem)
+	dicts := c.src.Dictionaries(x.Mem)
 	defer func() {
 		for _, d := range dicts {
 			if d != nil {
@@ -124,7 +122,7 @@ type shardCollector struct {
 	splitCuts, shardCuts *split.Boundaries
 	kern                 kernel.Kernels
 	oneShard             bool // the plan assigns no shards (one per split)
-	src                  *shardSources
+	src                  *rows.ShardSources
 	picks                []shardPicks // per split
 	sg, sh               []int32
 }
@@ -137,13 +135,13 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 		return err
 	}
 	c.sg = splitGroups(s, c.sg)
-	c.sh = resize(c.sh, len(c.sg))
+	c.sh = rows.Resize(c.sh, len(c.sg))
 	if c.oneShard {
 		clear(c.sh)
 	} else if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
 		return err
 	}
-	bi := int32(len(c.src.batches))
+	bi := int32(len(c.src.Batches))
 	picked := false
 	for i, v := range c.sh {
 		if v == c.j {
@@ -158,7 +156,7 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	if !picked {
 		return nil
 	}
-	if _, err = c.src.add(bt, c.x.Mem); err != nil {
+	if _, err = c.src.Add(bt, c.x.Mem); err != nil {
 		return err
 	}
 	// The shard's rows are sorted in memory by their picks (24 bytes a row,
@@ -182,7 +180,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 		keys = p.h2
 	}
 	perm := cpu.SortPerm(keys, p.rowid)
-	outSchema, err := projectSchema(schema, c.r.shardColumns(schema))
+	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return sink.ShardInfo{}, err
 	}
@@ -218,123 +216,24 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 // writeChunk gathers the picked rows, transforms and writes them.
 func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema, dicts []arrow.Array, bi, ri []int32, h2 []uint64) error {
 	mem := c.x.Mem
-	raw, err := gatherRows(c.src.stored, c.src.batches, bi, ri, mem)
+	raw, err := rows.GatherRows(c.src.Stored, c.src.Batches, bi, ri, mem)
 	if err != nil {
 		return err
 	}
-	rows := c.src.restore(raw, dicts)
+	picked := c.src.Restore(raw, dicts)
 	raw.Release()
-	defer rows.Release()
-	out, err := c.r.outputColumns(rows, c.fit, h2, mem, c.kern)
+	defer picked.Release()
+	out, err := c.r.outputColumns(picked, c.fit, h2, mem, c.kern)
 	if err != nil {
 		return err
 	}
 	defer out.Release()
-	view, err := project(out, outSchema)
+	view, err := rows.Project(out, outSchema)
 	if err != nil {
 		return err
 	}
 	defer view.Release()
 	return w.Write(view)
-}
-
-// gatherRows builds a batch of rows picked across batches: in one copy
-// when the columns allow (exec/gather), else by taking each batch's rows
-// and putting them in order.
-func gatherRows(schema *arrow.Schema, batches []arrow.RecordBatch, bi, ri []int32, mem memory.Allocator) (arrow.RecordBatch, error) {
-	if gather.Supported(schema) {
-		out, err := gather.Rows(schema, batches, bi, ri, mem)
-		if !errors.Is(err, gather.ErrUnsupported) {
-			return out, err
-		}
-	}
-	// Take every source batch's rows (in pick order), concatenate, then
-	// put them back in pick order.
-	n := len(bi)
-	order := make([]int32, n) // position in the concatenation -> pick
-	byBatch := make([][]int32, len(batches))
-	for i, b := range bi {
-		byBatch[b] = append(byBatch[b], int32(i))
-	}
-	var parts []arrow.RecordBatch
-	pos := 0
-	for b, picks := range byBatch {
-		if len(picks) == 0 {
-			continue
-		}
-		rows := make([]int32, len(picks))
-		for i, q := range picks {
-			rows[i] = ri[q]
-			order[q] = int32(pos + i)
-		}
-		pos += len(picks)
-		t, err := cpu.Take(batches[b], rows, mem)
-		if err != nil {
-			for _, x := range parts {
-				x.Release()
-			}
-			return nil, err
-		}
-		parts = append(parts, t)
-	}
-	all, err := ConcatConsume(schema, parts, mem)
-	if err != nil {
-		return nil, err
-	}
-	defer all.Release()
-	return cpu.Take(all, order, mem)
-}
-
-// ConcatConsume concatenates batches column by column (+1), releasing each
-// input column once it is copied, so the rows are held about once.
-func ConcatConsume(schema *arrow.Schema, batches []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
-	var n int64
-	cols := make([][]arrow.Array, schema.NumFields())
-	for i := range cols {
-		cols[i] = make([]arrow.Array, len(batches))
-	}
-	for bi, b := range batches {
-		n += b.NumRows()
-		for i := range cols {
-			c := b.Column(i)
-			c.Retain()
-			cols[i][bi] = c
-		}
-		b.Release()
-	}
-	out := make([]arrow.Array, len(cols))
-	release := func() {
-		for _, cs := range cols {
-			for _, c := range cs {
-				if c != nil {
-					c.Release()
-				}
-			}
-		}
-		for _, c := range out {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}
-	for i, parts := range cols {
-		var err error
-		if len(parts) == 0 {
-			out[i] = array.MakeArrayOfNull(mem, schema.Field(i).Type, 0)
-		} else if out[i], err = array.Concatenate(parts, mem); err != nil {
-			release()
-			return nil, err
-		}
-		for _, c := range parts {
-			c.Release()
-		}
-		cols[i] = nil
-	}
-	rec := array.NewRecordBatch(schema, out, n)
-	for _, c := range out {
-		c.Release()
-	}
-	return rec, nil
 }
 
 // shardColumns are the output columns without the internal ones.

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
+	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -19,8 +20,8 @@ type rowOrder struct {
 	// oneSplit: the plan assigns no splits (it has one); every row is in
 	// split 0 and loadAssign only hashes.
 	oneSplit bool
-	gk       *groupKeys
-	gg       globalGroups
+	gk       *rows.GroupKeys
+	gg       rows.GlobalGroups
 	seed     uint64
 	// per input file, the hash of its path: the (file, row) key
 	fileHashes []uint64
@@ -32,25 +33,25 @@ type rowOrder struct {
 }
 
 func (r *Env) newRowOrder(groups map[string]int32, k kernel.Kernels) (*rowOrder, error) {
-	gk, err := newGroupKeys(r.cacheSchema, r.splitBy)
+	gk, err := rows.NewGroupKeys(r.cacheSchema, r.splitBy)
 	if err != nil {
 		return nil, err
 	}
-	return &rowOrder{k: k, gk: gk, gg: globalGroups{ids: groups}, seed: r.splitSeed, fileHashes: r.fileHashes}, nil
+	return &rowOrder{k: k, gk: gk, gg: rows.GlobalGroups{IDs: groups}, seed: r.splitSeed, fileHashes: r.fileHashes}, nil
 }
 
 // loadKeys fills rowid and key for b: the cached __key, or without one the
 // (file, row) key recomputed from the row id.
 func (o *rowOrder) loadKeys(b arrow.RecordBatch) error {
 	var err error
-	if o.rowid, err = uint64Col(b, ColRowID, o.rowid); err != nil {
+	if o.rowid, err = rows.Uint64Col(b, ColRowID, o.rowid); err != nil {
 		return err
 	}
 	if len(b.Schema().FieldIndices(ColKey)) > 0 {
-		o.key, err = uint64Col(b, ColKey, o.key)
+		o.key, err = rows.Uint64Col(b, ColKey, o.key)
 		return err
 	}
-	o.key = resize(o.key, len(o.rowid))
+	o.key = rows.Resize(o.key, len(o.rowid))
 	for i, id := range o.rowid {
 		f := id >> 40
 		if f >= uint64(len(o.fileHashes)) {
@@ -68,13 +69,13 @@ func (o *rowOrder) loadGroups(b arrow.RecordBatch, shard bool) error {
 		return err
 	}
 	n := len(o.key)
-	o.h = resize(o.h, n)
+	o.h = rows.Resize(o.h, n)
 	if shard {
-		o.h2 = resize(o.h2, n)
+		o.h2 = rows.Resize(o.h2, n)
 	}
-	local, keys := o.gk.rows(b)
+	local, keys := o.gk.Rows(b)
 	var err error
-	o.group, err = o.gg.rows(local, keys)
+	o.group, err = o.gg.Rows(local, keys)
 	return err
 }
 
@@ -97,7 +98,7 @@ func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]in
 	if err := o.loadGroups(b, true); err != nil {
 		return nil, err
 	}
-	o.splitI = resize(o.splitI, len(o.key))
+	o.splitI = rows.Resize(o.splitI, len(o.key))
 	if o.oneSplit {
 		clear(o.splitI)
 		return o.splitI, o.k.RowHashes(o.seed, o.key, o.h, o.h2)
@@ -110,7 +111,7 @@ func (o *rowOrder) loadAssign(b arrow.RecordBatch, cuts *split.Boundaries) ([]in
 
 // assign computes the split of every row from the split boundaries.
 func (o *rowOrder) assign(cuts *split.Boundaries) ([]int8, error) {
-	o.splitI = resize(o.splitI, len(o.h))
+	o.splitI = rows.Resize(o.splitI, len(o.h))
 	if err := o.k.AssignSplits(cuts, o.group, o.h, o.rowid, o.splitI); err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ func (o *rowOrder) assign(cuts *split.Boundaries) ([]int8, error) {
 // splitGroups returns the split index of every row as an int32 group id
 // (for the shard windows, whose groups are the splits).
 func splitGroups(s []int8, out []int32) []int32 {
-	out = resize(out, len(s))
+	out = rows.Resize(out, len(s))
 	for i, v := range s {
 		out[i] = int32(v)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/split"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task/fragment"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -33,29 +34,6 @@ type retryable struct{ err error }
 
 func (r *retryable) Error() string { return r.err.Error() }
 func (r *retryable) Unwrap() error { return r.err }
-
-// Location is a file written by a task: the executor that holds it and its
-// path there.
-type Location struct {
-	Executor string `json:"executor"`
-	Path     string `json:"path"`
-}
-
-// Broadcast is the small driver state a stage's tasks need, sent with every
-// task of the stage (the fit barrier's results, split and shard boundaries,
-// where the inputs are). It travels as the fragment's Broadcast message.
-type Broadcast struct {
-	Groups    map[string]int32 // split.by key -> group id
-	Windows   []split.Window   // boundary windows to collect
-	SplitCuts []byte           // split.Boundaries, binary
-	ShardCuts []byte
-	Fit       *Fitted
-	Caches    []Location   // per scan task: its cached rows
-	Aggs      [][]Location // per scan task, per table: partial aggregates
-	OutDir    string       // the output's temporary directory
-	ShardWin  bool         // windows are shard windows (split, h2)
-	Table     int          // aggregate stages: the job's table index
-}
 
 // planStage is a fragment's stage: the plan's id, kind and operators.
 type planStage struct {
@@ -152,3 +130,14 @@ func boundaries(data []byte) (*split.Boundaries, error) {
 	}
 	return b, nil
 }
+
+// The fragment's Go side (its version, broadcast and fitted transforms)
+// is package fragment's.
+type (
+	Location  = fragment.Location
+	Broadcast = fragment.Broadcast
+	Fitted    = fragment.Fitted
+)
+
+// FragmentVersion is the stage fragment format this build writes and runs.
+const FragmentVersion = fragment.Version

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/task/rows"
 )
 
 // outputColumns applies the Fitted transforms to a cached batch and returns
@@ -69,7 +70,7 @@ func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem mem
 	}
 	rowid.Retain()
 	fields = append(fields, arrow.Field{Name: ColH2, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: ColRowID, Type: arrow.PrimitiveTypes.Int64})
-	cols = append(cols, uint64Array(mem, h2), rowid)
+	cols = append(cols, rows.Uint64Array(mem, h2), rowid)
 	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
 	for _, c := range cols {
 		c.Release()

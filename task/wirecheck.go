@@ -2,31 +2,10 @@ package task
 
 import (
 	"fmt"
-	"path/filepath"
-	"regexp"
-	"strings"
 
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
-
-// jobIDPattern is what a job ID may be: it names a directory under an
-// executor's work directory, so it holds no separator, dot-only name or
-// control character.
-var jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
-
-// CheckJobID refuses a job ID that is not a plain directory name (1 to 100
-// letters, digits, '-' and '_'). Job IDs arrive over the wire and name
-// directories under the work directory.
-func CheckJobID(id string) error {
-	if !jobIDPattern.MatchString(id) {
-		return fmt.Errorf("bad job id %q: want 1-100 letters, digits, '-' or '_'", clip(id))
-	}
-	return nil
-}
-
-// outDirPattern is the base name of an output's temporary directory
-// (sink.Begin: "<output>.tmp-<16 hex digits>").
-var outDirPattern = regexp.MustCompile(`\.tmp-[0-9a-f]{16}$`)
 
 // checkFragment validates what a fragment read from the wire names: its
 // format version, the job ID, and the output's temporary directory
@@ -36,32 +15,11 @@ func checkFragment(f *pb.StageFragment) error {
 	if v := f.GetFormatVersion(); v != FragmentVersion {
 		return fmt.Errorf("stage fragment format version %d: this executor runs version %d only (driver and executor are of different sluice releases)", v, FragmentVersion)
 	}
-	if err := CheckJobID(f.GetJobId()); err != nil {
+	if err := workdir.CheckJobID(f.GetJobId()); err != nil {
 		return err
 	}
 	if d := f.GetBroadcast().GetOutDir(); d != "" {
-		if !filepath.IsAbs(d) || filepath.Clean(d) != d || strings.ContainsRune(d, 0) || !outDirPattern.MatchString(filepath.Base(d)) {
-			return fmt.Errorf("bad output directory %q in task: want the absolute path of an output's temporary directory", clip(d))
-		}
+		return workdir.CheckOutDir(d)
 	}
 	return nil
-}
-
-// Under joins name (one path component, already checked) to dir and
-// refuses a result outside dir.
-func Under(dir, name string) (string, error) {
-	p := filepath.Join(dir, name)
-	rel, err := filepath.Rel(dir, p)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || strings.ContainsRune(rel, filepath.Separator) {
-		return "", fmt.Errorf("%q is not a name under %s", clip(name), dir)
-	}
-	return p, nil
-}
-
-// clip shortens a hostile value for an error message.
-func clip(s string) string {
-	if len(s) > 120 {
-		return s[:120] + "..."
-	}
-	return s
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/kernel"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task/fragment"
+	"github.com/sluice-ml/sluice/task/workdir"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -85,7 +87,7 @@ func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err err
 	if err := checkFragment(f); err != nil {
 		return nil, err
 	}
-	dir, err := Under(w.exec.WorkDir, f.GetJobId())
+	dir, err := workdir.Under(w.exec.WorkDir, f.GetJobId())
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err err
 			err = fmt.Errorf("task panicked: %v", r)
 		}
 	}()
-	b := decodeBroadcast(f.GetBroadcast())
+	b := fragment.DecodeBroadcast(f.GetBroadcast())
 	switch f.GetKind() {
 	case vocab.StageScan:
 		res, err = env.scanTask(ctx, x, t, f.GetInput())
@@ -136,10 +138,10 @@ func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err err
 // Forget drops a job's environment and deletes its scratch files on this
 // executor.
 func (w *Worker) Forget(jobID string) error {
-	if err := CheckJobID(jobID); err != nil {
+	if err := workdir.CheckJobID(jobID); err != nil {
 		return err
 	}
-	dir, err := Under(w.exec.WorkDir, jobID)
+	dir, err := workdir.Under(w.exec.WorkDir, jobID)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package task
+package workdir
 
 import (
 	"os"
@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	pb "github.com/sluice-ml/sluice/proto"
 )
 
 // CleanDebris removes a marked directory whose owner is gone (its lock
@@ -72,12 +70,11 @@ func TestCheckJobID(t *testing.T) {
 			t.Errorf("%q accepted", id)
 		}
 	}
-	ok := &pb.StageFragment{FormatVersion: FragmentVersion, JobId: "j", Broadcast: &pb.Broadcast{OutDir: "/data/out.tmp-0123456789abcdef"}}
-	if err := checkFragment(ok); err != nil {
+	if err := CheckOutDir("/data/out.tmp-0123456789abcdef"); err != nil {
 		t.Error(err)
 	}
 	for _, d := range []string{"out.tmp-0123456789abcdef", "/data/../etc/out.tmp-0123456789abcdef", "/etc", "/x.tmp-0123"} {
-		if err := checkFragment(&pb.StageFragment{FormatVersion: FragmentVersion, JobId: "j", Broadcast: &pb.Broadcast{OutDir: d}}); err == nil {
+		if err := CheckOutDir(d); err == nil {
 			t.Errorf("output dir %q accepted", d)
 		}
 	}

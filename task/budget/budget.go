@@ -1,4 +1,4 @@
-package task
+package budget
 
 import (
 	"fmt"
@@ -20,8 +20,8 @@ type Budget struct {
 	peak  atomic.Int64
 }
 
-// NewBudget returns a budget of limit bytes (0 = unlimited).
-func NewBudget(limit int64) *Budget { return &Budget{limit: limit} }
+// New returns a budget of limit bytes (0 = unlimited).
+func New(limit int64) *Budget { return &Budget{limit: limit} }
 
 // Limit is the budget in bytes (0 = unlimited).
 func (b *Budget) Limit() int64 { return b.limit }

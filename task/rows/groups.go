@@ -1,4 +1,4 @@
-package task
+package rows
 
 import (
 	"fmt"
@@ -10,15 +10,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// groupKeys maps the rows of a batch to the distinct values of the split.by
+// GroupKeys maps the rows of a batch to the distinct values of the split.by
 // columns. Keys are encoded as strings (one per distinct value, computed once
 // per batch for dictionary columns); rows get a local index into keys.
 //
 // The encoding orders like the values for one int64 column only through the
 // sort of the driver, which is by encoded string: group ids are an internal
 // numbering, never visible in the output.
-type groupKeys struct {
-	cols []int
+type GroupKeys struct {
+	Cols []int // the key columns' indices
 	// scratch
 	local []int32
 	keys  []string
@@ -26,14 +26,14 @@ type groupKeys struct {
 	strs  map[string]int32
 }
 
-func newGroupKeys(schema *arrow.Schema, by []string) (*groupKeys, error) {
-	g := &groupKeys{ints: map[int64]int32{}, strs: map[string]int32{}}
+func NewGroupKeys(schema *arrow.Schema, by []string) (*GroupKeys, error) {
+	g := &GroupKeys{ints: map[int64]int32{}, strs: map[string]int32{}}
 	for _, name := range by {
 		idx := schema.FieldIndices(name)
 		if len(idx) == 0 {
 			return nil, fmt.Errorf("split.by: no column %q in the data", name)
 		}
-		g.cols = append(g.cols, idx[0])
+		g.Cols = append(g.Cols, idx[0])
 	}
 	return g, nil
 }
@@ -42,19 +42,19 @@ const NullKey = "\x00null"
 
 // rows returns the local key index of each row and the distinct keys. The
 // slices are reused by the next call.
-func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
+func (g *GroupKeys) Rows(b arrow.RecordBatch) ([]int32, []string) {
 	n := int(b.NumRows())
-	g.local = resize(g.local, n)
+	g.local = Resize(g.local, n)
 	g.keys = g.keys[:0]
-	if len(g.cols) == 0 {
+	if len(g.Cols) == 0 {
 		for i := range g.local {
 			g.local[i] = 0
 		}
 		g.keys = append(g.keys, "")
 		return g.local, g.keys
 	}
-	if len(g.cols) == 1 {
-		switch c := b.Column(g.cols[0]).(type) {
+	if len(g.Cols) == 1 {
+		switch c := b.Column(g.Cols[0]).(type) {
 		case *array.Dictionary:
 			dict, ok := c.Dictionary().(*array.String)
 			if ok {
@@ -94,7 +94,7 @@ func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
 				if !ok {
 					id = int32(len(g.keys))
 					g.ints[v] = id
-					g.keys = append(g.keys, intKey(v))
+					g.keys = append(g.keys, IntKey(v))
 				}
 				g.local[i] = id
 			}
@@ -106,7 +106,7 @@ func (g *groupKeys) rows(b arrow.RecordBatch) ([]int32, []string) {
 	var sb strings.Builder
 	for i := 0; i < n; i++ {
 		sb.Reset()
-		for _, ci := range g.cols {
+		for _, ci := range g.Cols {
 			encodeValue(&sb, b.Column(ci), i)
 		}
 		k := sb.String()
@@ -147,7 +147,7 @@ func encodeValue(sb *strings.Builder, col arrow.Array, i int) {
 	case *array.Boolean:
 		tag, v = 'b', strconv.FormatBool(c.Value(i))
 	case *array.Timestamp:
-		sb.WriteString(timeKey(int64(c.Value(i))))
+		sb.WriteString(TimeKey(int64(c.Value(i))))
 		return
 	case *array.String:
 		tag, v = 's', c.Value(i)
@@ -165,24 +165,24 @@ func encodeValue(sb *strings.Builder, col arrow.Array, i int) {
 	sb.WriteString(v)
 }
 
-// globalGroups maps encoded keys to the dense group ids fixed by the driver.
-type globalGroups struct {
-	ids map[string]int32
+// GlobalGroups maps encoded keys to the dense group ids fixed by the driver.
+type GlobalGroups struct {
+	IDs map[string]int32 // encoded key -> group id
 	buf []int32
 	out []int32
 }
 
 // ids returns the global group id of every row (reused by the next call).
-func (gg *globalGroups) rows(local []int32, keys []string) ([]int32, error) {
-	gg.buf = resize(gg.buf, len(keys))
+func (gg *GlobalGroups) Rows(local []int32, keys []string) ([]int32, error) {
+	gg.buf = Resize(gg.buf, len(keys))
 	for i, k := range keys {
-		id, ok := gg.ids[k]
+		id, ok := gg.IDs[k]
 		if !ok {
 			id = -1
 		}
 		gg.buf[i] = id
 	}
-	gg.out = resize(gg.out, len(local))
+	gg.out = Resize(gg.out, len(local))
 	for i, l := range local {
 		id := gg.buf[l]
 		if id < 0 {
@@ -193,19 +193,19 @@ func (gg *globalGroups) rows(local []int32, keys []string) ([]int32, error) {
 	return gg.out, nil
 }
 
-func resize[T any](s []T, n int) []T {
+func Resize[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)
 	}
 	return s[:n]
 }
 
-// intKey is the group key of an int64 value in a single int64 split.by
+// IntKey is the group key of an int64 value in a single int64 split.by
 // column (the fast path of rows), shared with the GPU group count.
-func intKey(v int64) string { return "i" + strconv.FormatInt(v, 10) }
+func IntKey(v int64) string { return "i" + strconv.FormatInt(v, 10) }
 
-// timeKey is the key of a timestamp value (the general path's encoding).
-func timeKey(v int64) string {
+// TimeKey is the key of a timestamp value (the general path's encoding).
+func TimeKey(v int64) string {
 	s := strconv.FormatInt(v, 10)
 	return "t" + strconv.Itoa(len(s)) + ":" + s
 }

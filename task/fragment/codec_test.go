@@ -1,4 +1,4 @@
-package task
+package fragment
 
 import (
 	"reflect"
@@ -40,7 +40,7 @@ func TestBroadcastRoundTrip(t *testing.T) {
 	if err := proto.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	if got := decodeBroadcast(&m); !reflect.DeepEqual(got, b) {
+	if got := DecodeBroadcast(&m); !reflect.DeepEqual(got, b) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, b)
 	}
 }

@@ -1,4 +1,4 @@
-package task
+package workdir
 
 import (
 	"crypto/rand"

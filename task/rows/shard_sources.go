@@ -1,4 +1,4 @@
-package task
+package rows
 
 import (
 	"fmt"
@@ -10,26 +10,26 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// shardSources holds the cached batches a shard-write task picks rows
+// ShardSources holds the cached batches a shard-write task picks rows
 // from, narrowed to the columns the output needs. The batches stay as
 // read (decoded in place from the cache files); only dictionary columns
 // change: each is re-indexed into one dictionary per column for the task
 // (stored as plain int32 indices), so rows from any batch can be gathered
 // together and the transforms see one dictionary.
-type shardSources struct {
+type ShardSources struct {
 	schema  *arrow.Schema // the columns kept, in cache order (dictionaries as in the cache)
-	stored  *arrow.Schema // schema of batches: dictionary columns as int32 indices
-	batches []arrow.RecordBatch
+	Stored  *arrow.Schema // schema of batches: dictionary columns as int32 indices
+	Batches []arrow.RecordBatch
 	dicts   []*dictUnifier // per column of schema; nil for other columns
 }
 
-// newShardSources keeps the cache columns named by need (plus the row id).
-func newShardSources(cache *arrow.Schema, need []string) (*shardSources, error) {
+// NewShardSources keeps the cache columns named by need (plus the row id).
+func NewShardSources(cache *arrow.Schema, need []string) (*ShardSources, error) {
 	want := map[string]bool{ColRowID: true}
 	for _, n := range need {
 		want[n] = true
 	}
-	s := &shardSources{}
+	s := &ShardSources{}
 	var fields, stored []arrow.Field
 	for _, f := range cache.Fields() {
 		if !want[f.Name] {
@@ -44,13 +44,13 @@ func newShardSources(cache *arrow.Schema, need []string) (*shardSources, error) 
 		s.dicts = append(s.dicts, u)
 		stored = append(stored, f)
 	}
-	s.schema, s.stored = arrow.NewSchema(fields, nil), arrow.NewSchema(stored, nil)
+	s.schema, s.Stored = arrow.NewSchema(fields, nil), arrow.NewSchema(stored, nil)
 	return s, nil
 }
 
 // add keeps b's columns (+1 on them) and returns the index of the kept
 // batch.
-func (s *shardSources) add(b arrow.RecordBatch, mem memory.Allocator) (int32, error) {
+func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, error) {
 	cols := make([]arrow.Array, s.schema.NumFields())
 	release := func() {
 		for _, c := range cols {
@@ -78,14 +78,14 @@ func (s *shardSources) add(b arrow.RecordBatch, mem memory.Allocator) (int32, er
 		c.Retain()
 		cols[i] = c
 	}
-	s.batches = append(s.batches, array.NewRecordBatch(s.stored, cols, b.NumRows()))
+	s.Batches = append(s.Batches, array.NewRecordBatch(s.Stored, cols, b.NumRows()))
 	release()
-	return int32(len(s.batches) - 1), nil
+	return int32(len(s.Batches) - 1), nil
 }
 
 // restore turns a gathered batch of the stored schema back into the cache
 // schema: dictionary columns get the task's dictionaries (+1).
-func (s *shardSources) restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.RecordBatch {
+func (s *ShardSources) Restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.RecordBatch {
 	cols := make([]arrow.Array, b.NumCols())
 	for i, c := range b.Columns() {
 		if d := dicts[i]; d != nil {
@@ -104,7 +104,7 @@ func (s *shardSources) restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.R
 
 // dictionaries builds the task's dictionary of every dictionary column
 // (+1 each; nil for other columns).
-func (s *shardSources) dictionaries(mem memory.Allocator) []arrow.Array {
+func (s *ShardSources) Dictionaries(mem memory.Allocator) []arrow.Array {
 	out := make([]arrow.Array, len(s.dicts))
 	for i, u := range s.dicts {
 		if u == nil {
@@ -118,11 +118,11 @@ func (s *shardSources) dictionaries(mem memory.Allocator) []arrow.Array {
 	return out
 }
 
-func (s *shardSources) release() {
-	for _, b := range s.batches {
+func (s *ShardSources) Release() {
+	for _, b := range s.Batches {
 		b.Release()
 	}
-	s.batches = nil
+	s.Batches = nil
 }
 
 // dictUnifier maps the string dictionaries of many batches into one.
@@ -143,7 +143,7 @@ func (u *dictUnifier) reindex(c *array.Dictionary, mem memory.Allocator) (arrow.
 		return nil, fmt.Errorf("internal: dictionary of %s, want strings", c.Dictionary().DataType())
 	}
 	if dict != u.last {
-		u.transpose = resize(u.transpose, dict.Len())
+		u.transpose = Resize(u.transpose, dict.Len())
 		for i := 0; i < dict.Len(); i++ {
 			v := dict.Value(i)
 			id, ok := u.ids[v]

@@ -1,4 +1,4 @@
-package task
+package rows
 
 import (
 	"fmt"
@@ -8,16 +8,23 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// appendColumns returns b with cols appended under names (+1). It takes over
+// Internal columns carried from the scan to the shard writer.
+const (
+	ColRowID = "__rowid" // fileIndex<<40 | row in file: unique, the tie-break of every order
+	ColKey   = "__key"   // hash of the row key (split.key value or (file, row))
+	ColH2    = "__h2"    // shard-order hash, added by the transform stage
+)
+
+// AppendColumns returns b with cols appended under names (+1). It takes over
 // the caller's reference to each col.
-func appendColumns(b arrow.RecordBatch, mem memory.Allocator, names []string, cols ...arrow.Array) (arrow.RecordBatch, error) {
+func AppendColumns(b arrow.RecordBatch, mem memory.Allocator, names []string, cols ...arrow.Array) (arrow.RecordBatch, error) {
 	defer func() {
 		for _, c := range cols {
 			c.Release()
 		}
 	}()
 	if len(names) != len(cols) {
-		return nil, fmt.Errorf("appendColumns: %d names for %d columns", len(names), len(cols))
+		return nil, fmt.Errorf("AppendColumns: %d names for %d columns", len(names), len(cols))
 	}
 	fields := append([]arrow.Field(nil), b.Schema().Fields()...)
 	arrs := append([]arrow.Array(nil), b.Columns()...)
@@ -31,8 +38,8 @@ func appendColumns(b arrow.RecordBatch, mem memory.Allocator, names []string, co
 	return array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, b.NumRows()), nil
 }
 
-// project returns the columns of b named by schema, in its order (+1).
-func project(b arrow.RecordBatch, schema *arrow.Schema) (arrow.RecordBatch, error) {
+// Project returns the columns of b named by schema, in its order (+1).
+func Project(b arrow.RecordBatch, schema *arrow.Schema) (arrow.RecordBatch, error) {
 	arrs := make([]arrow.Array, schema.NumFields())
 	for i, f := range schema.Fields() {
 		idx := b.Schema().FieldIndices(f.Name)
@@ -44,8 +51,8 @@ func project(b arrow.RecordBatch, schema *arrow.Schema) (arrow.RecordBatch, erro
 	return array.NewRecordBatch(schema, arrs, b.NumRows()), nil
 }
 
-// projectSchema keeps the named fields of s, in the order of names.
-func projectSchema(s *arrow.Schema, names []string) (*arrow.Schema, error) {
+// ProjectSchema keeps the named fields of s, in the order of names.
+func ProjectSchema(s *arrow.Schema, names []string) (*arrow.Schema, error) {
 	fields := make([]arrow.Field, 0, len(names))
 	for _, n := range names {
 		idx := s.FieldIndices(n)
@@ -57,15 +64,15 @@ func projectSchema(s *arrow.Schema, names []string) (*arrow.Schema, error) {
 	return arrow.NewSchema(fields, nil), nil
 }
 
-func int64Array(mem memory.Allocator, v []int64) arrow.Array {
+func Int64Array(mem memory.Allocator, v []int64) arrow.Array {
 	b := array.NewInt64Builder(mem)
 	defer b.Release()
 	b.AppendValues(v, nil)
 	return b.NewArray()
 }
 
-// uint64Array stores hashes in an int64 column (same bits).
-func uint64Array(mem memory.Allocator, v []uint64) arrow.Array {
+// Uint64Array stores hashes in an int64 column (same bits).
+func Uint64Array(mem memory.Allocator, v []uint64) arrow.Array {
 	b := array.NewInt64Builder(mem)
 	defer b.Release()
 	b.Reserve(len(v))
@@ -76,13 +83,13 @@ func uint64Array(mem memory.Allocator, v []uint64) arrow.Array {
 }
 
 // int64Col returns the values of an internal int64 column as uint64 bits.
-func uint64Col(b arrow.RecordBatch, name string, out []uint64) ([]uint64, error) {
+func Uint64Col(b arrow.RecordBatch, name string, out []uint64) ([]uint64, error) {
 	idx := b.Schema().FieldIndices(name)
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("internal: no column %s", name)
 	}
 	vals := b.Column(idx[0]).(*array.Int64).Int64Values()
-	out = resize(out, len(vals))
+	out = Resize(out, len(vals))
 	for i, v := range vals {
 		out[i] = uint64(v)
 	}
