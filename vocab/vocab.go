@@ -1,8 +1,3 @@
-// Package vocab holds the names and plain values a job file and a stage
-// fragment share: transform, fill and aggregate function names, and the
-// input, feature and fill descriptions. The job parser (jobspec) fills
-// them from a job file; the executors, which never see a job file, get
-// them bound in a task's fragment.
 package vocab
 
 // Input says where rows come from: Path (file, directory or glob) or Generate.
