@@ -6,7 +6,7 @@ PYTHON ?= /usr/bin/python3
 
 test: fmt-check vet peers data
 	$(GO) test -count=1 ./...
-	$(GO) test -race -count=1 ./engine/
+	$(GO) test -race -count=1 ./engine/ ./scheduler/
 	$(MAKE) fuzz-smoke
 	$(PYTHON) -m pytest -q python/tests
 

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/sluice-ml/sluice/cluster"
+	clusterserve "github.com/sluice-ml/sluice/cluster/serve"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -75,7 +76,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "driver serve: %v\n", cluster.ErrNoSecret)
 		return ExitUsage
 	}
-	err = cluster.RunDriver(ctx, cluster.DriverConfig{Listen: *listen, Gossip: *gossip, Sec: s, WorkDir: *workDir, Log: stderr, MaxAttempts: *attempts})
+	err = clusterserve.RunDriver(ctx, clusterserve.DriverConfig{Listen: *listen, Gossip: *gossip, Sec: s, WorkDir: *workDir, Log: stderr, MaxAttempts: *attempts})
 	if err != nil {
 		fmt.Fprintf(stderr, "driver serve: %v\n", err)
 		return ExitFailed

@@ -93,7 +93,7 @@ func Status(ctx context.Context, addr string, sec Security, jobID string, w io.W
 		return fmt.Errorf("driver %s: %w", addr, err)
 	}
 	if len(hdr.Get(insecureHeader)) > 0 {
-		fmt.Fprintf(w, "%s\n\n", insecureWarning)
+		fmt.Fprintf(w, "%s\n\n", InsecureWarning)
 	}
 	fmt.Fprintf(w, "%-32s %-10s %9s  %s\n", "job", "state", "wall", "stage")
 	for _, j := range rep.Jobs {

@@ -18,8 +18,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/exec/placement"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
 
 // ExecutorConfig configures an executor process.
@@ -45,13 +47,13 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		cfg.Log = io.Discard
 	}
 	lg := log.New(cfg.Log, "", log.LstdFlags)
-	if err := cfg.Sec.checkServe(); err != nil {
+	if err := cfg.Sec.CheckServe(); err != nil {
 		return err
 	}
 	if len(cfg.Sec.Secret) == 0 {
-		lg.Print(insecureWarning)
+		lg.Print(InsecureWarning)
 	}
-	engines, err := engine.Engines(cfg.Engine)
+	engines, err := placement.Engines(cfg.Engine)
 	if err != nil {
 		return err
 	}
@@ -94,7 +96,7 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		return fmt.Errorf("--work-dir: %w", err)
 	}
 	// Scratch of executors (and runs) that died without cleaning up.
-	removed, err := engine.CleanDebris(cfg.WorkDir, "sluice-")
+	removed, err := workdir.CleanDebris(cfg.WorkDir, "sluice-")
 	for _, d := range removed {
 		lg.Printf("removed %s (left by a process that died)", d)
 	}
@@ -107,13 +109,13 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		return fmt.Errorf("--work-dir: %w", err)
 	}
 	defer os.RemoveAll(work)
-	hold, err := engine.HoldDir(work)
+	hold, err := workdir.HoldDir(work)
 	if err != nil {
 		lis.Close()
 		return err
 	}
 	defer hold.Release()
-	ex, err := engine.NewExecutor(cfg.ID, cfg.Slots, work, cfg.Memory)
+	ex, err := task.NewExecutor(cfg.ID, cfg.Slots, work, cfg.Memory)
 	if err != nil {
 		lis.Close()
 		return err
@@ -124,7 +126,7 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		lis.Close()
 		return err
 	}
-	svc := &executorService{id: cfg.ID, slots: cfg.Slots, work: work, worker: engine.NewWorker(ex), running: map[taskKey]context.CancelFunc{}, log: lg}
+	svc := &executorService{id: cfg.ID, slots: cfg.Slots, work: work, worker: task.NewWorker(ex), running: map[taskKey]context.CancelFunc{}, log: lg}
 	srv := grpc.NewServer(sopts...)
 	pb.RegisterExecutorServer(srv, svc)
 	served := make(chan error, 1)
@@ -172,7 +174,7 @@ wait:
 		case <-ctx.Done():
 			break wait
 		case err := <-served:
-			m.Leave(leaveTimeout)
+			m.Leave(LeaveTimeout)
 			return fmt.Errorf("gRPC server: %w", err)
 		case <-rejoin.C:
 			if !m.HasRole(RoleDriver) {
@@ -186,7 +188,7 @@ wait:
 	// (up to the grace period) and their replies go out before the server
 	// stops.
 	lg.Printf("executor %s stopping: leaving the ring", cfg.ID)
-	if err := m.Leave(leaveTimeout); err != nil {
+	if err := m.Leave(LeaveTimeout); err != nil {
 		lg.Printf("executor %s: leave: %v", cfg.ID, err)
 	}
 	// Drain: running tasks finish, and outputs stay fetchable until the
@@ -232,7 +234,7 @@ type executorService struct {
 	id      string
 	slots   int
 	work    string
-	worker  *engine.Worker
+	worker  *task.Worker
 	peers   *peers
 	ring    *Membership
 	log     *log.Logger
@@ -248,7 +250,7 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 	if req.Task == nil {
 		return nil, status.Error(codes.InvalidArgument, "launch: no task reference")
 	}
-	if err := engine.CheckJobID(req.Task.JobId); err != nil {
+	if err := workdir.CheckJobID(req.Task.JobId); err != nil {
 		s.log.Printf("refused a task: %v", err)
 		return nil, status.Error(codes.InvalidArgument, "launch: "+err.Error())
 	}
@@ -269,7 +271,7 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 		delete(s.running, k)
 		s.mu.Unlock()
 	}()
-	out, err := s.worker.RunEncoded(ctx, req.Spec)
+	out, err := s.worker.RunFragment(ctx, req.GetFragment())
 	reply := &pb.LaunchReply{Task: req.Task}
 	if err != nil {
 		if s.stopping.Load() {
@@ -321,7 +323,7 @@ func (s *executorService) Health(context.Context, *pb.HealthRequest) (*pb.Health
 
 // ForgetJob deletes a job's files.
 func (s *executorService) ForgetJob(_ context.Context, req *pb.ForgetRequest) (*pb.ForgetReply, error) {
-	if err := engine.CheckJobID(req.JobId); err != nil {
+	if err := workdir.CheckJobID(req.JobId); err != nil {
 		return nil, status.Error(codes.InvalidArgument, "forget: "+err.Error())
 	}
 	if err := s.worker.Forget(req.JobId); err != nil {
@@ -367,7 +369,7 @@ func (s *executorService) driverGone(e Event) {
 		return
 	}
 	for _, ent := range ents {
-		if !ent.IsDir() || engine.CheckJobID(ent.Name()) != nil {
+		if !ent.IsDir() || workdir.CheckJobID(ent.Name()) != nil {
 			continue
 		}
 		if err := s.worker.Forget(ent.Name()); err != nil {
@@ -398,7 +400,7 @@ func (s *executorService) drained() bool {
 		return true
 	}
 	for _, e := range ents {
-		if !engine.IsOwnerFile(e.Name()) {
+		if !workdir.IsOwnerFile(e.Name()) {
 			return false
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // diskFull prefixes the message of a task that failed because its
@@ -25,11 +25,11 @@ func isDiskFull(err error) bool {
 
 // encodeFailure turns an executor-side task error into its wire form.
 func encodeFailure(err error) *pb.Failure {
-	f := &pb.Failure{Message: err.Error(), Retryable: engine.IsRetryable(err)}
+	f := &pb.Failure{Message: err.Error(), Retryable: task.IsRetryable(err)}
 	if isDiskFull(err) {
 		f.Message, f.Retryable = diskFull+f.Message, true
 	}
-	var ff *engine.FetchFailed
+	var ff *task.FetchFailed
 	if errors.As(err, &ff) {
 		f.FetchFailed = &pb.FetchFailed{Executor: ff.Loc.Executor, Path: ff.Loc.Path}
 	}
@@ -37,14 +37,14 @@ func encodeFailure(err error) *pb.Failure {
 }
 
 // decodeFailure rebuilds the typed error on the driver: a
-// *engine.FetchFailed for a lost input, marked retryable when it was.
+// *task.FetchFailed for a lost input, marked retryable when it was.
 func decodeFailure(f *pb.Failure) error {
 	err := errors.New(f.Message)
 	if f.FetchFailed != nil {
-		err = &engine.FetchFailed{Loc: engine.Location{Executor: f.FetchFailed.Executor, Path: f.FetchFailed.Path}, Err: err}
+		err = &task.FetchFailed{Loc: task.Location{Executor: f.FetchFailed.Executor, Path: f.FetchFailed.Path}, Err: err}
 	}
 	if f.Retryable {
-		err = engine.Retryable(err)
+		err = task.Retryable(err)
 	}
 	return err
 }

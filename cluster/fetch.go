@@ -16,9 +16,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task"
 )
 
 const (
@@ -127,7 +127,7 @@ func confine(root, path string) (string, error) {
 
 // Fetcher opens task outputs for an executor (or the driver): local files
 // directly, other executors' files over a gRPC fetch stream. It implements
-// engine.Files.
+// task.Files.
 type Fetcher struct {
 	// Self is this node's executor ID ("" on the driver).
 	Self string
@@ -138,7 +138,7 @@ type Fetcher struct {
 }
 
 // local confines a location on this executor to its work directory.
-func (f *Fetcher) local(loc engine.Location) (engine.Location, error) {
+func (f *Fetcher) local(loc task.Location) (task.Location, error) {
 	if f.Root == "" {
 		return loc, nil
 	}
@@ -150,33 +150,33 @@ func (f *Fetcher) local(loc engine.Location) (engine.Location, error) {
 	return loc, nil
 }
 
-var _ engine.Files = (*Fetcher)(nil)
+var _ task.Files = (*Fetcher)(nil)
 
-// ForEachPartition implements engine.PartitionRanger for outputs on this
+// ForEachPartition implements task.PartitionRanger for outputs on this
 // node (read in place); remote ones are fetched a partition at a time.
-func (f *Fetcher) ForEachPartition(ctx context.Context, loc engine.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
+func (f *Fetcher) ForEachPartition(ctx context.Context, loc task.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
 	if loc.Executor == f.Self && f.Self != "" {
 		loc, err := f.local(loc)
 		if err != nil {
 			return true, err
 		}
-		return engine.LocalFiles{}.ForEachPartition(ctx, loc, lo, hi, mem, fn)
+		return task.LocalFiles{}.ForEachPartition(ctx, loc, lo, hi, mem, fn)
 	}
 	return false, nil
 }
 
-// OpenPartition implements engine.Files. A failed fetch is an
-// *engine.FetchFailed naming the output, so the driver re-runs its
+// OpenPartition implements task.Files. A failed fetch is an
+// *task.FetchFailed naming the output, so the driver re-runs its
 // producer.
-func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int, mem memory.Allocator) (*engine.Partition, error) {
+func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, mem memory.Allocator) (*task.Partition, error) {
 	if loc.Executor == f.Self && f.Self != "" {
 		loc, err := f.local(loc)
 		if err != nil {
 			return nil, err
 		}
-		return engine.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
+		return task.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
 	}
-	lost := func(err error) error { return engine.Retryable(&engine.FetchFailed{Loc: loc, Err: err}) }
+	lost := func(err error) error { return task.Retryable(&task.FetchFailed{Loc: loc, Err: err}) }
 	cl, err := f.peers.fetchClient(loc.Executor)
 	if err != nil {
 		return nil, lost(err)
@@ -201,7 +201,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc engine.Location, p int,
 	sr.Release()
 	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
-	return engine.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
+	return task.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
 }
 
 // remoteIter decodes a fetch stream segment by segment, holding at most one
@@ -210,7 +210,7 @@ type remoteIter struct {
 	st     pb.Executor_FetchClient
 	cancel context.CancelFunc // ends the stream
 	mem    memory.Allocator
-	loc    engine.Location
+	loc    task.Location
 	p      int
 	want   int // segments announced
 	got    int
@@ -227,7 +227,7 @@ type remoteIter struct {
 
 func (r *remoteIter) fail(err error) error {
 	r.closeCur()
-	r.err = engine.Retryable(&engine.FetchFailed{Loc: r.loc, Err: fmt.Errorf("partition %d segment %d: %w", r.p, r.got, err)})
+	r.err = task.Retryable(&task.FetchFailed{Loc: r.loc, Err: fmt.Errorf("partition %d segment %d: %w", r.p, r.got, err)})
 	return r.err
 }
 

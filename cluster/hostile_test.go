@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
 )
@@ -106,14 +106,17 @@ func TestHostileCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	job, err := jobspec.Parse(jobFile, data, citibikeSets(20_000, filepath.Join(c.dir, "out")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	launch := func(refID, specID string) (*pb.LaunchReply, error) {
-		spec := engine.TaskSpec{JobID: specID, Job: engine.JobSource{File: jobFile, Data: data, Sets: citibikeSets(20_000, filepath.Join(c.dir, "out"))},
-			Kind: planner.StageScan, PlanStage: 1, Bcast: &engine.Broadcast{}}
-		b, err := json.Marshal(spec)
+		f, err := engine.BindTask(job, engine.Options{}, "bind-check", planner.StageScan, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: refID}, Spec: b, Kind: planner.StageScan})
+		f.JobId = specID
+		return cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: refID}, Fragment: f, Kind: planner.StageScan})
 	}
 
 	// The control: a plain job id writes its cache under the work dir.
@@ -155,9 +158,8 @@ func TestHostileCalls(t *testing.T) {
 	}
 	// An output directory that is not an output's temporary directory.
 	for _, out := range []string{"relative.tmp-0123456789abcdef", "/tmp/../etc/x.tmp-0123456789abcdef", "/etc", "/tmp/x.tmp-zz"} {
-		spec := engine.TaskSpec{JobID: "good-1", Kind: planner.StageShardWrite, Bcast: &engine.Broadcast{OutDir: out}}
-		b, _ := json.Marshal(spec)
-		r, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: "good-1"}, Spec: b, Kind: planner.StageShardWrite})
+		f := &pb.StageFragment{FormatVersion: engine.FragmentVersion, JobId: "good-1", Kind: planner.StageShardWrite, Broadcast: &pb.Broadcast{OutDir: out}}
+		r, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: "good-1"}, Fragment: f, Kind: planner.StageShardWrite})
 		if err != nil || r.Failure == nil || !strings.Contains(r.Failure.Message, "bad output directory") {
 			t.Errorf("output dir %q: %v %v, want a failure naming it", out, err, r.GetFailure())
 		}

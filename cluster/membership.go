@@ -338,8 +338,8 @@ func (q quietDebug) Write(p []byte) (int, error) {
 	return q.w.Write(p)
 }
 
-// leaveTimeout bounds how long a stopping process waits for its leave
+// LeaveTimeout bounds how long a stopping process waits for its leave
 // message to go out: gossip sends it within a probe interval when a peer
 // is alive, and when none is there is no one to tell, so waiting longer
 // only delays the exit.
-const leaveTimeout = 500 * time.Millisecond
+const LeaveTimeout = 500 * time.Millisecond

@@ -43,17 +43,17 @@ type Security struct {
 var ErrNoSecret = errors.New("no cluster secret: give --secret-file FILE (at least 16 bytes, the same on every node), " +
 	"or --insecure to run an open cluster that anyone who reaches its ports can use")
 
-// checkServe refuses an open node unless it was asked for.
-func (s Security) checkServe() error {
+// CheckServe refuses an open node unless it was asked for.
+func (s Security) CheckServe() error {
 	if len(s.Secret) == 0 && !s.Insecure {
 		return ErrNoSecret
 	}
 	return nil
 }
 
-// insecureWarning is logged at every start of an open node and shown by
+// InsecureWarning is logged at every start of an open node and shown by
 // `driver status` when the driver is one.
-const insecureWarning = "WARNING: --insecure: this cluster has no secret; gRPC calls are not authenticated " +
+const InsecureWarning = "WARNING: --insecure: this cluster has no secret; gRPC calls are not authenticated " +
 	"and gossip is not encrypted, so anyone who reaches its ports can run jobs that read and write files as this user"
 
 // TLSFiles names PEM files: this node's certificate and key, and the CA

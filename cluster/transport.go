@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -13,11 +12,12 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
+	"github.com/sluice-ml/sluice/task"
 )
 
-// Transport is the driver's engine.Transport over gRPC: its executors are
+// Transport is the driver's scheduler.Transport over gRPC: its executors are
 // the ring's live executors, less those found unreachable (until the ring
 // reports them again).
 type Transport struct {
@@ -37,11 +37,11 @@ type Transport struct {
 const diskSickFor = time.Minute
 
 var (
-	_ engine.Transport        = (*Transport)(nil)
-	_ engine.MembershipEvents = (*Transport)(nil)
+	_ scheduler.Transport        = (*Transport)(nil)
+	_ scheduler.MembershipEvents = (*Transport)(nil)
 )
 
-// Changed implements engine.MembershipEvents.
+// Changed implements scheduler.MembershipEvents.
 func (t *Transport) Changed() <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -60,11 +60,11 @@ func newTransport(m *Membership, p *peers, lg *log.Logger) *Transport {
 	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}, sick: map[string]time.Time{}, changed: make(chan struct{})}
 }
 
-// Executors implements engine.Transport.
-func (t *Transport) Executors() []engine.ExecutorInfo {
+// Executors implements scheduler.Transport.
+func (t *Transport) Executors() []scheduler.ExecutorInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []engine.ExecutorInfo
+	var out []scheduler.ExecutorInfo
 	for _, mb := range t.m.Members() {
 		if until, ok := t.sick[mb.ID]; ok && time.Now().After(until) {
 			delete(t.sick, mb.ID)
@@ -72,14 +72,14 @@ func (t *Transport) Executors() []engine.ExecutorInfo {
 		}
 		if mb.Meta.Role == RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] && t.sick[mb.ID].IsZero() {
 			first, _, _ := strings.Cut(mb.Meta.Engines, ",")
-			out = append(out, engine.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1), GPU: engine.IsGPUEngine(first)})
+			out = append(out, scheduler.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1), GPU: scheduler.IsGPUEngine(first)})
 		}
 	}
 	return out
 }
 
-// memberEvent updates the transport on a ring change.
-func (t *Transport) memberEvent(e Event) {
+// MemberEvent updates the transport on a ring change.
+func (t *Transport) MemberEvent(e Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	defer t.notifyLocked()
@@ -95,26 +95,22 @@ func (t *Transport) memberEvent(e Event) {
 	}
 }
 
-// Launch implements engine.Transport: it sends the encoded TaskSpec and
+// Launch implements scheduler.Transport: it sends the task's stage fragment and
 // rebuilds the task's typed failure. An unreachable executor is
-// engine.ErrExecutorLost.
-func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, task engine.Task) (any, error) {
-	spec := st.Spec(task)
-	data, err := json.Marshal(spec)
-	if err != nil {
-		return nil, fmt.Errorf("encoding task: %w", err)
-	}
+// scheduler.ErrExecutorLost.
+func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun, tk scheduler.Task) (any, error) {
+	spec := st.Spec(tk)
 	cl, err := t.peers.executor(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", engine.ErrExecutorLost, err)
+		return nil, fmt.Errorf("%w: %v", scheduler.ErrExecutorLost, err)
 	}
 	if meta, ok := t.m.Lookup(id); ok {
 		t.mu.Lock()
 		t.seen[id] = meta.Addr
 		t.mu.Unlock()
 	}
-	ref := &pb.TaskRef{JobId: spec.JobID, Stage: int32(spec.Stage), Index: int32(spec.Index), Attempt: int32(spec.Attempt)}
-	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Spec: data, Kind: spec.Kind, Peers: t.peers.addressBook()})
+	ref := &pb.TaskRef{JobId: spec.GetJobId(), Stage: spec.GetStageRun(), Index: spec.GetIndex(), Attempt: spec.GetAttempt()}
+	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Fragment: spec, Kind: spec.GetKind(), Peers: t.peers.addressBook()})
 	if err != nil {
 		if ctx.Err() != nil {
 			// The scheduler gave up on this attempt: make sure it stops.
@@ -126,16 +122,16 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 		switch status.Code(err) {
 		case codes.Unavailable, codes.Canceled, codes.Aborted:
 			if !t.reachable(id) {
-				return nil, fmt.Errorf("%w: %s: %v", engine.ErrExecutorLost, id, err)
+				return nil, fmt.Errorf("%w: %s: %v", scheduler.ErrExecutorLost, id, err)
 			}
-			return nil, engine.Retryable(fmt.Errorf("executor %s: %w", id, err))
+			return nil, task.Retryable(fmt.Errorf("executor %s: %w", id, err))
 		case codes.Unauthenticated:
 			return nil, fmt.Errorf("executor %s refused the driver: %v", id, status.Convert(err).Message())
 		}
-		return nil, engine.Retryable(fmt.Errorf("executor %s: %w", id, err))
+		return nil, task.Retryable(fmt.Errorf("executor %s: %w", id, err))
 	}
 	if got := reply.GetTask(); got.GetJobId() != ref.JobId || got.GetStage() != ref.Stage || got.GetIndex() != ref.Index || got.GetAttempt() != ref.Attempt {
-		return nil, engine.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
+		return nil, task.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
 	}
 	if f := reply.GetFailure(); f != nil {
 		if strings.HasPrefix(f.Message, diskFull) {
@@ -152,10 +148,10 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 				t.mu.Unlock()
 			})
 			t.log.Printf("executor %s: %s; no tasks go to it for %s", id, f.Message, diskSickFor)
-			return nil, fmt.Errorf("%w: %s: %s", engine.ErrExecutorLost, id, f.Message)
+			return nil, fmt.Errorf("%w: %s: %s", scheduler.ErrExecutorLost, id, f.Message)
 		}
 		err := decodeFailure(f)
-		var ff *engine.FetchFailed
+		var ff *task.FetchFailed
 		if errors.As(err, &ff) && ff.Loc.Executor != id && !t.reachable(ff.Loc.Executor) {
 			// The input's executor is gone: stop using it now, so the
 			// driver re-runs everything it held (lineage).
@@ -166,7 +162,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 	t.mu.Lock()
 	t.done[id]++
 	t.mu.Unlock()
-	return engine.DecodeResult(spec.Kind, reply.Result)
+	return task.DecodeResult(spec.Kind, reply.Result)
 }
 
 // reachable asks the executor for its health; an executor that does not
@@ -191,9 +187,9 @@ func (t *Transport) reachable(id string) bool {
 	return false
 }
 
-// recheck probes the executors marked down that the ring still lists, and
+// Recheck probes the executors marked down that the ring still lists, and
 // takes back those that answer.
-func (t *Transport) recheck() {
+func (t *Transport) Recheck() {
 	t.mu.Lock()
 	var ids []string
 	for id := range t.down {
@@ -238,7 +234,7 @@ func (t *Transport) Forget(jobID string) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if _, err := pb.NewExecutorClient(c).ForgetJob(ctx, &pb.ForgetRequest{JobId: jobID}); err != nil && !t.isDown(id) {
+		if _, err := pb.NewExecutorClient(c).ForgetJob(ctx, &pb.ForgetRequest{JobId: jobID}); err != nil && !t.IsDown(id) {
 			if _, live := t.m.Lookup(id); live {
 				t.log.Printf("forget job %s on %s: %v", jobID, id, err)
 			}
@@ -247,16 +243,27 @@ func (t *Transport) Forget(jobID string) {
 	}
 }
 
-// tasksDone is how many tasks completed on the executor.
-func (t *Transport) tasksDone(id string) int64 {
+// TasksDone is how many tasks completed on the executor.
+func (t *Transport) TasksDone(id string) int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.done[id]
 }
 
-// isDown reports whether the executor was found unreachable.
-func (t *Transport) isDown(id string) bool {
+// IsDown reports whether the executor was found unreachable.
+func (t *Transport) IsDown(id string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.down[id]
+}
+
+// DriverTransport is a serving driver's side of the ring: the transport
+// that launches tasks on the ring's executors and the fetcher that reads
+// their outputs. Call closeFn when the driver stops.
+func DriverTransport(m *Membership, sec Security, lg *log.Logger) (t *Transport, f *Fetcher, closeFn func(), err error) {
+	p, err := newPeers(m, sec)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return newTransport(m, p, lg), &Fetcher{peers: p}, p.close, nil
 }

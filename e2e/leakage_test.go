@@ -55,7 +55,7 @@ func params(t *testing.T, m *sink.Manifest, feature string) fittedParams {
 }
 
 // quantileSamples is the engine's documented sketch capacity
-// (engine/stage_fit.go quantileSamples) used for the rank error bound.
+// (task/stage_fit.go quantileSamples) used for the rank error bound.
 const quantileSamples = 4096
 
 // TestNoLeakage: every fitted statistic equals the statistic of the train

@@ -1,25 +1,19 @@
-// Package engine runs jobs: the driver's job lifecycle and scheduler, the
-// executors' task runner, and the Go API (Run, Explain).
+// Package engine is the driver side of a job and the Go API (Run,
+// Explain): it opens the input, binds the job, plans it, runs the plan's
+// stages through the scheduler and the barriers between them, and commits
+// the output with its manifest.
 //
 // job → plan → stages → tasks → kernels → shards:
 //
 //   - prepare.go opens the input, binds the expressions and asks the
-//     planner for the plan (package planner; EXPLAIN prints it).
-//   - execute.go is the driver: it runs plan.Stages in order and, after
-//     each, the stage's barrier (group counts and split rows, split cuts,
-//     fitted parameters and shard cuts, the commit). run.go runs one pass
-//     of a stage through the scheduler and records it under the plan's id;
-//     lineage.go re-runs the producers of lost inputs.
-//   - scheduler.go, taskset.go and queue.go place a stage's tasks on
-//     executor slots: a taskSet per stage moves each task through
-//     pending → running → done (onDone), back to pending (onLost, onFail
-//     with attempts left) or failed.
-//   - worker.go is the executor side: it runs a TaskSpec, whose plan stage
-//     says which operators to run; stage_scan.go, stage_agg.go,
-//     stage_window.go, stage_fit.go and stage_shard.go are the stage
-//     runners. They call kernels through exec/kernel (the device the plan
-//     placed an operator on, the CPU for a batch it gives back).
-//   - manifest.go assembles manifest.json; budget.go is the executor's
-//     memory budget; local.go the in-process executors of the embedded
-//     mode.
+//     planner for the plan (package planner; EXPLAIN prints it). bind.go
+//     turns the job into the bound job every stage fragment carries.
+//   - execute.go runs plan.Stages in order and, after each, the stage's
+//     barrier (group counts and split rows, split cuts, fitted parameters
+//     and shard cuts, the commit). run.go runs one pass of a stage through
+//     the scheduler (package scheduler) and records it under the plan's
+//     id; lineage.go re-runs the producers of lost inputs.
+//   - Executors run the tasks (package task) from their fragments; kernels
+//     are exec/kernel's; shards are written by package sink.
+//   - manifest.go assembles manifest.json.
 package engine

@@ -131,7 +131,7 @@ func (r *run) fitBarrier(ctx context.Context, d *driverState, planned bool) erro
 			if _, err := r.fitStage(ctx, d, nil); err != nil {
 				return err
 			}
-		} else if d.fit, err = r.buildFitted(r.newFitPartial()); err != nil {
+		} else if d.fit, err = r.buildFitted(r.NewFitPartial()); err != nil {
 			return err
 		}
 		first = false

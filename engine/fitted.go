@@ -5,13 +5,6 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
-// fitted holds every fitted transform of the job.
-type fitted struct {
-	Features    []*cpu.Fitted `json:"features"`   // per job feature
-	LabelFill   *cpu.Value    `json:"label_fill"` // nil: label nulls stay null
-	OutputNames [][]string    `json:"outputs"`    // per feature, its output column names
-}
-
 // buildFitted turns the merged train statistics into fitted transforms.
 func (r *run) buildFitted(total *fitPartial) (*fitted, error) {
 	job := r.p.job

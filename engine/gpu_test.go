@@ -152,8 +152,8 @@ func TestMixedEnginesSameBytes(t *testing.T) {
 	_, err := Run(context.Background(), job, Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir(),
 		wrap: func(tr Transport) Transport {
 			lt := tr.(*LocalTransport)
-			lt.execs["local-0"].Engine = "gpu-emulated"
-			lt.execs["local-1"].Engine = "cpu"
+			lt.Executor("local-0").Engine = "gpu-emulated"
+			lt.Executor("local-1").Engine = "cpu"
 			pinned = true
 			log.Transport = tr
 			return log

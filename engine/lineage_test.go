@@ -51,8 +51,8 @@ func (d *dropOnce) Launch(ctx context.Context, exec string, st StageRun, t Task)
 	if !d.done && st.Kind == d.kind && st.Spec != nil {
 		spec := st.Spec(t)
 		var victim string
-		if cs := spec.Bcast.Caches; len(cs) > 0 {
-			victim = cs[len(cs)-1-t.Index%len(cs)].Path
+		if cs := spec.GetBroadcast().GetCaches(); len(cs) > 0 {
+			victim = cs[len(cs)-1-t.Index%len(cs)].GetPath()
 		}
 		if victim != "" {
 			os.Remove(victim + ".data")

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // manifest assembles manifest.json from the driver's state. Nothing in it
@@ -34,12 +35,12 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 	}
 	for _, dc := range job.Columns {
 		var typ string
-		if idx := r.fullSchema.FieldIndices(dc.Name); len(idx) > 0 {
-			typ = sink.TypeName(r.fullSchema.Field(idx[0]).Type)
+		if idx := r.FullSchema().FieldIndices(dc.Name); len(idx) > 0 {
+			typ = sink.TypeName(r.FullSchema().Field(idx[0]).Type)
 		}
 		m.Derived = append(m.Derived, sink.DerivedColumn{Name: dc.Name, Expr: dc.Expr.Src, Type: typ})
 	}
-	schema, err := r.outputSchema(d.fit)
+	schema, err := r.OutputSchema(d.fit)
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +61,13 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 		source[k.Name] = k.Name
 	}
 	for _, f := range schema.Fields() {
-		if f.Name == colH2 || f.Name == colRowID {
+		if f.Name == task.ColH2 || f.Name == task.ColRowID {
 			continue
 		}
 		rt := role[f.Name]
 		m.Schema = append(m.Schema, sink.Column{Name: f.Name, Type: sink.TypeName(f.Type), Source: source[f.Name], Role: rt[0], Transform: rt[1]})
 	}
-	trainName := job.Split.Ratios[r.trainIndex()].Name
+	trainName := job.Split.Ratios[r.TrainIndex()].Name
 	for i, rt := range job.Split.Ratios {
 		s := sink.Split{Name: rt.Name, Ratio: rt.Value, Rows: d.splitRows[i], Shards: d.shards[i]}
 		m.Splits = append(m.Splits, s)

@@ -2,11 +2,8 @@ package engine
 
 import (
 	"io"
-	"os"
 	"runtime"
 	"time"
-
-	"github.com/sluice-ml/sluice/shuffle"
 )
 
 // Options configure an embedded run.
@@ -53,18 +50,4 @@ func (o *Options) defaults() {
 	if o.BatchRows <= 0 {
 		o.BatchRows = 256 << 10
 	}
-}
-
-// scratchCodec compresses the cache and the exchanges between stages
-// (SLUICE_SCRATCH_CODEC=zstd|lz4|none). Uncompressed by default: on the
-// 33.3M-row citibike job it cost 51 CPU-s against LZ4's 62 (the cache is
-// read three times and LZ4 decoding outweighs the extra bytes moved through
-// the page cache).
-var scratchCodec = codecFromEnv()
-
-func codecFromEnv() shuffle.Codec {
-	if c, err := shuffle.ParseCodec(os.Getenv("SLUICE_SCRATCH_CODEC")); err == nil && c != "" {
-		return c
-	}
-	return shuffle.CodecNone
 }

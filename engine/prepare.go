@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/input"
@@ -28,6 +29,8 @@ type prepared struct {
 	gpuStages map[string]bool
 	// the parsed filter, for the GPU engine's compiler
 	filterExpr expr.Expr
+	// "stage-kind/Operator" keys a node with a GPU places on it
+	gpuOps map[string]bool
 }
 
 // exprErr turns an expression error into a job-file error at the right column.
@@ -112,7 +115,7 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		in.Filter = exprInfo(e, b.Type())
 		p.filterExpr = e
 	}
-	aggs := placementAggs(jobAggSpecs(job))
+	aggs := placementAggs(job)
 	in.Engines = placement.CheckJob(in.Engines, p.filterExpr, p.fullSchema, aggs)
 	plan, err := planner.Build(in)
 	if err != nil {
@@ -124,14 +127,19 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 	steer := in
 	steer.Engines = placement.CheckJob(placement.Capable(), p.filterExpr, p.fullSchema, aggs)
 	p.gpuStages = planner.GPUStages(steer)
+	p.gpuOps = gpuOperators(in, p, aggs)
 	return p, nil
 }
 
 // placementAggs are a job's aggregate tables as placement sees them.
-func placementAggs(specs []aggSpec) []placement.Aggregate {
-	out := make([]placement.Aggregate, len(specs))
-	for i, a := range specs {
-		out[i] = placement.Aggregate{By: a.by, Specs: a.specs}
+func placementAggs(job *jobspec.Job) []placement.Aggregate {
+	var out []placement.Aggregate
+	for _, a := range job.Aggregates {
+		s := placement.Aggregate{By: a.By}
+		for _, c := range a.Compute {
+			s.Specs = append(s.Specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
+		}
+		out = append(out, s)
 	}
 	return out
 }

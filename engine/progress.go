@@ -41,8 +41,8 @@ func (p *progress) taskDone(st StageRun, done int, res any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := res.(interface{ counts() (int64, int64) }); ok {
-		r, b := c.counts()
+	if c, ok := res.(interface{ Counts() (int64, int64) }); ok {
+		r, b := c.Counts()
 		p.rows += r
 		p.bytes += b
 	}

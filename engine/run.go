@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
+	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // Result is what a finished job reports.
@@ -49,18 +50,13 @@ type StageStat struct {
 	CPU       time.Duration // user + system CPU of the whole process during the stage
 }
 
-type aggSpec struct {
-	by    []string
-	specs []cpu.AggSpec
-}
-
 // run is the driver's state for one job.
 type run struct {
 	*jobEnv
-	engine   string // the --engine choice, sent to executors
+	p        *prepared
+	bound    *pb.BoundJob // the job as every fragment carries it
 	opt      Options
 	jobID    string
-	src      JobSource
 	sched    *Scheduler
 	prog     *progress
 	local    *LocalTransport
@@ -165,13 +161,18 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 		defer os.RemoveAll(work)
 	}
 	defer workHold.Release()
-	env := &jobEnv{p: p, batchRows: opt.BatchRows}
-	if err := env.setup(); err != nil {
+	choice := firstNonEmpty(opt.Engine, job.Engine.Prefer)
+	bound, err := bindJob(p, choice, opt.BatchRows)
+	if err != nil {
 		return nil, err
 	}
-	env.place(engines)
-	r := &run{jobEnv: env, opt: opt, jobID: jobID, engine: firstNonEmpty(opt.Engine, job.Engine.Prefer), prog: newProgress(opt.Progress, opt.Terminal),
-		src: JobSource{File: job.File, Data: job.Source, Sets: job.Sets}}
+	// The driver derives its schemas from the bound job as every executor
+	// does.
+	env, err := task.NewEnv(bound, engines)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{jobEnv: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal)}
 	var tr Transport
 	if opt.Transport != nil {
 		tr, r.files = opt.Transport, opt.Files
@@ -186,6 +187,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		lt.SetEngines(Engines)
 		defer lt.Forget(jobID)
 		tr, r.local, r.files = lt, lt, LocalFiles{}
 	}
@@ -222,16 +224,17 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	// show the plan's id.
 	r.runs++
 	seq := r.runs
-	id, label, pass, err := r.planStage(kind, only)
+	pst, label, pass, err := r.planStage(kind, only)
 	if err != nil {
 		return nil, err
 	}
+	id := pst.ID
 	gpu := r.p.gpuStages[kind]
 	if b != nil && b.ShardWin {
 		gpu = r.p.gpuStages[planner.StageSplitBoundaries] // window collection alone
 	}
-	st := StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t Task) *TaskSpec {
-		return &TaskSpec{JobID: r.jobID, Job: r.src, BatchRows: r.batchRows, Engine: r.engine, Stage: seq, PlanStage: id, Kind: kind, Index: t.Index, Attempt: t.Attempt, Bcast: b}
+	st := StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t Task) *pb.StageFragment {
+		return r.fragment(seq, pst, kind, t, b)
 	}}
 	t0, c0 := time.Now(), processCPU()
 	r.prog.startStage(st)
@@ -245,22 +248,22 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	}
 	first := true
 	for i, x := range res {
-		if o, ok := x.(interface{ ops() []string }); ok && x != nil {
+		if o, ok := x.(interface{ TaskOps() []string }); ok && x != nil {
 			if first {
-				ss.Operators, first = o.ops(), false
-			} else if !slices.Equal(o.ops(), ss.Operators) {
-				return nil, fmt.Errorf("internal: stage %d (%s): task %d ran %v, another ran %v", id, label, i, o.ops(), ss.Operators)
+				ss.Operators, first = o.TaskOps(), false
+			} else if !slices.Equal(o.TaskOps(), ss.Operators) {
+				return nil, fmt.Errorf("internal: stage %d (%s): task %d ran %v, another ran %v", id, label, i, o.TaskOps(), ss.Operators)
 			}
 		}
 		// A recomputed task's batches were counted when it first ran.
-		if f, ok := x.(interface{ fallbacks() map[string]int64 }); ok && only == nil && len(f.fallbacks()) > 0 {
+		if f, ok := x.(interface{ TaskFallbacks() map[string]int64 }); ok && only == nil && len(f.TaskFallbacks()) > 0 {
 			if r.fellBack == nil {
 				r.fellBack = map[string]int64{}
 			}
-			addCounts(r.fellBack, f.fallbacks())
+			addCounts(r.fellBack, f.TaskFallbacks())
 		}
-		if c, ok := x.(interface{ counts() (int64, int64) }); ok {
-			rows, bytes := c.counts()
+		if c, ok := x.(interface{ Counts() (int64, int64) }); ok {
+			rows, bytes := c.Counts()
 			ss.Rows += rows
 			ss.Bytes += bytes
 		}
@@ -270,21 +273,19 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	return res, nil
 }
 
-func (s *scanResult) counts() (int64, int64) { return s.RowsRead, s.Bytes }
-
 // planStage names a run of tasks of a kind: the plan stage it belongs to
 // (the one running, or for a lineage recompute the scan), the label shown
 // for it and its pass number.
-func (r *run) planStage(kind string, only []int) (id int, label string, pass int, err error) {
+func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label string, pass int, err error) {
 	st := r.cur
 	if only != nil {
 		st = r.p.plan.Stage(kind)
 	}
 	if st == nil || st.Kind != kind {
-		return 0, "", 0, fmt.Errorf("internal: %s tasks outside a plan stage of that kind (running %v)", kind, st)
+		return nil, "", 0, fmt.Errorf("internal: %s tasks outside a plan stage of that kind (running %v)", kind, st)
 	}
 	if only != nil {
-		return st.ID, kind + " (recompute)", 0, nil
+		return st, kind + " (recompute)", 0, nil
 	}
 	if r.passes == nil {
 		r.passes = map[int]int{}
@@ -295,7 +296,7 @@ func (r *run) planStage(kind string, only []int) (id int, label string, pass int
 	if pass > 1 {
 		label = fmt.Sprintf("%s (pass %d)", kind, pass)
 	}
-	return st.ID, label, pass, nil
+	return st, label, pass, nil
 }
 
 // processCPU is the process's user + system CPU time so far.

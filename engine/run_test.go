@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 const smallJob = `name: small
@@ -101,10 +102,10 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 	src := strings.Replace(smallJob, "    by: gender\n    compute: {n: count(), d: mean(tripduration)}",
 		"    by: trip_id\n    compute: {n: count(), d: mean(tripduration), s: sum(bikeid)}", 1)
 	var tables [2][]byte
-	before := aggSpills.Load()
-	defer func(v int64) { aggSpillBytes = v }(aggSpillBytes)
+	before := task.AggSpills.Load()
+	defer func(v int64) { task.AggSpillBytes = v }(task.AggSpillBytes)
 	for i, limit := range []int64{256 << 20, 16 << 10} {
-		aggSpillBytes = limit
+		task.AggSpillBytes = limit
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, src, out), Options{Local: 2, WorkDir: t.TempDir()})
 		if err != nil {
@@ -119,7 +120,7 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 		}
 		tables[i] = b
 	}
-	if aggSpills.Load() == before {
+	if task.AggSpills.Load() == before {
 		t.Fatal("the small budget did not make the partial aggregation spill")
 	}
 	if string(tables[0]) != string(tables[1]) {

@@ -10,21 +10,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
-	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task/rows"
 )
-
-type aggPart struct {
-	Executor string `json:"executor"`
-	Path     string `json:"path"`
-	Rows     int64  `json:"rows"`
-	taskReport
-}
-
-func (a *aggPart) counts() (int64, int64) { return a.Rows, 0 }
 
 // aggregateStage runs the final side of one aggregate table's exchange (the
 // plan's stage for st.Table): one task per partition merges the partial
@@ -36,7 +26,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 	if ti < 0 {
 		return fmt.Errorf("internal: plan stage %d aggregates table %q, which the job does not have", st.ID, st.Table)
 	}
-	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.aggPartitions(ti), func() *Broadcast {
+	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.AggPartitions(ti), func() *Broadcast {
 		aggs := make([][]Location, len(d.scans))
 		for i, sc := range d.scans {
 			for _, p := range sc.AggPaths {
@@ -60,7 +50,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 		a := job.Aggregates[ti]
 		var batches []arrow.RecordBatch
 		var schema *arrow.Schema
-		for p := 0; p < r.aggPartitions(ti); p++ {
+		for p := 0; p < r.AggPartitions(ti); p++ {
 			ap := res[p].(*aggPart)
 			part, err := r.files.OpenPartition(ctx, Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
 			if err != nil {
@@ -81,7 +71,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 			}
 			part.Close()
 		}
-		all, err := concatConsume(schema, batches, mem)
+		all, err := rows.ConcatConsume(schema, batches, mem)
 		batches = nil
 		if err != nil {
 			return err
@@ -99,54 +89,4 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 		d.aggregates = append(d.aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
 	}
 	return nil
-}
-
-// aggPartitions is the planner's partition count of table ti's exchange: a
-// function of the input, never of the cluster, so output bytes do not
-// depend on the number of executors.
-func (r *jobEnv) aggPartitions(ti int) int {
-	if ti < len(r.p.plan.Aggregates) && r.p.plan.Aggregates[ti].Partitions > 0 {
-		return r.p.plan.Aggregates[ti].Partitions
-	}
-	return 1
-}
-
-// aggregateTask merges one partition of one table's partial states from
-// every scan task, in task order, and writes the final rows.
-func (r *jobEnv) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
-	if _, err := x.runsPlan(x.PlanStage, planner.OpShuffleRead, planner.OpFinalAggregate, planner.OpTableWrite); err != nil {
-		return nil, err
-	}
-	table, part := b.Table, t.Index
-	if table < 0 || table >= len(r.aggSpecs) {
-		return nil, fmt.Errorf("aggregate task: table %d of %d", table, len(r.aggSpecs))
-	}
-	g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
-	if err != nil {
-		return nil, err
-	}
-	for _, sc := range b.Aggs {
-		err := forEach(ctx, x.Files, sc[table], part, x.Mem, func(pb arrow.RecordBatch) error { return g.MergePartial(pb) })
-		if err != nil {
-			return nil, err
-		}
-	}
-	fin, err := g.Final(x.Mem)
-	if err != nil {
-		return nil, err
-	}
-	defer fin.Release()
-	path := filepath.Join(x.WorkDir, fmt.Sprintf("aggfinal%d-%05d-a%d", table, part, t.Attempt))
-	w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: scratchCodec}, x.Mem)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.Write(0, fin); err != nil {
-		w.Abort()
-		return nil, err
-	}
-	if _, err := w.Close(); err != nil {
-		return nil, err
-	}
-	return &aggPart{Executor: x.Executor, Path: path, Rows: fin.NumRows()}, nil
 }

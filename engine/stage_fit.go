@@ -4,66 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
-	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/split"
-	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/task"
 )
-
-// quantileSamples is the capacity of each quantile sketch level; the rank
-// error bound is about log2(N/K)/K (cpu.Quantiles.RankError reports it).
-const quantileSamples = 4096
-
-// colStats are the mergeable train statistics of one column.
-type colStats struct {
-	Name  string            `json:"name"`
-	Stats *cpu.FeatureStats `json:"stats"`
-}
-
-func newColStats(name, transform, fill string) *colStats {
-	n := cpu.NeedStats(transform, fill)
-	if n == (cpu.StatNeeds{}) {
-		return nil
-	}
-	return &colStats{Name: name, Stats: cpu.NewFeatureStats(n, quantileSamples)}
-}
-
-// fitPartial is one fit task's result.
-type fitPartial struct {
-	Features  []*colStats   `json:"features"` // per job feature, nil when it needs nothing
-	Label     *colStats     `json:"label"`
-	SplitRows []int64       `json:"split_rows"`
-	Shards    split.Partial `json:"shards"`
-	Rows      int64         `json:"rows"`
-	taskReport
-}
-
-func (f *fitPartial) counts() (int64, int64) { return f.Rows, 0 }
-
-// trainIndex is the split whose rows fit the transforms: "train" when
-// present, else the first split.
-func (r *jobEnv) trainIndex() int {
-	for i, rt := range r.p.job.Split.Ratios {
-		if rt.Name == "train" {
-			return i
-		}
-	}
-	return 0
-}
-
-func (r *jobEnv) newFitPartial() *fitPartial {
-	job := r.p.job
-	fp := &fitPartial{Features: make([]*colStats, len(job.Features)), SplitRows: make([]int64, len(job.Split.Ratios))}
-	for i, f := range job.Features {
-		fp.Features[i] = newColStats(f.Name, f.Transform, f.Fill.Kind)
-	}
-	if l := job.Label; l != nil {
-		fp.Label = newColStats(l.Name, jobspec.TIdentity, l.Fill.Kind)
-	}
-	return fp
-}
 
 // fitStage computes train statistics and collects the shard windows in one
 // pass; the driver merges the fits in task order.
@@ -75,7 +19,7 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 		return split.Partial{}, err
 	}
 	// Merge in task order.
-	total := r.newFitPartial()
+	total := r.NewFitPartial()
 	shardParts := make([]any, len(res))
 	for i, x := range res {
 		fp := x.(*fitPartial)
@@ -100,85 +44,5 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 	if d.fit, err = r.buildFitted(total); err != nil {
 		return split.Partial{}, err
 	}
-	return mergePartials(shardParts)
-}
-
-// fitTask computes one cache part's train statistics and shard windows.
-func (r *jobEnv) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast) (any, error) {
-	c, err := split.NewCollector(b.Windows)
-	if err != nil {
-		return nil, err
-	}
-	have, err := x.runsPlan(x.PlanStage, planner.OpCacheRead, planner.OpSplitAssign, planner.OpFitPartial, planner.OpShardWindowCollect)
-	if err != nil {
-		return nil, err
-	}
-	o, err := r.newRowOrder(b.Groups, r.kernels(x, planner.StageFit, planner.OpSplitAssign))
-	if err != nil {
-		return nil, err
-	}
-	o.oneSplit = !have[planner.OpSplitAssign]
-	splitCuts, err := boundaries(b.SplitCuts)
-	if err != nil {
-		return nil, err
-	}
-	train := int8(r.trainIndex())
-	fp := r.newFitPartial()
-	if !have[planner.OpFitPartial] && r.needsFit() {
-		return nil, fmt.Errorf("internal: stage %d (fit): the transforms need statistics, the plan has no FitPartial", x.PlanStage.ID)
-	}
-	if !have[planner.OpShardWindowCollect] && len(b.Windows) > 0 {
-		return nil, fmt.Errorf("internal: stage %d (fit): shard windows to collect, the plan has no ShardWindowCollect", x.PlanStage.ID)
-	}
-	var sg, sel []int32
-	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
-		s, err := o.loadAssign(bt, splitCuts)
-		if err != nil {
-			return err
-		}
-		sel = sel[:0]
-		for i, v := range s {
-			fp.SplitRows[v]++
-			if v == train {
-				sel = append(sel, int32(i))
-			}
-		}
-		fp.Rows += bt.NumRows()
-		// A nil selection means every row to the kernels: a batch without
-		// train rows must not reach them.
-		for _, cs := range append(fp.Features, fp.Label) {
-			if cs == nil || len(sel) == 0 {
-				continue
-			}
-			idx := bt.Schema().FieldIndices(cs.Name)
-			if len(idx) == 0 {
-				return fmt.Errorf("fit: column %q missing from the cache", cs.Name)
-			}
-			rows := sel
-			if len(sel) == len(s) {
-				rows = nil // all rows: the dense loops
-			}
-			if err := cs.Stats.Update(bt.Column(idx[0]), rows); err != nil {
-				return fmt.Errorf("fit %s: %w", cs.Name, err)
-			}
-		}
-		sg = splitGroups(s, sg)
-		return c.Add(sg, o.h2, o.rowid)
-	})
-	if err != nil {
-		return nil, err
-	}
-	fp.Shards = c.Result()
-	return fp, nil
-}
-
-// needsFit reports whether any feature or the label needs train statistics.
-func (r *jobEnv) needsFit() bool {
-	fp := r.newFitPartial()
-	for _, f := range fp.Features {
-		if f != nil {
-			return true
-		}
-	}
-	return fp.Label != nil
+	return task.MergePartials(shardParts)
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // inferRows is how many data rows of each file CSV type inference reads.
@@ -32,7 +32,7 @@ type csvConfig struct {
 
 // resolveCSV checks input.csv. Header is used as given: the job file parser
 // fills its default (true).
-func resolveCSV(o jobspec.CSVOptions) (csvConfig, error) {
+func resolveCSV(o vocab.CSVOptions) (csvConfig, error) {
 	c := csvConfig{comma: ',', header: o.Header, nulls: o.Null}
 	if o.Delimiter != "" {
 		r, n := utf8.DecodeRuneInString(o.Delimiter)

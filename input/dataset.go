@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // Format names.
@@ -56,7 +56,7 @@ type Dataset struct {
 	Files     []File        // sorted by Path
 	Tasks     []Task
 	Generated bool
-	Input     jobspec.Input // the input section it was opened from (CSV options, generator seed)
+	Input     vocab.Input // the input section it was opened from (CSV options, generator seed)
 }
 
 // ReadOptions say which columns and rows a Read needs.
@@ -105,7 +105,7 @@ func Stats(r Reader) ReadStats {
 
 // Open lists the input's files, reads their footers or headers for the
 // schema (every file must agree) and cuts scan tasks.
-func Open(in jobspec.Input) (*Dataset, error) {
+func Open(in vocab.Input) (*Dataset, error) {
 	if in.Generate != nil {
 		return openGenerated(in)
 	}

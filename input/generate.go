@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // DefaultGenerateFiles is the number of pseudo files (tasks) of a generated
@@ -18,7 +18,7 @@ const DefaultGenerateFiles = 8
 
 // openGenerated describes a generated dataset: Files pseudo files of equal
 // row ranges ("generate:citibike/part-00000", ...), one task each.
-func openGenerated(in jobspec.Input) (*Dataset, error) {
+func openGenerated(in vocab.Input) (*Dataset, error) {
 	g := in.Generate
 	if g.Kind != "citibike" {
 		return nil, fmt.Errorf("input.generate.kind: unknown generator %q (allowed: citibike)", g.Kind)

@@ -62,12 +62,12 @@ func TestGoodJobs(t *testing.T) {
   g: identity
 `, func(t *testing.T, j *Job) {
 			want := []Feature{
-				{Name: "a", Transform: TClip, Min: f(-1.5), Fill: Fill{FillValue, int64(3)}, Line: 5},
+				{Name: "a", Transform: TClip, Min: f(-1.5), Fill: Fill{Kind: FillValue, Value: int64(3)}, Line: 5},
 				{Name: "b", Transform: TClip, Max: f(10), Fill: none(), Line: 6},
 				{Name: "c", Transform: TBucketize, Buckets: 4, Fill: Fill{Kind: FillMean}, Line: 7},
-				{Name: "d", Transform: TOneHot, MinCount: 1, Fill: Fill{FillValue, "unknown"}, Line: 8},
+				{Name: "d", Transform: TOneHot, MinCount: 1, Fill: Fill{Kind: FillValue, Value: "unknown"}, Line: 8},
 				{Name: "e", Transform: THash, Buckets: 2, Fill: Fill{Kind: FillMode}, Line: 9},
-				{Name: "f", Transform: TLog1p, Fill: Fill{FillValue, 0.25}, Line: 10},
+				{Name: "f", Transform: TLog1p, Fill: Fill{Kind: FillValue, Value: 0.25}, Line: 10},
 				{Name: "g", Transform: TIdentity, Fill: none(), Line: 11},
 			}
 			if !reflect.DeepEqual(j.Features, want) {
@@ -85,7 +85,7 @@ func TestGoodJobs(t *testing.T) {
 			}
 		}},
 		{"label value fill", head + "label: {y: {fill: {value: true}}}\n", func(t *testing.T, j *Job) {
-			if !reflect.DeepEqual(j.Label.Fill, Fill{FillValue, true}) {
+			if !reflect.DeepEqual(j.Label.Fill, Fill{Kind: FillValue, Value: true}) {
 				t.Errorf("Label %+v", j.Label)
 			}
 		}},

@@ -4,15 +4,17 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
-// Stage kinds, in the order stages run.
+// Stage kinds, in the order stages run (defined in vocab, which the
+// executors share).
 const (
-	StageScan            = "scan"
-	StageAggregate       = "aggregate"
-	StageSplitBoundaries = "split-boundaries"
-	StageFit             = "fit"
-	StageShardWrite      = "shard-write"
+	StageScan            = vocab.StageScan
+	StageAggregate       = vocab.StageAggregate
+	StageSplitBoundaries = vocab.StageSplitBoundaries
+	StageFit             = vocab.StageFit
+	StageShardWrite      = vocab.StageShardWrite
 )
 
 // CacheBuckets is how many partitions the scan's cache is cut into, by
@@ -27,30 +29,30 @@ func CacheBuckets(shards int) int {
 	return b
 }
 
-// Physical operator names.
+// Physical operator names (defined in vocab).
 const (
-	OpScan               = "Scan"
-	OpFilter             = "Filter"
-	OpProject            = "Project"
-	OpDrop               = "Drop"
-	OpRowKey             = "RowKey"
-	OpGroupCount         = "GroupCount"
-	OpPartialAggregate   = "PartialAggregate"
-	OpCacheWrite         = "CacheWrite"
-	OpShuffleWrite       = "ShuffleWrite"
-	OpShuffleRead        = "ShuffleRead"
-	OpFinalAggregate     = "FinalAggregate"
-	OpTableWrite         = "TableWrite"
-	OpCacheRead          = "CacheRead"
-	OpWindowCollect      = "WindowCollect"
-	OpSplitAssign        = "SplitAssign"
-	OpFitPartial         = "FitPartial"
-	OpShardWindowCollect = "ShardWindowCollect"
-	OpShardAssign        = "ShardAssign"
-	OpFill               = "Fill"
-	OpTransform          = "Transform"
-	OpSort               = "Sort"
-	OpShardWrite         = "ShardWrite"
+	OpScan               = vocab.OpScan
+	OpFilter             = vocab.OpFilter
+	OpProject            = vocab.OpProject
+	OpDrop               = vocab.OpDrop
+	OpRowKey             = vocab.OpRowKey
+	OpGroupCount         = vocab.OpGroupCount
+	OpPartialAggregate   = vocab.OpPartialAggregate
+	OpCacheWrite         = vocab.OpCacheWrite
+	OpShuffleWrite       = vocab.OpShuffleWrite
+	OpShuffleRead        = vocab.OpShuffleRead
+	OpFinalAggregate     = vocab.OpFinalAggregate
+	OpTableWrite         = vocab.OpTableWrite
+	OpCacheRead          = vocab.OpCacheRead
+	OpWindowCollect      = vocab.OpWindowCollect
+	OpSplitAssign        = vocab.OpSplitAssign
+	OpFitPartial         = vocab.OpFitPartial
+	OpShardWindowCollect = vocab.OpShardWindowCollect
+	OpShardAssign        = vocab.OpShardAssign
+	OpFill               = vocab.OpFill
+	OpTransform          = vocab.OpTransform
+	OpSort               = vocab.OpSort
+	OpShardWrite         = vocab.OpShardWrite
 )
 
 // opKinds maps each physical operator to the kind engines are asked about.

@@ -100,12 +100,12 @@ func (x *TaskRef) GetAttempt() int32 {
 type LaunchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Task  *TaskRef               `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
-	// spec is the JSON-encoded engine.TaskSpec.
-	Spec []byte `protobuf:"bytes,2,opt,name=spec,proto3" json:"spec,omitempty"`
-	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	Kind  string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
 	// peers maps executor IDs to gRPC addresses as the driver knows them, so
 	// an executor can fetch from a member its own gossip view lacks yet.
-	Peers         map[string]string `protobuf:"bytes,4,rep,name=peers,proto3" json:"peers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Peers map[string]string `protobuf:"bytes,4,rep,name=peers,proto3" json:"peers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// fragment is the task's bound stage.
+	Fragment      *StageFragment `protobuf:"bytes,5,opt,name=fragment,proto3" json:"fragment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -147,13 +147,6 @@ func (x *LaunchRequest) GetTask() *TaskRef {
 	return nil
 }
 
-func (x *LaunchRequest) GetSpec() []byte {
-	if x != nil {
-		return x.Spec
-	}
-	return nil
-}
-
 func (x *LaunchRequest) GetKind() string {
 	if x != nil {
 		return x.Kind
@@ -164,6 +157,13 @@ func (x *LaunchRequest) GetKind() string {
 func (x *LaunchRequest) GetPeers() map[string]string {
 	if x != nil {
 		return x.Peers
+	}
+	return nil
+}
+
+func (x *LaunchRequest) GetFragment() *StageFragment {
+	if x != nil {
+		return x.Fragment
 	}
 	return nil
 }
@@ -1214,21 +1214,21 @@ var File_sluice_proto protoreflect.FileDescriptor
 
 const file_sluice_proto_rawDesc = "" +
 	"\n" +
-	"\fsluice.proto\x12\tsluice.v1\"f\n" +
+	"\fsluice.proto\x12\tsluice.v1\x1a\x0efragment.proto\"f\n" +
 	"\aTaskRef\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x14\n" +
 	"\x05stage\x18\x02 \x01(\x05R\x05stage\x12\x14\n" +
 	"\x05index\x18\x03 \x01(\x05R\x05index\x12\x18\n" +
-	"\aattempt\x18\x04 \x01(\x05R\aattempt\"\xd4\x01\n" +
+	"\aattempt\x18\x04 \x01(\x05R\aattempt\"\x82\x02\n" +
 	"\rLaunchRequest\x12&\n" +
 	"\x04task\x18\x01 \x01(\v2\x12.sluice.v1.TaskRefR\x04task\x12\x12\n" +
-	"\x04spec\x18\x02 \x01(\fR\x04spec\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\tR\x04kind\x129\n" +
-	"\x05peers\x18\x04 \x03(\v2#.sluice.v1.LaunchRequest.PeersEntryR\x05peers\x1a8\n" +
+	"\x05peers\x18\x04 \x03(\v2#.sluice.v1.LaunchRequest.PeersEntryR\x05peers\x124\n" +
+	"\bfragment\x18\x05 \x01(\v2\x18.sluice.v1.StageFragmentR\bfragment\x1a8\n" +
 	"\n" +
 	"PeersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01J\x04\b\x02\x10\x03R\x04spec\"|\n" +
 	"\aFailure\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x1c\n" +
 	"\tretryable\x18\x02 \x01(\bR\tretryable\x129\n" +
@@ -1348,35 +1348,37 @@ var file_sluice_proto_goTypes = []any{
 	(*StatusReply)(nil),    // 17: sluice.v1.StatusReply
 	(*ExecutorStatus)(nil), // 18: sluice.v1.ExecutorStatus
 	nil,                    // 19: sluice.v1.LaunchRequest.PeersEntry
+	(*StageFragment)(nil),  // 20: sluice.v1.StageFragment
 }
 var file_sluice_proto_depIdxs = []int32{
 	0,  // 0: sluice.v1.LaunchRequest.task:type_name -> sluice.v1.TaskRef
 	19, // 1: sluice.v1.LaunchRequest.peers:type_name -> sluice.v1.LaunchRequest.PeersEntry
-	3,  // 2: sluice.v1.Failure.fetch_failed:type_name -> sluice.v1.FetchFailed
-	0,  // 3: sluice.v1.LaunchReply.task:type_name -> sluice.v1.TaskRef
-	2,  // 4: sluice.v1.LaunchReply.failure:type_name -> sluice.v1.Failure
-	0,  // 5: sluice.v1.CancelRequest.task:type_name -> sluice.v1.TaskRef
-	16, // 6: sluice.v1.StatusReply.jobs:type_name -> sluice.v1.JobStatus
-	18, // 7: sluice.v1.StatusReply.executors:type_name -> sluice.v1.ExecutorStatus
-	1,  // 8: sluice.v1.Executor.LaunchTask:input_type -> sluice.v1.LaunchRequest
-	5,  // 9: sluice.v1.Executor.CancelTask:input_type -> sluice.v1.CancelRequest
-	7,  // 10: sluice.v1.Executor.Fetch:input_type -> sluice.v1.FetchRequest
-	9,  // 11: sluice.v1.Executor.Health:input_type -> sluice.v1.HealthRequest
-	11, // 12: sluice.v1.Executor.ForgetJob:input_type -> sluice.v1.ForgetRequest
-	13, // 13: sluice.v1.Driver.Submit:input_type -> sluice.v1.SubmitRequest
-	15, // 14: sluice.v1.Driver.Status:input_type -> sluice.v1.StatusRequest
-	4,  // 15: sluice.v1.Executor.LaunchTask:output_type -> sluice.v1.LaunchReply
-	6,  // 16: sluice.v1.Executor.CancelTask:output_type -> sluice.v1.CancelReply
-	8,  // 17: sluice.v1.Executor.Fetch:output_type -> sluice.v1.FetchChunk
-	10, // 18: sluice.v1.Executor.Health:output_type -> sluice.v1.HealthReply
-	12, // 19: sluice.v1.Executor.ForgetJob:output_type -> sluice.v1.ForgetReply
-	14, // 20: sluice.v1.Driver.Submit:output_type -> sluice.v1.JobEvent
-	17, // 21: sluice.v1.Driver.Status:output_type -> sluice.v1.StatusReply
-	15, // [15:22] is the sub-list for method output_type
-	8,  // [8:15] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	20, // 2: sluice.v1.LaunchRequest.fragment:type_name -> sluice.v1.StageFragment
+	3,  // 3: sluice.v1.Failure.fetch_failed:type_name -> sluice.v1.FetchFailed
+	0,  // 4: sluice.v1.LaunchReply.task:type_name -> sluice.v1.TaskRef
+	2,  // 5: sluice.v1.LaunchReply.failure:type_name -> sluice.v1.Failure
+	0,  // 6: sluice.v1.CancelRequest.task:type_name -> sluice.v1.TaskRef
+	16, // 7: sluice.v1.StatusReply.jobs:type_name -> sluice.v1.JobStatus
+	18, // 8: sluice.v1.StatusReply.executors:type_name -> sluice.v1.ExecutorStatus
+	1,  // 9: sluice.v1.Executor.LaunchTask:input_type -> sluice.v1.LaunchRequest
+	5,  // 10: sluice.v1.Executor.CancelTask:input_type -> sluice.v1.CancelRequest
+	7,  // 11: sluice.v1.Executor.Fetch:input_type -> sluice.v1.FetchRequest
+	9,  // 12: sluice.v1.Executor.Health:input_type -> sluice.v1.HealthRequest
+	11, // 13: sluice.v1.Executor.ForgetJob:input_type -> sluice.v1.ForgetRequest
+	13, // 14: sluice.v1.Driver.Submit:input_type -> sluice.v1.SubmitRequest
+	15, // 15: sluice.v1.Driver.Status:input_type -> sluice.v1.StatusRequest
+	4,  // 16: sluice.v1.Executor.LaunchTask:output_type -> sluice.v1.LaunchReply
+	6,  // 17: sluice.v1.Executor.CancelTask:output_type -> sluice.v1.CancelReply
+	8,  // 18: sluice.v1.Executor.Fetch:output_type -> sluice.v1.FetchChunk
+	10, // 19: sluice.v1.Executor.Health:output_type -> sluice.v1.HealthReply
+	12, // 20: sluice.v1.Executor.ForgetJob:output_type -> sluice.v1.ForgetReply
+	14, // 21: sluice.v1.Driver.Submit:output_type -> sluice.v1.JobEvent
+	17, // 22: sluice.v1.Driver.Status:output_type -> sluice.v1.StatusReply
+	16, // [16:23] is the sub-list for method output_type
+	9,  // [9:16] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_sluice_proto_init() }
@@ -1384,6 +1386,7 @@ func file_sluice_proto_init() {
 	if File_sluice_proto != nil {
 		return
 	}
+	file_fragment_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -18,7 +18,7 @@ import (
 	"syscall"
 
 	"github.com/sluice-ml/sluice/cluster"
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/task/budget"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -45,7 +45,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "executor: --join HOST:PORT is required (and no positional arguments)")
 		return 2
 	}
-	mem, err := engine.ParseBytes(*memory)
+	mem, err := budget.ParseBytes(*memory)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "executor: --memory: %v\n", err)
 		return 2

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // StatNeeds says which partial statistics a feature's fit needs.
@@ -18,25 +18,25 @@ type StatNeeds struct {
 }
 
 // NeedStats returns the statistics FitFeature needs for a transform and a
-// fill kind (jobspec.Fill*).
+// fill kind (vocab.Fill*).
 func NeedStats(transform, fillKind string) StatNeeds {
 	var n StatNeeds
 	switch transform {
-	case jobspec.TZScore, jobspec.TMinMax:
+	case vocab.TZScore, vocab.TMinMax:
 		n.Moments = true
-	case jobspec.TLog1p:
+	case vocab.TLog1p:
 		n.Log1p = true
-	case jobspec.TBucketize:
+	case vocab.TBucketize:
 		n.Quantiles = true
-	case jobspec.TVocab, jobspec.TOneHot:
+	case vocab.TVocab, vocab.TOneHot:
 		n.Counts = true
 	}
 	switch fillKind {
-	case jobspec.FillMean:
+	case vocab.FillMean:
 		n.Moments = true
-	case jobspec.FillMedian:
+	case vocab.FillMedian:
 		n.Quantiles = true
-	case jobspec.FillMode:
+	case vocab.FillMode:
 		n.Counts = true
 	}
 	return n
@@ -124,7 +124,7 @@ func (s *FeatureStats) Merge(o *FeatureStats) {
 }
 
 func isCategorical(t string) bool {
-	return t == jobspec.TVocab || t == jobspec.TOneHot || t == jobspec.THash
+	return t == vocab.TVocab || t == vocab.TOneHot || t == vocab.THash
 }
 
 // finiteStd is the sample std, or 0 when it is undefined or not finite.
@@ -138,12 +138,12 @@ func finiteStd(m *Moments) float64 {
 
 // FitFeature builds a feature's fitted transform from merged train
 // statistics (collected as NeedStats says). Errors name the feature.
-func FitFeature(feat jobspec.Feature, stats *FeatureStats) (*Fitted, error) {
+func FitFeature(feat vocab.Feature, stats *FeatureStats) (*Fitted, error) {
 	where := func(format string, a ...any) error {
 		return fmt.Errorf("feature %s: "+format, append([]any{feat.Name}, a...)...)
 	}
-	if !slices.Contains(jobspec.Transforms, feat.Transform) {
-		return nil, where("unknown transform %q (allowed: %v)", feat.Transform, jobspec.Transforms)
+	if !slices.Contains(vocab.Transforms, feat.Transform) {
+		return nil, where("unknown transform %q (allowed: %v)", feat.Transform, vocab.Transforms)
 	}
 	need := NeedStats(feat.Transform, feat.Fill.Kind)
 	if stats == nil || (need.Moments && stats.Moments == nil) || (need.Log1p && stats.Log1p == nil) ||
@@ -151,17 +151,17 @@ func FitFeature(feat jobspec.Feature, stats *FeatureStats) (*Fitted, error) {
 		return nil, where("missing train statistics for %s with fill %s", feat.Transform, feat.Fill.Kind)
 	}
 	f := &Fitted{Transform: feat.Transform, FillKind: feat.Fill.Kind}
-	if f.FillKind == jobspec.FillNone {
+	if f.FillKind == vocab.FillNone {
 		f.FillKind = ""
 	}
 	switch feat.Fill.Kind {
-	case "", jobspec.FillNone, jobspec.FillDrop:
-	case jobspec.FillMean, jobspec.FillMedian:
+	case "", vocab.FillNone, vocab.FillDrop:
+	case vocab.FillMean, vocab.FillMedian:
 		if isCategorical(feat.Transform) {
 			return nil, where("fill %s needs a numeric transform (%s is categorical; use mode or value)", feat.Fill.Kind, feat.Transform)
 		}
 		var v float64
-		if feat.Fill.Kind == jobspec.FillMean {
+		if feat.Fill.Kind == vocab.FillMean {
 			if stats.Moments.N == 0 {
 				return nil, where("fill mean: no non-null finite train values")
 			}
@@ -173,13 +173,13 @@ func FitFeature(feat jobspec.Feature, stats *FeatureStats) (*Fitted, error) {
 			v = stats.Quantiles.Quantile(0.5)
 		}
 		f.Fill = &Value{Kind: KindFloat64, F: v}
-	case jobspec.FillMode:
+	case vocab.FillMode:
 		v, ok := stats.Counts.Mode()
 		if !ok {
 			return nil, where("fill mode: no non-null train values")
 		}
 		f.Fill = &v
-	case jobspec.FillValue:
+	case vocab.FillValue:
 		v, err := ValueOf(feat.Fill.Value)
 		if err != nil {
 			return nil, where("fill: %v", err)
@@ -192,13 +192,13 @@ func FitFeature(feat jobspec.Feature, stats *FeatureStats) (*Fitted, error) {
 		return nil, where("unknown fill %q (allowed: mean, median, mode, value, drop, none)", feat.Fill.Kind)
 	}
 	switch feat.Transform {
-	case jobspec.TZScore:
+	case vocab.TZScore:
 		f.Mean, f.Std, f.TrainRows = stats.Moments.Mean, finiteStd(stats.Moments), stats.Moments.N
-	case jobspec.TLog1p:
+	case vocab.TLog1p:
 		f.Mean, f.Std, f.TrainRows = stats.Log1p.Mean, finiteStd(stats.Log1p), stats.Log1p.N
-	case jobspec.TMinMax:
+	case vocab.TMinMax:
 		f.Min, f.Max, f.TrainRows = stats.Moments.Min, stats.Moments.Max, stats.Moments.N
-	case jobspec.TClip:
+	case vocab.TClip:
 		if feat.Min == nil && feat.Max == nil {
 			return nil, where("clip needs min or max")
 		}
@@ -206,13 +206,13 @@ func FitFeature(feat jobspec.Feature, stats *FeatureStats) (*Fitted, error) {
 			return nil, where("clip min %g is above max %g", *feat.Min, *feat.Max)
 		}
 		f.ClipMin, f.ClipMax = feat.Min, feat.Max
-	case jobspec.TBucketize:
+	case vocab.TBucketize:
 		if feat.Buckets < 2 {
 			return nil, where("bucketize needs buckets >= 2 (got %d)", feat.Buckets)
 		}
 		f.Buckets, f.TrainRows = feat.Buckets, stats.Quantiles.N
 		f.Boundaries = boundaries(stats.Quantiles, feat.Buckets)
-	case jobspec.TVocab, jobspec.TOneHot:
+	case vocab.TVocab, vocab.TOneHot:
 		minCount := feat.MinCount
 		if minCount < 1 {
 			minCount = 1
@@ -221,7 +221,7 @@ func FitFeature(feat jobspec.Feature, stats *FeatureStats) (*Fitted, error) {
 			f.Vocab = append(f.Vocab, vc.Value)
 		}
 		f.TrainRows = stats.Counts.Total()
-	case jobspec.THash:
+	case vocab.THash:
 		if feat.Buckets < 1 {
 			return nil, where("hash needs buckets >= 1 (got %d)", feat.Buckets)
 		}

@@ -6,10 +6,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
-// AggSpec is one aggregate: output Name, Func (one of jobspec.AggFuncs)
+// AggSpec is one aggregate: output Name, Func (one of vocab.AggFuncs)
 // and Column ("" only for count()).
 type AggSpec struct {
 	Name   string
@@ -108,11 +108,11 @@ func fieldNames(s *arrow.Schema) []string {
 }
 
 func newAggState(a AggSpec, schema *arrow.Schema) (aggState, int, error) {
-	if !slices.Contains(jobspec.AggFuncs, a.Func) {
-		return nil, 0, fmt.Errorf("%s: unknown aggregate %q (allowed: %v)", aggLabel(a), a.Func, jobspec.AggFuncs)
+	if !slices.Contains(vocab.AggFuncs, a.Func) {
+		return nil, 0, fmt.Errorf("%s: unknown aggregate %q (allowed: %v)", aggLabel(a), a.Func, vocab.AggFuncs)
 	}
 	if a.Column == "" {
-		if a.Func != jobspec.AggCount {
+		if a.Func != vocab.AggCount {
 			return nil, 0, fmt.Errorf("%s: %s needs a column", aggLabel(a), a.Func)
 		}
 		return &countAgg{name: a.Name, star: true}, -1, nil
@@ -128,18 +128,18 @@ func newAggState(a AggSpec, schema *arrow.Schema) (aggState, int, error) {
 	}
 	numeric := k == kInt || k == kFloat
 	switch a.Func {
-	case jobspec.AggCount:
+	case vocab.AggCount:
 		return &countAgg{name: a.Name}, i[0], nil
-	case jobspec.AggSum, jobspec.AggMean, jobspec.AggStd, jobspec.AggVar:
+	case vocab.AggSum, vocab.AggMean, vocab.AggStd, vocab.AggVar:
 		if !numeric {
 			return nil, 0, fmt.Errorf("%s: %s needs a numeric column (got %s)", aggLabel(a), a.Func, k)
 		}
-		if a.Func == jobspec.AggSum {
+		if a.Func == vocab.AggSum {
 			return &sumAgg{name: a.Name, k: k}, i[0], nil
 		}
 		return &momentAgg{name: a.Name, fn: a.Func, k: k}, i[0], nil
-	case jobspec.AggMin, jobspec.AggMax:
-		return &minmaxAgg{name: a.Name, max: a.Func == jobspec.AggMax, k: k, dt: dt}, i[0], nil
+	case vocab.AggMin, vocab.AggMax:
+		return &minmaxAgg{name: a.Name, max: a.Func == vocab.AggMax, k: k, dt: dt}, i[0], nil
 	default: // count_distinct
 		return &distinctAgg{name: a.Name, k: k, dt: dt, set: map[distinctKey]struct{}{}, ids: map[string]int64{}}, i[0], nil
 	}

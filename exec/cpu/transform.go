@@ -5,7 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // Fitted is one feature's fitted transform, as recorded in the manifest
@@ -48,7 +48,7 @@ type Fitted struct {
 	Boundaries []float64 `json:"boundaries,omitempty"`
 	Vocab      []Value   `json:"vocab,omitempty"` // in id order: Vocab[i] has id i+1
 	Buckets    int       `json:"buckets,omitempty"`
-	FillKind   string    `json:"fill_kind,omitempty"` // jobspec.Fill* kind the fill came from
+	FillKind   string    `json:"fill_kind,omitempty"` // vocab.Fill* kind the fill came from
 	Fill       *Value    `json:"fill,omitempty"`      // nil: nulls are not filled
 	TrainRows  int64     `json:"train_rows"`          // non-null (finite) train values the fit used; 0 for clip and hash, which fit nothing
 }
@@ -60,9 +60,9 @@ const OOVName = "__oov__"
 // of this fitted transform.
 func (f *Fitted) OutputFields(name string) []arrow.Field {
 	switch f.Transform {
-	case jobspec.TBucketize, jobspec.TVocab, jobspec.THash:
-		return []arrow.Field{{Name: name, Type: arrow.PrimitiveTypes.Int32, Nullable: f.Transform == jobspec.TBucketize}}
-	case jobspec.TOneHot:
+	case vocab.TBucketize, vocab.TVocab, vocab.THash:
+		return []arrow.Field{{Name: name, Type: arrow.PrimitiveTypes.Int32, Nullable: f.Transform == vocab.TBucketize}}
+	case vocab.TOneHot:
 		fs := make([]arrow.Field, 0, len(f.Vocab)+1)
 		for _, v := range f.Vocab {
 			fs = append(fs, arrow.Field{Name: name + "=" + v.String(), Type: arrow.PrimitiveTypes.Float32})
@@ -81,7 +81,7 @@ func Apply(name string, f *Fitted, col arrow.Array, mem memory.Allocator) ([]arr
 	}
 	fields := f.OutputFields(name)
 	switch f.Transform {
-	case jobspec.TIdentity, jobspec.TZScore, jobspec.TMinMax, jobspec.TLog1p, jobspec.TClip, jobspec.TBucketize:
+	case vocab.TIdentity, vocab.TZScore, vocab.TMinMax, vocab.TLog1p, vocab.TClip, vocab.TBucketize:
 		if k == kStr {
 			return nil, nil, fmt.Errorf("feature %s: %s needs a numeric column (got string)", name, f.Transform)
 		}
@@ -90,12 +90,12 @@ func Apply(name string, f *Fitted, col arrow.Array, mem memory.Allocator) ([]arr
 			return nil, nil, fmt.Errorf("feature %s: %w", name, err)
 		}
 		return fields, []arrow.Array{arr}, nil
-	case jobspec.TVocab, jobspec.TOneHot, jobspec.THash:
+	case vocab.TVocab, vocab.TOneHot, vocab.THash:
 		arrs, err := applyCategorical(f, k, col, mem)
 		if err != nil {
 			return nil, nil, fmt.Errorf("feature %s: %w", name, err)
 		}
 		return fields, arrs, nil
 	}
-	return nil, nil, fmt.Errorf("feature %s: unknown transform %q (allowed: %v)", name, f.Transform, jobspec.Transforms)
+	return nil, nil, fmt.Errorf("feature %s: unknown transform %q (allowed: %v)", name, f.Transform, vocab.Transforms)
 }

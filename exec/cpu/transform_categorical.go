@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/hashing"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // vocabIndex maps values of one column kind to vocabulary ids (1-based).
@@ -66,7 +66,7 @@ func applyCategorical(f *Fitted, k kind, col arrow.Array, mem memory.Allocator) 
 	}
 	codes := make([]int32, n)
 	var nullCode int32
-	if f.Transform == jobspec.THash {
+	if f.Transform == vocab.THash {
 		if f.Buckets < 1 {
 			return nil, fmt.Errorf("hash needs buckets >= 1 (got %d)", f.Buckets)
 		}
@@ -92,7 +92,7 @@ func applyCategorical(f *Fitted, k kind, col arrow.Array, mem memory.Allocator) 
 			}
 		}
 	}
-	if f.Transform != jobspec.TOneHot {
+	if f.Transform != vocab.TOneHot {
 		b := newOutBuf(mem, arrow.PrimitiveTypes.Int32, n, 4)
 		copy(b.int32s(), codes)
 		return []arrow.Array{b.finish()}, nil

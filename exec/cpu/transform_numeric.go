@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // numericInput converts a numeric column to float64 (bool 0/1, timestamps
@@ -65,7 +65,7 @@ func applyNumeric(f *Fitted, col arrow.Array, mem memory.Allocator) (arrow.Array
 		return nil, err
 	}
 	n := len(xs)
-	if f.Transform == jobspec.TBucketize {
+	if f.Transform == vocab.TBucketize {
 		b := newOutBuf(mem, arrow.PrimitiveTypes.Int32, n, 4)
 		bucketize(b.int32s(), xs, f.Boundaries)
 		if keepNulls {
@@ -76,21 +76,21 @@ func applyNumeric(f *Fitted, col arrow.Array, mem memory.Allocator) (arrow.Array
 	b := newOutBuf(mem, arrow.PrimitiveTypes.Float32, n, 4)
 	out := b.float32s()
 	switch f.Transform {
-	case jobspec.TIdentity:
+	case vocab.TIdentity:
 		for i, x := range xs {
 			out[i] = float32(x)
 		}
-	case jobspec.TZScore:
+	case vocab.TZScore:
 		mean, s := f.Mean, divisor(f.Std)
 		for i, x := range xs {
 			out[i] = float32((x - mean) / s)
 		}
-	case jobspec.TLog1p:
+	case vocab.TLog1p:
 		mean, s := f.Mean, divisor(f.Std)
 		for i, x := range xs {
 			out[i] = float32((math.Log1p(x) - mean) / s)
 		}
-	case jobspec.TMinMax:
+	case vocab.TMinMax:
 		lo, r := f.Min, f.Max-f.Min
 		if r == 0 {
 			clear(out)
@@ -99,7 +99,7 @@ func applyNumeric(f *Fitted, col arrow.Array, mem memory.Allocator) (arrow.Array
 		for i, x := range xs {
 			out[i] = float32((x - lo) / r)
 		}
-	case jobspec.TClip:
+	case vocab.TClip:
 		lo, hi := math.Inf(-1), math.Inf(1)
 		if f.ClipMin != nil {
 			lo = *f.ClipMin

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/hashing"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // Transform ops of k_transform_f32 (kernels/transform.cu).
@@ -36,11 +36,11 @@ func (k *Kernels) Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.
 // apply is Apply; with res not nil the column is already on the device.
 func (k *Kernels) apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator, res *devCol) ([]arrow.Field, []arrow.Array, error) {
 	switch f.Transform {
-	case jobspec.TIdentity, jobspec.TZScore, jobspec.TMinMax, jobspec.TLog1p, jobspec.TClip, jobspec.TBucketize, jobspec.THash:
-	case jobspec.TVocab, jobspec.TOneHot:
+	case vocab.TIdentity, vocab.TZScore, vocab.TMinMax, vocab.TLog1p, vocab.TClip, vocab.TBucketize, vocab.THash:
+	case vocab.TVocab, vocab.TOneHot:
 		return k.applyVocab(name, f, col, mem)
 	default:
-		return nil, nil, fmt.Errorf("feature %s: unknown transform %q (allowed: %v)", name, f.Transform, jobspec.Transforms)
+		return nil, nil, fmt.Errorf("feature %s: unknown transform %q (allowed: %v)", name, f.Transform, vocab.Transforms)
 	}
 	if isStringColumn(col) {
 		return nil, nil, fmt.Errorf("feature %s: %s of a string column is %w because string hash buckets are applied on the CPU engine (Kernels.HashColumn hashes strings on the device)", name, f.Transform, ErrUnsupported)
@@ -51,7 +51,7 @@ func (k *Kernels) apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.
 	}
 	fields := f.OutputFields(name)
 	var arr arrow.Array
-	if f.Transform == jobspec.THash {
+	if f.Transform == vocab.THash {
 		arr, err = k.applyHash(f, c, mem, res)
 	} else {
 		arr, err = k.applyNumeric(f, c, col, mem, res)
@@ -85,16 +85,16 @@ func divisor(std float64) float64 {
 // opOf maps a numeric transform to its kernel op and parameters.
 func opOf(f *cpu.Fitted) (op int, p0, p1 float64) {
 	switch f.Transform {
-	case jobspec.TZScore:
+	case vocab.TZScore:
 		return opAffine, f.Mean, divisor(f.Std)
-	case jobspec.TLog1p:
+	case vocab.TLog1p:
 		return opLog1p, f.Mean, divisor(f.Std)
-	case jobspec.TMinMax:
+	case vocab.TMinMax:
 		if r := f.Max - f.Min; r != 0 {
 			return opAffine, f.Min, r
 		}
 		return opZero, 0, 0
-	case jobspec.TClip:
+	case vocab.TClip:
 		lo, hi := math.Inf(-1), math.Inf(1)
 		if f.ClipMin != nil {
 			lo = *f.ClipMin
@@ -113,7 +113,7 @@ func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem mem
 		return nil, err
 	}
 	dt := arrow.DataType(arrow.PrimitiveTypes.Float32)
-	if f.Transform == jobspec.TBucketize {
+	if f.Transform == vocab.TBucketize {
 		dt = arrow.PrimitiveTypes.Int32
 	}
 	values := memory.NewResizableBuffer(mem)
@@ -124,7 +124,7 @@ func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem mem
 	bounds := append(f.Boundaries[:len(f.Boundaries):len(f.Boundaries)], 0) // never empty on the device
 	launch := func(l launcher, p column, vals, valid, bp, o DevPtr) error {
 		head := []uint64{uint64(vals), uint64(p.kind), uint64(p.voff), uint64(valid), uint64(p.noff), b2u(hasFill), F64(fill)}
-		if f.Transform == jobspec.TBucketize {
+		if f.Transform == vocab.TBucketize {
 			return k.launchOn(l, "k_bucketize", p.n, append(head, uint64(bp), uint64(len(f.Boundaries)), uint64(o), uint64(p.n))...)
 		}
 		return k.launchOn(l, "k_transform_f32", p.n, append(head, uint64(op), F64(p0), F64(p1), uint64(o), uint64(p.n))...)
@@ -132,7 +132,7 @@ func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem mem
 	if res != nil {
 		err = k.resident("transform "+f.Transform, func(b *buffers) error {
 			var bp DevPtr
-			if f.Transform == jobspec.TBucketize {
+			if f.Transform == vocab.TBucketize {
 				var err error
 				if bp, err = b.in(asBytes(bounds)); err != nil {
 					return err
@@ -151,7 +151,7 @@ func (k *Kernels) applyNumeric(f *cpu.Fitted, c column, col arrow.Array, mem mem
 		err = k.pipelined("transform "+f.Transform, c.n, func(lo, hi int) (ins, outs [][]byte) {
 			p := c.part(lo, hi)
 			var bb []byte
-			if f.Transform == jobspec.TBucketize {
+			if f.Transform == vocab.TBucketize {
 				bb = asBytes(bounds)
 			}
 			return [][]byte{p.vals, p.valid, bb}, [][]byte{out[lo*4 : hi*4]}

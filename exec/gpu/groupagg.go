@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/cpu"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // Aggregate ops of k_groupagg_reduce (match kernels/groupagg.cu).
@@ -76,15 +76,15 @@ func planGroupAgg(keys []string, aggs []cpu.AggSpec, schema *arrow.Schema) (*gaP
 		dt := schema.Field(c).Type
 		var op int64
 		switch a.Func {
-		case jobspec.AggCount:
+		case vocab.AggCount:
 			op = gaCount
-		case jobspec.AggSum:
+		case vocab.AggSum:
 			op = gaSum
-		case jobspec.AggMean, jobspec.AggStd, jobspec.AggVar:
+		case vocab.AggMean, vocab.AggStd, vocab.AggVar:
 			op = gaMoments
-		case jobspec.AggMin:
+		case vocab.AggMin:
 			op = gaMin
-		case jobspec.AggMax:
+		case vocab.AggMax:
 			op = gaMax
 		default:
 			return nil, fmt.Errorf("group aggregate: %s(%s): %w because the device has no distinct-value sets (count_distinct runs on the CPU engine)", a.Func, a.Column, ErrUnsupported)

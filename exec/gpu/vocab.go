@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/hashing"
-	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // coerce converts a fitted value to a column kind as exec/cpu does:
@@ -187,7 +187,7 @@ func (k *Kernels) applyVocab(name string, f *cpu.Fitted, col arrow.Array, mem me
 		nullCode = t.id(fv)
 	}
 	n := col.Len()
-	onehot := f.Transform == jobspec.TOneHot
+	onehot := f.Transform == vocab.TOneHot
 	ncols := len(f.Vocab) + 1
 	width := 4
 	if onehot {
