@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ type Writer struct {
 	off   int64 // bytes written to the data file
 	held  int64 // bytes of live sources
 
-	buf     bytes.Buffer // reused segment encoding buffer
+	sink    segmentSink // the data file's buffered writer
 	perm    []int32
 	counts  []int
 	touched []int
@@ -148,6 +149,7 @@ func NewWriter(path string, schema *arrow.Schema, opt WriterOptions, mem memory.
 		return nil, fmt.Errorf("shuffle: %w", err)
 	}
 	w.data = f
+	w.sink.bw = bufio.NewWriterSize(f, segmentBufferSize)
 	return w, nil
 }
 
@@ -380,6 +382,9 @@ func (w *Writer) commit() (Output, error) {
 	b, err := ix.marshal()
 	if err != nil {
 		return Output{}, fmt.Errorf("shuffle: %s: %w", w.path, err)
+	}
+	if err := w.sink.bw.Flush(); err != nil {
+		return Output{}, fmt.Errorf("shuffle: %w", err)
 	}
 	err = w.data.Close()
 	w.data = nil
