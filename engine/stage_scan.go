@@ -9,9 +9,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/planner"
@@ -86,6 +88,7 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	var op exec.Operator
 	var filt exec.Filter
 	var drop exec.DropNulls
+	var sel *exec.NullSelector
 	var groupCount, cacheWrite bool
 	for i, pop := range x.PlanStage.Operators {
 		if (i == 0) != (pop.Name == planner.OpScan) || (i == 1) != (pop.Name == planner.OpRowKey) {
@@ -145,6 +148,12 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 				return nil
 			})
 		case planner.OpDrop:
+			if onlySinksAfter(x.PlanStage.Operators[i+1:]) {
+				// The cache write takes the kept rows straight from the
+				// batch: no copy of the rows kept.
+				sel = exec.NewNullSelector(r.dropCols)
+				break
+			}
 			drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
 			op = drop
 		case planner.OpGroupCount:
@@ -173,11 +182,17 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 		if kept == nil {
 			break
 		}
-		countBad(kept, r.floatFeatures, res)
-		if err := r.countGroups(kept, gk, gcount, res.GroupCounts); err != nil {
+		var rows []int32 // the rows of kept that are kept (nil: all)
+		var keep []bool
+		if sel != nil {
+			if rows, keep, err = sel.Select(kept); err != nil {
+				return nil, err
+			}
+		}
+		countBad(kept, rows, r.floatFeatures, res)
+		if err := r.countGroups(kept, keep, x.Mem, gk, gcount, res.GroupCounts); err != nil {
 			return nil, err
 		}
-		res.RowsKept += kept.NumRows()
 		view, err := project(kept, r.cacheSchema)
 		if err != nil {
 			return nil, err
@@ -186,9 +201,16 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 			view.Release()
 			return nil, err
 		}
+		if rows != nil {
+			for i, j := range rows { // ascending: j >= i
+				ckeys[i] = ckeys[j]
+			}
+			ckeys = ckeys[:len(rows)]
+		}
+		res.RowsKept += int64(len(ckeys))
 		h2, bucket = resize(h2, len(ckeys)), resize(bucket, len(ckeys))
 		cacheBuckets(p.job.Split.Seed, bits, ckeys, h2, bucket)
-		err = cw.WritePartitioned(view, bucket)
+		err = cw.WritePartitionedRows(view, rows, bucket)
 		view.Release()
 		if err != nil {
 			return nil, err
@@ -200,6 +222,12 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	if drop != nil {
 		res.RowsDropped = drop.Dropped()
 		for k, v := range drop.DroppedBy() {
+			res.DroppedBy[k] = v
+		}
+	}
+	if sel != nil {
+		res.RowsDropped = sel.Dropped()
+		for k, v := range sel.DroppedBy() {
 			res.DroppedBy[k] = v
 		}
 	}
@@ -220,8 +248,22 @@ func (r *jobEnv) scanTask(ctx context.Context, x *TaskContext, t Task) (any, err
 	return res, nil
 }
 
-// countBad counts NaN and infinities in the float feature columns.
-func countBad(b arrow.RecordBatch, cols []string, res *scanResult) {
+// onlySinksAfter reports whether ops (the scan operators after Drop) only
+// count and write the rows, so that Drop may hand them on as a selection.
+func onlySinksAfter(ops []planner.PhysOp) bool {
+	for _, op := range ops {
+		switch op.Name {
+		case planner.OpGroupCount, planner.OpCacheWrite, planner.OpShuffleWrite:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// countBad counts NaN and infinities in the float feature columns, in the
+// rows listed (nil: all).
+func countBad(b arrow.RecordBatch, rows []int32, cols []string, res *scanResult) {
 	for _, name := range cols {
 		idx := b.Schema().FieldIndices(name)
 		if len(idx) == 0 {
@@ -232,11 +274,21 @@ func countBad(b arrow.RecordBatch, cols []string, res *scanResult) {
 			continue
 		}
 		var nan, inf int64
-		for _, v := range c.Float64Values() {
+		vals := c.Float64Values()
+		bad := func(v float64) {
 			if v != v {
 				nan++
 			} else if math.IsInf(v, 0) {
 				inf++
+			}
+		}
+		if rows == nil {
+			for _, v := range vals {
+				bad(v)
+			}
+		} else {
+			for _, i := range rows {
+				bad(vals[i])
 			}
 		}
 		if nan > 0 {
@@ -268,12 +320,21 @@ func rowKeys(k kernel.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64,
 	return k.FileRows(fileHash, first, out)
 }
 
-// countGroups adds the rows of each split.by group in b to counts: with the
-// GroupCount kernel for one int64 or timestamp column, else through the
-// dictionary indices or a map.
-func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernels, counts map[string]int64) error {
+// countGroups adds the rows of each split.by group in b (those with
+// keep[i], or all when keep is nil) to counts: with the GroupCount kernel
+// for one int64 or timestamp column, else through the dictionary indices
+// or a map.
+func (r *jobEnv) countGroups(b arrow.RecordBatch, keep []bool, mem memory.Allocator, gk *groupKeys, k kernel.Kernels, counts map[string]int64) error {
 	if len(gk.cols) == 1 {
 		col := b.Column(gk.cols[0])
+		if keep != nil {
+			kept, err := keptColumn(col, keep, mem)
+			if err != nil {
+				return err
+			}
+			defer kept.Release()
+			col = kept
+		}
 		key := intKey
 		switch col.(type) {
 		case *array.Timestamp:
@@ -298,8 +359,10 @@ func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernel
 	}
 	local, keys := gk.rows(b)
 	n := make([]int64, len(keys))
-	for _, l := range local {
-		n[l]++
+	for i, l := range local {
+		if keep == nil || keep[i] {
+			n[l]++
+		}
 	}
 	for i, c := range n {
 		if c > 0 {
@@ -307,4 +370,23 @@ func (r *jobEnv) countGroups(b arrow.RecordBatch, gk *groupKeys, k kernel.Kernel
 		}
 	}
 	return nil
+}
+
+// keptColumn copies the rows of col with keep[i] set.
+func keptColumn(col arrow.Array, keep []bool, mem memory.Allocator) (arrow.Array, error) {
+	bb := array.NewBooleanBuilder(mem)
+	defer bb.Release()
+	bb.AppendValues(keep, nil)
+	mask := bb.NewBooleanArray()
+	defer mask.Release()
+	one := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "c", Type: col.DataType(), Nullable: true}}, nil), []arrow.Array{col}, int64(col.Len()))
+	defer one.Release()
+	out, err := expr.Filter(one, mask, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	c := out.Column(0)
+	c.Retain()
+	return c, nil
 }
