@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -23,24 +22,22 @@ type DropNulls interface {
 type dropNulls struct {
 	lender
 	child   Operator
-	cols    []string
+	sel     *NullSelector
 	mem     memory.Allocator
 	dropped int64
-	by      map[string]int64
-	keep    []bool
 }
 
 var _ Operator = (*dropNulls)(nil)
 
 // NewDropNulls drops the rows of child's batches with nulls in cols.
 func NewDropNulls(child Operator, cols []string, mem memory.Allocator) DropNulls {
-	return &dropNulls{child: child, cols: cols, mem: mem, by: map[string]int64{}}
+	return &dropNulls{child: child, sel: NewNullSelector(cols), mem: mem}
 }
 
 func (d *dropNulls) Open(ctx context.Context) error { return d.child.Open(ctx) }
 func (d *dropNulls) Schema() *arrow.Schema          { return d.child.Schema() }
 func (d *dropNulls) Dropped() int64                 { return d.dropped }
-func (d *dropNulls) DroppedBy() map[string]int64    { return d.by }
+func (d *dropNulls) DroppedBy() map[string]int64    { return d.sel.DroppedBy() }
 
 func (d *dropNulls) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	d.drop()
@@ -48,35 +45,17 @@ func (d *dropNulls) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if err != nil || in == nil {
 		return nil, err
 	}
-	n := int(in.NumRows())
-	any := false
-	for _, name := range d.cols {
-		idx := in.Schema().FieldIndices(name)
-		if len(idx) == 0 {
-			return nil, fmt.Errorf("drop: no column %q", name)
-		}
-		col := in.Column(idx[0])
-		if col.NullN() == 0 {
-			continue
-		}
-		if !any {
-			d.keep = resizeBools(d.keep, n)
-			any = true
-		}
-		for i := 0; i < n; i++ {
-			if col.IsNull(i) {
-				d.by[name]++
-				d.keep[i] = false
-			}
-		}
+	keep, err := d.sel.mask(in)
+	if err != nil {
+		return nil, err
 	}
-	if !any {
+	if keep == nil {
 		in.Retain()
 		return d.lend(in), nil
 	}
 	bb := array.NewBooleanBuilder(d.mem)
 	defer bb.Release()
-	bb.AppendValues(d.keep[:n], nil)
+	bb.AppendValues(keep, nil)
 	mask := bb.NewBooleanArray()
 	defer mask.Release()
 	out, err := expr.Filter(in, mask, d.mem)

@@ -1,21 +1,41 @@
 package shuffle
 
 import (
+	"bufio"
 	"fmt"
+	"hash/crc32"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 )
 
+// segmentSink streams encoded segment bytes to the data file through a
+// buffer, summing their CRC-32C and length on the way: a segment is never
+// held whole in memory.
+type segmentSink struct {
+	bw  *bufio.Writer
+	crc uint32
+	n   int64
+}
+
+// segmentBufferSize is the data file's write buffer.
+const segmentBufferSize = 1 << 20
+
+func (s *segmentSink) Write(b []byte) (int, error) {
+	s.crc = crc32.Update(s.crc, castagnoli, b)
+	s.n += int64(len(b))
+	return s.bw.Write(b)
+}
+
 // flush writes partition p's buffered pieces as one segment: an IPC
-// stream encoded into the reused buffer, then one write to the data file.
+// stream encoded straight into the data file's write buffer.
 func (w *Writer) flush(p int) error {
 	pb := &w.parts[p]
 	pieces := pb.pieces
-	w.buf.Reset()
+	w.sink.crc, w.sink.n = 0, 0
 	opts := append(w.opt.Codec.ipcOptions(), ipc.WithSchema(w.schema), ipc.WithAllocator(w.mem))
-	iw := ipc.NewWriter(&w.buf, opts...)
+	iw := ipc.NewWriter(&w.sink, opts...)
 	var rows int64
 	for i := 0; i < len(pieces); {
 		j, n := i+1, pieces[i].rec.NumRows()
@@ -38,12 +58,9 @@ func (w *Writer) flush(p int) error {
 	if err := iw.Close(); err != nil {
 		return w.fail(fmt.Errorf("shuffle: %s: partition %d: encode segment: %w", w.path, p, err))
 	}
-	b := w.buf.Bytes()
-	if _, err := w.data.Write(b); err != nil {
-		return w.fail(fmt.Errorf("shuffle: %w", err))
-	}
-	w.segs[p] = append(w.segs[p], segment{Offset: w.off, Length: int64(len(b)), Rows: rows, CRC: castagnoliSum(b)})
-	w.off += int64(len(b))
+	n := w.sink.n
+	w.segs[p] = append(w.segs[p], segment{Offset: w.off, Length: n, Rows: rows, CRC: w.sink.crc})
+	w.off += n
 	for i, pc := range pieces {
 		w.release(pc)
 		pieces[i] = piece{}

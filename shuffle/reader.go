@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -19,6 +20,7 @@ type Reader struct {
 	schema              *arrow.Schema
 	data                *os.File
 	mapped              *mapping // the data file mapped read-only (nil: read with ReadAt)
+	id                  *fileID  // the data file's identity when opened (nil: unknown)
 	mem                 memory.Allocator
 }
 
@@ -38,6 +40,7 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: %w", err)
 	}
+	statTime := time.Now()
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -57,6 +60,7 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 	r.schema = sr.Schema()
 	sr.Release()
 	r.ix, r.data = ix, f
+	r.id = identify(r.dataPath, st, statTime)
 	if m := mapFile(f, st.Size()); m != nil {
 		r.mapped = newMapping(m)
 	}
@@ -158,16 +162,22 @@ func (it *partIter) open() error {
 		// Committed outputs never change, so the mapping is read in place.
 		// Without body compression the batches share the mapped bytes
 		// (each buffer holds the mapping); otherwise decoding copies.
+		// A segment this process has checked in the same file version is
+		// not checked again (see verifiedSegments).
 		seg := m.data[s.Offset : s.Offset+s.Length]
+		check := !segmentVerified(it.r.id, s.Offset)
 		var cur *segIter
 		var err error
 		if it.r.ix.Codec == CodecNone {
-			cur, err = decodeInPlace(m, seg, s.CRC, it.r.schema, it.r.mem)
+			cur, err = decodeInPlace(m, seg, s.CRC, check, it.r.schema, it.r.mem)
 		} else {
 			cur, err = decodeSegment(seg, s.CRC, it.r.schema, it.r.mem)
 		}
 		if err != nil {
 			return err
+		}
+		if check {
+			markVerified(it.r.id, s.Offset)
 		}
 		it.cur = cur
 		return nil

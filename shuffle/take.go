@@ -93,13 +93,19 @@ func newBuf(mem memory.Allocator, n int) *memory.Buffer {
 }
 
 // takeValidity gathers the validity bitmap; it returns nil and 0 when the
-// input has no nulls.
+// taken rows have no nulls (as an input without nulls gives), so a take of
+// selected rows is the same array as the take from a copy of those rows.
 func takeValidity(data arrow.ArrayData, idx []int32, mem memory.Allocator) (*memory.Buffer, int) {
 	if data.NullN() == 0 || data.Buffers()[0] == nil {
 		return nil, 0
 	}
 	out := takeBits(data.Buffers()[0], data.Offset(), idx, mem)
-	return out, len(idx) - bitutil.CountSetBits(out.Bytes(), 0, len(idx))
+	nulls := len(idx) - bitutil.CountSetBits(out.Bytes(), 0, len(idx))
+	if nulls == 0 {
+		out.Release()
+		return nil, 0
+	}
+	return out, nulls
 }
 
 // takeBits gathers bits src[off+idx[i]] into a new bitmap.

@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ type Writer struct {
 	off   int64 // bytes written to the data file
 	held  int64 // bytes of live sources
 
-	buf     bytes.Buffer // reused segment encoding buffer
+	sink    segmentSink // the data file's buffered writer
 	perm    []int32
 	counts  []int
 	touched []int
@@ -148,6 +149,7 @@ func NewWriter(path string, schema *arrow.Schema, opt WriterOptions, mem memory.
 		return nil, fmt.Errorf("shuffle: %w", err)
 	}
 	w.data = f
+	w.sink.bw = bufio.NewWriterSize(f, segmentBufferSize)
 	return w, nil
 }
 
@@ -242,6 +244,18 @@ func (w *Writer) takeBatch(batch arrow.RecordBatch, perm []int32) (arrow.RecordB
 // grouped by partition, stable), so dictionary columns stay dictionaries.
 // The caller keeps its reference to batch.
 func (w *Writer) WritePartitioned(batch arrow.RecordBatch, part []int32) error {
+	return w.writePartitioned(batch, nil, part)
+}
+
+// WritePartitionedRows appends row rows[i] of batch to partition part[i]
+// and leaves out the rows not listed: WritePartitioned of the selected
+// rows without copying them first. rows must be ascending (nil: every row,
+// as WritePartitioned). The caller keeps its reference to batch.
+func (w *Writer) WritePartitionedRows(batch arrow.RecordBatch, rows, part []int32) error {
+	return w.writePartitioned(batch, rows, part)
+}
+
+func (w *Writer) writePartitioned(batch arrow.RecordBatch, rows, part []int32) error {
 	if err := w.usable(); err != nil {
 		return err
 	}
@@ -249,6 +263,16 @@ func (w *Writer) WritePartitioned(batch arrow.RecordBatch, part []int32) error {
 		return err
 	}
 	n := int(batch.NumRows())
+	if rows != nil {
+		prev := int32(-1)
+		for i, r := range rows {
+			if r <= prev || int(r) >= n {
+				return fmt.Errorf("shuffle: %s: selected row %d is %d: rows must ascend within [0, %d)", w.path, i, r, n)
+			}
+			prev = r
+		}
+		n = len(rows)
+	}
 	if len(part) != n {
 		return fmt.Errorf("shuffle: %s: %d partition ids for %d rows", w.path, len(part), n)
 	}
@@ -264,7 +288,7 @@ func (w *Writer) WritePartitioned(batch arrow.RecordBatch, part []int32) error {
 		}
 		counts[v]++
 	}
-	if counts[part[0]] == n {
+	if counts[part[0]] == n && rows == nil {
 		return w.Write(int(part[0]), batch)
 	}
 	// Stable counting sort of row numbers by partition; counts become the
@@ -276,7 +300,11 @@ func (w *Writer) WritePartitioned(batch arrow.RecordBatch, part []int32) error {
 		start += c
 	}
 	for i, v := range part {
-		perm[counts[v]] = int32(i)
+		r := int32(i)
+		if rows != nil {
+			r = rows[i]
+		}
+		perm[counts[v]] = r
 		counts[v]++
 	}
 	grouped, err := w.takeBatch(batch, perm)
@@ -380,6 +408,9 @@ func (w *Writer) commit() (Output, error) {
 	b, err := ix.marshal()
 	if err != nil {
 		return Output{}, fmt.Errorf("shuffle: %s: %w", w.path, err)
+	}
+	if err := w.sink.bw.Flush(); err != nil {
+		return Output{}, fmt.Errorf("shuffle: %w", err)
 	}
 	err = w.data.Close()
 	w.data = nil

@@ -9,9 +9,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
 	pb "github.com/sluice-ml/sluice/proto"
@@ -91,6 +93,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	var op exec.Operator
 	var filt exec.Filter
 	var drop exec.DropNulls
+	var sel *exec.NullSelector
 	var groupCount, cacheWrite bool
 	for i, pop := range x.PlanStage.Operators {
 		if (i == 0) != (pop.Name == vocab.OpScan) || (i == 1) != (pop.Name == vocab.OpRowKey) {
@@ -146,6 +149,12 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 				return nil
 			})
 		case vocab.OpDrop:
+			if onlySinksAfter(x.PlanStage.Operators[i+1:]) {
+				// The cache write takes the kept rows straight from the
+				// batch: no copy of the rows kept.
+				sel = exec.NewNullSelector(r.dropCols)
+				break
+			}
 			drop = exec.NewDropNulls(op, r.dropCols, x.Mem)
 			op = drop
 		case vocab.OpGroupCount:
@@ -174,11 +183,17 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 		if kept == nil {
 			break
 		}
-		countBad(kept, r.floatFeatures, res)
-		if err := r.countGroups(kept, gk, gcount, res.GroupCounts); err != nil {
+		var picked []int32 // the rows of kept that are kept (nil: all)
+		var keep []bool
+		if sel != nil {
+			if picked, keep, err = sel.Select(kept); err != nil {
+				return nil, err
+			}
+		}
+		countBad(kept, picked, r.floatFeatures, res)
+		if err := r.countGroups(kept, keep, x.Mem, gk, gcount, res.GroupCounts); err != nil {
 			return nil, err
 		}
-		res.RowsKept += kept.NumRows()
 		view, err := rows.Project(kept, r.cacheSchema)
 		if err != nil {
 			return nil, err
@@ -187,9 +202,16 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			view.Release()
 			return nil, err
 		}
+		if picked != nil {
+			for i, j := range picked { // ascending: j >= i
+				ckeys[i] = ckeys[j]
+			}
+			ckeys = ckeys[:len(picked)]
+		}
+		res.RowsKept += int64(len(ckeys))
 		h2, bucket = rows.Resize(h2, len(ckeys)), rows.Resize(bucket, len(ckeys))
 		cacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
-		err = cw.WritePartitioned(view, bucket)
+		err = cw.WritePartitionedRows(view, picked, bucket)
 		view.Release()
 		if err != nil {
 			return nil, err
@@ -201,6 +223,12 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	if drop != nil {
 		res.RowsDropped = drop.Dropped()
 		for k, v := range drop.DroppedBy() {
+			res.DroppedBy[k] = v
+		}
+	}
+	if sel != nil {
+		res.RowsDropped = sel.Dropped()
+		for k, v := range sel.DroppedBy() {
 			res.DroppedBy[k] = v
 		}
 	}
@@ -221,8 +249,22 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	return res, nil
 }
 
-// countBad counts NaN and infinities in the float feature columns.
-func countBad(b arrow.RecordBatch, cols []string, res *ScanResult) {
+// onlySinksAfter reports whether ops (the scan operators after Drop) only
+// count and write the rows, so that Drop may hand them on as a selection.
+func onlySinksAfter(ops []planOp) bool {
+	for _, op := range ops {
+		switch op.Name {
+		case vocab.OpGroupCount, vocab.OpCacheWrite, vocab.OpShuffleWrite:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// countBad counts NaN and infinities in the float feature columns, in the
+// rows listed (nil: all).
+func countBad(b arrow.RecordBatch, picked []int32, cols []string, res *ScanResult) {
 	for _, name := range cols {
 		idx := b.Schema().FieldIndices(name)
 		if len(idx) == 0 {
@@ -233,11 +275,21 @@ func countBad(b arrow.RecordBatch, cols []string, res *ScanResult) {
 			continue
 		}
 		var nan, inf int64
-		for _, v := range c.Float64Values() {
+		vals := c.Float64Values()
+		bad := func(v float64) {
 			if v != v {
 				nan++
 			} else if math.IsInf(v, 0) {
 				inf++
+			}
+		}
+		if picked == nil {
+			for _, v := range vals {
+				bad(v)
+			}
+		} else {
+			for _, i := range picked {
+				bad(vals[i])
 			}
 		}
 		if nan > 0 {
@@ -271,12 +323,21 @@ func rowKeys(k kernel.Kernels, b arrow.RecordBatch, keyCol int, fileHash uint64,
 	return k.FileRows(fileHash, first, out)
 }
 
-// countGroups adds the rows of each split.by group in b to counts: with the
-// GroupCount kernel for one int64 or timestamp column, else through the
-// dictionary indices or a map.
-func (r *Env) countGroups(b arrow.RecordBatch, gk *rows.GroupKeys, k kernel.Kernels, counts map[string]int64) error {
+// countGroups adds the rows of each split.by group in b (those with
+// keep[i], or all when keep is nil) to counts: with the GroupCount kernel
+// for one int64 or timestamp column, else through the dictionary indices
+// or a map.
+func (r *Env) countGroups(b arrow.RecordBatch, keep []bool, mem memory.Allocator, gk *rows.GroupKeys, k kernel.Kernels, counts map[string]int64) error {
 	if len(gk.Cols) == 1 {
 		col := b.Column(gk.Cols[0])
+		if keep != nil {
+			kept, err := keptColumn(col, keep, mem)
+			if err != nil {
+				return err
+			}
+			defer kept.Release()
+			col = kept
+		}
 		key := rows.IntKey
 		switch col.(type) {
 		case *array.Timestamp:
@@ -301,8 +362,10 @@ func (r *Env) countGroups(b arrow.RecordBatch, gk *rows.GroupKeys, k kernel.Kern
 	}
 	local, keys := gk.Rows(b)
 	n := make([]int64, len(keys))
-	for _, l := range local {
-		n[l]++
+	for i, l := range local {
+		if keep == nil || keep[i] {
+			n[l]++
+		}
 	}
 	for i, c := range n {
 		if c > 0 {
@@ -314,3 +377,22 @@ func (r *Env) countGroups(b arrow.RecordBatch, gk *rows.GroupKeys, k kernel.Kern
 
 // Counts are the rows and bytes the scan read.
 func (s *ScanResult) Counts() (int64, int64) { return s.RowsRead, s.Bytes }
+
+// keptColumn copies the rows of col with keep[i] set.
+func keptColumn(col arrow.Array, keep []bool, mem memory.Allocator) (arrow.Array, error) {
+	bb := array.NewBooleanBuilder(mem)
+	defer bb.Release()
+	bb.AppendValues(keep, nil)
+	mask := bb.NewBooleanArray()
+	defer mask.Release()
+	one := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "c", Type: col.DataType(), Nullable: true}}, nil), []arrow.Array{col}, int64(col.Len()))
+	defer one.Release()
+	out, err := expr.Filter(one, mask, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Release()
+	c := out.Column(0)
+	c.Retain()
+	return c, nil
+}
