@@ -55,7 +55,7 @@ func beginRemote(url string, overwrite bool) (*Txn, error) {
 			hasManifest = hasManifest || o.Rel == manifestName
 		}
 		if !hasManifest {
-			return nil, fmt.Errorf("output.path: %s holds objects but no %s (not a sluice output); refusing to write there", url, manifestName)
+			return nil, fmt.Errorf("output.path: %s holds objects but no %s: not a sluice output, or one a killed job left unfinished; refusing to write there (delete the objects under it, or choose another prefix)", url, manifestName)
 		}
 		if !overwrite {
 			return nil, fmt.Errorf("output.path: %s already exists (it has a %s); pass --set output.overwrite=true to replace it", url, manifestName)
