@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/sluice-ml/sluice/storage"
-
-	"github.com/sluice-ml/sluice/storage"
 )
 
 // jobIDPattern is what a job ID may be: it names a directory under an
