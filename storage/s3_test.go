@@ -129,7 +129,7 @@ func TestS3(t *testing.T) {
 
 	// Errors name the URL.
 	for u, want := range map[string]string{
-		"s3://" + b + "/missing.parquet": "not found",
+		"s3://" + b + "/missing.parquet": "no objects",
 		"s3://" + b + "/nothing/":        "no objects",
 		"s3://no-such-bucket/x/":         "does not exist",
 	} {

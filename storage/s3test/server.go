@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,9 @@ func Start(t testing.TB) *Server {
 		"-filer", "-filer.port="+p(5), "-filer.port.grpc="+p(6), "-filer.localSocket="+filepath.Join(dir, "filer.sock"),
 		"-s3", "-s3.port="+p(0), "-s3.port.grpc="+p(7), "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config="+cfgPath,
 		"-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.telemetry=false")
+	// The S3 gateway signs its STS tokens with the filer key; without one
+	// it loads no identities.
+	s.cmd.Env = append(os.Environ(), "WEED_JWT_FILER_SIGNING_KEY=sluice-test-signing-key-0123456789")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.Dir = dir
 	if err := s.cmd.Start(); err != nil {
@@ -127,6 +131,9 @@ func (s *Server) waitReady(t testing.TB) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err = s.Client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(probe)})
+		if err != nil && strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
+			err = nil // an earlier probe created it
+		}
 		if err == nil {
 			_, err = s.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(probe), Key: aws.String("x"), Body: nil})
 		}
