@@ -47,7 +47,7 @@ func readColumn(t *testing.T, d *input.Dataset, col string) []int64 {
 // ranged GETs: reading one column fetches far less than the files.
 func TestParquetFromObjectStore(t *testing.T) {
 	srv := s3test.Start(t)
-	bucket := srv.Bucket(t, "in")
+	bucket := srv.Bucket(t, "inputs")
 	dir := t.TempDir()
 	if err := input.WriteCitibike(dir, 40000, 2, 7); err != nil {
 		t.Fatal(err)
