@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // cleanDebris removes what dead runs left: temporary directories of the
@@ -15,7 +17,11 @@ func cleanDebris(output, root string, progress io.Writer) {
 	clean := filepath.Clean(output)
 	var removed []string
 	var errs []error
-	for _, p := range [][2]string{{filepath.Dir(clean), filepath.Base(clean) + ".tmp-"}, {root, "sluice-"}} {
+	dirs := [][2]string{{filepath.Dir(clean), filepath.Base(clean) + ".tmp-"}, {root, "sluice-"}}
+	if storage.IsURL(output) { // an object-store output has no temporary directory
+		dirs = dirs[1:]
+	}
+	for _, p := range dirs {
 		r, err := CleanDebris(p[0], p[1])
 		removed = append(removed, r...)
 		if err != nil {

@@ -135,10 +135,12 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.path", "%s", strings.TrimPrefix(err.Error(), "output.path: "))
 	}
 	committed := false
-	outHold, err := HoldDir(txn.Dir())
-	if err != nil {
-		txn.Abort()
-		return nil, err
+	outHold := &Hold{}
+	if !txn.Remote() { // an object-store output has no directory to hold
+		if outHold, err = HoldDir(txn.Dir()); err != nil {
+			txn.Abort()
+			return nil, err
+		}
 	}
 	defer func() {
 		outHold.Release()

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -38,7 +36,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(txn.Dir(), "aggregates"), 0o755); err != nil {
+	if err := mkdirOut(txn, "aggregates"); err != nil {
 		return err
 	}
 	mem := memory.NewGoAllocator()

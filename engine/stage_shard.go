@@ -14,6 +14,9 @@ import (
 func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) error {
 	job := r.p.job
 	for _, rt := range job.Split.Ratios {
+		if txn.Remote() {
+			break
+		}
 		if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
 			return err
 		}

@@ -4,28 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // openArrowFile opens an Arrow IPC file; errors name the path.
-func openArrowFile(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, error) {
-	f, err := os.Open(path)
+func openArrowFile(path string, mem memory.Allocator) (storage.File, *ipc.FileReader, error) {
+	f, err := openSource(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	var r *ipc.FileReader
 	err = safely(func() error {
-		st, err := f.Stat()
-		if err != nil {
-			return err
-		}
 		// arrow-go trusts the footer's vector lengths (see checkStoredSchema).
-		if err := checkArrowFooter(f, st.Size()); err != nil {
+		if err := checkArrowFooter(f, f.Size()); err != nil {
 			return err
 		}
 		r, err = ipc.NewFileReader(f, ipc.WithAllocator(mem))
@@ -66,7 +63,7 @@ func openArrow(d *Dataset) error {
 type arrowReader struct {
 	ctx     context.Context
 	path    string
-	f       *os.File
+	f       storage.File
 	r       *ipc.FileReader
 	fileCol []int
 	out     *arrow.Schema

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -123,7 +122,7 @@ func csvHeader(path string, cr *csv.Reader, header bool) (names []string, first 
 // inferCSVFile reads a file's header and first inferRows rows and returns
 // its column names and kinds (kindUnknown for columns with only nulls).
 func inferCSVFile(path string, c csvConfig) ([]string, []csvKind, error) {
-	f, err := os.Open(path)
+	f, err := openSource(path)
 	if err != nil {
 		return nil, nil, err
 	}

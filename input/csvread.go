@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // csvReader reads one CSV file in batches. Fields are gathered per column
@@ -21,7 +22,7 @@ import (
 type csvReader struct {
 	ctx     context.Context
 	path    string
-	f       *os.File
+	f       storage.File
 	cr      *csv.Reader
 	c       csvConfig
 	ncols   int
@@ -45,7 +46,7 @@ func newCSVReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadO
 		return nil, err
 	}
 	path := d.Files[t.FileIndex].Path
-	f, err := os.Open(path)
+	f, err := openSource(path)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // extensions lists the file name endings of each format, lower case.
@@ -48,6 +50,9 @@ func hidden(name string) bool { return strings.HasPrefix(name, ".") || strings.H
 // files sorted by path. A directory holds only files of the format (with
 // its extensions) and hidden ones; any other file is an error.
 func listFiles(path, format string) ([]File, error) {
+	if storage.IsURL(path) {
+		return listURL(path, format)
+	}
 	var files []File
 	if isGlob(path) {
 		matches, err := filepath.Glob(path)

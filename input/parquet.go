@@ -5,18 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // parquetFile is an open Parquet file with its Arrow view.
 type parquetFile struct {
-	f  *os.File
+	f  storage.File
 	pf *file.Reader
 	fr *pqarrow.FileReader
 }
@@ -24,7 +25,7 @@ type parquetFile struct {
 // openParquetFile opens path; a file that is not valid Parquet (truncated,
 // no footer) fails with its path. mem is charged with column data.
 func openParquetFile(path string, props pqarrow.ArrowReadProperties, mem memory.Allocator) (p *parquetFile, err error) {
-	f, err := os.Open(path)
+	f, err := openSource(path)
 	if err != nil {
 		return nil, err
 	}

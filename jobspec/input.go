@@ -51,6 +51,9 @@ func (p *parser) input(top *mapNode) (Input, error) {
 	if in.Path, err = p.name("input.path", pe, "a file, directory or glob"); err != nil {
 		return Input{}, err
 	}
+	if err := p.checkPathURL("input.path", pe.line, in.Path); err != nil {
+		return Input{}, err
+	}
 	if fe := m.get("format"); fe != nil {
 		if in.Format, err = p.enum("input.format", fe, "format", inputFormats); err != nil {
 			return Input{}, err

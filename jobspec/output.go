@@ -26,6 +26,9 @@ func (p *parser) output(top *mapNode) (Output, error) {
 	if o.Path, err = p.name("output.path", pe, "a folder path"); err != nil {
 		return o, err
 	}
+	if err := p.checkPathURL("output.path", pe.line, o.Path); err != nil {
+		return o, err
+	}
 	if x := m.get("format"); x != nil {
 		if o.Format, err = p.enum("output.format", x, "format", outputFormats); err != nil {
 			return o, err

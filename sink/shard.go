@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // ParquetRowGroupRows is the number of rows per Parquet row group (the
@@ -42,6 +44,7 @@ type ShardWriter struct {
 	fschema *arrow.Schema // schema of the file: dictionaries decoded
 	mem     memory.Allocator
 	f       *os.File
+	up      *storage.Writer // object-store upload instead of f (remote.go)
 	hw      *hashingWriter
 	ipcw    arrowFileWriter // native writer, or arrow-go's for other types
 	pqw     *pqarrow.FileWriter
@@ -67,7 +70,7 @@ func NewShardWriterIn(dir, rel, format, compression string, schema *arrow.Schema
 	if err := checkRelPath(rel); err != nil {
 		return nil, err
 	}
-	return newShardWriter(filepath.Join(dir, filepath.FromSlash(rel)), rel, format, compression, schema, mem)
+	return newShardWriter(JoinOut(dir, rel), rel, format, compression, schema, mem)
 }
 
 func newShardWriter(path, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
@@ -80,6 +83,9 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 	fschema, err := FileSchema(schema)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if storage.IsRemote(path) {
+		return newRemoteShardWriter(path, rel, format, compression, schema, fschema, mem)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -95,18 +101,23 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 		return nil, fmt.Errorf("create shard: %w", err)
 	}
 	w := &ShardWriter{path: path, tmp: tmp, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
-	if format == FormatArrow {
-		w.ipcw, err = newArrowFileWriter(w.hw, fschema, compression, mem)
-	} else {
-		w.pqw, err = pqarrow.NewFileWriter(fschema, w.hw, parquetProps(fschema, compression, mem),
-			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
-	}
-	if err != nil {
+	if err = w.startFormat(compression); err != nil {
 		f.Close()
 		os.Remove(tmp)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return w, nil
+}
+
+// startFormat starts the format writer on w.hw.
+func (w *ShardWriter) startFormat(compression string) (err error) {
+	if w.format == FormatArrow {
+		w.ipcw, err = newArrowFileWriter(w.hw, w.fschema, compression, w.mem)
+	} else {
+		w.pqw, err = pqarrow.NewFileWriter(w.fschema, w.hw, parquetProps(w.fschema, compression, w.mem),
+			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(w.mem)))
+	}
+	return err
 }
 
 // partialName matches the names createUnique gives.
@@ -266,6 +277,9 @@ func (w *ShardWriter) Close() (ShardInfo, error) {
 	}
 	if err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", w.path, cerr)
+	}
+	if w.up != nil {
+		return w.closeRemote(err)
 	}
 	if err == nil {
 		if ferr := w.hw.flush(); ferr != nil {

@@ -25,6 +25,7 @@ type Txn struct {
 	given     string // output path as given (error messages)
 	tmp       string
 	overwrite bool
+	remote    bool // an object-store prefix: tmp and path are its URL (remote.go)
 	state     txnState
 
 	// beforeRename, when set (tests), runs after the manifest and fsyncs
@@ -41,6 +42,13 @@ type Txn struct {
 func Begin(path string, overwrite bool) (*Txn, error) {
 	if path == "" {
 		return nil, errors.New("output.path: empty; give the output directory")
+	}
+	path, remote, err := outputPath(path)
+	if err != nil {
+		return nil, err
+	}
+	if remote {
+		return beginRemote(path, overwrite)
 	}
 	clean := filepath.Clean(path)
 	if err := checkReplaceable(path, clean, overwrite); err != nil {
@@ -101,6 +109,9 @@ func (t *Txn) Path() string { return t.path }
 func (t *Txn) Commit(m *Manifest) error {
 	if t.state != txnOpen {
 		return errors.New("sink: commit of a finished output transaction")
+	}
+	if t.remote {
+		return t.commitRemote(m)
 	}
 	if err := removePartials(t.tmp); err != nil {
 		return fmt.Errorf("output: removing unfinished files: %w", err)
@@ -178,6 +189,9 @@ func (t *Txn) Abort() error {
 		return nil
 	}
 	t.state = txnAborted
+	if t.remote {
+		return t.abortRemote()
+	}
 	if err := os.RemoveAll(t.tmp); err != nil {
 		return fmt.Errorf("output.path: removing %s: %w", t.tmp, err)
 	}

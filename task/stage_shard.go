@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/storage"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -43,8 +43,12 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	rels := make([]string, nsplit)
 	for k, name := range r.splitNames {
 		rels[k] = sink.ShardPath(name, j, r.output.GetFormat())
-		paths[k] = filepath.Join(b.OutDir, filepath.FromSlash(rels[k]))
-		// A re-run (retry, lineage) replaces what an earlier attempt left.
+		paths[k] = sink.JoinOut(b.OutDir, rels[k])
+		// A re-run (retry, lineage) replaces what an earlier attempt left
+		// (an object is replaced when its new upload completes).
+		if storage.IsRemote(paths[k]) {
+			continue
+		}
 		if err := os.Remove(paths[k]); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // resolveClientPaths makes a submitted job's relative input and output
@@ -18,7 +19,7 @@ func resolveClientPaths(job *jobspec.Job, clientDir string) error {
 		return fmt.Errorf("%s: the client's working directory %q is not absolute", job.File, clientDir)
 	}
 	fix := func(field string, p *string) error {
-		if *p == "" || filepath.IsAbs(*p) {
+		if *p == "" || filepath.IsAbs(*p) || storage.IsURL(*p) {
 			return nil
 		}
 		if clientDir == "" {

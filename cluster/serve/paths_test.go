@@ -29,6 +29,12 @@ func TestResolveClientPaths(t *testing.T) {
 		t.Errorf("absolute paths changed: %q %q (%v)", job.Input.Path, job.Output.Path, err)
 	}
 
+	// Object-store URLs are the same everywhere: left alone.
+	job = load(t, "input.path=s3://lake/in/x.parquet", "output.path=s3://lake/out")
+	if err := resolveClientPaths(job, "/home/u"); err != nil || job.Input.Path != "s3://lake/in/x.parquet" || job.Output.Path != "s3://lake/out" {
+		t.Errorf("URLs changed: %q %q (%v)", job.Input.Path, job.Output.Path, err)
+	}
+
 	// A client that did not send its directory may not use relative paths.
 	err := resolveClientPaths(load(t), "")
 	if err == nil || !strings.Contains(err.Error(), "input.path") || !strings.Contains(err.Error(), "job.yaml") {

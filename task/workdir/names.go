@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
 // jobIDPattern is what a job ID may be: it names a directory under an
@@ -30,6 +32,9 @@ var outDirPattern = regexp.MustCompile(`\.tmp-[0-9a-f]{16}$`)
 // clean path of an output's temporary directory (where shard-write tasks
 // write).
 func CheckOutDir(d string) error {
+	if storage.IsRemote(d) {
+		return nil // an object-store prefix: shards are uploaded there
+	}
 	if !filepath.IsAbs(d) || filepath.Clean(d) != d || strings.ContainsRune(d, 0) || !outDirPattern.MatchString(filepath.Base(d)) {
 		return fmt.Errorf("bad output directory %q in task: want the absolute path of an output's temporary directory", clip(d))
 	}
