@@ -77,9 +77,11 @@ func (f *taskReport) setReport(ops []string, fb *kernel.Counts) {
 
 // TaskFallbackNotes are the first reason each operator fell back and the
 // first device-lost reason ("" when none).
-func (f *taskReport) TaskFallbackNotes() (map[string]string, string) { return f.FallbackWhy, f.DeviceLost }
-func (f *taskReport) TaskFallbacks() map[string]int64             { return f.Fallbacks }
-func (f *taskReport) TaskOps() []string                           { return f.Ops }
+func (f *taskReport) TaskFallbackNotes() (map[string]string, string) {
+	return f.FallbackWhy, f.DeviceLost
+}
+func (f *taskReport) TaskFallbacks() map[string]int64 { return f.Fallbacks }
+func (f *taskReport) TaskOps() []string               { return f.Ops }
 
 // hasOp reports whether a plan stage has an operator.
 func hasOp(st *planStage, name string) bool {
