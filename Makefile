@@ -2,12 +2,13 @@
 GO ?= go
 PYTHON ?= /usr/bin/python3
 
-.PHONY: test vet build peers data fmt-check fuzz-smoke
+.PHONY: test vet build peers data fmt-check fuzz-smoke gpu-pack gpu-check-emulated
 
 test: fmt-check vet peers data
 	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./engine/ ./scheduler/
 	$(MAKE) fuzz-smoke
+	$(MAKE) gpu-check-emulated
 	$(PYTHON) -m pytest -q python/tests
 
 # Every Go fuzzer briefly past its seed corpus (the corpora themselves run
@@ -41,3 +42,19 @@ peers:
 # Real data for the flights example and its tests.
 data:
 	scripts/fetch-flights.sh
+
+# The device check: gpu-pack builds what a bare GPU machine (driver, no Go)
+# needs under .gpu-pack (bench/gpu-pack.sh); there, run
+# `bench/gpu-run.sh .gpu-pack OUT`. gpu-check-emulated runs the same
+# run step end to end against the emulated device at small sizes (two
+# pipeline pieces a batch) and on a subset of the device tests (all of
+# them run on the emulated device in `go test ./...`), so the harness
+# itself is tested here.
+gpu-pack:
+	GO=$(GO) bench/gpu-pack.sh .gpu-pack
+
+gpu-check-emulated: gpu-pack
+	rm -rf .gpu-pack/out
+	ENGINE=gpu-emulated CHECK_ROWS=33000 JOB_ROWS=20000 BENCH_ROWS=20000 BUDGET=900 \
+		CHECK_TESTS='ConformanceRowHashes|ConformanceHashColumn|ConformanceAssignSplits|ConformanceHashAndAssign|PoolPressure|Sticky|DriverErrorNamed|PoolFailure|CallLoop' \
+		bench/gpu-run.sh .gpu-pack .gpu-pack/out

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/sluice-ml/sluice/exec/gpu"
 )
 
 // runner measures one (job, engine or peer) cell one run at a time, so
@@ -22,10 +24,17 @@ func (c *Config) sluiceRunner(job Job, eng string, in jobInput, work string) *ru
 	e := &Entry{Job: job.Name, Engine: "sluice-" + eng, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{},
 		Method: fmt.Sprintf("driver bench-child --local %d (one executor per thread)", c.Threads)}
 	r := &runner{e: e}
-	if eng == "gpu" {
+	switch eng {
+	case "gpu":
 		e.Price = c.PriceGPU
-		e.Status = DetectGPU()
-		return r
+		if _, err := gpu.Detect(); err != nil {
+			e.Status = "unavailable: " + err.Error()
+			return r
+		}
+	case gpu.EmulatedName:
+		// For checking the harness only: the emulated device's timings are
+		// CPU threads running the kernels, never GPU timings.
+		e.Method += "; emulated GPU: kernels on CPU threads, not GPU timings"
 	}
 	jobsDir := filepath.Join(c.Out, "jobs")
 	file := filepath.Join(jobsDir, job.Name+".yaml")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/input"
 )
 
@@ -113,8 +114,8 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, fmt.Errorf("bench: runs, rows and threads must be > 0 (got %d, %d, %d)", c.Runs, c.Rows, c.Threads)
 	}
 	for _, e := range c.Engines {
-		if e != "cpu" && e != "gpu" {
-			return nil, fmt.Errorf("--engines: %q is not an engine (allowed: cpu, gpu)", e)
+		if e != "cpu" && e != "gpu" && e != gpu.EmulatedName {
+			return nil, fmt.Errorf("--engines: %q is not an engine (allowed: cpu, gpu, %s)", e, gpu.EmulatedName)
 		}
 	}
 	for _, p := range c.Peers {
@@ -287,15 +288,18 @@ func (c *Config) citibike() (string, error) {
 	return dir, nil
 }
 
-// DetectGPU says whether this machine has an NVIDIA GPU and whether sluice
-// can use it. This build has no GPU engine, so a GPU is never used.
+// DetectGPU says which NVIDIA GPUs this machine has (NVML), or why none
+// is used.
 func DetectGPU() string {
-	for _, p := range []string{"/dev/nvidia0", "/proc/driver/nvidia/version"} {
-		if _, err := os.Stat(p); err == nil {
-			return "NVIDIA GPU present, but this build of sluice has no GPU engine"
-		}
+	infos, err := gpu.Detect()
+	if err != nil {
+		return err.Error()
 	}
-	return "no GPU on this machine"
+	var names []string
+	for _, d := range infos {
+		names = append(names, d.String())
+	}
+	return strings.Join(names, "; ")
 }
 
 func findNode(c Config) (string, string) {

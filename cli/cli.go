@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/jobspec"
 )
@@ -27,7 +28,7 @@ const (
 )
 
 const usage = `usage:
-  driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--set key=value ...]
+  driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--gpu-memory 40GiB] [--set key=value ...]
   driver explain JOB.yaml [--engine ...] [--set key=value ...]
   driver submit JOB.yaml --driver HOST:PORT [--engine ...] [--set key=value ...]   (cluster; SLUICE_SECRET_FILE names the secret)
   driver serve --secret-file F [--listen 127.0.0.1:7070] [--gossip 127.0.0.1:7946] [--tls-cert F --tls-key F --tls-ca F] [--insecure]
@@ -97,6 +98,7 @@ type jobFlags struct {
 	memory  string
 	workDir string
 	quiet   bool
+	gpuMem  string
 }
 
 func (j *jobFlags) register(fs *flag.FlagSet) {
@@ -106,6 +108,7 @@ func (j *jobFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&j.memory, "memory", "2GiB", "memory budget per executor")
 	fs.StringVar(&j.workDir, "work-dir", "", "scratch directory for cache and shuffle files (default: the system temp dir)")
 	fs.BoolVar(&j.quiet, "quiet", false, "no progress output")
+	fs.StringVar(&j.gpuMem, "gpu-memory", "", fmt.Sprintf("device memory pool of the process's GPU, shared by all its executors (default: %.0f%% of the free memory)", gpu.DefaultMemoryFraction*100))
 }
 
 func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*jobspec.Job, int) {
@@ -116,6 +119,16 @@ func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*j
 	if j.local < 0 {
 		fmt.Fprintf(stderr, "driver %s: --local: must be >= 0 executors (0 = one per core), got %d\n", fs.Name(), j.local)
 		return nil, ExitUsage
+	}
+	if j.gpuMem != "" {
+		n, err := ParseBytes(j.gpuMem)
+		if err == nil {
+			err = gpu.SetMemoryLimit(n)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "driver %s: --gpu-memory: %v\n", fs.Name(), err)
+			return nil, ExitUsage
+		}
 	}
 	if j.engine != "" {
 		// A bad --engine is a wrong command (exit 2), not a failed job.

@@ -93,6 +93,7 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 		bj.GpuOperators = append(bj.GpuOperators, key)
 	}
 	sort.Strings(bj.GpuOperators)
+	bj.Fallback = plan.Fallback
 	return bj, nil
 }
 

@@ -66,8 +66,9 @@ type run struct {
 	warnings []string
 	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
 	fellBack map[string]int64
-	cur      *planner.Stage // the plan stage running
-	passes   map[int]int    // plan stage id -> passes run
+	noted    map[string]bool // fallback messages already shown
+	cur      *planner.Stage  // the plan stage running
+	passes   map[int]int     // plan stage id -> passes run
 }
 
 // warn records a warning for the result and shows it on the progress
@@ -196,6 +197,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	if opt.wrap != nil {
 		tr = opt.wrap(tr)
 	}
+	r.planNotes()
 	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
 	m, err := r.execute(ctx, txn)
 	if err != nil {
@@ -263,6 +265,11 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 				r.fellBack = map[string]int64{}
 			}
 			addCounts(r.fellBack, f.TaskFallbacks())
+		}
+		if f, ok := x.(interface {
+			TaskFallbackNotes() (map[string]string, string)
+		}); ok && x != nil {
+			r.fallbackNotes(f.TaskFallbackNotes())
 		}
 		if c, ok := x.(interface{ Counts() (int64, int64) }); ok {
 			rows, bytes := c.Counts()
@@ -334,4 +341,54 @@ func preferCache(kind string, b *Broadcast) func(Task) string {
 		}
 	}
 	return nil
+}
+
+// planNotes shows, under engine.fallback: warn, each operator the plan put
+// on the CPU though a device engine was preferred, once.
+func (r *run) planNotes() {
+	if r.p.plan.Fallback != planner.FallbackWarn {
+		return
+	}
+	for _, f := range r.p.plan.Fallbacks {
+		r.note("fallback: " + f)
+	}
+}
+
+// fallbackNotes shows a task's run-time fallbacks: a lost device (a
+// sticky GPU error) whatever the policy, and under engine.fallback: warn
+// the first fallback of each operator. Each message is shown once a job.
+func (r *run) fallbackNotes(why map[string]string, lost string) {
+	if r.noted == nil {
+		r.noted = map[string]bool{}
+	}
+	if lost != "" && !r.noted["lost"] {
+		r.noted["lost"] = true
+		r.note("the GPU hit a sticky error; the rest of the job runs on the CPU engine (counted in the manifest's engine.fell_back): " + lost)
+	}
+	if r.p.plan.Fallback != planner.FallbackWarn {
+		return
+	}
+	ops := make([]string, 0, len(why))
+	for op := range why {
+		ops = append(ops, op)
+	}
+	slices.Sort(ops)
+	for _, op := range ops {
+		if !r.noted["op:"+op] {
+			r.noted["op:"+op] = true
+			r.note(fmt.Sprintf("fallback: %s ran batches on the CPU engine: %s", op, why[op]))
+		}
+	}
+}
+
+// note warns with msg unless it was shown already.
+func (r *run) note(msg string) {
+	if r.noted == nil {
+		r.noted = map[string]bool{}
+	}
+	if r.noted[msg] {
+		return
+	}
+	r.noted[msg] = true
+	r.warn(msg)
 }

@@ -28,7 +28,15 @@ const (
 type Support struct {
 	OK     bool
 	Reason string // why not, when !OK ("unsupported because ...")
+	// Unavailable: the engine would run the operator but cannot now (no
+	// driver, an unhealthy device). Under engine.fallback: error that
+	// refuses the plan; an engine that declines by design does not.
+	Unavailable bool
 }
+
+// HostIO reports whether an operator kind is file or network I/O, which
+// runs on the host whatever the engine: its CPU placement is no fallback.
+func (k OpKind) HostIO() bool { return k == OpScan || k == OpSink || k == OpShuffle }
 
 // Engine is one way of running kernels (the CPU engine, a GPU engine).
 // Supports never fails: an engine that cannot run an operator says why,

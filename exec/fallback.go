@@ -19,6 +19,10 @@ var (
 	// ErrUnsupported: the device kernels do not implement this operation,
 	// type or parameter at all; the CPU engine runs it.
 	ErrUnsupported = errors.New("unsupported on the GPU")
+	// ErrDeviceLost: the device hit a sticky error (its context is
+	// unusable); it wraps ErrFallback, and the rest of the job runs on the
+	// CPU engine. Reported once, whatever the fallback policy.
+	ErrDeviceLost = errors.New("device lost")
 )
 
 // Predicate is a filter condition in the two forms kernels need: the parsed

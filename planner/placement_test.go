@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -39,7 +40,9 @@ func TestPlacementFallsBack(t *testing.T) {
 		want, reason := "gpu", ""
 		if !s.OK {
 			want, reason = "cpu", "gpu: "+s.Reason
-			fallbacks++
+			if !op.Kind.HostIO() { // host I/O is no fallback
+				fallbacks++
+			}
 		}
 		if pl.Engine != want || pl.Reason != reason {
 			t.Errorf("stage %d %s: engine %s reason %q, want %s %q", pl.Stage, pl.Operator, pl.Engine, pl.Reason, want, reason)
@@ -59,26 +62,54 @@ func TestPlacementFallsBack(t *testing.T) {
 		g.Reason != "gpu: unsupported because dictionary strings do not go to the device" {
 		t.Errorf("group count on a dictionary column must fall back to cpu: %+v", g)
 	}
-	if p.Fallbacks[0] != "stage 1 (scan) Scan: runs on cpu because gpu: unsupported because there is no scan kernel" {
+	if p.Fallbacks[0] != "stage 1 (scan) PartialAggregate: runs on cpu because gpu: unsupported because there is no aggregate kernel" {
 		t.Errorf("first fallback line %q", p.Fallbacks[0])
 	}
 }
 
+// unavailableEngine is a GPU engine that cannot run now (no driver).
+type unavailableEngine struct{}
+
+func (unavailableEngine) Name() string { return "gpu" }
+func (unavailableEngine) Supports(exec.OpKind, []arrow.DataType) exec.Support {
+	return exec.Support{Unavailable: true, Reason: "no NVIDIA driver"}
+}
+
 func TestPlacementErrorPolicy(t *testing.T) {
+	// An unavailable preferred engine is refused, at the first operator.
 	in := gpuFirst()
+	in.Engines = []exec.Engine{unavailableEngine{}, cpuEngine{}}
 	in.Fallback = FallbackError
 	_, err := Build(in)
-	want := "job.yaml: engine.fallback: fallback is error and the preferred engine gpu cannot run operator Scan of stage 1 (scan): gpu: unsupported because there is no scan kernel"
+	want := "job.yaml: engine.fallback: fallback is error and the preferred engine gpu cannot run operator Scan of stage 1 (scan): gpu: no NVIDIA driver"
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %s", err, want)
 	}
 	// The job's own policy is used when Inputs.Fallback is empty.
-	in = gpuFirst()
+	in.Fallback = ""
 	in.Job.Engine.Fallback = FallbackError
 	if _, err := Build(in); err == nil || err.Error() != want {
 		t.Errorf("job policy error: %v", err)
 	}
-	// With an engine that supports everything first, "error" has nothing to refuse.
+	// Allowed, the unavailable engine's host I/O is listed as well.
+	in.Job.Engine.Fallback = FallbackAllow
+	if p := mustBuild(t, in); len(p.Fallbacks) != len(p.Placement) {
+		t.Errorf("%d fallbacks for %d operators, all on the CPU", len(p.Fallbacks), len(p.Placement))
+	}
+	// An available engine that declines operators by design (host I/O, no
+	// kernel) plans under "error", with the compute operators listed.
+	in = gpuFirst()
+	in.Fallback = FallbackError
+	p := mustBuild(t, in)
+	if len(p.Fallbacks) == 0 {
+		t.Errorf("no fallbacks listed")
+	}
+	for _, f := range p.Fallbacks {
+		if strings.Contains(f, " Scan:") || strings.Contains(f, "Write:") {
+			t.Errorf("host I/O listed as a fallback: %s", f)
+		}
+	}
+	// With an engine that supports everything first, nothing is listed.
 	in = citibikeInputs()
 	in.Fallback = FallbackError
 	if p := mustBuild(t, in); len(p.Fallbacks) != 0 {

@@ -310,7 +310,10 @@ type BoundJob struct {
 	// gpu_operators: the keys a node with a GPU engine places on it (an
 	// executor whose engines include a GPU the driver lacks runs these
 	// there).
-	GpuOperators  []string `protobuf:"bytes,19,rep,name=gpu_operators,json=gpuOperators,proto3" json:"gpu_operators,omitempty"`
+	GpuOperators []string `protobuf:"bytes,19,rep,name=gpu_operators,json=gpuOperators,proto3" json:"gpu_operators,omitempty"`
+	// fallback is the job's engine.fallback policy: allow | warn | error
+	// ("error": a device batch that would run on the CPU fails the task).
+	Fallback      string `protobuf:"bytes,20,opt,name=fallback,proto3" json:"fallback,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -476,6 +479,13 @@ func (x *BoundJob) GetGpuOperators() []string {
 		return x.GpuOperators
 	}
 	return nil
+}
+
+func (x *BoundJob) GetFallback() string {
+	if x != nil {
+		return x.Fallback
+	}
+	return ""
 }
 
 // BoundExpr is an expression the driver parsed and bound: its source and
@@ -1998,7 +2008,7 @@ const file_fragment_proto_rawDesc = "" +
 	"\x06params\x18\x02 \x03(\v2\x10.sluice.v1.ParamR\x06params\"/\n" +
 	"\x05Param\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xf0\x06\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\x8c\a\n" +
 	"\bBoundJob\x12\x16\n" +
 	"\x06engine\x18\x01 \x01(\tR\x06engine\x12\x1d\n" +
 	"\n" +
@@ -2023,7 +2033,8 @@ const file_fragment_proto_rawDesc = "" +
 	"\rcache_buckets\x18\x10 \x01(\x05R\fcacheBuckets\x12!\n" +
 	"\fdrop_columns\x18\x11 \x03(\tR\vdropColumns\x12S\n" +
 	"\x10device_operators\x18\x12 \x03(\v2(.sluice.v1.BoundJob.DeviceOperatorsEntryR\x0fdeviceOperators\x12#\n" +
-	"\rgpu_operators\x18\x13 \x03(\tR\fgpuOperators\x1aB\n" +
+	"\rgpu_operators\x18\x13 \x03(\tR\fgpuOperators\x12\x1a\n" +
+	"\bfallback\x18\x14 \x01(\tR\bfallback\x1aB\n" +
 	"\x14DeviceOperatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"K\n" +

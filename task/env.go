@@ -106,7 +106,7 @@ func (r *Env) kernels(x *TaskContext, stageKind, op string) kernel.Kernels {
 	if !r.onDev[key] {
 		return kernel.CPU
 	}
-	return kernel.WithFallback(r.dev, key, x.Fallbacks)
+	return kernel.WithPolicy(r.dev, key, x.Fallbacks, r.bj.GetFallback())
 }
 
 // setup derives the schemas and binds the expressions to the scan batches,

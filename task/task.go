@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task/fragment"
@@ -64,11 +65,23 @@ func (o planOp) Param(key string) string {
 type taskReport struct {
 	Ops       []string         `json:"ops,omitempty"`
 	Fallbacks map[string]int64 `json:"fallbacks,omitempty"`
+	// the first reason each operator fell back, and the first "device
+	// lost" reason (a sticky GPU error), for the driver's messages
+	FallbackWhy map[string]string `json:"fallback_why,omitempty"`
+	DeviceLost  string            `json:"device_lost,omitempty"`
 }
 
-func (f *taskReport) setReport(ops []string, fb map[string]int64) { f.Ops, f.Fallbacks = ops, fb }
-func (f *taskReport) TaskFallbacks() map[string]int64             { return f.Fallbacks }
-func (f *taskReport) TaskOps() []string                           { return f.Ops }
+func (f *taskReport) setReport(ops []string, fb *kernel.Counts) {
+	f.Ops, f.Fallbacks, f.FallbackWhy, f.DeviceLost = ops, fb.Map(), fb.Reasons(), fb.DeviceLost()
+}
+
+// TaskFallbackNotes are the first reason each operator fell back and the
+// first device-lost reason ("" when none).
+func (f *taskReport) TaskFallbackNotes() (map[string]string, string) {
+	return f.FallbackWhy, f.DeviceLost
+}
+func (f *taskReport) TaskFallbacks() map[string]int64 { return f.Fallbacks }
+func (f *taskReport) TaskOps() []string               { return f.Ops }
 
 // hasOp reports whether a plan stage has an operator.
 func hasOp(st *planStage, name string) bool {

@@ -128,9 +128,9 @@ func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err err
 		return nil, fmt.Errorf("unknown stage kind %q", f.GetKind())
 	}
 	if f, ok := res.(interface {
-		setReport([]string, map[string]int64)
+		setReport([]string, *kernel.Counts)
 	}); ok && err == nil {
-		f.setReport(x.Ops, x.Fallbacks.Map())
+		f.setReport(x.Ops, x.Fallbacks)
 	}
 	return res, err
 }

@@ -5,6 +5,11 @@ import (
 	"os"
 
 	"github.com/sluice-ml/sluice/cli"
+	"github.com/sluice-ml/sluice/exec/gpu"
 )
 
-func main() { os.Exit(cli.Driver(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	code := cli.Driver(os.Args[1:], os.Stdout, os.Stderr)
+	gpu.CloseShared() // the process's device context, pool and streams
+	os.Exit(code)
+}

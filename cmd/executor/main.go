@@ -1,7 +1,7 @@
 // Command executor runs sluice tasks for a serving driver: it joins the
 // driver's gossip ring and serves the executor gRPC protocol.
 //
-//	executor --join HOST:7946 --secret-file F [--listen 127.0.0.1:7071] [--engine auto|cpu|gpu] [--slots N] [--memory 8GiB]
+//	executor --join HOST:7946 --secret-file F [--listen 127.0.0.1:7071] [--engine auto|cpu|gpu] [--slots N] [--memory 8GiB] [--gpu-memory 40GiB]
 //	         [--work-dir DIR] [--id NAME] [--gossip HOST:PORT] [--tls-cert F --tls-key F --tls-ca F] [--insecure]
 //
 // Without --secret-file it refuses to start unless --insecure.
@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/task/budget"
 )
 
@@ -31,6 +32,7 @@ func run(args []string) int {
 	eng := fs.String("engine", "auto", "engine this node runs tasks with: auto (the job's choice) | cpu | gpu | gpu-emulated")
 	slots := fs.Int("slots", runtime.NumCPU(), "task slots")
 	memory := fs.String("memory", "8GiB", "memory budget for Arrow data")
+	gpuMem := fs.String("gpu-memory", "", fmt.Sprintf("device memory pool of this process's GPU, shared by all its slots and jobs (default: %.0f%% of the free memory)", gpu.DefaultMemoryFraction*100))
 	workDir := fs.String("work-dir", "", "scratch directory (default: the system temp dir)")
 	id := fs.String("id", "", "executor ID, unique in the ring (default: executor-HOST-PORT)")
 	secret := fs.String("secret-file", "", "file holding the cluster secret (encrypts gossip, authenticates gRPC)")
@@ -50,6 +52,17 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "executor: --memory: %v\n", err)
 		return 2
 	}
+	if *gpuMem != "" {
+		n, err := budget.ParseBytes(*gpuMem)
+		if err == nil {
+			err = gpu.SetMemoryLimit(n)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "executor: --gpu-memory: %v\n", err)
+			return 2
+		}
+	}
+	defer gpu.CloseShared() // the process's device context, pool and streams
 	sec, err := cluster.NewSecurity(*secret, *cert, *key, *ca)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "executor: %v\n", err)

@@ -14,7 +14,7 @@ import (
 )
 
 // Benchmarks run each kernel on the real GPU (SLUICE_GPU_REAL=1, as
-// bench/gpu-check.sh sets) beside the CPU engine on the same data, so
+// bench/gpu-run.sh sets) beside the CPU engine on the same data, so
 // ratios come from one run; each reports bytes of input per op. Without a
 // GPU the device side is skipped ("no GPU on this machine"), unless
 // SLUICE_BENCH_EMULATED=1 asks for the emulated device's (not GPU) timings.

@@ -14,7 +14,7 @@ import (
 // The conformance suite: every kernel against the CPU engine (exec/cpu,
 // hashing, exec/split) or a plain oracle, on random inputs with nulls, odd
 // lengths and sliced arrays, on the emulated device (and the real one
-// under bench/gpu-check.sh). Integers must be equal; float32 transform
+// under bench/gpu-run.sh). Integers must be equal; float32 transform
 // outputs bit-identical (NaN: both NaN); moments within momentsTol.
 
 // momentsTol is the stated tolerance for Mean and M2: relative to the

@@ -20,10 +20,12 @@ typedef struct {
 	void* lib;
 	CUresult (*cuInit)(unsigned);
 	CUresult (*cuDeviceGet)(CUdevice*, int);
-	CUresult (*cuCtxCreate_v2)(CUcontext*, unsigned, CUdevice);
-	CUresult (*cuCtxDestroy_v2)(CUcontext);
+	CUresult (*cuDevicePrimaryCtxRetain)(CUcontext*, CUdevice);
+	CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
 	CUresult (*cuCtxSetCurrent)(CUcontext);
-	CUresult (*cuModuleLoadData)(CUmodule*, const void*);
+	CUresult (*cuModuleLoadDataEx)(CUmodule*, const void*, unsigned, int*, void**);
+	CUresult (*cuGetErrorName)(CUresult, const char**);
+	CUresult (*cuGetErrorString)(CUresult, const char**);
 	CUresult (*cuModuleGetFunction)(CUfunction*, CUmodule, const char*);
 	CUresult (*cuMemAlloc_v2)(CUdeviceptr*, size_t);
 	CUresult (*cuMemFree_v2)(CUdeviceptr);
@@ -49,20 +51,45 @@ static int cuda_open(cuda_api* api, const char** missing) {
 #define SYM(name) \
 	*(void**)(&api->name) = dlsym(api->lib, #name); \
 	if (!api->name) { *missing = #name; return 2; }
-	SYM(cuInit) SYM(cuDeviceGet) SYM(cuCtxCreate_v2) SYM(cuCtxDestroy_v2) SYM(cuCtxSetCurrent)
-	SYM(cuModuleLoadData) SYM(cuModuleGetFunction) SYM(cuMemAlloc_v2) SYM(cuMemFree_v2)
+	SYM(cuInit) SYM(cuDeviceGet) SYM(cuDevicePrimaryCtxRetain) SYM(cuCtxSetCurrent)
+	SYM(cuModuleLoadDataEx) SYM(cuGetErrorName) SYM(cuGetErrorString) SYM(cuModuleGetFunction) SYM(cuMemAlloc_v2) SYM(cuMemFree_v2)
 	SYM(cuMemcpyHtoD_v2) SYM(cuMemcpyDtoH_v2) SYM(cuLaunchKernel) SYM(cuCtxSynchronize) SYM(cuMemGetInfo_v2)
 	SYM(cuMemHostAlloc) SYM(cuMemFreeHost) SYM(cuStreamCreate) SYM(cuStreamDestroy_v2) SYM(cuStreamSynchronize)
 	SYM(cuMemcpyHtoDAsync_v2) SYM(cuMemcpyDtoHAsync_v2)
 #undef SYM
+	// The _v2 release exists since CUDA 11; older drivers have the first.
+	*(void**)(&api->cuDevicePrimaryCtxRelease) = dlsym(api->lib, "cuDevicePrimaryCtxRelease_v2");
+	if (!api->cuDevicePrimaryCtxRelease) *(void**)(&api->cuDevicePrimaryCtxRelease) = dlsym(api->lib, "cuDevicePrimaryCtxRelease");
+	if (!api->cuDevicePrimaryCtxRelease) { *missing = "cuDevicePrimaryCtxRelease"; return 2; }
 	return 0;
 }
 
 static CUresult cu_init(cuda_api* a) { return a->cuInit(0); }
 static CUresult cu_device_get(cuda_api* a, CUdevice* d, int ord) { return a->cuDeviceGet(d, ord); }
-static CUresult cu_ctx_create(cuda_api* a, CUcontext* c, CUdevice d) { return a->cuCtxCreate_v2(c, 0, d); }
-static CUresult cu_ctx_destroy(cuda_api* a, CUcontext c) { return a->cuCtxDestroy_v2(c); }
-static CUresult cu_module_load(cuda_api* a, CUmodule* m, const char* ptx) { return a->cuModuleLoadData(m, ptx); }
+// The primary context: one per device and process, shared with every
+// other user of the driver API in the process (retain counts it).
+static CUresult cu_primary_retain(cuda_api* a, CUcontext* c, CUdevice d) {
+	CUresult r = a->cuDevicePrimaryCtxRetain(c, d);
+	if (r != 0) return r;
+	return a->cuCtxSetCurrent(*c);
+}
+static CUresult cu_primary_release(cuda_api* a, CUdevice d) { return a->cuDevicePrimaryCtxRelease(d); }
+
+// cu_module_load JIT-compiles PTX, with the compiler's error log in errlog
+// (CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6).
+static CUresult cu_module_load(cuda_api* a, CUmodule* m, const char* ptx, char* errlog, unsigned errsize) {
+	int opts[2] = {5, 6};
+	void* vals[2] = {errlog, (void*)(uintptr_t)errsize};
+	return a->cuModuleLoadDataEx(m, ptx, 2, opts, vals);
+}
+
+// cu_error_text names a CUresult; 0 when the driver knows it.
+static int cu_error_text(cuda_api* a, CUresult r, const char** name, const char** desc) {
+	*name = NULL; *desc = NULL;
+	if (a->cuGetErrorName(r, name) != 0 || *name == NULL) return 1;
+	if (a->cuGetErrorString(r, desc) != 0) *desc = NULL;
+	return 0;
+}
 static CUresult cu_get_function(cuda_api* a, CUfunction* f, CUmodule m, const char* name) { return a->cuModuleGetFunction(f, m, name); }
 static CUresult cu_alloc(cuda_api* a, uint64_t* p, size_t n) { CUdeviceptr d = 0; CUresult r = a->cuMemAlloc_v2(&d, n); *p = d; return r; }
 static CUresult cu_free(cuda_api* a, uint64_t p) { return a->cuMemFree_v2(p); }
@@ -100,7 +127,6 @@ import "C"
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -119,29 +145,37 @@ const (
 )
 
 // CUDA is a real GPU driven through the CUDA driver API (libcuda.so.1,
-// opened at run time). Every driver call runs on one goroutine locked to
-// its OS thread, which holds the device's context.
+// opened at run time), on the device's primary context. Every driver call
+// runs on one goroutine locked to its OS thread, which holds the context.
 type CUDA struct {
-	calls chan func()
-	done  chan struct{}
+	loop  callLoop
 	api   C.cuda_api
+	dev   C.CUdevice
 	ctx   C.CUcontext
 	funcs map[string]C.CUfunction
 	desc  string
-	once  sync.Once
 }
 
 var _ Device = (*CUDA)(nil)
 
-// OpenCUDA opens GPU ordinal with the driver API and loads the embedded
-// PTX. Without a driver it fails with an error wrapping ErrNoDriver.
+// OpenCUDA retains GPU ordinal's primary context with the driver API and
+// loads the embedded PTX. Without a driver it fails with an error wrapping
+// ErrNoDriver. Processes open a device once (Acquire).
 func OpenCUDA(ordinal int) (*CUDA, error) {
-	d := &CUDA{calls: make(chan func()), done: make(chan struct{}), funcs: map[string]C.CUfunction{}}
+	d := &CUDA{funcs: map[string]C.CUfunction{}}
 	errc := make(chan error, 1)
-	go d.loop(ordinal, errc)
+	d.loop.start()
+	go d.loop.run(func() error {
+		err := d.init(ordinal)
+		errc <- err
+		return err
+	}, func() {
+		C.cu_primary_release(&d.api, d.dev)
+	})
 	if err := <-errc; err != nil {
 		return nil, err
 	}
+	deviceOpens.Add(1)
 	info, err := Detect()
 	if err == nil && ordinal < len(info) {
 		d.desc = info[ordinal].String()
@@ -151,21 +185,8 @@ func OpenCUDA(ordinal int) (*CUDA, error) {
 	return d, nil
 }
 
-// loop owns the OS thread and the context until Close.
-func (d *CUDA) loop(ordinal int, errc chan<- error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := d.init(ordinal); err != nil {
-		errc <- err
-		return
-	}
-	errc <- nil
-	for f := range d.calls {
-		f()
-	}
-	C.cu_ctx_destroy(&d.api, d.ctx)
-	close(d.done)
-}
+// jitLogBytes is the size of the JIT compiler's error log buffer.
+const jitLogBytes = 16 << 10
 
 func (d *CUDA) init(ordinal int) error {
 	var missing *C.char
@@ -176,23 +197,26 @@ func (d *CUDA) init(ordinal int) error {
 		return fmt.Errorf("gpu: libcuda.so.1 lacks %s: %w", C.GoString(missing), ErrNoDriver)
 	}
 	if r := C.cu_init(&d.api); r != 0 {
-		return fmt.Errorf("gpu: cuInit: CUDA error %d: %w", int(r), ErrNoDriver)
+		return fmt.Errorf("%w: %w", d.err("cuInit", r), ErrNoDriver)
 	}
-	var dev C.CUdevice
-	if r := C.cu_device_get(&d.api, &dev, C.int(ordinal)); r != 0 {
-		return fmt.Errorf("gpu: cuDeviceGet(%d): CUDA error %d", ordinal, int(r))
+	if r := C.cu_device_get(&d.api, &d.dev, C.int(ordinal)); r != 0 {
+		return d.err(fmt.Sprintf("cuDeviceGet(%d)", ordinal), r)
 	}
-	if r := C.cu_ctx_create(&d.api, &d.ctx, dev); r != 0 {
-		return fmt.Errorf("gpu: cuCtxCreate: CUDA error %d", int(r))
+	if r := C.cu_primary_retain(&d.api, &d.ctx, d.dev); r != 0 {
+		return d.err("cuDevicePrimaryCtxRetain", r)
 	}
+	errlog := (*C.char)(C.calloc(jitLogBytes, 1))
+	defer C.free(unsafe.Pointer(errlog))
 	for name, ptx := range PTX() {
 		src := C.CString(ptx)
 		var mod C.CUmodule
-		r := C.cu_module_load(&d.api, &mod, src)
+		r := C.cu_module_load(&d.api, &mod, src, errlog, jitLogBytes)
 		C.free(unsafe.Pointer(src))
 		if r != 0 {
-			C.cu_ctx_destroy(&d.api, d.ctx)
-			return fmt.Errorf("gpu: cuModuleLoadData(%s.ptx): CUDA error %d", name, int(r))
+			e := d.err(fmt.Sprintf("cuModuleLoadDataEx(%s.ptx)", name), r).(*DriverError)
+			e.Log = C.GoString(errlog)
+			C.cu_primary_release(&d.api, d.dev)
+			return e
 		}
 		for _, fn := range kernelNames(ptx) {
 			cn := C.CString(fn)
@@ -200,8 +224,8 @@ func (d *CUDA) init(ordinal int) error {
 			r := C.cu_get_function(&d.api, &f, mod, cn)
 			C.free(unsafe.Pointer(cn))
 			if r != 0 {
-				C.cu_ctx_destroy(&d.api, d.ctx)
-				return fmt.Errorf("gpu: cuModuleGetFunction(%s): CUDA error %d", fn, int(r))
+				C.cu_primary_release(&d.api, d.dev)
+				return d.err(fmt.Sprintf("cuModuleGetFunction(%s)", fn), r)
 			}
 			d.funcs[fn] = f
 		}
@@ -223,24 +247,21 @@ func kernelNames(ptx string) []string {
 }
 
 // do runs f on the context's thread.
-func (d *CUDA) do(f func() error) error {
-	errc := make(chan error, 1)
-	select {
-	case <-d.done:
-		return fmt.Errorf("gpu: device is closed")
-	case d.calls <- func() { errc <- f() }:
-	}
-	return <-errc
-}
+func (d *CUDA) do(f func() error) error { return d.loop.call(f) }
 
-func cudaErr(what string, r C.CUresult) error {
+// err is nil for CUDA_SUCCESS, else a *DriverError named by the driver
+// (cuGetErrorName, cuGetErrorString).
+func (d *CUDA) err(what string, r C.CUresult) error {
 	if r == 0 {
 		return nil
 	}
-	if r == cudaErrorOutOfMemory {
-		return fmt.Errorf("gpu: %s: %w", what, ErrOutOfMemory)
-	}
-	return fmt.Errorf("gpu: %s: CUDA error %d", what, int(r))
+	return newDriverError(what, int(r), func(code int) (string, string, bool) {
+		var name, desc *C.char
+		if C.cu_error_text(&d.api, C.CUresult(code), &name, &desc) != 0 {
+			return "", "", false
+		}
+		return C.GoString(name), C.GoString(desc), true
+	})
 }
 
 // Name implements Device.
@@ -258,13 +279,13 @@ func (d *CUDA) Shape() (int, int) { return realBlock, realGrid }
 // Alloc implements Device.
 func (d *CUDA) Alloc(bytes int) (DevPtr, error) {
 	var p C.uint64_t
-	err := d.do(func() error { return cudaErr("cuMemAlloc", C.cu_alloc(&d.api, &p, C.size_t(max(bytes, 1)))) })
+	err := d.do(func() error { return d.err("cuMemAlloc", C.cu_alloc(&d.api, &p, C.size_t(max(bytes, 1)))) })
 	return DevPtr(p), err
 }
 
 // Free implements Device.
 func (d *CUDA) Free(p DevPtr) error {
-	return d.do(func() error { return cudaErr("cuMemFree", C.cu_free(&d.api, C.uint64_t(p))) })
+	return d.do(func() error { return d.err("cuMemFree", C.cu_free(&d.api, C.uint64_t(p))) })
 }
 
 // CopyIn implements Device.
@@ -273,7 +294,7 @@ func (d *CUDA) CopyIn(dst DevPtr, src []byte) error {
 		return nil
 	}
 	return d.do(func() error {
-		return cudaErr("cuMemcpyHtoD", C.cu_htod(&d.api, C.uint64_t(dst), unsafe.Pointer(&src[0]), C.size_t(len(src))))
+		return d.err("cuMemcpyHtoD", C.cu_htod(&d.api, C.uint64_t(dst), unsafe.Pointer(&src[0]), C.size_t(len(src))))
 	})
 }
 
@@ -283,7 +304,7 @@ func (d *CUDA) CopyOut(dst []byte, src DevPtr) error {
 		return nil
 	}
 	return d.do(func() error {
-		return cudaErr("cuMemcpyDtoH", C.cu_dtoh(&d.api, unsafe.Pointer(&dst[0]), C.uint64_t(src), C.size_t(len(dst))))
+		return d.err("cuMemcpyDtoH", C.cu_dtoh(&d.api, unsafe.Pointer(&dst[0]), C.uint64_t(src), C.size_t(len(dst))))
 	})
 }
 
@@ -301,7 +322,7 @@ func (d *CUDA) Launch(kernel string, grid, block int, args ...uint64) error {
 	defer C.free(unsafe.Pointer(cargs))
 	copy(unsafe.Slice((*uint64)(unsafe.Pointer(cargs)), len(args)), args)
 	return d.do(func() error {
-		return cudaErr("cuLaunchKernel "+kernel, C.cu_launch(&d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args))))
+		return d.err("cuLaunchKernel "+kernel, C.cu_launch(&d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args))))
 	})
 }
 
@@ -314,7 +335,7 @@ func (d *CUDA) AllocHost(bytes int) ([]byte, error) {
 		return nil, fmt.Errorf("gpu: AllocHost of %d bytes", bytes)
 	}
 	var p unsafe.Pointer
-	err := d.do(func() error { return cudaErr("cuMemHostAlloc", C.cu_host_alloc(&d.api, &p, C.size_t(bytes))) })
+	err := d.do(func() error { return d.err("cuMemHostAlloc", C.cu_host_alloc(&d.api, &p, C.size_t(bytes))) })
 	if err != nil {
 		return nil, err
 	}
@@ -327,13 +348,13 @@ func (d *CUDA) FreeHost(b []byte) error {
 		return nil
 	}
 	p := unsafe.Pointer(unsafe.SliceData(b))
-	return d.do(func() error { return cudaErr("cuMemFreeHost", C.cu_host_free(&d.api, p)) })
+	return d.do(func() error { return d.err("cuMemFreeHost", C.cu_host_free(&d.api, p)) })
 }
 
 // NewStream implements Device (cuStreamCreate, non-blocking).
 func (d *CUDA) NewStream() (Stream, error) {
 	s := &cudaStream{d: d}
-	err := d.do(func() error { return cudaErr("cuStreamCreate", C.cu_stream_create(&d.api, &s.s)) })
+	err := d.do(func() error { return d.err("cuStreamCreate", C.cu_stream_create(&d.api, &s.s)) })
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +375,7 @@ func (s *cudaStream) CopyInAsync(dst DevPtr, src []byte) error {
 	}
 	p := unsafe.Pointer(unsafe.SliceData(src))
 	return s.d.do(func() error {
-		return cudaErr("cuMemcpyHtoDAsync", C.cu_htod_async(&s.d.api, C.uint64_t(dst), p, C.size_t(len(src)), s.s))
+		return s.d.err("cuMemcpyHtoDAsync", C.cu_htod_async(&s.d.api, C.uint64_t(dst), p, C.size_t(len(src)), s.s))
 	})
 }
 
@@ -365,7 +386,7 @@ func (s *cudaStream) CopyOutAsync(dst []byte, src DevPtr) error {
 	}
 	p := unsafe.Pointer(unsafe.SliceData(dst))
 	return s.d.do(func() error {
-		return cudaErr("cuMemcpyDtoHAsync", C.cu_dtoh_async(&s.d.api, p, C.uint64_t(src), C.size_t(len(dst)), s.s))
+		return s.d.err("cuMemcpyDtoHAsync", C.cu_dtoh_async(&s.d.api, p, C.uint64_t(src), C.size_t(len(dst)), s.s))
 	})
 }
 
@@ -382,20 +403,20 @@ func (s *cudaStream) Launch(kernel string, grid, block int, args ...uint64) erro
 	defer C.free(unsafe.Pointer(cargs))
 	copy(unsafe.Slice((*uint64)(unsafe.Pointer(cargs)), len(args)), args)
 	return s.d.do(func() error {
-		return cudaErr("cuLaunchKernel "+kernel, C.cu_launch_on(&s.d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args)), s.s))
+		return s.d.err("cuLaunchKernel "+kernel, C.cu_launch_on(&s.d.api, f, C.uint(grid), C.uint(block), cargs, C.int(len(args)), s.s))
 	})
 }
 
 // Sync implements Stream (cuStreamSynchronize).
 func (s *cudaStream) Sync() error {
-	return s.d.do(func() error { return cudaErr("cuStreamSynchronize", C.cu_stream_sync(&s.d.api, s.s)) })
+	return s.d.do(func() error { return s.d.err("cuStreamSynchronize", C.cu_stream_sync(&s.d.api, s.s)) })
 }
 
 // Close implements Stream (cuStreamDestroy_v2 after a sync).
 func (s *cudaStream) Close() error {
 	err := s.Sync()
 	s.once.Do(func() {
-		if derr := s.d.do(func() error { return cudaErr("cuStreamDestroy", C.cu_stream_destroy(&s.d.api, s.s)) }); err == nil {
+		if derr := s.d.do(func() error { return s.d.err("cuStreamDestroy", C.cu_stream_destroy(&s.d.api, s.s)) }); err == nil {
 			err = derr
 		}
 	})
@@ -405,15 +426,14 @@ func (s *cudaStream) Close() error {
 // FreeMemory reports the device's free and total memory in bytes.
 func (d *CUDA) FreeMemory() (free, total int64, err error) {
 	var f, t C.size_t
-	err = d.do(func() error { return cudaErr("cuMemGetInfo", C.cu_mem_info(&d.api, &f, &t)) })
+	err = d.do(func() error { return d.err("cuMemGetInfo", C.cu_mem_info(&d.api, &f, &t)) })
 	return int64(f), int64(t), err
 }
 
-// Close implements Device: it destroys the context.
+// Close implements Device: it releases the primary context. It is
+// idempotent and safe while other goroutines still call the device (they
+// get "device is closed").
 func (d *CUDA) Close() error {
-	d.once.Do(func() {
-		close(d.calls)
-		<-d.done
-	})
+	d.loop.close()
 	return nil
 }

@@ -82,6 +82,9 @@ var (
 	// ErrUnsupported: the GPU kernels do not implement this operation or
 	// type; the caller places it on the CPU engine (exec.ErrUnsupported).
 	ErrUnsupported = exec.ErrUnsupported
+	// ErrDeviceLost: a sticky error made the device unusable
+	// (exec.ErrDeviceLost).
+	ErrDeviceLost = exec.ErrDeviceLost
 	// ErrNoDriver: no NVIDIA driver on this machine.
 	ErrNoDriver = errors.New("no NVIDIA driver: CPU engine")
 )

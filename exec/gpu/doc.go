@@ -44,6 +44,17 @@
 // pieces would round floats differently: it answers ErrFallback at once). A DeviceBatch keeps columns on the
 // device across the row-hash → split → transform chain.
 //
+// Devices and errors: a process opens each device once (Acquire: the
+// primary context, one kernel set, one memory pool capped by
+// SetMemoryLimit, shared by every executor, slot and job; CloseShared at
+// exit). Driver errors carry the driver's name and description of the
+// code (DriverError; a module load adds the JIT log). A sticky error
+// (CUDA_ERROR_ILLEGAL_ADDRESS, CUDA_ERROR_LAUNCH_FAILED, ...) marks the
+// device unhealthy: every later call answers ErrFallback wrapping
+// ErrDeviceLost, so the rest of the work runs on the CPU, and the engine
+// declines new plans as unavailable. Emulated.InjectError makes the
+// emulated device fail like a real one, for tests.
+//
 // The emulated device ("gpu-emulated") proves the kernels' logic, never
 // their speed: it is only built when asked for by name, and its name says
 // "emulated" wherever it is reported.

@@ -41,6 +41,8 @@ type Emulated struct {
 	host   map[unsafe.Pointer]int // page-locked (here: C heap) host buffers
 	closed bool
 	copies Transfers
+	inject map[string]int // kernel ("" = any) -> CUDA error code of its next launch
+	sticky *DriverError   // a sticky injected error: every later call fails
 }
 
 // Transfers counts host⇄device copies (synchronous and asynchronous).
@@ -54,6 +56,7 @@ var _ Device = (*Emulated)(nil)
 // NewEmulated returns an emulated device. memoryLimit > 0 caps its memory
 // (Alloc then fails with ErrOutOfMemory, as a full GPU does).
 func NewEmulated(memoryLimit int64) *Emulated {
+	deviceOpens.Add(1)
 	return &Emulated{limit: memoryLimit, allocs: map[DevPtr]int{}, host: map[unsafe.Pointer]int{}}
 }
 
@@ -80,6 +83,9 @@ func (e *Emulated) Alloc(bytes int) (DevPtr, error) {
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, fmt.Errorf("gpu-emulated: device is closed")
+	}
+	if e.sticky != nil {
+		return 0, newDriverError("cuMemAlloc", e.sticky.Code, nil)
 	}
 	if e.limit > 0 && e.used+int64(bytes) > e.limit {
 		return 0, fmt.Errorf("gpu-emulated: %d bytes with %d of %d in use: %w", bytes, e.used, e.limit, ErrOutOfMemory)
@@ -125,6 +131,9 @@ func (e *Emulated) CopyIn(dst DevPtr, src []byte) error {
 	if len(src) == 0 {
 		return nil
 	}
+	if err := e.failure("cuMemcpyHtoD", ""); err != nil {
+		return err
+	}
 	if err := e.check(dst, len(src)); err != nil {
 		return err
 	}
@@ -138,6 +147,9 @@ func (e *Emulated) CopyOut(dst []byte, src DevPtr) error {
 	if len(dst) == 0 {
 		return nil
 	}
+	if err := e.failure("cuMemcpyDtoH", ""); err != nil {
+		return err
+	}
 	if err := e.check(src, len(dst)); err != nil {
 		return err
 	}
@@ -146,8 +158,51 @@ func (e *Emulated) CopyOut(dst []byte, src DevPtr) error {
 	return nil
 }
 
+// InjectError makes the next launch of kernel ("" = of any kernel) fail
+// with CUDA error code, named as the driver names it. After a sticky code
+// (CUDA_ERROR_ILLEGAL_ADDRESS, CUDA_ERROR_LAUNCH_FAILED, ...) every later
+// call of the device fails with it, as a real context does.
+func (e *Emulated) InjectError(kernel string, code int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inject == nil {
+		e.inject = map[string]int{}
+	}
+	e.inject[kernel] = code
+}
+
+// failure is the injected error of a call, if any (kernel "" for calls
+// that are not launches).
+func (e *Emulated) failure(call, kernel string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sticky != nil {
+		return newDriverError(call, e.sticky.Code, nil)
+	}
+	if kernel == "" {
+		return nil
+	}
+	code, ok := e.inject[kernel]
+	if !ok {
+		code, ok = e.inject[""]
+		kernel = ""
+	}
+	if !ok {
+		return nil
+	}
+	delete(e.inject, kernel)
+	err := newDriverError(call, code, nil)
+	if err.Sticky() {
+		e.sticky = err
+	}
+	return err
+}
+
 // Launch implements Device.
 func (e *Emulated) Launch(kernel string, grid, block int, args ...uint64) error {
+	if err := e.failure("cuLaunchKernel "+kernel, kernel); err != nil {
+		return err
+	}
 	name := C.CString(kernel)
 	defer C.free(unsafe.Pointer(name))
 	var ap *C.uint64_t

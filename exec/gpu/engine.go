@@ -12,38 +12,58 @@ import (
 // on a device and answers "unsupported because ..." for the rest, which
 // the planner runs on the CPU engine.
 type Engine struct {
-	dev Device
+	dev *guarded
 	k   *Kernels
 	sk  *StageKernels
 }
 
 var _ exec.Engine = (*Engine)(nil)
 
-// NewEngine opens the engine by name: "gpu" opens the first NVIDIA GPU
+// NewEngine opens a new engine by name: "gpu" opens the first NVIDIA GPU
 // (an error wrapping ErrNoDriver without a driver: it never emulates),
-// "gpu-emulated" the emulated device. The caller closes the engine.
+// "gpu-emulated" an emulated device. The caller closes the engine.
+// Processes share one engine per device through Acquire.
 func NewEngine(name string) (*Engine, error) {
+	dev, err := openDevice(name)
+	if err != nil {
+		return nil, err
+	}
+	return NewEngineOn(dev), nil
+}
+
+func openDevice(name string) (Device, error) {
 	switch name {
 	case "gpu":
 		if _, err := Detect(); err != nil {
 			return nil, err
 		}
-		dev, err := OpenCUDA(0)
-		if err != nil {
-			return nil, err
-		}
-		return NewEngineOn(dev), nil
+		return OpenCUDA(0)
 	case EmulatedName:
-		return NewEngineOn(NewEmulated(0)), nil
+		return NewEmulated(0), nil
 	}
 	return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, EmulatedName)
 }
 
 // NewEngineOn returns the engine of an open device; closing the engine
 // closes the device.
-func NewEngineOn(dev Device) *Engine {
-	k := NewKernels(dev)
-	return &Engine{dev: dev, k: k, sk: NewStageKernels(k)}
+func NewEngineOn(dev Device) *Engine { return NewEngineWith(dev, Options{}) }
+
+// NewEngineWith returns the engine of an open device with kernel options
+// (the pool's size). The device is guarded: after a sticky CUDA error
+// every operator falls back to the CPU engine.
+func NewEngineWith(dev Device, o Options) *Engine {
+	g := guard(dev)
+	k := NewKernelsWith(g, o)
+	return &Engine{dev: g, k: k, sk: NewStageKernels(k)}
+}
+
+// Unhealthy returns the sticky error that made the engine's device
+// unusable, or nil while it is healthy.
+func (e *Engine) Unhealthy() error {
+	if e.dev == nil { // Capabilities: no device
+		return nil
+	}
+	return e.dev.Unhealthy()
 }
 
 // Name implements exec.Engine: "gpu" or "gpu-emulated".
@@ -104,6 +124,9 @@ func stringReason(dt arrow.DataType) string {
 
 // Supports implements exec.Engine.
 func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support {
+	if bad := e.Unhealthy(); bad != nil {
+		return exec.Support{Unavailable: true, Reason: fmt.Sprintf("unavailable because the device is unhealthy after a sticky error (%v)", bad)}
+	}
 	switch op {
 	case exec.OpFit:
 		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine (Kernels.ValueCounts is exact for int64 vocabularies)")

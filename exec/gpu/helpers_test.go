@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,8 +13,18 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// lengths are the odd batch lengths every conformance case runs with.
-var lengths = []int{0, 1, 3, 1000, 4097}
+// lengths are the odd batch lengths every conformance case runs with;
+// SLUICE_GPU_ROWS=N adds N and N/3+1 rows (the device check runs millions:
+// several pipeline pieces on both streams).
+var lengths = withEnvRows([]int{0, 1, 3, 1000, 4097})
+
+func withEnvRows(l []int) []int {
+	n, err := strconv.Atoi(os.Getenv("SLUICE_GPU_ROWS"))
+	if err != nil || n <= 0 {
+		return l
+	}
+	return append(l, n/3+1, n)
+}
 
 // testDevice names a device under test.
 type testDevice struct {
@@ -21,22 +33,52 @@ type testDevice struct {
 }
 
 // devicesUnderTest returns the emulated device, and the real GPU when
-// SLUICE_GPU_REAL=1 (bench/gpu-check.sh sets it; the test then fails if
-// no GPU can be opened).
+// SLUICE_GPU_REAL=1 (bench/gpu-run.sh sets it; the test then fails if no
+// GPU can be opened); SLUICE_GPU_ONLY=1 leaves the emulated device out.
+// With SLUICE_GPU_ROWS set, each device also runs with a small memory
+// pool (SLUICE_GPU_POOL bytes, default 8 MiB), so that large batches
+// split under pressure.
 func devicesUnderTest(t *testing.T) []testDevice {
 	t.Helper()
-	emu := NewEmulated(0)
-	t.Cleanup(func() { emu.Close() })
-	devs := []testDevice{{EmulatedName, NewKernels(emu)}}
+	var devs []testDevice
+	add := func(name string, dev Device) {
+		devs = append(devs, testDevice{name, NewKernels(dev)})
+		if os.Getenv("SLUICE_GPU_ROWS") != "" {
+			pool, err := strconv.ParseInt(os.Getenv("SLUICE_GPU_POOL"), 10, 64)
+			if err != nil || pool <= 0 {
+				pool = 8 << 20
+			}
+			k := NewKernelsWith(dev, Options{PoolBytes: pool})
+			t.Cleanup(func() { k.Close() })
+			devs = append(devs, testDevice{name + "-small-pool", k})
+		}
+	}
+	if os.Getenv("SLUICE_GPU_ONLY") != "1" {
+		emu := NewEmulated(0)
+		t.Cleanup(func() { emu.Close() })
+		add(EmulatedName, emu)
+	}
 	if os.Getenv("SLUICE_GPU_REAL") == "1" {
-		dev, err := OpenCUDA(0)
+		dev, err := sharedTestGPU()
 		if err != nil {
 			t.Fatalf("SLUICE_GPU_REAL=1 but the GPU does not open: %v", err)
 		}
-		t.Cleanup(func() { dev.Close() })
-		devs = append(devs, testDevice{"gpu", NewKernels(dev)})
+		add("gpu", dev)
 	}
 	return devs
+}
+
+// testGPU is the real GPU of the test process, opened once (the primary
+// context is per process anyway).
+var testGPU struct {
+	once sync.Once
+	dev  *CUDA
+	err  error
+}
+
+func sharedTestGPU() (*CUDA, error) {
+	testGPU.once.Do(func() { testGPU.dev, testGPU.err = OpenCUDA(0) })
+	return testGPU.dev, testGPU.err
 }
 
 // gen makes random columns with nulls; sliced ones start at an odd offset

@@ -131,12 +131,10 @@ func (k *Kernels) chunked(what string, n int, fn func(b *buffers, lo, hi int) er
 }
 
 // noPool is the error of a call whose memory pool cannot be allocated:
-// ErrFallback when the device is out of memory.
+// always ErrFallback (a typed answer the fallback wrapper runs on the CPU,
+// not a task failure).
 func noPool(what string, err error) error {
-	if errors.Is(err, ErrOutOfMemory) {
-		return fmt.Errorf("%s: %w (%v)", what, ErrFallback, err)
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return fmt.Errorf("%s: no device memory pool: %w (%w)", what, ErrFallback, err)
 }
 
 // launchRows launches a grid-stride kernel over n rows on the device.

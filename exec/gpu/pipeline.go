@@ -103,8 +103,18 @@ func (sl *pipeSlot) finish() error {
 
 func roundStage(n int) int { return (n + stageAlign - 1) &^ (stageAlign - 1) }
 
-// start queues rows [lo, hi) on the slot.
+// start queues rows [lo, hi) on the slot. After a failure finish waits
+// for what was queued and frees it, but copies nothing to the caller (the
+// staged outputs are incomplete).
 func (sl *pipeSlot) start(dev Device, bufs *buffers, io pipeIO, launch pipeLaunch, lo, hi int) error {
+	err := sl.queue(dev, bufs, io, launch, lo, hi)
+	if err != nil {
+		sl.outs = nil
+	}
+	return err
+}
+
+func (sl *pipeSlot) queue(dev Device, bufs *buffers, io pipeIO, launch pipeLaunch, lo, hi int) error {
 	ins, outs := io(lo, hi)
 	need := 0
 	for _, b := range ins {

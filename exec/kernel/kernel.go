@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"sync"
 
@@ -49,10 +50,13 @@ var (
 	_ Kernels = cpu.StageKernels{}
 )
 
-// Counts counts fallen-back batches per operator; safe for concurrent use.
+// Counts counts fallen-back batches per operator and keeps the first
+// reason of each; safe for concurrent use.
 type Counts struct {
-	mu sync.Mutex
-	m  map[string]int64
+	mu   sync.Mutex
+	m    map[string]int64
+	why  map[string]string
+	lost string // the first device-lost reason
 }
 
 // Add counts n batches of op.
@@ -65,6 +69,22 @@ func (c *Counts) Add(op string, n int64) {
 	c.mu.Unlock()
 }
 
+// note counts one batch of op that fell back because of err.
+func (c *Counts) note(op string, err error) {
+	c.Add(op, 1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.why == nil {
+		c.why = map[string]string{}
+	}
+	if _, ok := c.why[op]; !ok {
+		c.why[op] = err.Error()
+	}
+	if c.lost == "" && errors.Is(err, exec.ErrDeviceLost) {
+		c.lost = err.Error()
+	}
+}
+
 // Map returns a copy of the counts (nil when none).
 func (c *Counts) Map() map[string]int64 {
 	c.mu.Lock()
@@ -75,34 +95,74 @@ func (c *Counts) Map() map[string]int64 {
 	return maps.Clone(c.m)
 }
 
+// Reasons returns the first reason each operator fell back (nil when none).
+func (c *Counts) Reasons() map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.why) == 0 {
+		return nil
+	}
+	return maps.Clone(c.why)
+}
+
+// DeviceLost is the first reason a batch fell back because the device hit
+// a sticky error ("" when none did).
+func (c *Counts) DeviceLost() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lost
+}
+
+// Fallback policies (the job's engine.fallback).
+const (
+	PolicyAllow = "allow" // run the batch on the CPU, count it
+	PolicyWarn  = "warn"  // the same; the driver prints each operator's first fallback
+	PolicyError = "error" // fail the call instead of running it on the CPU
+)
+
 // WithFallback returns kernels that run every call on dev and, when dev
 // answers exec.ErrFallback or exec.ErrUnsupported, on the CPU kernels.
 // Batches that fell back (exec.ErrFallback) are counted under op in counts.
 // A dev that is the CPU is returned as is.
 func WithFallback(dev Kernels, op string, counts *Counts) Kernels {
+	return WithPolicy(dev, op, counts, PolicyAllow)
+}
+
+// WithPolicy is WithFallback under a fallback policy: with PolicyError a
+// batch the device cannot run (exec.ErrFallback: out of memory, a lost
+// device) fails the call with an error that says so instead of running on
+// the CPU. exec.ErrUnsupported (a parameter the device does not implement,
+// known per call) always runs on the CPU.
+func WithPolicy(dev Kernels, op string, counts *Counts, policy string) Kernels {
 	if _, ok := dev.(cpu.StageKernels); ok || dev == nil {
 		return CPU
 	}
-	return &fallback{dev: dev, op: op, counts: counts}
+	return &fallback{dev: dev, op: op, counts: counts, refuse: policy == PolicyError}
 }
 
 type fallback struct {
 	dev    Kernels
 	op     string
 	counts *Counts
+	refuse bool
 }
 
-// back reports whether err asks for the CPU, counting a fallen-back batch.
-func (f *fallback) back(err error) bool {
+// back reports whether err asks for the CPU, counting a fallen-back batch;
+// under PolicyError a fallback becomes the error *err.
+func (f *fallback) back(err *error) bool {
 	switch {
-	case err == nil:
+	case *err == nil:
 		return false
-	case errors.Is(err, exec.ErrFallback):
+	case errors.Is(*err, exec.ErrFallback):
+		if f.refuse {
+			*err = fmt.Errorf("engine.fallback is error and %s on %s would fall back to the CPU: %w", f.op, f.dev.Name(), *err)
+			return false
+		}
 		if f.counts != nil {
-			f.counts.Add(f.op, 1)
+			f.counts.note(f.op, *err)
 		}
 		return true
-	case errors.Is(err, exec.ErrUnsupported):
+	case errors.Is(*err, exec.ErrUnsupported):
 		return true
 	}
 	return false
@@ -111,35 +171,35 @@ func (f *fallback) back(err error) bool {
 func (f *fallback) Name() string { return f.dev.Name() }
 
 func (f *fallback) HashColumn(col arrow.Array, out []uint64) error {
-	if err := f.dev.HashColumn(col, out); !f.back(err) {
+	if err := f.dev.HashColumn(col, out); !f.back(&err) {
 		return err
 	}
 	return CPU.HashColumn(col, out)
 }
 
 func (f *fallback) FileRows(fileHash uint64, first int64, out []uint64) error {
-	if err := f.dev.FileRows(fileHash, first, out); !f.back(err) {
+	if err := f.dev.FileRows(fileHash, first, out); !f.back(&err) {
 		return err
 	}
 	return CPU.FileRows(fileHash, first, out)
 }
 
 func (f *fallback) RowHashes(seed uint64, key, h, h2 []uint64) error {
-	if err := f.dev.RowHashes(seed, key, h, h2); !f.back(err) {
+	if err := f.dev.RowHashes(seed, key, h, h2); !f.back(&err) {
 		return err
 	}
 	return CPU.RowHashes(seed, key, h, h2)
 }
 
 func (f *fallback) AssignSplits(b *split.Boundaries, group []int32, h, rowid []uint64, out []int8) error {
-	if err := f.dev.AssignSplits(b, group, h, rowid, out); !f.back(err) {
+	if err := f.dev.AssignSplits(b, group, h, rowid, out); !f.back(&err) {
 		return err
 	}
 	return CPU.AssignSplits(b, group, h, rowid, out)
 }
 
 func (f *fallback) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error {
-	if err := f.dev.HashAndAssign(seed, b, key, group, rowid, h, h2, out); !f.back(err) {
+	if err := f.dev.HashAndAssign(seed, b, key, group, rowid, h, h2, out); !f.back(&err) {
 		return err
 	}
 	return CPU.HashAndAssign(seed, b, key, group, rowid, h, h2, out)
@@ -147,14 +207,14 @@ func (f *fallback) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64,
 
 func (f *fallback) GroupCount(col arrow.Array) (cpu.GroupCounts, error) {
 	gc, err := f.dev.GroupCount(col)
-	if !f.back(err) {
+	if !f.back(&err) {
 		return gc, err
 	}
 	return CPU.GroupCount(col)
 }
 
 func (f *fallback) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
-	if err := f.dev.Aggregate(g, by, specs, b, mem); !f.back(err) {
+	if err := f.dev.Aggregate(g, by, specs, b, mem); !f.back(&err) {
 		return err
 	}
 	return CPU.Aggregate(g, by, specs, b, mem)
@@ -162,7 +222,7 @@ func (f *fallback) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b
 
 func (f *fallback) Apply(name string, fit *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	fs, as, err := f.dev.Apply(name, fit, col, mem)
-	if !f.back(err) {
+	if !f.back(&err) {
 		return fs, as, err
 	}
 	return CPU.Apply(name, fit, col, mem)
@@ -170,7 +230,7 @@ func (f *fallback) Apply(name string, fit *cpu.Fitted, col arrow.Array, mem memo
 
 func (f *fallback) Filter(p *exec.Predicate, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
 	out, err := f.dev.Filter(p, in, mem)
-	if !f.back(err) {
+	if !f.back(&err) {
 		return out, err
 	}
 	return CPU.Filter(p, in, mem)

@@ -13,21 +13,24 @@ import (
 )
 
 // Engines returns the engines for an --engine choice, in preference order;
-// the CPU engine, last, runs every operator. "gpu" on a node without an
-// NVIDIA driver gives a stand-in that declines every operator with the
-// reason (so placement falls back, or fails under engine.fallback: error);
-// it never emulates. "auto" uses a GPU when one is present.
+// the CPU engine, last, runs every operator. GPU engines are the process's
+// shared ones (gpu.Acquire): however many executors, slots and jobs ask,
+// a process opens one context, one kernel set and one memory pool per
+// device. "gpu" on a node without an NVIDIA driver gives a stand-in that
+// declines every operator as unavailable, with the reason (so placement
+// falls back, or fails under engine.fallback: error); it never emulates.
+// "auto" uses a GPU when one is present.
 func Engines(choice string) ([]exec.Engine, error) {
 	switch choice {
 	case "", "cpu":
 		return []exec.Engine{cpu.Engine{}}, nil
 	case "auto":
-		if g, err := gpu.NewEngine("gpu"); err == nil {
+		if g, err := gpu.Acquire("gpu"); err == nil && g.Unhealthy() == nil {
 			return []exec.Engine{g, cpu.Engine{}}, nil
 		}
 		return []exec.Engine{cpu.Engine{}}, nil
 	case "gpu", gpu.EmulatedName:
-		g, err := gpu.NewEngine(choice)
+		g, err := gpu.Acquire(choice)
 		if err != nil {
 			return []exec.Engine{noGPU{name: choice, reason: err.Error()}, cpu.Engine{}}, nil
 		}
@@ -49,7 +52,7 @@ type noGPU struct{ name, reason string }
 
 func (g noGPU) Name() string { return g.name }
 func (g noGPU) Supports(op exec.OpKind, _ []arrow.DataType) exec.Support {
-	return exec.Support{Reason: g.reason}
+	return exec.Support{Reason: g.reason, Unavailable: true}
 }
 
 // Kernels returns the stage kernels of the device engine named name among
