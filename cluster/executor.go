@@ -269,8 +269,9 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 		delete(s.running, k)
 		s.mu.Unlock()
 	}()
+	c0 := engine.ProcessCPU()
 	out, err := s.worker.RunEncoded(ctx, req.Spec)
-	reply := &pb.LaunchReply{Task: req.Task}
+	reply := &pb.LaunchReply{Task: req.Task, CpuStartNs: int64(c0), CpuEndNs: int64(engine.ProcessCPU())}
 	if err != nil {
 		if s.stopping.Load() {
 			return nil, status.Error(codes.Unavailable, "executor "+s.id+" is stopping")

@@ -31,6 +31,7 @@ type Transport struct {
 	sick  map[string]time.Time // executors whose disk is full -> until when they get no tasks
 	// changed is closed at the next change of Executors() (then replaced).
 	changed chan struct{}
+	cpu     cpuMeter
 }
 
 // diskSickFor is how long an executor whose disk was full gets no tasks.
@@ -39,7 +40,11 @@ const diskSickFor = time.Minute
 var (
 	_ engine.Transport        = (*Transport)(nil)
 	_ engine.MembershipEvents = (*Transport)(nil)
+	_ engine.CPUMeter         = (*Transport)(nil)
 )
+
+// StageCPU implements engine.CPUMeter.
+func (t *Transport) StageCPU(jobID string, seq int) time.Duration { return t.cpu.take(jobID, seq) }
 
 // Changed implements engine.MembershipEvents.
 func (t *Transport) Changed() <-chan struct{} {
@@ -166,6 +171,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st engine.StageRun, t
 	t.mu.Lock()
 	t.done[id]++
 	t.mu.Unlock()
+	t.cpu.add(spec.JobID, spec.Stage, id, reply.CpuStartNs, reply.CpuEndNs)
 	return engine.DecodeResult(spec.Kind, reply.Result)
 }
 
