@@ -77,7 +77,7 @@ type run struct {
 	warnings []string
 	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
 	fellBack map[string]int64
-	cpu      CPUMeter // executors' CPU (cluster), nil in process
+	cpu      CPUMeter       // executors' CPU (cluster), nil in process
 	cur      *planner.Stage // the plan stage running
 	passes   map[int]int    // plan stage id -> passes run
 }

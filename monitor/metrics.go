@@ -39,7 +39,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Bytes processed by successful task attempts, by stage kind."}, []string{"stage"}),
 		taskSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sluice_task_seconds",
 			Help: "Wall time of successful task attempts, by stage kind.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}, []string{"stage"}),
-		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_jobs_total", Help: "Jobs ended, by state: succeeded, failed."}, []string{"state"}),
+		jobs:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_jobs_total", Help: "Jobs ended, by state: succeeded, failed."}, []string{"state"}),
 		jobsRunning: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sluice_jobs_running", Help: "Jobs running now."}),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{Name: "sluice_executors_lost_total",
 			Help: "Executors lost (failed, unreachable) while they held tasks."}),
