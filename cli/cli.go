@@ -51,6 +51,11 @@ func Driver(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return driverCtx(ctx, args, stdout, stderr)
+}
+
+// driverCtx runs a driver command until it ends or ctx ends.
+func driverCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "submit":
 		return submit(ctx, args[1:], stdout, stderr)

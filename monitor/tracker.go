@@ -3,6 +3,7 @@ package monitor
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -87,7 +88,7 @@ func (t *Tracker) JobStarted(s engine.JobStart) {
 	t.order = append(t.order, s.JobID)
 	for _, e := range s.Executors {
 		x := t.exec(e.ID)
-		x.info, x.engine, x.memory, x.memUse = e, s.Engine, s.Memory, s.MemoryUse
+		x.info, x.engine, x.memory, x.memUse = e, enginesOf(s), s.Memory, s.MemoryUse
 		x.last = s.Started
 	}
 	t.forgetOldLocked()
@@ -134,20 +135,39 @@ func (t *Tracker) StageStarted(s engine.StageStart) {
 	j.runs = append(j.runs, &runRec{v: v, started: t.now()})
 }
 
-// placementOf lists the engines of a stage kind's operators.
+// placementOf lists a stage kind's operators by engine, in plan order:
+// "cpu: Scan, Filter", and an operator placed for a reason on its own
+// line with the reason.
 func placementOf(s engine.JobStart, kind string) []string {
 	var out []string
+	group := map[string]int{} // engine -> index in out
 	for _, pl := range s.Placement {
 		if pl.StageKind != kind {
 			continue
 		}
-		line := pl.Operator + ": " + pl.Engine
 		if pl.Reason != "" {
-			line += " (" + pl.Reason + ")"
+			out = append(out, pl.Engine+": "+pl.Operator+" ("+pl.Reason+")")
+			continue
 		}
-		out = append(out, line)
+		if i, ok := group[pl.Engine]; ok {
+			out[i] += ", " + pl.Operator
+			continue
+		}
+		group[pl.Engine] = len(out)
+		out = append(out, pl.Engine+": "+pl.Operator)
 	}
 	return out
+}
+
+// enginesOf lists the engines the plan placed operators on.
+func enginesOf(s engine.JobStart) string {
+	var out []string
+	for _, pl := range s.Placement {
+		if !slices.Contains(out, pl.Engine) {
+			out = append(out, pl.Engine)
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 // run finds the running stage run a task belongs to.
@@ -292,7 +312,7 @@ func (t *Tracker) Snapshot() Snapshot {
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
-			s.Executors = append(s.Executors, t.execView(t.execs[id]))
+			s.Executors = append(s.Executors, t.execView(t.execs[id], now))
 		}
 		s.LostExecutors = len(t.lost)
 	}
@@ -300,11 +320,15 @@ func (t *Tracker) Snapshot() Snapshot {
 }
 
 // execView shows an in-process executor.
-func (t *Tracker) execView(x *execRec) ExecutorView {
+func (t *Tracker) execView(x *execRec, now time.Time) ExecutorView {
+	// In-process executors live as long as the driver: their heartbeat
+	// is now.
 	v := ExecutorView{ID: x.info.ID, Addr: "in process", Engine: x.engine, Device: "cpu", Slots: x.info.Slots, Memory: x.memory,
-		MemoryUsed: -1, Running: x.running, Done: x.done, Failed: x.failed, LastHeartbeat: x.last, State: "alive"}
-	if x.info.GPU || engine.IsGPUEngine(x.engine) {
-		v.Device = "gpu"
+		MemoryUsed: -1, Running: x.running, Done: x.done, Failed: x.failed, LastHeartbeat: now, State: "alive"}
+	for _, e := range strings.Split(x.engine, ",") {
+		if engine.IsGPUEngine(e) {
+			v.Device = e
+		}
 	}
 	if x.memUse != nil {
 		if used, limit, ok := x.memUse(x.info.ID); ok {
@@ -319,7 +343,7 @@ func (t *Tracker) execView(x *execRec) ExecutorView {
 
 // jobView builds one job's view; t.mu is held.
 func (t *Tracker) jobView(j *jobRec, now time.Time) JobView {
-	v := JobView{ID: j.start.JobID, Name: j.start.Name, State: j.state, Error: j.err, Engine: j.start.Engine, Started: j.start.Started,
+	v := JobView{ID: j.start.JobID, Name: j.start.Name, State: j.state, Error: j.err, Engine: j.start.Engine + " (" + enginesOf(j.start) + ")", Started: j.start.Started,
 		Retries: j.retries, ETASeconds: -1, Stages: []StageView{}}
 	end := now
 	if j.state != "running" {
