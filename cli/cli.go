@@ -147,18 +147,32 @@ func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*j
 	return job, ExitOK
 }
 
-func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// submitFlags are the submit command's flags.
+type submitFlags struct {
+	job                            jobFlags
+	ops                            opsFlags
+	driver, cpuProfile, secretFile string
+	insecure                       bool
+}
+
+func newSubmitFlags(stderr io.Writer) (*flag.FlagSet, *submitFlags) {
 	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var j jobFlags
-	j.register(fs)
-	driverAddr := fs.String("driver", "", "HOST:PORT of a serving driver (cluster mode)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
-	var ops opsFlags
-	ops.register(fs, true)
-	secretFile := fs.String("secret-file", os.Getenv("SLUICE_SECRET_FILE"), "file holding the cluster secret: with --ui, the UI's password (env SLUICE_SECRET_FILE)")
-	insecure := fs.Bool("insecure", false, "with --ui: serve the UI without a password")
-	job, code := loadJob(fs, args, &j, stderr)
+	f := &submitFlags{}
+	f.job.register(fs)
+	fs.StringVar(&f.driver, "driver", "", "HOST:PORT of a serving driver (cluster mode)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	f.ops.register(fs, true)
+	fs.StringVar(&f.secretFile, "secret-file", os.Getenv("SLUICE_SECRET_FILE"), "file holding the cluster secret: with --ui, the UI's password (env SLUICE_SECRET_FILE)")
+	fs.BoolVar(&f.insecure, "insecure", false, "with --ui: serve the UI without a password")
+	return fs, f
+}
+
+func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, sf := newSubmitFlags(stderr)
+	j, ops := &sf.job, &sf.ops
+	driverAddr, cpuProfile, secretFile, insecure := &sf.driver, &sf.cpuProfile, &sf.secretFile, &sf.insecure
+	job, code := loadJob(fs, args, j, stderr)
 	if code != ExitOK {
 		return code
 	}
