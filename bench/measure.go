@@ -21,12 +21,12 @@ type runner struct {
 // sluiceRunner prepares the runs of job on a sluice engine, each run a
 // `driver bench-child` process with c.Threads executors.
 func (c *Config) sluiceRunner(job Job, eng string, in jobInput, work string) *runner {
-	e := &Entry{Job: job.Name, Engine: "sluice-" + eng, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{},
+	e := &Entry{Job: job.Name, Engine: "sluice-" + eng, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{}, corePrice: c.PricePerCoreHour,
 		Method: fmt.Sprintf("driver bench-child --local %d (one executor per thread)", c.Threads)}
 	r := &runner{e: e}
 	switch eng {
 	case "gpu":
-		e.Price = c.PriceGPU
+		e.Price, e.gpuPrice = c.PriceGPU, c.PricePerGPUHour
 		if _, err := gpu.Detect(); err != nil {
 			e.Status = "unavailable: " + err.Error()
 			return r
@@ -79,7 +79,7 @@ func (c *Config) sluiceRunner(job Job, eng string, in jobInput, work string) *ru
 // process; after the first, count.mjs counts the rows it wrote per split
 // and group (outside the measured time).
 func (c *Config) peerRunner(job Job, peer, node, why string, in jobInput, work string) *runner {
-	e := &Entry{Job: job.Name, Engine: peer, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{}}
+	e := &Entry{Job: job.Name, Engine: peer, InputBytes: in.bytes, Price: c.PriceCPU, Runs: []Measure{}, corePrice: c.PricePerCoreHour}
 	r := &runner{e: e}
 	if node == "" {
 		e.Status = "unavailable: " + why
@@ -209,6 +209,7 @@ func finishJob(entries []*Entry, job string, peers []*Entry) {
 		e.RowsPerSec = PerSecond(float64(e.InputRows), e.Wall)
 		e.BytesPerSec = PerSecond(float64(e.InputBytes), e.Wall)
 		e.Cost = Cost(e.Wall, e.Price)
+		e.ComputeCost = Cost(e.CPU, e.corePrice) + Cost(e.Wall, e.gpuPrice)
 	}
 	var fast *Entry
 	for _, p := range peers {

@@ -49,19 +49,19 @@ func Markdown(r *Report) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("| job | engine | wall s | CPU s | peak RSS | rows/s | input MB/s | wall vs faster peer | CPU vs faster peer | RSS vs faster peer | cost USD | status |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| job | engine | wall s | CPU s | peak RSS | rows/s | input MB/s | wall vs faster peer | CPU vs faster peer | RSS vs faster peer | cost USD | compute cost USD | status |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, e := range r.Entries {
 		if e.Status != "ok" {
-			fmt.Fprintf(&b, "| %s | %s | - | - | - | - | - | - | - | - | - | %s |\n", e.Job, e.Engine, oneLine(e.Status))
+			fmt.Fprintf(&b, "| %s | %s | - | - | - | - | - | - | - | - | - | - | %s |\n", e.Job, e.Engine, oneLine(e.Status))
 			continue
 		}
 		status := "ok"
 		if e.Agreement != nil && !e.Agreement.OK {
 			status = "**DISAGREES**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %.6f | %s |\n", e.Job, e.Engine, e.Wall, e.CPU,
-			fmtBytes(e.MaxRSS), fmtCount(e.RowsPerSec), e.BytesPerSec/1e6, fmtRatio(e.TimeVsPeer), fmtRatio(e.CPUVsPeer), fmtRatio(e.RSSVsPeer), e.Cost, status)
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %.6f | %.6f | %s |\n", e.Job, e.Engine, e.Wall, e.CPU,
+			fmtBytes(e.MaxRSS), fmtCount(e.RowsPerSec), e.BytesPerSec/1e6, fmtRatio(e.TimeVsPeer), fmtRatio(e.CPUVsPeer), fmtRatio(e.RSSVsPeer), e.Cost, e.ComputeCost, status)
 	}
 	b.WriteString("\nThe faster peer is the one with the lower median wall time; runs are interleaved (run i of every engine, then run i+1, the order rotating each round).\n")
 	b.WriteString("\n### Engines\n\n| job | engine | version | method | runs: wall s (CPU s) | phases (median s) |\n|---|---|---|---|---|---|\n")
@@ -79,7 +79,7 @@ func Markdown(r *Report) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", e.Job, e.Engine, orDash(e.Version), orDash(oneLine(e.Method)),
 			strings.Join(runs, ", "), orDash(strings.Join(phases, ", ")))
 	}
-	b.WriteString("\nrows/s and MB/s are input rows and input bytes over the median wall time; cost = wall × price / 3600.\n")
+	fmt.Fprintf(&b, "\nrows/s and MB/s are input rows and input bytes over the median wall time; cost = wall × instance price / 3600; compute cost = CPU s × $%g per core-hour (+ a GPU engine's wall s × $%g per GPU-hour) / 3600.\n", r.PricePerCoreHour, r.PricePerGPUHour)
 	for _, e := range r.Entries {
 		if e.Status != "ok" || len(e.Stages) == 0 {
 			continue

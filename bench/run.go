@@ -34,33 +34,43 @@ type Config struct {
 	Threads     int    // threads of each peer, and sluice's executors (--local)
 	PriceCPU    float64
 	PriceGPU    float64
-	Log         io.Writer
+	// PricePerCoreHour and PricePerGPUHour price compute itself: an
+	// engine's CPU time, and a GPU engine's wall time on its GPU.
+	PricePerCoreHour float64
+	PricePerGPUHour  float64
+	Log              io.Writer
 }
 
 // Entry is one (job, engine or peer) cell of the report.
 type Entry struct {
-	Job         string             `json:"job"`
-	Engine      string             `json:"engine"` // sluice-cpu, sluice-gpu, duckdb, polars
-	Version     string             `json:"version,omitempty"`
-	Method      string             `json:"method,omitempty"` // how the engine runs the job
-	Status      string             `json:"status"`           // ok, or why there is no number
-	Runs        []Measure          `json:"runs"`
-	Wall        float64            `json:"wall_s"` // medians over runs
-	CPU         float64            `json:"cpu_s"`
-	MaxRSS      int64              `json:"max_rss"`
-	InputRows   int64              `json:"input_rows"`
-	InputBytes  int64              `json:"input_bytes"`
-	RowsPerSec  float64            `json:"rows_per_s"`
-	BytesPerSec float64            `json:"bytes_per_s"`
-	TimeVsPeer  float64            `json:"time_vs_faster_peer"` // wall / the faster peer's wall
-	CPUVsPeer   float64            `json:"cpu_vs_faster_peer"`  // CPU / that peer's CPU
-	RSSVsPeer   float64            `json:"rss_vs_faster_peer"`  // RSS / that peer's RSS
-	Price       float64            `json:"price_per_hour"`
-	Cost        float64            `json:"cost_usd"`
-	Stages      []StageRow         `json:"stages,omitempty"` // sluice: per-stage medians
-	Phases      map[string]float64 `json:"phases,omitempty"` // peers: per-phase medians (their own timing)
-	Outcome     *Outcome           `json:"outcome,omitempty"`
-	Agreement   *Agreement         `json:"agreement,omitempty"` // peers: against sluice-cpu
+	Job         string    `json:"job"`
+	Engine      string    `json:"engine"` // sluice-cpu, sluice-gpu, duckdb, polars
+	Version     string    `json:"version,omitempty"`
+	Method      string    `json:"method,omitempty"` // how the engine runs the job
+	Status      string    `json:"status"`           // ok, or why there is no number
+	Runs        []Measure `json:"runs"`
+	Wall        float64   `json:"wall_s"` // medians over runs
+	CPU         float64   `json:"cpu_s"`
+	MaxRSS      int64     `json:"max_rss"`
+	InputRows   int64     `json:"input_rows"`
+	InputBytes  int64     `json:"input_bytes"`
+	RowsPerSec  float64   `json:"rows_per_s"`
+	BytesPerSec float64   `json:"bytes_per_s"`
+	TimeVsPeer  float64   `json:"time_vs_faster_peer"` // wall / the faster peer's wall
+	CPUVsPeer   float64   `json:"cpu_vs_faster_peer"`  // CPU / that peer's CPU
+	RSSVsPeer   float64   `json:"rss_vs_faster_peer"`  // RSS / that peer's RSS
+	Price       float64   `json:"price_per_hour"`
+	Cost        float64   `json:"cost_usd"`
+	// ComputeCost is CPU hours at the core-hour price plus, for a GPU
+	// engine, wall hours at the GPU-hour price.
+	ComputeCost float64 `json:"compute_cost_usd"`
+	// corePrice and gpuPrice price ComputeCost (gpuPrice only for a GPU
+	// engine, whose GPU is held for the run's wall time).
+	corePrice, gpuPrice float64
+	Stages              []StageRow         `json:"stages,omitempty"` // sluice: per-stage medians
+	Phases              map[string]float64 `json:"phases,omitempty"` // peers: per-phase medians (their own timing)
+	Outcome             *Outcome           `json:"outcome,omitempty"`
+	Agreement           *Agreement         `json:"agreement,omitempty"` // peers: against sluice-cpu
 }
 
 // Agreement is one peer's check against sluice.
@@ -81,7 +91,10 @@ type Report struct {
 	Threads  int       `json:"peer_threads"`
 	PriceCPU float64   `json:"price_cpu_per_hour"`
 	PriceGPU float64   `json:"price_gpu_per_hour"`
-	Entries  []*Entry  `json:"entries"`
+	// PricePerCoreHour and PricePerGPUHour price ComputeCost.
+	PricePerCoreHour float64  `json:"price_per_core_hour"`
+	PricePerGPUHour  float64  `json:"price_per_gpu_hour"`
+	Entries          []*Entry `json:"entries"`
 	// Disagreements lists every failed agreement check; empty means every
 	// peer agreed with sluice.
 	Disagreements []string `json:"disagreements"`
@@ -137,7 +150,8 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	host, _ := os.Hostname()
 	rep := &Report{Started: time.Now().UTC(), Host: host, CPUs: runtime.NumCPU(), GPU: DetectGPU(), Rows: c.Rows, Seed: c.Seed,
-		Runs: c.Runs, Threads: c.Threads, PriceCPU: c.PriceCPU, PriceGPU: c.PriceGPU, Disagreements: []string{}}
+		Runs: c.Runs, Threads: c.Threads, PriceCPU: c.PriceCPU, PriceGPU: c.PriceGPU,
+		PricePerCoreHour: c.PricePerCoreHour, PricePerGPUHour: c.PricePerGPUHour, Disagreements: []string{}}
 	node, nodeWhy := findNode(c)
 	for _, job := range c.Jobs {
 		in, err := c.inputFor(job)

@@ -31,6 +31,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	threads := fs.Int("threads", runtime.NumCPU(), "threads of each peer, and sluice's executors (--local)")
 	priceCPU := fs.Float64("price-cpu", 0.10, "CPU instance price, USD per hour")
 	priceGPU := fs.Float64("price-gpu", 1.20, "GPU instance price, USD per hour")
+	perCore := fs.Float64("price-per-core-hour", 0.05, "USD per CPU core-hour: the compute cost column (CPU time)")
+	perGPU := fs.Float64("price-per-gpu-hour", 2.50, "USD per GPU-hour: the compute cost column (a GPU engine's wall time)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -52,7 +54,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	cfg := bench.Config{
 		Exe: exe, Rows: *rows, Seed: *seed, Engines: splitList(*engines), Peers: splitList(*peers), Jobs: selected,
-		Runs: *runs, Out: *out, DataDir: *data, Threads: *threads, PriceCPU: *priceCPU, PriceGPU: *priceGPU,
+		Runs: *runs, Out: *out, DataDir: *data, Threads: *threads, PriceCPU: *priceCPU, PriceGPU: *priceGPU, PricePerCoreHour: *perCore, PricePerGPUHour: *perGPU,
 		FlightsPath: filepath.Join(*repo, "data", "flights-3m.parquet"),
 		FetchScript: filepath.Join(*repo, "scripts", "fetch-flights.sh"),
 		PeersDir:    filepath.Join(*repo, "bench", "peers"),
@@ -64,7 +66,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !*quiet {
 		cfg.Log = stderr
 	}
-	if *rows <= 0 || *runs <= 0 || *threads <= 0 || *priceCPU < 0 || *priceGPU < 0 {
+	if *rows <= 0 || *runs <= 0 || *threads <= 0 || *priceCPU < 0 || *priceGPU < 0 || *perCore < 0 || *perGPU < 0 {
 		fmt.Fprintf(stderr, "driver bench: --rows, --runs and --threads must be > 0 and prices >= 0\n")
 		return ExitUsage
 	}

@@ -14,10 +14,13 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/sluice-ml/sluice/cluster"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/monitor"
+	"github.com/sluice-ml/sluice/ui"
 )
 
 // Exit codes.
@@ -29,9 +32,12 @@ const (
 
 const usage = `usage:
   driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--gpu-memory 40GiB] [--set key=value ...]
+                 [--ui HOST:PORT [--secret-file F | --insecure] [--ui-linger 10m]] [--log-format text|json]
+                 [--price-per-core-hour USD] [--price-per-gpu-hour USD]
   driver explain JOB.yaml [--engine ...] [--set key=value ...]
   driver submit JOB.yaml --driver HOST:PORT [--engine ...] [--set key=value ...]   (cluster; SLUICE_SECRET_FILE names the secret)
   driver serve --secret-file F [--listen 127.0.0.1:7070] [--gossip 127.0.0.1:7946] [--tls-cert F --tls-key F --tls-ca F] [--insecure]
+               [--ui HOST:PORT] [--log-format text|json] [--price-per-core-hour USD] [--price-per-gpu-hour USD]
   driver status [JOB_ID] --driver HOST:PORT [--secret-file F]
   driver gen citibike --rows N --out DIR [--files K] [--seed S]
   driver bench [--rows N] [--engines cpu,gpu] [--peers duckdb,polars] [--jobs citibike,flights,micro] [--runs 3] [--out report/] [--data DIR] [--price-cpu 0.10] [--price-gpu 1.20]
@@ -46,6 +52,11 @@ func Driver(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return driverCtx(ctx, args, stdout, stderr)
+}
+
+// driverCtx runs a driver command until it ends or ctx ends.
+func driverCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "submit":
 		return submit(ctx, args[1:], stdout, stderr)
@@ -149,18 +160,40 @@ func loadJob(fs *flag.FlagSet, args []string, j *jobFlags, stderr io.Writer) (*j
 	return job, ExitOK
 }
 
-func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// submitFlags are the submit command's flags.
+type submitFlags struct {
+	job                            jobFlags
+	ops                            opsFlags
+	driver, cpuProfile, secretFile string
+	insecure                       bool
+}
+
+func newSubmitFlags(stderr io.Writer) (*flag.FlagSet, *submitFlags) {
 	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var j jobFlags
-	j.register(fs)
-	driverAddr := fs.String("driver", "", "HOST:PORT of a serving driver (cluster mode)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
-	job, code := loadJob(fs, args, &j, stderr)
+	f := &submitFlags{}
+	f.job.register(fs)
+	fs.StringVar(&f.driver, "driver", "", "HOST:PORT of a serving driver (cluster mode)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	f.ops.register(fs, true)
+	fs.StringVar(&f.secretFile, "secret-file", os.Getenv("SLUICE_SECRET_FILE"), "file holding the cluster secret: with --ui, the UI's password (env SLUICE_SECRET_FILE)")
+	fs.BoolVar(&f.insecure, "insecure", false, "with --ui: serve the UI without a password")
+	return fs, f
+}
+
+func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, sf := newSubmitFlags(stderr)
+	j, ops := &sf.job, &sf.ops
+	driverAddr, cpuProfile, secretFile, insecure := &sf.driver, &sf.cpuProfile, &sf.secretFile, &sf.insecure
+	job, code := loadJob(fs, args, j, stderr)
 	if code != ExitOK {
 		return code
 	}
 	if *driverAddr != "" {
+		if ops.ui != "" {
+			fmt.Fprintf(stderr, "driver submit: --ui serves an embedded run; a cluster's UI is `driver serve --ui HOST:PORT`\n")
+			return ExitUsage
+		}
 		return submitCluster(ctx, *driverAddr, job, j.engine, j.quiet, stdout, stderr)
 	}
 	mem, err := ParseBytes(j.memory)
@@ -168,7 +201,48 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "driver submit: --memory: %v\n", err)
 		return ExitUsage
 	}
-	opt := engine.Options{Local: j.local, MemoryPerExec: mem, Engine: j.engine, WorkDir: j.workDir}
+	prices, err := ops.prices()
+	if err != nil {
+		fmt.Fprintf(stderr, "driver submit: %v\n", err)
+		return ExitUsage
+	}
+	var secret []byte
+	if ops.ui != "" && !*insecure {
+		if *secretFile == "" {
+			fmt.Fprintf(stderr, "driver submit: --ui: %v\n", ui.ErrNoPassword)
+			return ExitUsage
+		}
+		if secret, err = cluster.LoadSecret(*secretFile); err != nil {
+			fmt.Fprintf(stderr, "driver submit: %v\n", err)
+			return ExitUsage
+		}
+	}
+	logger, err := newLogger(stderr, ops.logFormat, secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "driver submit: %v\n", err)
+		return ExitUsage
+	}
+	opt := engine.Options{Local: j.local, MemoryPerExec: mem, Engine: j.engine, WorkDir: j.workDir, Prices: prices}
+	var obs []engine.Observer
+	if given(fs, "log-format") {
+		obs = append(obs, monitor.LogObserver(logger))
+	}
+	var web *embeddedUI
+	if ops.ui != "" {
+		if web, err = startEmbeddedUI(ops.ui, secret, *insecure, prices); err != nil {
+			fmt.Fprintf(stderr, "driver submit: %v\n", err)
+			return ExitUsage
+		}
+		defer web.stop()
+		logger.Info("web UI on http://"+web.addr+"/", "addr", web.addr)
+		obs = append(obs, web.tracker)
+	}
+	if len(obs) > 0 {
+		opt.Observer = monitor.Observers(obs...)
+		if testObserver != nil {
+			opt.Observer = testObserver(opt.Observer)
+		}
+	}
 	if !j.quiet {
 		opt.Progress = stderr
 		opt.Terminal = isTerminal(stderr)
@@ -189,9 +263,15 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	res, err := engine.Run(ctx, job, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "driver submit: %v\n", err)
+		if web != nil {
+			web.linger(ctx, ops.linger, stderr)
+		}
 		return exitCode(err)
 	}
 	res.Summary(stdout)
+	if web != nil {
+		web.linger(ctx, ops.linger, stderr)
+	}
 	return ExitOK
 }
 

@@ -47,17 +47,33 @@ func envSecurity() (cluster.Security, error) {
 	return s.load()
 }
 
-// serve runs `driver serve` until SIGTERM or interrupt.
-func serve(ctx context.Context, args []string, stderr io.Writer) int {
+// serveFlags are the serve command's flags.
+type serveFlags struct {
+	listen, gossip, workDir string
+	insecure                bool
+	attempts                int
+	sec                     securityFlags
+	ops                     opsFlags
+}
+
+func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", defaultListen, "gRPC address for submit and status (give the host's address, or :7070, to serve other hosts)")
-	gossip := fs.String("gossip", defaultGossip, "gossip address executors --join")
-	insecure := fs.Bool("insecure", false, "serve without a cluster secret: no authentication, plain gossip (trusted networks only)")
-	workDir := fs.String("work-dir", "", "scratch directory (default: the system temp dir)")
-	attempts := fs.Int("max-attempts", 0, "attempts per task (default 3)")
-	var sec securityFlags
-	sec.register(fs)
+	f := &serveFlags{}
+	fs.StringVar(&f.listen, "listen", defaultListen, "gRPC address for submit and status (give the host's address, or :7070, to serve other hosts)")
+	fs.StringVar(&f.gossip, "gossip", defaultGossip, "gossip address executors --join")
+	fs.BoolVar(&f.insecure, "insecure", false, "serve without a cluster secret: no authentication, plain gossip (trusted networks only)")
+	fs.StringVar(&f.workDir, "work-dir", "", "scratch directory (default: the system temp dir)")
+	fs.IntVar(&f.attempts, "max-attempts", 0, "attempts per task (default 3)")
+	f.sec.register(fs)
+	f.ops.register(fs, false)
+	return fs, f
+}
+
+// serve runs `driver serve` until SIGTERM or interrupt.
+func serve(ctx context.Context, args []string, stderr io.Writer) int {
+	fs, f := newServeFlags(stderr)
+	listen, gossip, insecure, workDir, attempts, sec := &f.listen, &f.gossip, &f.insecure, &f.workDir, &f.attempts, &f.sec
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return ExitUsage
@@ -76,7 +92,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "driver serve: %v\n", cluster.ErrNoSecret)
 		return ExitUsage
 	}
-	err = clusterserve.RunDriver(ctx, clusterserve.DriverConfig{Listen: *listen, Gossip: *gossip, Sec: s, WorkDir: *workDir, Log: stderr, MaxAttempts: *attempts})
+	prices, err := f.ops.prices()
+	if err != nil {
+		fmt.Fprintf(stderr, "driver serve: %v\n", err)
+		return ExitUsage
+	}
+	logger, err := newLogger(stderr, f.ops.logFormat, s.Secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "driver serve: %v\n", err)
+		return ExitUsage
+	}
+	err = clusterserve.RunDriver(ctx, clusterserve.DriverConfig{Listen: *listen, Gossip: *gossip, Sec: s, WorkDir: *workDir, Log: stderr, Logger: logger,
+		MaxAttempts: *attempts, UI: f.ops.ui, Prices: prices})
 	if err != nil {
 		fmt.Fprintf(stderr, "driver serve: %v\n", err)
 		return ExitFailed
@@ -84,13 +111,25 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	return ExitOK
 }
 
-// status runs `driver status [JOB_ID] --driver HOST:PORT`.
-func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// statusFlags are the status command's flags.
+type statusFlags struct {
+	driver string
+	sec    securityFlags
+}
+
+func newStatusFlags(stderr io.Writer) (*flag.FlagSet, *statusFlags) {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("driver", "", "HOST:PORT of the serving driver (required)")
-	var sec securityFlags
-	sec.register(fs)
+	f := &statusFlags{}
+	fs.StringVar(&f.driver, "driver", "", "HOST:PORT of the serving driver (required)")
+	f.sec.register(fs)
+	return fs, f
+}
+
+// status runs `driver status [JOB_ID] --driver HOST:PORT`.
+func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, f := newStatusFlags(stderr)
+	addr, sec := &f.driver, &f.sec
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return ExitUsage

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -95,9 +96,17 @@ func Status(ctx context.Context, addr string, sec Security, jobID string, w io.W
 	if len(hdr.Get(insecureHeader)) > 0 {
 		fmt.Fprintf(w, "%s\n\n", InsecureWarning)
 	}
-	fmt.Fprintf(w, "%-32s %-10s %9s  %s\n", "job", "state", "wall", "stage")
+	fmt.Fprintf(w, "%-32s %-10s %5s %8s %9s %9s %10s  %s\n", "job", "state", "done", "eta", "wall", "cpu", "cost", "stage")
 	for _, j := range rep.Jobs {
-		fmt.Fprintf(w, "%-32s %-10s %8.1fs  %s\n", j.JobId, j.State, j.WallSeconds, j.Stage)
+		eta := "-"
+		if j.State == "running" && j.EtaSeconds >= 0 {
+			eta = (time.Duration(j.EtaSeconds) * time.Second).String()
+		}
+		cost := "-"
+		if j.Cost > 0 {
+			cost = fmt.Sprintf("$%.4f", j.Cost)
+		}
+		fmt.Fprintf(w, "%-32s %-10s %4.0f%% %8s %8.1fs %8.1fs %10s  %s\n", j.JobId, j.State, j.Percent, eta, j.WallSeconds, j.CpuSeconds, cost, j.Stage)
 		if j.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", j.Error)
 		}

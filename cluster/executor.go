@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -38,6 +39,13 @@ type ExecutorConfig struct {
 	Log     io.Writer
 	// Ready, when set, is called once the executor serves and has joined.
 	Ready func(id, grpcAddr, gossipAddr string)
+	// Metrics, when set, is the HOST:PORT of the executor's /metrics and
+	// /healthz (basic auth with the cluster secret on /metrics, unless
+	// Sec.Insecure); MetricsReady is called with its bound address.
+	Metrics      string
+	MetricsReady func(addr string)
+	// Logger, when set, replaces Log: every line becomes one of its records.
+	Logger *slog.Logger
 }
 
 // RunExecutor serves tasks until ctx ends, then leaves the ring, stops
@@ -46,7 +54,8 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	lg := log.New(cfg.Log, "", log.LstdFlags)
+	lg, logw := NewLog(cfg.Log, cfg.Logger, log.LstdFlags)
+	cfg.Log = logw
 	if err := cfg.Sec.CheckServe(); err != nil {
 		return err
 	}
@@ -156,7 +165,27 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		return err
 	}
 	defer p.close()
-	ex.Files = &Fetcher{Self: cfg.ID, Root: work, peers: p}
+	fetcher := &Fetcher{Self: cfg.ID, Root: work, peers: p}
+	if cfg.Metrics != "" {
+		met, addr, stop, err := serveExecutorMetrics(cfg, ex, fetcher, func() error {
+			if svc.stopping.Load() {
+				return fmt.Errorf("executor %s is stopping", cfg.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			m.Leave(time.Second)
+			srv.Stop()
+			return fmt.Errorf("--metrics %s: %w", cfg.Metrics, err)
+		}
+		defer stop()
+		svc.metrics.Store(met)
+		lg.Printf("executor %s metrics on http://%s/metrics", cfg.ID, addr)
+		if cfg.MetricsReady != nil {
+			cfg.MetricsReady(addr)
+		}
+	}
+	ex.Files = fetcher
 	svc.setPeers(p)
 	meta, _ = m.Lookup(cfg.ID)
 	lg.Printf("executor %s serving on %s, gossip %s, slots %d, engines %s", cfg.ID, meta.Addr, m.Addr(), cfg.Slots, names)
@@ -243,6 +272,7 @@ type executorService struct {
 	// stopping is set when running tasks are cancelled by shutdown: their
 	// failure is the executor's loss, not the task's.
 	stopping atomic.Bool
+	metrics  atomic.Pointer[execMetrics] // set once the metrics serve
 }
 
 // LaunchTask runs a task; its failure travels in the reply, typed.
@@ -271,8 +301,12 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 		delete(s.running, k)
 		s.mu.Unlock()
 	}()
+	c0 := task.ProcessCPU()
+	met := s.metrics.Load()
+	met.started()
 	out, err := s.worker.RunFragment(ctx, req.GetFragment())
-	reply := &pb.LaunchReply{Task: req.Task}
+	met.ended(err)
+	reply := &pb.LaunchReply{Task: req.Task, CpuStartNs: int64(c0), CpuEndNs: int64(task.ProcessCPU())}
 	if err != nil {
 		if s.stopping.Load() {
 			return nil, status.Error(codes.Unavailable, "executor "+s.id+" is stopping")

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/monitor/nodemon"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/task"
@@ -135,6 +136,9 @@ type Fetcher struct {
 	// under it.
 	Root  string
 	peers *peers
+	// Metrics, when set, counts the bytes, time and failures of remote
+	// fetches.
+	Metrics *nodemon.FetchMetrics
 }
 
 // local confines a location on this executor to its work directory.
@@ -176,7 +180,10 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 		}
 		return task.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
 	}
-	lost := func(err error) error { return task.Retryable(&task.FetchFailed{Loc: loc, Err: err}) }
+	lost := func(err error) error {
+		f.Metrics.Failed()
+		return task.Retryable(&task.FetchFailed{Loc: loc, Err: err})
+	}
 	cl, err := f.peers.fetchClient(loc.Executor)
 	if err != nil {
 		return nil, lost(err)
@@ -199,7 +206,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 	}
 	schema := sr.Schema()
 	sr.Release()
-	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows}
+	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows, met: f.Metrics}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
 	return task.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
 }
@@ -223,9 +230,11 @@ type remoteIter struct {
 	// wantRows is the rows the header announced; all counts the rows
 	// returned, so that a stream with a wrong segment count fails.
 	wantRows, all int64
+	met           *nodemon.FetchMetrics
 }
 
 func (r *remoteIter) fail(err error) error {
+	r.met.Failed()
 	r.closeCur()
 	r.err = task.Retryable(&task.FetchFailed{Loc: r.loc, Err: fmt.Errorf("partition %d segment %d: %w", r.p, r.got, err)})
 	return r.err
@@ -273,6 +282,7 @@ func (r *remoteIter) Next() (arrow.RecordBatch, error) {
 
 // open receives the next segment's chunks and decodes it (its CRC checked).
 func (r *remoteIter) open() error {
+	t0 := time.Now()
 	r.buf = r.buf[:0]
 	for {
 		c, err := recvWithin(r.st, r.cancel, fetchIdle)
@@ -290,6 +300,7 @@ func (r *remoteIter) open() error {
 		if err != nil {
 			return err
 		}
+		r.met.Segment(len(r.buf), time.Since(t0))
 		r.cur, r.rows, r.exp = it, 0, c.SegmentRows
 		r.got++
 		return nil

@@ -85,6 +85,7 @@ type Membership struct {
 	evs     chan Event
 	done    chan struct{}
 	log     *log.Logger
+	acks    sync.Map // member ID -> time.Time of its last probe ack (heartbeat)
 
 	gossipInterval time.Duration
 }
@@ -122,7 +123,7 @@ func Join(cfg MemberConfig) (*Membership, error) {
 	}
 	mc.Name, mc.BindAddr, mc.BindPort, mc.AdvertisePort = cfg.ID, host, port, port
 	m.gossipInterval = mc.GossipInterval
-	mc.Delegate, mc.Events = m, m
+	mc.Delegate, mc.Events, mc.Ping = m, m, m
 	mc.Logger = log.New(quietDebug{logw}, "gossip: ", log.LstdFlags)
 	if len(cfg.Secret) > 0 {
 		mc.SecretKey = gossipKey(cfg.Secret)

@@ -31,6 +31,7 @@ type Transport struct {
 	sick  map[string]time.Time // executors whose disk is full -> until when they get no tasks
 	// changed is closed at the next change of Executors() (then replaced).
 	changed chan struct{}
+	cpu     cpuMeter
 }
 
 // diskSickFor is how long an executor whose disk was full gets no tasks.
@@ -39,7 +40,11 @@ const diskSickFor = time.Minute
 var (
 	_ scheduler.Transport        = (*Transport)(nil)
 	_ scheduler.MembershipEvents = (*Transport)(nil)
+	_ scheduler.CPUMeter         = (*Transport)(nil)
 )
+
+// StageCPU implements scheduler.CPUMeter.
+func (t *Transport) StageCPU(jobID string, seq int) time.Duration { return t.cpu.take(jobID, seq) }
 
 // Changed implements scheduler.MembershipEvents.
 func (t *Transport) Changed() <-chan struct{} {
@@ -162,6 +167,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 	t.mu.Lock()
 	t.done[id]++
 	t.mu.Unlock()
+	t.cpu.add(spec.JobId, int(spec.StageRun), id, reply.CpuStartNs, reply.CpuEndNs)
 	return task.DecodeResult(spec.Kind, reply.Result)
 }
 

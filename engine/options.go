@@ -18,6 +18,11 @@ type Options struct {
 	MaxAttempts   int  // per task; 0 = 3
 	BatchRows     int  // rows per scan batch; 0 = 262144
 	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
+	// Observer, when set, is told of the job, its stages and every task
+	// attempt (the web UI, metrics, status).
+	Observer Observer
+	// Prices, when set, price the run's CPU and GPU time in the summary.
+	Prices Prices
 
 	// Transport, when set, runs the tasks on its executors (a cluster)
 	// instead of Local in-process executors; Files is then how the driver

@@ -19,9 +19,25 @@ type progress struct {
 	rows     int64
 	bytes    int64
 	last     time.Time
+	// plan weighs the overall completion; frac is each plan stage's
+	// fraction of tasks done, jobStart when the job began.
+	plan     []PlanStage
+	frac     map[int]float64
+	jobStart time.Time
 }
 
-func newProgress(w io.Writer, terminal bool) *progress { return &progress{w: w, terminal: terminal} }
+func newProgress(w io.Writer, terminal bool) *progress {
+	return &progress{w: w, terminal: terminal, frac: map[int]float64{}, jobStart: time.Now()}
+}
+
+// overall is the job's completion and its ETA as text; p.mu is held.
+func (p *progress) overall() (float64, string) {
+	c := Completion(p.plan, p.frac)
+	if left, ok := ETA(time.Since(p.jobStart), c); ok {
+		return c, left.Round(time.Second).String()
+	}
+	return c, "?"
+}
 
 func (p *progress) startStage(st StageRun) {
 	if p.w == nil {
@@ -46,15 +62,15 @@ func (p *progress) taskDone(st StageRun, done int, res any) {
 		p.rows += r
 		p.bytes += b
 	}
+
 	el := time.Since(p.start)
-	eta := "?"
-	if done > 0 && done < st.Tasks {
-		eta = (el * time.Duration(st.Tasks-done) / time.Duration(done)).Round(time.Second).String()
-	} else if done == st.Tasks {
-		eta = "0s"
+	if st.Only == nil && st.Tasks > 0 {
+		// A later pass or a recompute does not move the job back.
+		p.frac[st.ID] = max(p.frac[st.ID], float64(done)/float64(st.Tasks))
 	}
-	line := fmt.Sprintf("stage %d %-16s tasks %d/%d  rows %s  bytes %s  elapsed %s  eta %s",
-		st.ID, st.Kind, done, st.Tasks, humanCount(p.rows), FormatBytes(p.bytes), el.Round(100*time.Millisecond), eta)
+	c, eta := p.overall()
+	line := fmt.Sprintf("job %3.0f%%  eta %-6s stage %d %-16s tasks %d/%d  rows %s  bytes %s  elapsed %s",
+		100*c, eta, st.ID, st.Kind, done, st.Tasks, humanCount(p.rows), FormatBytes(p.bytes), el.Round(100*time.Millisecond))
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 		return
@@ -67,11 +83,14 @@ func (p *progress) taskDone(st StageRun, done int, res any) {
 }
 
 func (p *progress) endStage(s StageStat) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.Pass > 0 {
+		p.frac[s.ID] = 1
+	}
 	if p.w == nil {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\x1b[Kstage %d %-16s done: %d tasks, %s rows, %s in %s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond))
 	}
@@ -107,7 +126,13 @@ func (res *Result) Summary(w io.Writer) {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
-	fmt.Fprintf(&b, "output %s  wall %s", res.OutputDir, res.Wall.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "output %s  wall %s  cpu %s", res.OutputDir, res.Wall.Round(10*time.Millisecond), res.CPU().Round(10*time.Millisecond))
+	if g := res.GPUTime(); g > 0 {
+		fmt.Fprintf(&b, "  gpu %s", g.Round(10*time.Millisecond))
+	}
+	if res.Prices.Set() {
+		fmt.Fprintf(&b, "  cost $%.6f ($%g/core-h, $%g/GPU-h)", res.Cost(), res.Prices.CoreHour, res.Prices.GPUHour)
+	}
 	if res.PeakMemory > 0 {
 		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", FormatBytes(res.PeakMemory))
 	}

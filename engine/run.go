@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sluice-ml/sluice/exec"
@@ -32,6 +31,8 @@ type Result struct {
 	// Warnings are things about the data the user should know; Summary
 	// prints them.
 	Warnings []string
+	// Prices, when set, make Summary print the job's compute cost.
+	Prices Prices
 }
 
 // StageStat summarises one executed pass of a plan stage.
@@ -47,7 +48,12 @@ type StageStat struct {
 	Rows      int64
 	Bytes     int64
 	Wall      time.Duration
-	CPU       time.Duration // user + system CPU of the whole process during the stage
+	// CPU is the user + system CPU the stage took: the driver process's
+	// during the stage (in process: the executors' too), plus what cluster
+	// executors reported.
+	CPU time.Duration
+	// GPUs is how many GPUs the stage held (0: it ran on CPUs).
+	GPUs int
 }
 
 // run is the driver's state for one job.
@@ -67,6 +73,7 @@ type run struct {
 	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
 	fellBack map[string]int64
 	noted    map[string]bool // fallback messages already shown
+	cpu      CPUMeter        // executors' CPU (cluster), nil in process
 	cur      *planner.Stage  // the plan stage running
 	passes   map[int]int     // plan stage id -> passes run
 }
@@ -115,7 +122,7 @@ func firstNonEmpty(a, b string) string {
 
 // Run executes the job embedded: an in-process driver and opt.Local
 // executors running the same stages and tasks as a cluster.
-func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
+func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err error) {
 	start := time.Now()
 	opt.defaults()
 	engines, err := Engines(firstNonEmpty(opt.Engine, job.Engine.Prefer))
@@ -198,6 +205,18 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 		tr = opt.wrap(tr)
 	}
 	r.planNotes()
+	r.cpu, _ = tr.(CPUMeter)
+	r.prog.plan = planStages(p.plan)
+	if obs := opt.Observer; obs != nil {
+		js := JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: r.prog.plan,
+			Placement: p.plan.Placement, Executors: tr.Executors()}
+		if r.local != nil {
+			js.Memory, js.MemoryUse = opt.MemoryPerExec, r.local.MemoryUse
+		}
+		obs.JobStarted(js)
+		defer func() { obs.JobEnded(jobID, res, err) }()
+		tr = observed{Transport: tr, jobID: jobID, obs: obs}
+	}
 	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
 	m, err := r.execute(ctx, txn)
 	if err != nil {
@@ -209,7 +228,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (*Result, error) {
 	}
 	committed = true
 	cleanDebris(job.Output.Path, root, opt.Progress)
-	res := &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings}
+	res = &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings, Prices: opt.Prices}
 	if r.local != nil {
 		res.PeakMemory = r.local.PeakMemory()
 	}
@@ -240,13 +259,21 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	st := StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t Task) *pb.StageFragment {
 		return r.fragment(seq, pst, kind, t, b)
 	}}
-	t0, c0 := time.Now(), processCPU()
+	t0, c0 := time.Now(), ProcessCPU()
 	r.prog.startStage(st)
+	if r.opt.Observer != nil {
+		r.opt.Observer.StageStarted(StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
+	}
 	res, err := r.sched.RunStage(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	ss := StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: processCPU() - c0}
+	// The driver's CPU, and in a cluster the executors' as they report it.
+	cpu := ProcessCPU() - c0
+	if r.cpu != nil {
+		cpu += r.cpu.StageCPU(r.jobID, seq)
+	}
+	ss := StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu)}
 	if only != nil {
 		ss.Tasks = len(only)
 	}
@@ -279,6 +306,9 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	}
 	r.stats = append(r.stats, ss)
 	r.prog.endStage(ss)
+	if r.opt.Observer != nil {
+		r.opt.Observer.StageEnded(r.jobID, ss)
+	}
 	return res, nil
 }
 
@@ -308,13 +338,36 @@ func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label stri
 	return st, label, pass, nil
 }
 
-// processCPU is the process's user + system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+// stageGPUs is how many GPUs a stage of the kind held: in process, one
+// when the plan puts any of its operators on a GPU engine; in a cluster,
+// the executors with a GPU engine when the stage is steered to them.
+func (r *run) stageGPUs(kind string, gpuStage bool) int {
+	if r.local != nil {
+		for _, pl := range r.p.plan.Placement {
+			if pl.StageKind == kind && IsGPUEngine(pl.Engine) {
+				return 1
+			}
+		}
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	if !gpuStage {
+		return 0
+	}
+	n := 0
+	for _, e := range r.sched.T.Executors() {
+		if e.GPU {
+			n++
+		}
+	}
+	return n
+}
+
+// runTasks is how many tasks a stage run launches.
+func runTasks(tasks int, only []int) int {
+	if only != nil {
+		return len(only)
+	}
+	return tasks
 }
 
 // safeName keeps letters, digits, '-' and '_' of a job name for file names.

@@ -64,6 +64,7 @@ type (
 	Scheduler        = scheduler.Scheduler
 	MembershipEvents = scheduler.MembershipEvents
 	LocalTransport   = scheduler.LocalTransport
+	CPUMeter         = scheduler.CPUMeter
 )
 
 var (
@@ -72,4 +73,5 @@ var (
 	Retryable       = task.Retryable
 	IsRetryable     = task.IsRetryable
 	IsGPUEngine     = scheduler.IsGPUEngine
+	ProcessCPU      = task.ProcessCPU
 )

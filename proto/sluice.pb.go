@@ -290,8 +290,13 @@ type LaunchReply struct {
 	// another attempt's.
 	Task *TaskRef `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
 	// result is the encoded task result (when failure is unset).
-	Result        []byte   `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
-	Failure       *Failure `protobuf:"bytes,3,opt,name=failure,proto3" json:"failure,omitempty"`
+	Result  []byte   `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
+	Failure *Failure `protobuf:"bytes,3,opt,name=failure,proto3" json:"failure,omitempty"`
+	// cpu_start_ns and cpu_end_ns are the executor process's user + system
+	// CPU time when the task started and ended: the driver sums, per stage
+	// and executor, the CPU spent while the stage's tasks ran there.
+	CpuStartNs    int64 `protobuf:"varint,4,opt,name=cpu_start_ns,json=cpuStartNs,proto3" json:"cpu_start_ns,omitempty"`
+	CpuEndNs      int64 `protobuf:"varint,5,opt,name=cpu_end_ns,json=cpuEndNs,proto3" json:"cpu_end_ns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -345,6 +350,20 @@ func (x *LaunchReply) GetFailure() *Failure {
 		return x.Failure
 	}
 	return nil
+}
+
+func (x *LaunchReply) GetCpuStartNs() int64 {
+	if x != nil {
+		return x.CpuStartNs
+	}
+	return 0
+}
+
+func (x *LaunchReply) GetCpuEndNs() int64 {
+	if x != nil {
+		return x.CpuEndNs
+	}
+	return 0
 }
 
 type CancelRequest struct {
@@ -982,14 +1001,22 @@ func (x *StatusRequest) GetJobId() string {
 }
 
 type JobStatus struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	State         string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
-	Stage         string                 `protobuf:"bytes,4,opt,name=stage,proto3" json:"stage,omitempty"`
-	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
-	StartedUnix   int64                  `protobuf:"varint,6,opt,name=started_unix,json=startedUnix,proto3" json:"started_unix,omitempty"`
-	WallSeconds   float64                `protobuf:"fixed64,7,opt,name=wall_seconds,json=wallSeconds,proto3" json:"wall_seconds,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	JobId       string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	State       string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	Stage       string                 `protobuf:"bytes,4,opt,name=stage,proto3" json:"stage,omitempty"`
+	Error       string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	StartedUnix int64                  `protobuf:"varint,6,opt,name=started_unix,json=startedUnix,proto3" json:"started_unix,omitempty"`
+	WallSeconds float64                `protobuf:"fixed64,7,opt,name=wall_seconds,json=wallSeconds,proto3" json:"wall_seconds,omitempty"`
+	// percent is the overall completion (stages weighted by their cost
+	// estimates), eta_seconds the estimated time left (-1: unknown).
+	Percent    float64 `protobuf:"fixed64,8,opt,name=percent,proto3" json:"percent,omitempty"`
+	EtaSeconds float64 `protobuf:"fixed64,9,opt,name=eta_seconds,json=etaSeconds,proto3" json:"eta_seconds,omitempty"`
+	CpuSeconds float64 `protobuf:"fixed64,10,opt,name=cpu_seconds,json=cpuSeconds,proto3" json:"cpu_seconds,omitempty"`
+	// cost is the compute cost so far at the driver's prices (0 when it
+	// has none).
+	Cost          float64 `protobuf:"fixed64,11,opt,name=cost,proto3" json:"cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1069,6 +1096,34 @@ func (x *JobStatus) GetStartedUnix() int64 {
 func (x *JobStatus) GetWallSeconds() float64 {
 	if x != nil {
 		return x.WallSeconds
+	}
+	return 0
+}
+
+func (x *JobStatus) GetPercent() float64 {
+	if x != nil {
+		return x.Percent
+	}
+	return 0
+}
+
+func (x *JobStatus) GetEtaSeconds() float64 {
+	if x != nil {
+		return x.EtaSeconds
+	}
+	return 0
+}
+
+func (x *JobStatus) GetCpuSeconds() float64 {
+	if x != nil {
+		return x.CpuSeconds
+	}
+	return 0
+}
+
+func (x *JobStatus) GetCost() float64 {
+	if x != nil {
+		return x.Cost
 	}
 	return 0
 }
@@ -1235,11 +1290,15 @@ const file_sluice_proto_rawDesc = "" +
 	"\ffetch_failed\x18\x03 \x01(\v2\x16.sluice.v1.FetchFailedR\vfetchFailed\"=\n" +
 	"\vFetchFailed\x12\x1a\n" +
 	"\bexecutor\x18\x01 \x01(\tR\bexecutor\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"{\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xbb\x01\n" +
 	"\vLaunchReply\x12&\n" +
 	"\x04task\x18\x01 \x01(\v2\x12.sluice.v1.TaskRefR\x04task\x12\x16\n" +
 	"\x06result\x18\x02 \x01(\fR\x06result\x12,\n" +
-	"\afailure\x18\x03 \x01(\v2\x12.sluice.v1.FailureR\afailure\"7\n" +
+	"\afailure\x18\x03 \x01(\v2\x12.sluice.v1.FailureR\afailure\x12 \n" +
+	"\fcpu_start_ns\x18\x04 \x01(\x03R\n" +
+	"cpuStartNs\x12\x1c\n" +
+	"\n" +
+	"cpu_end_ns\x18\x05 \x01(\x03R\bcpuEndNs\"7\n" +
 	"\rCancelRequest\x12&\n" +
 	"\x04task\x18\x01 \x01(\v2\x12.sluice.v1.TaskRefR\x04task\"+\n" +
 	"\vCancelReply\x12\x1c\n" +
@@ -1282,7 +1341,7 @@ const file_sluice_proto_rawDesc = "" +
 	"\vusage_error\x18\x06 \x01(\bR\n" +
 	"usageError\"&\n" +
 	"\rStatusRequest\x12\x15\n" +
-	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"\xbe\x01\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"\xae\x02\n" +
 	"\tJobStatus\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1290,7 +1349,14 @@ const file_sluice_proto_rawDesc = "" +
 	"\x05stage\x18\x04 \x01(\tR\x05stage\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12!\n" +
 	"\fstarted_unix\x18\x06 \x01(\x03R\vstartedUnix\x12!\n" +
-	"\fwall_seconds\x18\a \x01(\x01R\vwallSeconds\"p\n" +
+	"\fwall_seconds\x18\a \x01(\x01R\vwallSeconds\x12\x18\n" +
+	"\apercent\x18\b \x01(\x01R\apercent\x12\x1f\n" +
+	"\veta_seconds\x18\t \x01(\x01R\n" +
+	"etaSeconds\x12\x1f\n" +
+	"\vcpu_seconds\x18\n" +
+	" \x01(\x01R\n" +
+	"cpuSeconds\x12\x12\n" +
+	"\x04cost\x18\v \x01(\x01R\x04cost\"p\n" +
 	"\vStatusReply\x12(\n" +
 	"\x04jobs\x18\x01 \x03(\v2\x14.sluice.v1.JobStatusR\x04jobs\x127\n" +
 	"\texecutors\x18\x02 \x03(\v2\x19.sluice.v1.ExecutorStatusR\texecutors\"\x9b\x01\n" +

@@ -99,3 +99,12 @@ func (l *LocalTransport) PeakMemory() int64 {
 	}
 	return p
 }
+
+// MemoryUse reports an executor's Arrow bytes in use and its budget.
+func (l *LocalTransport) MemoryUse(id string) (used, limit int64, ok bool) {
+	e, ok := l.execs[id]
+	if !ok {
+		return 0, 0, false
+	}
+	return e.Budget.Used(), e.Budget.Limit(), true
+}

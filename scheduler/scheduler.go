@@ -220,3 +220,11 @@ func eligible(execs []ExecutorInfo, gpuStage bool, lost map[string]bool) []Execu
 	}
 	return out
 }
+
+// CPUMeter is implemented by transports whose executors run in other
+// processes: StageCPU is the CPU time the executors spent while they ran
+// the tasks of the job's stage run seq (as TaskSpec.Stage numbers it),
+// as they reported it. The meter may forget the stage run once asked.
+type CPUMeter interface {
+	StageCPU(jobID string, seq int) time.Duration
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"sort"
@@ -14,11 +15,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
 	"github.com/sluice-ml/sluice/cluster"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/monitor"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
@@ -36,6 +39,15 @@ type DriverConfig struct {
 	MaxAttempts int
 	// Ready, when set, is called once the driver serves.
 	Ready func(grpcAddr, gossipAddr string)
+	// UI, when set, is the HOST:PORT of the web UI, /metrics and /healthz
+	// (basic auth with the cluster secret, unless Sec.Insecure).
+	UI string
+	// UIReady, when set, is called with the UI's bound address.
+	UIReady func(addr string)
+	// Logger, when set, replaces Log: every line becomes one of its records.
+	Logger *slog.Logger
+	// Prices price the jobs' CPU and GPU time in status and the UI.
+	Prices engine.Prices
 }
 
 // RunDriver serves jobs until ctx ends; running jobs are then cancelled.
@@ -46,7 +58,8 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 	if cfg.NoExecutorWait <= 0 {
 		cfg.NoExecutorWait = 2 * time.Minute
 	}
-	lg := log.New(cfg.Log, "", log.LstdFlags|log.Lmicroseconds)
+	lg, logw := cluster.NewLog(cfg.Log, cfg.Logger, log.LstdFlags|log.Lmicroseconds)
+	cfg.Log = logw
 	if cfg.WorkDir != "" {
 		abs, err := filepath.Abs(cfg.WorkDir)
 		if err != nil {
@@ -65,6 +78,12 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
 	}
 	d := &driverService{cfg: cfg, log: lg, jobs: map[string]*jobState{}}
+	reg := prometheus.NewRegistry()
+	d.tracker = monitor.NewTracker(monitor.Config{Mode: "cluster", Prices: cfg.Prices, Executors: d, Metrics: monitor.NewMetrics(reg)})
+	d.observer = d.tracker
+	if cfg.Logger != nil {
+		d.observer = monitor.Observers(d.tracker, monitor.LogObserver(cfg.Logger))
+	}
 	m, err := cluster.Join(cluster.MemberConfig{ID: "driver-" + lis.Addr().String(), Bind: cfg.Gossip,
 		Meta: cluster.Meta{Role: cluster.RoleDriver, Addr: lis.Addr().String()}, Secret: cfg.Sec.Secret, Log: cfg.Log, OnEvent: d.memberEvent})
 	if err != nil {
@@ -94,6 +113,19 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 	jobCtx, cancelJobs := context.WithCancel(ctx)
 	defer cancelJobs()
 	d.ctx = jobCtx
+	if cfg.UI != "" {
+		addr, stop, err := d.startUI(cfg, reg)
+		if err != nil {
+			srv.Stop()
+			m.Leave(time.Second)
+			return err
+		}
+		defer stop()
+		lg.Printf("web UI on http://%s/", addr)
+		if cfg.UIReady != nil {
+			cfg.UIReady(addr)
+		}
+	}
 	lg.Printf("driver serving on %s, gossip %s", lis.Addr(), m.Addr())
 	if cfg.Ready != nil {
 		cfg.Ready(lis.Addr().String(), m.Addr())
@@ -142,10 +174,16 @@ type driverService struct {
 	mu    sync.Mutex
 	jobs  map[string]*jobState
 	seq   int
+	// tracker follows the jobs for status and the UI; observer is what
+	// each job reports to (the tracker, and the log).
+	tracker  *monitor.Tracker
+	observer engine.Observer
+	ring     ring
 }
 
 // memberEvent logs ring changes and keeps the transport current.
 func (d *driverService) memberEvent(e cluster.Event) {
+	d.ring.note(e)
 	if e.Meta.Role == cluster.RoleExecutor {
 		d.log.Printf("member %s %s (addr %s, slots %d, engines %s)", e.ID, e.Kind, e.Meta.Addr, e.Meta.Slots, e.Meta.Engines)
 	}
@@ -260,7 +298,7 @@ func (d *driverService) Submit(req *pb.SubmitRequest, st pb.Driver_SubmitServer)
 	go func() {
 		defer d.wg.Done()
 		opt := engine.Options{Transport: jobTransport{d.t, j}, Files: d.files, Forget: d.t.Forget, Engine: req.Engine,
-			WorkDir: d.cfg.WorkDir, NoExecutorWait: d.cfg.NoExecutorWait, MaxAttempts: d.cfg.MaxAttempts,
+			WorkDir: d.cfg.WorkDir, NoExecutorWait: d.cfg.NoExecutorWait, MaxAttempts: d.cfg.MaxAttempts, Observer: d.observer, Prices: d.cfg.Prices,
 			Progress: &lineWriter{send: func(s string) { send(&pb.JobEvent{Progress: s}) }}}
 		res, err := engine.Run(jobCtx, job, opt)
 		j.mu.Lock()
@@ -326,6 +364,7 @@ func (d *driverService) Status(_ context.Context, req *pb.StatusRequest) (*pb.St
 	}
 	out := &pb.StatusReply{}
 	for _, j := range jobs {
+		view, known := d.tracker.Job(j.engineIDLocked())
 		j.mu.Lock()
 		wall := j.wall
 		if j.state == "running" {
@@ -335,8 +374,12 @@ func (d *driverService) Status(_ context.Context, req *pb.StatusRequest) (*pb.St
 		if j.stage != "" {
 			stage = fmt.Sprintf("%s: %d/%d tasks done, %d running", j.stage, j.done, j.tasks, j.running)
 		}
-		out.Jobs = append(out.Jobs, &pb.JobStatus{JobId: j.id, Name: j.name, State: j.state, Stage: stage, Error: j.err,
-			StartedUnix: j.started.Unix(), WallSeconds: wall.Seconds()})
+		js := &pb.JobStatus{JobId: j.id, Name: j.name, State: j.state, Stage: stage, Error: j.err,
+			StartedUnix: j.started.Unix(), WallSeconds: wall.Seconds(), EtaSeconds: -1}
+		if known {
+			js.Percent, js.EtaSeconds, js.CpuSeconds, js.Cost = view.Percent, view.ETASeconds, view.CPUSeconds, view.Cost
+		}
+		out.Jobs = append(out.Jobs, js)
 		j.mu.Unlock()
 	}
 	sort.Slice(out.Jobs, func(a, b int) bool {
