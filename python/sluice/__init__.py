@@ -3,6 +3,7 @@ and apply the manifest's fitted transforms for serving.
 
     import sluice
     ds = sluice.open("out/citibike")      # reads manifest.json, verifies shard sha256
+    ds = sluice.open("s3://bucket/out")   # object storage (needs boto3)
     ds.splits                              # ["train", "eval"]
     cols = ds.read("eval")                 # {column name: numpy array}
     x = sluice.transform(ds.manifest, raw) # serving: the fitted transforms on raw rows

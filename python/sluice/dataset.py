@@ -1,5 +1,5 @@
-"""Opening a sluice output directory: the manifest, shard verification and
-reading splits into numpy columns."""
+"""Opening a sluice output (a local directory or an ``s3://`` prefix): the
+manifest, shard verification and reading splits into numpy columns."""
 
 import hashlib
 import json
@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from . import _ipc
+from ._store import LocalStore, StoreError, is_url, open_store
 
 SUPPORTED_FORMAT_VERSION = 1
 
@@ -29,14 +30,32 @@ def _have_pyarrow():
     return True
 
 
-def read_manifest(path):
-    """Parse ``path/manifest.json`` (or a manifest file path) into a dict."""
+def read_manifest(path, storage_options=None):
+    """Parse ``path/manifest.json`` (or a manifest file path, or the
+    manifest under an ``s3://bucket/prefix`` output) into a dict."""
+    if is_url(path):
+        url = path[:-len("/manifest.json")] if path.endswith("/manifest.json") else path.rstrip("/")
+        try:
+            store = open_store(url, storage_options)
+            name = store.name("manifest.json")
+            data = store.read("manifest.json")
+        except StoreError as e:
+            raise SluiceError("%s (a job writes manifest.json last: without it the output is "
+                              "incomplete or not a sluice output)" % e) from None
+        return parse_manifest(data, name)
     name = os.path.join(path, "manifest.json") if os.path.isdir(path) else path
     try:
         with open(name, "rb") as f:
-            m = json.loads(f.read().decode("utf-8"))
+            data = f.read()
     except OSError as e:
         raise SluiceError("%s: cannot read the manifest: %s" % (name, e.strerror or e)) from None
+    return parse_manifest(data, name)
+
+
+def parse_manifest(data, name):
+    """Parse and check manifest bytes; ``name`` is where they came from."""
+    try:
+        m = json.loads(data.decode("utf-8"))
     except ValueError as e:
         raise SluiceError("%s: not valid JSON: %s" % (name, e)) from None
     if not isinstance(m, dict):
@@ -122,6 +141,12 @@ def read_shard_file(path, fmt, verify_against=None, columns=None, engine="auto")
             data = f.read()
     except OSError as e:
         raise SluiceError("%s: cannot read the shard: %s" % (path, e.strerror or e)) from None
+    return decode_shard(data, path, fmt, verify_against, columns, engine)
+
+
+def decode_shard(data, path, fmt, verify_against=None, columns=None, engine="auto"):
+    """Decode one shard's bytes (read from ``path``, which names it in
+    errors) like read_shard_file."""
     if verify_against is not None:
         verify_bytes(data, verify_against, path)
     use_pa = engine == "pyarrow" or (engine == "auto" and _have_pyarrow())
@@ -159,16 +184,23 @@ def concat_columns(parts, names):
 
 
 class Dataset:
-    """A sluice output directory opened through its manifest.
+    """A sluice output (a directory or an ``s3://`` prefix) opened through
+    its manifest.
 
     ``manifest`` is the parsed manifest.json (a dict), ``splits`` the split
     names in manifest order, ``schema`` the output columns (dicts with name,
     type, source, role, transform).
     """
 
-    def __init__(self, path, verify=True, engine="auto"):
+    def __init__(self, path, verify=True, engine="auto", storage_options=None):
         self.path = os.fspath(path)
-        self.manifest = read_manifest(self.path)
+        if is_url(self.path):
+            self.path = self.path.rstrip("/")
+        try:
+            self._store = open_store(self.path, storage_options)
+        except StoreError as e:
+            raise SluiceError(str(e)) from None
+        self.manifest = read_manifest(self.path, storage_options)
         self.engine = engine
         self.verify = verify
         self.format = self.manifest["output"].get("format", "arrow")
@@ -202,7 +234,7 @@ class Dataset:
         """The manifest's shard entries of a split (path, rows, bytes, sha256)."""
         if split not in self._splits:
             raise SluiceError("%s: no split %r (the output has: %s)"
-                              % (os.path.join(self.path, "manifest.json"), split, ", ".join(self.splits)))
+                              % (self._manifest_name(), split, ", ".join(self.splits)))
         return list(self._splits[split]["shards"])
 
     def rows(self, split):
@@ -210,12 +242,29 @@ class Dataset:
         self.shards(split)
         return int(self._splits[split]["rows"])
 
+    def _manifest_name(self):
+        return self._store.name("manifest.json") if is_url(self.path) else os.path.join(self.path, "manifest.json")
+
     def shard_path(self, shard):
-        """The file path of a manifest shard entry."""
-        return os.path.join(self.path, *shard["path"].split("/"))
+        """The file path (or object URL) of a manifest shard entry."""
+        return self._store.name(shard["path"])
 
     def verify_files(self):
-        """Check every shard's size and sha256 against the manifest."""
+        """Check every shard against the manifest. Local files: size and
+        sha256 now. Object storage: every shard's size now, from one listing
+        of the prefix, and its sha256 as its bytes are read (read_shard
+        verifies them before decoding), so no shard is downloaded twice."""
+        if not isinstance(self._store, LocalStore):
+            rels = [sh["path"] for split in self.splits for sh in self.shards(split)]
+            sizes = self._store.sizes(rels)
+            for split in self.splits:
+                for sh in self.shards(split):
+                    p = self.shard_path(sh)
+                    if sh["path"] not in sizes:
+                        raise ChecksumError("%s: listed in the manifest but not in the bucket" % p)
+                    if sizes[sh["path"]] != sh["bytes"]:
+                        raise ChecksumError("%s: %d bytes, the manifest says %d" % (p, sizes[sh["path"]], sh["bytes"]))
+            return
         for split in self.splits:
             for sh in self.shards(split):
                 p = self.shard_path(sh)
@@ -237,7 +286,14 @@ class Dataset:
         """Read one manifest shard entry into ``{column: numpy array}``,
         verifying its bytes when the dataset was opened with verify=True."""
         cols = self._check_columns(columns)
-        got = read_shard_file(self.shard_path(shard), self.format, shard if self.verify else None, cols, self.engine)
+        if isinstance(self._store, LocalStore):
+            got = read_shard_file(self.shard_path(shard), self.format, shard if self.verify else None, cols, self.engine)
+        else:
+            try:
+                data = self._store.read(shard["path"])
+            except StoreError as e:
+                raise SluiceError(str(e)) from None
+            got = decode_shard(data, self.shard_path(shard), self.format, shard if self.verify else None, cols, self.engine)
         names = cols if cols is not None else self.columns()
         missing = [n for n in names if n not in got]
         if missing:
@@ -261,7 +317,7 @@ class Dataset:
         shards = self.shards(split)
         if sum(sh["rows"] for sh in shards) != self.rows(split):
             raise SluiceError("%s: split %r lists %d rows but its shards hold %d"
-                              % (os.path.join(self.path, "manifest.json"), split, self.rows(split),
+                              % (self._manifest_name(), split, self.rows(split),
                                  sum(sh["rows"] for sh in shards)))
         parts = [self.read_shard(sh, cols) for sh in shards]
         if not parts:
@@ -275,15 +331,19 @@ class Dataset:
         bad = [c for c in columns if c not in known]
         if bad:
             raise SluiceError("%s: no column(s) %s (the output has: %s)"
-                              % (os.path.join(self.path, "manifest.json"), ", ".join(bad), ", ".join(self.columns())))
+                              % (self._manifest_name(), ", ".join(bad), ", ".join(self.columns())))
         return list(columns)
 
     def __repr__(self):
         return "sluice.Dataset(%r, splits=%r)" % (self.path, self.splits)
 
 
-def open_dataset(path, verify=True, engine="auto"):
-    """Open a sluice output directory (reads manifest.json; with verify=True
-    checks every shard's size and sha256, and re-checks bytes as they are
-    read). ``engine``: "auto" uses pyarrow when importable, "numpy" never."""
-    return Dataset(path, verify=verify, engine=engine)
+def open_dataset(path, verify=True, engine="auto", storage_options=None):
+    """Open a sluice output: a directory, or ``s3://bucket/prefix`` (needs
+    boto3; ``storage_options`` are passed to its S3 client, e.g.
+    endpoint_url, region_name). Reads manifest.json and trusts only the
+    shards it lists. With verify=True a local output has every shard's size
+    and sha256 checked now, an object-store output every shard's size; and
+    each shard's bytes are checked again as they are read.
+    ``engine``: "auto" uses pyarrow when importable, "numpy" never."""
+    return Dataset(path, verify=verify, engine=engine, storage_options=storage_options)

@@ -96,20 +96,21 @@ class ShardDataset(IterableDataset):
     float32 tensors of shapes [B, F] and [B] (just ``features`` when
     ``label`` is None).
 
-    path: the output directory; split: split name; label: label column
+    path: the output directory or ``s3://bucket/prefix``; split: split name; label: label column
     (None for unlabelled data); features: feature columns (default: every
     column with role feature, in schema order; integer ids become float);
     rank/world_size: this process's place in data-parallel training
     (default: torch.distributed's when initialized, else 0 of 1); seed:
     shuffle seed; shuffle: seeded order of shards and rows per epoch;
     drop_last: only full batches; buffer_shards: shards shuffled together
-    by a worker; verify: check each shard's sha256 as it is read.
+    by a worker; verify: check each shard's sha256 as it is read;
+    storage_options: for an ``s3://`` path, passed to the S3 client.
     """
 
     def __init__(self, path, split="train", label=None, batch_size=256, rank=None, world_size=None,
-                 seed=0, shuffle=True, features=None, drop_last=False, buffer_shards=4, verify=True):
+                 seed=0, shuffle=True, features=None, drop_last=False, buffer_shards=4, verify=True, storage_options=None):
         super().__init__()
-        self.ds = open_dataset(path, verify=False)
+        self.ds = open_dataset(path, verify=False, storage_options=storage_options)
         self.verify = verify
         self.ds.verify = verify
         self.split = split

@@ -50,15 +50,32 @@ func Binary() string {
 }
 
 // Start starts a server for the test (stopped at its end), sets
-// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and
-// AWS_ENDPOINT_URL_S3 for it, and resets the storage package's clients.
+// the test process's AWS environment to it (see Env) and waits until it
+// answers.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, err := Launch(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	storage.ResetForTest()
+	t.Cleanup(storage.ResetForTest)
+	return s
+}
+
+// Launch starts a server keeping its data under dir and waits until it
+// answers with the configured identity. The caller stops it with Stop.
+// It leaves the process environment alone: Env gives what a client needs.
+func Launch(dir string) (*Server, error) {
 	bin := Binary()
 	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("SeaweedFS binary %s is missing: run scripts/build-seaweedfs.sh (it builds the S3-compatible server these tests start): %v", bin, err)
+		return nil, fmt.Errorf("SeaweedFS binary %s is missing: run scripts/build-seaweedfs.sh (it builds the S3-compatible server these tests start): %v", bin, err)
 	}
-	dir := t.TempDir()
 	cfg := map[string]any{"identities": []any{map[string]any{
 		"name":        "sluice",
 		"credentials": []any{map[string]string{"accessKey": AccessKey, "secretKey": SecretKey}},
@@ -67,16 +84,21 @@ func Start(t testing.TB) *Server {
 	data, _ := json.Marshal(cfg)
 	cfgPath := filepath.Join(dir, "s3.json")
 	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	ports := freePorts(t, 8)
+	ports, err := freePorts(8)
+	if err != nil {
+		return nil, err
+	}
 	p := func(i int) string { return strconv.Itoa(ports[i]) }
 	data2 := filepath.Join(dir, "data")
-	os.MkdirAll(data2, 0o755)
+	if err := os.MkdirAll(data2, 0o755); err != nil {
+		return nil, err
+	}
 	s := &Server{Endpoint: "http://127.0.0.1:" + p(0), Dir: dir, log: filepath.Join(dir, "weed.log")}
 	logf, err := os.Create(s.log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s.cmd = exec.Command(bin, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+data2,
 		"-master.port="+p(1), "-master.port.grpc="+p(2), "-volume.port="+p(3), "-volume.port.grpc="+p(4),
@@ -89,35 +111,42 @@ func Start(t testing.TB) *Server {
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.Dir = dir
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
+		logf.Close()
+		return nil, fmt.Errorf("starting %s: %v", bin, err)
 	}
 	logf.Close()
 	s.exited = make(chan struct{})
 	go func() { s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(s.stop)
-	t.Setenv("AWS_ACCESS_KEY_ID", AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", SecretKey)
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ENDPOINT_URL_S3", s.Endpoint)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-aws-config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-aws-credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	storage.ResetForTest()
-	t.Cleanup(storage.ResetForTest)
 	s.Client = s3.New(s3.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(s.Endpoint),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 	})
-	s.waitReady(t)
-	return s
+	if err := s.waitReady(); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Env is the AWS environment (KEY=VALUE) that points a client at the
+// server with its identity, and away from any user's AWS config files.
+func (s *Server) Env() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + SecretKey,
+		"AWS_REGION=us-east-1",
+		"AWS_ENDPOINT_URL_S3=" + s.Endpoint,
+		"AWS_CONFIG_FILE=" + filepath.Join(s.Dir, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(s.Dir, "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
 }
 
 // waitReady waits until the gateway answers with the configured identity
 // (the server takes some seconds to form its master, volume and filer).
-func (s *Server) waitReady(t testing.TB) {
-	t.Helper()
+func (s *Server) waitReady() error {
 	deadline := time.Now().Add(2 * time.Minute)
 	probe := "sluice-ready-probe"
 	var err error
@@ -139,7 +168,7 @@ func (s *Server) waitReady(t testing.TB) {
 		}
 		cancel()
 		if err == nil {
-			return
+			return nil
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -147,7 +176,7 @@ func (s *Server) waitReady(t testing.TB) {
 	if len(logText) > 4000 {
 		logText = logText[len(logText)-4000:]
 	}
-	t.Fatalf("SeaweedFS at %s did not become ready: %v\nlog tail:\n%s", s.Endpoint, err, logText)
+	return fmt.Errorf("SeaweedFS at %s did not become ready: %v\nlog tail:\n%s", s.Endpoint, err, logText)
 }
 
 // Bucket creates a bucket and returns its name.
@@ -194,7 +223,8 @@ func (s *Server) Keys(t testing.TB, bucket string) []string {
 	return keys
 }
 
-func (s *Server) stop() {
+// Stop stops the server (interrupt, then kill after 10 s).
+func (s *Server) Stop() {
 	select {
 	case <-s.exited:
 		return
@@ -210,14 +240,16 @@ func (s *Server) stop() {
 }
 
 // freePorts returns n distinct ports free on 127.0.0.1 now.
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
+func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	var ports []int
 	for len(ports) < n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			for _, l := range ls {
+				l.Close()
+			}
+			return nil, err
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
@@ -225,5 +257,5 @@ func freePorts(t testing.TB, n int) []int {
 	for _, l := range ls {
 		l.Close()
 	}
-	return ports
+	return ports, nil
 }
