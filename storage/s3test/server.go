@@ -54,7 +54,14 @@ func Binary() string {
 // answers.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := Launch(t.TempDir())
+	return StartOn(t, "127.0.0.1")
+}
+
+// StartOn is Start with the server listening on ip (an address of this
+// host, such as a bridge other network namespaces reach it through).
+func StartOn(t testing.TB, ip string) *Server {
+	t.Helper()
+	s, err := LaunchOn(t.TempDir(), ip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +78,10 @@ func Start(t testing.TB) *Server {
 // Launch starts a server keeping its data under dir and waits until it
 // answers with the configured identity. The caller stops it with Stop.
 // It leaves the process environment alone: Env gives what a client needs.
-func Launch(dir string) (*Server, error) {
+func Launch(dir string) (*Server, error) { return LaunchOn(dir, "127.0.0.1") }
+
+// LaunchOn is Launch with the server listening on ip.
+func LaunchOn(dir, ip string) (*Server, error) {
 	bin := Binary()
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("SeaweedFS binary %s is missing: run scripts/build-seaweedfs.sh (it builds the S3-compatible server these tests start): %v", bin, err)
@@ -86,7 +96,7 @@ func Launch(dir string) (*Server, error) {
 	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(8)
+	ports, err := freePorts(ip, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +105,12 @@ func Launch(dir string) (*Server, error) {
 	if err := os.MkdirAll(data2, 0o755); err != nil {
 		return nil, err
 	}
-	s := &Server{Endpoint: "http://127.0.0.1:" + p(0), Dir: dir, log: filepath.Join(dir, "weed.log")}
+	s := &Server{Endpoint: "http://" + net.JoinHostPort(ip, p(0)), Dir: dir, log: filepath.Join(dir, "weed.log")}
 	logf, err := os.Create(s.log)
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(bin, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+data2,
+	s.cmd = exec.Command(bin, "server", "-ip="+ip, "-ip.bind="+ip, "-dir="+data2,
 		"-master.port="+p(1), "-master.port.grpc="+p(2), "-volume.port="+p(3), "-volume.port.grpc="+p(4),
 		"-filer", "-filer.port="+p(5), "-filer.port.grpc="+p(6), "-filer.localSocket="+filepath.Join(dir, "filer.sock"),
 		"-s3", "-s3.port="+p(0), "-s3.port.grpc="+p(7), "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config="+cfgPath,
@@ -239,12 +249,12 @@ func (s *Server) Stop() {
 	}
 }
 
-// freePorts returns n distinct ports free on 127.0.0.1 now.
-func freePorts(n int) ([]int, error) {
+// freePorts returns n distinct ports free on ip now.
+func freePorts(ip string, n int) ([]int, error) {
 	var ls []net.Listener
 	var ports []int
 	for len(ports) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 		if err != nil {
 			for _, l := range ls {
 				l.Close()
