@@ -80,7 +80,7 @@ func startEmbeddedUI(addr string, secret []byte, insecure bool, prices engine.Pr
 	}
 	bound, stop, err := ui.Start(addr, h)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--ui: %w", err)
 	}
 	return &embeddedUI{tracker: tr, addr: bound, stop: stop}, nil
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -57,7 +58,7 @@ func serveExecutorMetrics(cfg ExecutorConfig, ex *task.Executor, f *Fetcher, hea
 	}
 	addr, stop, err := nodemon.Start(cfg.Metrics, h)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, fmt.Errorf("--metrics: %w", err)
 	}
 	return m, addr, stop, nil
 }

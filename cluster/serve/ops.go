@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -96,5 +97,9 @@ func (d *driverService) startUI(cfg DriverConfig, reg *prometheus.Registry) (str
 	if err != nil {
 		return "", nil, err
 	}
-	return ui.Start(cfg.UI, h)
+	bound, stop, err := ui.Start(cfg.UI, h)
+	if err != nil {
+		return "", nil, fmt.Errorf("--ui: %w", err)
+	}
+	return bound, stop, nil
 }

@@ -88,7 +88,7 @@ func headers(next http.Handler) http.Handler {
 func Serve(ctx context.Context, addr string, h http.Handler, ready func(addr string)) error {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("--ui %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
