@@ -103,7 +103,7 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 	for i := range p.plan.Stages {
 		st := &p.plan.Stages[i]
 		k := stagecache.NewKey(st.Kind)
-		if err := k.JSON("stage", st); err != nil {
+		if err := k.JSON("stage", stageView(st)); err != nil {
 			return nil, err
 		}
 		switch st.Kind {
@@ -138,6 +138,36 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 		}
 	}
 	return keys, nil
+}
+
+// stageView is what of a plan stage its key covers: everything but the
+// output path (a rerun into another directory writes the same bytes).
+func stageView(st *planner.Stage) any {
+	type op struct {
+		Name, Engine, Transfer string
+		Params                 []planner.KV
+		InputTypes             []string
+	}
+	v := struct {
+		ID, Tasks     int
+		Kind, Barrier string
+		Table         string
+		Inputs        []int
+		Ops           []op
+	}{ID: st.ID, Tasks: st.Tasks, Kind: st.Kind, Barrier: st.Barrier, Table: st.Table, Inputs: st.Inputs}
+	for _, o := range st.Operators {
+		x := op{Name: o.Name, Engine: o.Engine, Transfer: o.Transfer}
+		for _, kv := range o.Params {
+			if kv.Key != "path" {
+				x.Params = append(x.Params, kv)
+			}
+		}
+		for _, t := range o.InputTypes {
+			x.InputTypes = append(x.InputTypes, fmt.Sprint(t))
+		}
+		v.Ops = append(v.Ops, x)
+	}
+	return v
 }
 
 func jsonAll(k *stagecache.Key, kv ...any) error {

@@ -126,12 +126,12 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 				s.Executor = execs[i%len(execs)].ID
 			}
 			s.CachePath = filepath.Join(dir, fmt.Sprintf("cache-%05d", i))
-			if err := e.LinkOut(fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
+			if err := linkShuffle(e, fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
 				return err
 			}
 			for a := range r.p.job.Aggregates {
 				p := filepath.Join(dir, fmt.Sprintf("agg%d-%05d", a, i))
-				if err := e.LinkOut(fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
+				if err := linkShuffle(e, fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
 					return err
 				}
 				s.AggPaths = append(s.AggPaths, p)
@@ -181,7 +181,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 		d.shards = cs.Shards
 	}
 	ss := cs.Stat
-	ss.ID, ss.Kind, ss.Cached, ss.Wall, ss.CPU, ss.GPUs = st.ID, st.Kind+" (cached)", true, time.Since(t0), 0, 0
+	ss.ID, ss.Kind, ss.Cached, ss.Wall, ss.CPU, ss.GPUs = st.ID, st.Kind, true, time.Since(t0), 0, 0
 	r.stats = append(r.stats, ss)
 	return nil
 }
@@ -204,9 +204,9 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 			c := *s
 			c.Executor, c.CachePath, c.AggPaths = "", "", nil
 			cs.Scans = append(cs.Scans, &c)
-			files = append(files, stagecache.Source{Name: fmt.Sprintf("c%05d", i), Path: s.CachePath})
+			files = append(files, shuffleFiles(fmt.Sprintf("c%05d", i), s.CachePath)...)
 			for a, p := range s.AggPaths {
-				files = append(files, stagecache.Source{Name: fmt.Sprintf("a%d-%05d", a, i), Path: p})
+				files = append(files, shuffleFiles(fmt.Sprintf("a%d-%05d", a, i), p)...)
 			}
 		}
 	case planner.StageAggregate:
@@ -238,4 +238,25 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 	if err != nil {
 		r.warn(fmt.Sprintf("stage cache: not storing the %s stage: %v", st.Kind, err))
 	}
+}
+
+// A scan's cache and partial aggregates are shuffle files: path.data and
+// path.index.
+var shuffleExts = []string{".data", ".index"}
+
+func shuffleFiles(name, path string) []stagecache.Source {
+	var out []stagecache.Source
+	for _, ext := range shuffleExts {
+		out = append(out, stagecache.Source{Name: name + ext, Path: path + ext})
+	}
+	return out
+}
+
+func linkShuffle(e *stagecache.Entry, name, path string) error {
+	for _, ext := range shuffleExts {
+		if err := e.LinkOut(name+ext, path+ext); err != nil {
+			return err
+		}
+	}
+	return nil
 }
