@@ -138,6 +138,9 @@ func checkFile(path string, f FileInfo) error {
 // reported as an error (the caller treats it as a miss and warns). A found
 // entry is marked used now and held until Release.
 func (c *Cache) Get(key string) (*Entry, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
 	dir := filepath.Join(c.root, "entries", key)
 	lock, err := os.Open(filepath.Join(dir, "lock"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -162,7 +165,7 @@ func (c *Cache) Get(key string) (*Entry, error) {
 	if err != nil {
 		lock.Close()
 		c.Remove(key)
-		return nil, fmt.Errorf("stage cache entry %s is damaged, not reused: %v", key[:12], err)
+		return nil, fmt.Errorf("stage cache entry %.12s is damaged, not reused: %v", key, err)
 	}
 	now := time.Now()
 	os.Chtimes(filepath.Join(dir, "meta.json"), now, now)
@@ -206,6 +209,9 @@ type Source struct {
 // Put stores a stage's result under key, then evicts entries beyond the
 // size cap. An entry already there (another run's) is kept.
 func (c *Cache) Put(key, stage string, state []byte, files []Source) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(c.root, "entries", key, "meta.json")); err == nil {
 		return nil
 	}
@@ -334,6 +340,14 @@ func (e *Entry) LinkOut(name, dst string) error {
 // Remove deletes an entry (a damaged one) unless a run holds it.
 func (c *Cache) Remove(key string) {
 	c.evictOne(key)
+}
+
+// checkKey refuses a key that is not a plain file name.
+func checkKey(key string) error {
+	if key == "" || len(key) > 128 || strings.Trim(key, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != "" {
+		return fmt.Errorf("internal: stage cache key %q is not letters, digits, - and _", key)
+	}
+	return nil
 }
 
 func randomName(prefix string) string {
