@@ -30,9 +30,9 @@ import (
 //	                 compression
 //	split-boundaries the scan's key, the split ratios
 //	fit              the split's key, the features and label as the job
-//	                 states them, the bound job less the output format,
-//	                 compression and shuffle (the shard count stays: the
-//	                 fit stage also finds the shard boundaries)
+//	                 states them, the bound job less the output format and
+//	                 compression (the shard count and shuffle stay: the fit
+//	                 stage also finds the shard boundaries)
 //	shard-write      the fit's key, the whole bound job, the output settings
 //
 // and every key the plan stage itself (its operators and engines) and
@@ -70,13 +70,16 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 		edit(c)
 		return det.Marshal(c)
 	}
-	noOutput := func(c *pb.BoundJob) {
+	noFormat := func(c *pb.BoundJob) {
 		if c.Output != nil {
-			c.Output.Format, c.Output.Compression, c.Output.Shuffle = "", "", false
+			c.Output.Format, c.Output.Compression = "", ""
 		}
 	}
 	scanView, err := view(func(c *pb.BoundJob) {
-		noOutput(c)
+		noFormat(c)
+		if c.Output != nil {
+			c.Output.Shuffle = false
+		}
 		for _, f := range c.Features {
 			f.Transform = ""
 		}
@@ -84,7 +87,7 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 	if err != nil {
 		return nil, err
 	}
-	fitView, err := view(noOutput)
+	fitView, err := view(noFormat)
 	if err != nil {
 		return nil, err
 	}
