@@ -197,6 +197,9 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "driver submit: --ui serves an embedded run; a cluster's UI is `driver serve --ui HOST:PORT`\n")
 			return ExitUsage
 		}
+		if j.cache.dir != "" && !j.cache.off {
+			fmt.Fprintf(stderr, "driver submit: note: --cache serves embedded runs; a cluster run reuses no stage results\n")
+		}
 		return submitCluster(ctx, *driverAddr, job, j.engine, j.quiet, stdout, stderr)
 	}
 	mem, err := ParseBytes(j.memory)

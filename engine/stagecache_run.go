@@ -183,6 +183,9 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 	ss := cs.Stat
 	ss.ID, ss.Kind, ss.Cached, ss.Wall, ss.CPU, ss.GPUs = st.ID, st.Kind, true, time.Since(t0), 0, 0
 	r.stats = append(r.stats, ss)
+	if r.opt.Progress != nil && !r.opt.Terminal {
+		fmt.Fprintf(r.opt.Progress, "stage %d %s: cached (stage cache entry %.12s)\n", st.ID, st.Kind, e.Key)
+	}
 	return nil
 }
 

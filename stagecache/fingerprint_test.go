@@ -12,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/sluice-ml/sluice/input"
 )
 
@@ -91,5 +96,44 @@ func TestFingerprintOtherFormats(t *testing.T) {
 	}
 	if _, _, err := Fingerprint(context.Background(), filepath.Join(dir, "none"), "csv"); err == nil || !strings.Contains(err.Error(), "none") {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestFingerprintArrowFooter(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	p := filepath.Join(t.TempDir(), "a.arrow")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewInt64Builder(mem)
+	for i := int64(0); i < 1000; i++ {
+		b.Append(i * 7)
+	}
+	col := b.NewArray()
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, 1000)
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	f.Close()
+	data, _ := os.ReadFile(p)
+	// An Arrow IPC file ends with the footer, its 4-byte length and
+	// "ARROW1".
+	if string(data[len(data)-6:]) != "ARROW1" {
+		t.Fatalf("not an Arrow file: %q", data[len(data)-6:])
+	}
+	n := int(binary.LittleEndian.Uint32(data[len(data)-10:]))
+	got, _, err := Fingerprint(context.Background(), p, "arrow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := oracle(len(data), data[len(data)-10-n:]); got != want {
+		t.Fatalf("fingerprint %s, want %s", got, want)
 	}
 }
