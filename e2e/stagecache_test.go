@@ -51,11 +51,17 @@ output:
 // output's digest and the result.
 func cacheRun(t *testing.T, root, name string, sets []string, c *stagecache.Cache) (map[string]string, *engine.Result) {
 	t.Helper()
+	return cacheRunOn(t, "", root, name, sets, c)
+}
+
+// cacheRunOn is cacheRun on an --engine choice.
+func cacheRunOn(t *testing.T, choice, root, name string, sets []string, c *stagecache.Cache) (map[string]string, *engine.Result) {
+	t.Helper()
 	job, err := jobspec.Parse("job.yaml", []byte(cacheJob), append([]string{"output.path=" + filepath.Join(root, "out")}, sets...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := engine.Run(context.Background(), job, engine.Options{Local: 2, WorkDir: t.TempDir(), Cache: c})
+	res, err := engine.Run(context.Background(), job, engine.Options{Local: 2, WorkDir: t.TempDir(), Cache: c, Engine: choice})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -217,5 +223,26 @@ func TestStageCacheConcurrentRuns(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+	}
+}
+
+// TestStageCacheEmulatedGPU: on the emulated GPU engine too, warm and
+// changed runs write a --no-cache run's bytes (the manifest's placement and
+// fallback counts included).
+func TestStageCacheEmulatedGPU(t *testing.T) {
+	root := t.TempDir()
+	c, _ := stagecache.Open(filepath.Join(root, "cache"), 0)
+	want, _ := cacheRunOn(t, "gpu-emulated", root, "nocache", nil, nil)
+	got, _ := cacheRunOn(t, "gpu-emulated", root, "cold", nil, c)
+	sameDigest(t, "cold", got, want)
+	got, res := cacheRunOn(t, "gpu-emulated", root, "warm", nil, c)
+	sameDigest(t, "warm", got, want)
+	if k := cachedKinds(res); k != "scan,aggregate,split-boundaries,fit,shard-write" {
+		t.Errorf("warm: reused [%s]", k)
+	}
+	// The CPU engine's run of the same job does not take the GPU's entries.
+	_, res = cacheRun(t, root, "cpu", nil, c)
+	if k := cachedKinds(res); k != "" {
+		t.Errorf("the cpu run reused [%s] from the gpu-emulated runs", k)
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -44,7 +45,7 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 			}
 			continue
 		}
-		firstStat := len(r.stats)
+		firstStat, fellBefore := len(r.stats), maps.Clone(r.fellBack)
 		var err error
 		switch st.Kind {
 		case planner.StageScan:
@@ -64,7 +65,7 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 			return nil, err
 		}
 		if r.cache != nil {
-			r.saveStage(d, st, txn, firstStat)
+			r.saveStage(d, st, txn, firstStat, fellBefore)
 		}
 	}
 	if d.shards == nil {

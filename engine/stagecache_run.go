@@ -37,6 +37,9 @@ type cachedState struct {
 	Cuts   []byte               `json:"split_cuts,omitempty"`
 	Fit    []byte               `json:"fit,omitempty"` // a pb.Broadcast: the fit and the shard cuts
 	Shards [][]sink.ShardInfo   `json:"shards,omitempty"`
+	// FellBack: the batches the stage's device kernels gave back to the
+	// CPU (the manifest's engine.fell_back), restored with the stage.
+	FellBack map[string]int64 `json:"fell_back,omitempty"`
 }
 
 // openCache looks every stage up and decides what the run reuses; warn
@@ -180,6 +183,12 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 		}
 		d.shards = cs.Shards
 	}
+	if len(cs.FellBack) > 0 {
+		if r.fellBack == nil {
+			r.fellBack = map[string]int64{}
+		}
+		addCounts(r.fellBack, cs.FellBack)
+	}
 	ss := cs.Stat
 	ss.ID, ss.Kind, ss.Cached, ss.Wall, ss.CPU, ss.GPUs = st.ID, st.Kind, true, time.Since(t0), 0, 0
 	r.stats = append(r.stats, ss)
@@ -190,9 +199,17 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 }
 
 // saveStage stores a stage that ran; a failure to store is a warning.
-func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstStat int) {
+func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstStat int, fellBefore map[string]int64) {
 	cr := r.cache
 	cs := cachedState{}
+	for k, n := range r.fellBack {
+		if n != fellBefore[k] {
+			if cs.FellBack == nil {
+				cs.FellBack = map[string]int64{}
+			}
+			cs.FellBack[k] = n - fellBefore[k]
+		}
+	}
 	for _, s := range r.stats[firstStat:] {
 		if cs.Stat.Tasks == 0 {
 			cs.Stat.Tasks, cs.Stat.Operators, cs.Stat.Pass = s.Tasks, s.Operators, 1
