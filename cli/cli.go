@@ -31,8 +31,9 @@ const (
 const usage = `usage:
   driver submit JOB.yaml [--local N] [--engine auto|cpu|gpu|gpu-emulated] [--memory 2GiB] [--gpu-memory 40GiB] [--set key=value ...]
                  [--ui HOST:PORT [--secret-file F | --insecure] [--ui-linger 10m]] [--log-format text|json]
-                 [--price-per-core-hour USD] [--price-per-gpu-hour USD]
-  driver explain JOB.yaml [--engine ...] [--set key=value ...]
+                 [--price-per-core-hour USD] [--price-per-gpu-hour USD] [--cache DIR | --no-cache] [--cache-max 20GiB]
+  driver explain JOB.yaml [--engine ...] [--set key=value ...] [--cache DIR | --no-cache]
+  driver runs DIR   (the runs recorded under an output root or a stage cache directory)
   driver submit JOB.yaml --driver HOST:PORT [--engine ...] [--set key=value ...]   (cluster; SLUICE_SECRET_FILE names the secret)
   driver serve --secret-file F [--listen 127.0.0.1:7070] [--gossip 127.0.0.1:7946] [--tls-cert F --tls-key F --tls-ca F] [--insecure]
                [--ui HOST:PORT] [--log-format text|json] [--price-per-core-hour USD] [--price-per-gpu-hour USD]
@@ -66,6 +67,8 @@ func driverCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return serve(ctx, args[1:], stderr)
 	case "status":
 		return status(ctx, args[1:], stdout, stderr)
+	case "runs":
+		return runsCmd(args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "bench-child":
@@ -108,6 +111,7 @@ type jobFlags struct {
 	workDir string
 	quiet   bool
 	gpuMem  string
+	cache   cacheFlags // cache.go
 }
 
 func (j *jobFlags) register(fs *flag.FlagSet) {
@@ -117,6 +121,7 @@ func (j *jobFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&j.memory, "memory", "2GiB", "memory budget per executor")
 	fs.StringVar(&j.workDir, "work-dir", "", "scratch directory for cache and shuffle files (default: the system temp dir)")
 	fs.BoolVar(&j.quiet, "quiet", false, "no progress output")
+	j.cache.register(fs)
 	fs.StringVar(&j.gpuMem, "gpu-memory", "", fmt.Sprintf("device memory pool of the process's GPU, shared by all its executors (default: %.0f%% of the free memory)", gpu.DefaultMemoryFraction*100))
 }
 
@@ -192,6 +197,9 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "driver submit: --ui serves an embedded run; a cluster's UI is `driver serve --ui HOST:PORT`\n")
 			return ExitUsage
 		}
+		if j.cache.dir != "" && !j.cache.off {
+			fmt.Fprintf(stderr, "driver submit: note: --cache serves embedded runs; a cluster run reuses no stage results\n")
+		}
 		return submitCluster(ctx, *driverAddr, job, j.engine, j.quiet, stdout, stderr)
 	}
 	mem, err := ParseBytes(j.memory)
@@ -221,6 +229,10 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	opt := engine.Options{Local: j.local, MemoryPerExec: mem, Engine: j.engine, WorkDir: j.workDir, Prices: prices}
+	if opt.Cache, err = j.cache.open(); err != nil {
+		fmt.Fprintf(stderr, "driver submit: %v\n", err)
+		return ExitUsage
+	}
 	var obs []engine.Observer
 	if given(fs, "log-format") {
 		obs = append(obs, monitor.LogObserver(logger))
@@ -292,7 +304,12 @@ func explain(args []string, stdout, stderr io.Writer) int {
 	if code != ExitOK {
 		return code
 	}
-	text, err := engine.Explain(job, engine.Options{Engine: j.engine})
+	c, err := j.cache.open()
+	if err != nil {
+		fmt.Fprintf(stderr, "driver explain: %v\n", err)
+		return ExitUsage
+	}
+	text, err := engine.Explain(job, engine.Options{Engine: j.engine, Cache: c})
 	if err != nil {
 		// explain runs nothing: every failure is in the job, its input or the
 		// command (exit 2), never a job that failed while running.

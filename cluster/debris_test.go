@@ -15,7 +15,7 @@ func embedded(t *testing.T, name, driverBin string, rows int, out, work string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"submit", abs, "--local", "2", "--quiet", "--work-dir", work}
+	args := []string{"submit", abs, "--local", "2", "--quiet", "--no-cache", "--work-dir", work}
 	for _, s := range citibikeSets(rows, out) {
 		args = append(args, "--set", s)
 	}

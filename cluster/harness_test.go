@@ -20,6 +20,7 @@ import (
 	"time"
 
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/sink"
 )
 
 // bins holds the driver and executor binaries, built once per test run.
@@ -285,7 +286,7 @@ func runEmbedded(t *testing.T, driverBin string, rows int, out string) time.Dura
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"submit", abs, "--local", "3", "--quiet"}
+	args := []string{"submit", abs, "--local", "3", "--quiet", "--no-cache"}
 	for _, s := range citibikeSets(rows, out) {
 		args = append(args, "--set", s)
 	}
@@ -297,7 +298,8 @@ func runEmbedded(t *testing.T, driverBin string, rows int, out string) time.Dura
 }
 
 // digest lists every output file's SHA-256; manifest.json is compared with
-// its job.sets removed (they name the output path, which differs).
+// its job.sets removed (they name the output path, which differs) and its
+// run section (sink.StripRun: the run id and times differ).
 func digest(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -311,6 +313,9 @@ func digest(t *testing.T, dir string) map[string]string {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		if rel == "manifest.json" {
+			if b, err = sink.StripRun(b); err != nil {
+				return err
+			}
 			var m map[string]any
 			if err := json.Unmarshal(b, &m); err != nil {
 				return fmt.Errorf("manifest: %w", err)

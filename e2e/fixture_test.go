@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	fixtureRoot = dir
+	// Runs through the command line use no stage cache unless a test names
+	// one: every run computes its output.
+	os.Setenv("SLUICE_CACHE", "off")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -38,6 +39,13 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 	for i := range r.p.plan.Stages {
 		st := &r.p.plan.Stages[i]
 		r.cur = st
+		if r.cache != nil && r.cache.reuse[st.ID] {
+			if err := r.restoreStage(d, st, txn); err != nil {
+				return nil, fmt.Errorf("stage %d (%s) from the stage cache: %w", st.ID, st.Kind, err)
+			}
+			continue
+		}
+		firstStat, fellBefore := len(r.stats), maps.Clone(r.fellBack)
 		var err error
 		switch st.Kind {
 		case planner.StageScan:
@@ -56,6 +64,9 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 		if err != nil {
 			return nil, err
 		}
+		if r.cache != nil {
+			r.saveStage(d, st, txn, firstStat, fellBefore)
+		}
 	}
 	if d.shards == nil {
 		return nil, fmt.Errorf("internal: the plan has no %s stage", planner.StageShardWrite)
@@ -73,6 +84,12 @@ func (r *run) scanStage(ctx context.Context, d *driverState) error {
 	for _, x := range res {
 		d.scans = append(d.scans, x.(*scanResult))
 	}
+	return r.scanBarrier(d)
+}
+
+// scanBarrier is the driver's side of the scan: the dense group ids and the
+// exact rows of every split from the group counts.
+func (r *run) scanBarrier(d *driverState) (err error) {
 	r.mergeGroups(d)
 	ratios := make([]float64, len(r.p.job.Split.Ratios))
 	for i, rt := range r.p.job.Split.Ratios {

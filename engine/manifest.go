@@ -21,7 +21,7 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 		fileRows[t.FileIndex] += d.scans[i].RowsRead
 	}
 	for i, f := range r.p.ds.Files {
-		m.Input.Files = append(m.Input.Files, sink.InputFile{Path: f.Path, Bytes: f.Size, Rows: fileRows[i]})
+		m.Input.Files = append(m.Input.Files, sink.InputFile{Path: f.Path, Bytes: f.Size, Rows: fileRows[i], Fingerprint: r.fps[i]})
 	}
 	m.Rows.DroppedBy, m.Rows.NaN, m.Rows.Inf = map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, s := range d.scans {

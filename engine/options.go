@@ -4,6 +4,8 @@ import (
 	"io"
 	"runtime"
 	"time"
+
+	"github.com/sluice-ml/sluice/stagecache"
 )
 
 // Options configure an embedded run.
@@ -34,6 +36,11 @@ type Options struct {
 	// NoExecutorWait is how long a stage waits for an executor when none is
 	// left (cluster mode).
 	NoExecutorWait time.Duration
+
+	// Cache, when set, is the stage cache an embedded run reuses stages
+	// from and stores them in (a cluster run and an object-store output
+	// use none).
+	Cache *stagecache.Cache
 
 	// wrap, in tests, interposes on the transport (fault injection).
 	wrap func(Transport) Transport

@@ -114,7 +114,11 @@ func (res *Result) Summary(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall", "cpu")
 	for _, s := range res.Stages {
-		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond), s.CPU.Round(10*time.Millisecond))
+		wall, cpu := s.Wall.Round(10*time.Millisecond).String(), s.CPU.Round(10*time.Millisecond).String()
+		if s.Cached { // restored from the stage cache: its rows are the storing run's
+			wall, cpu = "cached", "-"
+		}
+		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), wall, cpu)
 	}
 	fmt.Fprintf(&b, "\nrows: read %d, filtered %d, dropped %d, written %d\n", m.Rows.Read, m.Rows.Filtered, m.Rows.Dropped, m.Rows.Written)
 	for _, s := range m.Splits {

@@ -54,6 +54,9 @@ type StageStat struct {
 	CPU time.Duration
 	// GPUs is how many GPUs the stage held (0: it ran on CPUs).
 	GPUs int
+	// Cached: the stage was restored from the stage cache, not run (Rows,
+	// Bytes and Tasks are the run's that stored it).
+	Cached bool
 }
 
 // run is the driver's state for one job.
@@ -76,6 +79,8 @@ type run struct {
 	cpu      CPUMeter        // executors' CPU (cluster), nil in process
 	cur      *planner.Stage  // the plan stage running
 	passes   map[int]int     // plan stage id -> passes run
+	cache    *cacheRun       // the stage cache, nil without one
+	fps      []string        // the input files' content fingerprints
 }
 
 // warn records a warning for the result and shows it on the progress
@@ -109,6 +114,11 @@ func Explain(job *jobspec.Job, opt Options) (string, error) {
 	p, err := prepare(job, engines)
 	if err != nil {
 		return "", err
+	}
+	if opt.Cache != nil {
+		opt.defaults()
+		note, err := explainCache(p, opt)
+		return p.plan.Explain() + note, err
 	}
 	return p.plan.Explain(), nil
 }
@@ -218,15 +228,29 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 		tr = observed{Transport: tr, jobID: jobID, obs: obs}
 	}
 	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
+	var stamps []string
+	if r.fps, stamps, err = inputFingerprints(ctx, p.ds); err != nil {
+		return nil, err
+	}
+	if opt.Cache != nil && opt.Transport == nil && !txn.Remote() {
+		keys, err := stageKeys(p, bound, stamps)
+		if err != nil {
+			return nil, err
+		}
+		r.cache = openCache(opt.Cache, p.plan, keys, work, r.warn)
+		defer r.cache.close()
+	}
 	m, err := r.execute(ctx, txn)
 	if err != nil {
 		return nil, err
 	}
+	m.Run = r.runInfo(start)
 	outHold.Release() // the marker must not reach the output
 	if err := txn.Commit(m); err != nil {
 		return nil, err
 	}
 	committed = true
+	r.recordRun(m)
 	cleanDebris(job.Output.Path, root, opt.Progress)
 	res = &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings, Prices: opt.Prices}
 	if r.local != nil {

@@ -17,8 +17,8 @@ const manifestName = "manifest.json"
 const ManifestFormatVersion = 1
 
 // Manifest is manifest.json. Its JSON is deterministic: fields in struct
-// order, map keys sorted, two-space indent, no wall-clock times. Nil slices
-// and maps are written as [] and {}.
+// order, map keys sorted, two-space indent, no wall-clock times outside
+// Run (see StripRun). Nil slices and maps are written as [] and {}.
 type Manifest struct {
 	FormatVersion int              `json:"format_version"` // ManifestFormatVersion
 	Job           JobInfo          `json:"job"`
@@ -33,6 +33,7 @@ type Manifest struct {
 	Shuffle       ShuffleSpec      `json:"shuffle"`
 	Engine        EngineInfo       `json:"engine"`
 	Output        OutputSpec       `json:"output"`
+	Run           *RunInfo         `json:"run,omitempty"` // this run: id, times, version (manifest_run.go)
 }
 
 // DerivedColumn is one `columns:` entry: computed from the raw row by Expr
@@ -62,9 +63,10 @@ type InputInfo struct {
 
 // InputFile is one input file (or one generated logical file).
 type InputFile struct {
-	Path  string `json:"path"`
-	Bytes int64  `json:"bytes"`
-	Rows  int64  `json:"rows"`
+	Path        string `json:"path"`
+	Bytes       int64  `json:"bytes"`
+	Rows        int64  `json:"rows"`
+	Fingerprint string `json:"fingerprint,omitempty"` // content fingerprint (see RunInfo)
 }
 
 // RowCounts are the job's row counters.

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sluice-ml/sluice/planner"
+	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/stagecache"
+	"github.com/sluice-ml/sluice/task/fragment"
+)
+
+// cacheRun is the stage cache's part of one run.
+type cacheRun struct {
+	c       *stagecache.Cache
+	keys    map[int]string
+	entries map[int]*stagecache.Entry // held until the run ends
+	reuse   map[int]bool
+	// scanFiles: the scan is reused and a stage that reads its cache files
+	// runs, so they are linked into the work dir.
+	scanFiles bool
+	work      string
+}
+
+// cachedState is an entry's state blob.
+type cachedState struct {
+	Stat   StageStat            `json:"stat"`
+	Scans  []*scanResult        `json:"scans,omitempty"`
+	Agg    *sink.AggregateTable `json:"aggregate,omitempty"`
+	Cuts   []byte               `json:"split_cuts,omitempty"`
+	Fit    []byte               `json:"fit,omitempty"` // a pb.Broadcast: the fit and the shard cuts
+	Shards [][]sink.ShardInfo   `json:"shards,omitempty"`
+	// FellBack: the batches the stage's device kernels gave back to the
+	// CPU (the manifest's engine.fell_back), restored with the stage.
+	FellBack map[string]int64 `json:"fell_back,omitempty"`
+}
+
+// openCache looks every stage up and decides what the run reuses; warn
+// reports damaged entries.
+func openCache(c *stagecache.Cache, plan *planner.Plan, keys map[int]string, work string, warn func(string)) *cacheRun {
+	cr := &cacheRun{c: c, keys: keys, entries: map[int]*stagecache.Entry{}, work: work}
+	for _, st := range plan.Stages {
+		e, err := c.Get(keys[st.ID])
+		if err != nil {
+			warn(err.Error())
+			continue
+		}
+		if e != nil {
+			cr.entries[st.ID] = e
+		}
+	}
+	for {
+		cr.reuse = reusable(plan, func(id int) bool { return cr.entries[id] != nil })
+		cr.scanFiles = false
+		for _, st := range plan.Stages {
+			if st.Kind == planner.StageScan && cr.reuse[st.ID] {
+				cr.scanFiles = slices.ContainsFunc(plan.Stages, func(o planner.Stage) bool { return !cr.reuse[o.ID] })
+			}
+		}
+		// Check the files the run will use; a damaged entry is a miss.
+		bad := false
+		for _, st := range plan.Stages {
+			e := cr.entries[st.ID]
+			if !cr.reuse[st.ID] || e == nil || (st.Kind == planner.StageScan && !cr.scanFiles) {
+				continue
+			}
+			if err := e.Verify(); err != nil {
+				warn(fmt.Sprintf("stage cache entry %.12s (%s) is damaged, not reused: %v", e.Key, st.Kind, err))
+				e.Release()
+				c.Remove(e.Key)
+				delete(cr.entries, st.ID)
+				bad = true
+			}
+		}
+		if !bad {
+			return cr
+		}
+	}
+}
+
+// close releases the entries.
+func (cr *cacheRun) close() {
+	for _, e := range cr.entries {
+		e.Release()
+	}
+}
+
+// reused lists the kinds of the stages restored, in plan order.
+func (cr *cacheRun) reused(plan *planner.Plan) []string {
+	var out []string
+	for _, st := range plan.Stages {
+		if cr.reuse[st.ID] {
+			out = append(out, st.Kind)
+		}
+	}
+	return out
+}
+
+// restore puts a reused stage's results in place: the driver state, and
+// its files in the work dir (scan) or the output (aggregates, shards).
+func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) error {
+	t0 := time.Now()
+	cr := r.cache
+	e := cr.entries[st.ID]
+	var cs cachedState
+	if err := json.Unmarshal(e.State, &cs); err != nil {
+		return fmt.Errorf("stage cache entry %.12s: %v", e.Key, err)
+	}
+	switch st.Kind {
+	case planner.StageScan:
+		execs := r.sched.T.Executors()
+		dir := filepath.Join(cr.work, "stagecache")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for i, s := range cs.Scans {
+			s.Executor, s.CachePath, s.AggPaths = "", "", nil
+			if !cr.scanFiles {
+				continue
+			}
+			if len(execs) > 0 {
+				s.Executor = execs[i%len(execs)].ID
+			}
+			s.CachePath = filepath.Join(dir, fmt.Sprintf("cache-%05d", i))
+			if err := linkShuffle(e, fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
+				return err
+			}
+			for a := range r.p.job.Aggregates {
+				p := filepath.Join(dir, fmt.Sprintf("agg%d-%05d", a, i))
+				if err := linkShuffle(e, fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
+					return err
+				}
+				s.AggPaths = append(s.AggPaths, p)
+			}
+		}
+		d.scans = cs.Scans
+		if err := r.scanBarrier(d); err != nil {
+			return err
+		}
+	case planner.StageAggregate:
+		if cs.Agg == nil {
+			return fmt.Errorf("stage cache entry %.12s has no table", e.Key)
+		}
+		if err := mkdirOut(txn, "aggregates"); err != nil {
+			return err
+		}
+		if err := e.CopyOut("table", filepath.Join(txn.Dir(), filepath.FromSlash(cs.Agg.Path))); err != nil {
+			return err
+		}
+		d.aggregates = append(d.aggregates, *cs.Agg)
+	case planner.StageSplitBoundaries:
+		d.splitCutsBin = cs.Cuts
+	case planner.StageFit, planner.StageShardWrite:
+		var b pb.Broadcast
+		if err := proto.Unmarshal(cs.Fit, &b); err != nil {
+			return fmt.Errorf("stage cache entry %.12s: %v", e.Key, err)
+		}
+		fb := fragment.DecodeBroadcast(&b)
+		if d.fit == nil {
+			d.fit, d.shardCutsBin = fb.Fit, fb.ShardCuts
+		}
+		if st.Kind == planner.StageFit {
+			break
+		}
+		for _, rt := range r.p.job.Split.Ratios {
+			if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
+				return err
+			}
+		}
+		for k, infos := range cs.Shards {
+			for j, info := range infos {
+				if err := e.CopyOut(fmt.Sprintf("s%d-%05d", k, j), filepath.Join(txn.Dir(), filepath.FromSlash(info.Path))); err != nil {
+					return err
+				}
+			}
+		}
+		d.shards = cs.Shards
+	}
+	if len(cs.FellBack) > 0 {
+		if r.fellBack == nil {
+			r.fellBack = map[string]int64{}
+		}
+		addCounts(r.fellBack, cs.FellBack)
+	}
+	ss := cs.Stat
+	ss.ID, ss.Kind, ss.Cached, ss.Wall, ss.CPU, ss.GPUs = st.ID, st.Kind, true, time.Since(t0), 0, 0
+	r.stats = append(r.stats, ss)
+	if r.opt.Progress != nil && !r.opt.Terminal {
+		fmt.Fprintf(r.opt.Progress, "stage %d %s: cached (stage cache entry %.12s)\n", st.ID, st.Kind, e.Key)
+	}
+	return nil
+}
+
+// saveStage stores a stage that ran; a failure to store is a warning.
+func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstStat int, fellBefore map[string]int64) {
+	cr := r.cache
+	cs := cachedState{}
+	for k, n := range r.fellBack {
+		if n != fellBefore[k] {
+			if cs.FellBack == nil {
+				cs.FellBack = map[string]int64{}
+			}
+			cs.FellBack[k] = n - fellBefore[k]
+		}
+	}
+	for _, s := range r.stats[firstStat:] {
+		if cs.Stat.Tasks == 0 {
+			cs.Stat.Tasks, cs.Stat.Operators, cs.Stat.Pass = s.Tasks, s.Operators, 1
+		}
+		cs.Stat.Rows += s.Rows
+		cs.Stat.Bytes += s.Bytes
+	}
+	var files []stagecache.Source
+	switch st.Kind {
+	case planner.StageScan:
+		for i, s := range d.scans {
+			c := *s
+			c.Executor, c.CachePath, c.AggPaths = "", "", nil
+			cs.Scans = append(cs.Scans, &c)
+			files = append(files, shuffleFiles(fmt.Sprintf("c%05d", i), s.CachePath)...)
+			for a, p := range s.AggPaths {
+				files = append(files, shuffleFiles(fmt.Sprintf("a%d-%05d", a, i), p)...)
+			}
+		}
+	case planner.StageAggregate:
+		a := d.aggregates[len(d.aggregates)-1]
+		cs.Agg = &a
+		files = append(files, stagecache.Source{Name: "table", Path: filepath.Join(txn.Dir(), filepath.FromSlash(a.Path))})
+	case planner.StageSplitBoundaries:
+		cs.Cuts = d.splitCutsBin
+	case planner.StageFit, planner.StageShardWrite:
+		b, err := proto.Marshal((&Broadcast{Fit: d.fit, ShardCuts: d.shardCutsBin}).Encode())
+		if err != nil {
+			r.warn(fmt.Sprintf("stage cache: not storing the %s stage: %v", st.Kind, err))
+			return
+		}
+		cs.Fit = b
+		if st.Kind == planner.StageShardWrite {
+			cs.Shards = d.shards
+			for k, infos := range d.shards {
+				for j, info := range infos {
+					files = append(files, stagecache.Source{Name: fmt.Sprintf("s%d-%05d", k, j), Path: filepath.Join(txn.Dir(), filepath.FromSlash(info.Path))})
+				}
+			}
+		}
+	}
+	state, err := json.Marshal(cs)
+	if err == nil {
+		err = cr.c.Put(cr.keys[st.ID], st.Kind, state, files)
+	}
+	if err != nil {
+		r.warn(fmt.Sprintf("stage cache: not storing the %s stage: %v", st.Kind, err))
+	}
+}
+
+// A scan's cache and partial aggregates are shuffle files: path.data and
+// path.index.
+var shuffleExts = []string{".data", ".index"}
+
+func shuffleFiles(name, path string) []stagecache.Source {
+	var out []stagecache.Source
+	for _, ext := range shuffleExts {
+		out = append(out, stagecache.Source{Name: name + ext, Path: path + ext})
+	}
+	return out
+}
+
+func linkShuffle(e *stagecache.Entry, name, path string) error {
+	for _, ext := range shuffleExts {
+		if err := e.LinkOut(name+ext, path+ext); err != nil {
+			return err
+		}
+	}
+	return nil
+}
