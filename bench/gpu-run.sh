@@ -76,7 +76,7 @@ fi
 
 # 3. The example job on both engines: equal shards.
 for e in cpu "$engine"; do
-	step "3-example-$e" 150 "$work/driver" submit "$pack/citibike.yaml" --engine "$e" --local "$threads" --quiet \
+	step "3-example-$e" 150 "$work/driver" submit "$pack/citibike.yaml" --engine "$e" --local "$threads" --quiet --no-cache \
 		--set "input.generate.rows=$job_rows" --set "output.path=$work/example-$e" --set engine.fallback=error \
 		--work-dir "$work/scratch"
 done

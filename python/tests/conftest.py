@@ -7,6 +7,10 @@ import sys
 
 import pytest
 
+# The driver's stage cache stays off: each test's job runs for real and
+# nothing is written under the user's cache directory.
+os.environ["SLUICE_CACHE"] = "off"
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "python"))
 
