@@ -2,6 +2,11 @@ package gpu
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/filter"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -11,6 +16,8 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 // Benchmarks run each kernel on the real GPU (SLUICE_GPU_REAL=1, as
@@ -21,23 +28,23 @@ import (
 
 const benchRows = 1 << 20
 
-func benchKernels(b *testing.B) *Kernels {
+func benchKernels(b *testing.B) *launch.Kernels {
 	b.Helper()
 	if os.Getenv("SLUICE_GPU_REAL") == "1" {
-		dev, err := OpenCUDA(0)
+		dev, err := cuda.Open(0)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { dev.Close() })
-		return NewKernels(dev)
+		return launch.NewKernels(dev)
 	}
 	if os.Getenv("SLUICE_BENCH_EMULATED") != "1" {
 		b.Skip("no GPU on this machine (SLUICE_BENCH_EMULATED=1 times the emulated device, which says nothing about GPU speed)")
 	}
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	b.Cleanup(func() { emu.Close() })
 	b.Log("emulated device: timings prove nothing about GPU speed")
-	return NewKernels(emu)
+	return launch.NewKernels(emu)
 }
 
 func BenchmarkHashColumn(b *testing.B) {
@@ -89,7 +96,7 @@ func BenchmarkApplyZScore(b *testing.B) {
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
 		run(b, func() error {
-			_, a, err := k.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := transform.Apply(k, "x", f, col, memory.DefaultAllocator)
 			if err == nil {
 				a[0].Release()
 			}
@@ -115,7 +122,7 @@ func BenchmarkMoments(b *testing.B) {
 		k := benchKernels(b)
 		b.SetBytes(benchRows * 8)
 		for range b.N {
-			if _, err := k.Moments(col, nil); err != nil {
+			if _, err := aggregate.Moments(k, col, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -130,7 +137,7 @@ func BenchmarkGroupCount(b *testing.B) {
 		k := benchKernels(b)
 		b.SetBytes(benchRows * 8)
 		for range b.N {
-			if _, err := k.GroupCount(col); err != nil {
+			if _, err := aggregate.GroupCount(k, col); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -199,7 +206,7 @@ func BenchmarkVocabDict(b *testing.B) {
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
 		for range b.N {
-			_, a, err := k.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := transform.Apply(k, "x", f, col, memory.DefaultAllocator)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -223,7 +230,7 @@ func BenchmarkValueCounts(b *testing.B) {
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
 		for range b.N {
-			if _, err := k.ValueCounts(col, nil); err != nil {
+			if _, err := aggregate.ValueCounts(k, col, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -257,13 +264,13 @@ func BenchmarkFilter(b *testing.B) {
 	})
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
-		p, err := CompileFilter(e, batch.Schema())
+		p, err := filter.Compile(e, batch.Schema())
 		if err != nil {
 			b.Fatal(err)
 		}
 		out := make([]int32, 0, benchRows)
 		for range b.N {
-			if out, err = k.Filter(p, batch, out[:0]); err != nil {
+			if out, err = filter.Run(k, p, batch, out[:0]); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -301,7 +308,7 @@ func BenchmarkGroupAggregate(b *testing.B) {
 			k := benchKernels(b)
 			b.SetBytes(benchRows * 32)
 			for range b.N {
-				pb, err := k.GroupAggregate(memory.DefaultAllocator, batch, keys, gaAggs)
+				pb, err := aggregate.GroupAggregate(k, memory.DefaultAllocator, batch, keys, gaAggs)
 				if err != nil {
 					b.Fatal(err)
 				}

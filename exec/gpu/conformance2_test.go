@@ -1,6 +1,9 @@
 package gpu
 
 import (
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"math"
 	"slices"
 	"testing"
@@ -8,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/sluice-ml/sluice/exec/cpu"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 func fp(x float64) *float64 { return &x }
@@ -70,12 +75,12 @@ func sameArrays(t *testing.T, what string, got, want arrow.Array) {
 }
 
 func TestConformanceApply(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for cname, col := range g.numericColumns(n, sliced) {
 			for fname, f := range fitted() {
 				what := cname + "/" + fname
 				wf, wa, werr := cpu.Apply("x", f, col, g.mem)
-				gf, ga, gerr := k.Apply("x", f, col, g.mem)
+				gf, ga, gerr := transform.Apply(k, "x", f, col, g.mem)
 				if (werr != nil) != (gerr != nil) {
 					t.Fatalf("%s: cpu error %v, gpu error %v", what, werr, gerr)
 				}
@@ -109,9 +114,9 @@ func TestLog1pMatchesGo(t *testing.T) {
 	col := b.NewArray()
 	b.Release()
 	defer col.Release()
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
-	_, arrs, err := NewKernels(emu).Apply("x", &cpu.Fitted{Transform: "log1p", Mean: 0, Std: 1}, col, mem)
+	_, arrs, err := transform.Apply(launch.NewKernels(emu), "x", &cpu.Fitted{Transform: "log1p", Mean: 0, Std: 1}, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +130,7 @@ func TestLog1pMatchesGo(t *testing.T) {
 }
 
 func TestConformanceMoments(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for cname, col := range g.numericColumns(n, sliced) {
 			var sel []int32
 			for i := 0; i < n; i++ {
@@ -141,12 +146,12 @@ func TestConformanceMoments(t *testing.T) {
 					if log {
 						err = want.UpdateLog1p(col, s)
 						if err == nil {
-							got, err = k.MomentsLog1p(col, s)
+							got, err = aggregate.MomentsLog1p(k, col, s)
 						}
 					} else {
 						err = want.Update(col, s)
 						if err == nil {
-							got, err = k.Moments(col, s)
+							got, err = aggregate.Moments(k, col, s)
 						}
 					}
 					if err != nil {
@@ -172,10 +177,10 @@ func checkMoments(t *testing.T, what string, got, want cpu.Moments) {
 }
 
 func TestConformanceGroupCount(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for _, span := range []int64{3, 100, 1 << 40} {
 			col := g.int64s(n, 0.1, sliced, span)
-			got, err := k.GroupCount(col)
+			got, err := aggregate.GroupCount(k, col)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +209,7 @@ func TestConformanceGroupCount(t *testing.T) {
 }
 
 func TestConformanceCompact(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		mask := g.bools(n, 0.2, sliced)
 		defer mask.Release()
 		got, err := k.Compact(mask, []int32{-7})

@@ -3,6 +3,8 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	"math"
 	"strings"
 	"testing"
@@ -11,6 +13,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/cpu"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // gaAggs is every aggregate the device runs, over columns i (int64), f
@@ -168,7 +174,7 @@ func words(a arrow.Array) []uint64 {
 }
 
 func TestConformanceGroupAggregate(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		// Key spans: one group, a few, many, nearly all distinct; int64
 		// and timestamp[us] keys alternate.
 		for j, distinct := range []int{1, 3, 700, 1 << 20} {
@@ -178,7 +184,7 @@ func TestConformanceGroupAggregate(t *testing.T) {
 				defer b.Release()
 				want := cpuPartial(t, g.mem, b, []string{"k"}, gaAggs)
 				defer want.Release()
-				got, err := k.GroupAggregate(g.mem, b, []string{"k"}, gaAggs)
+				got, err := aggregate.GroupAggregate(k, g.mem, b, []string{"k"}, gaAggs)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -205,7 +211,7 @@ func TestGroupAggregateManyGroups(t *testing.T) {
 				}
 			}
 			want := cpuPartial(t, mem, b, []string{"k"}, gaAggs)
-			got, err := d.k.GroupAggregate(mem, b, []string{"k"}, gaAggs)
+			got, err := aggregate.GroupAggregate(d.k, mem, b, []string{"k"}, gaAggs)
 			if err != nil {
 				t.Fatal(d.name, err)
 			}
@@ -239,7 +245,7 @@ func TestGroupAggregateMerges(t *testing.T) {
 	ref, _ := cpu.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
 	for i := 0; i < 3; i++ {
 		b := gaBatch(g, 2000, 50, false, i == 1)
-		pb, err := k.GroupAggregate(mem, b, []string{"k"}, gaAggs)
+		pb, err := aggregate.GroupAggregate(k, mem, b, []string{"k"}, gaAggs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,30 +295,30 @@ func TestGroupAggregateUnsupported(t *testing.T) {
 		{[]string{"f"}, gaAggs[:1], "key \"f\""},
 		{[]string{"k"}, []cpu.AggSpec{{Name: "d", Func: "count_distinct", Column: "i"}}, "count_distinct"},
 	} {
-		_, err := k.GroupAggregate(mem, b, c.keys, c.aggs)
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
+		_, err := aggregate.GroupAggregate(k, mem, b, c.keys, c.aggs)
+		if !errors.Is(err, device.ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v: %v", c.keys, c.aggs, err)
 		}
-		if e := GroupAggregateSupport(c.keys, c.aggs, b.Schema()); !errors.Is(e, ErrUnsupported) {
+		if e := aggregate.GroupAggregateSupport(c.keys, c.aggs, b.Schema()); !errors.Is(e, device.ErrUnsupported) {
 			t.Errorf("support %v %v: %v", c.keys, c.aggs, e)
 		}
 	}
-	if err := GroupAggregateSupport([]string{"k"}, gaAggs, b.Schema()); err != nil {
+	if err := aggregate.GroupAggregateSupport([]string{"k"}, gaAggs, b.Schema()); err != nil {
 		t.Errorf("supported aggregation refused: %v", err)
 	}
-	// Specification errors are cpu.NewGroupBy's, not ErrUnsupported.
-	if _, err := k.GroupAggregate(mem, b, []string{"nope"}, gaAggs[:1]); err == nil || errors.Is(err, ErrUnsupported) {
+	// Specification errors are cpu.NewGroupBy's, not device.ErrUnsupported.
+	if _, err := aggregate.GroupAggregate(k, mem, b, []string{"nope"}, gaAggs[:1]); err == nil || errors.Is(err, device.ErrUnsupported) {
 		t.Errorf("missing key: %v", err)
 	}
-	if _, err := k.GroupAggregate(mem, strBatch, []string{"s"}, gaAggs[:1]); err == nil {
+	if _, err := aggregate.GroupAggregate(k, mem, strBatch, []string{"s"}, gaAggs[:1]); err == nil {
 		t.Error("utf8 key accepted")
 	}
-	// A pool too small for the batch: ErrFallback, no partial result.
-	emu := NewEmulated(0)
+	// A pool too small for the batch: device.ErrFallback, no partial result.
+	emu := emulator.New(0)
 	defer emu.Close()
-	tiny := NewKernelsWith(emu, Options{PoolBytes: 4096})
+	tiny := launch.NewKernelsWith(emu, launch.Options{PoolBytes: 4096})
 	defer tiny.Close()
-	if _, err := tiny.GroupAggregate(mem, b, []string{"k"}, gaAggs); !errors.Is(err, ErrFallback) {
+	if _, err := aggregate.GroupAggregate(tiny, mem, b, []string{"k"}, gaAggs); !errors.Is(err, device.ErrFallback) {
 		t.Errorf("tiny pool: %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // word returns a random string of 0..70 bytes (every xxHash64 tail and
@@ -84,7 +90,7 @@ func (g *gen) dictStrs(n int, pool []string, sliced bool) arrow.Array {
 }
 
 func TestConformanceHashStrings(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		pool := g.words(40)
 		cols := map[string]arrow.Array{
 			"utf8":       g.strs(n, pool, false, sliced),
@@ -162,7 +168,7 @@ func vocabCases(kind string, pool []string) map[string]*cpu.Fitted {
 }
 
 func TestConformanceVocabOneHot(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		pool := g.words(30)
 		cols := map[string]arrow.Array{
 			cpu.KindString:    g.dictStrs(n, pool, sliced),
@@ -175,7 +181,7 @@ func TestConformanceVocabOneHot(t *testing.T) {
 			for fname, f := range vocabCases(kind, pool) {
 				what := fmt.Sprintf("%s/%s", kind, fname)
 				wf, wa, werr := cpu.Apply("x", f, col, g.mem)
-				gf, ga, gerr := k.Apply("x", f, col, g.mem)
+				gf, ga, gerr := transform.Apply(k, "x", f, col, g.mem)
 				if (werr != nil) != (gerr != nil) {
 					t.Fatalf("%s: cpu error %v, gpu error %v", what, werr, gerr)
 				}
@@ -197,7 +203,7 @@ func TestConformanceVocabOneHot(t *testing.T) {
 }
 
 func TestConformanceValueCounts(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for _, col := range []arrow.Array{g.int64s(n, 0.1, sliced, 50), g.timestamps(n, 0.1, sliced)} {
 			var sel []int32
 			for i := 0; i < n; i++ {
@@ -210,7 +216,7 @@ func TestConformanceValueCounts(t *testing.T) {
 				if err := want.Update(col, s); err != nil {
 					t.Fatal(err)
 				}
-				got, err := k.ValueCounts(col, s)
+				got, err := aggregate.ValueCounts(k, col, s)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -227,7 +233,7 @@ func TestConformanceValueCounts(t *testing.T) {
 		}
 		f := g.float64s(n, 0, sliced, false)
 		defer f.Release()
-		if _, err := k.ValueCounts(f, nil); !errors.Is(err, ErrUnsupported) {
+		if _, err := aggregate.ValueCounts(k, f, nil); !errors.Is(err, device.ErrUnsupported) {
 			t.Fatalf("float value counts: %v", err)
 		}
 	})
