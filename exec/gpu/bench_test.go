@@ -13,7 +13,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 
@@ -75,7 +78,7 @@ func BenchmarkApplyZScore(b *testing.B) {
 	g := newGen(2, memory.DefaultAllocator)
 	col := g.float64s(benchRows, 0.1, false, false)
 	defer col.Release()
-	f := &cpu.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
+	f := &feature.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
 	run := func(b *testing.B, apply func() error) {
 		b.SetBytes(benchRows * 8)
 		for range b.N {
@@ -86,7 +89,7 @@ func BenchmarkApplyZScore(b *testing.B) {
 	}
 	b.Run("cpu", func(b *testing.B) {
 		run(b, func() error {
-			_, a, err := cpu.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := feature.Apply("x", f, col, memory.DefaultAllocator)
 			if err == nil {
 				a[0].Release()
 			}
@@ -112,7 +115,7 @@ func BenchmarkMoments(b *testing.B) {
 	b.Run("cpu", func(b *testing.B) {
 		b.SetBytes(benchRows * 8)
 		for range b.N {
-			var m cpu.Moments
+			var m stats.Moments
 			if err := m.Update(col, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -189,14 +192,14 @@ func BenchmarkVocabDict(b *testing.B) {
 	pool := g.words(5000)
 	col := g.dictStrs(benchRows, pool, false)
 	defer col.Release()
-	var vocab []cpu.Value
+	var vocab []column.Value
 	for _, s := range pool[:1000] {
-		vocab = append(vocab, cpu.Value{Kind: cpu.KindString, S: s})
+		vocab = append(vocab, column.Value{Kind: column.KindString, S: s})
 	}
-	f := &cpu.Fitted{Transform: "vocab", Vocab: vocab}
+	f := &feature.Fitted{Transform: "vocab", Vocab: vocab}
 	b.Run("cpu", func(b *testing.B) {
 		for range b.N {
-			_, a, err := cpu.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := feature.Apply("x", f, col, memory.DefaultAllocator)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -221,7 +224,7 @@ func BenchmarkValueCounts(b *testing.B) {
 	defer col.Release()
 	b.Run("cpu", func(b *testing.B) {
 		for range b.N {
-			var v cpu.ValueCounts
+			var v stats.ValueCounts
 			if err := v.Update(col, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -290,7 +293,7 @@ func BenchmarkGroupAggregate(b *testing.B) {
 		b.Run(fmt.Sprintf("groups=%d/cpu", distinct), func(b *testing.B) {
 			b.SetBytes(benchRows * 32)
 			for range b.N {
-				gb, err := cpu.NewGroupBy(keys, gaAggs, batch.Schema())
+				gb, err := groupby.NewGroupBy(keys, gaAggs, batch.Schema())
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
@@ -18,10 +20,10 @@ import (
 func fp(x float64) *float64 { return &x }
 
 // fitted is the table of transforms the conformance suite applies.
-func fitted() map[string]*cpu.Fitted {
-	seven := &cpu.Value{Kind: cpu.KindInt64, I: 7}
-	half := &cpu.Value{Kind: cpu.KindFloat64, F: 0.5}
-	return map[string]*cpu.Fitted{
+func fitted() map[string]*feature.Fitted {
+	seven := &column.Value{Kind: column.KindInt64, I: 7}
+	half := &column.Value{Kind: column.KindFloat64, F: 0.5}
+	return map[string]*feature.Fitted{
 		"identity":       {Transform: "identity"},
 		"zscore":         {Transform: "zscore", Mean: 1000.25, Std: 301.7},
 		"zscore-fill":    {Transform: "zscore", Mean: 1000.25, Std: 301.7, Fill: half},
@@ -79,7 +81,7 @@ func TestConformanceApply(t *testing.T) {
 		for cname, col := range g.numericColumns(n, sliced) {
 			for fname, f := range fitted() {
 				what := cname + "/" + fname
-				wf, wa, werr := cpu.Apply("x", f, col, g.mem)
+				wf, wa, werr := feature.Apply("x", f, col, g.mem)
 				gf, ga, gerr := transform.Apply(k, "x", f, col, g.mem)
 				if (werr != nil) != (gerr != nil) {
 					t.Fatalf("%s: cpu error %v, gpu error %v", what, werr, gerr)
@@ -116,7 +118,7 @@ func TestLog1pMatchesGo(t *testing.T) {
 	defer col.Release()
 	emu := emulator.New(0)
 	defer emu.Close()
-	_, arrs, err := transform.Apply(launch.NewKernels(emu), "x", &cpu.Fitted{Transform: "log1p", Mean: 0, Std: 1}, col, mem)
+	_, arrs, err := transform.Apply(launch.NewKernels(emu), "x", &feature.Fitted{Transform: "log1p", Mean: 0, Std: 1}, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +142,8 @@ func TestConformanceMoments(t *testing.T) {
 			}
 			for _, s := range [][]int32{nil, sel} {
 				for _, log := range []bool{false, true} {
-					var want cpu.Moments
-					var got cpu.Moments
+					var want stats.Moments
+					var got stats.Moments
 					var err error
 					if log {
 						err = want.UpdateLog1p(col, s)
@@ -165,7 +167,7 @@ func TestConformanceMoments(t *testing.T) {
 	})
 }
 
-func checkMoments(t *testing.T, what string, got, want cpu.Moments) {
+func checkMoments(t *testing.T, what string, got, want stats.Moments) {
 	t.Helper()
 	if got.N != want.N || got.Nulls != want.Nulls || got.NaN != want.NaN || got.Inf != want.Inf || got.Min != want.Min || got.Max != want.Max {
 		t.Fatalf("%s: moments %+v, want %+v", what, got, want)

@@ -15,7 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/hashing"
 
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
@@ -109,12 +109,12 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 			t.Fatalf("row %d: %x, want %x", i, got[i], want[i])
 		}
 	}
-	f := &cpu.Fitted{Transform: "zscore", Mean: 2, Std: 3}
+	f := &feature.Fitted{Transform: "zscore", Mean: 2, Std: 3}
 	_, ga, err := transform.Apply(ks, "x", f, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, wa, err := cpu.Apply("x", f, col, mem)
+	_, wa, err := feature.Apply("x", f, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +154,10 @@ func TestUnsupportedTransforms(t *testing.T) {
 	scol := sb.NewArray()
 	sb.Release()
 	defer scol.Release()
-	if _, _, err := transform.Apply(k, "x", &cpu.Fitted{Transform: "hash", Buckets: 4}, scol, mem); !errors.Is(err, device.ErrUnsupported) || !strings.Contains(err.Error(), "because string hash buckets") {
+	if _, _, err := transform.Apply(k, "x", &feature.Fitted{Transform: "hash", Buckets: 4}, scol, mem); !errors.Is(err, device.ErrUnsupported) || !strings.Contains(err.Error(), "because string hash buckets") {
 		t.Errorf("string hash transform: %v", err)
 	}
-	if _, _, err := transform.Apply(k, "x", &cpu.Fitted{Transform: "warp"}, col, mem); err == nil || errors.Is(err, device.ErrUnsupported) {
+	if _, _, err := transform.Apply(k, "x", &feature.Fitted{Transform: "warp"}, col, mem); err == nil || errors.Is(err, device.ErrUnsupported) {
 		t.Errorf("unknown transform: %v", err)
 	}
 	if _, err := aggregate.GroupCount(k, arrayOfFloats(t, mem)); !errors.Is(err, device.ErrUnsupported) {

@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
 
@@ -21,7 +21,7 @@ import (
 
 // gaAggs is every aggregate the device runs, over columns i (int64), f
 // (float64 with NaN, ±Inf, ±0) and ts (timestamp[us]).
-var gaAggs = []cpu.AggSpec{
+var gaAggs = []groupby.AggSpec{
 	{Name: "n", Func: "count"},
 	{Name: "ni", Func: "count", Column: "i"},
 	{Name: "nf", Func: "count", Column: "f"},
@@ -115,9 +115,9 @@ func gaBatch(g *gen, n, distinct int, tsKey, sliced bool) arrow.RecordBatch {
 }
 
 // cpuPartial is the oracle: exec/cpu's partial batch of one batch (+1).
-func cpuPartial(t *testing.T, mem memory.Allocator, b arrow.RecordBatch, keys []string, aggs []cpu.AggSpec) arrow.RecordBatch {
+func cpuPartial(t *testing.T, mem memory.Allocator, b arrow.RecordBatch, keys []string, aggs []groupby.AggSpec) arrow.RecordBatch {
 	t.Helper()
-	g, err := cpu.NewGroupBy(keys, aggs, b.Schema())
+	g, err := groupby.NewGroupBy(keys, aggs, b.Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,11 +238,11 @@ func TestGroupAggregateMerges(t *testing.T) {
 		defer b.Release()
 		return b.Schema()
 	}()
-	dev, err := cpu.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
+	dev, err := groupby.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, _ := cpu.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
+	ref, _ := groupby.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
 	for i := 0; i < 3; i++ {
 		b := gaBatch(g, 2000, 50, false, i == 1)
 		pb, err := aggregate.GroupAggregate(k, mem, b, []string{"k"}, gaAggs)
@@ -288,12 +288,12 @@ func TestGroupAggregateUnsupported(t *testing.T) {
 	defer strBatch.Release()
 	for _, c := range []struct {
 		keys []string
-		aggs []cpu.AggSpec
+		aggs []groupby.AggSpec
 		want string
 	}{
 		{[]string{"k", "i"}, gaAggs[:1], "2 key columns"},
 		{[]string{"f"}, gaAggs[:1], "key \"f\""},
-		{[]string{"k"}, []cpu.AggSpec{{Name: "d", Func: "count_distinct", Column: "i"}}, "count_distinct"},
+		{[]string{"k"}, []groupby.AggSpec{{Name: "d", Func: "count_distinct", Column: "i"}}, "count_distinct"},
 	} {
 		_, err := aggregate.GroupAggregate(k, mem, b, c.keys, c.aggs)
 		if !errors.Is(err, device.ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
@@ -306,7 +306,7 @@ func TestGroupAggregateUnsupported(t *testing.T) {
 	if err := aggregate.GroupAggregateSupport([]string{"k"}, gaAggs, b.Schema()); err != nil {
 		t.Errorf("supported aggregation refused: %v", err)
 	}
-	// Specification errors are cpu.NewGroupBy's, not device.ErrUnsupported.
+	// Specification errors are groupby.NewGroupBy's, not device.ErrUnsupported.
 	if _, err := aggregate.GroupAggregate(k, mem, b, []string{"nope"}, gaAggs[:1]); err == nil || errors.Is(err, device.ErrUnsupported) {
 		t.Errorf("missing key: %v", err)
 	}

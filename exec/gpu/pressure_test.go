@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/hashing"
 
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
@@ -51,7 +51,7 @@ func TestDevicePoolPressure(t *testing.T) {
 		if err := tiny.HashColumn(col, got); !errors.Is(err, device.ErrFallback) {
 			t.Fatalf("%s: tiny pool: %v", d.name, err)
 		}
-		if _, _, err := transform.Apply(tiny, "x", &cpu.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, device.ErrFallback) {
+		if _, _, err := transform.Apply(tiny, "x", &feature.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, device.ErrFallback) {
 			t.Fatalf("%s: tiny pool apply: %v", d.name, err)
 		}
 		tiny.Close()

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 
@@ -138,7 +138,7 @@ func TestPipelinedPiecesEqualCPU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, wa, err := cpu.Apply("x", f, col, mem)
+		_, wa, err := feature.Apply("x", f, col, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestPipelineOutOfMemory(t *testing.T) {
 	if err := tiny.HashColumn(col, got); !errors.Is(err, device.ErrFallback) {
 		t.Fatalf("tiny pool: %v", err)
 	}
-	if _, _, err := transform.Apply(tiny, "x", &cpu.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, device.ErrFallback) {
+	if _, _, err := transform.Apply(tiny, "x", &feature.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, device.ErrFallback) {
 		t.Fatalf("tiny pool apply: %v", err)
 	}
 }
@@ -227,7 +227,7 @@ func TestDeviceBatchChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &cpu.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
+	f := &feature.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
 	before := emu.Transfers()
 	db, err := k.NewDeviceBatch(n)
 	if err != nil {
@@ -269,7 +269,7 @@ func TestDeviceBatchChain(t *testing.T) {
 	if err := b.AssignInt32(group, wantH, rowid, wantSplit); err != nil {
 		t.Fatal(err)
 	}
-	_, wa, err := cpu.Apply("x", f, feat, mem)
+	_, wa, err := feature.Apply("x", f, feat, mem)
 	if err != nil {
 		t.Fatal(err)
 	}

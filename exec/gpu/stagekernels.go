@@ -10,6 +10,9 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
+	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
 	"github.com/sluice-ml/sluice/exec/gpu/filter"
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
@@ -114,7 +117,7 @@ func AggregatedBatches() int64 { return aggregatedBatches.Load() }
 // Aggregate aggregates one batch on the device and merges its partial into
 // g. Tables whose device partials would not merge to the CPU's exact bits
 // (see ExactAggregates) answer exec.ErrUnsupported.
-func (s *StageKernels) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
+func (s *StageKernels) Aggregate(g *groupby.GroupBy, by []string, specs []groupby.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
 	if err := ExactAggregates(by, specs, b.Schema()); err != nil {
 		return fmt.Errorf("%w: %v", exec.ErrUnsupported, err)
 	}
@@ -132,7 +135,7 @@ func (s *StageKernels) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpe
 
 // Apply applies one fitted transform on the device (vocab, onehot and
 // strings answer exec.ErrUnsupported).
-func (s *StageKernels) Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+func (s *StageKernels) Apply(name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	return transform.Apply(s.k, name, f, col, mem)
 }
 
@@ -167,7 +170,7 @@ func (s *StageKernels) Filter(p *exec.Predicate, in arrow.RecordBatch, mem memor
 		in.Retain()
 		return in, nil
 	}
-	return cpu.Take(in, sel, mem)
+	return perm.Take(in, sel, mem)
 }
 
 // ExactAggregates is nil when the device aggregates a table exactly as the
@@ -176,7 +179,7 @@ func (s *StageKernels) Filter(p *exec.Predicate, in arrow.RecordBatch, mem memor
 // max, sums of integers). Float sums and mean/std/var would merge in a
 // different order than the CPU's running state and differ in the last
 // bits.
-func ExactAggregates(by []string, specs []cpu.AggSpec, schema *arrow.Schema) error {
+func ExactAggregates(by []string, specs []groupby.AggSpec, schema *arrow.Schema) error {
 	if err := aggregate.GroupAggregateSupport(by, specs, schema); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	gpufilter "github.com/sluice-ml/sluice/exec/gpu/filter"
 	"github.com/sluice-ml/sluice/exec/kernel"
@@ -74,7 +75,7 @@ func Kernels(engines []exec.Engine, name string) kernel.Kernels {
 // functions.
 type Aggregate struct {
 	By    []string
-	Specs []cpu.AggSpec
+	Specs []groupby.AggSpec
 }
 
 // jobChecked is a GPU engine whose answers for some operator kinds also

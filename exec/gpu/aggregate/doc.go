@@ -4,7 +4,7 @@
 // and ValueCounts on int64 and timestamp keys (a global-memory hash
 // table), and GroupAggregate, the group-by partial states of one
 // int64/timestamp key (count, sum, mean, std, var of int64/float64, min
-// and max also of timestamps), bit-identical to a cpu.GroupBy's PartialBatch of
+// and max also of timestamps), bit-identical to a groupby.GroupBy's PartialBatch of
 // the same batch: atomics only place keys in the hash table, a stable
 // radix sort orders the rows by (group, row), and one thread per group
 // folds its rows in row order with exec/cpu's loop (so a group's rows are

@@ -11,7 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/vocab"
 
 	"github.com/sluice-ml/sluice/exec/gpu/device"
@@ -53,14 +53,14 @@ type gaPlan struct {
 // over batches of schema on the device: nil, or an error wrapping
 // device.ErrUnsupported that says why (the engine then aggregates on the CPU).
 // Errors of the specification itself (an unknown column) are the errors
-// cpu.NewGroupBy gives.
-func GroupAggregateSupport(keys []string, aggs []cpu.AggSpec, schema *arrow.Schema) error {
+// groupby.NewGroupBy gives.
+func GroupAggregateSupport(keys []string, aggs []groupby.AggSpec, schema *arrow.Schema) error {
 	_, err := planGroupAgg(keys, aggs, schema)
 	return err
 }
 
-func planGroupAgg(keys []string, aggs []cpu.AggSpec, schema *arrow.Schema) (*gaPlan, error) {
-	g, err := cpu.NewGroupBy(keys, aggs, schema)
+func planGroupAgg(keys []string, aggs []groupby.AggSpec, schema *arrow.Schema) (*gaPlan, error) {
+	g, err := groupby.NewGroupBy(keys, aggs, schema)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func KeyReason(dt arrow.DataType) string {
 }
 
 // ValueReason is "" for the value types the device aggregates (sum and
-// the moments of timestamps are refused earlier, by cpu.NewGroupBy).
+// the moments of timestamps are refused earlier, by groupby.NewGroupBy).
 func ValueReason(dt arrow.DataType) string {
 	switch t := dt.(type) {
 	case *arrow.Int64Type, *arrow.Float64Type:
@@ -131,7 +131,7 @@ func ValueReason(dt arrow.DataType) string {
 // GroupAggregate is the partial side of a hash aggregation on the device
 // for one batch: it returns (+1) exactly the batch that
 //
-//	g, _ := cpu.NewGroupBy(keys, aggs, batch.Schema())
+//	g, _ := groupby.NewGroupBy(keys, aggs, batch.Schema())
 //	g.Update(batch)
 //	g.PartialBatch(mem)
 //
@@ -139,7 +139,7 @@ func ValueReason(dt arrow.DataType) string {
 // appearance, a null key as its own group, every state bit for bit
 // (integer sums wrap like Go's int64; float sums, means and M2 are folded
 // in row order with exec/cpu's loop, so they are bit-identical; NaN is
-// missing). Merge it like any CPU partial (cpu.GroupBy.MergePartial, or
+// missing). Merge it like any CPU partial (groupby.GroupBy.MergePartial, or
 // the exchange's final side).
 //
 // The device supports one int64 or timestamp[us] key and count(),
@@ -149,7 +149,7 @@ func ValueReason(dt arrow.DataType) string {
 // split, because pieces would round floats differently: when it does not
 // fit in device memory the error wraps device.ErrFallback and the caller runs it
 // on the CPU (with the same result).
-func GroupAggregate(k *launch.Kernels, mem memory.Allocator, batch arrow.RecordBatch, keys []string, aggs []cpu.AggSpec) (arrow.RecordBatch, error) {
+func GroupAggregate(k *launch.Kernels, mem memory.Allocator, batch arrow.RecordBatch, keys []string, aggs []groupby.AggSpec) (arrow.RecordBatch, error) {
 	p, err := planGroupAgg(keys, aggs, batch.Schema())
 	if err != nil {
 		return nil, err
@@ -375,7 +375,7 @@ func gaWords(op int64) int {
 }
 
 // build makes the partial batch (+1) of the result, in the layout of
-// cpu.GroupBy.PartialBatch.
+// groupby.GroupBy.PartialBatch.
 func (r *gaResult) build(mem memory.Allocator, batch arrow.RecordBatch) (arrow.RecordBatch, error) {
 	schema := r.plan.partial
 	groups := len(r.keys)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 
 	"github.com/sluice-ml/sluice/exec/gpu/device"
 
@@ -126,21 +128,21 @@ func groupCount(k *launch.Kernels, col arrow.Array, sel []int32) (GroupCounts, e
 	return res, nil
 }
 
-// ValueCounts is cpu.ValueCounts.Update on the device for int64 and
+// ValueCounts is stats.ValueCounts.Update on the device for int64 and
 // timestamp[us] columns (the vocabulary fit's counts): the counts of the
 // selected rows (sel nil: every row) per distinct value from the global
 // hash table, and the null rows. The counts are exact; merge the result
-// into a running cpu.ValueCounts with Merge. Other column types give an
+// into a running stats.ValueCounts with Merge. Other column types give an
 // device.ErrUnsupported error.
-func ValueCounts(k *launch.Kernels, col arrow.Array, sel []int32) (*cpu.ValueCounts, error) {
-	kind := cpu.KindInt64
+func ValueCounts(k *launch.Kernels, col arrow.Array, sel []int32) (*stats.ValueCounts, error) {
+	kind := column.KindInt64
 	switch t := col.DataType().(type) {
 	case *arrow.Int64Type:
 	case *arrow.TimestampType:
 		if t.Unit != arrow.Microsecond {
 			return nil, fmt.Errorf("value counts: column type %s: %w because the engine's timestamps are timestamp[us]", col.DataType(), device.ErrUnsupported)
 		}
-		kind = cpu.KindTimestamp
+		kind = column.KindTimestamp
 	default:
 		return nil, fmt.Errorf("value counts: column type %s: %w because the GPU hash table counts int64 and timestamp[us] values", col.DataType(), device.ErrUnsupported)
 	}
@@ -148,7 +150,7 @@ func ValueCounts(k *launch.Kernels, col arrow.Array, sel []int32) (*cpu.ValueCou
 	if err != nil {
 		return nil, err
 	}
-	v := &cpu.ValueCounts{Kind: kind, Ints: make(map[int64]int64, len(g.Keys)), Nulls: g.Nulls}
+	v := &stats.ValueCounts{Kind: kind, Ints: make(map[int64]int64, len(g.Keys)), Nulls: g.Nulls}
 	for i, key := range g.Keys {
 		v.Ints[key] = g.Counts[i]
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 
 	"github.com/sluice-ml/sluice/exec/gpu/device"
 
@@ -15,24 +15,24 @@ import (
 // the host in block order.
 const momentsTile = 4096
 
-// Moments is cpu.Moments.Update on the device: the partial of the selected
+// Moments is stats.Moments.Update on the device: the partial of the selected
 // rows of col (sel nil: every row; sel ascending, inside the column).
 // Counts, Min and Max equal the CPU's; Mean and M2 are reduced per block
 // of 4096 rows in a fixed tree and merged in block order with Chan's
 // formula, so they agree with the CPU within rounding (a relative 1e-12 of
 // the data's scale) and are the same on every run.
-func Moments(k *launch.Kernels, col arrow.Array, sel []int32) (cpu.Moments, error) {
+func Moments(k *launch.Kernels, col arrow.Array, sel []int32) (stats.Moments, error) {
 	return moments(k, col, sel, false)
 }
 
-// MomentsLog1p is cpu.Moments.UpdateLog1p on the device: the partial of
+// MomentsLog1p is stats.Moments.UpdateLog1p on the device: the partial of
 // log1p(x), with x < -1 and x = -1 counted as NaN.
-func MomentsLog1p(k *launch.Kernels, col arrow.Array, sel []int32) (cpu.Moments, error) {
+func MomentsLog1p(k *launch.Kernels, col arrow.Array, sel []int32) (stats.Moments, error) {
 	return moments(k, col, sel, true)
 }
 
-func moments(k *launch.Kernels, col arrow.Array, sel []int32, log bool) (cpu.Moments, error) {
-	var m cpu.Moments
+func moments(k *launch.Kernels, col arrow.Array, sel []int32, log bool) (stats.Moments, error) {
+	var m stats.Moments
 	c, err := launch.ColumnOf("moments", col)
 	if err != nil {
 		return m, err
@@ -86,13 +86,13 @@ func moments(k *launch.Kernels, col arrow.Array, sel []int32, log bool) (cpu.Mom
 			return err
 		}
 		for g := 0; g < grid; g++ {
-			m.Merge(cpu.Moments{N: is[4*g], NaN: is[4*g+1], Inf: is[4*g+2], Nulls: is[4*g+3],
+			m.Merge(stats.Moments{N: is[4*g], NaN: is[4*g+1], Inf: is[4*g+2], Nulls: is[4*g+3],
 				Mean: fs[4*g], M2: fs[4*g+1], Min: fs[4*g+2], Max: fs[4*g+3]})
 		}
 		return nil
 	})
 	if err != nil {
-		return cpu.Moments{}, err
+		return stats.Moments{}, err
 	}
 	return m, nil
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/vocab"
 
@@ -26,20 +27,20 @@ const (
 	opZero     = 4
 )
 
-// Apply is cpu.Apply on the device for the numeric transforms (identity,
+// Apply is feature.Apply on the device for the numeric transforms (identity,
 // zscore, minmax, log1p, clip, bucketize) and hash of int64, timestamp,
 // float64 and bool columns, and vocab and onehot of those and of
 // dictionary<int32, utf8> columns: the same fields, the same int32
 // values, and float32 values bit-identical to the CPU's (NaN written as
 // 0x7fc00000). hash of a string column gives a device.ErrUnsupported error. The
 // returned columns are +1: the caller releases them.
-func Apply(k *launch.Kernels, name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+func Apply(k *launch.Kernels, name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	return apply(k, name, f, col, mem, nil)
 }
 
 // ApplyResident is Apply on the resident column col of d: only the
 // output comes back (the bucketize boundaries are the only other copy).
-func ApplyResident(d *launch.DeviceBatch, name string, f *cpu.Fitted, col string, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+func ApplyResident(d *launch.DeviceBatch, name string, f *feature.Fitted, col string, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	c, err := d.Get(col, 0)
 	if err != nil {
 		return nil, nil, err
@@ -48,7 +49,7 @@ func ApplyResident(d *launch.DeviceBatch, name string, f *cpu.Fitted, col string
 }
 
 // apply is Apply; with res not nil the column is already on the device.
-func apply(k *launch.Kernels, name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator, res *launch.DevCol) ([]arrow.Field, []arrow.Array, error) {
+func apply(k *launch.Kernels, name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator, res *launch.DevCol) ([]arrow.Field, []arrow.Array, error) {
 	switch f.Transform {
 	case vocab.TIdentity, vocab.TZScore, vocab.TMinMax, vocab.TLog1p, vocab.TClip, vocab.TBucketize, vocab.THash:
 	case vocab.TVocab, vocab.TOneHot:
@@ -78,7 +79,7 @@ func apply(k *launch.Kernels, name string, f *cpu.Fitted, col arrow.Array, mem m
 
 // fillOf returns the numeric fill for null rows (has is false when nulls
 // stay null or there are none).
-func fillOf(f *cpu.Fitted, c launch.Column) (fill float64, has bool, err error) {
+func fillOf(f *feature.Fitted, c launch.Column) (fill float64, has bool, err error) {
 	if c.Valid == nil || f.Fill == nil {
 		return 0, false, nil
 	}
@@ -97,7 +98,7 @@ func divisor(std float64) float64 {
 }
 
 // opOf maps a numeric transform to its kernel op and parameters.
-func opOf(f *cpu.Fitted) (op int, p0, p1 float64) {
+func opOf(f *feature.Fitted) (op int, p0, p1 float64) {
 	switch f.Transform {
 	case vocab.TZScore:
 		return opAffine, f.Mean, divisor(f.Std)
@@ -121,7 +122,7 @@ func opOf(f *cpu.Fitted) (op int, p0, p1 float64) {
 	return opIdentity, 0, 0
 }
 
-func applyNumeric(k *launch.Kernels, f *cpu.Fitted, c launch.Column, col arrow.Array, mem memory.Allocator, res *launch.DevCol) (arrow.Array, error) {
+func applyNumeric(k *launch.Kernels, f *feature.Fitted, c launch.Column, col arrow.Array, mem memory.Allocator, res *launch.DevCol) (arrow.Array, error) {
 	fill, hasFill, err := fillOf(f, c)
 	if err != nil {
 		return nil, err
@@ -193,7 +194,7 @@ func applyNumeric(k *launch.Kernels, f *cpu.Fitted, c launch.Column, col arrow.A
 // fillHash is the hash of the fill value converted to the column's kind
 // (as exec/cpu coerces it): integers and floats convert when exact, bools
 // accept 0/1.
-func fillHash(v cpu.Value, c launch.Column) (uint64, error) {
+func fillHash(v column.Value, c launch.Column) (uint64, error) {
 	f, isNum := v.Float()
 	switch c.Kind {
 	case launch.KindFloat64:
@@ -202,9 +203,9 @@ func fillHash(v cpu.Value, c launch.Column) (uint64, error) {
 		}
 	case launch.KindInt64:
 		switch {
-		case v.Kind == cpu.KindInt64 || v.Kind == cpu.KindTimestamp:
+		case v.Kind == column.KindInt64 || v.Kind == column.KindTimestamp:
 			return hashing.Int64(v.I), nil
-		case v.Kind == cpu.KindFloat64 && v.F == math.Trunc(v.F) && math.Abs(v.F) < 1<<63:
+		case v.Kind == column.KindFloat64 && v.F == math.Trunc(v.F) && math.Abs(v.F) < 1<<63:
 			return hashing.Int64(int64(v.F)), nil
 		}
 	case launch.KindBool:
@@ -212,11 +213,11 @@ func fillHash(v cpu.Value, c launch.Column) (uint64, error) {
 			return hashing.Bool(f == 1), nil
 		}
 	}
-	kind := map[int64]string{launch.KindInt64: "int64 or timestamp", launch.KindFloat64: cpu.KindFloat64, launch.KindBool: cpu.KindBool}[c.Kind]
+	kind := map[int64]string{launch.KindInt64: "int64 or timestamp", launch.KindFloat64: column.KindFloat64, launch.KindBool: column.KindBool}[c.Kind]
 	return 0, fmt.Errorf("fill: value %s (%s) does not fit a %s column", v.String(), v.Kind, kind)
 }
 
-func applyHash(k *launch.Kernels, f *cpu.Fitted, c launch.Column, mem memory.Allocator, res *launch.DevCol) (arrow.Array, error) {
+func applyHash(k *launch.Kernels, f *feature.Fitted, c launch.Column, mem memory.Allocator, res *launch.DevCol) (arrow.Array, error) {
 	if f.Buckets < 1 {
 		return nil, fmt.Errorf("hash needs buckets >= 1 (got %d)", f.Buckets)
 	}

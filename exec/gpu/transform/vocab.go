@@ -8,7 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/vocab"
 
@@ -20,47 +21,47 @@ import (
 // coerce converts a fitted value to a column kind as exec/cpu does:
 // int64 and timestamp interchange, integral floats fit integer columns,
 // numbers fit float columns, 0/1 fit bool columns, strings only strings.
-func coerce(v cpu.Value, k string) (cpu.Value, error) {
-	if v.Kind == k || (k == cpu.KindTimestamp && v.Kind == cpu.KindInt64) || (k == cpu.KindInt64 && v.Kind == cpu.KindTimestamp) {
+func coerce(v column.Value, k string) (column.Value, error) {
+	if v.Kind == k || (k == column.KindTimestamp && v.Kind == column.KindInt64) || (k == column.KindInt64 && v.Kind == column.KindTimestamp) {
 		v.Kind = k
 		return v, nil
 	}
 	switch k {
-	case cpu.KindFloat64:
+	case column.KindFloat64:
 		if f, ok := v.Float(); ok {
-			return cpu.Value{Kind: k, F: f}, nil
+			return column.Value{Kind: k, F: f}, nil
 		}
-	case cpu.KindInt64, cpu.KindTimestamp:
-		if v.Kind == cpu.KindFloat64 && v.F == math.Trunc(v.F) && math.Abs(v.F) < 1<<63 {
-			return cpu.Value{Kind: k, I: int64(v.F)}, nil
+	case column.KindInt64, column.KindTimestamp:
+		if v.Kind == column.KindFloat64 && v.F == math.Trunc(v.F) && math.Abs(v.F) < 1<<63 {
+			return column.Value{Kind: k, I: int64(v.F)}, nil
 		}
-	case cpu.KindBool:
+	case column.KindBool:
 		if f, ok := v.Float(); ok && (f == 0 || f == 1) {
-			return cpu.Value{Kind: k, B: f == 1}, nil
+			return column.Value{Kind: k, B: f == 1}, nil
 		}
 	}
-	return cpu.Value{}, fmt.Errorf("value %s (%s) does not fit a %s column", v.String(), v.Kind, k)
+	return column.Value{}, fmt.Errorf("value %s (%s) does not fit a %s column", v.String(), v.Kind, k)
 }
 
 // kindName is the exec/cpu kind of a column.
 func kindName(col arrow.Array) string {
 	switch col.DataType().ID() {
 	case arrow.INT64:
-		return cpu.KindInt64
+		return column.KindInt64
 	case arrow.TIMESTAMP:
-		return cpu.KindTimestamp
+		return column.KindTimestamp
 	case arrow.FLOAT64:
-		return cpu.KindFloat64
+		return column.KindFloat64
 	case arrow.BOOL:
-		return cpu.KindBool
+		return column.KindBool
 	}
-	return cpu.KindString
+	return column.KindString
 }
 
 // valueKey is the vocabulary key of a coerced value (k_vocab_values).
-func valueKey(v cpu.Value) int64 {
+func valueKey(v column.Value) int64 {
 	switch v.Kind {
-	case cpu.KindFloat64:
+	case column.KindFloat64:
 		x := v.F
 		if x == 0 {
 			x = 0
@@ -69,7 +70,7 @@ func valueKey(v cpu.Value) int64 {
 			return 0x7ff8000000000000
 		}
 		return int64(math.Float64bits(x))
-	case cpu.KindBool:
+	case column.KindBool:
 		if v.B {
 			return 1
 		}
@@ -92,20 +93,20 @@ type vocabTable struct {
 	byKey map[int64]int32
 }
 
-func newVocabTable(vocab []cpu.Value, kind string) (*vocabTable, error) {
+func newVocabTable(vocab []column.Value, kind string) (*vocabTable, error) {
 	t := &vocabTable{byStr: map[string]int32{}, byKey: map[int64]int32{}}
 	for i, v := range vocab {
 		cv, err := coerce(v, kind)
 		if err != nil {
 			return nil, fmt.Errorf("vocabulary entry %d: %w", i+1, err)
 		}
-		if kind == cpu.KindString {
+		if kind == column.KindString {
 			t.byStr[cv.S] = int32(i + 1)
 		} else {
 			t.byKey[valueKey(cv)] = int32(i + 1)
 		}
 	}
-	if kind != cpu.KindString {
+	if kind != column.KindString {
 		for key := range t.byKey {
 			t.keys = append(t.keys, key)
 		}
@@ -155,8 +156,8 @@ func newVocabTable(vocab []cpu.Value, kind string) (*vocabTable, error) {
 }
 
 // id is the vocabulary id of a coerced value (0: out of vocabulary).
-func (t *vocabTable) id(v cpu.Value) int32 {
-	if v.Kind == cpu.KindString {
+func (t *vocabTable) id(v column.Value) int32 {
+	if v.Kind == column.KindString {
 		return t.byStr[v.S]
 	}
 	return t.byKey[valueKey(v)]
@@ -164,13 +165,13 @@ func (t *vocabTable) id(v cpu.Value) int32 {
 
 // applyVocab is Apply for vocab and onehot: int64, timestamp[us],
 // float64, bool and dictionary<int32, utf8> columns.
-func applyVocab(k *launch.Kernels, name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+func applyVocab(k *launch.Kernels, name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	kind := kindName(col)
 	var c launch.Column
 	var idx []int32
 	var dict launch.StrColumn
 	var err error
-	if kind == cpu.KindString {
+	if kind == column.KindString {
 		idx, dict, err = launch.DictStrings("feature "+name, col)
 	} else {
 		c, err = launch.ColumnOf("feature "+name, col)
@@ -219,7 +220,7 @@ func applyVocab(k *launch.Kernels, name string, f *cpu.Fitted, col arrow.Array, 
 		return o, nil
 	}
 	what := "feature " + name + ": " + f.Transform
-	if kind == cpu.KindString {
+	if kind == column.KindString {
 		var valid []byte
 		noff := col.Data().Offset()
 		if col.NullN() > 0 {
