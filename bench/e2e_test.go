@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
 )
 
 // requirePeers skips the test when node or the peers' packages are missing
@@ -84,7 +84,7 @@ func TestDriverBenchEndToEnd(t *testing.T) {
 	}
 	// Without a GPU the entry says why and has no runs (the GPU check,
 	// bench/gpu-run.sh, measures it on a machine with one).
-	if _, err := gpu.Detect(); err != nil {
+	if _, err := cuda.Detect(); err != nil {
 		if g := byEngine["sluice-gpu"]; g == nil || g.Status != "unavailable: "+err.Error() || len(g.Runs) != 0 {
 			t.Fatalf("sluice-gpu entry %+v: want no runs and status %q", g, "unavailable: "+err.Error())
 		}

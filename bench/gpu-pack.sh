@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # gpu-pack.sh: build what the device check (bench/gpu-run.sh) needs on a
 # bare GPU machine that has the NVIDIA driver but no Go: the driver
-# binary, the test binary of exec/gpu (the conformance suite), the example
-# job and the shared libraries beyond glibc that they link, gzipped under
+# binary, the test binaries of exec/gpu (the conformance suite) and
+# exec/gpu/cuda (the driver binding), the example job and the shared
+# libraries beyond glibc that they link, gzipped under
 # DIR (default .gpu-pack, ignored by git), at most 64 MiB.
 #   bench/gpu-pack.sh [DIR]
 set -euo pipefail
@@ -10,10 +11,10 @@ cd "$(dirname "$0")/.."
 dir=${1:-.gpu-pack}
 go=${GO:-go}
 rm -rf "$dir"
-mkdir -p "$dir/bin" "$dir/lib" "$dir/gpu"
+mkdir -p "$dir/bin" "$dir/lib"
 $go build -ldflags="-s -w" -o "$dir/bin/driver" ./cmd/driver
 $go test -c -ldflags="-s -w" -o "$dir/bin/gpu.test" ./exec/gpu
-cp -r exec/gpu/testdata "$dir/gpu/"
+$go test -c -ldflags="-s -w" -o "$dir/bin/cuda.test" ./exec/gpu/cuda
 cp bench/gpu-run.sh examples/citibike.yaml "$dir/"
 # Shared libraries beyond glibc (the emulator's C++ runtime, say): the
 # device machine may lack them or have other versions.

@@ -5,7 +5,8 @@
 # Steps, each logged under OUT (summary.txt lists their results):
 #   1. nvidia-smi
 #   2. the conformance suite on the device, up to CHECK_ROWS rows a batch
-#      (several pipeline pieces on both streams, a pool under pressure)
+#      (several pipeline pieces on both streams, a pool under pressure),
+#      and the tests of the driver binding
 #   3. the example job on the cpu and the device engine: every shard's
 #      sha256 must be equal (engine.fallback: error on the device)
 #   4. `driver bench --engines cpu,ENGINE` on BENCH_ROWS rows
@@ -53,10 +54,10 @@ step() {
 	return "$rc"
 }
 
-for b in driver gpu.test; do
+for b in driver gpu.test cuda.test; do
 	gzip -dc "$pack/bin/$b.gz" >"$work/$b" && chmod +x "$work/$b" || { echo "cannot unpack $b" | tee -a "$summary"; exit 1; }
 done
-mkdir -p "$work/gpu" && cp -r "$pack/gpu/." "$work/gpu/"
+mkdir -p "$work/gpu"
 echo "engine=$engine check_rows=$check_rows job_rows=$job_rows bench_rows=$bench_rows threads=$threads" | tee -a "$summary"
 
 # 1. The device.
@@ -68,10 +69,14 @@ else
 	conf_env=()
 fi
 
-# 2. The conformance suite on the device (not TestPTXCurrent: it reads
-# the kernel sources, which the pack does not carry).
+# 2. The conformance suite on the device (exec/gpu), then the driver
+# binding's tests (exec/gpu/cuda); not TestPTXCurrent (exec/gpu/kernels):
+# it reads the kernel sources, which the pack does not carry.
 (cd "$work/gpu" && step 2-conformance 240 env "${conf_env[@]}" SLUICE_GPU_ROWS="$check_rows" "$work/gpu.test" \
 	-test.count=1 -test.timeout=230s -test.run "$check_tests")
+[ $? -ne 0 ] && failed=1
+(cd "$work/gpu" && step 2-cuda 60 env "${conf_env[@]}" "$work/cuda.test" \
+	-test.count=1 -test.timeout=50s -test.run "$check_tests")
 [ $? -ne 0 ] && failed=1
 
 # 3. The example job on both engines: equal shards.

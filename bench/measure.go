@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
 )
 
 // runner measures one (job, engine or peer) cell one run at a time, so
@@ -27,7 +28,7 @@ func (c *Config) sluiceRunner(job Job, eng string, in jobInput, work string) *ru
 	switch eng {
 	case "gpu":
 		e.Price, e.gpuPrice = c.PriceGPU, c.PricePerGPUHour
-		if _, err := gpu.Detect(); err != nil {
+		if _, err := cuda.Detect(); err != nil {
 			e.Status = "unavailable: " + err.Error()
 			return r
 		}

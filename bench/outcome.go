@@ -20,7 +20,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -144,7 +145,7 @@ func readSluiceOutcome(dir string, grouped bool) (*Outcome, *sink.Manifest, erro
 	}
 	o.Fitted = map[string]Fitted{}
 	for _, t := range m.Transforms {
-		var cf cpu.Fitted
+		var cf feature.Fitted
 		if err := json.Unmarshal(t.Params, &cf); err != nil {
 			return nil, nil, fmt.Errorf("%s: transform %s: %w", filepath.Join(dir, "manifest.json"), t.Feature, err)
 		}
@@ -154,7 +155,7 @@ func readSluiceOutcome(dir string, grouped bool) (*Outcome, *sink.Manifest, erro
 }
 
 // fittedOf is sluice's fitted transform in the report's form.
-func fittedOf(cf cpu.Fitted) Fitted {
+func fittedOf(cf feature.Fitted) Fitted {
 	fl := func(x float64) *float64 { return &x }
 	f := Fitted{Transform: cf.Transform, Buckets: cf.Buckets, Boundaries: cf.Boundaries}
 	switch cf.Transform {
@@ -163,9 +164,9 @@ func fittedOf(cf cpu.Fitted) Fitted {
 	case "minmax":
 		f.Min, f.Max = fl(cf.Min), fl(cf.Max)
 	}
-	if cf.Fill != nil && (cf.Fill.Kind == cpu.KindFloat64 || cf.Fill.Kind == cpu.KindInt64) {
+	if cf.Fill != nil && (cf.Fill.Kind == column.KindFloat64 || cf.Fill.Kind == column.KindInt64) {
 		v := cf.Fill.F
-		if cf.Fill.Kind == cpu.KindInt64 {
+		if cf.Fill.Kind == column.KindInt64 {
 			v = float64(cf.Fill.I)
 		}
 		f.Fill = fl(v)

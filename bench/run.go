@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
 	"github.com/sluice-ml/sluice/input"
 )
 
@@ -305,7 +306,7 @@ func (c *Config) citibike() (string, error) {
 // DetectGPU says which NVIDIA GPUs this machine has (NVML), or why none
 // is used.
 func DetectGPU() string {
-	infos, err := gpu.Detect()
+	infos, err := cuda.Detect()
 	if err != nil {
 		return err.Error()
 	}

@@ -8,7 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	cpufeature "github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/input"
 )
 
@@ -82,15 +83,15 @@ func TestFillNulls(t *testing.T) {
 	defer floats.Release()
 	cases := []struct {
 		col  arrow.Array
-		fill cpu.Value
+		fill column.Value
 		want string
 	}{
-		{ints, cpu.Value{Kind: cpu.KindInt64, I: 2}, "[1 2 3]"},
-		{ints, cpu.Value{Kind: cpu.KindFloat64, F: 2.5}, "[1 2.5 3]"},
-		{floats, cpu.Value{Kind: cpu.KindFloat64, F: 0.25}, "[0.25 1.5]"},
+		{ints, column.Value{Kind: column.KindInt64, I: 2}, "[1 2 3]"},
+		{ints, column.Value{Kind: column.KindFloat64, F: 2.5}, "[1 2.5 3]"},
+		{floats, column.Value{Kind: column.KindFloat64, F: 0.25}, "[0.25 1.5]"},
 	}
 	for _, c := range cases {
-		got, err := cpu.FillNulls(c.col, &c.fill, mem)
+		got, err := cpufeature.FillNulls(c.col, &c.fill, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +100,7 @@ func TestFillNulls(t *testing.T) {
 		}
 		got.Release()
 	}
-	if _, err := cpu.FillNulls(ints, &cpu.Value{Kind: cpu.KindString, S: "x"}, mem); err == nil {
+	if _, err := cpufeature.FillNulls(ints, &column.Value{Kind: column.KindString, S: "x"}, mem); err == nil {
 		t.Error("a string fill was accepted")
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	cpufeature "github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -18,8 +19,8 @@ type Transformer struct {
 	// Manifest is the manifest the transformer was built from.
 	Manifest *sink.Manifest
 	features []feature
-	label    string     // "" when the output has no label
-	fill     *cpu.Value // the label's fitted fill; nil: nulls stay null
+	label    string        // "" when the output has no label
+	fill     *column.Value // the label's fitted fill; nil: nulls stay null
 	keep     []string
 	order    map[string]int // output column -> position in the manifest schema
 }
@@ -28,14 +29,14 @@ type Transformer struct {
 type feature struct {
 	name   string
 	source string
-	fitted *cpu.Fitted
+	fitted *cpufeature.Fitted
 	names  []string // output columns, from the manifest schema
 }
 
 // labelFillParams is the params object of the manifest's label "fill" entry.
 type labelFillParams struct {
-	Fill  string     `json:"fill"`
-	Value *cpu.Value `json:"value"`
+	Fill  string        `json:"fill"`
+	Value *column.Value `json:"value"`
 }
 
 // Load reads dir/manifest.json and returns its Transformer.
@@ -78,7 +79,7 @@ func New(m *sink.Manifest) (*Transformer, error) {
 			t.fill = p.Value
 			continue
 		}
-		var f cpu.Fitted
+		var f cpufeature.Fitted
 		if err := json.Unmarshal(tr.Params, &f); err != nil {
 			return nil, fmt.Errorf("%s: params: %w", where, err)
 		}
@@ -142,7 +143,7 @@ func (t *Transformer) Apply(raw arrow.RecordBatch, mem memory.Allocator) (arrow.
 			release()
 			return nil, fmt.Errorf("serving: feature %s: column %s: %w", f.name, f.source, err)
 		}
-		fields, cols, err := cpu.Apply(f.name, f.fitted, col, mem)
+		fields, cols, err := cpufeature.Apply(f.name, f.fitted, col, mem)
 		col.Release()
 		if err != nil {
 			release()
@@ -159,7 +160,7 @@ func (t *Transformer) Apply(raw arrow.RecordBatch, mem memory.Allocator) (arrow.
 				release()
 				return nil, fmt.Errorf("serving: label %s: %w", t.label, err)
 			}
-			filled, err := cpu.FillNulls(col, t.fill, mem)
+			filled, err := cpufeature.FillNulls(col, t.fill, mem)
 			col.Release()
 			if err != nil {
 				release()

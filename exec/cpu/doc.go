@@ -1,7 +1,16 @@
-// Package cpu holds the CPU engine's vectorized kernels: mergeable fit
-// statistics (Moments, Quantiles, ValueCounts), hash group-by aggregation
-// (GroupBy), the feature transforms (FitFeature, Apply), and a radix sort
-// with a typed gather (SortPerm, Take).
+// Package cpu is sluice's CPU engine: Engine (it runs every operator, so
+// it is what every other engine falls back to) and StageKernels, its
+// implementation of the kernels a stage runs, plus GroupCounts. The
+// vectorized kernels live in its subpackages:
+//
+//	column   canonical column types, typed scalars (Value), row selection
+//	         and output buffers shared by every kernel
+//	stats    mergeable fit statistics: Moments, Quantiles, ValueCounts
+//	feature  fitting a feature (FeatureStats, FitFeature) and applying it
+//	         (Fitted, Apply, FillNulls)
+//	groupby  hash group-by aggregation with mergeable partials (GroupBy)
+//	perm     a radix sort to a permutation (SortPerm) and the typed gather
+//	         by one (Take)
 //
 // Inputs are Arrow arrays in the engine's canonical types (see package
 // exec): int64, float64, bool, timestamp[us] and dictionary<int32, utf8>.

@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	splits "github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 )
@@ -109,13 +111,13 @@ func (StageKernels) GroupCount(col arrow.Array) (GroupCounts, error) {
 
 // Aggregate folds one batch into the partial aggregation g (grouped by by,
 // computing specs; g was made with them).
-func (StageKernels) Aggregate(g *GroupBy, _ []string, _ []AggSpec, b arrow.RecordBatch, _ memory.Allocator) error {
+func (StageKernels) Aggregate(g *groupby.GroupBy, _ []string, _ []groupby.AggSpec, b arrow.RecordBatch, _ memory.Allocator) error {
 	return g.Update(b)
 }
 
 // Apply applies one fitted transform to a feature column.
-func (StageKernels) Apply(name string, f *Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
-	return Apply(name, f, col, mem)
+func (StageKernels) Apply(name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+	return feature.Apply(name, f, col, mem)
 }
 
 // Filter keeps the rows of in where the predicate holds (+1 reference).

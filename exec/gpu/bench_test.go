@@ -2,15 +2,25 @@ package gpu
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/filter"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"math/rand/v2"
 	"os"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 // Benchmarks run each kernel on the real GPU (SLUICE_GPU_REAL=1, as
@@ -21,23 +31,23 @@ import (
 
 const benchRows = 1 << 20
 
-func benchKernels(b *testing.B) *Kernels {
+func benchKernels(b *testing.B) *launch.Kernels {
 	b.Helper()
 	if os.Getenv("SLUICE_GPU_REAL") == "1" {
-		dev, err := OpenCUDA(0)
+		dev, err := cuda.Open(0)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { dev.Close() })
-		return NewKernels(dev)
+		return launch.NewKernels(dev)
 	}
 	if os.Getenv("SLUICE_BENCH_EMULATED") != "1" {
 		b.Skip("no GPU on this machine (SLUICE_BENCH_EMULATED=1 times the emulated device, which says nothing about GPU speed)")
 	}
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	b.Cleanup(func() { emu.Close() })
 	b.Log("emulated device: timings prove nothing about GPU speed")
-	return NewKernels(emu)
+	return launch.NewKernels(emu)
 }
 
 func BenchmarkHashColumn(b *testing.B) {
@@ -68,7 +78,7 @@ func BenchmarkApplyZScore(b *testing.B) {
 	g := newGen(2, memory.DefaultAllocator)
 	col := g.float64s(benchRows, 0.1, false, false)
 	defer col.Release()
-	f := &cpu.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
+	f := &feature.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
 	run := func(b *testing.B, apply func() error) {
 		b.SetBytes(benchRows * 8)
 		for range b.N {
@@ -79,7 +89,7 @@ func BenchmarkApplyZScore(b *testing.B) {
 	}
 	b.Run("cpu", func(b *testing.B) {
 		run(b, func() error {
-			_, a, err := cpu.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := feature.Apply("x", f, col, memory.DefaultAllocator)
 			if err == nil {
 				a[0].Release()
 			}
@@ -89,7 +99,7 @@ func BenchmarkApplyZScore(b *testing.B) {
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
 		run(b, func() error {
-			_, a, err := k.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := transform.Apply(k, "x", f, col, memory.DefaultAllocator)
 			if err == nil {
 				a[0].Release()
 			}
@@ -105,7 +115,7 @@ func BenchmarkMoments(b *testing.B) {
 	b.Run("cpu", func(b *testing.B) {
 		b.SetBytes(benchRows * 8)
 		for range b.N {
-			var m cpu.Moments
+			var m stats.Moments
 			if err := m.Update(col, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -115,7 +125,7 @@ func BenchmarkMoments(b *testing.B) {
 		k := benchKernels(b)
 		b.SetBytes(benchRows * 8)
 		for range b.N {
-			if _, err := k.Moments(col, nil); err != nil {
+			if _, err := aggregate.Moments(k, col, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -130,7 +140,7 @@ func BenchmarkGroupCount(b *testing.B) {
 		k := benchKernels(b)
 		b.SetBytes(benchRows * 8)
 		for range b.N {
-			if _, err := k.GroupCount(col); err != nil {
+			if _, err := aggregate.GroupCount(k, col); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -182,14 +192,14 @@ func BenchmarkVocabDict(b *testing.B) {
 	pool := g.words(5000)
 	col := g.dictStrs(benchRows, pool, false)
 	defer col.Release()
-	var vocab []cpu.Value
+	var vocab []column.Value
 	for _, s := range pool[:1000] {
-		vocab = append(vocab, cpu.Value{Kind: cpu.KindString, S: s})
+		vocab = append(vocab, column.Value{Kind: column.KindString, S: s})
 	}
-	f := &cpu.Fitted{Transform: "vocab", Vocab: vocab}
+	f := &feature.Fitted{Transform: "vocab", Vocab: vocab}
 	b.Run("cpu", func(b *testing.B) {
 		for range b.N {
-			_, a, err := cpu.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := feature.Apply("x", f, col, memory.DefaultAllocator)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -199,7 +209,7 @@ func BenchmarkVocabDict(b *testing.B) {
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
 		for range b.N {
-			_, a, err := k.Apply("x", f, col, memory.DefaultAllocator)
+			_, a, err := transform.Apply(k, "x", f, col, memory.DefaultAllocator)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -214,7 +224,7 @@ func BenchmarkValueCounts(b *testing.B) {
 	defer col.Release()
 	b.Run("cpu", func(b *testing.B) {
 		for range b.N {
-			var v cpu.ValueCounts
+			var v stats.ValueCounts
 			if err := v.Update(col, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -223,7 +233,7 @@ func BenchmarkValueCounts(b *testing.B) {
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
 		for range b.N {
-			if _, err := k.ValueCounts(col, nil); err != nil {
+			if _, err := aggregate.ValueCounts(k, col, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -257,13 +267,13 @@ func BenchmarkFilter(b *testing.B) {
 	})
 	b.Run("device", func(b *testing.B) {
 		k := benchKernels(b)
-		p, err := CompileFilter(e, batch.Schema())
+		p, err := filter.Compile(e, batch.Schema())
 		if err != nil {
 			b.Fatal(err)
 		}
 		out := make([]int32, 0, benchRows)
 		for range b.N {
-			if out, err = k.Filter(p, batch, out[:0]); err != nil {
+			if out, err = filter.Run(k, p, batch, out[:0]); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -283,7 +293,7 @@ func BenchmarkGroupAggregate(b *testing.B) {
 		b.Run(fmt.Sprintf("groups=%d/cpu", distinct), func(b *testing.B) {
 			b.SetBytes(benchRows * 32)
 			for range b.N {
-				gb, err := cpu.NewGroupBy(keys, gaAggs, batch.Schema())
+				gb, err := groupby.NewGroupBy(keys, gaAggs, batch.Schema())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -301,7 +311,7 @@ func BenchmarkGroupAggregate(b *testing.B) {
 			k := benchKernels(b)
 			b.SetBytes(benchRows * 32)
 			for range b.N {
-				pb, err := k.GroupAggregate(memory.DefaultAllocator, batch, keys, gaAggs)
+				pb, err := aggregate.GroupAggregate(k, memory.DefaultAllocator, batch, keys, gaAggs)
 				if err != nil {
 					b.Fatal(err)
 				}

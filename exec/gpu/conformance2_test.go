@@ -1,22 +1,29 @@
 package gpu
 
 import (
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"math"
 	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 func fp(x float64) *float64 { return &x }
 
 // fitted is the table of transforms the conformance suite applies.
-func fitted() map[string]*cpu.Fitted {
-	seven := &cpu.Value{Kind: cpu.KindInt64, I: 7}
-	half := &cpu.Value{Kind: cpu.KindFloat64, F: 0.5}
-	return map[string]*cpu.Fitted{
+func fitted() map[string]*feature.Fitted {
+	seven := &column.Value{Kind: column.KindInt64, I: 7}
+	half := &column.Value{Kind: column.KindFloat64, F: 0.5}
+	return map[string]*feature.Fitted{
 		"identity":       {Transform: "identity"},
 		"zscore":         {Transform: "zscore", Mean: 1000.25, Std: 301.7},
 		"zscore-fill":    {Transform: "zscore", Mean: 1000.25, Std: 301.7, Fill: half},
@@ -70,12 +77,12 @@ func sameArrays(t *testing.T, what string, got, want arrow.Array) {
 }
 
 func TestConformanceApply(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for cname, col := range g.numericColumns(n, sliced) {
 			for fname, f := range fitted() {
 				what := cname + "/" + fname
-				wf, wa, werr := cpu.Apply("x", f, col, g.mem)
-				gf, ga, gerr := k.Apply("x", f, col, g.mem)
+				wf, wa, werr := feature.Apply("x", f, col, g.mem)
+				gf, ga, gerr := transform.Apply(k, "x", f, col, g.mem)
 				if (werr != nil) != (gerr != nil) {
 					t.Fatalf("%s: cpu error %v, gpu error %v", what, werr, gerr)
 				}
@@ -109,9 +116,9 @@ func TestLog1pMatchesGo(t *testing.T) {
 	col := b.NewArray()
 	b.Release()
 	defer col.Release()
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
-	_, arrs, err := NewKernels(emu).Apply("x", &cpu.Fitted{Transform: "log1p", Mean: 0, Std: 1}, col, mem)
+	_, arrs, err := transform.Apply(launch.NewKernels(emu), "x", &feature.Fitted{Transform: "log1p", Mean: 0, Std: 1}, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +132,7 @@ func TestLog1pMatchesGo(t *testing.T) {
 }
 
 func TestConformanceMoments(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for cname, col := range g.numericColumns(n, sliced) {
 			var sel []int32
 			for i := 0; i < n; i++ {
@@ -135,18 +142,18 @@ func TestConformanceMoments(t *testing.T) {
 			}
 			for _, s := range [][]int32{nil, sel} {
 				for _, log := range []bool{false, true} {
-					var want cpu.Moments
-					var got cpu.Moments
+					var want stats.Moments
+					var got stats.Moments
 					var err error
 					if log {
 						err = want.UpdateLog1p(col, s)
 						if err == nil {
-							got, err = k.MomentsLog1p(col, s)
+							got, err = aggregate.MomentsLog1p(k, col, s)
 						}
 					} else {
 						err = want.Update(col, s)
 						if err == nil {
-							got, err = k.Moments(col, s)
+							got, err = aggregate.Moments(k, col, s)
 						}
 					}
 					if err != nil {
@@ -160,7 +167,7 @@ func TestConformanceMoments(t *testing.T) {
 	})
 }
 
-func checkMoments(t *testing.T, what string, got, want cpu.Moments) {
+func checkMoments(t *testing.T, what string, got, want stats.Moments) {
 	t.Helper()
 	if got.N != want.N || got.Nulls != want.Nulls || got.NaN != want.NaN || got.Inf != want.Inf || got.Min != want.Min || got.Max != want.Max {
 		t.Fatalf("%s: moments %+v, want %+v", what, got, want)
@@ -172,10 +179,10 @@ func checkMoments(t *testing.T, what string, got, want cpu.Moments) {
 }
 
 func TestConformanceGroupCount(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for _, span := range []int64{3, 100, 1 << 40} {
 			col := g.int64s(n, 0.1, sliced, span)
-			got, err := k.GroupCount(col)
+			got, err := aggregate.GroupCount(k, col)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +211,7 @@ func TestConformanceGroupCount(t *testing.T) {
 }
 
 func TestConformanceCompact(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		mask := g.bools(n, 0.2, sliced)
 		defer mask.Release()
 		got, err := k.Compact(mask, []int32{-7})

@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 // The conformance suite: every kernel against the CPU engine (exec/cpu,
@@ -21,7 +23,7 @@ import (
 // data's scale (max |x| for Mean, M2 itself plus scale² for M2).
 const momentsTol = 1e-12
 
-func forShapes(t *testing.T, fn func(t *testing.T, k *Kernels, g *gen, n int, sliced bool)) {
+func forShapes(t *testing.T, fn func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool)) {
 	for _, d := range devicesUnderTest(t) {
 		for _, n := range lengths {
 			for _, sliced := range []bool{false, true} {
@@ -36,7 +38,7 @@ func forShapes(t *testing.T, fn func(t *testing.T, k *Kernels, g *gen, n int, sl
 }
 
 func TestConformanceRowHashes(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, _ bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, _ bool) {
 		file := hashing.String("part-00001.parquet")
 		got := make([]uint64, n)
 		want := make([]uint64, n)
@@ -60,7 +62,7 @@ func TestConformanceRowHashes(t *testing.T) {
 }
 
 func TestConformanceHashColumn(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for name, col := range g.numericColumns(n, sliced) {
 			got, want := make([]uint64, n), make([]uint64, n)
 			if err := k.HashColumn(col, got); err != nil {
@@ -78,7 +80,7 @@ func TestConformanceHashColumn(t *testing.T) {
 }
 
 func TestConformanceAssignSplits(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, _ bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, _ bool) {
 		// 5 groups: no cuts, -inf only, 2 finite cuts with +inf, 20 cuts
 		// (binary search path), and cuts on exact row keys.
 		h, rowid, group := make([]uint64, n), make([]uint64, n), make([]int32, n)

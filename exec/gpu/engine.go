@@ -5,15 +5,21 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 // Engine is the GPU engine: it places the operators its kernels implement
 // on a device and answers "unsupported because ..." for the rest, which
 // the planner runs on the CPU engine.
 type Engine struct {
-	dev *guarded
-	k   *Kernels
+	dev *device.Guarded
+	k   *launch.Kernels
 	sk  *StageKernels
 }
 
@@ -31,29 +37,29 @@ func NewEngine(name string) (*Engine, error) {
 	return NewEngineOn(dev), nil
 }
 
-func openDevice(name string) (Device, error) {
+func openDevice(name string) (device.Device, error) {
 	switch name {
 	case "gpu":
-		if _, err := Detect(); err != nil {
+		if _, err := cuda.Detect(); err != nil {
 			return nil, err
 		}
-		return OpenCUDA(0)
+		return cuda.Open(0)
 	case EmulatedName:
-		return NewEmulated(0), nil
+		return emulator.New(0), nil
 	}
 	return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, EmulatedName)
 }
 
 // NewEngineOn returns the engine of an open device; closing the engine
 // closes the device.
-func NewEngineOn(dev Device) *Engine { return NewEngineWith(dev, Options{}) }
+func NewEngineOn(dev device.Device) *Engine { return NewEngineWith(dev, launch.Options{}) }
 
 // NewEngineWith returns the engine of an open device with kernel options
 // (the pool's size). The device is guarded: after a sticky CUDA error
 // every operator falls back to the CPU engine.
-func NewEngineWith(dev Device, o Options) *Engine {
-	g := guard(dev)
-	k := NewKernelsWith(g, o)
+func NewEngineWith(dev device.Device, o launch.Options) *Engine {
+	g := device.Guard(dev)
+	k := launch.NewKernelsWith(g, o)
 	return &Engine{dev: g, k: k, sk: NewStageKernels(k)}
 }
 
@@ -73,7 +79,7 @@ func (e *Engine) Name() string { return e.dev.Name() }
 func (e *Engine) Describe() string { return e.dev.Describe() }
 
 // Kernels returns the engine's kernels.
-func (e *Engine) Kernels() *Kernels { return e.k }
+func (e *Engine) Kernels() *launch.Kernels { return e.k }
 
 // StageKernels returns the engine's stage kernels (one per engine, so a
 // compiled filter program is shared by its tasks).
@@ -129,11 +135,11 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 	}
 	switch op {
 	case exec.OpFit:
-		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine (Kernels.ValueCounts is exact for int64 vocabularies)")
+		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine (aggregate.ValueCounts is exact for int64 vocabularies)")
 	case exec.OpTransform:
 		// Per feature: numeric transforms, hash, vocab and onehot of
 		// numeric columns and vocab/onehot of dictionary strings run on the
-		// device; Kernels.Apply answers ErrUnsupported for the hash
+		// device; transform.Apply answers ErrUnsupported for the hash
 		// transform of strings, which the engine applies on the CPU.
 		for _, dt := range inputs {
 			if numericReason([]arrow.DataType{dt}) == "" {
@@ -170,7 +176,7 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 		}
 		return support(fmt.Sprintf("unsupported because the GPU hash table takes an int64 or timestamp[us] key, not %s", inputs[0]))
 	case exec.OpFilter:
-		// Per expression: CompileFilter answers ErrUnsupported (naming the
+		// Per expression: filter.Compile answers ErrUnsupported (naming the
 		// construct) for what the device program does not cover.
 		for _, dt := range inputs {
 			switch dt.ID() {
@@ -184,8 +190,8 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 		return support(fmt.Sprintf("unsupported because %s is file and network I/O, which runs on the host", op))
 	case exec.OpAggregate:
 		// inputs: the group-by key's type, then the aggregated columns'.
-		// Kernels.GroupAggregate checks what the types cannot show (one
-		// key, no count_distinct) with GroupAggregateSupport.
+		// aggregate.GroupAggregate checks what the types cannot show (one
+		// key, no count_distinct) with aggregate.GroupAggregateSupport.
 		return support(aggregateReason(inputs))
 	case exec.OpSort, exec.OpPartition, exec.OpProject:
 		return support(fmt.Sprintf("unsupported because there is no GPU kernel for %s", op))
@@ -193,17 +199,17 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 	return support(fmt.Sprintf("unsupported because the GPU engine does not know operator %q", op))
 }
 
-// aggregateReason is "" when Kernels.GroupAggregate takes inputs (a key
+// aggregateReason is "" when aggregate.GroupAggregate takes inputs (a key
 // type, then value types), else why not.
 func aggregateReason(inputs []arrow.DataType) string {
 	if len(inputs) == 0 {
 		return "unsupported because the GPU hash table needs a group-by key (a global aggregate runs on the CPU engine)"
 	}
-	if r := gaKeyReason(inputs[0]); r != "" {
+	if r := aggregate.KeyReason(inputs[0]); r != "" {
 		return "unsupported because " + r
 	}
 	for _, dt := range inputs[1:] {
-		if r := gaValueReason(dt); r != "" {
+		if r := aggregate.ValueReason(dt); r != "" {
 			return "unsupported because " + r
 		}
 	}

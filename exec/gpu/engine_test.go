@@ -2,6 +2,11 @@ package gpu
 
 import (
 	"errors"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"os"
 	"strings"
 	"testing"
@@ -10,8 +15,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 func TestEngineNamesAndSupport(t *testing.T) {
@@ -67,14 +74,14 @@ func TestNoDriver(t *testing.T) {
 	if _, err := os.Stat("/dev/nvidiactl"); err == nil || os.Getenv("SLUICE_GPU_REAL") == "1" {
 		t.Skip("an NVIDIA device is present")
 	}
-	_, err := Detect()
-	if !errors.Is(err, ErrNoDriver) || !strings.Contains(err.Error(), "no NVIDIA driver: CPU engine") {
+	_, err := cuda.Detect()
+	if !errors.Is(err, device.ErrNoDriver) || !strings.Contains(err.Error(), "no NVIDIA driver: CPU engine") {
 		t.Fatalf("Detect: %v", err)
 	}
-	if _, err := NewEngine("gpu"); !errors.Is(err, ErrNoDriver) {
+	if _, err := NewEngine("gpu"); !errors.Is(err, device.ErrNoDriver) {
 		t.Fatalf("NewEngine(gpu): %v", err)
 	}
-	if _, err := OpenCUDA(0); !errors.Is(err, ErrNoDriver) {
+	if _, err := cuda.Open(0); !errors.Is(err, device.ErrNoDriver) {
 		t.Fatalf("OpenCUDA: %v", err)
 	}
 }
@@ -90,9 +97,9 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 	if err := hashing.Column(col, want); err != nil {
 		t.Fatal(err)
 	}
-	small := NewEmulated(20_000) // the whole batch needs ~80 kB
+	small := emulator.New(20_000) // the whole batch needs ~80 kB
 	defer small.Close()
-	ks := NewKernels(small)
+	ks := launch.NewKernels(small)
 	got := make([]uint64, 5000)
 	if err := ks.HashColumn(col, got); err != nil {
 		t.Fatal(err)
@@ -102,12 +109,12 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 			t.Fatalf("row %d: %x, want %x", i, got[i], want[i])
 		}
 	}
-	f := &cpu.Fitted{Transform: "zscore", Mean: 2, Std: 3}
-	_, ga, err := ks.Apply("x", f, col, mem)
+	f := &feature.Fitted{Transform: "zscore", Mean: 2, Std: 3}
+	_, ga, err := transform.Apply(ks, "x", f, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, wa, err := cpu.Apply("x", f, col, mem)
+	_, wa, err := feature.Apply("x", f, col, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,16 +125,16 @@ func TestOutOfMemorySplitsThenFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pool.Size() != 20_000&^(poolAlign-1) || pool.InUse() != 0 || pool.Peak() > pool.Size() {
+	if pool.Size() != 20_000&^(device.PoolAlign-1) || pool.InUse() != 0 || pool.Peak() > pool.Size() {
 		t.Fatalf("pool of %d bytes: %d in use, peak %d", pool.Size(), pool.InUse(), pool.Peak())
 	}
 	if err := ks.Close(); err != nil || small.InUse() != 0 {
 		t.Fatalf("close: %v; %d bytes left on the device", err, small.InUse())
 	}
-	tiny := NewEmulated(100)
+	tiny := emulator.New(100)
 	defer tiny.Close()
-	err = NewKernels(tiny).HashColumn(col, got)
-	if !errors.Is(err, ErrFallback) {
+	err = launch.NewKernels(tiny).HashColumn(col, got)
+	if !errors.Is(err, device.ErrFallback) {
 		t.Fatalf("tiny device: %v", err)
 	}
 }
@@ -139,21 +146,21 @@ func TestUnsupportedTransforms(t *testing.T) {
 	col := b.NewArray()
 	b.Release()
 	defer col.Release()
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
-	k := NewKernels(emu)
+	k := launch.NewKernels(emu)
 	sb := array.NewStringBuilder(mem)
 	sb.Append("a")
 	scol := sb.NewArray()
 	sb.Release()
 	defer scol.Release()
-	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "hash", Buckets: 4}, scol, mem); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "because string hash buckets") {
+	if _, _, err := transform.Apply(k, "x", &feature.Fitted{Transform: "hash", Buckets: 4}, scol, mem); !errors.Is(err, device.ErrUnsupported) || !strings.Contains(err.Error(), "because string hash buckets") {
 		t.Errorf("string hash transform: %v", err)
 	}
-	if _, _, err := k.Apply("x", &cpu.Fitted{Transform: "warp"}, col, mem); err == nil || errors.Is(err, ErrUnsupported) {
+	if _, _, err := transform.Apply(k, "x", &feature.Fitted{Transform: "warp"}, col, mem); err == nil || errors.Is(err, device.ErrUnsupported) {
 		t.Errorf("unknown transform: %v", err)
 	}
-	if _, err := k.GroupCount(arrayOfFloats(t, mem)); !errors.Is(err, ErrUnsupported) {
+	if _, err := aggregate.GroupCount(k, arrayOfFloats(t, mem)); !errors.Is(err, device.ErrUnsupported) {
 		t.Errorf("float keys: %v", err)
 	}
 	if err := emu.Launch("k_nope", 1, 64); err == nil || !strings.Contains(err.Error(), `no kernel "k_nope"`) {

@@ -2,14 +2,18 @@ package gpu
 
 import (
 	"errors"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // rowHashCase is a batch of keys and the CPU's hashes of them (the oracle).
@@ -38,7 +42,7 @@ func equalU64(t *testing.T, what string, got, want []uint64) {
 // wrapper, counted, with the driver's error name in the reason; the
 // engine then declines every operator as unavailable.
 func TestStickyErrorFallsBackToCPU(t *testing.T) {
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	eng := NewEngineOn(emu)
 	defer eng.Close()
 	keys, want := rowHashCase(3000)
@@ -74,7 +78,7 @@ func TestStickyErrorFallsBackToCPU(t *testing.T) {
 		t.Errorf("device lost not reported")
 	}
 	bad := eng.Unhealthy()
-	var de *DriverError
+	var de *device.DriverError
 	if !errors.As(bad, &de) || de.Code != 700 || !de.Sticky() {
 		t.Fatalf("Unhealthy() = %v", bad)
 	}
@@ -92,7 +96,7 @@ func TestStickyErrorFallsBackToCPU(t *testing.T) {
 // A non-sticky driver error is the call's error, named; the device stays
 // healthy and the next call runs on it.
 func TestDriverErrorNamed(t *testing.T) {
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	eng := NewEngineOn(emu)
 	defer eng.Close()
 	keys, want := rowHashCase(100)
@@ -111,7 +115,7 @@ func TestDriverErrorNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	equalU64(t, "after the error", got, want)
-	if n := DeviceOpens(); n < 1 {
+	if n := device.Opens(); n < 1 {
 		t.Errorf("DeviceOpens = %d", n)
 	}
 }
@@ -120,7 +124,7 @@ func TestDriverErrorNamed(t *testing.T) {
 // call (RowHashes, HashAndAssign, FileRows, hashes), which the wrapper
 // runs on the CPU: no task fails.
 func TestPoolFailureFallsBack(t *testing.T) {
-	eng := NewEngineWith(NewEmulated(4096), Options{PoolBytes: 1 << 20})
+	eng := NewEngineWith(emulator.New(4096), launch.Options{PoolBytes: 1 << 20})
 	defer eng.Close()
 	keys, want := rowHashCase(500)
 	var counts kernel.Counts
@@ -144,38 +148,5 @@ func TestPoolFailureFallsBack(t *testing.T) {
 	}
 	if why := counts.Reasons()["scan/RowKey"]; !strings.Contains(why, "no device memory pool") {
 		t.Errorf("reason %q", why)
-	}
-}
-
-// Close races with calls: none panics (no send on a closed channel); a
-// call either runs or answers "device is closed".
-func TestCallLoopCloseRace(t *testing.T) {
-	for round := 0; round < 50; round++ {
-		var l callLoop
-		l.start()
-		ran := 0
-		go l.run(func() error { return nil }, func() {})
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for g := 0; g < 8; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; i < 20; i++ {
-					err := l.call(func() error { ran++; return nil })
-					if err != nil && !errors.Is(err, errClosed) {
-						mu.Lock()
-						t.Errorf("call: %v", err)
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		l.close()
-		wg.Wait()
-		l.close() // idempotent
-		if err := l.call(func() error { return nil }); !errors.Is(err, errClosed) {
-			t.Fatalf("call after close: %v", err)
-		}
 	}
 }

@@ -7,12 +7,14 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 // HashAndAssign (hashes kept on the device between the two kernels) equals
 // the seeded hashes and Boundaries.AssignInt32 computed on the CPU.
 func TestConformanceHashAndAssign(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, _ bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, _ bool) {
 		keys, rowid, group := make([]uint64, n), make([]uint64, n), make([]int32, n)
 		for i := range keys {
 			keys[i], rowid[i], group[i] = g.r.Uint64(), uint64(i), int32(g.r.IntN(3))

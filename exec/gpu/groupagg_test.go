@@ -3,6 +3,8 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	"math"
 	"strings"
 	"testing"
@@ -10,12 +12,16 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // gaAggs is every aggregate the device runs, over columns i (int64), f
 // (float64 with NaN, ±Inf, ±0) and ts (timestamp[us]).
-var gaAggs = []cpu.AggSpec{
+var gaAggs = []groupby.AggSpec{
 	{Name: "n", Func: "count"},
 	{Name: "ni", Func: "count", Column: "i"},
 	{Name: "nf", Func: "count", Column: "f"},
@@ -109,9 +115,9 @@ func gaBatch(g *gen, n, distinct int, tsKey, sliced bool) arrow.RecordBatch {
 }
 
 // cpuPartial is the oracle: exec/cpu's partial batch of one batch (+1).
-func cpuPartial(t *testing.T, mem memory.Allocator, b arrow.RecordBatch, keys []string, aggs []cpu.AggSpec) arrow.RecordBatch {
+func cpuPartial(t *testing.T, mem memory.Allocator, b arrow.RecordBatch, keys []string, aggs []groupby.AggSpec) arrow.RecordBatch {
 	t.Helper()
-	g, err := cpu.NewGroupBy(keys, aggs, b.Schema())
+	g, err := groupby.NewGroupBy(keys, aggs, b.Schema())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +174,7 @@ func words(a arrow.Array) []uint64 {
 }
 
 func TestConformanceGroupAggregate(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		// Key spans: one group, a few, many, nearly all distinct; int64
 		// and timestamp[us] keys alternate.
 		for j, distinct := range []int{1, 3, 700, 1 << 20} {
@@ -178,7 +184,7 @@ func TestConformanceGroupAggregate(t *testing.T) {
 				defer b.Release()
 				want := cpuPartial(t, g.mem, b, []string{"k"}, gaAggs)
 				defer want.Release()
-				got, err := k.GroupAggregate(g.mem, b, []string{"k"}, gaAggs)
+				got, err := aggregate.GroupAggregate(k, g.mem, b, []string{"k"}, gaAggs)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -205,7 +211,7 @@ func TestGroupAggregateManyGroups(t *testing.T) {
 				}
 			}
 			want := cpuPartial(t, mem, b, []string{"k"}, gaAggs)
-			got, err := d.k.GroupAggregate(mem, b, []string{"k"}, gaAggs)
+			got, err := aggregate.GroupAggregate(d.k, mem, b, []string{"k"}, gaAggs)
 			if err != nil {
 				t.Fatal(d.name, err)
 			}
@@ -232,14 +238,14 @@ func TestGroupAggregateMerges(t *testing.T) {
 		defer b.Release()
 		return b.Schema()
 	}()
-	dev, err := cpu.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
+	dev, err := groupby.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, _ := cpu.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
+	ref, _ := groupby.NewGroupBy([]string{"k"}, gaAggs, schemaOf)
 	for i := 0; i < 3; i++ {
 		b := gaBatch(g, 2000, 50, false, i == 1)
-		pb, err := k.GroupAggregate(mem, b, []string{"k"}, gaAggs)
+		pb, err := aggregate.GroupAggregate(k, mem, b, []string{"k"}, gaAggs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,37 +288,37 @@ func TestGroupAggregateUnsupported(t *testing.T) {
 	defer strBatch.Release()
 	for _, c := range []struct {
 		keys []string
-		aggs []cpu.AggSpec
+		aggs []groupby.AggSpec
 		want string
 	}{
 		{[]string{"k", "i"}, gaAggs[:1], "2 key columns"},
 		{[]string{"f"}, gaAggs[:1], "key \"f\""},
-		{[]string{"k"}, []cpu.AggSpec{{Name: "d", Func: "count_distinct", Column: "i"}}, "count_distinct"},
+		{[]string{"k"}, []groupby.AggSpec{{Name: "d", Func: "count_distinct", Column: "i"}}, "count_distinct"},
 	} {
-		_, err := k.GroupAggregate(mem, b, c.keys, c.aggs)
-		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
+		_, err := aggregate.GroupAggregate(k, mem, b, c.keys, c.aggs)
+		if !errors.Is(err, device.ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v: %v", c.keys, c.aggs, err)
 		}
-		if e := GroupAggregateSupport(c.keys, c.aggs, b.Schema()); !errors.Is(e, ErrUnsupported) {
+		if e := aggregate.GroupAggregateSupport(c.keys, c.aggs, b.Schema()); !errors.Is(e, device.ErrUnsupported) {
 			t.Errorf("support %v %v: %v", c.keys, c.aggs, e)
 		}
 	}
-	if err := GroupAggregateSupport([]string{"k"}, gaAggs, b.Schema()); err != nil {
+	if err := aggregate.GroupAggregateSupport([]string{"k"}, gaAggs, b.Schema()); err != nil {
 		t.Errorf("supported aggregation refused: %v", err)
 	}
-	// Specification errors are cpu.NewGroupBy's, not ErrUnsupported.
-	if _, err := k.GroupAggregate(mem, b, []string{"nope"}, gaAggs[:1]); err == nil || errors.Is(err, ErrUnsupported) {
+	// Specification errors are groupby.NewGroupBy's, not device.ErrUnsupported.
+	if _, err := aggregate.GroupAggregate(k, mem, b, []string{"nope"}, gaAggs[:1]); err == nil || errors.Is(err, device.ErrUnsupported) {
 		t.Errorf("missing key: %v", err)
 	}
-	if _, err := k.GroupAggregate(mem, strBatch, []string{"s"}, gaAggs[:1]); err == nil {
+	if _, err := aggregate.GroupAggregate(k, mem, strBatch, []string{"s"}, gaAggs[:1]); err == nil {
 		t.Error("utf8 key accepted")
 	}
-	// A pool too small for the batch: ErrFallback, no partial result.
-	emu := NewEmulated(0)
+	// A pool too small for the batch: device.ErrFallback, no partial result.
+	emu := emulator.New(0)
 	defer emu.Close()
-	tiny := NewKernelsWith(emu, Options{PoolBytes: 4096})
+	tiny := launch.NewKernelsWith(emu, launch.Options{PoolBytes: 4096})
 	defer tiny.Close()
-	if _, err := tiny.GroupAggregate(mem, b, []string{"k"}, gaAggs); !errors.Is(err, ErrFallback) {
+	if _, err := aggregate.GroupAggregate(tiny, mem, b, []string{"k"}, gaAggs); !errors.Is(err, device.ErrFallback) {
 		t.Errorf("tiny pool: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
 package gpu
 
 import (
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -11,6 +13,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // lengths are the odd batch lengths every conformance case runs with;
@@ -29,7 +35,7 @@ func withEnvRows(l []int) []int {
 // testDevice names a device under test.
 type testDevice struct {
 	name string
-	k    *Kernels
+	k    *launch.Kernels
 }
 
 // devicesUnderTest returns the emulated device, and the real GPU when
@@ -41,20 +47,20 @@ type testDevice struct {
 func devicesUnderTest(t *testing.T) []testDevice {
 	t.Helper()
 	var devs []testDevice
-	add := func(name string, dev Device) {
-		devs = append(devs, testDevice{name, NewKernels(dev)})
+	add := func(name string, dev device.Device) {
+		devs = append(devs, testDevice{name, launch.NewKernels(dev)})
 		if os.Getenv("SLUICE_GPU_ROWS") != "" {
 			pool, err := strconv.ParseInt(os.Getenv("SLUICE_GPU_POOL"), 10, 64)
 			if err != nil || pool <= 0 {
 				pool = 8 << 20
 			}
-			k := NewKernelsWith(dev, Options{PoolBytes: pool})
+			k := launch.NewKernelsWith(dev, launch.Options{PoolBytes: pool})
 			t.Cleanup(func() { k.Close() })
 			devs = append(devs, testDevice{name + "-small-pool", k})
 		}
 	}
 	if os.Getenv("SLUICE_GPU_ONLY") != "1" {
-		emu := NewEmulated(0)
+		emu := emulator.New(0)
 		t.Cleanup(func() { emu.Close() })
 		add(EmulatedName, emu)
 	}
@@ -72,12 +78,12 @@ func devicesUnderTest(t *testing.T) []testDevice {
 // context is per process anyway).
 var testGPU struct {
 	once sync.Once
-	dev  *CUDA
+	dev  *cuda.Device
 	err  error
 }
 
-func sharedTestGPU() (*CUDA, error) {
-	testGPU.once.Do(func() { testGPU.dev, testGPU.err = OpenCUDA(0) })
+func sharedTestGPU() (*cuda.Device, error) {
+	testGPU.once.Do(func() { testGPU.dev, testGPU.err = cuda.Open(0) })
 	return testGPU.dev, testGPU.err
 }
 

@@ -2,17 +2,22 @@ package gpu
 
 import (
 	"errors"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"slices"
 	"testing"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // On every device under test (the real GPU too, under bench/gpu-run.sh):
 // a pool far smaller than the batch halves the pipeline's pieces and
 // still equals the CPU; a pool too small for the smallest piece answers
-// ErrFallback, never a crash; pieces alternate between both streams.
+// device.ErrFallback, never a crash; pieces alternate between both streams.
 func TestDevicePoolPressure(t *testing.T) {
 	n := 40000
 	if l := lengths[len(lengths)-1]; l > n {
@@ -30,7 +35,7 @@ func TestDevicePoolPressure(t *testing.T) {
 		dev := d.k.Device()
 		// A piece of n/8 rows needs ~17 bytes a row: the pool holds about
 		// two pieces' worth, so the first pieces do not fit.
-		small := NewKernelsWith(dev, Options{PoolBytes: int64(n) * 17 / 8, ChunkRows: n / 2})
+		small := launch.NewKernelsWith(dev, launch.Options{PoolBytes: int64(n) * 17 / 8, ChunkRows: n / 2})
 		got := make([]uint64, n)
 		if err := small.HashColumn(col, got); err != nil {
 			t.Fatalf("%s: small pool: %v", d.name, err)
@@ -42,11 +47,11 @@ func TestDevicePoolPressure(t *testing.T) {
 			t.Fatalf("%s: pool in use %d, peak %d of %d", d.name, p.InUse(), p.Peak(), p.Size())
 		}
 		small.Close()
-		tiny := NewKernelsWith(dev, Options{PoolBytes: 1024})
-		if err := tiny.HashColumn(col, got); !errors.Is(err, ErrFallback) {
+		tiny := launch.NewKernelsWith(dev, launch.Options{PoolBytes: 1024})
+		if err := tiny.HashColumn(col, got); !errors.Is(err, device.ErrFallback) {
 			t.Fatalf("%s: tiny pool: %v", d.name, err)
 		}
-		if _, _, err := tiny.Apply("x", &cpu.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, ErrFallback) {
+		if _, _, err := transform.Apply(tiny, "x", &feature.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, device.ErrFallback) {
 			t.Fatalf("%s: tiny pool apply: %v", d.name, err)
 		}
 		tiny.Close()

@@ -2,19 +2,24 @@ package gpu
 
 import (
 	"errors"
+	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
 func TestPoolAccounting(t *testing.T) {
-	emu := NewEmulated(4096)
+	emu := emulator.New(4096)
 	defer emu.Close()
-	p, err := NewPool(emu, 0) // sized from the emulated device's limit
+	p, err := device.NewPool(emu, 0) // sized from the emulated device's limit
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +29,7 @@ func TestPoolAccounting(t *testing.T) {
 	a, _ := p.Alloc(1)      // 256
 	b, _ := p.Alloc(600)    // 768
 	c, err := p.Alloc(3100) // 3328 > 4096-1024
-	if !errors.Is(err, ErrOutOfMemory) || c != 0 {
+	if !errors.Is(err, device.ErrOutOfMemory) || c != 0 {
 		t.Fatalf("over-allocation: %v", err)
 	}
 	if p.InUse() != 1024 || b != a+256 {
@@ -53,7 +58,7 @@ func TestPoolAccounting(t *testing.T) {
 }
 
 func TestStreamsRunInOrder(t *testing.T) {
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
 	s, err := emu.NewStream()
 	if err != nil {
@@ -70,7 +75,7 @@ func TestStreamsRunInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
-	copy(host, asBytes(in))
+	copy(host, device.AsBytes(in))
 	// copy in, overwrite on the device, copy out: in that order.
 	if err := s.CopyInAsync(p, host); err != nil {
 		t.Fatal(err)
@@ -87,7 +92,7 @@ func TestStreamsRunInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make([]uint64, 8)
-	copy(asBytes(got), host)
+	copy(device.AsBytes(got), host)
 	if !slices.Equal(got, []uint64{9, 9, 9, 9, 5, 6, 7, 8}) {
 		t.Fatalf("stream result %v", got)
 	}
@@ -106,9 +111,9 @@ func TestPipelinedPiecesEqualCPU(t *testing.T) {
 	mem := newCheckedMem(t)
 	g := newGen(11, mem)
 	const n = 5000
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
-	k := NewKernelsWith(emu, Options{ChunkRows: 256, PoolBytes: 1 << 20})
+	k := launch.NewKernelsWith(emu, launch.Options{ChunkRows: 256, PoolBytes: 1 << 20})
 	defer k.Close()
 	col := g.float64s(n, 0.1, true, true)
 	defer col.Release()
@@ -129,11 +134,11 @@ func TestPipelinedPiecesEqualCPU(t *testing.T) {
 		t.Fatal("pipelined hashes differ")
 	}
 	for _, f := range fitted() {
-		_, ga, err := k.Apply("x", f, col, mem)
+		_, ga, err := transform.Apply(k, "x", f, col, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, wa, err := cpu.Apply("x", f, col, mem)
+		_, wa, err := feature.Apply("x", f, col, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,43 +179,43 @@ func TestPipelinedPiecesEqualCPU(t *testing.T) {
 }
 
 // A pool too small for a piece halves the pieces; one too small for the
-// smallest piece answers ErrFallback.
+// smallest piece answers device.ErrFallback.
 func TestPipelineOutOfMemory(t *testing.T) {
 	mem := newCheckedMem(t)
 	g := newGen(12, mem)
 	col := g.int64s(20000, 0.1, false, 100)
 	defer col.Release()
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
 	want := make([]uint64, 20000)
 	if err := hashing.Column(col, want); err != nil {
 		t.Fatal(err)
 	}
-	small := NewKernelsWith(emu, Options{PoolBytes: 40 << 10, ChunkRows: 1 << 14})
+	small := launch.NewKernelsWith(emu, launch.Options{PoolBytes: 40 << 10, ChunkRows: 1 << 14})
 	defer small.Close()
 	got := make([]uint64, 20000)
 	if err := small.HashColumn(col, got); err != nil || !slices.Equal(got, want) {
 		t.Fatalf("small pool: %v", err)
 	}
-	tiny := NewKernelsWith(emu, Options{PoolBytes: 1024})
+	tiny := launch.NewKernelsWith(emu, launch.Options{PoolBytes: 1024})
 	defer tiny.Close()
-	if err := tiny.HashColumn(col, got); !errors.Is(err, ErrFallback) {
+	if err := tiny.HashColumn(col, got); !errors.Is(err, device.ErrFallback) {
 		t.Fatalf("tiny pool: %v", err)
 	}
-	if _, _, err := tiny.Apply("x", &cpu.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, ErrFallback) {
+	if _, _, err := transform.Apply(tiny, "x", &feature.Fitted{Transform: "zscore", Std: 1}, col, mem); !errors.Is(err, device.ErrFallback) {
 		t.Fatalf("tiny pool apply: %v", err)
 	}
 }
 
 // The chain row hash → split assignment → transform through a
-// DeviceBatch equals the CPU, with exactly the expected copies.
+// launch.DeviceBatch equals the CPU, with exactly the expected copies.
 func TestDeviceBatchChain(t *testing.T) {
 	mem := newCheckedMem(t)
 	g := newGen(13, mem)
 	const n = 3001
-	emu := NewEmulated(0)
+	emu := emulator.New(0)
 	defer emu.Close()
-	k := NewKernels(emu)
+	k := launch.NewKernels(emu)
 	defer k.Close()
 	feat := g.float64s(n, 0.1, true, true)
 	defer feat.Release()
@@ -222,7 +227,7 @@ func TestDeviceBatchChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &cpu.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
+	f := &feature.Fitted{Transform: "zscore", Mean: 1000, Std: 300}
 	before := emu.Transfers()
 	db, err := k.NewDeviceBatch(n)
 	if err != nil {
@@ -235,7 +240,7 @@ func TestDeviceBatchChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, ga, err := db.Apply("x", f, "x", mem)
+	_, ga, err := transform.ApplyResident(db, "x", f, "x", mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +269,7 @@ func TestDeviceBatchChain(t *testing.T) {
 	if err := b.AssignInt32(group, wantH, rowid, wantSplit); err != nil {
 		t.Fatal(err)
 	}
-	_, wa, err := cpu.Apply("x", f, feat, mem)
+	_, wa, err := feature.Apply("x", f, feat, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,15 +282,15 @@ func TestDeviceBatchChain(t *testing.T) {
 	if pool.InUse() != 0 {
 		t.Fatalf("%d pool bytes in use after Release", pool.InUse())
 	}
-	// A pool too small for the batch: ErrFallback, never a crash.
-	tiny := NewKernelsWith(emu, Options{PoolBytes: 4096})
+	// A pool too small for the batch: device.ErrFallback, never a crash.
+	tiny := launch.NewKernelsWith(emu, launch.Options{PoolBytes: 4096})
 	defer tiny.Close()
 	tb, err := tiny.NewDeviceBatch(n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tb.Release()
-	if err := tb.PutUint64("key", keys); !errors.Is(err, ErrFallback) {
+	if err := tb.PutUint64("key", keys); !errors.Is(err, device.ErrFallback) {
 		t.Fatalf("tiny pool: %v", err)
 	}
 	_ = array.NewInt64Builder

@@ -4,20 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
-
-// deviceOpens counts the devices this process opened (real and emulated).
-var deviceOpens atomic.Int64
-
-// DeviceOpens is how many devices (CUDA contexts, emulated devices) the
-// process has opened so far.
-func DeviceOpens() int64 { return deviceOpens.Load() }
 
 // DefaultMemoryFraction is the share of a GPU's free memory (when the
 // process first uses it) that the process's memory pool takes unless
 // SetMemoryLimit says otherwise.
-const DefaultMemoryFraction = poolFraction
+const DefaultMemoryFraction = device.PoolFraction
 
 // shared holds the process's engines: one per device, whatever the number
 // of executors, slots and jobs in the process.
@@ -69,7 +64,7 @@ func Acquire(name string) (*Engine, error) {
 		shared.errs[name] = err
 		return nil, err
 	}
-	e := NewEngineWith(dev, Options{PoolBytes: shared.limit})
+	e := NewEngineWith(dev, launch.Options{PoolBytes: shared.limit})
 	if shared.engines == nil {
 		shared.engines = map[string]*Engine{}
 	}

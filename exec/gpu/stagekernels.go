@@ -10,6 +10,13 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
+	"github.com/sluice-ml/sluice/exec/cpu/perm"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/filter"
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"github.com/sluice-ml/sluice/exec/split"
 )
 
@@ -19,19 +26,19 @@ import (
 // batch did not fit) or exec.ErrUnsupported (never on this device); the
 // caller's kernel.WithFallback runs the batch on the CPU then.
 type StageKernels struct {
-	k     *Kernels
+	k     *launch.Kernels
 	mu    sync.Mutex
 	progs map[*exec.Predicate]*filterProg
 	i32   sync.Pool // *[]int32 scratch for split assignment
 }
 
 type filterProg struct {
-	prog *FilterProgram
+	prog *filter.Program
 	err  error
 }
 
 // NewStageKernels returns the stage kernels of an engine's kernels.
-func NewStageKernels(k *Kernels) *StageKernels {
+func NewStageKernels(k *launch.Kernels) *StageKernels {
 	return &StageKernels{k: k, progs: map[*exec.Predicate]*filterProg{}}
 }
 
@@ -97,7 +104,7 @@ func (s *StageKernels) HashAndAssign(seed uint64, b *split.Boundaries, key []uin
 // GroupCount counts the rows of each value of an int64 or timestamp column
 // on the device's hash table.
 func (s *StageKernels) GroupCount(col arrow.Array) (cpu.GroupCounts, error) {
-	return s.k.GroupCount(col)
+	return aggregate.GroupCount(s.k, col)
 }
 
 // aggregatedBatches counts batches the device aggregated.
@@ -110,11 +117,11 @@ func AggregatedBatches() int64 { return aggregatedBatches.Load() }
 // Aggregate aggregates one batch on the device and merges its partial into
 // g. Tables whose device partials would not merge to the CPU's exact bits
 // (see ExactAggregates) answer exec.ErrUnsupported.
-func (s *StageKernels) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
+func (s *StageKernels) Aggregate(g *groupby.GroupBy, by []string, specs []groupby.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
 	if err := ExactAggregates(by, specs, b.Schema()); err != nil {
 		return fmt.Errorf("%w: %v", exec.ErrUnsupported, err)
 	}
-	pb, err := s.k.GroupAggregate(mem, b, by, specs)
+	pb, err := aggregate.GroupAggregate(s.k, mem, b, by, specs)
 	if err != nil {
 		return err
 	}
@@ -128,17 +135,17 @@ func (s *StageKernels) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpe
 
 // Apply applies one fitted transform on the device (vocab, onehot and
 // strings answer exec.ErrUnsupported).
-func (s *StageKernels) Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
-	return s.k.Apply(name, f, col, mem)
+func (s *StageKernels) Apply(name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+	return transform.Apply(s.k, name, f, col, mem)
 }
 
 // program compiles a predicate once.
-func (s *StageKernels) program(p *exec.Predicate) (*FilterProgram, error) {
+func (s *StageKernels) program(p *exec.Predicate) (*filter.Program, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fp, ok := s.progs[p]
 	if !ok {
-		prog, err := CompileFilter(p.Expr, p.Schema)
+		prog, err := filter.Compile(p.Expr, p.Schema)
 		if err != nil {
 			err = fmt.Errorf("%w: %v", exec.ErrUnsupported, err)
 		}
@@ -155,7 +162,7 @@ func (s *StageKernels) Filter(p *exec.Predicate, in arrow.RecordBatch, mem memor
 	if err != nil {
 		return nil, err
 	}
-	sel, err := s.k.Filter(prog, in, nil)
+	sel, err := filter.Run(s.k, prog, in, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -163,17 +170,17 @@ func (s *StageKernels) Filter(p *exec.Predicate, in arrow.RecordBatch, mem memor
 		in.Retain()
 		return in, nil
 	}
-	return cpu.Take(in, sel, mem)
+	return perm.Take(in, sel, mem)
 }
 
 // ExactAggregates is nil when the device aggregates a table exactly as the
-// CPU engine does: one int64 or timestamp key (GroupAggregateSupport) and
+// CPU engine does: one int64 or timestamp key (aggregate.GroupAggregateSupport) and
 // only functions whose merge of per-batch partials is exact (counts, min,
 // max, sums of integers). Float sums and mean/std/var would merge in a
 // different order than the CPU's running state and differ in the last
 // bits.
-func ExactAggregates(by []string, specs []cpu.AggSpec, schema *arrow.Schema) error {
-	if err := GroupAggregateSupport(by, specs, schema); err != nil {
+func ExactAggregates(by []string, specs []groupby.AggSpec, schema *arrow.Schema) error {
+	if err := aggregate.GroupAggregateSupport(by, specs, schema); err != nil {
 		return err
 	}
 	for _, s := range specs {

@@ -3,14 +3,22 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
+	"github.com/sluice-ml/sluice/exec/gpu/transform"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 	"github.com/sluice-ml/sluice/hashing"
+
+	"github.com/sluice-ml/sluice/exec/gpu/launch"
+
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // word returns a random string of 0..70 bytes (every xxHash64 tail and
@@ -84,7 +92,7 @@ func (g *gen) dictStrs(n int, pool []string, sliced bool) arrow.Array {
 }
 
 func TestConformanceHashStrings(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		pool := g.words(40)
 		cols := map[string]arrow.Array{
 			"utf8":       g.strs(n, pool, false, sliced),
@@ -123,33 +131,33 @@ func TestConformanceHashStrings(t *testing.T) {
 }
 
 // vocabCases are fitted vocab/onehot transforms over a column kind.
-func vocabCases(kind string, pool []string) map[string]*cpu.Fitted {
-	var vocab []cpu.Value
+func vocabCases(kind string, pool []string) map[string]*feature.Fitted {
+	var vocab []column.Value
 	switch kind {
-	case cpu.KindString:
+	case column.KindString:
 		for _, s := range pool[:12] {
-			vocab = append(vocab, cpu.Value{Kind: cpu.KindString, S: s})
+			vocab = append(vocab, column.Value{Kind: column.KindString, S: s})
 		}
-		vocab = append(vocab, cpu.Value{Kind: cpu.KindString, S: "never seen"}, vocab[3]) // a duplicate keeps its last id
-	case cpu.KindFloat64:
+		vocab = append(vocab, column.Value{Kind: column.KindString, S: "never seen"}, vocab[3]) // a duplicate keeps its last id
+	case column.KindFloat64:
 		for _, x := range []float64{1000, 0, -1, 1e-9} {
-			vocab = append(vocab, cpu.Value{Kind: cpu.KindFloat64, F: x})
+			vocab = append(vocab, column.Value{Kind: column.KindFloat64, F: x})
 		}
-		vocab = append(vocab, cpu.Value{Kind: cpu.KindInt64, I: 7})
-	case cpu.KindBool:
-		vocab = []cpu.Value{{Kind: cpu.KindBool, B: true}, {Kind: cpu.KindInt64, I: 0}}
+		vocab = append(vocab, column.Value{Kind: column.KindInt64, I: 7})
+	case column.KindBool:
+		vocab = []column.Value{{Kind: column.KindBool, B: true}, {Kind: column.KindInt64, I: 0}}
 	default:
 		for x := int64(-3); x <= 3; x++ {
-			vocab = append(vocab, cpu.Value{Kind: cpu.KindInt64, I: x * 2})
+			vocab = append(vocab, column.Value{Kind: column.KindInt64, I: x * 2})
 		}
-		vocab = append(vocab, cpu.Value{Kind: cpu.KindFloat64, F: 5})
+		vocab = append(vocab, column.Value{Kind: column.KindFloat64, F: 5})
 	}
 	fill := vocab[1]
-	miss := cpu.Value{Kind: cpu.KindInt64, I: 123456}
-	if kind == cpu.KindString {
-		miss = cpu.Value{Kind: cpu.KindString, S: "zz-missing"}
+	miss := column.Value{Kind: column.KindInt64, I: 123456}
+	if kind == column.KindString {
+		miss = column.Value{Kind: column.KindString, S: "zz-missing"}
 	}
-	return map[string]*cpu.Fitted{
+	return map[string]*feature.Fitted{
 		"vocab":           {Transform: "vocab", Vocab: vocab},
 		"vocab-fill":      {Transform: "vocab", Vocab: vocab, Fill: &fill},
 		"vocab-fill-oov":  {Transform: "vocab", Vocab: vocab, Fill: &miss},
@@ -157,25 +165,25 @@ func vocabCases(kind string, pool []string) map[string]*cpu.Fitted {
 		"onehot":          {Transform: "onehot", Vocab: vocab},
 		"onehot-fill":     {Transform: "onehot", Vocab: vocab, Fill: &fill},
 		"onehot-empty":    {Transform: "onehot"},
-		"vocab-bad-entry": {Transform: "vocab", Vocab: []cpu.Value{{Kind: cpu.KindFloat64, F: 0.5}, {Kind: cpu.KindString, S: "x"}}},
+		"vocab-bad-entry": {Transform: "vocab", Vocab: []column.Value{{Kind: column.KindFloat64, F: 0.5}, {Kind: column.KindString, S: "x"}}},
 	}
 }
 
 func TestConformanceVocabOneHot(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		pool := g.words(30)
 		cols := map[string]arrow.Array{
-			cpu.KindString:    g.dictStrs(n, pool, sliced),
-			cpu.KindInt64:     g.int64s(n, 0.1, sliced, 8),
-			cpu.KindTimestamp: g.timestamps(n, 0.1, sliced),
-			cpu.KindFloat64:   g.float64s(n, 0.1, sliced, true),
-			cpu.KindBool:      g.bools(n, 0.1, sliced),
+			column.KindString:    g.dictStrs(n, pool, sliced),
+			column.KindInt64:     g.int64s(n, 0.1, sliced, 8),
+			column.KindTimestamp: g.timestamps(n, 0.1, sliced),
+			column.KindFloat64:   g.float64s(n, 0.1, sliced, true),
+			column.KindBool:      g.bools(n, 0.1, sliced),
 		}
 		for kind, col := range cols {
 			for fname, f := range vocabCases(kind, pool) {
 				what := fmt.Sprintf("%s/%s", kind, fname)
-				wf, wa, werr := cpu.Apply("x", f, col, g.mem)
-				gf, ga, gerr := k.Apply("x", f, col, g.mem)
+				wf, wa, werr := feature.Apply("x", f, col, g.mem)
+				gf, ga, gerr := transform.Apply(k, "x", f, col, g.mem)
 				if (werr != nil) != (gerr != nil) {
 					t.Fatalf("%s: cpu error %v, gpu error %v", what, werr, gerr)
 				}
@@ -197,7 +205,7 @@ func TestConformanceVocabOneHot(t *testing.T) {
 }
 
 func TestConformanceValueCounts(t *testing.T) {
-	forShapes(t, func(t *testing.T, k *Kernels, g *gen, n int, sliced bool) {
+	forShapes(t, func(t *testing.T, k *launch.Kernels, g *gen, n int, sliced bool) {
 		for _, col := range []arrow.Array{g.int64s(n, 0.1, sliced, 50), g.timestamps(n, 0.1, sliced)} {
 			var sel []int32
 			for i := 0; i < n; i++ {
@@ -206,11 +214,11 @@ func TestConformanceValueCounts(t *testing.T) {
 				}
 			}
 			for _, s := range [][]int32{nil, sel} {
-				var want cpu.ValueCounts
+				var want stats.ValueCounts
 				if err := want.Update(col, s); err != nil {
 					t.Fatal(err)
 				}
-				got, err := k.ValueCounts(col, s)
+				got, err := aggregate.ValueCounts(k, col, s)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -227,7 +235,7 @@ func TestConformanceValueCounts(t *testing.T) {
 		}
 		f := g.float64s(n, 0, sliced, false)
 		defer f.Release()
-		if _, err := k.ValueCounts(f, nil); !errors.Is(err, ErrUnsupported) {
+		if _, err := aggregate.ValueCounts(k, f, nil); !errors.Is(err, device.ErrUnsupported) {
 			t.Fatalf("float value counts: %v", err)
 		}
 	})

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/split"
 )
 
@@ -36,9 +38,9 @@ type Kernels interface {
 	GroupCount(col arrow.Array) (cpu.GroupCounts, error)
 	// Aggregate folds one batch into the partial aggregation g, which was
 	// made with by and specs.
-	Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error
+	Aggregate(g *groupby.GroupBy, by []string, specs []groupby.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error
 	// Apply applies one fitted transform to a feature column.
-	Apply(name string, f *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error)
+	Apply(name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error)
 	// Filter returns the rows of in where the predicate holds.
 	Filter(p *exec.Predicate, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error)
 }
@@ -213,14 +215,14 @@ func (f *fallback) GroupCount(col arrow.Array) (cpu.GroupCounts, error) {
 	return CPU.GroupCount(col)
 }
 
-func (f *fallback) Aggregate(g *cpu.GroupBy, by []string, specs []cpu.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
+func (f *fallback) Aggregate(g *groupby.GroupBy, by []string, specs []groupby.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error {
 	if err := f.dev.Aggregate(g, by, specs, b, mem); !f.back(&err) {
 		return err
 	}
 	return CPU.Aggregate(g, by, specs, b, mem)
 }
 
-func (f *fallback) Apply(name string, fit *cpu.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+func (f *fallback) Apply(name string, fit *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	fs, as, err := f.dev.Apply(name, fit, col, mem)
 	if !f.back(&err) {
 		return fs, as, err

@@ -7,7 +7,9 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	gpufilter "github.com/sluice-ml/sluice/exec/gpu/filter"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/expr"
 )
@@ -73,7 +75,7 @@ func Kernels(engines []exec.Engine, name string) kernel.Kernels {
 // functions.
 type Aggregate struct {
 	By    []string
-	Specs []cpu.AggSpec
+	Specs []groupby.AggSpec
 }
 
 // jobChecked is a GPU engine whose answers for some operator kinds also
@@ -99,7 +101,7 @@ func (j jobChecked) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Suppo
 func CheckJob(engines []exec.Engine, filter expr.Expr, schema *arrow.Schema, aggs []Aggregate) []exec.Engine {
 	declined := map[exec.OpKind]string{}
 	if filter != nil {
-		if _, err := gpu.CompileFilter(filter, schema); err != nil {
+		if _, err := gpufilter.Compile(filter, schema); err != nil {
 			declined[exec.OpFilter] = err.Error()
 		}
 	}

@@ -6,13 +6,15 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/device"
 )
 
 // However many executors and slots of a process ask for the GPU engine,
 // the process opens one device: one context, one kernel set, one pool.
 func TestOneDevicePerProcess(t *testing.T) {
 	t.Cleanup(func() { gpu.CloseShared() })
-	before := gpu.DeviceOpens()
+	before := device.Opens()
 	const callers = 16
 	got := make([][]exec.Engine, callers)
 	var wg sync.WaitGroup
@@ -28,7 +30,7 @@ func TestOneDevicePerProcess(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := gpu.DeviceOpens() - before; n != 1 {
+	if n := device.Opens() - before; n != 1 {
 		t.Fatalf("%d callers opened %d devices, want 1", callers, n)
 	}
 	first, ok := got[0][0].(*gpu.Engine)
@@ -60,7 +62,7 @@ func TestOneDevicePerProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := gpu.DeviceOpens() - before; n != 2 {
+	if n := device.Opens() - before; n != 2 {
 		t.Fatalf("after CloseShared: %d opens, want 2", n)
 	}
 }
@@ -95,7 +97,7 @@ func TestSharedMemoryLimit(t *testing.T) {
 // Without a driver, "gpu" declines every operator as unavailable (so
 // engine.fallback: error refuses the plan) and never emulates.
 func TestNoDriverUnavailable(t *testing.T) {
-	if _, err := gpu.Detect(); err == nil {
+	if _, err := cuda.Detect(); err == nil {
 		t.Skip("this machine has an NVIDIA driver")
 	}
 	e, err := Engines("gpu")

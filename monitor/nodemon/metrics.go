@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/cuda"
 )
 
 // FetchMetrics are the shuffle fetch metrics of a process that reads other
@@ -75,16 +75,16 @@ func (c *memCollector) Collect(ch chan<- prometheus.Metric) {
 // RegisterGPU registers sluice_gpu_memory_used_bytes and
 // sluice_gpu_memory_total_bytes, read through NVML at each scrape; on a
 // machine without a GPU they are absent.
-func RegisterGPU(reg prometheus.Registerer) { registerGPU(reg, gpu.MemoryUsage) }
+func RegisterGPU(reg prometheus.Registerer) { registerGPU(reg, cuda.MemoryUsage) }
 
-func registerGPU(reg prometheus.Registerer, f func() ([]gpu.DeviceMemory, error)) {
+func registerGPU(reg prometheus.Registerer, f func() ([]cuda.DeviceMemory, error)) {
 	reg.MustRegister(&gpuCollector{f: f,
 		used:  prometheus.NewDesc("sluice_gpu_memory_used_bytes", "GPU memory in use, by device.", []string{"device", "name"}, nil),
 		total: prometheus.NewDesc("sluice_gpu_memory_total_bytes", "GPU memory, by device.", []string{"device", "name"}, nil)})
 }
 
 type gpuCollector struct {
-	f           func() ([]gpu.DeviceMemory, error)
+	f           func() ([]cuda.DeviceMemory, error)
 	used, total *prometheus.Desc
 }
 

@@ -1,8 +1,9 @@
 #!/bin/sh
-# gen.sh OUTDIR: compile every kernels/*.cu to OUTDIR/NAME.ptx with
-# Debian's clang (no CUDA toolkit). Run from exec/gpu (go generate does).
+# gen.sh OUTDIR: compile every *.cu beside this script to OUTDIR/NAME.ptx
+# with Debian's clang (no CUDA toolkit). `go generate ./exec/gpu/kernels/`
+# runs it with OUTDIR this directory.
 set -eu
-out=${1:-kernels}
+out=${1:-$(dirname "$0")}
 here=$(dirname "$0")
 for f in "$here"/*.cu; do
 	name=$(basename "$f" .cu)

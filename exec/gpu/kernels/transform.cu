@@ -3,7 +3,7 @@
 #include "prelude.h"
 #include "log1p.h"
 
-// Transform ops (match the Go constants in exec/gpu/kernels.go).
+// Transform ops (match the Go constants in exec/gpu/transform/apply.go).
 #define OP_IDENTITY 0
 #define OP_AFFINE 1  // (x - p0) / p1: zscore, and minmax with p1 = max - min
 #define OP_LOG1P 2   // (log1p(x) - p0) / p1
