@@ -34,6 +34,8 @@ type Manifest struct {
 	Engine        EngineInfo       `json:"engine"`
 	Output        OutputSpec       `json:"output"`
 	Run           *RunInfo         `json:"run,omitempty"` // this run: id, times, version (manifest_run.go)
+	Profiles      *Profiles        `json:"profiles,omitempty"` // column profiles, drift, report.html
+	Slices        *Slices          `json:"slices,omitempty"`   // slice tables (absent without slices:)
 }
 
 // DerivedColumn is one `columns:` entry: computed from the raw row by Expr
