@@ -13,8 +13,11 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 )
 
-// QuantileSamples is the per-level capacity of a column's quantile sketch.
-const QuantileSamples = 4096
+// QuantileSamples is the per-level capacity of a column's quantile sketch:
+// a task result carries one sketch per numeric column and split, so it is
+// kept small (the rank error stays below log2(N/1024)/1024, about 1 % at
+// 33M rows, and is usually far smaller).
+const QuantileSamples = 1024
 
 // Probabilities are the quantiles every numeric column reports.
 var Probabilities = []float64{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99}

@@ -7,10 +7,10 @@ import (
 )
 
 // HLLPrecision is log2 of the registers of a distinct-count sketch.
-const HLLPrecision = 14
+const HLLPrecision = 12
 
 // HLLStdError is the relative standard error of a distinct estimate,
-// 1.04/sqrt(2^HLLPrecision) (about 0.81 %).
+// 1.04/sqrt(2^HLLPrecision) (about 1.6 %).
 var HLLStdError = 1.04 / math.Sqrt(float64(uint64(1)<<HLLPrecision))
 
 // HLL is a HyperLogLog sketch over 64-bit hashes. Merging is a register

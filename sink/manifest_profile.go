@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/sluice-ml/sluice/storage"
 )
@@ -139,7 +141,13 @@ const ReportName = "report.html"
 // manifest entry.
 func WriteReport(dir string, data []byte) (*OutputFile, error) {
 	sum := sha256.Sum256(data)
-	if err := storage.WriteAll(context.Background(), JoinOut(dir, ReportName), data); err != nil {
+	var err error
+	if storage.IsRemote(dir) {
+		err = storage.WriteAll(context.Background(), JoinOut(dir, ReportName), data)
+	} else {
+		err = os.WriteFile(filepath.Join(dir, ReportName), data, 0o644)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return &OutputFile{Path: ReportName, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
