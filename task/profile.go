@@ -21,7 +21,7 @@ func (r *Env) ProfileSpec() *profile.Spec {
 			cat = true
 		}
 		s.Columns = append(s.Columns, profile.ColumnSpec{Name: f.GetName(), Role: sink.RoleFeature, Categorical: cat})
-		if f, ok := fieldOf(r.cacheSchema, f.GetName()); ok && len(r.slices) > 0 {
+		if f, ok := fieldOf(r.cacheSchema, f.GetName()); ok && len(r.slices) > 0 && !cat { // a category id has no meaningful mean
 			switch f.Type.ID() {
 			case arrow.INT64, arrow.FLOAT64, arrow.BOOL:
 				s.SliceFeatures = append(s.SliceFeatures, f.Name)
