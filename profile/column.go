@@ -76,6 +76,12 @@ func (c *Column) Update(col arrow.Array) error {
 	} else {
 		c.Nulls += int64(col.NullN())
 	}
+	if d, ok := col.(*array.Dictionary); ok {
+		if dict, ok := d.Dictionary().(*array.String); ok {
+			c.updateDict(d, dict)
+			return nil
+		}
+	}
 	counts := map[string]int64{}
 	err := forEachValue(col, func(h uint64, key func() string) {
 		c.Distinct.Add(h)
@@ -92,6 +98,31 @@ func (c *Column) Update(col arrow.Array) error {
 		}
 	}
 	return nil
+}
+
+// updateDict counts a dictionary column per dictionary entry first: each
+// distinct value is hashed and counted once per chunk.
+func (c *Column) updateDict(d *array.Dictionary, dict *array.String) {
+	n := make([]int64, dict.Len())
+	for i := 0; i < d.Len(); i++ {
+		if d.IsValid(i) {
+			n[d.GetValueIndex(i)]++
+		}
+	}
+	counts := map[string]int64{}
+	for j, k := range n {
+		if k == 0 {
+			continue
+		}
+		v := dict.Value(j)
+		c.Distinct.Add(xxhash.Sum64String(v))
+		counts[v] += k
+	}
+	if c.Top != nil {
+		for _, k := range sortedKeys(counts) {
+			c.Top.Add(k, counts[k])
+		}
+	}
 }
 
 // Merge folds o into c (merge partials in task order).

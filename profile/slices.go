@@ -69,12 +69,17 @@ func (s *Slice) Update(name string, in SliceInputs, k, nsplit int) error {
 		if !ok {
 			return fmt.Errorf("slices: %s: dictionary of %s is not supported", name, a.Dictionary().DataType())
 		}
+		keys := make([]string, dict.Len())
 		for i := 0; i < a.Len(); i++ {
 			if a.IsNull(i) {
 				add("n", i)
-			} else {
-				add("s:"+dict.Value(a.GetValueIndex(i)), i)
+				continue
 			}
+			j := a.GetValueIndex(i)
+			if keys[j] == "" {
+				keys[j] = "s:" + dict.Value(j)
+			}
+			add(keys[j], i)
 		}
 	case *array.String:
 		for i := 0; i < a.Len(); i++ {
