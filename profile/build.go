@@ -87,11 +87,14 @@ func columnProfile(spec ColumnSpec, typ string, c *Column) sink.ColumnProfile {
 func histogram(m cpu.Moments, q *cpu.Quantiles) *sink.Histogram {
 	lo, hi := m.Min, m.Max
 	nb := HistogramBins
-	if hi == lo {
+	if hi == lo || math.IsInf(hi-lo, 0) { // one bin: no width, or a width past float64
 		nb = 1
 	}
 	h := &sink.Histogram{Edges: make([]float64, nb+1), Counts: make([]int64, nb)}
 	w := (hi - lo) / float64(nb)
+	if nb == 1 {
+		w = 0
+	}
 	for i := range h.Edges {
 		h.Edges[i] = lo + float64(i)*w
 	}

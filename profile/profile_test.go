@@ -217,3 +217,28 @@ func TestColumnQuantilesWithinRankError(t *testing.T) {
 		t.Errorf("histogram holds %d values, want %d", hist, n)
 	}
 }
+
+// Values spanning the whole float64 range still give a finite histogram
+// and a manifest section that encodes.
+func TestHistogramExtremeRange(t *testing.T) {
+	spec := &Spec{Splits: []string{"train"}, Columns: []ColumnSpec{{Name: "x", Role: "keep"}}}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Float64}}, nil)
+	p, err := spec.NewPartial(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewFloat64Builder(memory.NewGoAllocator())
+	b.AppendValues([]float64{-1e308, 0, 1e308}, nil)
+	col := b.NewArray()
+	if err := spec.Update(p, array.NewRecordBatch(schema, []arrow.Array{col}, 3), 0); err != nil {
+		t.Fatal(err)
+	}
+	prof, _ := spec.Build(schema, p)
+	h := prof.Splits[0].Columns[0].Histogram
+	if len(h.Counts) != 1 || h.Counts[0] != 3 || h.Edges[0] != -1e308 || h.Edges[1] != 1e308 {
+		t.Errorf("histogram %+v", h)
+	}
+	if _, err := json.Marshal(prof); err != nil {
+		t.Error(err)
+	}
+}
