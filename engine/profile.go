@@ -26,6 +26,12 @@ func (r *run) profiles(d *driverState, res []any, txn *sink.Txn) error {
 		return err
 	}
 	d.profiles, d.slices = spec.Build(r.CacheSchema(), merged)
+	return r.writeReport(d, txn)
+}
+
+// writeReport renders report.html from the profiles and slices and writes
+// it into the output.
+func (r *run) writeReport(d *driverState, txn *sink.Txn) error {
 	html, err := profile.Report(r.p.job.Name, d.profiles, d.slices)
 	if err != nil {
 		return err
