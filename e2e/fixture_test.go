@@ -97,6 +97,7 @@ features:
 label:
   birth_year: {fill: drop}
 keep: [trip_id, start_station_name]
+slices: [gender, start_station_name]
 split:
   by: start_station_name
   ratios: {train: 0.9, eval: 0.1}

@@ -49,7 +49,8 @@ func objJob(t *testing.T, in, out, format string, sets ...string) (*jobspec.Job,
 	return jobspec.Parse("job.yaml", []byte(src), sets)
 }
 
-// shardSums lists a manifest's files with their sha256s.
+// shardSums lists a manifest's files (shards, aggregates, report.html)
+// with their sha256s.
 func shardSums(m *sink.Manifest) []string {
 	var s []string
 	for _, sp := range m.Splits {
@@ -59,6 +60,9 @@ func shardSums(m *sink.Manifest) []string {
 	}
 	for _, a := range m.Aggregates {
 		s = append(s, a.Path+" "+a.SHA256)
+	}
+	if m.Profiles != nil && m.Profiles.Report != nil {
+		s = append(s, m.Profiles.Report.Path+" "+m.Profiles.Report.SHA256)
 	}
 	return s
 }

@@ -31,6 +31,7 @@ features:
 label:
   birth_year: {fill: drop}
 keep: [trip_id]
+slices: {columns: [gender], top: 2}
 split:
   by: start_station_name
   ratios: {train: 0.8, eval: 0.2}
@@ -121,6 +122,9 @@ func TestStageCacheOutputEqualsNoCache(t *testing.T) {
 		// The fit stage also finds the shard boundaries, which follow the
 		// shuffle order: it reruns.
 		{"shuffle", []string{"output.shuffle=false"}, "scan,aggregate,split-boundaries"},
+		// Slices are the shard-write stage's: it reruns, report.html too.
+		{"slices-top", []string{"slices.top=1"}, "scan,aggregate,split-boundaries,fit"},
+		{"slices-top-warm", []string{"slices.top=1"}, all},
 		{"filter", []string{"filter=tripduration >= 120"}, ""},
 		{"column", []string{"columns.age=2021 - birth_year"}, ""},
 	} {

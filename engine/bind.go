@@ -29,6 +29,7 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 			Csv: &pb.CSVOptions{Delimiter: ds.Input.CSV.Delimiter, Header: ds.Input.CSV.Header, Types: ds.Input.CSV.Types, Null: ds.Input.CSV.Null}},
 		ScanColumns:  append([]string{}, plan.ScanColumns...),
 		CacheColumns: append([]string{}, plan.CacheColumns...),
+		Slices:       append([]string{}, plan.Slices...),
 		CacheBuckets: int32(planner.CacheBuckets(job.Output.Shards)),
 		Split:        &pb.SplitSpec{By: append([]string{}, job.Split.By...), Key: job.Split.Key, Seed: job.Split.Seed},
 		Output:       &pb.OutputSpec{Format: job.Output.Format, Compression: job.Output.Compression, Shards: int32(job.Output.Shards), Shuffle: job.Output.Shuffle},

@@ -24,6 +24,8 @@ type driverState struct {
 	fit          *fitted
 	shards       [][]sink.ShardInfo // [split][shard]
 	aggregates   []sink.AggregateTable
+	profiles     *sink.Profiles // from the shard-write stage (profile.go)
+	slices       *sink.Slices
 }
 
 // execute runs the plan's stages in order, each followed by its barrier on

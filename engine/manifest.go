@@ -88,6 +88,7 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 		m.Transforms = append(m.Transforms, sink.Transform{Feature: job.Label.Name, Transform: "fill", Source: job.Label.Name, FittedOn: trainName, Params: params})
 	}
 	m.Aggregates = d.aggregates
+	m.Profiles, m.Slices = d.profiles, d.slices
 	m.Split.By = job.Split.By
 	m.Split.Key = job.Split.Key
 	m.Split.Seed = job.Split.Seed

@@ -41,5 +41,5 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 			d.shards[k][j] = info
 		}
 	}
-	return nil
+	return r.profiles(d, res, txn)
 }

@@ -124,7 +124,7 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 			err = jsonAll(k, "ratios", job.Split.Ratios, "features", job.Features, "label", job.Label)
 		case planner.StageShardWrite:
 			k.Bytes("prev", []byte(chain)).Bytes("bound", full)
-			err = jsonAll(k, "ratios", job.Split.Ratios, "features", job.Features, "label", job.Label, "keep", job.Keep, "output", settings)
+			err = jsonAll(k, "ratios", job.Split.Ratios, "features", job.Features, "label", job.Label, "keep", job.Keep, "output", settings, "slices", job.Slices)
 		default:
 			return nil, fmt.Errorf("internal: no stage cache key for a %s stage", st.Kind)
 		}

@@ -40,6 +40,10 @@ type cachedState struct {
 	// FellBack: the batches the stage's device kernels gave back to the
 	// CPU (the manifest's engine.fell_back), restored with the stage.
 	FellBack map[string]int64 `json:"fell_back,omitempty"`
+	// Profiles and Slices: the shard-write stage's (report.html is
+	// rendered again from them).
+	Profiles *sink.Profiles `json:"profiles,omitempty"`
+	Slices   *sink.Slices   `json:"slices,omitempty"`
 }
 
 // openCache looks every stage up and decides what the run reuses; warn
@@ -183,6 +187,15 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 		}
 		d.shards = cs.Shards
 	}
+	if st.Kind == planner.StageShardWrite {
+		if cs.Profiles == nil {
+			return fmt.Errorf("stage cache entry %.12s has no profiles", e.Key)
+		}
+		d.profiles, d.slices = cs.Profiles, cs.Slices
+		if err := r.writeReport(d, txn); err != nil {
+			return err
+		}
+	}
 	if len(cs.FellBack) > 0 {
 		if r.fellBack == nil {
 			r.fellBack = map[string]int64{}
@@ -243,7 +256,7 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 		}
 		cs.Fit = b
 		if st.Kind == planner.StageShardWrite {
-			cs.Shards = d.shards
+			cs.Shards, cs.Profiles, cs.Slices = d.shards, d.profiles, d.slices
 			for k, infos := range d.shards {
 				for j, info := range infos {
 					files = append(files, stagecache.Source{Name: fmt.Sprintf("s%d-%05d", k, j), Path: filepath.Join(txn.Dir(), filepath.FromSlash(info.Path))})

@@ -18,7 +18,7 @@ import (
 const maxJobFileBytes = 4 << 20
 
 // topKeys are the sections of a job file, in the order they are documented.
-var topKeys = []string{"name", "input", "filter", "columns", "features", "label", "keep", "split", "aggregates", "output", "engine"}
+var topKeys = []string{"name", "input", "filter", "columns", "features", "label", "keep", "split", "aggregates", "output", "engine", "slices"}
 
 // Load reads and parses the job file at path. sets are --set overrides
 // "key.path=value" (e.g. "output.overwrite=true", "input.generate.rows=1000",
@@ -152,6 +152,9 @@ func (p *parser) job(root *yaml.Node) (*Job, error) {
 		return nil, err
 	}
 	if j.Aggregates, err = p.aggregates(m); err != nil {
+		return nil, err
+	}
+	if j.Slices, err = p.slices(m); err != nil {
 		return nil, err
 	}
 	if j.Output, err = p.output(m); err != nil {

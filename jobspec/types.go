@@ -72,6 +72,7 @@ type Job struct {
 	Aggregates []Aggregate
 	Output     Output
 	Engine     Engine
+	Slices     Slices // slices: (no columns when absent)
 }
 
 // Field is a column name with the line it appears on.

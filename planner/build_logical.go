@@ -156,6 +156,7 @@ func buildLogical(c *planCtx) *LogicalPlan {
 	if sp.Key != "" {
 		suses = appendNew(suses, sp.Key)
 	}
+	suses = appendNew(suses, sliceColumns(c.job)...)
 	add(&Node{Kind: NodeSink, Uses: suses, Params: []KV{{"shards", strconv.Itoa(c.job.Output.Shards)},
 		{"splits", list(c.splits)}, {"order", shardOrder(c.job)}, {"format", c.job.Output.Format},
 		{"compression", c.job.Output.Compression}, {"path", c.job.Output.Path}}}, cur)

@@ -20,6 +20,7 @@ type Plan struct {
 	Features     []FeaturePlan
 	Label        *LabelPlan // nil without a label
 	Keep         []string
+	Slices       []string // slice columns (profiled in the shard-write stage)
 	GroupColumns []string // split.by (empty for a plain split)
 	SplitKey     string   // split.key, "" = (input file, row number)
 	Splits       []string // split names, in file order; rows of split i go to partition i*Shards+shard
@@ -107,6 +108,7 @@ func Build(in Inputs) (*Plan, error) {
 	for _, k := range job.Keep {
 		p.Keep = append(p.Keep, k.Name)
 	}
+	p.Slices = sliceColumns(job)
 	p.CacheColumns = cacheColumns(c)
 	l := &lowerer{c: c, opt: opt, scan: p.ScanColumns, cache: p.CacheColumns}
 	p.Stages = l.lower()
@@ -135,6 +137,9 @@ func cacheColumns(c *planCtx) []string {
 		for _, b := range c.job.Split.By {
 			need[b] = true
 		}
+	}
+	for _, n := range sliceColumns(c.job) {
+		need[n] = true
 	}
 	var out []string
 	for _, n := range c.cat.names {

@@ -313,7 +313,10 @@ type BoundJob struct {
 	GpuOperators []string `protobuf:"bytes,19,rep,name=gpu_operators,json=gpuOperators,proto3" json:"gpu_operators,omitempty"`
 	// fallback is the job's engine.fallback policy: allow | warn | error
 	// ("error": a device batch that would run on the CPU fails the task).
-	Fallback      string `protobuf:"bytes,20,opt,name=fallback,proto3" json:"fallback,omitempty"`
+	Fallback string `protobuf:"bytes,20,opt,name=fallback,proto3" json:"fallback,omitempty"`
+	// slices are the job's slice columns (cached with the rows), profiled
+	// by the shard-write stage.
+	Slices        []string `protobuf:"bytes,31,rep,name=slices,proto3" json:"slices,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -486,6 +489,13 @@ func (x *BoundJob) GetFallback() string {
 		return x.Fallback
 	}
 	return ""
+}
+
+func (x *BoundJob) GetSlices() []string {
+	if x != nil {
+		return x.Slices
+	}
+	return nil
 }
 
 // BoundExpr is an expression the driver parsed and bound: its source and
@@ -2008,7 +2018,7 @@ const file_fragment_proto_rawDesc = "" +
 	"\x06params\x18\x02 \x03(\v2\x10.sluice.v1.ParamR\x06params\"/\n" +
 	"\x05Param\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\x8c\a\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xa4\a\n" +
 	"\bBoundJob\x12\x16\n" +
 	"\x06engine\x18\x01 \x01(\tR\x06engine\x12\x1d\n" +
 	"\n" +
@@ -2034,7 +2044,8 @@ const file_fragment_proto_rawDesc = "" +
 	"\fdrop_columns\x18\x11 \x03(\tR\vdropColumns\x12S\n" +
 	"\x10device_operators\x18\x12 \x03(\v2(.sluice.v1.BoundJob.DeviceOperatorsEntryR\x0fdeviceOperators\x12#\n" +
 	"\rgpu_operators\x18\x13 \x03(\tR\fgpuOperators\x12\x1a\n" +
-	"\bfallback\x18\x14 \x01(\tR\bfallback\x1aB\n" +
+	"\bfallback\x18\x14 \x01(\tR\bfallback\x12\x16\n" +
+	"\x06slices\x18\x1f \x03(\tR\x06slices\x1aB\n" +
 	"\x14DeviceOperatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"K\n" +

@@ -110,6 +110,11 @@ func (t *Txn) commitRemote(m *Manifest) error {
 			return err
 		}
 	}
+	if m.Profiles != nil && m.Profiles.Report != nil {
+		if err := check(m.Profiles.Report.Path, m.Profiles.Report.Bytes); err != nil {
+			return err
+		}
+	}
 	data, err := MarshalManifest(m)
 	if err != nil {
 		return err

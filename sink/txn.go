@@ -258,5 +258,8 @@ func checkListedFiles(dir string, m *Manifest) error {
 			return err
 		}
 	}
+	if m.Profiles != nil && m.Profiles.Report != nil {
+		return check(m.Profiles.Report.Path, m.Profiles.Report.Bytes)
+	}
 	return nil
 }

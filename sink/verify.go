@@ -34,6 +34,10 @@ func Verify(dir string) error {
 			return err
 		}
 	}
+	if m.Profiles != nil && m.Profiles.Report != nil {
+		r := m.Profiles.Report
+		return verifyFile(dir, r.Path, r.Bytes, r.SHA256)
+	}
 	return nil
 }
 

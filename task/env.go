@@ -44,6 +44,7 @@ type Env struct {
 	features      []*pb.FeatureSpec
 	label         *pb.LabelSpec // nil without a label
 	keep          []string
+	slices        []string // slice columns, profiled by the shard-write stage
 	output        *pb.OutputSpec
 
 	dev    kernel.Kernels  // the device's kernels, when any operator is placed on one
@@ -183,6 +184,7 @@ func (r *Env) setup() error {
 		return fmt.Errorf("fragment: the job has no splits")
 	}
 	r.features, r.label, r.keep = bj.GetFeatures(), bj.GetLabel(), bj.GetKeep()
+	r.slices = bj.GetSlices()
 	for _, f := range r.features {
 		if f.GetFloat() {
 			r.floatFeatures = append(r.floatFeatures, f.GetName())

@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/profile"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/storage"
 	"github.com/sluice-ml/sluice/task/rows"
@@ -20,6 +21,8 @@ import (
 // ShardResult is what one shard-write task wrote: shard j of every split.
 type ShardResult struct {
 	Infos []sink.ShardInfo `json:"infos"` // per split
+	// Profile profiles the rows written, in their output order.
+	Profile *profile.Partial `json:"profile,omitempty"`
 	taskReport
 }
 
@@ -72,7 +75,11 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	}
 	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts, oneShard: !have[vocab.OpShardAssign],
 		picks: make([]shardPicks, nsplit), kern: r.kernels(x, vocab.StageShardWrite, vocab.OpTransform)}
-	if c.src, err = rows.NewShardSources(r.cacheSchema, r.outputSources()); err != nil {
+	c.spec = r.ProfileSpec()
+	if c.prof, err = c.spec.NewPartial(r.cacheSchema); err != nil {
+		return nil, err
+	}
+	if c.src, err = rows.NewShardSources(r.cacheSchema, append(r.outputSources(), r.slices...)); err != nil {
 		return nil, err
 	}
 	defer c.src.Release()
@@ -95,7 +102,7 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 			}
 		}
 	}()
-	res := &ShardResult{Infos: make([]sink.ShardInfo, nsplit)}
+	res := &ShardResult{Infos: make([]sink.ShardInfo, nsplit), Profile: c.prof}
 	for k := range c.picks {
 		info, err := c.write(schema, dicts, k, paths[k])
 		if err != nil {
@@ -129,6 +136,8 @@ type shardCollector struct {
 	src                  *rows.ShardSources
 	picks                []shardPicks // per split
 	sg, sh               []int32
+	spec                 *profile.Spec
+	prof                 *profile.Partial
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the
@@ -205,7 +214,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 		for i, q := range perm[lo:hi] {
 			bi[i], ri[i], h2[i] = p.batch[q], p.row[q], p.h2[q]
 		}
-		err := c.writeChunk(w, outSchema, dicts, bi[:n], ri[:n], h2[:n])
+		err := c.writeChunk(w, outSchema, dicts, k, bi[:n], ri[:n], h2[:n])
 		if err != nil {
 			w.Close()
 			return sink.ShardInfo{}, err
@@ -218,7 +227,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 }
 
 // writeChunk gathers the picked rows, transforms and writes them.
-func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema, dicts []arrow.Array, bi, ri []int32, h2 []uint64) error {
+func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema, dicts []arrow.Array, k int, bi, ri []int32, h2 []uint64) error {
 	mem := c.x.Mem
 	raw, err := rows.GatherRows(c.src.Stored, c.src.Batches, bi, ri, mem)
 	if err != nil {
@@ -227,6 +236,10 @@ func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema
 	picked := c.src.Restore(raw, dicts)
 	raw.Release()
 	defer picked.Release()
+	// Profiles see the values as read, before fills and transforms.
+	if err := c.spec.Update(c.prof, picked, k); err != nil {
+		return err
+	}
 	out, err := c.r.outputColumns(picked, c.fit, h2, mem, c.kern)
 	if err != nil {
 		return err
