@@ -7,7 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -84,7 +84,7 @@ func columnProfile(spec ColumnSpec, typ string, c *Column) sink.ColumnProfile {
 
 // histogram spreads the sketch's weighted samples over HistogramBins
 // equal-width bins between the exact min and max.
-func histogram(m cpu.Moments, q *cpu.Quantiles) *sink.Histogram {
+func histogram(m stats.Moments, q *stats.Quantiles) *sink.Histogram {
 	lo, hi := m.Min, m.Max
 	nb := HistogramBins
 	if hi == lo || math.IsInf(hi-lo, 0) { // one bin: no width, or a width past float64
@@ -112,7 +112,7 @@ func histogram(m cpu.Moments, q *cpu.Quantiles) *sink.Histogram {
 }
 
 // cdf is the sketch's weighted count of samples <= x.
-func cdf(q *cpu.Quantiles, x float64) int64 {
+func cdf(q *stats.Quantiles, x float64) int64 {
 	var n int64
 	for lv, vals := range q.Levels {
 		for _, v := range vals {
@@ -213,7 +213,7 @@ func (s *Spec) buildSlices(schema *arrow.Schema, p *Partial) *sink.Slices {
 				if other == nil {
 					other = make([]*SliceAcc, len(accs))
 					for k := range other {
-						other[k] = &SliceAcc{Features: make([]cpu.Moments, len(s.SliceFeatures))}
+						other[k] = &SliceAcc{Features: make([]stats.Moments, len(s.SliceFeatures))}
 					}
 				}
 				for k, a := range accs {

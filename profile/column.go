@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/cespare/xxhash/v2"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 )
 
 // QuantileSamples is the per-level capacity of a column's quantile sketch:
@@ -33,20 +33,20 @@ type ColumnSpec struct {
 
 // Column is the partial profile of one column over some rows of one split.
 type Column struct {
-	Rows      int64          `json:"rows"`
-	Nulls     int64          `json:"nulls"` // non-numeric columns; numeric ones count in Moments
-	Numeric   bool           `json:"numeric"`
-	Moments   cpu.Moments    `json:"moments"`
-	Quantiles *cpu.Quantiles `json:"quantiles,omitempty"`
-	Distinct  *HLL           `json:"distinct"`
-	Top       *TopK          `json:"top,omitempty"`
+	Rows      int64            `json:"rows"`
+	Nulls     int64            `json:"nulls"` // non-numeric columns; numeric ones count in Moments
+	Numeric   bool             `json:"numeric"`
+	Moments   stats.Moments    `json:"moments"`
+	Quantiles *stats.Quantiles `json:"quantiles,omitempty"`
+	Distinct  *HLL             `json:"distinct"`
+	Top       *TopK            `json:"top,omitempty"`
 }
 
 // NewColumn returns an empty partial for a column of type dt.
 func NewColumn(spec ColumnSpec, dt arrow.DataType) *Column {
 	c := &Column{Distinct: NewHLL(), Numeric: isNumeric(dt)}
 	if c.Numeric {
-		c.Quantiles = cpu.NewQuantiles(QuantileSamples)
+		c.Quantiles = stats.NewQuantiles(QuantileSamples)
 	}
 	if spec.Categorical || !c.Numeric || dt.ID() == arrow.BOOL {
 		c.Top = NewTopK()

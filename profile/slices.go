@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
 )
 
 // MaxSliceValues is the most distinct values a slice column may hold; a
@@ -21,9 +21,9 @@ const DefaultSliceTop = 20
 // SliceAcc is one slice value's rows in one split: the rows, the label's
 // moments and each numeric feature's moments.
 type SliceAcc struct {
-	Rows     int64         `json:"rows"`
-	Label    cpu.Moments   `json:"label"`
-	Features []cpu.Moments `json:"features"`
+	Rows     int64           `json:"rows"`
+	Label    stats.Moments   `json:"label"`
+	Features []stats.Moments `json:"features"`
 }
 
 func (a *SliceAcc) merge(o *SliceAcc) {
@@ -117,21 +117,21 @@ func (s *Slice) Update(name string, in SliceInputs, k, nsplit int) error {
 			}
 			accs = make([]*SliceAcc, nsplit)
 			for j := range accs {
-				accs[j] = &SliceAcc{Features: make([]cpu.Moments, len(in.Features))}
+				accs[j] = &SliceAcc{Features: make([]stats.Moments, len(in.Features))}
 			}
 			s.Values[key] = accs
 		}
 		a := accs[k]
 		a.Rows += int64(len(sel))
 		if in.Label != nil {
-			var m cpu.Moments
+			var m stats.Moments
 			if err := m.Update(in.Label, sel); err != nil {
 				return fmt.Errorf("slices: %s: label: %w", name, err)
 			}
 			a.Label.Merge(m)
 		}
 		for j, f := range in.Features {
-			var m cpu.Moments
+			var m stats.Moments
 			if err := m.Update(f, sel); err != nil {
 				return fmt.Errorf("slices: %s: feature %d: %w", name, j, err)
 			}
@@ -152,7 +152,7 @@ func (s *Slice) Merge(name string, o *Slice) error {
 			}
 			accs = make([]*SliceAcc, len(oa))
 			for j, a := range oa {
-				accs[j] = &SliceAcc{Features: make([]cpu.Moments, len(a.Features))}
+				accs[j] = &SliceAcc{Features: make([]stats.Moments, len(a.Features))}
 			}
 			s.Values[key] = accs
 		}
