@@ -72,6 +72,7 @@ type Job struct {
 	Aggregates []Aggregate
 	Output     Output
 	Engine     Engine
+	Expect     *Expect // nil when absent
 }
 
 // Field is a column name with the line it appears on.
