@@ -24,6 +24,7 @@ type driverState struct {
 	fit          *fitted
 	shards       [][]sink.ShardInfo // [split][shard]
 	aggregates   []sink.AggregateTable
+	expect       *sink.Expectations // nil without an expect section
 }
 
 // execute runs the plan's stages in order, each followed by its barrier on
@@ -49,7 +50,11 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 		var err error
 		switch st.Kind {
 		case planner.StageScan:
-			err = r.scanStage(ctx, d)
+			if err = r.scanStage(ctx, d); err == nil && r.p.plan.Stage(planner.StageExpect) == nil {
+				err = r.checkExpect(d, nil) // no unique rule: the scan's counts decide
+			}
+		case planner.StageExpect:
+			err = r.expectStage(ctx, d)
 		case planner.StageAggregate:
 			err = r.aggregateStage(ctx, d, st, txn)
 		case planner.StageSplitBoundaries:

@@ -25,6 +25,7 @@ type Plan struct {
 	Splits       []string // split names, in file order; rows of split i go to partition i*Shards+shard
 	Shards       int      // shards per split
 	Aggregates   []AggPlan
+	Expect       *ExpectPlan // nil without an expect section
 	Stages       []Stage
 	Placement    []Placement
 	Fallbacks    []string // one line per operator the preferred engine cannot run
@@ -87,7 +88,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 
 	logical := buildLogical(c)
-	env := &ruleEnv{partitions: c.partitions}
+	env := &ruleEnv{partitions: c.partitions, noPrune: job.Expect != nil}
 	for _, f := range in.Schema.Fields() {
 		env.inputColumns = append(env.inputColumns, f.Name)
 	}
@@ -108,6 +109,7 @@ func Build(in Inputs) (*Plan, error) {
 		p.Keep = append(p.Keep, k.Name)
 	}
 	p.CacheColumns = cacheColumns(c)
+	p.Expect = expectPlan(c)
 	l := &lowerer{c: c, opt: opt, scan: p.ScanColumns, cache: p.CacheColumns}
 	p.Stages = l.lower()
 	p.Placement, p.Fallbacks, err = place(p.Stages, in, policy)

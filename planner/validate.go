@@ -167,7 +167,7 @@ func validate(in Inputs, c *catalog) error {
 			return err
 		}
 	}
-	return nil
+	return validateExpect(file, c, job.Expect)
 }
 
 var numericTransforms = []string{jobspec.TIdentity, jobspec.TZScore, jobspec.TMinMax, jobspec.TLog1p, jobspec.TClip, jobspec.TBucketize}

@@ -33,7 +33,8 @@ type Manifest struct {
 	Shuffle       ShuffleSpec      `json:"shuffle"`
 	Engine        EngineInfo       `json:"engine"`
 	Output        OutputSpec       `json:"output"`
-	Run           *RunInfo         `json:"run,omitempty"` // this run: id, times, version (manifest_run.go)
+	Run           *RunInfo         `json:"run,omitempty"`          // this run: id, times, version (manifest_run.go)
+	Expectations  *Expectations    `json:"expectations,omitempty"` // nil without an expect section
 }
 
 // DerivedColumn is one `columns:` entry: computed from the raw row by Expr
