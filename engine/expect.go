@@ -194,3 +194,22 @@ func describeFailure(er sink.ExpectationRule, rows int64) string {
 	}
 	return b.String()
 }
+
+// expectSummary is the summary's expectations line: how many rules held
+// (a failed rule under warn is also a warning line).
+func expectSummary(b *strings.Builder, x *sink.Expectations) {
+	if x == nil {
+		return
+	}
+	passed := 0
+	for _, r := range x.Rules {
+		if r.Passed {
+			passed++
+		}
+	}
+	fmt.Fprintf(b, "expect: %d of %d rules passed on %d rows read", passed, len(x.Rules), x.Rows)
+	if !x.Passed {
+		fmt.Fprintf(b, " (on_fail: %s)", x.OnFail)
+	}
+	b.WriteString("\n")
+}

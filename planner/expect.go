@@ -205,7 +205,7 @@ func validateIn(file string, r jobspec.ExpectRule, t arrow.DataType) error {
 	}
 	for i, v := range r.In {
 		if k := jobspec.ExpectValueKind(v); k != want {
-			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is %s, so in takes %s values (got the %s %v)", r.Column, typeName(t), want+"s", k, v)
+			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is %s, so in takes %s values (got the %s %v)", r.Column, typeName(t), want, k, v)
 		}
 		if f, ok := v.(float64); ok && t.ID() == arrow.INT64 && f != float64(int64(f)) {
 			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is int64, so in takes whole numbers (got %v)", r.Column, v)
