@@ -104,11 +104,11 @@ func (l *lowerer) expectOps() []PhysOp {
 	cols := expectColumns(x.Rules)
 	parts := []string{}
 	for _, r := range x.Rules {
-		name := r.Column
-		if name == "" {
-			name = "rows"
+		if r.Column == "" {
+			parts = append(parts, ExpectRuleString(r))
+		} else {
+			parts = append(parts, r.Column+"."+ExpectRuleString(r))
 		}
-		parts = append(parts, name+"."+ExpectRuleString(r))
 	}
 	ops := []PhysOp{l.op(OpExpect, l.typesOf(cols...), KV{"rules", list(parts)}, KV{"on", "rows as read"}, KV{"on_fail", x.OnFail})}
 	if uniq := uniqueColumns(x.Rules); len(uniq) > 0 {
