@@ -76,7 +76,7 @@ func TestExpectHandComputed(t *testing.T) {
 		val string
 	}
 	want := []struct {
-		col, rule string
+		col, rule  string
 		violations int64
 		examples   []ex
 	}{
