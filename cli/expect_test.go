@@ -40,10 +40,10 @@ func TestExpectFailureExit(t *testing.T) {
 	csv := filepath.Join(dir, "trips.csv")
 	for _, w := range []string{
 		job + ":7: expect: 4 of 5 rules failed on 5 rows read; no output was written",
-		"\n  dur not_null: 1 violating rows, e.g. null (" + csv + " row 3)\n",
+		"\n  dur not_null: 1 violating row, e.g. null (" + csv + " row 3)\n",
 		"\n  dur between [60, 86400]: 2 violating rows, e.g. 50 (" + csv + " row 2); 90000 (" + csv + " row 5)\n",
 		"\n  id unique: 2 violating rows, e.g. 2 (" + csv + " row 2); 2 (" + csv + " row 5)\n",
-		"\n  g in [Male, Female, Unknown]: 1 violating rows, e.g. \"Mle\" (" + csv + " row 3)",
+		"\n  g in [Male, Female, Unknown]: 1 violating row, e.g. \"Mle\" (" + csv + " row 3)",
 	} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, stderr)

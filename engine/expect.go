@@ -179,9 +179,9 @@ func describeFailure(er sink.ExpectationRule, rows int64) string {
 		fmt.Fprintf(&b, "the input has %d rows", rows)
 		return b.String()
 	case jobspec.RuleNullFractionMax:
-		fmt.Fprintf(&b, "%d of %d rows are null (%s)", er.Violations, rows, strconv.FormatFloat(*er.Fraction, 'g', 6, 64))
+		fmt.Fprintf(&b, "%d of %d rows null (fraction %s)", er.Violations, rows, strconv.FormatFloat(*er.Fraction, 'g', 6, 64))
 	default:
-		fmt.Fprintf(&b, "%d violating rows", er.Violations)
+		fmt.Fprintf(&b, "%d violating %s", er.Violations, plural(er.Violations, "row"))
 	}
 	if len(er.Examples) > 0 {
 		b.WriteString(", e.g.")
@@ -212,4 +212,12 @@ func expectSummary(b *strings.Builder, x *sink.Expectations) {
 		fmt.Fprintf(b, " (on_fail: %s)", x.OnFail)
 	}
 	b.WriteString("\n")
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

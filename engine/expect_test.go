@@ -110,8 +110,8 @@ func TestExpectHandComputed(t *testing.T) {
 		"job.yaml:8: expect: 7 of 7 rules failed on 5 rows read; no output was written",
 		"\n  dur between [60, 86400]: 2 violating rows, e.g. 50 (" + in + " row 2); 90000 (" + in + " row 5)",
 		"\n  id unique: 2 violating rows, e.g. 2 (" + in + " row 2); 2 (" + in + " row 5)",
-		"\n  g in [Male, Female, Unknown]: 1 violating rows, e.g. \"Mle\" (" + in + " row 3)",
-		"\n  by null_fraction_max 0.1: 2 of 5 rows are null (0.4)",
+		"\n  g in [Male, Female, Unknown]: 1 violating row, e.g. \"Mle\" (" + in + " row 3)",
+		"\n  by null_fraction_max 0.1: 2 of 5 rows null (fraction 0.4)",
 		"\n  rows min 10: the input has 5 rows",
 	} {
 		if !strings.Contains(msg, frag) {
