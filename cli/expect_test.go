@@ -93,3 +93,24 @@ func TestExpectJobErrors(t *testing.T) {
 		})
 	}
 }
+
+// examples/trips-expect.yaml prints, word for word, the message that
+// docs/jobfile.md shows for it, and writes nothing.
+func TestExpectExampleMatchesDocs(t *testing.T) {
+	t.Chdir("..") // the example's paths are relative to the repository root
+	doc, err := os.ReadFile("docs/jobfile.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "`examples/trips-expect.yaml` (6 rows in `examples/trips.csv`) prints:\n\n```\n")
+	want, _, ok2 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("docs/jobfile.md lacks the example's message")
+	}
+	work := t.TempDir()
+	code, stdout, stderr := drive(t, "submit", "examples/trips-expect.yaml", "--quiet", "--work-dir", work)
+	if code != ExitFailed || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s\ndocs/jobfile.md shows:\n%s", code, stdout, stderr, want)
+	}
+	assertNoOutput(t, "out/trips-expect", work)
+}
