@@ -156,7 +156,11 @@ func (e *ExpectError) Error() string {
 			n++
 		}
 	}
-	fmt.Fprintf(&b, "%s:%d: expect: %d of %d rules failed on %d rows read; no output was written", e.File, e.Line, n, len(e.Result.Rules), e.Result.Rows)
+	where := e.File
+	if e.Line > 0 {
+		where += ":" + strconv.Itoa(e.Line)
+	}
+	fmt.Fprintf(&b, "%s: expect: %d of %d rules failed on %d rows read; no output was written", where, n, len(e.Result.Rules), e.Result.Rows)
 	for _, er := range e.Result.Rules {
 		if !er.Passed {
 			b.WriteString("\n  ")

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -88,7 +89,7 @@ func (r *Env) newExpectScan(x *TaskContext, t Task) (*expectScan, error) {
 		}
 	}
 	if nUnique > 0 {
-		e.path = fmt.Sprintf("%s/expect-%05d-a%d", x.WorkDir, t.Index, t.Attempt)
+		e.path = filepath.Join(x.WorkDir, fmt.Sprintf("expect-%05d-a%d", t.Index, t.Attempt))
 		w, err := shuffle.NewWriter(e.path, uniqueSchema, shuffle.WriterOptions{Partitions: nUnique * e.parts, Codec: scratchCodec}, x.Mem)
 		if err != nil {
 			return nil, err
@@ -381,7 +382,7 @@ func decodeValue(t arrow.DataType, v []byte) string {
 }
 
 // finish closes the exchange (when any) and hands over the counts.
-func (e *expectScan) finish(res *ScanResult, executor string) error {
+func (e *expectScan) finish(res *ScanResult) error {
 	res.Expect = e.counts
 	if e.w == nil {
 		return nil

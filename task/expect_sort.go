@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 )
 
@@ -73,7 +74,7 @@ func (s *uniqueSorter) spill() error {
 		return nil
 	}
 	s.sortRun()
-	path := fmt.Sprintf("%s/%s-run%d", s.dir, s.prefix, len(s.runs))
+	path := filepath.Join(s.dir, fmt.Sprintf("%s-run%d", s.prefix, len(s.runs)))
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -250,7 +250,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	}
 	committed = true
 	if ex != nil {
-		if err := ex.finish(res, x.Executor); err != nil {
+		if err := ex.finish(res); err != nil {
 			return nil, err
 		}
 	}
