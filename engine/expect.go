@@ -41,9 +41,8 @@ func bindExpect(bj *pb.BoundJob, x *planner.ExpectPlan) {
 	}
 }
 
-// expectStage runs the expect-unique stage (one task per unique rule and
-// hash partition, reading every scan task's expect file) and then checks
-// every rule.
+// expectStage runs the expect-unique stage: one task per unique rule and
+// hash partition, reading every scan task's expect file.
 func (r *run) expectStage(ctx context.Context, d *driverState) error {
 	tasks := len(r.UniqueRules()) * r.ExpectPartitions()
 	res, err := r.stageWithInputs(ctx, d, planner.StageExpect, tasks, func() *Broadcast {
@@ -56,11 +55,24 @@ func (r *run) expectStage(ctx context.Context, d *driverState) error {
 	if err != nil {
 		return err
 	}
-	uniq := make([]*task.UniqueResult, len(res))
+	d.uniq = make([]*task.UniqueResult, len(res))
 	for i, x := range res {
-		uniq[i] = x.(*task.UniqueResult)
+		d.uniq[i] = x.(*task.UniqueResult)
 	}
-	return r.checkExpect(d, uniq)
+	return nil
+}
+
+// expectAfter checks the rules once their counts are in, whether the
+// stage ran or came from the stage cache: after the scan when no rule is
+// unique, else after the expect-unique stage.
+func (r *run) expectAfter(d *driverState, st *planner.Stage) error {
+	switch {
+	case st.Kind == planner.StageScan && r.p.plan.Stage(planner.StageExpect) == nil:
+		return r.checkExpect(d, nil)
+	case st.Kind == planner.StageExpect:
+		return r.checkExpect(d, d.uniq)
+	}
+	return nil
 }
 
 // checkExpect merges the rules' results in task order (the examples are
