@@ -95,6 +95,7 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 	}
 	sort.Strings(bj.GpuOperators)
 	bj.Fallback = plan.Fallback
+	bindExpect(bj, plan.Expect)
 	return bj, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // driverState is what the driver learns between stages.
@@ -26,6 +27,8 @@ type driverState struct {
 	aggregates   []sink.AggregateTable
 	profiles     *sink.Profiles // from the shard-write stage (profile.go)
 	slices       *sink.Slices
+	expect       *sink.Expectations   // nil without an expect section
+	uniq         []*task.UniqueResult // the expect-unique stage's results, in task order
 }
 
 // execute runs the plan's stages in order, each followed by its barrier on
@@ -45,6 +48,9 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 			if err := r.restoreStage(d, st, txn); err != nil {
 				return nil, fmt.Errorf("stage %d (%s) from the stage cache: %w", st.ID, st.Kind, err)
 			}
+			if err := r.expectAfter(d, st); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		firstStat, fellBefore := len(r.stats), maps.Clone(r.fellBack)
@@ -52,6 +58,8 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 		switch st.Kind {
 		case planner.StageScan:
 			err = r.scanStage(ctx, d)
+		case planner.StageExpect:
+			err = r.expectStage(ctx, d)
 		case planner.StageAggregate:
 			err = r.aggregateStage(ctx, d, st, txn)
 		case planner.StageSplitBoundaries:
@@ -62,6 +70,9 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 			err = r.shardWrite(ctx, d, txn)
 		default:
 			err = fmt.Errorf("internal: the plan has a stage of kind %q, which the driver does not run", st.Kind)
+		}
+		if err == nil {
+			err = r.expectAfter(d, st)
 		}
 		if err != nil {
 			return nil, err

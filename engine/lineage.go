@@ -46,7 +46,7 @@ func (r *run) recoverLost(ctx context.Context, d *driverState, lost Location) er
 	dead := !r.alive(lost.Executor)
 	var scans []int
 	for i, s := range d.scans {
-		if s.CachePath == lost.Path || slices.Contains(s.AggPaths, lost.Path) || (dead && s.Executor == lost.Executor) {
+		if s.CachePath == lost.Path || slices.Contains(s.AggPaths, lost.Path) || (s.ExpectPath != "" && s.ExpectPath == lost.Path) || (dead && s.Executor == lost.Executor) {
 			scans = append(scans, i)
 		}
 	}

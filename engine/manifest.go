@@ -102,6 +102,7 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 	}
 	m.Engine.Fallbacks = append([]string{}, r.p.plan.Fallbacks...)
 	m.Engine.FellBack = r.fellBack
+	m.Expectations = d.expect
 	m.Output = sink.OutputSpec{Format: job.Output.Format, Compression: job.Output.Compression, ShardsPerSplit: job.Output.Shards}
 	return m, nil
 }

@@ -91,6 +91,7 @@ var stageWeights = map[string]float64{
 	planner.StageSplitBoundaries: 1,
 	planner.StageFit:             2,
 	planner.StageShardWrite:      4,
+	planner.StageExpect:          1,
 }
 
 // StageWeight is the cost estimate of a stage kind relative to the others

@@ -127,6 +127,7 @@ func (res *Result) Summary(w io.Writer) {
 	for _, a := range m.Aggregates {
 		fmt.Fprintf(&b, "aggregate %-8s %d rows (%s)\n", a.Name, a.Rows, a.Path)
 	}
+	expectSummary(&b, m.Expectations)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
 	}

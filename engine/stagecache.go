@@ -28,6 +28,7 @@ import (
 //	                 compression and shuffle, the scan tasks, the stage
 //	scan aggregates  the scan's key, the table, the output format and
 //	                 compression
+//	expect-unique    the scan's key
 //	split-boundaries the scan's key, the split ratios
 //	fit              the split's key, the features and label as the job
 //	                 states them, the bound job less the output format and
@@ -113,6 +114,8 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 		case planner.StageScan:
 			k.Bytes("stamps", []byte(strings.Join(stamps, "\n"))).Bytes("bound", scanView)
 			err = k.JSON("tasks", p.ds.Tasks)
+		case planner.StageExpect:
+			k.Bytes("scan", []byte(scan)) // the rules are in the scan's bound job and in the stage
 		case planner.StageAggregate:
 			k.Bytes("scan", []byte(scan)).Bytes("table", []byte(st.Table))
 			err = k.JSON("output", out)
@@ -135,7 +138,7 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 		switch st.Kind {
 		case planner.StageScan:
 			scan, chain = keys[st.ID], keys[st.ID]
-		case planner.StageAggregate:
+		case planner.StageAggregate, planner.StageExpect:
 		default:
 			chain = keys[st.ID]
 		}
@@ -195,7 +198,7 @@ func reusable(plan *planner.Plan, found func(id int) bool) map[int]bool {
 			scan = found(st.ID)
 			chain = scan
 			reuse[st.ID] = scan
-		case planner.StageAggregate:
+		case planner.StageAggregate, planner.StageExpect:
 			reuse[st.ID] = scan && found(st.ID)
 		default:
 			chain = chain && found(st.ID)

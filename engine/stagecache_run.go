@@ -14,6 +14,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/stagecache"
+	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/fragment"
 )
 
@@ -37,6 +38,7 @@ type cachedState struct {
 	Cuts   []byte               `json:"split_cuts,omitempty"`
 	Fit    []byte               `json:"fit,omitempty"` // a pb.Broadcast: the fit and the shard cuts
 	Shards [][]sink.ShardInfo   `json:"shards,omitempty"`
+	Unique []*task.UniqueResult `json:"unique,omitempty"` // the expect-unique stage's results
 	// FellBack: the batches the stage's device kernels gave back to the
 	// CPU (the manifest's engine.fell_back), restored with the stage.
 	FellBack map[string]int64 `json:"fell_back,omitempty"`
@@ -125,7 +127,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 			return err
 		}
 		for i, s := range cs.Scans {
-			s.Executor, s.CachePath, s.AggPaths = "", "", nil
+			s.Executor, s.CachePath, s.AggPaths, s.ExpectPath = "", "", nil, ""
 			if !cr.scanFiles {
 				continue
 			}
@@ -143,6 +145,12 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 				}
 				s.AggPaths = append(s.AggPaths, p)
 			}
+			if len(r.UniqueRules()) > 0 {
+				s.ExpectPath = filepath.Join(dir, fmt.Sprintf("expect-%05d", i))
+				if err := linkShuffle(e, fmt.Sprintf("e%05d", i), s.ExpectPath); err != nil {
+					return err
+				}
+			}
 		}
 		d.scans = cs.Scans
 		if err := r.scanBarrier(d); err != nil {
@@ -159,6 +167,8 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 			return err
 		}
 		d.aggregates = append(d.aggregates, *cs.Agg)
+	case planner.StageExpect:
+		d.uniq = cs.Unique
 	case planner.StageSplitBoundaries:
 		d.splitCutsBin = cs.Cuts
 	case planner.StageFit, planner.StageShardWrite:
@@ -235,8 +245,11 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 	case planner.StageScan:
 		for i, s := range d.scans {
 			c := *s
-			c.Executor, c.CachePath, c.AggPaths = "", "", nil
+			c.Executor, c.CachePath, c.AggPaths, c.ExpectPath = "", "", nil, ""
 			cs.Scans = append(cs.Scans, &c)
+			if s.ExpectPath != "" {
+				files = append(files, shuffleFiles(fmt.Sprintf("e%05d", i), s.ExpectPath)...)
+			}
 			files = append(files, shuffleFiles(fmt.Sprintf("c%05d", i), s.CachePath)...)
 			for a, p := range s.AggPaths {
 				files = append(files, shuffleFiles(fmt.Sprintf("a%d-%05d", a, i), p)...)
@@ -246,6 +259,8 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 		a := d.aggregates[len(d.aggregates)-1]
 		cs.Agg = &a
 		files = append(files, stagecache.Source{Name: "table", Path: filepath.Join(txn.Dir(), filepath.FromSlash(a.Path))})
+	case planner.StageExpect:
+		cs.Unique = d.uniq
 	case planner.StageSplitBoundaries:
 		cs.Cuts = d.splitCutsBin
 	case planner.StageFit, planner.StageShardWrite:

@@ -48,7 +48,7 @@ func TestBadDocuments(t *testing.T) {
 		{"top level list", "- a\n- b\n", nil, 1, "", "top level must be a mapping"},
 		{"two documents", pre + "keep: [a]\n---\nname: u\n", nil, 5, "", "only one YAML document"},
 		{"unknown top key", pre + "keep: [a]\nfeatures_: {}\n", nil, 5, "features_", `did you mean "features"?`},
-		{"unknown top key lists allowed", pre + "kep: [a]\n", nil, 4, "kep", "(allowed: name, input, filter, columns, features, label, keep, split, aggregates, output, engine, slices)"},
+		{"unknown top key lists allowed", pre + "kep: [a]\n", nil, 4, "kep", "(allowed: name, input, filter, columns, features, label, keep, split, aggregates, output, engine, slices, expect)"},
 		{"duplicate key", pre + "keep: [a]\nkeep: [b]\n", nil, 5, "keep", "duplicate key \"keep\" (first on line 4)"},
 		{"merge key", pre + "keep: [a]\nsplit:\n  <<: {seed: 1}\n", nil, 6, "split", "merge keys"},
 		{"missing name", "input: {path: a.pq}\noutput: {path: o}\nkeep: [a]\n", nil, 0, "name", "required"},

@@ -18,7 +18,7 @@ import (
 const maxJobFileBytes = 4 << 20
 
 // topKeys are the sections of a job file, in the order they are documented.
-var topKeys = []string{"name", "input", "filter", "columns", "features", "label", "keep", "split", "aggregates", "output", "engine", "slices"}
+var topKeys = []string{"name", "input", "filter", "columns", "features", "label", "keep", "split", "aggregates", "output", "engine", "slices", "expect"}
 
 // Load reads and parses the job file at path. sets are --set overrides
 // "key.path=value" (e.g. "output.overwrite=true", "input.generate.rows=1000",
@@ -161,6 +161,9 @@ func (p *parser) job(root *yaml.Node) (*Job, error) {
 		return nil, err
 	}
 	if j.Engine, err = p.engine(m); err != nil {
+		return nil, err
+	}
+	if j.Expect, err = p.expect(m); err != nil {
 		return nil, err
 	}
 	if err := p.checkOutputs(j); err != nil {

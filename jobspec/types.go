@@ -72,7 +72,8 @@ type Job struct {
 	Aggregates []Aggregate
 	Output     Output
 	Engine     Engine
-	Slices     Slices // slices: (no columns when absent)
+	Slices     Slices  // slices: (no columns when absent)
+	Expect     *Expect // nil when absent
 }
 
 // Field is a column name with the line it appears on.

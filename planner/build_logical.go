@@ -68,7 +68,7 @@ func buildLogical(c *planCtx) *LogicalPlan {
 	if c.in.InputTasks > 0 {
 		tasks = strconv.Itoa(c.in.InputTasks)
 	}
-	cur := add(&Node{Kind: NodeScan, Params: []KV{{"format", c.in.InputFormat}, {"tasks", tasks}}})
+	cur := add(&Node{Kind: NodeScan, Params: []KV{{"format", c.in.InputFormat}, {"tasks", tasks}}, Uses: expectInputs(c)})
 	filter := func() {
 		if c.in.Filter != nil {
 			cur = add(&Node{Kind: NodeFilter, Params: []KV{{"predicate", c.in.Filter.Canonical}},

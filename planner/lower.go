@@ -114,6 +114,7 @@ func (l *lowerer) splitParams() []KV {
 // ShardWindowCollect).
 func (l *lowerer) lower() []Stage {
 	scanID := l.lowerScan()
+	l.lowerExpect(scanID)
 	for _, n := range l.opt.Nodes {
 		if n.Kind == NodeFinalAggregate {
 			l.lowerAggregate(n, scanID)
@@ -154,6 +155,7 @@ func (l *lowerer) lowerScan() int {
 				params = append(params, KV{"prune", rangeList(n.Prune)})
 			}
 			ops = append(ops, l.op(OpScan, l.typesOf(l.scan...), params...), l.rowKey())
+			ops = append(ops, l.expectOps()...)
 		case NodeFilter:
 			ops = append(ops, l.op(OpFilter, l.typesOf(n.Uses...), n.Params...))
 		case NodeProject:

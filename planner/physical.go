@@ -15,6 +15,7 @@ const (
 	StageSplitBoundaries = vocab.StageSplitBoundaries
 	StageFit             = vocab.StageFit
 	StageShardWrite      = vocab.StageShardWrite
+	StageExpect          = vocab.StageExpect
 )
 
 // CacheBuckets is how many partitions the scan's cache is cut into, by
@@ -53,6 +54,8 @@ const (
 	OpTransform          = vocab.OpTransform
 	OpSort               = vocab.OpSort
 	OpShardWrite         = vocab.OpShardWrite
+	OpExpect             = vocab.OpExpect
+	OpExpectUnique       = vocab.OpExpectUnique
 )
 
 // opKinds maps each physical operator to the kind engines are asked about.
@@ -64,6 +67,7 @@ var opKinds = map[string]exec.OpKind{
 	OpWindowCollect: exec.OpSplit, OpSplitAssign: exec.OpSplit, OpFitPartial: exec.OpFit,
 	OpShardWindowCollect: exec.OpPartition, OpShardAssign: exec.OpPartition, OpFill: exec.OpTransform,
 	OpTransform: exec.OpTransform, OpSort: exec.OpSort, OpShardWrite: exec.OpSink,
+	OpExpect: OpKindExpect, OpExpectUnique: exec.OpSort,
 }
 
 // PhysOp is one operator of a stage's pipeline.

@@ -26,6 +26,7 @@ type Plan struct {
 	Splits       []string // split names, in file order; rows of split i go to partition i*Shards+shard
 	Shards       int      // shards per split
 	Aggregates   []AggPlan
+	Expect       *ExpectPlan // nil without an expect section
 	Stages       []Stage
 	Placement    []Placement
 	Fallbacks    []string // one line per operator the preferred engine cannot run
@@ -88,7 +89,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 
 	logical := buildLogical(c)
-	env := &ruleEnv{partitions: c.partitions}
+	env := &ruleEnv{partitions: c.partitions, noPrune: job.Expect != nil}
 	for _, f := range in.Schema.Fields() {
 		env.inputColumns = append(env.inputColumns, f.Name)
 	}
@@ -110,6 +111,7 @@ func Build(in Inputs) (*Plan, error) {
 	}
 	p.Slices = sliceColumns(job)
 	p.CacheColumns = cacheColumns(c)
+	p.Expect = expectPlan(c)
 	l := &lowerer{c: c, opt: opt, scan: p.ScanColumns, cache: p.CacheColumns}
 	p.Stages = l.lower()
 	p.Placement, p.Fallbacks, err = place(p.Stages, in, policy)

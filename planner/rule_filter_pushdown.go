@@ -9,6 +9,9 @@ package planner
 // path to the Scan crosses nothing but Projects (which only add columns)
 // is pushed.
 func pushFilter(p *LogicalPlan, env *ruleEnv) bool {
+	if env.noPrune {
+		return false
+	}
 	input := map[string]bool{}
 	for _, c := range env.inputColumns {
 		input[c] = true

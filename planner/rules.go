@@ -4,6 +4,7 @@ package planner
 type ruleEnv struct {
 	inputColumns []string // the input schema's column names, in schema order
 	partitions   int      // hash partitions of an aggregate exchange
+	noPrune      bool     // the expect section checks every row read: no row group may be skipped
 }
 
 // rule rewrites a plan in place and reports whether it changed anything.

@@ -167,7 +167,10 @@ func validate(in Inputs, c *catalog) error {
 			return err
 		}
 	}
-	return validateSlices(c, job)
+	if err := validateSlices(c, job); err != nil {
+		return err
+	}
+	return validateExpect(file, c, job.Expect)
 }
 
 var numericTransforms = []string{jobspec.TIdentity, jobspec.TZScore, jobspec.TMinMax, jobspec.TLog1p, jobspec.TClip, jobspec.TBucketize}

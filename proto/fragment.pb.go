@@ -316,9 +316,14 @@ type BoundJob struct {
 	Fallback string `protobuf:"bytes,20,opt,name=fallback,proto3" json:"fallback,omitempty"`
 	// slices are the job's slice columns (cached with the rows), profiled
 	// by the shard-write stage.
-	Slices        []string `protobuf:"bytes,31,rep,name=slices,proto3" json:"slices,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Slices []string `protobuf:"bytes,31,rep,name=slices,proto3" json:"slices,omitempty"`
+	// expect: the job's expect rules, in file order, checked by the scan
+	// on the rows as read; the unique rules' values are hash-partitioned
+	// into expect_partitions partitions for the expect-unique stage.
+	Expect           []*ExpectRule `protobuf:"bytes,21,rep,name=expect,proto3" json:"expect,omitempty"`
+	ExpectPartitions int32         `protobuf:"varint,22,opt,name=expect_partitions,json=expectPartitions,proto3" json:"expect_partitions,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *BoundJob) Reset() {
@@ -498,6 +503,117 @@ func (x *BoundJob) GetSlices() []string {
 	return nil
 }
 
+func (x *BoundJob) GetExpect() []*ExpectRule {
+	if x != nil {
+		return x.Expect
+	}
+	return nil
+}
+
+func (x *BoundJob) GetExpectPartitions() int32 {
+	if x != nil {
+		return x.ExpectPartitions
+	}
+	return 0
+}
+
+// ExpectRule is one rule of the job's expect section.
+type ExpectRule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// column is "" for the row-count rules (rows_min, rows_max).
+	Column string `protobuf:"bytes,1,opt,name=column,proto3" json:"column,omitempty"`
+	// kind: not_null, unique, between, in, null_fraction_max, rows_min,
+	// rows_max.
+	Kind string  `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Lo   float64 `protobuf:"fixed64,3,opt,name=lo,proto3" json:"lo,omitempty"`
+	Hi   float64 `protobuf:"fixed64,4,opt,name=hi,proto3" json:"hi,omitempty"`
+	// in_values: the in rule's values (kind i, f, s or b).
+	InValues      []*Value `protobuf:"bytes,5,rep,name=in_values,json=inValues,proto3" json:"in_values,omitempty"`
+	Max           float64  `protobuf:"fixed64,6,opt,name=max,proto3" json:"max,omitempty"`
+	Count         int64    `protobuf:"varint,7,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExpectRule) Reset() {
+	*x = ExpectRule{}
+	mi := &file_fragment_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpectRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpectRule) ProtoMessage() {}
+
+func (x *ExpectRule) ProtoReflect() protoreflect.Message {
+	mi := &file_fragment_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpectRule.ProtoReflect.Descriptor instead.
+func (*ExpectRule) Descriptor() ([]byte, []int) {
+	return file_fragment_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ExpectRule) GetColumn() string {
+	if x != nil {
+		return x.Column
+	}
+	return ""
+}
+
+func (x *ExpectRule) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ExpectRule) GetLo() float64 {
+	if x != nil {
+		return x.Lo
+	}
+	return 0
+}
+
+func (x *ExpectRule) GetHi() float64 {
+	if x != nil {
+		return x.Hi
+	}
+	return 0
+}
+
+func (x *ExpectRule) GetInValues() []*Value {
+	if x != nil {
+		return x.InValues
+	}
+	return nil
+}
+
+func (x *ExpectRule) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+func (x *ExpectRule) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // BoundExpr is an expression the driver parsed and bound: its source and
 // the type it bound to, which the executor checks its binding against.
 type BoundExpr struct {
@@ -512,7 +628,7 @@ type BoundExpr struct {
 
 func (x *BoundExpr) Reset() {
 	*x = BoundExpr{}
-	mi := &file_fragment_proto_msgTypes[4]
+	mi := &file_fragment_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +640,7 @@ func (x *BoundExpr) String() string {
 func (*BoundExpr) ProtoMessage() {}
 
 func (x *BoundExpr) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[4]
+	mi := &file_fragment_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +653,7 @@ func (x *BoundExpr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoundExpr.ProtoReflect.Descriptor instead.
 func (*BoundExpr) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{4}
+	return file_fragment_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BoundExpr) GetName() string {
@@ -578,7 +694,7 @@ type InputSpec struct {
 
 func (x *InputSpec) Reset() {
 	*x = InputSpec{}
-	mi := &file_fragment_proto_msgTypes[5]
+	mi := &file_fragment_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -590,7 +706,7 @@ func (x *InputSpec) String() string {
 func (*InputSpec) ProtoMessage() {}
 
 func (x *InputSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[5]
+	mi := &file_fragment_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -603,7 +719,7 @@ func (x *InputSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InputSpec.ProtoReflect.Descriptor instead.
 func (*InputSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{5}
+	return file_fragment_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InputSpec) GetFormat() string {
@@ -660,7 +776,7 @@ type CSVOptions struct {
 
 func (x *CSVOptions) Reset() {
 	*x = CSVOptions{}
-	mi := &file_fragment_proto_msgTypes[6]
+	mi := &file_fragment_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +788,7 @@ func (x *CSVOptions) String() string {
 func (*CSVOptions) ProtoMessage() {}
 
 func (x *CSVOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[6]
+	mi := &file_fragment_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +801,7 @@ func (x *CSVOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CSVOptions.ProtoReflect.Descriptor instead.
 func (*CSVOptions) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{6}
+	return file_fragment_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CSVOptions) GetDelimiter() string {
@@ -728,7 +844,7 @@ type GenerateSpec struct {
 
 func (x *GenerateSpec) Reset() {
 	*x = GenerateSpec{}
-	mi := &file_fragment_proto_msgTypes[7]
+	mi := &file_fragment_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +856,7 @@ func (x *GenerateSpec) String() string {
 func (*GenerateSpec) ProtoMessage() {}
 
 func (x *GenerateSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[7]
+	mi := &file_fragment_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +869,7 @@ func (x *GenerateSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateSpec.ProtoReflect.Descriptor instead.
 func (*GenerateSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{7}
+	return file_fragment_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GenerateSpec) GetKind() string {
@@ -797,7 +913,7 @@ type PruneRange struct {
 
 func (x *PruneRange) Reset() {
 	*x = PruneRange{}
-	mi := &file_fragment_proto_msgTypes[8]
+	mi := &file_fragment_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +925,7 @@ func (x *PruneRange) String() string {
 func (*PruneRange) ProtoMessage() {}
 
 func (x *PruneRange) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[8]
+	mi := &file_fragment_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +938,7 @@ func (x *PruneRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PruneRange.ProtoReflect.Descriptor instead.
 func (*PruneRange) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{8}
+	return file_fragment_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PruneRange) GetColumn() string {
@@ -881,7 +997,7 @@ type InputAssignment struct {
 
 func (x *InputAssignment) Reset() {
 	*x = InputAssignment{}
-	mi := &file_fragment_proto_msgTypes[9]
+	mi := &file_fragment_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1009,7 @@ func (x *InputAssignment) String() string {
 func (*InputAssignment) ProtoMessage() {}
 
 func (x *InputAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[9]
+	mi := &file_fragment_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1022,7 @@ func (x *InputAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InputAssignment.ProtoReflect.Descriptor instead.
 func (*InputAssignment) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{9}
+	return file_fragment_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *InputAssignment) GetTaskIndex() int32 {
@@ -999,7 +1115,7 @@ type SplitSpec struct {
 
 func (x *SplitSpec) Reset() {
 	*x = SplitSpec{}
-	mi := &file_fragment_proto_msgTypes[10]
+	mi := &file_fragment_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1011,7 +1127,7 @@ func (x *SplitSpec) String() string {
 func (*SplitSpec) ProtoMessage() {}
 
 func (x *SplitSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[10]
+	mi := &file_fragment_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1024,7 +1140,7 @@ func (x *SplitSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SplitSpec.ProtoReflect.Descriptor instead.
 func (*SplitSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{10}
+	return file_fragment_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SplitSpec) GetBy() []string {
@@ -1068,7 +1184,7 @@ type AggregateSpec struct {
 
 func (x *AggregateSpec) Reset() {
 	*x = AggregateSpec{}
-	mi := &file_fragment_proto_msgTypes[11]
+	mi := &file_fragment_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1080,7 +1196,7 @@ func (x *AggregateSpec) String() string {
 func (*AggregateSpec) ProtoMessage() {}
 
 func (x *AggregateSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[11]
+	mi := &file_fragment_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1093,7 +1209,7 @@ func (x *AggregateSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateSpec.ProtoReflect.Descriptor instead.
 func (*AggregateSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{11}
+	return file_fragment_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AggregateSpec) GetName() string {
@@ -1135,7 +1251,7 @@ type AggregateExpr struct {
 
 func (x *AggregateExpr) Reset() {
 	*x = AggregateExpr{}
-	mi := &file_fragment_proto_msgTypes[12]
+	mi := &file_fragment_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1263,7 @@ func (x *AggregateExpr) String() string {
 func (*AggregateExpr) ProtoMessage() {}
 
 func (x *AggregateExpr) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[12]
+	mi := &file_fragment_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1276,7 @@ func (x *AggregateExpr) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateExpr.ProtoReflect.Descriptor instead.
 func (*AggregateExpr) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{12}
+	return file_fragment_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AggregateExpr) GetName() string {
@@ -1197,7 +1313,7 @@ type FeatureSpec struct {
 
 func (x *FeatureSpec) Reset() {
 	*x = FeatureSpec{}
-	mi := &file_fragment_proto_msgTypes[13]
+	mi := &file_fragment_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1209,7 +1325,7 @@ func (x *FeatureSpec) String() string {
 func (*FeatureSpec) ProtoMessage() {}
 
 func (x *FeatureSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[13]
+	mi := &file_fragment_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1222,7 +1338,7 @@ func (x *FeatureSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeatureSpec.ProtoReflect.Descriptor instead.
 func (*FeatureSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{13}
+	return file_fragment_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *FeatureSpec) GetName() string {
@@ -1263,7 +1379,7 @@ type LabelSpec struct {
 
 func (x *LabelSpec) Reset() {
 	*x = LabelSpec{}
-	mi := &file_fragment_proto_msgTypes[14]
+	mi := &file_fragment_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1391,7 @@ func (x *LabelSpec) String() string {
 func (*LabelSpec) ProtoMessage() {}
 
 func (x *LabelSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[14]
+	mi := &file_fragment_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1404,7 @@ func (x *LabelSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LabelSpec.ProtoReflect.Descriptor instead.
 func (*LabelSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{14}
+	return file_fragment_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LabelSpec) GetName() string {
@@ -1317,7 +1433,7 @@ type OutputSpec struct {
 
 func (x *OutputSpec) Reset() {
 	*x = OutputSpec{}
-	mi := &file_fragment_proto_msgTypes[15]
+	mi := &file_fragment_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1329,7 +1445,7 @@ func (x *OutputSpec) String() string {
 func (*OutputSpec) ProtoMessage() {}
 
 func (x *OutputSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[15]
+	mi := &file_fragment_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1342,7 +1458,7 @@ func (x *OutputSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutputSpec.ProtoReflect.Descriptor instead.
 func (*OutputSpec) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{15}
+	return file_fragment_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *OutputSpec) GetFormat() string {
@@ -1384,7 +1500,8 @@ type Broadcast struct {
 	SplitCuts []byte `protobuf:"bytes,3,opt,name=split_cuts,json=splitCuts,proto3" json:"split_cuts,omitempty"`
 	ShardCuts []byte `protobuf:"bytes,4,opt,name=shard_cuts,json=shardCuts,proto3" json:"shard_cuts,omitempty"`
 	Fit       *Fit   `protobuf:"bytes,5,opt,name=fit,proto3" json:"fit,omitempty"`
-	// caches: per scan task, its cache.
+	// caches: per scan task, its cache (the expect-unique stage: its file
+	// of unique-rule values).
 	Caches []*Location `protobuf:"bytes,6,rep,name=caches,proto3" json:"caches,omitempty"`
 	// aggs: per scan task, per aggregate table, its partial aggregates.
 	Aggs   []*LocationList `protobuf:"bytes,7,rep,name=aggs,proto3" json:"aggs,omitempty"`
@@ -1399,7 +1516,7 @@ type Broadcast struct {
 
 func (x *Broadcast) Reset() {
 	*x = Broadcast{}
-	mi := &file_fragment_proto_msgTypes[16]
+	mi := &file_fragment_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1411,7 +1528,7 @@ func (x *Broadcast) String() string {
 func (*Broadcast) ProtoMessage() {}
 
 func (x *Broadcast) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[16]
+	mi := &file_fragment_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1424,7 +1541,7 @@ func (x *Broadcast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Broadcast.ProtoReflect.Descriptor instead.
 func (*Broadcast) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{16}
+	return file_fragment_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Broadcast) GetGroups() map[string]int32 {
@@ -1510,7 +1627,7 @@ type Window struct {
 
 func (x *Window) Reset() {
 	*x = Window{}
-	mi := &file_fragment_proto_msgTypes[17]
+	mi := &file_fragment_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1522,7 +1639,7 @@ func (x *Window) String() string {
 func (*Window) ProtoMessage() {}
 
 func (x *Window) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[17]
+	mi := &file_fragment_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1535,7 +1652,7 @@ func (x *Window) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Window.ProtoReflect.Descriptor instead.
 func (*Window) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{17}
+	return file_fragment_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Window) GetGroup() int32 {
@@ -1583,7 +1700,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_fragment_proto_msgTypes[18]
+	mi := &file_fragment_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1712,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[18]
+	mi := &file_fragment_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1725,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{18}
+	return file_fragment_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Location) GetExecutor() string {
@@ -1634,7 +1751,7 @@ type LocationList struct {
 
 func (x *LocationList) Reset() {
 	*x = LocationList{}
-	mi := &file_fragment_proto_msgTypes[19]
+	mi := &file_fragment_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1646,7 +1763,7 @@ func (x *LocationList) String() string {
 func (*LocationList) ProtoMessage() {}
 
 func (x *LocationList) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[19]
+	mi := &file_fragment_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1659,7 +1776,7 @@ func (x *LocationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationList.ProtoReflect.Descriptor instead.
 func (*LocationList) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{19}
+	return file_fragment_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LocationList) GetLocations() []*Location {
@@ -1684,7 +1801,7 @@ type Fit struct {
 
 func (x *Fit) Reset() {
 	*x = Fit{}
-	mi := &file_fragment_proto_msgTypes[20]
+	mi := &file_fragment_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1696,7 +1813,7 @@ func (x *Fit) String() string {
 func (*Fit) ProtoMessage() {}
 
 func (x *Fit) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[20]
+	mi := &file_fragment_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1709,7 +1826,7 @@ func (x *Fit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fit.ProtoReflect.Descriptor instead.
 func (*Fit) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{20}
+	return file_fragment_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Fit) GetFeatures() []*FittedTransform {
@@ -1742,7 +1859,7 @@ type NameList struct {
 
 func (x *NameList) Reset() {
 	*x = NameList{}
-	mi := &file_fragment_proto_msgTypes[21]
+	mi := &file_fragment_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1754,7 +1871,7 @@ func (x *NameList) String() string {
 func (*NameList) ProtoMessage() {}
 
 func (x *NameList) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[21]
+	mi := &file_fragment_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1767,7 +1884,7 @@ func (x *NameList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NameList.ProtoReflect.Descriptor instead.
 func (*NameList) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{21}
+	return file_fragment_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *NameList) GetNames() []string {
@@ -1798,7 +1915,7 @@ type FittedTransform struct {
 
 func (x *FittedTransform) Reset() {
 	*x = FittedTransform{}
-	mi := &file_fragment_proto_msgTypes[22]
+	mi := &file_fragment_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1810,7 +1927,7 @@ func (x *FittedTransform) String() string {
 func (*FittedTransform) ProtoMessage() {}
 
 func (x *FittedTransform) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[22]
+	mi := &file_fragment_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1823,7 +1940,7 @@ func (x *FittedTransform) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FittedTransform.ProtoReflect.Descriptor instead.
 func (*FittedTransform) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{22}
+	return file_fragment_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *FittedTransform) GetTransform() string {
@@ -1931,7 +2048,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_fragment_proto_msgTypes[23]
+	mi := &file_fragment_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1943,7 +2060,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_fragment_proto_msgTypes[23]
+	mi := &file_fragment_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1956,7 +2073,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_fragment_proto_rawDescGZIP(), []int{23}
+	return file_fragment_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Value) GetKind() string {
@@ -2018,7 +2135,7 @@ const file_fragment_proto_rawDesc = "" +
 	"\x06params\x18\x02 \x03(\v2\x10.sluice.v1.ParamR\x06params\"/\n" +
 	"\x05Param\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xa4\a\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\x80\b\n" +
 	"\bBoundJob\x12\x16\n" +
 	"\x06engine\x18\x01 \x01(\tR\x06engine\x12\x1d\n" +
 	"\n" +
@@ -2045,10 +2162,21 @@ const file_fragment_proto_rawDesc = "" +
 	"\x10device_operators\x18\x12 \x03(\v2(.sluice.v1.BoundJob.DeviceOperatorsEntryR\x0fdeviceOperators\x12#\n" +
 	"\rgpu_operators\x18\x13 \x03(\tR\fgpuOperators\x12\x1a\n" +
 	"\bfallback\x18\x14 \x01(\tR\bfallback\x12\x16\n" +
-	"\x06slices\x18\x1f \x03(\tR\x06slices\x1aB\n" +
+	"\x06slices\x18\x1f \x03(\tR\x06slices\x12-\n" +
+	"\x06expect\x18\x15 \x03(\v2\x15.sluice.v1.ExpectRuleR\x06expect\x12+\n" +
+	"\x11expect_partitions\x18\x16 \x01(\x05R\x10expectPartitions\x1aB\n" +
 	"\x14DeviceOperatorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"K\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xaf\x01\n" +
+	"\n" +
+	"ExpectRule\x12\x16\n" +
+	"\x06column\x18\x01 \x01(\tR\x06column\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x0e\n" +
+	"\x02lo\x18\x03 \x01(\x01R\x02lo\x12\x0e\n" +
+	"\x02hi\x18\x04 \x01(\x01R\x02hi\x12-\n" +
+	"\tin_values\x18\x05 \x03(\v2\x10.sluice.v1.ValueR\binValues\x12\x10\n" +
+	"\x03max\x18\x06 \x01(\x01R\x03max\x12\x14\n" +
+	"\x05count\x18\a \x01(\x03R\x05count\"K\n" +
 	"\tBoundExpr\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x12\n" +
@@ -2203,72 +2331,75 @@ func file_fragment_proto_rawDescGZIP() []byte {
 	return file_fragment_proto_rawDescData
 }
 
-var file_fragment_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_fragment_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_fragment_proto_goTypes = []any{
 	(*StageFragment)(nil),   // 0: sluice.v1.StageFragment
 	(*Operator)(nil),        // 1: sluice.v1.Operator
 	(*Param)(nil),           // 2: sluice.v1.Param
 	(*BoundJob)(nil),        // 3: sluice.v1.BoundJob
-	(*BoundExpr)(nil),       // 4: sluice.v1.BoundExpr
-	(*InputSpec)(nil),       // 5: sluice.v1.InputSpec
-	(*CSVOptions)(nil),      // 6: sluice.v1.CSVOptions
-	(*GenerateSpec)(nil),    // 7: sluice.v1.GenerateSpec
-	(*PruneRange)(nil),      // 8: sluice.v1.PruneRange
-	(*InputAssignment)(nil), // 9: sluice.v1.InputAssignment
-	(*SplitSpec)(nil),       // 10: sluice.v1.SplitSpec
-	(*AggregateSpec)(nil),   // 11: sluice.v1.AggregateSpec
-	(*AggregateExpr)(nil),   // 12: sluice.v1.AggregateExpr
-	(*FeatureSpec)(nil),     // 13: sluice.v1.FeatureSpec
-	(*LabelSpec)(nil),       // 14: sluice.v1.LabelSpec
-	(*OutputSpec)(nil),      // 15: sluice.v1.OutputSpec
-	(*Broadcast)(nil),       // 16: sluice.v1.Broadcast
-	(*Window)(nil),          // 17: sluice.v1.Window
-	(*Location)(nil),        // 18: sluice.v1.Location
-	(*LocationList)(nil),    // 19: sluice.v1.LocationList
-	(*Fit)(nil),             // 20: sluice.v1.Fit
-	(*NameList)(nil),        // 21: sluice.v1.NameList
-	(*FittedTransform)(nil), // 22: sluice.v1.FittedTransform
-	(*Value)(nil),           // 23: sluice.v1.Value
-	nil,                     // 24: sluice.v1.BoundJob.DeviceOperatorsEntry
-	nil,                     // 25: sluice.v1.CSVOptions.TypesEntry
-	nil,                     // 26: sluice.v1.Broadcast.GroupsEntry
+	(*ExpectRule)(nil),      // 4: sluice.v1.ExpectRule
+	(*BoundExpr)(nil),       // 5: sluice.v1.BoundExpr
+	(*InputSpec)(nil),       // 6: sluice.v1.InputSpec
+	(*CSVOptions)(nil),      // 7: sluice.v1.CSVOptions
+	(*GenerateSpec)(nil),    // 8: sluice.v1.GenerateSpec
+	(*PruneRange)(nil),      // 9: sluice.v1.PruneRange
+	(*InputAssignment)(nil), // 10: sluice.v1.InputAssignment
+	(*SplitSpec)(nil),       // 11: sluice.v1.SplitSpec
+	(*AggregateSpec)(nil),   // 12: sluice.v1.AggregateSpec
+	(*AggregateExpr)(nil),   // 13: sluice.v1.AggregateExpr
+	(*FeatureSpec)(nil),     // 14: sluice.v1.FeatureSpec
+	(*LabelSpec)(nil),       // 15: sluice.v1.LabelSpec
+	(*OutputSpec)(nil),      // 16: sluice.v1.OutputSpec
+	(*Broadcast)(nil),       // 17: sluice.v1.Broadcast
+	(*Window)(nil),          // 18: sluice.v1.Window
+	(*Location)(nil),        // 19: sluice.v1.Location
+	(*LocationList)(nil),    // 20: sluice.v1.LocationList
+	(*Fit)(nil),             // 21: sluice.v1.Fit
+	(*NameList)(nil),        // 22: sluice.v1.NameList
+	(*FittedTransform)(nil), // 23: sluice.v1.FittedTransform
+	(*Value)(nil),           // 24: sluice.v1.Value
+	nil,                     // 25: sluice.v1.BoundJob.DeviceOperatorsEntry
+	nil,                     // 26: sluice.v1.CSVOptions.TypesEntry
+	nil,                     // 27: sluice.v1.Broadcast.GroupsEntry
 }
 var file_fragment_proto_depIdxs = []int32{
 	1,  // 0: sluice.v1.StageFragment.operators:type_name -> sluice.v1.Operator
 	3,  // 1: sluice.v1.StageFragment.job:type_name -> sluice.v1.BoundJob
-	16, // 2: sluice.v1.StageFragment.broadcast:type_name -> sluice.v1.Broadcast
-	9,  // 3: sluice.v1.StageFragment.input:type_name -> sluice.v1.InputAssignment
+	17, // 2: sluice.v1.StageFragment.broadcast:type_name -> sluice.v1.Broadcast
+	10, // 3: sluice.v1.StageFragment.input:type_name -> sluice.v1.InputAssignment
 	2,  // 4: sluice.v1.Operator.params:type_name -> sluice.v1.Param
-	5,  // 5: sluice.v1.BoundJob.input:type_name -> sluice.v1.InputSpec
-	8,  // 6: sluice.v1.BoundJob.prune:type_name -> sluice.v1.PruneRange
-	4,  // 7: sluice.v1.BoundJob.derived:type_name -> sluice.v1.BoundExpr
-	4,  // 8: sluice.v1.BoundJob.filter:type_name -> sluice.v1.BoundExpr
-	10, // 9: sluice.v1.BoundJob.split:type_name -> sluice.v1.SplitSpec
-	11, // 10: sluice.v1.BoundJob.aggregates:type_name -> sluice.v1.AggregateSpec
-	13, // 11: sluice.v1.BoundJob.features:type_name -> sluice.v1.FeatureSpec
-	14, // 12: sluice.v1.BoundJob.label:type_name -> sluice.v1.LabelSpec
-	15, // 13: sluice.v1.BoundJob.output:type_name -> sluice.v1.OutputSpec
-	24, // 14: sluice.v1.BoundJob.device_operators:type_name -> sluice.v1.BoundJob.DeviceOperatorsEntry
-	6,  // 15: sluice.v1.InputSpec.csv:type_name -> sluice.v1.CSVOptions
-	7,  // 16: sluice.v1.InputSpec.generate:type_name -> sluice.v1.GenerateSpec
-	25, // 17: sluice.v1.CSVOptions.types:type_name -> sluice.v1.CSVOptions.TypesEntry
-	12, // 18: sluice.v1.AggregateSpec.compute:type_name -> sluice.v1.AggregateExpr
-	26, // 19: sluice.v1.Broadcast.groups:type_name -> sluice.v1.Broadcast.GroupsEntry
-	17, // 20: sluice.v1.Broadcast.windows:type_name -> sluice.v1.Window
-	20, // 21: sluice.v1.Broadcast.fit:type_name -> sluice.v1.Fit
-	18, // 22: sluice.v1.Broadcast.caches:type_name -> sluice.v1.Location
-	19, // 23: sluice.v1.Broadcast.aggs:type_name -> sluice.v1.LocationList
-	18, // 24: sluice.v1.LocationList.locations:type_name -> sluice.v1.Location
-	22, // 25: sluice.v1.Fit.features:type_name -> sluice.v1.FittedTransform
-	23, // 26: sluice.v1.Fit.label_fill:type_name -> sluice.v1.Value
-	21, // 27: sluice.v1.Fit.output_names:type_name -> sluice.v1.NameList
-	23, // 28: sluice.v1.FittedTransform.vocab:type_name -> sluice.v1.Value
-	23, // 29: sluice.v1.FittedTransform.fill:type_name -> sluice.v1.Value
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	6,  // 5: sluice.v1.BoundJob.input:type_name -> sluice.v1.InputSpec
+	9,  // 6: sluice.v1.BoundJob.prune:type_name -> sluice.v1.PruneRange
+	5,  // 7: sluice.v1.BoundJob.derived:type_name -> sluice.v1.BoundExpr
+	5,  // 8: sluice.v1.BoundJob.filter:type_name -> sluice.v1.BoundExpr
+	11, // 9: sluice.v1.BoundJob.split:type_name -> sluice.v1.SplitSpec
+	12, // 10: sluice.v1.BoundJob.aggregates:type_name -> sluice.v1.AggregateSpec
+	14, // 11: sluice.v1.BoundJob.features:type_name -> sluice.v1.FeatureSpec
+	15, // 12: sluice.v1.BoundJob.label:type_name -> sluice.v1.LabelSpec
+	16, // 13: sluice.v1.BoundJob.output:type_name -> sluice.v1.OutputSpec
+	25, // 14: sluice.v1.BoundJob.device_operators:type_name -> sluice.v1.BoundJob.DeviceOperatorsEntry
+	4,  // 15: sluice.v1.BoundJob.expect:type_name -> sluice.v1.ExpectRule
+	24, // 16: sluice.v1.ExpectRule.in_values:type_name -> sluice.v1.Value
+	7,  // 17: sluice.v1.InputSpec.csv:type_name -> sluice.v1.CSVOptions
+	8,  // 18: sluice.v1.InputSpec.generate:type_name -> sluice.v1.GenerateSpec
+	26, // 19: sluice.v1.CSVOptions.types:type_name -> sluice.v1.CSVOptions.TypesEntry
+	13, // 20: sluice.v1.AggregateSpec.compute:type_name -> sluice.v1.AggregateExpr
+	27, // 21: sluice.v1.Broadcast.groups:type_name -> sluice.v1.Broadcast.GroupsEntry
+	18, // 22: sluice.v1.Broadcast.windows:type_name -> sluice.v1.Window
+	21, // 23: sluice.v1.Broadcast.fit:type_name -> sluice.v1.Fit
+	19, // 24: sluice.v1.Broadcast.caches:type_name -> sluice.v1.Location
+	20, // 25: sluice.v1.Broadcast.aggs:type_name -> sluice.v1.LocationList
+	19, // 26: sluice.v1.LocationList.locations:type_name -> sluice.v1.Location
+	23, // 27: sluice.v1.Fit.features:type_name -> sluice.v1.FittedTransform
+	24, // 28: sluice.v1.Fit.label_fill:type_name -> sluice.v1.Value
+	22, // 29: sluice.v1.Fit.output_names:type_name -> sluice.v1.NameList
+	24, // 30: sluice.v1.FittedTransform.vocab:type_name -> sluice.v1.Value
+	24, // 31: sluice.v1.FittedTransform.fill:type_name -> sluice.v1.Value
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_fragment_proto_init() }
@@ -2276,14 +2407,14 @@ func file_fragment_proto_init() {
 	if File_fragment_proto != nil {
 		return
 	}
-	file_fragment_proto_msgTypes[22].OneofWrappers = []any{}
+	file_fragment_proto_msgTypes[23].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_fragment_proto_rawDesc), len(file_fragment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

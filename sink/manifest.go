@@ -33,9 +33,10 @@ type Manifest struct {
 	Shuffle       ShuffleSpec      `json:"shuffle"`
 	Engine        EngineInfo       `json:"engine"`
 	Output        OutputSpec       `json:"output"`
-	Run           *RunInfo         `json:"run,omitempty"`      // this run: id, times, version (manifest_run.go)
-	Profiles      *Profiles        `json:"profiles,omitempty"` // column profiles, drift, report.html
-	Slices        *Slices          `json:"slices,omitempty"`   // slice tables (absent without slices:)
+	Run           *RunInfo         `json:"run,omitempty"`          // this run: id, times, version (manifest_run.go)
+	Profiles      *Profiles        `json:"profiles,omitempty"`     // column profiles, drift, report.html
+	Slices        *Slices          `json:"slices,omitempty"`       // slice tables (absent without slices:)
+	Expectations  *Expectations    `json:"expectations,omitempty"` // nil without an expect section
 }
 
 // DerivedColumn is one `columns:` entry: computed from the raw row by Expr

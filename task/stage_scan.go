@@ -38,6 +38,8 @@ type ScanResult struct {
 	Executor                                      string // where the cache and partials are
 	CachePath                                     string
 	AggPaths                                      []string
+	Expect                                        []ExpectCount `json:"expect,omitempty"`      // per expect rule (unique: see ExpectPath)
+	ExpectPath                                    string        `json:"expect_path,omitempty"` // the unique rules' values, hash-partitioned
 	Bytes                                         int64
 	taskReport
 }
@@ -83,6 +85,11 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 		}
 		defer aggs[i].abort()
 	}
+	ex, err := r.newExpectScan(x, t)
+	if err != nil {
+		return nil, err
+	}
+	defer ex.abort()
 	// The scan pipeline is the plan's scan stage, operator by operator:
 	// Scan and RowKey make the source (row ids and keys before any row is
 	// removed: the rows' positions in the file), then Filter and Project
@@ -128,6 +135,11 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 				}
 				return rows.AppendColumns(b, x.Mem, []string{ColRowID, ColKey}, rows.Int64Array(x.Mem, rowid), rows.Uint64Array(x.Mem, keys))
 			}, nil)
+		case vocab.OpExpect:
+			if i != 2 || ex == nil {
+				return nil, fmt.Errorf("internal: scan stage operator %d is Expect: it must follow RowKey, with rules in the bound job", i+1)
+			}
+			op = exec.NewTap(op, func(b arrow.RecordBatch) error { return ex.update(r, b, x.Mem) })
 		case vocab.OpProject:
 			op = exec.NewProject(op, r.derivedCols, r.derived, x.Mem)
 		case vocab.OpFilter:
@@ -237,6 +249,11 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 		return nil, err
 	}
 	committed = true
+	if ex != nil {
+		if err := ex.finish(res); err != nil {
+			return nil, err
+		}
+	}
 	res.CachePath = cachePath
 	res.Executor = x.Executor
 	res.Bytes = out.Bytes

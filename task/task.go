@@ -126,6 +126,8 @@ func decodeResult(kind string, data []byte) (any, error) {
 		v = &FitPartial{}
 	case vocab.StageShardWrite:
 		v = &ShardResult{}
+	case vocab.StageExpect:
+		v = &UniqueResult{}
 	default:
 		return nil, fmt.Errorf("unknown stage kind %q", kind)
 	}

@@ -124,6 +124,8 @@ func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err err
 		}
 	case vocab.StageShardWrite:
 		res, err = env.shardTask(ctx, x, t, b)
+	case vocab.StageExpect:
+		res, err = env.uniqueTask(ctx, x, t, b)
 	default:
 		return nil, fmt.Errorf("unknown stage kind %q", f.GetKind())
 	}

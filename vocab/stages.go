@@ -8,6 +8,9 @@ const (
 	StageSplitBoundaries = "split-boundaries"
 	StageFit             = "fit"
 	StageShardWrite      = "shard-write"
+	// StageExpect checks the expect section's unique rules: one task per
+	// rule and hash partition of the values the scan wrote.
+	StageExpect = "expect-unique"
 )
 
 // Physical operator names: a plan stage's pipeline and a fragment's
@@ -35,4 +38,8 @@ const (
 	OpTransform          = "Transform"
 	OpSort               = "Sort"
 	OpShardWrite         = "ShardWrite"
+	// Expect checks the expect section's rules on the rows as read;
+	// ExpectUnique finds the repeated values of one hash partition.
+	OpExpect       = "Expect"
+	OpExpectUnique = "ExpectUnique"
 )

@@ -16,7 +16,7 @@ import (
 // Version is the stage fragment format this build writes and runs.
 // Bump it with any change an executor of the previous version would
 // misread; executors refuse a fragment of another version.
-const Version = 1
+const Version = 2
 
 // EncodeSchema writes a schema as an Arrow IPC stream with no batches.
 func EncodeSchema(s *arrow.Schema) ([]byte, error) {

@@ -1,0 +1,215 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/jobspec"
+)
+
+// OpKindExpect is the kind engines are asked about for the Expect
+// operator; only the CPU engine runs it.
+const OpKindExpect exec.OpKind = "expect"
+
+// ExpectPlan is how the expect section runs: the scan's Expect operator
+// checks every rule but unique on the rows as read (before the filter and
+// the fills), and writes each unique column's (hash, value, row id)
+// hash-partitioned for the expect-unique stage, which has UniquePartitions
+// tasks per unique rule.
+type ExpectPlan struct {
+	Rules            []jobspec.ExpectRule
+	Unique           []int // indices into Rules of the unique rules
+	UniquePartitions int
+}
+
+// expectPlan is nil without an expect section.
+func expectPlan(c *planCtx) *ExpectPlan {
+	x := c.job.Expect
+	if x == nil {
+		return nil
+	}
+	p := &ExpectPlan{Rules: x.Rules, UniquePartitions: c.partitions}
+	for i, r := range x.Rules {
+		if r.Kind == jobspec.RuleUnique {
+			p.Unique = append(p.Unique, i)
+		}
+	}
+	return p
+}
+
+// expectInputs are the input columns the rules read (the Scan must read
+// them; a derived column's inputs are the Project's).
+func expectInputs(c *planCtx) []string {
+	var out []string
+	if c.job.Expect == nil {
+		return nil
+	}
+	for _, r := range c.job.Expect.Rules {
+		if col, ok := c.cat.lookup(r.Column); ok && !col.Derived {
+			out = appendNew(out, r.Column)
+		}
+	}
+	return out
+}
+
+// expectColumns are the columns the rules name, in rule order.
+func expectColumns(rules []jobspec.ExpectRule) []string {
+	var out []string
+	for _, r := range rules {
+		if r.Column != "" {
+			out = appendNew(out, r.Column)
+		}
+	}
+	return out
+}
+
+// ExpectRuleString is one rule as EXPLAIN, the manifest and messages show
+// it, e.g. "between [60, 86400]", "in [Male, Female]", "rows min 1000".
+func ExpectRuleString(r jobspec.ExpectRule) string {
+	switch r.Kind {
+	case jobspec.RuleBetween:
+		return fmt.Sprintf("between [%s, %s]", fmtFloat(r.Lo), fmtFloat(r.Hi))
+	case jobspec.RuleIn:
+		vals := make([]string, len(r.In))
+		for i, v := range r.In {
+			switch x := v.(type) {
+			case float64:
+				vals[i] = fmtFloat(x)
+			default:
+				vals[i] = fmt.Sprint(x)
+			}
+		}
+		return "in [" + strings.Join(vals, ", ") + "]"
+	case jobspec.RuleNullFractionMax:
+		return "null_fraction_max " + fmtFloat(r.Max)
+	case jobspec.RuleRowsMin:
+		return "rows min " + strconv.FormatInt(r.Count, 10)
+	case jobspec.RuleRowsMax:
+		return "rows max " + strconv.FormatInt(r.Count, 10)
+	}
+	return r.Kind
+}
+
+// expectOps are the scan's Expect operator and, with unique rules, the
+// exchange that writes their values.
+func (l *lowerer) expectOps() []PhysOp {
+	x := l.c.job.Expect
+	if x == nil {
+		return nil
+	}
+	cols := expectColumns(x.Rules)
+	parts := []string{}
+	for _, r := range x.Rules {
+		if r.Column == "" {
+			parts = append(parts, ExpectRuleString(r))
+		} else {
+			parts = append(parts, r.Column+"."+ExpectRuleString(r))
+		}
+	}
+	ops := []PhysOp{l.op(OpExpect, l.typesOf(cols...), KV{"rules", list(parts)}, KV{"on", "rows as read"}, KV{"on_fail", x.OnFail})}
+	if uniq := uniqueColumns(x.Rules); len(uniq) > 0 {
+		ops = append(ops, l.op(OpShuffleWrite, l.typesOf(uniq...), KV{"expect", "unique"}, KV{"columns", list(uniq)},
+			KV{"partitioning", "hash(value)"}, KV{"partitions", strconv.Itoa(l.c.partitions)}))
+	}
+	return ops
+}
+
+func uniqueColumns(rules []jobspec.ExpectRule) []string {
+	var out []string
+	for _, r := range rules {
+		if r.Kind == jobspec.RuleUnique {
+			out = append(out, r.Column)
+		}
+	}
+	return out
+}
+
+// lowerExpect emits the expect-unique stage when a rule is unique: task
+// rule*partitions+p reads partition p of that rule's values from every
+// scan task and sorts them (spilling past its memory budget) to find the
+// repeated values, comparing the values themselves within equal hashes.
+func (l *lowerer) lowerExpect(scanID int) {
+	x := l.c.job.Expect
+	if x == nil {
+		return
+	}
+	uniq := uniqueColumns(x.Rules)
+	if len(uniq) == 0 {
+		return
+	}
+	ops := []PhysOp{
+		l.op(OpShuffleRead, l.typesOf(uniq...), KV{"stage", strconv.Itoa(scanID)}, KV{"expect", "unique"}),
+		l.op(OpExpectUnique, l.typesOf(uniq...), KV{"columns", list(uniq)}, KV{"order", "hash, value, row"}, KV{"spill", "past the task's memory budget"}),
+	}
+	l.stage(StageExpect, len(uniq)*l.c.partitions, []int{scanID}, ops,
+		"driver merges the violations of every rule in input order and fails the job (on_fail: error) before any output is written")
+}
+
+// validateExpect checks that each rule's column exists and that the rule
+// applies to its type.
+func validateExpect(file string, c *catalog, x *jobspec.Expect) error {
+	if x == nil {
+		return nil
+	}
+	for _, r := range x.Rules {
+		if r.Column == "" {
+			continue
+		}
+		field := r.Field()
+		col, err := c.need(r.Column, r.Line, field)
+		if err != nil {
+			return err
+		}
+		t := col.Type
+		switch r.Kind {
+		case jobspec.RuleBetween:
+			if t.ID() != arrow.INT64 && t.ID() != arrow.FLOAT64 {
+				return errorf(file, r.Line, field, "between needs a numeric column: int64 or float64 (got %s %s); use in for strings and bools", r.Column, typeName(t))
+			}
+		case jobspec.RuleIn:
+			if err := validateIn(file, r, t); err != nil {
+				return err
+			}
+		case jobspec.RuleUnique:
+			switch t.ID() {
+			case arrow.INT64, arrow.FLOAT64, arrow.BOOL, arrow.TIMESTAMP:
+			default:
+				if !isString(t) {
+					return errorf(file, r.Line, field, "unique needs an int64, float64, bool, timestamp or string column (got %s)", typeName(t))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// validateIn checks an in list's values against the column type: strings
+// for a string column, whole numbers for int64, numbers for float64, bools
+// for bool.
+func validateIn(file string, r jobspec.ExpectRule, t arrow.DataType) error {
+	field := r.Field()
+	want := ""
+	switch {
+	case isString(t):
+		want = "string"
+	case t.ID() == arrow.INT64, t.ID() == arrow.FLOAT64:
+		want = "number"
+	case t.ID() == arrow.BOOL:
+		want = "bool"
+	default:
+		return errorf(file, r.Line, field, "in needs a string, int64, float64 or bool column (got %s %s)", r.Column, typeName(t))
+	}
+	for i, v := range r.In {
+		if k := jobspec.ExpectValueKind(v); k != want {
+			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is %s, so in takes %s values (got the %s %v)", r.Column, typeName(t), want, k, v)
+		}
+		if f, ok := v.(float64); ok && t.ID() == arrow.INT64 && f != float64(int64(f)) {
+			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is int64, so in takes whole numbers (got %v)", r.Column, v)
+		}
+	}
+	return nil
+}
