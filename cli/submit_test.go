@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/sink"
 )
 
 // goodJob filters, drops null labels, splits 0.8/0.2 into 2 shards each
@@ -332,5 +334,28 @@ func TestGenFilesReadBySubmit(t *testing.T) {
 	if len(m.Input.Files) != 2 || fileRows != 1000 || m.Rows.Read != 1000 || m.Rows.Written != want.written {
 		t.Errorf("manifest: %d files with %d rows, read %d, written %d (want 2, 1000, 1000, %d)",
 			len(m.Input.Files), fileRows, m.Rows.Read, m.Rows.Written, want.written)
+	}
+}
+
+// The README's first command writes to a relative output path (the
+// example's out/citibike): it resolves against the working directory,
+// as the shards' manifest and the files on disk show.
+func TestSubmitRelativeOutput(t *testing.T) {
+	job, err := filepath.Abs("../examples/citibike.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, _, stderr := drive(t, "submit", job, "--quiet", "--local", "2",
+		"--set", "input.generate.rows=5000", "--set", "output.path=out/rel", "--set", "output.shards=2")
+	if code != ExitOK {
+		t.Fatalf("submit with a relative output path: exit %d: %s", code, stderr)
+	}
+	if err := sink.Verify(filepath.Join(dir, "out", "rel")); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "out")); len(ents) != 1 {
+		t.Errorf("out/ holds %d entries, want only rel (no temporary directory left)", len(ents))
 	}
 }

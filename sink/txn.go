@@ -50,7 +50,12 @@ func Begin(path string, overwrite bool) (*Txn, error) {
 	if remote {
 		return beginRemote(path, overwrite)
 	}
-	clean := filepath.Clean(path)
+	// Absolute from here on: tasks write into the temporary directory by
+	// its absolute path, whatever their working directory.
+	clean, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("output.path %s: %w", path, err)
+	}
 	if err := checkReplaceable(path, clean, overwrite); err != nil {
 		return nil, err
 	}
