@@ -7,13 +7,14 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // Bound is an expression type-checked against a schema and compiled to
 // vectorized kernels. It is immutable and safe for concurrent Eval calls.
 type Bound struct {
 	expr Expr
-	root node
+	root eval.Node
 	cols []colRef // by colNode.slot
 }
 
@@ -24,7 +25,7 @@ type colRef struct {
 }
 
 // Type is the Arrow type Eval returns.
-func (b *Bound) Type() arrow.DataType { return b.root.dataType() }
+func (b *Bound) Type() arrow.DataType { return b.root.DataType() }
 
 // String prints the source expression in canonical form.
 func (b *Bound) String() string { return b.expr.String() }
@@ -55,7 +56,7 @@ func (b *Bound) Eval(batch arrow.RecordBatch, mem memory.Allocator) (arrow.Array
 		}
 		cols[i] = a
 	}
-	return b.root.eval(&evalCtx{mem: mem, n: n, cols: cols})
+	return b.root.Eval(&eval.Ctx{Mem: mem, N: n, Cols: cols})
 }
 
 func fieldNames(s *arrow.Schema) string {
@@ -85,7 +86,7 @@ type binder struct {
 	slots  map[string]int
 }
 
-func (bd *binder) bind(e Expr) (node, error) {
+func (bd *binder) bind(e Expr) (eval.Node, error) {
 	switch x := e.(type) {
 	case *Literal:
 		return literalNode(x), nil
@@ -115,39 +116,39 @@ func (bd *binder) bind(e Expr) (node, error) {
 	return nil, errorf(e.Position(), "unsupported expression node %T", e)
 }
 
-func literalNode(x *Literal) *constNode {
+func literalNode(x *Literal) *eval.Const {
 	switch x.Kind {
 	case LitInt:
-		return &constNode{k: kInt, dt: typeOfKind(kInt, nil), i: x.Int}
+		return &eval.Const{K: eval.Int, DT: eval.TypeOfKind(eval.Int, nil), I: x.Int}
 	case LitFloat:
-		return &constNode{k: kFloat, dt: typeOfKind(kFloat, nil), f: x.Float}
+		return &eval.Const{K: eval.Float, DT: eval.TypeOfKind(eval.Float, nil), F: x.Float}
 	case LitString:
-		return &constNode{k: kStr, dt: dictString, s: x.Str}
+		return &eval.Const{K: eval.Str, DT: eval.DictString, S: x.Str}
 	case LitBool:
-		return &constNode{k: kBool, dt: typeOfKind(kBool, nil), b: x.Bool}
+		return &eval.Const{K: eval.Bool, DT: eval.TypeOfKind(eval.Bool, nil), B: x.Bool}
 	}
-	return &constNode{k: kNull, dt: arrow.Null, null: true}
+	return &eval.Const{K: eval.Null, DT: arrow.Null, Null: true}
 }
 
 // nullOf is a null constant of kind k.
-func nullOf(k kind, dt arrow.DataType) *constNode {
-	return &constNode{k: k, dt: dt, null: true}
+func nullOf(k eval.Kind, dt arrow.DataType) *eval.Const {
+	return &eval.Const{K: k, DT: dt, Null: true}
 }
 
-func isNullLit(n node) bool {
-	c, ok := n.(*constNode)
-	return ok && c.k == kNull
+func isNullLit(n eval.Node) bool {
+	c, ok := n.(*eval.Const)
+	return ok && c.K == eval.Null
 }
 
-func (bd *binder) column(x *Column) (node, error) {
+func (bd *binder) column(x *Column) (eval.Node, error) {
 	idx := bd.schema.FieldIndices(x.Name)
 	if len(idx) == 0 {
 		return nil, errorf(x.Pos, "unknown column %q (have: %s)", x.Name, fieldNames(bd.schema))
 	}
 	f := bd.schema.Field(idx[0])
-	k, ok := kindOf(f.Type)
+	k, ok := eval.KindOf(f.Type)
 	if !ok {
-		return nil, errorf(x.Pos, "column %q has type %s; expressions support %s", x.Name, f.Type, supportedTypes)
+		return nil, errorf(x.Pos, "column %q has type %s; expressions support %s", x.Name, f.Type, eval.SupportedTypes)
 	}
 	slot, seen := bd.slots[x.Name]
 	if !seen {
@@ -155,49 +156,49 @@ func (bd *binder) column(x *Column) (node, error) {
 		bd.slots[x.Name] = slot
 		bd.cols = append(bd.cols, colRef{name: x.Name, index: idx[0], dt: f.Type})
 	}
-	return &colNode{name: x.Name, slot: slot, k: k, dt: f.Type}, nil
+	return &eval.Col{Name: x.Name, Slot: slot, K: k, DT: f.Type}, nil
 }
 
 // fold replaces n by a constant when all its inputs are constants.
-func fold(n node, inputs ...node) (node, error) {
+func fold(n eval.Node, inputs ...eval.Node) (eval.Node, error) {
 	for _, in := range inputs {
-		if _, ok := in.(*constNode); !ok {
+		if _, ok := in.(*eval.Const); !ok {
 			return n, nil
 		}
 	}
-	a, err := n.eval(&evalCtx{mem: memory.DefaultAllocator, n: 1})
+	a, err := n.Eval(&eval.Ctx{Mem: memory.DefaultAllocator, N: 1})
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	return constFromArray(a, n.kind(), n.dataType())
+	return eval.ConstFromArray(a, n.Kind(), n.DataType())
 }
 
-func (bd *binder) unary(x *Unary) (node, error) {
+func (bd *binder) unary(x *Unary) (eval.Node, error) {
 	arg, err := bd.bind(x.X)
 	if err != nil {
 		return nil, err
 	}
-	k := arg.kind()
+	k := arg.Kind()
 	if x.Op == "not" {
 		switch k {
-		case kNull:
-			return nullOf(kBool, typeOfKind(kBool, nil)), nil
-		case kBool:
+		case eval.Null:
+			return nullOf(eval.Bool, eval.TypeOfKind(eval.Bool, nil)), nil
+		case eval.Bool:
 			return fold(&notNode{x: arg}, arg)
 		}
 		return nil, errorf(x.Pos, "not needs a bool operand, got %s", k)
 	}
 	switch k {
-	case kNull:
-		return nullOf(kInt, typeOfKind(kInt, nil)), nil
-	case kInt, kFloat:
+	case eval.Null:
+		return nullOf(eval.Int, eval.TypeOfKind(eval.Int, nil)), nil
+	case eval.Int, eval.Float:
 		return fold(&mathNode{fn: fnNeg, x: arg, k: k}, arg)
 	}
 	return nil, errorf(x.Pos, "cannot negate a %s: unary - needs int64 or float64", k)
 }
 
-func (bd *binder) binary(x *Binary) (node, error) {
+func (bd *binder) binary(x *Binary) (eval.Node, error) {
 	l, err := bd.bind(x.L)
 	if err != nil {
 		return nil, err
@@ -215,56 +216,56 @@ func (bd *binder) binary(x *Binary) (node, error) {
 	return comparison(x, l, r)
 }
 
-func logic(x *Binary, l, r node) (node, error) {
-	for _, side := range []node{l, r} {
-		if k := side.kind(); k != kBool && k != kNull {
-			return nil, errorf(x.Pos, "%s needs bool operands, got %s and %s", x.Op, l.kind(), r.kind())
+func logic(x *Binary, l, r eval.Node) (eval.Node, error) {
+	for _, side := range []eval.Node{l, r} {
+		if k := side.Kind(); k != eval.Bool && k != eval.Null {
+			return nil, errorf(x.Pos, "%s needs bool operands, got %s and %s", x.Op, l.Kind(), r.Kind())
 		}
 	}
-	bt := typeOfKind(kBool, nil)
+	bt := eval.TypeOfKind(eval.Bool, nil)
 	if isNullLit(l) {
-		l = nullOf(kBool, bt)
+		l = nullOf(eval.Bool, bt)
 	}
 	if isNullLit(r) {
-		r = nullOf(kBool, bt)
+		r = nullOf(eval.Bool, bt)
 	}
 	return fold(&logicNode{and: x.Op == "and", l: l, r: r}, l, r)
 }
 
-func arithmetic(x *Binary, l, r node) (node, error) {
-	lk, rk := l.kind(), r.kind()
-	if (!lk.numeric() && lk != kNull) || (!rk.numeric() && rk != kNull) {
+func arithmetic(x *Binary, l, r eval.Node) (eval.Node, error) {
+	lk, rk := l.Kind(), r.Kind()
+	if (!lk.Numeric() && lk != eval.Null) || (!rk.Numeric() && rk != eval.Null) {
 		return nil, errorf(x.Pos, "cannot apply %s to %s and %s: arithmetic needs int64 or float64 operands", x.Op, lk, rk)
 	}
-	k := kInt
-	if lk == kFloat || rk == kFloat || x.Op == "/" {
-		k = kFloat
+	k := eval.Int
+	if lk == eval.Float || rk == eval.Float || x.Op == "/" {
+		k = eval.Float
 	}
-	if lk == kNull || rk == kNull {
-		return nullOf(k, typeOfKind(k, nil)), nil
+	if lk == eval.Null || rk == eval.Null {
+		return nullOf(k, eval.TypeOfKind(k, nil)), nil
 	}
 	return fold(&arithNode{op: x.Op[0], l: l, r: r, k: k}, l, r)
 }
 
-func comparison(x *Binary, l, r node) (node, error) {
-	bt := typeOfKind(kBool, nil)
-	lk, rk := l.kind(), r.kind()
-	if lk == kNull || rk == kNull {
-		return nullOf(kBool, bt), nil
+func comparison(x *Binary, l, r eval.Node) (eval.Node, error) {
+	bt := eval.TypeOfKind(eval.Bool, nil)
+	lk, rk := l.Kind(), r.Kind()
+	if lk == eval.Null || rk == eval.Null {
+		return nullOf(eval.Bool, bt), nil
 	}
 	var err error
-	if lk == kTs && rk == kStr {
-		r, err = timestampConst(x.R, r, l.dataType())
-	} else if lk == kStr && rk == kTs {
-		l, err = timestampConst(x.L, l, r.dataType())
+	if lk == eval.Ts && rk == eval.Str {
+		r, err = timestampConst(x.R, r, l.DataType())
+	} else if lk == eval.Str && rk == eval.Ts {
+		l, err = timestampConst(x.L, l, r.DataType())
 	}
 	if err != nil {
 		return nil, err
 	}
-	lk, rk = l.kind(), r.kind()
-	ok := lk == rk || (lk.numeric() && rk.numeric())
-	if ok && lk == kTs && !arrow.TypeEqual(l.dataType(), r.dataType()) {
-		return nil, errorf(x.Pos, "cannot compare %s with %s: timestamp units differ", l.dataType(), r.dataType())
+	lk, rk = l.Kind(), r.Kind()
+	ok := lk == rk || (lk.Numeric() && rk.Numeric())
+	if ok && lk == eval.Ts && !arrow.TypeEqual(l.DataType(), r.DataType()) {
+		return nil, errorf(x.Pos, "cannot compare %s with %s: timestamp units differ", l.DataType(), r.DataType())
 	}
 	if !ok {
 		return nil, errorf(x.Pos, "cannot compare %s with %s", lk, rk)
@@ -274,76 +275,76 @@ func comparison(x *Binary, l, r node) (node, error) {
 
 // timestampConst converts a string constant compared with a timestamp of
 // type ts into a timestamp constant, once, at bind time.
-func timestampConst(src Expr, n node, ts arrow.DataType) (node, error) {
-	c, ok := n.(*constNode)
+func timestampConst(src Expr, n eval.Node, ts arrow.DataType) (eval.Node, error) {
+	c, ok := n.(*eval.Const)
 	if !ok {
 		return nil, errorf(src.Position(), "cannot compare a timestamp with a string column; only string literals ('YYYY-MM-DD[ HH:MM:SS]') convert to timestamps")
 	}
-	if c.null {
-		return nullOf(kTs, ts), nil
+	if c.Null {
+		return nullOf(eval.Ts, ts), nil
 	}
-	v, err := parseTimestamp(c.s, ts.(*arrow.TimestampType).Unit)
+	v, err := eval.ParseTimestamp(c.S, ts.(*arrow.TimestampType).Unit)
 	if err != nil {
 		return nil, errorf(src.Position(), "%v", err)
 	}
-	return &constNode{k: kTs, dt: ts, i: v}, nil
+	return &eval.Const{K: eval.Ts, DT: ts, I: v}, nil
 }
 
-func (bd *binder) in(x *In) (node, error) {
+func (bd *binder) in(x *In) (eval.Node, error) {
 	arg, err := bd.bind(x.X)
 	if err != nil {
 		return nil, err
 	}
 	n := &inNode{x: arg}
-	k := arg.kind()
-	if k == kNull {
-		return nullOf(kBool, typeOfKind(kBool, nil)), nil
+	k := arg.Kind()
+	if k == eval.Null {
+		return nullOf(eval.Bool, eval.TypeOfKind(eval.Bool, nil)), nil
 	}
-	items := make([]*constNode, len(x.List))
+	items := make([]*eval.Const, len(x.List))
 	allInt := true
 	for i, e := range x.List {
 		it, err := bd.bind(e)
 		if err != nil {
 			return nil, err
 		}
-		c, ok := it.(*constNode)
+		c, ok := it.(*eval.Const)
 		if !ok {
 			return nil, errorf(e.Position(), "in list items must be literals, got %s", e)
 		}
-		if k == kTs && c.k == kStr {
-			t, err := timestampConst(e, c, arg.dataType())
+		if k == eval.Ts && c.K == eval.Str {
+			t, err := timestampConst(e, c, arg.DataType())
 			if err != nil {
 				return nil, err
 			}
-			c = t.(*constNode)
+			c = t.(*eval.Const)
 		}
-		compatible := c.k == kNull || c.k == k || (k.numeric() && c.k.numeric())
+		compatible := c.K == eval.Null || c.K == k || (k.Numeric() && c.K.Numeric())
 		if !compatible {
-			return nil, errorf(e.Position(), "in list item %s is %s; %s needs %s items", e, c.k, x.X, k)
+			return nil, errorf(e.Position(), "in list item %s is %s; %s needs %s items", e, c.K, x.X, k)
 		}
-		if c.k == kTs && !arrow.TypeEqual(c.dt, arg.dataType()) {
+		if c.K == eval.Ts && !arrow.TypeEqual(c.DT, arg.DataType()) {
 			return nil, errorf(e.Position(), "in list item %s: timestamp units differ", e)
 		}
-		allInt = allInt && (c.k != kFloat)
+		allInt = allInt && (c.K != eval.Float)
 		items[i] = c
 	}
-	n.asFloat = k == kFloat || (k == kInt && !allInt)
+	n.asFloat = k == eval.Float || (k == eval.Int && !allInt)
 	for _, c := range items {
 		switch {
-		case c.null:
+		case c.Null:
 			n.hasNull = true
-		case k == kStr:
+		case k == eval.Str:
 			if n.strs == nil {
 				n.strs = map[string]struct{}{}
 			}
-			n.strs[c.s] = struct{}{}
-		case k == kBool:
-			n.hasTrue = n.hasTrue || c.b
-			n.hasFalse = n.hasFalse || !c.b
+			n.strs[c.S] = struct{}{}
+		case k == eval.Bool:
+			n.hasTrue = n.hasTrue || c.B
+			n.hasFalse = n.hasFalse || !c.B
 		case n.asFloat:
-			n.floats = append(n.floats, c.num())
+			n.floats = append(n.floats, c.Num())
 		default:
-			n.ints = append(n.ints, c.i)
+			n.ints = append(n.ints, c.I)
 		}
 	}
 	if len(n.ints) > linearMax {
@@ -360,7 +361,7 @@ func (bd *binder) in(x *In) (node, error) {
 			}
 		}
 	}
-	var out node
+	var out eval.Node
 	if out, err = fold(n, arg); err != nil {
 		return nil, err
 	}
@@ -370,8 +371,8 @@ func (bd *binder) in(x *In) (node, error) {
 	return out, nil
 }
 
-func (bd *binder) call(x *Call) (node, error) {
-	args := make([]node, len(x.Args))
+func (bd *binder) call(x *Call) (eval.Node, error) {
+	args := make([]eval.Node, len(x.Args))
 	for i, a := range x.Args {
 		n, err := bd.bind(a)
 		if err != nil {
@@ -388,80 +389,80 @@ func (bd *binder) call(x *Call) (node, error) {
 		return dateDiff(x, args)
 	}
 	arg := args[0]
-	k := arg.kind()
+	k := arg.Kind()
 	switch x.Name {
 	case "abs", "log", "sqrt":
 		fn := map[string]int{"abs": fnAbs, "log": fnLog, "sqrt": fnSqrt}[x.Name]
-		out := kFloat
-		if fn == fnAbs && k != kFloat {
-			out = kInt
+		out := eval.Float
+		if fn == fnAbs && k != eval.Float {
+			out = eval.Int
 		}
-		if k == kNull {
-			return nullOf(out, typeOfKind(out, nil)), nil
+		if k == eval.Null {
+			return nullOf(out, eval.TypeOfKind(out, nil)), nil
 		}
-		if !k.numeric() {
+		if !k.Numeric() {
 			return nil, errorf(x.Pos, "%s needs an int64 or float64 argument, got %s", x.Name, k)
 		}
 		return fold(&mathNode{fn: fn, x: arg, k: out}, arg)
 	}
 	// year, month, hour, day_of_week
-	if k == kNull {
-		return nullOf(kInt, typeOfKind(kInt, nil)), nil
+	if k == eval.Null {
+		return nullOf(eval.Int, eval.TypeOfKind(eval.Int, nil)), nil
 	}
-	if k != kTs {
+	if k != eval.Ts {
 		return nil, errorf(x.Pos, "%s needs a timestamp argument, got %s", x.Name, k)
 	}
 	part := map[string]int{"year": partYear, "month": partMonth, "hour": partHour, "day_of_week": partDow}[x.Name]
-	return fold(&timePartNode{part: part, x: arg, unit: arg.dataType().(*arrow.TimestampType).Unit}, arg)
+	return fold(&timePartNode{part: part, x: arg, unit: arg.DataType().(*arrow.TimestampType).Unit}, arg)
 }
 
-func coalesce(x *Call, args []node) (node, error) {
+func coalesce(x *Call, args []eval.Node) (eval.Node, error) {
 	// The type comes from every argument but the untyped null literal, so
 	// that a typed null constant (null * 1.5) still counts.
-	k := kNull
+	k := eval.Null
 	var ts arrow.DataType
 	for i, a := range args {
-		ak := a.kind()
+		ak := a.Kind()
 		switch {
-		case ak == kNull:
+		case ak == eval.Null:
 			continue
-		case k == kNull || ak == k:
+		case k == eval.Null || ak == k:
 			k = ak
-		case ak.numeric() && k.numeric():
-			k = kFloat
+		case ak.Numeric() && k.Numeric():
+			k = eval.Float
 		default:
 			return nil, errorf(x.Args[i].Position(), "coalesce arguments must have one type: %s and %s", k, ak)
 		}
-		if ak == kTs {
-			if ts != nil && !arrow.TypeEqual(ts, a.dataType()) {
-				return nil, errorf(x.Args[i].Position(), "coalesce arguments must have one type: %s and %s", ts, a.dataType())
+		if ak == eval.Ts {
+			if ts != nil && !arrow.TypeEqual(ts, a.DataType()) {
+				return nil, errorf(x.Args[i].Position(), "coalesce arguments must have one type: %s and %s", ts, a.DataType())
 			}
-			ts = a.dataType()
+			ts = a.DataType()
 		}
 	}
-	var kept []node
+	var kept []eval.Node
 	for _, a := range args {
-		if c, ok := a.(*constNode); ok && c.null {
+		if c, ok := a.(*eval.Const); ok && c.Null {
 			continue
 		}
 		kept = append(kept, a)
 	}
 	if len(kept) == 0 {
-		return nullOf(k, typeOfKind(k, ts)), nil
+		return nullOf(k, eval.TypeOfKind(k, ts)), nil
 	}
-	if c, ok := kept[0].(*constNode); ok {
+	if c, ok := kept[0].(*eval.Const); ok {
 		// The first non-null argument is a constant: it is always chosen.
-		if k == kFloat && c.k == kInt {
-			return &constNode{k: kFloat, dt: typeOfKind(kFloat, nil), f: float64(c.i)}, nil
+		if k == eval.Float && c.K == eval.Int {
+			return &eval.Const{K: eval.Float, DT: eval.TypeOfKind(eval.Float, nil), F: float64(c.I)}, nil
 		}
 		return c, nil
 	}
 	// Arguments after a constant are never reached.
 	for i, a := range kept {
-		if _, ok := a.(*constNode); ok {
+		if _, ok := a.(*eval.Const); ok {
 			kept = kept[:i+1]
 			break
 		}
 	}
-	return &coalesceNode{args: kept, k: k, dt: typeOfKind(k, ts)}, nil
+	return &coalesceNode{args: kept, k: k, dt: eval.TypeOfKind(k, ts)}, nil
 }

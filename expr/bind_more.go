@@ -4,56 +4,57 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // unify gives the one type of values that must share it (case results):
 // null literals fit any type, ints and floats mix to float64, timestamps
 // must share a unit.
-func unify(what string, vals []node, srcs []Expr) (kind, arrow.DataType, error) {
-	k := kNull
+func unify(what string, vals []eval.Node, srcs []Expr) (eval.Kind, arrow.DataType, error) {
+	k := eval.Null
 	var ts arrow.DataType
 	for i, v := range vals {
-		vk := v.kind()
+		vk := v.Kind()
 		switch {
-		case vk == kNull || vk == k:
-		case k == kNull:
+		case vk == eval.Null || vk == k:
+		case k == eval.Null:
 			k = vk
-		case vk.numeric() && k.numeric():
-			k = kFloat
+		case vk.Numeric() && k.Numeric():
+			k = eval.Float
 		default:
 			return 0, nil, errorf(srcs[i].Position(), "%s must have one type: %s and %s (cast one of them)", what, k, vk)
 		}
-		if vk == kTs {
-			if ts != nil && !arrow.TypeEqual(ts, v.dataType()) {
-				return 0, nil, errorf(srcs[i].Position(), "%s must have one type: %s and %s", what, ts, v.dataType())
+		if vk == eval.Ts {
+			if ts != nil && !arrow.TypeEqual(ts, v.DataType()) {
+				return 0, nil, errorf(srcs[i].Position(), "%s must have one type: %s and %s", what, ts, v.DataType())
 			}
-			ts = v.dataType()
+			ts = v.DataType()
 		}
 	}
-	return k, typeOfKind(k, ts), nil
+	return k, eval.TypeOfKind(k, ts), nil
 }
 
-func (bd *binder) caseExpr(x *Case) (node, error) {
-	var operand node
+func (bd *binder) caseExpr(x *Case) (eval.Node, error) {
+	var subject eval.Node
 	if x.Operand != nil {
 		var err error
-		if operand, err = bd.bind(x.Operand); err != nil {
+		if subject, err = bd.bind(x.Operand); err != nil {
 			return nil, err
 		}
 	}
-	var conds, vals []node
+	var conds, vals []eval.Node
 	var srcs []Expr
 	for _, w := range x.Whens {
 		cond, err := bd.bind(w.Cond)
 		if err != nil {
 			return nil, err
 		}
-		if operand != nil {
+		if subject != nil {
 			eq := &Binary{Op: "=", L: x.Operand, R: w.Cond, Pos: w.Cond.Position()}
-			if cond, err = comparison(eq, operand, cond); err != nil {
+			if cond, err = comparison(eq, subject, cond); err != nil {
 				return nil, err
 			}
-		} else if k := cond.kind(); k != kBool && k != kNull {
+		} else if k := cond.Kind(); k != eval.Bool && k != eval.Null {
 			return nil, errorf(w.Cond.Position(), "a case or if condition must be bool (a comparison, a bool column), got %s", k)
 		}
 		val, err := bd.bind(w.Then)
@@ -62,7 +63,7 @@ func (bd *binder) caseExpr(x *Case) (node, error) {
 		}
 		conds, vals, srcs = append(conds, cond), append(vals, val), append(srcs, w.Then)
 	}
-	var els node = &constNode{k: kNull, dt: arrow.Null, null: true}
+	var els eval.Node = &eval.Const{K: eval.Null, DT: arrow.Null, Null: true}
 	if x.Else != nil {
 		var err error
 		if els, err = bd.bind(x.Else); err != nil {
@@ -70,18 +71,18 @@ func (bd *binder) caseExpr(x *Case) (node, error) {
 		}
 		srcs = append(srcs, x.Else)
 	}
-	k, dt, err := unify("case and if results", append(append([]node(nil), vals...), els), append(srcs, x))
+	k, dt, err := unify("case and if results", append(append([]eval.Node(nil), vals...), els), append(srcs, x))
 	if err != nil {
 		return nil, err
 	}
-	if k == kNull {
-		return &constNode{k: kNull, dt: arrow.Null, null: true}, nil // every result is the null literal
+	if k == eval.Null {
+		return &eval.Const{K: eval.Null, DT: arrow.Null, Null: true}, nil // every result is the null literal
 	}
 	n := &caseNode{k: k, dt: dt, els: asKind(els, k, dt), elsSelective: x.Else != nil && hasStrictCast(x.Else)}
 	for i, cond := range conds {
 		sel := hasStrictCast(x.Whens[i].Then)
-		if c, ok := cond.(*constNode); ok {
-			if c.null || !c.b {
+		if c, ok := cond.(*eval.Const); ok {
+			if c.Null || !c.B {
 				continue // never taken
 			}
 			// always taken: later arms are unreachable
@@ -95,58 +96,58 @@ func (bd *binder) caseExpr(x *Case) (node, error) {
 	if len(n.conds) == 0 {
 		return n.els, nil
 	}
-	inputs := append(append([]node{n.els}, n.conds...), n.vals...)
+	inputs := append(append([]eval.Node{n.els}, n.conds...), n.vals...)
 	return fold(n, inputs...)
 }
 
 // asKind turns the bare null literal into a null of kind k and an int
 // constant into a float one when k is kFloat; other nodes are unchanged
 // (kernels convert int arrays).
-func asKind(n node, k kind, dt arrow.DataType) node {
-	c, ok := n.(*constNode)
+func asKind(n eval.Node, k eval.Kind, dt arrow.DataType) eval.Node {
+	c, ok := n.(*eval.Const)
 	switch {
 	case !ok:
 		return n
-	case c.k == kNull || c.null:
+	case c.K == eval.Null || c.Null:
 		return nullOf(k, dt)
-	case k == kFloat && c.k == kInt:
-		return &constNode{k: kFloat, dt: dt, f: float64(c.i)}
+	case k == eval.Float && c.K == eval.Int:
+		return &eval.Const{K: eval.Float, DT: dt, F: float64(c.I)}
 	}
 	return n
 }
 
 // castKinds maps the names of CastTypes to kinds.
-var castKinds = map[string]kind{"int64": kInt, "float64": kFloat, "string": kStr, "bool": kBool, "timestamp": kTs}
+var castKinds = map[string]eval.Kind{"int64": eval.Int, "float64": eval.Float, "string": eval.Str, "bool": eval.Bool, "timestamp": eval.Ts}
 
 // castable reports whether values of kind from convert to kind to.
-func castable(from, to kind) bool {
-	if from == to || from == kStr || to == kStr || from == kNull {
+func castable(from, to eval.Kind) bool {
+	if from == to || from == eval.Str || to == eval.Str || from == eval.Null {
 		return true
 	}
 	switch to {
-	case kInt:
+	case eval.Int:
 		return true // from float64, bool, timestamp
-	case kFloat, kBool:
-		return from == kInt || from == kFloat || from == kBool
+	case eval.Float, eval.Bool:
+		return from == eval.Int || from == eval.Float || from == eval.Bool
 	}
-	return from == kInt // to timestamp
+	return from == eval.Int // to timestamp
 }
 
-func (bd *binder) cast(x *Cast) (node, error) {
+func (bd *binder) cast(x *Cast) (eval.Node, error) {
 	arg, err := bd.bind(x.X)
 	if err != nil {
 		return nil, err
 	}
 	to := castKinds[x.To]
-	from := arg.kind()
-	dt := typeOfKind(to, arrow.FixedWidthTypes.Timestamp_us)
+	from := arg.Kind()
+	dt := eval.TypeOfKind(to, arrow.FixedWidthTypes.Timestamp_us)
 	if !castable(from, to) {
 		return nil, errorf(x.Pos, "cannot cast %s to %s (timestamps cast to and from int64 and string only; bools to and from int64, float64 and string)", from, x.To)
 	}
-	if from == kNull {
+	if from == eval.Null {
 		return nullOf(to, dt), nil
 	}
-	if from == to && (to != kTs || arrow.TypeEqual(arg.dataType(), dt)) {
+	if from == to && (to != eval.Ts || arrow.TypeEqual(arg.DataType(), dt)) {
 		return arg, nil
 	}
 	out, err := fold(&castNode{x: arg, to: to, dt: dt, try: x.Try, src: x.String()}, arg)
@@ -156,7 +157,7 @@ func (bd *binder) cast(x *Cast) (node, error) {
 	return out, nil
 }
 
-func (bd *binder) like(x *Like) (node, error) {
+func (bd *binder) like(x *Like) (eval.Node, error) {
 	arg, err := bd.bind(x.X)
 	if err != nil {
 		return nil, err
@@ -165,22 +166,22 @@ func (bd *binder) like(x *Like) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	bt := typeOfKind(kBool, nil)
-	if k := arg.kind(); k != kStr && k != kNull {
+	bt := eval.TypeOfKind(eval.Bool, nil)
+	if k := arg.Kind(); k != eval.Str && k != eval.Null {
 		return nil, errorf(x.Pos, "like needs a string on its left, got %s", k)
 	}
-	c, ok := pat.(*constNode)
-	if !ok || (c.k != kStr && c.k != kNull) {
+	c, ok := pat.(*eval.Const)
+	if !ok || (c.K != eval.Str && c.K != eval.Null) {
 		return nil, errorf(x.Pattern.Position(), "the pattern of like must be a constant string such as 'abc%%', got %s", x.Pattern)
 	}
-	if arg.kind() == kNull || c.null || c.k == kNull {
-		return nullOf(kBool, bt), nil
+	if arg.Kind() == eval.Null || c.Null || c.K == eval.Null {
+		return nullOf(eval.Bool, bt), nil
 	}
-	m, err := compileLike(c.s, x.Escape)
+	m, err := compileLike(c.S, x.Escape)
 	if err != nil {
 		return nil, errorf(x.Pattern.Position(), "%v", err)
 	}
-	var out node
+	var out eval.Node
 	if out, err = fold(&likeNode{x: arg, m: m}, arg); err != nil {
 		return nil, err
 	}
@@ -191,37 +192,37 @@ func (bd *binder) like(x *Like) (node, error) {
 }
 
 // stringCall binds lower, upper, length, substr, concat and starts_with.
-func stringCall(x *Call, args []node) (node, error) {
-	want := map[string][]kind{
-		"lower": {kStr}, "upper": {kStr}, "length": {kStr}, "substr": {kStr, kInt, kInt},
-		"starts_with": {kStr, kStr},
+func stringCall(x *Call, args []eval.Node) (eval.Node, error) {
+	want := map[string][]eval.Kind{
+		"lower": {eval.Str}, "upper": {eval.Str}, "length": {eval.Str}, "substr": {eval.Str, eval.Int, eval.Int},
+		"starts_with": {eval.Str, eval.Str},
 	}[x.Name]
 	anyNull := false
 	for i, a := range args {
-		k := a.kind()
-		w := kStr
+		k := a.Kind()
+		w := eval.Str
 		if want != nil {
 			w = want[i]
 		}
-		if k != w && k != kNull {
+		if k != w && k != eval.Null {
 			return nil, errorf(x.Args[i].Position(), "argument %d of %s must be %s, got %s%s", i+1, x.Name, w, k, castHint(w))
 		}
-		anyNull = anyNull || k == kNull || isNullConst(a)
+		anyNull = anyNull || k == eval.Null || isNullConst(a)
 	}
-	out := map[string]kind{"length": kInt, "starts_with": kBool}[x.Name]
-	if out == kNull {
-		out = kStr
+	out := map[string]eval.Kind{"length": eval.Int, "starts_with": eval.Bool}[x.Name]
+	if out == eval.Null {
+		out = eval.Str
 	}
-	dt := typeOfKind(out, nil)
+	dt := eval.TypeOfKind(out, nil)
 	if x.Name == "concat" {
 		n := &concatNode{}
 		for _, a := range args {
-			if !isNullConst(a) && a.kind() != kNull {
+			if !isNullConst(a) && a.Kind() != eval.Null {
 				n.args = append(n.args, a)
 			}
 		}
 		if len(n.args) == 0 {
-			return &constNode{k: kStr, dt: dictString}, nil // concat of nulls is ''
+			return &eval.Const{K: eval.Str, DT: eval.DictString}, nil // concat of nulls is ''
 		}
 		return fold(n, n.args...)
 	}
@@ -232,13 +233,13 @@ func stringCall(x *Call, args []node) (node, error) {
 	return fold(n, args...)
 }
 
-func isNullConst(n node) bool {
-	c, ok := n.(*constNode)
-	return ok && c.null
+func isNullConst(n eval.Node) bool {
+	c, ok := n.(*eval.Const)
+	return ok && c.Null
 }
 
-func castHint(k kind) string {
-	if k == kStr {
+func castHint(k eval.Kind) string {
+	if k == eval.Str {
 		return " (cast(x as string) converts)"
 	}
 	return ""
@@ -252,37 +253,37 @@ var dateParts = map[string]int{
 
 const dateUnits = "microsecond, millisecond, second, minute, hour, day, week, month, quarter, year"
 
-func dateDiff(x *Call, args []node) (node, error) {
-	u, ok := args[0].(*constNode)
-	if !ok || u.k != kStr {
+func dateDiff(x *Call, args []eval.Node) (eval.Node, error) {
+	u, ok := args[0].(*eval.Const)
+	if !ok || u.K != eval.Str {
 		return nil, errorf(x.Args[0].Position(), "the first argument of date_diff is the unit, a string: one of %s", dateUnits)
 	}
-	part, ok := dateParts[strings.ToLower(strings.TrimSpace(u.s))]
+	part, ok := dateParts[strings.ToLower(strings.TrimSpace(u.S))]
 	if !ok {
-		return nil, errorf(x.Args[0].Position(), "unknown date_diff unit %q (have: %s)", u.s, dateUnits)
+		return nil, errorf(x.Args[0].Position(), "unknown date_diff unit %q (have: %s)", u.S, dateUnits)
 	}
 	l, r := args[1], args[2]
-	it := typeOfKind(kInt, nil)
-	if l.kind() == kNull || r.kind() == kNull {
-		return nullOf(kInt, it), nil
+	it := eval.TypeOfKind(eval.Int, nil)
+	if l.Kind() == eval.Null || r.Kind() == eval.Null {
+		return nullOf(eval.Int, it), nil
 	}
 	var err error
 	switch {
-	case l.kind() == kTs && r.kind() == kStr:
-		r, err = timestampConst(x.Args[2], r, l.dataType())
-	case l.kind() == kStr && r.kind() == kTs:
-		l, err = timestampConst(x.Args[1], l, r.dataType())
+	case l.Kind() == eval.Ts && r.Kind() == eval.Str:
+		r, err = timestampConst(x.Args[2], r, l.DataType())
+	case l.Kind() == eval.Str && r.Kind() == eval.Ts:
+		l, err = timestampConst(x.Args[1], l, r.DataType())
 	}
 	if err != nil {
 		return nil, err
 	}
-	for i, a := range []node{l, r} {
-		if a.kind() != kTs {
-			return nil, errorf(x.Args[i+1].Position(), "argument %d of date_diff must be a timestamp (or a 'YYYY-MM-DD[ HH:MM:SS]' literal), got %s", i+2, a.kind())
+	for i, a := range []eval.Node{l, r} {
+		if a.Kind() != eval.Ts {
+			return nil, errorf(x.Args[i+1].Position(), "argument %d of date_diff must be a timestamp (or a 'YYYY-MM-DD[ HH:MM:SS]' literal), got %s", i+2, a.Kind())
 		}
 	}
-	if !arrow.TypeEqual(l.dataType(), r.dataType()) {
-		return nil, errorf(x.Pos, "date_diff of %s and %s: timestamp units differ", l.dataType(), r.dataType())
+	if !arrow.TypeEqual(l.DataType(), r.DataType()) {
+		return nil, errorf(x.Pos, "date_diff of %s and %s: timestamp units differ", l.DataType(), r.DataType())
 	}
 	return fold(newDateDiff(part, l, r), l, r)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // propertyExprsMore cover case, if, casts, like and the string and date
@@ -68,12 +69,12 @@ func TestEvalMoreMatchesReference(t *testing.T) {
 func TestTypesMore(t *testing.T) {
 	cases := map[string]arrow.DataType{
 		"case when b then i else j end": arrow.PrimitiveTypes.Int64, "case when b then i else f end": arrow.PrimitiveTypes.Float64,
-		"case when b then s end": dictString, "if(b, ts, null)": tsType, "case when b then null end": arrow.Null,
-		"lower(p)": dictString, "length(s)": arrow.PrimitiveTypes.Int64, "starts_with(s, 'a')": arrow.FixedWidthTypes.Boolean,
+		"case when b then s end": eval.DictString, "if(b, ts, null)": tsType, "case when b then null end": arrow.Null,
+		"lower(p)": eval.DictString, "length(s)": arrow.PrimitiveTypes.Int64, "starts_with(s, 'a')": arrow.FixedWidthTypes.Boolean,
 		"s like 'a'": arrow.FixedWidthTypes.Boolean, "day_of_week(ts)": arrow.PrimitiveTypes.Int64,
 		"date_diff('day', ts, ts)": arrow.PrimitiveTypes.Int64, "cast(i as timestamp)": arrow.FixedWidthTypes.Timestamp_us,
-		"cast(p as string)": arrow.BinaryTypes.String, "cast(i as string)": dictString, "try_cast(s as bool)": arrow.FixedWidthTypes.Boolean,
-		"concat(s, p)": dictString, "substr(p, 1)": dictString,
+		"cast(p as string)": arrow.BinaryTypes.String, "cast(i as string)": eval.DictString, "try_cast(s as bool)": arrow.FixedWidthTypes.Boolean,
+		"concat(s, p)": eval.DictString, "substr(p, 1)": eval.DictString,
 	}
 	for src, want := range cases {
 		e, err := Parse(src)

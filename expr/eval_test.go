@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 var tsType = arrow.FixedWidthTypes.Timestamp_us
@@ -22,8 +23,8 @@ var testSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	{Name: "c", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	{Name: "ts", Type: tsType, Nullable: true},
-	{Name: "s", Type: dictString, Nullable: true},
-	{Name: "t", Type: dictString, Nullable: true},
+	{Name: "s", Type: eval.DictString, Nullable: true},
+	{Name: "t", Type: eval.DictString, Nullable: true},
 	{Name: "p", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "my col", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
@@ -101,7 +102,7 @@ func randBatch(mem memory.Allocator, rng *rand.Rand, n int) arrow.RecordBatch {
 		for k, p := range perm {
 			entries[k] = words[p]
 		}
-		d := stringDict(mem, entries)
+		d := eval.StringDict(mem, entries)
 		defer d.Release()
 		v := valid()
 		idx := make([]int32, total)
@@ -116,7 +117,7 @@ func randBatch(mem memory.Allocator, rng *rand.Rand, n int) arrow.RecordBatch {
 		ib.AppendValues(idx, v)
 		ia := ib.NewArray()
 		defer ia.Release()
-		return array.NewDictionaryArray(dictString, ia, d)
+		return array.NewDictionaryArray(eval.DictString, ia, d)
 	}
 	plain := func() arrow.Array {
 		vals := make([]string, total)
@@ -217,7 +218,7 @@ func TestTypes(t *testing.T) {
 		"i + j": arrow.PrimitiveTypes.Int64, "i / j": arrow.PrimitiveTypes.Float64, "i + f": arrow.PrimitiveTypes.Float64,
 		"abs(i)": arrow.PrimitiveTypes.Int64, "abs(f)": arrow.PrimitiveTypes.Float64, "sqrt(i)": arrow.PrimitiveTypes.Float64,
 		"year(ts)": arrow.PrimitiveTypes.Int64, "i < j": arrow.FixedWidthTypes.Boolean, "ts": tsType,
-		"s": dictString, "p": arrow.BinaryTypes.String, "coalesce(s, p)": dictString, "'x'": dictString,
+		"s": eval.DictString, "p": arrow.BinaryTypes.String, "coalesce(s, p)": eval.DictString, "'x'": eval.DictString,
 		"coalesce(ts, ts)": tsType, "null": arrow.Null, "1 + 2": arrow.PrimitiveTypes.Int64,
 	}
 	for src, want := range cases {

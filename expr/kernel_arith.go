@@ -4,89 +4,68 @@ import (
 	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
-
-// number is the element types arithmetic and comparison kernels read.
-type number interface {
-	~int32 | ~int64 | ~float64
-}
 
 // arithNode is l op r for op in + - * / %, over int64 and float64.
 type arithNode struct {
 	op   byte
-	l, r node
-	k    kind // kInt or kFloat
+	l, r eval.Node
+	k    eval.Kind // kInt or kFloat
 }
 
-func (n *arithNode) kind() kind               { return n.k }
-func (n *arithNode) dataType() arrow.DataType { return typeOfKind(n.k, nil) }
+func (n *arithNode) Kind() eval.Kind          { return n.k }
+func (n *arithNode) DataType() arrow.DataType { return eval.TypeOfKind(n.k, nil) }
 
-func (n *arithNode) eval(c *evalCtx) (arrow.Array, error) {
-	lo, ro, err := operands(c, n.l, n.r)
+func (n *arithNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	lo, ro, err := eval.Operands(c, n.l, n.r)
 	if err != nil {
 		return nil, err
 	}
-	defer lo.release()
-	defer ro.release()
-	if (lo.scalar() && lo.c.null) || (ro.scalar() && ro.c.null) {
-		return allNull(c, n.dataType()), nil
+	defer lo.Release()
+	defer ro.Release()
+	if (lo.Scalar() && lo.C.Null) || (ro.Scalar() && ro.C.Null) {
+		return eval.AllNull(c, n.DataType()), nil
 	}
-	valid := andValidity(c.mem, c.n, lo.arr, ro.arr)
-	lk, rk := n.l.kind(), n.r.kind()
-	if n.k == kInt {
-		buf, out := newValues[int64](c.mem, c.n)
-		l, ls := intSide(lo)
-		r, rs := intSide(ro)
+	valid := eval.AndValidity(c.Mem, c.N, lo.Arr, ro.Arr)
+	lk, rk := n.l.Kind(), n.r.Kind()
+	if n.k == eval.Int {
+		buf, out := eval.NewValues[int64](c.Mem, c.N)
+		l, ls := eval.IntSide(lo)
+		r, rs := eval.IntSide(ro)
 		if n.op == '%' {
-			valid = modInt(c.mem, c.n, valid, l, ls, lo.scalar(), r, rs, ro.scalar(), out)
+			valid = modInt(c.Mem, c.N, valid, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out)
 		} else {
-			arith(n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out)
+			arith(n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out)
 		}
-		return makeArray(n.dataType(), c.n, valid, buf), nil
+		return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 	}
-	buf, out := newValues[float64](c.mem, c.n)
+	buf, out := eval.NewValues[float64](c.Mem, c.N)
 	switch {
-	case lk == kInt && rk == kInt: // only for /
-		l, ls := intSide(lo)
-		r, rs := intSide(ro)
-		arith(n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out)
-	case lk == kInt:
-		l, ls := intSide(lo)
-		r, rs := floatSide(ro)
-		arith(n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out)
-	case rk == kInt:
-		l, ls := floatSide(lo)
-		r, rs := intSide(ro)
-		arith(n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out)
+	case lk == eval.Int && rk == eval.Int: // only for /
+		l, ls := eval.IntSide(lo)
+		r, rs := eval.IntSide(ro)
+		arith(n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out)
+	case lk == eval.Int:
+		l, ls := eval.IntSide(lo)
+		r, rs := eval.FloatSide(ro)
+		arith(n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out)
+	case rk == eval.Int:
+		l, ls := eval.FloatSide(lo)
+		r, rs := eval.IntSide(ro)
+		arith(n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out)
 	default:
-		l, ls := floatSide(lo)
-		r, rs := floatSide(ro)
-		arith(n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out)
+		l, ls := eval.FloatSide(lo)
+		r, rs := eval.FloatSide(ro)
+		arith(n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out)
 	}
-	return makeArray(n.dataType(), c.n, valid, buf), nil
-}
-
-// intSide returns the int64 values of an operand, or its scalar value.
-func intSide(o operand) ([]int64, int64) {
-	if o.scalar() {
-		return nil, o.c.i
-	}
-	return o.arr.(*array.Int64).Int64Values(), 0
-}
-
-// floatSide returns the float64 values of an operand, or its scalar value.
-func floatSide(o operand) ([]float64, float64) {
-	if o.scalar() {
-		return nil, o.c.f
-	}
-	return o.arr.(*array.Float64).Float64Values(), 0
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
 
 // arith dispatches on the operand shapes (array/scalar) once per batch.
-func arith[L, R, O number](op byte, l []L, ls L, lScalar bool, r []R, rs R, rScalar bool, out []O) {
+func arith[L, R, O eval.Number](op byte, l []L, ls L, lScalar bool, r []R, rs R, rScalar bool, out []O) {
 	switch {
 	case lScalar:
 		arithSA(op, ls, r, out)
@@ -100,7 +79,7 @@ func arith[L, R, O number](op byte, l []L, ls L, lScalar bool, r []R, rs R, rSca
 // The arith loops compute in the output type O. Division is only
 // instantiated with O = float64, and % with floats only (integer % is
 // modInt), so no loop here can trap.
-func arithAA[L, R, O number](op byte, l []L, r []R, out []O) {
+func arithAA[L, R, O eval.Number](op byte, l []L, r []R, out []O) {
 	l, r = l[:len(out)], r[:len(out)]
 	switch op {
 	case '+':
@@ -126,7 +105,7 @@ func arithAA[L, R, O number](op byte, l []L, r []R, out []O) {
 	}
 }
 
-func arithAS[L, R, O number](op byte, l []L, rs R, out []O) {
+func arithAS[L, R, O eval.Number](op byte, l []L, rs R, out []O) {
 	l = l[:len(out)]
 	r := O(rs)
 	switch op {
@@ -153,7 +132,7 @@ func arithAS[L, R, O number](op byte, l []L, rs R, out []O) {
 	}
 }
 
-func arithSA[L, R, O number](op byte, ls L, r []R, out []O) {
+func arithSA[L, R, O eval.Number](op byte, ls L, r []R, out []O) {
 	r = r[:len(out)]
 	l := O(ls)
 	switch op {
@@ -186,7 +165,7 @@ func modInt(mem memory.Allocator, n int, valid *memory.Buffer, l []int64, ls int
 	if rScalar {
 		if rs == 0 {
 			if valid == nil {
-				valid = newBitmap(mem, n)
+				valid = eval.NewBitmap(mem, n)
 			}
 			clear(valid.Bytes())
 			return valid
@@ -200,12 +179,12 @@ func modInt(mem memory.Allocator, n int, valid *memory.Buffer, l []int64, ls int
 	r = r[:n]
 	zeros := 0
 	for i := range r {
-		zeros += int(b2u(r[i] == 0))
+		zeros += int(eval.B2U(r[i] == 0))
 	}
 	if zeros > 0 {
 		if valid == nil {
-			valid = newBitmap(mem, n)
-			fillBytes(valid.Bytes(), 0xFF)
+			valid = eval.NewBitmap(mem, n)
+			eval.FillBytes(valid.Bytes(), 0xFF)
 		}
 		vb := valid.Bytes()
 		for i := range r {
@@ -216,14 +195,14 @@ func modInt(mem memory.Allocator, n int, valid *memory.Buffer, l []int64, ls int
 	}
 	if lScalar {
 		for i := range out {
-			d := r[i] | int64(b2u(r[i] == 0)) // 1 where r is 0: the row is null
+			d := r[i] | int64(eval.B2U(r[i] == 0)) // 1 where r is 0: the row is null
 			out[i] = ls % d
 		}
 		return valid
 	}
 	l = l[:n]
 	for i := range out {
-		d := r[i] | int64(b2u(r[i] == 0))
+		d := r[i] | int64(eval.B2U(r[i] == 0))
 		out[i] = l[i] % d
 	}
 	return valid

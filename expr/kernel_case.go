@@ -5,6 +5,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // caseNode is case when conds[i] then vals[i] ... else els end. Arms are
@@ -15,9 +16,9 @@ import (
 // its arm, except a value that may fail (a cast): that one is evaluated on
 // the rows that take its arm only.
 type caseNode struct {
-	conds, vals []node
-	els         node
-	k           kind
+	conds, vals []eval.Node
+	els         eval.Node
+	k           eval.Kind
 	dt          arrow.DataType
 	// selective[i] (elsSelective for els): the value holds a cast that may
 	// fail, so it is evaluated on the taking rows only
@@ -25,38 +26,38 @@ type caseNode struct {
 	elsSelective bool
 }
 
-func (n *caseNode) kind() kind               { return n.k }
-func (n *caseNode) dataType() arrow.DataType { return n.dt }
+func (n *caseNode) Kind() eval.Kind          { return n.k }
+func (n *caseNode) DataType() arrow.DataType { return n.dt }
 
 // caseOut accumulates the result: values (int64/float64 share a buffer;
 // bools use bits; strings use ids into an interner) and validity.
 type caseOut struct {
 	n      int
-	k      kind
+	k      eval.Kind
 	valBuf *memory.Buffer
 	ints   []int64
 	floats []float64
 	bits   []byte
 	ids    []int32
-	strs   interner
+	strs   eval.Interner
 	valid  *memory.Buffer
 }
 
-func (n *caseNode) eval(c *evalCtx) (arrow.Array, error) {
-	o := &caseOut{n: c.n, k: n.k, valid: newBitmap(c.mem, c.n)}
+func (n *caseNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	o := &caseOut{n: c.N, k: n.k, valid: eval.NewBitmap(c.Mem, c.N)}
 	switch n.k {
-	case kBool:
-		o.valBuf = newBitmap(c.mem, c.n)
+	case eval.Bool:
+		o.valBuf = eval.NewBitmap(c.Mem, c.N)
 		o.bits = o.valBuf.Bytes()
-	case kStr:
-		o.valBuf, o.ids = newValues[int32](c.mem, c.n)
+	case eval.Str:
+		o.valBuf, o.ids = eval.NewValues[int32](c.Mem, c.N)
 	default:
-		o.valBuf, o.ints = newValues[int64](c.mem, c.n)
-		o.floats = viewAs[float64](o.valBuf.Bytes())
+		o.valBuf, o.ints = eval.NewValues[int64](c.Mem, c.N)
+		o.floats = eval.ViewAs[float64](o.valBuf.Bytes())
 	}
-	done := newBitmap(c.mem, c.n)
+	done := eval.NewBitmap(c.Mem, c.N)
 	defer done.Release()
-	take := newBitmap(c.mem, c.n)
+	take := eval.NewBitmap(c.Mem, c.N)
 	defer take.Release()
 	fail := func(err error) (arrow.Array, error) {
 		o.valBuf.Release()
@@ -64,11 +65,11 @@ func (n *caseNode) eval(c *evalCtx) (arrow.Array, error) {
 		return nil, err
 	}
 	for i, cond := range n.conds {
-		a, err := cond.eval(c)
+		a, err := cond.Eval(c)
 		if err != nil {
 			return fail(err)
 		}
-		taken := takeMask(c.mem, c.n, a, done.Bytes(), take.Bytes())
+		taken := takeMask(c.Mem, c.N, a, done.Bytes(), take.Bytes())
 		a.Release()
 		if !taken {
 			continue
@@ -85,27 +86,27 @@ func (n *caseNode) eval(c *evalCtx) (arrow.Array, error) {
 	for j := range t {
 		t[j] = ^d[j]
 	}
-	clearTail(t, c.n)
-	if bitutil.CountSetBits(t, 0, c.n) > 0 {
+	eval.ClearTail(t, c.N)
+	if bitutil.CountSetBits(t, 0, c.N) > 0 {
 		if err := o.putArm(c, n.els, n.elsSelective, t); err != nil {
 			return fail(err)
 		}
 	}
-	if n.k == kStr {
-		dict := o.strs.dict(c.mem)
+	if n.k == eval.Str {
+		dict := o.strs.Dict(c.Mem)
 		defer dict.Release()
-		return makeDictArray(c.n, o.valid, o.valBuf, dict), nil
+		return eval.MakeDictArray(c.N, o.valid, o.valBuf, dict), nil
 	}
-	return makeArray(n.dt, c.n, o.valid, o.valBuf), nil
+	return eval.MakeArray(n.dt, c.N, o.valid, o.valBuf), nil
 }
 
 // takeMask sets take to the rows where the bool array a is true and
 // valid and done is clear; it reports whether any row is taken.
 func takeMask(mem memory.Allocator, n int, a arrow.Array, done, take []byte) bool {
-	vals := boolValues(mem, n, operand{arr: a})
-	defer vals.buf.Release()
-	valid := validityOf(mem, a)
-	v := vals.bits
+	vals := eval.BoolValues(mem, n, eval.Operand{Arr: a})
+	defer vals.Buf.Release()
+	valid := eval.ValidityOf(mem, a)
+	v := vals.Bits
 	if valid == nil {
 		for j := range take {
 			take[j] = v[j] &^ done[j]
@@ -117,7 +118,7 @@ func takeMask(mem memory.Allocator, n int, a arrow.Array, done, take []byte) boo
 		}
 		valid.Release()
 	}
-	clearTail(take, n)
+	eval.ClearTail(take, n)
 	for _, b := range take {
 		if b != 0 {
 			return true
@@ -128,28 +129,28 @@ func takeMask(mem memory.Allocator, n int, a arrow.Array, done, take []byte) boo
 
 // putArm writes value node v into the rows set in take, evaluating it on
 // those rows only when selective.
-func (o *caseOut) putArm(c *evalCtx, v node, selective bool, take []byte) error {
-	if _, ok := v.(*constNode); ok || !selective {
+func (o *caseOut) putArm(c *eval.Ctx, v eval.Node, selective bool, take []byte) error {
+	if _, ok := v.(*eval.Const); ok || !selective {
 		return o.put(c, v, take)
 	}
 	return o.putSelected(c, v, take)
 }
 
 // put writes value node v into the rows set in take.
-func (o *caseOut) put(c *evalCtx, v node, take []byte) error {
-	if k, ok := v.(*constNode); ok {
+func (o *caseOut) put(c *eval.Ctx, v eval.Node, take []byte) error {
+	if k, ok := v.(*eval.Const); ok {
 		o.putScalar(k, take)
 		return nil
 	}
-	a, err := v.eval(c)
+	a, err := v.Eval(c)
 	if err != nil {
 		return err
 	}
 	defer a.Release()
 	ob := o.valid.Bytes()
-	if o.k == kStr {
-		sv := strViewOf(a)
-		valid := sv.validity(c.mem, c.n)
+	if o.k == eval.Str {
+		sv := eval.StrViewOf(a)
+		valid := sv.Validity(c.Mem, c.N)
 		rows := take
 		if valid != nil { // indices under nulls may be anything
 			rows = make([]byte, len(take))
@@ -162,22 +163,22 @@ func (o *caseOut) put(c *evalCtx, v node, take []byte) error {
 		orValid(ob, take, valid)
 		return nil
 	}
-	valid := validityOf(c.mem, a)
+	valid := eval.ValidityOf(c.Mem, a)
 	switch {
-	case o.k == kBool:
-		bits, off := boolBits(a.(*array.Boolean))
-		vals := newBitmap(c.mem, c.n)
-		bitutil.CopyBitmap(bits, off, c.n, vals.Bytes(), 0)
+	case o.k == eval.Bool:
+		bits, off := eval.BoolBits(a.(*array.Boolean))
+		vals := eval.NewBitmap(c.Mem, c.N)
+		bitutil.CopyBitmap(bits, off, c.N, vals.Bytes(), 0)
 		b := vals.Bytes()
 		for j := range take {
 			o.bits[j] |= b[j] & take[j]
 		}
 		vals.Release()
-	case v.kind() == kTs:
+	case v.Kind() == eval.Ts:
 		putRows(a.(*array.Timestamp).TimestampValues(), take, o.ints)
-	case v.kind() == kInt && o.k == kFloat:
+	case v.Kind() == eval.Int && o.k == eval.Float:
 		putRows(a.(*array.Int64).Int64Values(), take, o.floats)
-	case v.kind() == kInt:
+	case v.Kind() == eval.Int:
 		putRows(a.(*array.Int64).Int64Values(), take, o.ints)
 	default:
 		putRows(a.(*array.Float64).Float64Values(), take, o.floats)
@@ -186,23 +187,23 @@ func (o *caseOut) put(c *evalCtx, v node, take []byte) error {
 	return nil
 }
 
-func (o *caseOut) putScalar(k *constNode, take []byte) {
-	if k.null {
+func (o *caseOut) putScalar(k *eval.Const, take []byte) {
+	if k.Null {
 		return // rows stay null
 	}
 	switch o.k {
-	case kBool:
-		if k.b {
+	case eval.Bool:
+		if k.B {
 			for j := range take {
 				o.bits[j] |= take[j]
 			}
 		}
-	case kStr:
-		putScalarRows(o.strs.id(k.s), take, o.ids)
-	case kFloat:
-		putScalarRows(k.num(), take, o.floats)
+	case eval.Str:
+		putScalarRows(o.strs.ID(k.S), take, o.ids)
+	case eval.Float:
+		putScalarRows(k.Num(), take, o.floats)
 	default:
-		putScalarRows(k.i, take, o.ints)
+		putScalarRows(k.I, take, o.ints)
 	}
 	orValid(o.valid.Bytes(), take, nil)
 }
@@ -211,8 +212,8 @@ func (o *caseOut) putScalar(k *constNode, take []byte) {
 // strings: sel nil, row i of the view is row i of the result; else row k
 // of the view is row sel[k]. Each entry the rows use is interned once,
 // so the result's dictionary holds only strings some row takes.
-func (o *caseOut) putStrings(sv strView, rows []byte, sel []int32) {
-	remap := make([]int32, sv.dict.Len())
+func (o *caseOut) putStrings(sv eval.StrView, rows []byte, sel []int32) {
+	remap := make([]int32, sv.Dict.Len())
 	for j := range remap {
 		remap[j] = -1
 	}
@@ -225,9 +226,9 @@ func (o *caseOut) putStrings(sv strView, rows []byte, sel []int32) {
 				continue
 			}
 			i := b<<3 + bit
-			j := sv.entry(i)
+			j := sv.Entry(i)
 			if remap[j] < 0 {
-				remap[j] = o.strs.id(sv.dict.Value(j))
+				remap[j] = o.strs.ID(sv.Dict.Value(j))
 			}
 			r := i
 			if sel != nil {
@@ -256,7 +257,7 @@ func orValid(out, take []byte, valid *memory.Buffer) {
 
 // putRows copies out[i] = O(vals[i]) for the rows set in take, skipping
 // bytes of take that are zero.
-func putRows[T fixed, O fixed](vals []T, take []byte, out []O) {
+func putRows[T eval.Fixed, O eval.Fixed](vals []T, take []byte, out []O) {
 	vals = vals[:len(out)]
 	for j, b := range take {
 		if b == 0 {
@@ -272,7 +273,7 @@ func putRows[T fixed, O fixed](vals []T, take []byte, out []O) {
 }
 
 // putScalarRows sets out[i] = v for the rows set in take.
-func putScalarRows[O fixed](v O, take []byte, out []O) {
+func putScalarRows[O eval.Fixed](v O, take []byte, out []O) {
 	for j, b := range take {
 		if b == 0 {
 			continue
@@ -284,36 +285,4 @@ func putScalarRows[O fixed](v O, take []byte, out []O) {
 			}
 		}
 	}
-}
-
-// interner numbers distinct strings in first-seen order; dict builds the
-// dictionary of them.
-type interner struct {
-	ids  map[string]int32
-	vals []string
-}
-
-func (in *interner) id(s string) int32 {
-	if id, ok := in.ids[s]; ok {
-		return id
-	}
-	if in.ids == nil {
-		in.ids = map[string]int32{}
-	}
-	id := int32(len(in.vals))
-	in.ids[s] = id
-	in.vals = append(in.vals, s)
-	return id
-}
-
-// idBytes is id for a string given as bytes; it copies b only when new.
-func (in *interner) idBytes(b []byte) int32 {
-	if id, ok := in.ids[string(b)]; ok {
-		return id
-	}
-	return in.id(string(b))
-}
-
-func (in *interner) dict(mem memory.Allocator) *array.String {
-	return stringDict(mem, in.vals)
 }

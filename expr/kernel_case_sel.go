@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // hasStrictCast reports whether e contains a cast (not try_cast), which
@@ -21,45 +22,45 @@ func hasStrictCast(e Expr) bool {
 
 // putSelected evaluates v on the rows set in take only (the input columns
 // gathered to those rows) and scatters the results back.
-func (o *caseOut) putSelected(c *evalCtx, v node, take []byte) error {
-	n := bitutil.CountSetBits(take, 0, c.n)
+func (o *caseOut) putSelected(c *eval.Ctx, v eval.Node, take []byte) error {
+	n := bitutil.CountSetBits(take, 0, c.N)
 	sel := make([]int32, 0, n)
-	for i := range c.n {
+	for i := range c.N {
 		if take[i>>3]&(1<<(i&7)) != 0 {
 			sel = append(sel, int32(i))
 		}
 	}
-	sub := &evalCtx{mem: c.mem, n: n, cols: make([]arrow.Array, len(c.cols))}
+	sub := &eval.Ctx{Mem: c.Mem, N: n, Cols: make([]arrow.Array, len(c.Cols))}
 	defer func() {
-		for _, a := range sub.cols {
+		for _, a := range sub.Cols {
 			if a != nil {
 				a.Release()
 			}
 		}
 	}()
-	for i, col := range c.cols {
-		d, err := takeData(c.mem, col.Data(), sel)
+	for i, col := range c.Cols {
+		d, err := eval.Take(c.Mem, col.Data(), sel)
 		if err != nil {
 			return err
 		}
-		sub.cols[i] = array.MakeFromData(d)
+		sub.Cols[i] = array.MakeFromData(d)
 		d.Release()
 	}
-	a, err := v.eval(sub)
+	a, err := v.Eval(sub)
 	if err != nil {
 		return err
 	}
 	defer a.Release()
 	ov := o.valid.Bytes()
-	if o.k == kStr {
-		sv := strViewOf(a)
-		valid := sv.validity(c.mem, n)
-		rows := newBitmap(c.mem, n)
+	if o.k == eval.Str {
+		sv := eval.StrViewOf(a)
+		valid := sv.Validity(c.Mem, n)
+		rows := eval.NewBitmap(c.Mem, n)
 		defer rows.Release()
 		rb := rows.Bytes()
 		if valid == nil {
-			fillBytes(rb, 0xFF)
-			clearTail(rb, n)
+			eval.FillBytes(rb, 0xFF)
+			eval.ClearTail(rb, n)
 		} else {
 			copy(rb, valid.Bytes())
 			valid.Release()
@@ -72,25 +73,25 @@ func (o *caseOut) putSelected(c *evalCtx, v node, take []byte) error {
 		}
 		return nil
 	}
-	valid := validityOf(c.mem, a)
+	valid := eval.ValidityOf(c.Mem, a)
 	var vb []byte
 	if valid != nil {
 		vb = valid.Bytes()
 		defer valid.Release()
 	}
 	switch {
-	case o.k == kBool:
-		bits, off := boolBits(a.(*array.Boolean))
+	case o.k == eval.Bool:
+		bits, off := eval.BoolBits(a.(*array.Boolean))
 		for k, r := range sel {
 			if bitutil.BitIsSet(bits, off+k) {
 				o.bits[r>>3] |= 1 << (r & 7)
 			}
 		}
-	case v.kind() == kTs:
+	case v.Kind() == eval.Ts:
 		scatterRows(a.(*array.Timestamp).TimestampValues(), sel, o.ints)
-	case v.kind() == kInt && o.k == kFloat:
+	case v.Kind() == eval.Int && o.k == eval.Float:
 		scatterRows(a.(*array.Int64).Int64Values(), sel, o.floats)
-	case v.kind() == kInt:
+	case v.Kind() == eval.Int:
 		scatterRows(a.(*array.Int64).Int64Values(), sel, o.ints)
 	default:
 		scatterRows(a.(*array.Float64).Float64Values(), sel, o.floats)
@@ -104,7 +105,7 @@ func (o *caseOut) putSelected(c *evalCtx, v node, take []byte) error {
 }
 
 // scatterRows sets out[sel[k]] = O(vals[k]).
-func scatterRows[T fixed, O fixed](vals []T, sel []int32, out []O) {
+func scatterRows[T eval.Fixed, O eval.Fixed](vals []T, sel []int32, out []O) {
 	vals = vals[:len(sel)]
 	for k, r := range sel {
 		out[r] = O(vals[k])

@@ -3,8 +3,8 @@ package expr
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // cmpOp is a comparison operator.
@@ -40,66 +40,66 @@ func (op cmpOp) flip() cmpOp {
 // timestamps of one unit, strings) and gives bool.
 type cmpNode struct {
 	op   cmpOp
-	l, r node
+	l, r eval.Node
 }
 
-func (n *cmpNode) kind() kind               { return kBool }
-func (n *cmpNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (n *cmpNode) Kind() eval.Kind          { return eval.Bool }
+func (n *cmpNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
-func (n *cmpNode) eval(c *evalCtx) (arrow.Array, error) {
-	lo, ro, err := operands(c, n.l, n.r)
+func (n *cmpNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	lo, ro, err := eval.Operands(c, n.l, n.r)
 	if err != nil {
 		return nil, err
 	}
-	defer lo.release()
-	defer ro.release()
-	if (lo.scalar() && lo.c.null) || (ro.scalar() && ro.c.null) {
-		return allNull(c, n.dataType()), nil
+	defer lo.Release()
+	defer ro.Release()
+	if (lo.Scalar() && lo.C.Null) || (ro.Scalar() && ro.C.Null) {
+		return eval.AllNull(c, n.DataType()), nil
 	}
-	lk, rk := n.l.kind(), n.r.kind()
-	if lk == kStr {
+	lk, rk := n.l.Kind(), n.r.Kind()
+	if lk == eval.Str {
 		return compareStrings(c, n.op, lo, ro)
 	}
-	valid := andValidity(c.mem, c.n, lo.arr, ro.arr)
-	buf := newBitmap(c.mem, c.n)
+	valid := eval.AndValidity(c.Mem, c.N, lo.Arr, ro.Arr)
+	buf := eval.NewBitmap(c.Mem, c.N)
 	out := buf.Bytes()
 	switch {
-	case lk == kBool:
-		compareBools(c.mem, c.n, n.op, lo, ro, out)
-	case lk == kTs:
+	case lk == eval.Bool:
+		compareBools(c.Mem, c.N, n.op, lo, ro, out)
+	case lk == eval.Ts:
 		l, ls := tsSide(lo)
 		r, rs := tsSide(ro)
-		compare[arrow.Timestamp, arrow.Timestamp, int64](n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out, c.n)
-	case lk == kInt && rk == kInt:
-		l, ls := intSide(lo)
-		r, rs := intSide(ro)
-		compare[int64, int64, int64](n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out, c.n)
-	case lk == kInt:
-		l, ls := intSide(lo)
-		r, rs := floatSide(ro)
-		compare[int64, float64, float64](n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out, c.n)
-	case rk == kInt:
-		l, ls := floatSide(lo)
-		r, rs := intSide(ro)
-		compare[float64, int64, float64](n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out, c.n)
+		compare[arrow.Timestamp, arrow.Timestamp, int64](n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out, c.N)
+	case lk == eval.Int && rk == eval.Int:
+		l, ls := eval.IntSide(lo)
+		r, rs := eval.IntSide(ro)
+		compare[int64, int64, int64](n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out, c.N)
+	case lk == eval.Int:
+		l, ls := eval.IntSide(lo)
+		r, rs := eval.FloatSide(ro)
+		compare[int64, float64, float64](n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out, c.N)
+	case rk == eval.Int:
+		l, ls := eval.FloatSide(lo)
+		r, rs := eval.IntSide(ro)
+		compare[float64, int64, float64](n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out, c.N)
 	default:
-		l, ls := floatSide(lo)
-		r, rs := floatSide(ro)
-		compare[float64, float64, float64](n.op, l, ls, lo.scalar(), r, rs, ro.scalar(), out, c.n)
+		l, ls := eval.FloatSide(lo)
+		r, rs := eval.FloatSide(ro)
+		compare[float64, float64, float64](n.op, l, ls, lo.Scalar(), r, rs, ro.Scalar(), out, c.N)
 	}
-	return makeArray(n.dataType(), c.n, valid, buf), nil
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
 
 // tsSide returns the timestamp values of an operand, or its scalar value.
-func tsSide(o operand) ([]arrow.Timestamp, arrow.Timestamp) {
-	if o.scalar() {
-		return nil, arrow.Timestamp(o.c.i)
+func tsSide(o eval.Operand) ([]arrow.Timestamp, arrow.Timestamp) {
+	if o.Scalar() {
+		return nil, arrow.Timestamp(o.C.I)
 	}
-	return o.arr.(*array.Timestamp).TimestampValues(), 0
+	return o.Arr.(*array.Timestamp).TimestampValues(), 0
 }
 
 // compare writes op(l, r) as bits into out (zeroed), comparing in type C.
-func compare[L, R, C number](op cmpOp, l []L, ls L, lScalar bool, r []R, rs R, rScalar bool, out []byte, n int) {
+func compare[L, R, C eval.Number](op cmpOp, l []L, ls L, lScalar bool, r []R, rs R, rScalar bool, out []byte, n int) {
 	switch {
 	case lScalar:
 		compareAS[R, L, C](op.flip(), r[:n], C(ls), out)
@@ -110,92 +110,72 @@ func compare[L, R, C number](op cmpOp, l []L, ls L, lScalar bool, r []R, rs R, r
 	}
 }
 
-func compareAA[L, R, C number](op cmpOp, l []L, r []R, out []byte) {
+func compareAA[L, R, C eval.Number](op cmpOp, l []L, r []R, out []byte) {
 	r = r[:len(l)]
 	switch op {
 	case opEq:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) == C(r[i])) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) == C(r[i])) << (i & 7)
 		}
 	case opNe:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) != C(r[i])) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) != C(r[i])) << (i & 7)
 		}
 	case opLt:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) < C(r[i])) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) < C(r[i])) << (i & 7)
 		}
 	case opLe:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) <= C(r[i])) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) <= C(r[i])) << (i & 7)
 		}
 	case opGt:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) > C(r[i])) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) > C(r[i])) << (i & 7)
 		}
 	case opGe:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) >= C(r[i])) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) >= C(r[i])) << (i & 7)
 		}
 	}
 }
 
-func compareAS[L, R, C number](op cmpOp, l []L, r C, out []byte) {
+func compareAS[L, R, C eval.Number](op cmpOp, l []L, r C, out []byte) {
 	switch op {
 	case opEq:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) == r) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) == r) << (i & 7)
 		}
 	case opNe:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) != r) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) != r) << (i & 7)
 		}
 	case opLt:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) < r) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) < r) << (i & 7)
 		}
 	case opLe:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) <= r) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) <= r) << (i & 7)
 		}
 	case opGt:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) > r) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) > r) << (i & 7)
 		}
 	case opGe:
 		for i := range l {
-			out[i>>3] |= b2u(C(l[i]) >= r) << (i & 7)
+			out[i>>3] |= eval.B2U(C(l[i]) >= r) << (i & 7)
 		}
 	}
-}
-
-// scratchBits is a bitmap aligned at bit 0 holding a bool operand's values
-// (a copy for arrays, all ones or zeros for a scalar). Release buf.
-type scratchBits struct {
-	buf  *memory.Buffer
-	bits []byte
-}
-
-func boolValues(mem memory.Allocator, n int, o operand) scratchBits {
-	buf := newBitmap(mem, n)
-	if o.scalar() {
-		if o.c.b {
-			fillBytes(buf.Bytes(), 0xFF)
-		}
-	} else {
-		bits, off := boolBits(o.arr.(*array.Boolean))
-		bitutil.CopyBitmap(bits, off, n, buf.Bytes(), 0)
-	}
-	return scratchBits{buf: buf, bits: buf.Bytes()}
 }
 
 // compareBools compares bool operands bytewise (false < true).
-func compareBools(mem memory.Allocator, n int, op cmpOp, lo, ro operand, out []byte) {
-	ls := boolValues(mem, n, lo)
-	defer ls.buf.Release()
-	rs := boolValues(mem, n, ro)
-	defer rs.buf.Release()
-	l, r := ls.bits, rs.bits[:len(ls.bits)]
+func compareBools(mem memory.Allocator, n int, op cmpOp, lo, ro eval.Operand, out []byte) {
+	ls := eval.BoolValues(mem, n, lo)
+	defer ls.Buf.Release()
+	rs := eval.BoolValues(mem, n, ro)
+	defer rs.Buf.Release()
+	l, r := ls.Bits, rs.Bits[:len(ls.Bits)]
 	switch op {
 	case opEq:
 		for i := range out {
@@ -222,12 +202,5 @@ func compareBools(mem memory.Allocator, n int, op cmpOp, lo, ro operand, out []b
 			out[i] = l[i] | ^r[i]
 		}
 	}
-	clearTail(out, n)
-}
-
-// clearTail zeroes the bits of the last byte beyond n.
-func clearTail(b []byte, n int) {
-	if n&7 != 0 && len(b) > 0 {
-		b[len(b)-1] &= byte(1)<<(n&7) - 1
-	}
+	eval.ClearTail(out, n)
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // coalesceNode gives, per row, the first non-null argument. Arguments are
@@ -12,34 +13,34 @@ import (
 // literals. Strings give a dictionary<int32, utf8> whose dictionary is the
 // distinct values taken from the arguments' dictionaries.
 type coalesceNode struct {
-	args []node
-	k    kind
+	args []eval.Node
+	k    eval.Kind
 	dt   arrow.DataType
 }
 
-func (n *coalesceNode) kind() kind               { return n.k }
-func (n *coalesceNode) dataType() arrow.DataType { return n.dt }
+func (n *coalesceNode) Kind() eval.Kind          { return n.k }
+func (n *coalesceNode) DataType() arrow.DataType { return n.dt }
 
 // evalArg evaluates argument i, keeping a constant as a scalar operand.
-func (n *coalesceNode) evalArg(c *evalCtx, i int) (operand, error) {
-	if k, ok := n.args[i].(*constNode); ok {
-		return operand{c: k}, nil
+func (n *coalesceNode) evalArg(c *eval.Ctx, i int) (eval.Operand, error) {
+	if k, ok := n.args[i].(*eval.Const); ok {
+		return eval.Operand{C: k}, nil
 	}
-	a, err := n.args[i].eval(c)
-	return operand{arr: a}, err
+	a, err := n.args[i].Eval(c)
+	return eval.Operand{Arr: a}, err
 }
 
-func (n *coalesceNode) eval(c *evalCtx) (arrow.Array, error) {
-	filledBuf := newBitmap(c.mem, c.n)
+func (n *coalesceNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	filledBuf := eval.NewBitmap(c.Mem, c.N)
 	filled := filledBuf.Bytes()
 	switch n.k {
-	case kStr:
+	case eval.Str:
 		return n.evalStrings(c, filledBuf)
-	case kBool:
+	case eval.Bool:
 		return n.evalBools(c, filledBuf)
 	}
-	buf, out := newValues[int64](c.mem, c.n) // int64 and float64 share a width
-	fout := viewAs[float64](buf.Bytes())
+	buf, out := eval.NewValues[int64](c.Mem, c.N) // int64 and float64 share a width
+	fout := eval.ViewAs[float64](buf.Bytes())
 	for i := range n.args {
 		o, err := n.evalArg(c, i)
 		if err != nil {
@@ -47,49 +48,49 @@ func (n *coalesceNode) eval(c *evalCtx) (arrow.Array, error) {
 			filledBuf.Release()
 			return nil, err
 		}
-		done := o.scalar() || !hasNulls(o.arr)
+		done := o.Scalar() || !eval.HasNulls(o.Arr)
 		var valid []byte
 		if !done {
-			vb := validityOf(c.mem, o.arr)
+			vb := eval.ValidityOf(c.Mem, o.Arr)
 			valid = vb.Bytes()
 			defer vb.Release()
 		}
-		ak := n.args[i].kind()
+		ak := n.args[i].Kind()
 		switch {
-		case o.scalar() && n.k == kFloat:
-			fillScalar(o.c.num(), filled, fout)
-		case o.scalar():
-			fillScalar(o.c.i, filled, out)
-		case ak == kTs:
-			fillFrom(o.arr.(*array.Timestamp).TimestampValues(), valid, filled, out)
-		case ak == kInt && n.k == kFloat:
-			fillFrom(o.arr.(*array.Int64).Int64Values(), valid, filled, fout)
-		case ak == kInt:
-			fillFrom(o.arr.(*array.Int64).Int64Values(), valid, filled, out)
+		case o.Scalar() && n.k == eval.Float:
+			fillScalar(o.C.Num(), filled, fout)
+		case o.Scalar():
+			fillScalar(o.C.I, filled, out)
+		case ak == eval.Ts:
+			fillFrom(o.Arr.(*array.Timestamp).TimestampValues(), valid, filled, out)
+		case ak == eval.Int && n.k == eval.Float:
+			fillFrom(o.Arr.(*array.Int64).Int64Values(), valid, filled, fout)
+		case ak == eval.Int:
+			fillFrom(o.Arr.(*array.Int64).Int64Values(), valid, filled, out)
 		default:
-			fillFrom(o.arr.(*array.Float64).Float64Values(), valid, filled, fout)
+			fillFrom(o.Arr.(*array.Float64).Float64Values(), valid, filled, fout)
 		}
-		o.release()
+		o.Release()
 		if done {
 			break
 		}
 	}
-	return makeArray(n.dt, c.n, filledBuf, buf), nil
+	return eval.MakeArray(n.dt, c.N, filledBuf, buf), nil
 }
 
 // fillScalar sets every row not yet filled to v and marks it filled.
-func fillScalar[O number](v O, filled []byte, out []O) {
+func fillScalar[O eval.Number](v O, filled []byte, out []O) {
 	for i := range out {
 		if filled[i>>3]&(1<<(i&7)) == 0 {
 			out[i] = v
 		}
 	}
-	fillBytes(filled, 0xFF)
+	eval.FillBytes(filled, 0xFF)
 }
 
 // fillFrom copies rows that are not yet filled and valid in the argument
 // (valid nil: all valid) and marks them filled.
-func fillFrom[T ~int64 | ~float64, O number](vals []T, valid, filled []byte, out []O) {
+func fillFrom[T ~int64 | ~float64, O eval.Number](vals []T, valid, filled []byte, out []O) {
 	vals = vals[:len(out)]
 	if valid == nil {
 		for i := range out {
@@ -97,7 +98,7 @@ func fillFrom[T ~int64 | ~float64, O number](vals []T, valid, filled []byte, out
 				out[i] = O(vals[i])
 			}
 		}
-		fillBytes(filled, 0xFF)
+		eval.FillBytes(filled, 0xFF)
 		return
 	}
 	for i := range out {
@@ -109,9 +110,9 @@ func fillFrom[T ~int64 | ~float64, O number](vals []T, valid, filled []byte, out
 	}
 }
 
-func (n *coalesceNode) evalBools(c *evalCtx, filledBuf *memory.Buffer) (arrow.Array, error) {
+func (n *coalesceNode) evalBools(c *eval.Ctx, filledBuf *memory.Buffer) (arrow.Array, error) {
 	filled := filledBuf.Bytes()
-	outBuf := newBitmap(c.mem, c.n)
+	outBuf := eval.NewBitmap(c.Mem, c.N)
 	out := outBuf.Bytes()
 	for i := range n.args {
 		o, err := n.evalArg(c, i)
@@ -120,9 +121,9 @@ func (n *coalesceNode) evalBools(c *evalCtx, filledBuf *memory.Buffer) (arrow.Ar
 			filledBuf.Release()
 			return nil, err
 		}
-		vals := boolValues(c.mem, c.n, o)
-		valid := boolValidity(c.mem, c.n, o)
-		v := vals.bits
+		vals := eval.BoolValues(c.Mem, c.N, o)
+		valid := eval.BoolValidity(c.Mem, c.N, o)
+		v := vals.Bits
 		for j := range out {
 			newly := ^filled[j]
 			if valid != nil {
@@ -131,20 +132,20 @@ func (n *coalesceNode) evalBools(c *evalCtx, filledBuf *memory.Buffer) (arrow.Ar
 			out[j] |= v[j] & newly
 			filled[j] |= newly
 		}
-		vals.buf.Release()
+		vals.Buf.Release()
 		if valid != nil {
 			valid.Release()
 		}
-		o.release()
+		o.Release()
 	}
-	clearTail(filled, c.n)
-	clearTail(out, c.n)
-	return makeArray(n.dt, c.n, filledBuf, outBuf), nil
+	eval.ClearTail(filled, c.N)
+	eval.ClearTail(out, c.N)
+	return eval.MakeArray(n.dt, c.N, filledBuf, outBuf), nil
 }
 
-func (n *coalesceNode) evalStrings(c *evalCtx, filledBuf *memory.Buffer) (arrow.Array, error) {
+func (n *coalesceNode) evalStrings(c *eval.Ctx, filledBuf *memory.Buffer) (arrow.Array, error) {
 	filled := filledBuf.Bytes()
-	idxBuf, out := newValues[int32](c.mem, c.n)
+	idxBuf, out := eval.NewValues[int32](c.Mem, c.N)
 	ids := map[string]int32{}
 	var values []string
 	intern := func(s string) int32 {
@@ -163,18 +164,18 @@ func (n *coalesceNode) evalStrings(c *evalCtx, filledBuf *memory.Buffer) (arrow.
 			filledBuf.Release()
 			return nil, err
 		}
-		if o.scalar() {
-			fillScalar(intern(o.c.s), filled, out)
+		if o.Scalar() {
+			fillScalar(intern(o.C.S), filled, out)
 			break
 		}
-		v := strViewOf(o.arr)
-		remap := make([]int32, v.dict.Len())
+		v := eval.StrViewOf(o.Arr)
+		remap := make([]int32, v.Dict.Len())
 		for j := range remap {
-			if v.dict.IsValid(j) {
-				remap[j] = intern(v.dict.Value(j))
+			if v.Dict.IsValid(j) {
+				remap[j] = intern(v.Dict.Value(j))
 			}
 		}
-		valid := v.validity(c.mem, c.n)
+		valid := v.Validity(c.Mem, c.N)
 		var vb []byte
 		if valid != nil {
 			vb = valid.Bytes()
@@ -183,8 +184,8 @@ func (n *coalesceNode) evalStrings(c *evalCtx, filledBuf *memory.Buffer) (arrow.
 			bit := byte(1) << (r & 7)
 			if filled[r>>3]&bit == 0 && (vb == nil || vb[r>>3]&bit != 0) {
 				j := r
-				if v.idx != nil {
-					j = int(v.idx[r])
+				if v.Idx != nil {
+					j = int(v.Idx[r])
 				}
 				out[r] = remap[j]
 				filled[r>>3] |= bit
@@ -193,12 +194,12 @@ func (n *coalesceNode) evalStrings(c *evalCtx, filledBuf *memory.Buffer) (arrow.
 		if valid != nil {
 			valid.Release()
 		}
-		o.release()
-		if bitutil.CountSetBits(filled, 0, c.n) == c.n {
+		o.Release()
+		if bitutil.CountSetBits(filled, 0, c.N) == c.N {
 			break
 		}
 	}
-	dict := stringDict(c.mem, values)
+	dict := eval.StringDict(c.Mem, values)
 	defer dict.Release()
-	return makeDictArray(c.n, filledBuf, idxBuf, dict), nil
+	return eval.MakeDictArray(c.N, filledBuf, idxBuf, dict), nil
 }

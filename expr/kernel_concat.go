@@ -5,73 +5,74 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // concatNode is concat(a, b, ...) of strings: a null argument counts as
 // the empty string, so the result is never null (as in SQL's concat).
 type concatNode struct {
-	args []node
+	args []eval.Node
 }
 
-func (n *concatNode) kind() kind               { return kStr }
-func (n *concatNode) dataType() arrow.DataType { return dictString }
+func (n *concatNode) Kind() eval.Kind          { return eval.Str }
+func (n *concatNode) DataType() arrow.DataType { return eval.DictString }
 
 // concatPart is one evaluated argument: a constant or a string array.
 type concatPart struct {
 	s     string
 	arr   arrow.Array
-	v     strView
+	v     eval.StrView
 	valid []byte // nil: all valid
 	vbuf  *memory.Buffer
 }
 
-func (n *concatNode) eval(c *evalCtx) (arrow.Array, error) {
+func (n *concatNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	parts := make([]concatPart, len(n.args))
 	defer func() {
 		for _, p := range parts {
 			if p.arr != nil {
 				p.arr.Release()
 			}
-			releaseBufs(p.vbuf)
+			eval.ReleaseBufs(p.vbuf)
 		}
 	}()
 	arrays := 0
 	for i, arg := range n.args {
-		if k, ok := arg.(*constNode); ok {
-			parts[i].s = k.s
+		if k, ok := arg.(*eval.Const); ok {
+			parts[i].s = k.S
 			continue
 		}
-		a, err := arg.eval(c)
+		a, err := arg.Eval(c)
 		if err != nil {
 			return nil, err
 		}
 		arrays++
 		p := &parts[i]
-		p.arr, p.v = a, strViewOf(a)
-		if p.vbuf = p.v.validity(c.mem, c.n); p.vbuf != nil {
+		p.arr, p.v = a, eval.StrViewOf(a)
+		if p.vbuf = p.v.Validity(c.Mem, c.N); p.vbuf != nil {
 			p.valid = p.vbuf.Bytes()
 		}
 	}
-	var in interner
-	buf, out := newValues[int32](c.mem, c.n)
+	var in eval.Interner
+	buf, out := eval.NewValues[int32](c.Mem, c.N)
 	if arrays == 1 {
 		concatOne(parts, &in, out)
 	} else {
 		concatRows(parts, &in, out)
 	}
-	dict := in.dict(c.mem)
+	dict := in.Dict(c.Mem)
 	defer dict.Release()
-	return makeDictArray(c.n, nil, buf, dict), nil
+	return eval.MakeDictArray(c.N, nil, buf, dict), nil
 }
 
 // concatRows concatenates row by row. When the parts' entry numbers fit
 // one uint64 key, a row whose combination of entries was seen reuses its
 // result without building the string.
-func concatRows(parts []concatPart, in *interner, out []int32) {
+func concatRows(parts []concatPart, in *eval.Interner, out []int32) {
 	radix, keyed := uint64(1), true
 	for k := range parts {
 		if parts[k].arr != nil {
-			m := uint64(parts[k].v.dict.Len()) + 1
+			m := uint64(parts[k].v.Dict.Len()) + 1
 			keyed = keyed && radix <= (1<<62)/m
 			radix *= m
 		}
@@ -99,9 +100,9 @@ func concatRows(parts []concatPart, in *interner, out []int32) {
 					continue
 				}
 				if p.valid == nil || p.valid[i>>3]&(1<<(i&7)) != 0 {
-					key += uint64(p.v.entry(i)+1) * mul
+					key += uint64(p.v.Entry(i)+1) * mul
 				}
-				mul *= uint64(p.v.dict.Len()) + 1
+				mul *= uint64(p.v.Dict.Len()) + 1
 			}
 			if dense != nil && dense[key] >= 0 {
 				out[i] = dense[key]
@@ -119,10 +120,10 @@ func concatRows(parts []concatPart, in *interner, out []int32) {
 			case p.arr == nil:
 				b = append(b, p.s...)
 			case p.valid == nil || p.valid[i>>3]&(1<<(i&7)) != 0:
-				b = append(b, p.v.value(i)...)
+				b = append(b, p.v.Value(i)...)
 			}
 		}
-		out[i] = in.idBytes(b)
+		out[i] = in.IDBytes(b)
 		switch {
 		case dense != nil:
 			dense[key] = out[i]
@@ -135,7 +136,7 @@ func concatRows(parts []concatPart, in *interner, out []int32) {
 // concatOne handles one string array among constants: the result is
 // computed once per dictionary entry, and null rows get the constants
 // alone.
-func concatOne(parts []concatPart, in *interner, out []int32) {
+func concatOne(parts []concatPart, in *eval.Interner, out []int32) {
 	var pre, post strings.Builder
 	var p *concatPart
 	for k := range parts {
@@ -149,21 +150,21 @@ func concatOne(parts []concatPart, in *interner, out []int32) {
 		}
 	}
 	a, z := pre.String(), post.String()
-	remap := make([]int32, p.v.dict.Len())
-	used := p.v.usedEntries(p.valid, len(out))
+	remap := make([]int32, p.v.Dict.Len())
+	used := p.v.UsedEntries(p.valid, len(out))
 	for j := range remap {
 		if used == nil || used[j] {
-			remap[j] = in.id(a + p.v.dict.Value(j) + z)
+			remap[j] = in.ID(a + p.v.Dict.Value(j) + z)
 		}
 	}
-	nullID := in.id(a + z)
+	nullID := in.ID(a + z)
 	if p.valid == nil {
-		gatherView(p.v, remap, nil, out)
+		eval.GatherView(p.v, remap, nil, out)
 		return
 	}
 	for i := range out {
 		if p.valid[i>>3]&(1<<(i&7)) != 0 {
-			out[i] = remap[p.v.entry(i)]
+			out[i] = remap[p.v.Entry(i)]
 		} else {
 			out[i] = nullID
 		}

@@ -3,6 +3,7 @@ package expr
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // Units of date_diff.
@@ -26,16 +27,16 @@ const (
 // rounded toward zero). Both are timestamps of one unit.
 type dateDiffNode struct {
 	part int
-	l, r node
+	l, r eval.Node
 	unit arrow.TimeUnit
 	// ticks per bucket for the parts that are a fixed length (mul > 1
 	// instead when the part is finer than a tick: bucket = t * mul)
 	div, mul int64
 }
 
-func newDateDiff(part int, l, r node) *dateDiffNode {
-	n := &dateDiffNode{part: part, l: l, r: r, unit: l.dataType().(*arrow.TimestampType).Unit, mul: 1}
-	tps := ticksPerSecond(n.unit)
+func newDateDiff(part int, l, r eval.Node) *dateDiffNode {
+	n := &dateDiffNode{part: part, l: l, r: r, unit: l.DataType().(*arrow.TimestampType).Unit, mul: 1}
+	tps := eval.TicksPerSecond(n.unit)
 	switch part {
 	case dpMicro, dpMilli:
 		per := int64(1e6) // parts per second
@@ -59,36 +60,36 @@ func newDateDiff(part int, l, r node) *dateDiffNode {
 	return n
 }
 
-func (n *dateDiffNode) kind() kind               { return kInt }
-func (n *dateDiffNode) dataType() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
+func (n *dateDiffNode) Kind() eval.Kind          { return eval.Int }
+func (n *dateDiffNode) DataType() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
 
-func (n *dateDiffNode) eval(c *evalCtx) (arrow.Array, error) {
-	lo, ro, err := operands(c, n.l, n.r)
+func (n *dateDiffNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	lo, ro, err := eval.Operands(c, n.l, n.r)
 	if err != nil {
 		return nil, err
 	}
-	defer lo.release()
-	defer ro.release()
-	if (lo.scalar() && lo.c.null) || (ro.scalar() && ro.c.null) {
-		return allNull(c, n.dataType()), nil
+	defer lo.Release()
+	defer ro.Release()
+	if (lo.Scalar() && lo.C.Null) || (ro.Scalar() && ro.C.Null) {
+		return eval.AllNull(c, n.DataType()), nil
 	}
-	valid := andValidity(c.mem, c.n, lo.arr, ro.arr)
-	buf, out := newValues[int64](c.mem, c.n)
-	tmpBuf, tmp := newValues[int64](c.mem, c.n)
+	valid := eval.AndValidity(c.Mem, c.N, lo.Arr, ro.Arr)
+	buf, out := eval.NewValues[int64](c.Mem, c.N)
+	tmpBuf, tmp := eval.NewValues[int64](c.Mem, c.N)
 	defer tmpBuf.Release()
 	// out = bucket(end) - bucket(start)
-	if ro.scalar() {
-		fillInt(out, n.bucketOf(ro.c.i))
+	if ro.Scalar() {
+		fillInt(out, n.bucketOf(ro.C.I))
 	} else {
-		n.buckets(ro.arr.(*array.Timestamp).TimestampValues(), out)
+		n.buckets(ro.Arr.(*array.Timestamp).TimestampValues(), out)
 	}
-	if lo.scalar() {
-		b := n.bucketOf(lo.c.i)
+	if lo.Scalar() {
+		b := n.bucketOf(lo.C.I)
 		for i := range out {
 			out[i] -= b
 		}
 	} else {
-		n.buckets(lo.arr.(*array.Timestamp).TimestampValues(), tmp)
+		n.buckets(lo.Arr.(*array.Timestamp).TimestampValues(), tmp)
 		for i := range out {
 			out[i] -= tmp[i]
 		}
@@ -98,7 +99,7 @@ func (n *dateDiffNode) eval(c *evalCtx) (arrow.Array, error) {
 			out[i] /= 7 // Go's / rounds toward zero
 		}
 	}
-	return makeArray(n.dataType(), c.n, valid, buf), nil
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
 
 func fillInt(out []int64, v int64) {
@@ -122,17 +123,17 @@ func (n *dateDiffNode) buckets(ts []arrow.Timestamp, out []int64) {
 	switch n.part {
 	case dpMonth:
 		for i := range out {
-			y, m := civilFromDays(floorDiv(int64(ts[i]), n.div))
+			y, m := civilFromDays(eval.FloorDiv(int64(ts[i]), n.div))
 			out[i] = y*12 + m - 1
 		}
 	case dpQuarter:
 		for i := range out {
-			y, m := civilFromDays(floorDiv(int64(ts[i]), n.div))
+			y, m := civilFromDays(eval.FloorDiv(int64(ts[i]), n.div))
 			out[i] = y*4 + (m-1)/3
 		}
 	case dpYear:
 		for i := range out {
-			y, _ := civilFromDays(floorDiv(int64(ts[i]), n.div))
+			y, _ := civilFromDays(eval.FloorDiv(int64(ts[i]), n.div))
 			out[i] = y
 		}
 	default:
@@ -143,7 +144,7 @@ func (n *dateDiffNode) buckets(ts []arrow.Timestamp, out []int64) {
 			return
 		}
 		for i := range out {
-			out[i] = floorDiv(int64(ts[i]), n.div)
+			out[i] = eval.FloorDiv(int64(ts[i]), n.div)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // Unary numeric functions.
@@ -18,22 +19,22 @@ const (
 // mathNode is -x, abs(x) (keeping the type), log(x) or sqrt(x) (float64).
 type mathNode struct {
 	fn int
-	x  node
-	k  kind
+	x  eval.Node
+	k  eval.Kind
 }
 
-func (n *mathNode) kind() kind               { return n.k }
-func (n *mathNode) dataType() arrow.DataType { return typeOfKind(n.k, nil) }
+func (n *mathNode) Kind() eval.Kind          { return n.k }
+func (n *mathNode) DataType() arrow.DataType { return eval.TypeOfKind(n.k, nil) }
 
-func (n *mathNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.x.eval(c)
+func (n *mathNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.x.Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	valid := validityOf(c.mem, a)
-	if n.k == kInt {
-		buf, out := newValues[int64](c.mem, c.n)
+	valid := eval.ValidityOf(c.Mem, a)
+	if n.k == eval.Int {
+		buf, out := eval.NewValues[int64](c.Mem, c.N)
 		in := a.(*array.Int64).Int64Values()[:len(out)]
 		if n.fn == fnNeg {
 			for i := range out {
@@ -46,15 +47,15 @@ func (n *mathNode) eval(c *evalCtx) (arrow.Array, error) {
 				out[i] = (v ^ m) - m
 			}
 		}
-		return makeArray(n.dataType(), c.n, valid, buf), nil
+		return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 	}
-	buf, out := newValues[float64](c.mem, c.n)
-	if n.x.kind() == kInt {
+	buf, out := eval.NewValues[float64](c.Mem, c.N)
+	if n.x.Kind() == eval.Int {
 		floatFunc(n.fn, a.(*array.Int64).Int64Values(), out)
 	} else {
 		floatFunc(n.fn, a.(*array.Float64).Float64Values(), out)
 	}
-	return makeArray(n.dataType(), c.n, valid, buf), nil
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
 
 func floatFunc[T ~int64 | ~float64](fn int, in []T, out []float64) {
@@ -91,63 +92,53 @@ const (
 // UTC, as int64.
 type timePartNode struct {
 	part int
-	x    node
+	x    eval.Node
 	unit arrow.TimeUnit
 }
 
-func (n *timePartNode) kind() kind               { return kInt }
-func (n *timePartNode) dataType() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
+func (n *timePartNode) Kind() eval.Kind          { return eval.Int }
+func (n *timePartNode) DataType() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
 
-func (n *timePartNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.x.eval(c)
+func (n *timePartNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.x.Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	valid := validityOf(c.mem, a)
-	buf, out := newValues[int64](c.mem, c.n)
+	valid := eval.ValidityOf(c.Mem, a)
+	buf, out := eval.NewValues[int64](c.Mem, c.N)
 	in := a.(*array.Timestamp).TimestampValues()[:len(out)]
-	perHour := ticksPerSecond(n.unit) * 3600
+	perHour := eval.TicksPerSecond(n.unit) * 3600
 	perDay := perHour * 24
 	switch n.part {
 	case partHour:
 		for i := range out {
-			out[i] = floorMod(int64(in[i]), perDay) / perHour
+			out[i] = eval.FloorMod(int64(in[i]), perDay) / perHour
 		}
 	case partDow:
 		for i := range out {
 			// 1970-01-01 was a Thursday (ISO 4).
-			out[i] = floorMod(floorDiv(int64(in[i]), perDay)+3, 7) + 1
+			out[i] = eval.FloorMod(eval.FloorDiv(int64(in[i]), perDay)+3, 7) + 1
 		}
 	case partYear:
 		for i := range out {
-			y, _ := civilFromDays(floorDiv(int64(in[i]), perDay))
+			y, _ := civilFromDays(eval.FloorDiv(int64(in[i]), perDay))
 			out[i] = y
 		}
 	case partMonth:
 		for i := range out {
-			_, m := civilFromDays(floorDiv(int64(in[i]), perDay))
+			_, m := civilFromDays(eval.FloorDiv(int64(in[i]), perDay))
 			out[i] = m
 		}
 	}
-	return makeArray(n.dataType(), c.n, valid, buf), nil
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
-
-func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
 
 // civilFromDays converts days since 1970-01-01 to the proleptic Gregorian
 // year and month (H. Hinnant's days_from_civil inverse).
 func civilFromDays(z int64) (year, month int64) {
 	z += 719468
-	era := floorDiv(z, 146097)
+	era := eval.FloorDiv(z, 146097)
 	doe := z - era*146097                                  // [0, 146096]
 	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
 	y := yoe + era*400

@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // inNode is x in (constants). The list is converted at bind time to the
@@ -11,7 +12,7 @@ import (
 // floats (numbers otherwise), strs, or bools. hasNull records a null item:
 // then a row that matches nothing is null, as in SQL.
 type inNode struct {
-	x        node
+	x        eval.Node
 	asFloat  bool
 	ints     []int64
 	floats   []float64
@@ -26,32 +27,32 @@ type inNode struct {
 // linearMax is the list length up to which a linear scan beats a map.
 const linearMax = 8
 
-func (n *inNode) kind() kind               { return kBool }
-func (n *inNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (n *inNode) Kind() eval.Kind          { return eval.Bool }
+func (n *inNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
-func (n *inNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.x.eval(c)
+func (n *inNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.x.Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	buf := newBitmap(c.mem, c.n)
+	buf := eval.NewBitmap(c.Mem, c.N)
 	out := buf.Bytes()
 	var valid *memory.Buffer
-	switch n.x.kind() {
-	case kStr:
-		v := strViewOf(a)
-		valid = v.validity(c.mem, c.n)
-		tbl := make([]byte, v.dict.Len())
+	switch n.x.Kind() {
+	case eval.Str:
+		v := eval.StrViewOf(a)
+		valid = v.Validity(c.Mem, c.N)
+		tbl := make([]byte, v.Dict.Len())
 		for j := range tbl {
-			_, ok := n.strs[v.dict.Value(j)]
-			tbl[j] = b2u(ok)
+			_, ok := n.strs[v.Dict.Value(j)]
+			tbl[j] = eval.B2U(ok)
 		}
-		v.mapTable(tbl, valid, out, c.n)
-	case kBool:
-		valid = validityOf(c.mem, a)
-		vals := boolValues(c.mem, c.n, operand{arr: a})
-		b := vals.bits
+		v.MapTable(tbl, valid, out, c.N)
+	case eval.Bool:
+		valid = eval.ValidityOf(c.Mem, a)
+		vals := eval.BoolValues(c.Mem, c.N, eval.Operand{Arr: a})
+		b := vals.Bits
 		for i := range out {
 			var m byte
 			if n.hasTrue {
@@ -62,48 +63,48 @@ func (n *inNode) eval(c *evalCtx) (arrow.Array, error) {
 			}
 			out[i] = m
 		}
-		clearTail(out, c.n)
-		vals.buf.Release()
-	case kTs:
-		valid = validityOf(c.mem, a)
+		eval.ClearTail(out, c.N)
+		vals.Buf.Release()
+	case eval.Ts:
+		valid = eval.ValidityOf(c.Mem, a)
 		inInts(a.(*array.Timestamp).TimestampValues(), n.ints, n.intSet, out)
-	case kInt:
-		valid = validityOf(c.mem, a)
+	case eval.Int:
+		valid = eval.ValidityOf(c.Mem, a)
 		if n.asFloat {
 			inFloats(a.(*array.Int64).Int64Values(), n.floats, n.floatSet, out)
 		} else {
 			inInts(a.(*array.Int64).Int64Values(), n.ints, n.intSet, out)
 		}
-	case kFloat:
-		valid = validityOf(c.mem, a)
+	case eval.Float:
+		valid = eval.ValidityOf(c.Mem, a)
 		inFloats(a.(*array.Float64).Float64Values(), n.floats, n.floatSet, out)
 	}
 	if n.hasNull {
 		// No match with a null in the list is unknown: valid &= match.
 		if valid == nil {
-			valid = newBitmap(c.mem, c.n)
-			fillBytes(valid.Bytes(), 0xFF)
+			valid = eval.NewBitmap(c.Mem, c.N)
+			eval.FillBytes(valid.Bytes(), 0xFF)
 		}
 		vb := valid.Bytes()
 		for i := range vb {
 			vb[i] &= out[i]
 		}
 	}
-	return makeArray(n.dataType(), c.n, valid, buf), nil
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
 
 func inInts[T ~int64](vals []T, list []int64, set map[int64]struct{}, out []byte) {
 	if set != nil {
 		for i, v := range vals {
 			_, ok := set[int64(v)]
-			out[i>>3] |= b2u(ok) << (i & 7)
+			out[i>>3] |= eval.B2U(ok) << (i & 7)
 		}
 		return
 	}
 	for i, v := range vals {
 		var m byte
 		for _, x := range list {
-			m |= b2u(int64(v) == x)
+			m |= eval.B2U(int64(v) == x)
 		}
 		out[i>>3] |= m << (i & 7)
 	}
@@ -113,14 +114,14 @@ func inFloats[T ~int64 | ~float64](vals []T, list []float64, set map[float64]str
 	if set != nil {
 		for i, v := range vals {
 			_, ok := set[float64(v)]
-			out[i>>3] |= b2u(ok) << (i & 7)
+			out[i>>3] |= eval.B2U(ok) << (i & 7)
 		}
 		return
 	}
 	for i, v := range vals {
 		var m byte
 		for _, x := range list {
-			m |= b2u(float64(v) == x)
+			m |= eval.B2U(float64(v) == x)
 		}
 		out[i>>3] |= m << (i & 7)
 	}

@@ -6,35 +6,36 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // likeNode is x like pattern, matched once per dictionary entry.
 type likeNode struct {
-	x node
+	x eval.Node
 	m *likeMatcher
 }
 
-func (n *likeNode) kind() kind               { return kBool }
-func (n *likeNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (n *likeNode) Kind() eval.Kind          { return eval.Bool }
+func (n *likeNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
-func (n *likeNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.x.eval(c)
+func (n *likeNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.x.Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	v := strViewOf(a)
-	valid := v.validity(c.mem, c.n)
-	tbl := make([]byte, v.dict.Len())
-	used := v.usedEntries(bytesOf(valid), c.n)
+	v := eval.StrViewOf(a)
+	valid := v.Validity(c.Mem, c.N)
+	tbl := make([]byte, v.Dict.Len())
+	used := v.UsedEntries(eval.BytesOf(valid), c.N)
 	for j := range tbl {
 		if used == nil || used[j] {
-			tbl[j] = b2u(n.m.match(v.dict.Value(j)))
+			tbl[j] = eval.B2U(n.m.match(v.Dict.Value(j)))
 		}
 	}
-	buf := newBitmap(c.mem, c.n)
-	v.mapTable(tbl, valid, buf.Bytes(), c.n)
-	return makeArray(n.dataType(), c.n, valid, buf), nil
+	buf := eval.NewBitmap(c.Mem, c.N)
+	v.MapTable(tbl, valid, buf.Bytes(), c.N)
+	return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 }
 
 // likeMatcher is a compiled like pattern: literal runs, _ (one

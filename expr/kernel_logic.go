@@ -3,45 +3,34 @@ package expr
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // logicNode is l and r / l or r with SQL three-valued logic, computed a
 // byte (8 rows) at a time on aligned bitmaps.
 type logicNode struct {
 	and  bool
-	l, r node
+	l, r eval.Node
 }
 
-func (n *logicNode) kind() kind               { return kBool }
-func (n *logicNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (n *logicNode) Kind() eval.Kind          { return eval.Bool }
+func (n *logicNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
-// boolValidity returns the validity of a bool operand from bit 0: nil when
-// it has no nulls, all zeros for a null scalar.
-func boolValidity(mem memory.Allocator, n int, o operand) *memory.Buffer {
-	if o.scalar() {
-		if o.c.null {
-			return newBitmap(mem, n)
-		}
-		return nil
-	}
-	return validityOf(mem, o.arr)
-}
-
-func (n *logicNode) eval(c *evalCtx) (arrow.Array, error) {
-	lo, ro, err := operands(c, n.l, n.r)
+func (n *logicNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	lo, ro, err := eval.Operands(c, n.l, n.r)
 	if err != nil {
 		return nil, err
 	}
-	defer lo.release()
-	defer ro.release()
-	lvals := boolValues(c.mem, c.n, lo)
-	defer lvals.buf.Release()
-	rvals := boolValues(c.mem, c.n, ro)
-	defer rvals.buf.Release()
-	lvalid := boolValidity(c.mem, c.n, lo)
-	rvalid := boolValidity(c.mem, c.n, ro)
-	out := newBitmap(c.mem, c.n)
-	o, l, r := out.Bytes(), lvals.bits, rvals.bits
+	defer lo.Release()
+	defer ro.Release()
+	lvals := eval.BoolValues(c.Mem, c.N, lo)
+	defer lvals.Buf.Release()
+	rvals := eval.BoolValues(c.Mem, c.N, ro)
+	defer rvals.Buf.Release()
+	lvalid := eval.BoolValidity(c.Mem, c.N, lo)
+	rvalid := eval.BoolValidity(c.Mem, c.N, ro)
+	out := eval.NewBitmap(c.Mem, c.N)
+	o, l, r := out.Bytes(), lvals.Bits, rvals.Bits
 	r = r[:len(l)]
 	if lvalid == nil && rvalid == nil {
 		if n.and {
@@ -53,16 +42,16 @@ func (n *logicNode) eval(c *evalCtx) (arrow.Array, error) {
 				o[i] = l[i] | r[i]
 			}
 		}
-		clearTail(o, c.n)
-		return makeArray(n.dataType(), c.n, nil, out), nil
+		eval.ClearTail(o, c.N)
+		return eval.MakeArray(n.DataType(), c.N, nil, out), nil
 	}
 	if lvalid == nil {
-		lvalid = newBitmap(c.mem, c.n)
-		fillBytes(lvalid.Bytes(), 0xFF)
+		lvalid = eval.NewBitmap(c.Mem, c.N)
+		eval.FillBytes(lvalid.Bytes(), 0xFF)
 	}
 	if rvalid == nil {
-		rvalid = newBitmap(c.mem, c.n)
-		fillBytes(rvalid.Bytes(), 0xFF)
+		rvalid = eval.NewBitmap(c.Mem, c.N)
+		eval.FillBytes(rvalid.Bytes(), 0xFF)
 	}
 	defer rvalid.Release()
 	lv, rv := lvalid.Bytes(), rvalid.Bytes()[:len(l)]
@@ -81,56 +70,56 @@ func (n *logicNode) eval(c *evalCtx) (arrow.Array, error) {
 			lv[i] = valid
 		}
 	}
-	return makeArray(n.dataType(), c.n, lvalid, out), nil
+	return eval.MakeArray(n.DataType(), c.N, lvalid, out), nil
 }
 
 // notNode is not x: null stays null.
-type notNode struct{ x node }
+type notNode struct{ x eval.Node }
 
-func (n *notNode) kind() kind               { return kBool }
-func (n *notNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (n *notNode) Kind() eval.Kind          { return eval.Bool }
+func (n *notNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
-func (n *notNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.x.eval(c)
+func (n *notNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.x.Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	vals := boolValues(c.mem, c.n, operand{arr: a})
-	b := vals.bits
+	vals := eval.BoolValues(c.Mem, c.N, eval.Operand{Arr: a})
+	b := vals.Bits
 	for i := range b {
 		b[i] = ^b[i]
 	}
-	clearTail(b, c.n)
-	return makeArray(n.dataType(), c.n, validityOf(c.mem, a), vals.buf), nil
+	eval.ClearTail(b, c.N)
+	return eval.MakeArray(n.DataType(), c.N, eval.ValidityOf(c.Mem, a), vals.Buf), nil
 }
 
 // isNullNode is x is null / x is not null; the result has no nulls.
 type isNullNode struct {
-	x   node
+	x   eval.Node
 	not bool
 }
 
-func (n *isNullNode) kind() kind               { return kBool }
-func (n *isNullNode) dataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+func (n *isNullNode) Kind() eval.Kind          { return eval.Bool }
+func (n *isNullNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
-func (n *isNullNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.x.eval(c)
+func (n *isNullNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.x.Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
 	var valid *memory.Buffer
-	if n.x.kind() == kStr {
-		valid = strViewOf(a).validity(c.mem, c.n)
-	} else if n.x.kind() != kNull {
-		valid = validityOf(c.mem, a)
+	if n.x.Kind() == eval.Str {
+		valid = eval.StrViewOf(a).Validity(c.Mem, c.N)
+	} else if n.x.Kind() != eval.Null {
+		valid = eval.ValidityOf(c.Mem, a)
 	} else {
-		valid = newBitmap(c.mem, c.n)
+		valid = eval.NewBitmap(c.Mem, c.N)
 	}
 	if valid == nil {
-		valid = newBitmap(c.mem, c.n)
-		fillBytes(valid.Bytes(), 0xFF)
+		valid = eval.NewBitmap(c.Mem, c.N)
+		eval.FillBytes(valid.Bytes(), 0xFF)
 	}
 	if !n.not {
 		b := valid.Bytes()
@@ -138,6 +127,6 @@ func (n *isNullNode) eval(c *evalCtx) (arrow.Array, error) {
 			b[i] = ^b[i]
 		}
 	}
-	clearTail(valid.Bytes(), c.n)
-	return makeArray(n.dataType(), c.n, nil, valid), nil
+	eval.ClearTail(valid.Bytes(), c.N)
+	return eval.MakeArray(n.DataType(), c.N, nil, valid), nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // strFuncNode is lower, upper, length, substr or starts_with of a string.
@@ -16,139 +17,139 @@ import (
 // results by index; with array arguments it runs per row.
 type strFuncNode struct {
 	name string
-	args []node // args[0] is the string
-	k    kind
+	args []eval.Node // args[0] is the string
+	k    eval.Kind
 }
 
-func (n *strFuncNode) kind() kind               { return n.k }
-func (n *strFuncNode) dataType() arrow.DataType { return typeOfKind(n.k, nil) }
+func (n *strFuncNode) Kind() eval.Kind          { return n.k }
+func (n *strFuncNode) DataType() arrow.DataType { return eval.TypeOfKind(n.k, nil) }
 
-func (n *strFuncNode) eval(c *evalCtx) (arrow.Array, error) {
-	a, err := n.args[0].eval(c)
+func (n *strFuncNode) Eval(c *eval.Ctx) (arrow.Array, error) {
+	a, err := n.args[0].Eval(c)
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	v := strViewOf(a)
-	valid := v.validity(c.mem, c.n)
-	rest := make([]operand, len(n.args)-1)
+	v := eval.StrViewOf(a)
+	valid := v.Validity(c.Mem, c.N)
+	rest := make([]eval.Operand, len(n.args)-1)
 	defer func() {
 		for _, o := range rest {
-			o.release()
+			o.Release()
 		}
 	}()
 	perRow := false
 	for i, arg := range n.args[1:] {
-		if k, ok := arg.(*constNode); ok {
-			rest[i].c = k
+		if k, ok := arg.(*eval.Const); ok {
+			rest[i].C = k
 			continue
 		}
-		if rest[i].arr, err = arg.eval(c); err != nil {
-			releaseBufs(valid)
+		if rest[i].Arr, err = arg.Eval(c); err != nil {
+			eval.ReleaseBufs(valid)
 			return nil, err
 		}
 		perRow = true
 		var vb *memory.Buffer
-		if arg.kind() == kStr {
-			vb = strViewOf(rest[i].arr).validity(c.mem, c.n)
+		if arg.Kind() == eval.Str {
+			vb = eval.StrViewOf(rest[i].Arr).Validity(c.Mem, c.N)
 		} else {
-			vb = validityOf(c.mem, rest[i].arr)
+			vb = eval.ValidityOf(c.Mem, rest[i].Arr)
 		}
-		valid = andInto(c.mem, c.n, valid, vb) // a new buffer or valid itself, never vb
-		releaseBufs(vb)
+		valid = eval.AndInto(c.Mem, c.N, valid, vb) // a new buffer or valid itself, never vb
+		eval.ReleaseBufs(vb)
 	}
 	if perRow {
 		return n.evalRows(c, v, rest, valid)
 	}
-	entries := v.dict.Len()
-	used := v.usedEntries(bytesOf(valid), c.n)
+	entries := v.Dict.Len()
+	used := v.UsedEntries(eval.BytesOf(valid), c.N)
 	switch n.name {
 	case "length":
 		tbl := make([]int64, entries)
 		for j := range tbl {
 			if used == nil || used[j] {
-				tbl[j] = int64(utf8.RuneCountInString(v.dict.Value(j)))
+				tbl[j] = int64(utf8.RuneCountInString(v.Dict.Value(j)))
 			}
 		}
-		buf, out := newValues[int64](c.mem, c.n)
-		gatherView(v, tbl, valid, out)
-		return makeArray(n.dataType(), c.n, valid, buf), nil
+		buf, out := eval.NewValues[int64](c.Mem, c.N)
+		eval.GatherView(v, tbl, valid, out)
+		return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 	case "starts_with":
-		p := rest[0].c.s
+		p := rest[0].C.S
 		tbl := make([]byte, entries)
 		for j := range tbl {
 			if used == nil || used[j] {
-				tbl[j] = b2u(strings.HasPrefix(v.dict.Value(j), p))
+				tbl[j] = eval.B2U(strings.HasPrefix(v.Dict.Value(j), p))
 			}
 		}
-		buf := newBitmap(c.mem, c.n)
-		v.mapTable(tbl, valid, buf.Bytes(), c.n)
-		return makeArray(n.dataType(), c.n, valid, buf), nil
+		buf := eval.NewBitmap(c.Mem, c.N)
+		v.MapTable(tbl, valid, buf.Bytes(), c.N)
+		return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 	}
-	var in interner
+	var in eval.Interner
 	remap := make([]int32, entries)
 	switch n.name {
 	case "lower":
 		for j := range remap {
 			if used == nil || used[j] {
-				remap[j] = in.id(strings.ToLower(v.dict.Value(j)))
+				remap[j] = in.ID(strings.ToLower(v.Dict.Value(j)))
 			}
 		}
 	case "upper":
 		for j := range remap {
 			if used == nil || used[j] {
-				remap[j] = in.id(strings.ToUpper(v.dict.Value(j)))
+				remap[j] = in.ID(strings.ToUpper(v.Dict.Value(j)))
 			}
 		}
 	case "substr":
-		start, length, hasLen := rest[0].c.i, int64(0), len(rest) > 1
+		start, length, hasLen := rest[0].C.I, int64(0), len(rest) > 1
 		if hasLen {
-			length = rest[1].c.i
+			length = rest[1].C.I
 		}
 		for j := range remap {
 			if used == nil || used[j] {
-				remap[j] = in.id(substr(v.dict.Value(j), start, length, hasLen))
+				remap[j] = in.ID(substr(v.Dict.Value(j), start, length, hasLen))
 			}
 		}
 	default:
-		releaseBufs(valid)
+		eval.ReleaseBufs(valid)
 		return nil, fmt.Errorf("expr: no kernel for %s", n.name)
 	}
-	buf, out := newValues[int32](c.mem, c.n)
-	gatherView(v, remap, valid, out)
-	dict := in.dict(c.mem)
+	buf, out := eval.NewValues[int32](c.Mem, c.N)
+	eval.GatherView(v, remap, valid, out)
+	dict := in.Dict(c.Mem)
 	defer dict.Release()
-	return makeDictArray(c.n, valid, buf, dict), nil
+	return eval.MakeDictArray(c.N, valid, buf, dict), nil
 }
 
 // evalRows computes substr or starts_with row by row (an argument after
 // the string is an array).
-func (n *strFuncNode) evalRows(c *evalCtx, v strView, rest []operand, valid *memory.Buffer) (arrow.Array, error) {
+func (n *strFuncNode) evalRows(c *eval.Ctx, v eval.StrView, rest []eval.Operand, valid *memory.Buffer) (arrow.Array, error) {
 	var vb []byte
 	if valid != nil {
 		vb = valid.Bytes()
 	}
 	if n.name == "starts_with" {
-		buf := newBitmap(c.mem, c.n)
+		buf := eval.NewBitmap(c.Mem, c.N)
 		out := buf.Bytes()
-		p := strViewOf(rest[0].arr)
-		for i := range c.n {
+		p := eval.StrViewOf(rest[0].Arr)
+		for i := range c.N {
 			if vb == nil || vb[i>>3]&(1<<(i&7)) != 0 {
-				out[i>>3] |= b2u(strings.HasPrefix(v.value(i), p.value(i))) << (i & 7)
+				out[i>>3] |= eval.B2U(strings.HasPrefix(v.Value(i), p.Value(i))) << (i & 7)
 			}
 		}
-		return makeArray(n.dataType(), c.n, valid, buf), nil
+		return eval.MakeArray(n.DataType(), c.N, valid, buf), nil
 	}
 	// substr: start and length are int64 scalars or arrays.
-	starts, s0 := intSide(rest[0])
+	starts, s0 := eval.IntSide(rest[0])
 	var lens []int64
 	var l0 int64
 	hasLen := len(rest) > 1
 	if hasLen {
-		lens, l0 = intSide(rest[1])
+		lens, l0 = eval.IntSide(rest[1])
 	}
-	var in interner
-	buf, out := newValues[int32](c.mem, c.n)
+	var in eval.Interner
+	buf, out := eval.NewValues[int32](c.Mem, c.N)
 	for i := range out {
 		if vb != nil && vb[i>>3]&(1<<(i&7)) == 0 {
 			continue
@@ -160,68 +161,11 @@ func (n *strFuncNode) evalRows(c *evalCtx, v strView, rest []operand, valid *mem
 		if lens != nil {
 			l = lens[i]
 		}
-		out[i] = in.id(substr(v.value(i), s, l, hasLen))
+		out[i] = in.ID(substr(v.Value(i), s, l, hasLen))
 	}
-	dict := in.dict(c.mem)
+	dict := in.Dict(c.Mem)
 	defer dict.Release()
-	return makeDictArray(c.n, valid, buf, dict), nil
-}
-
-// usedEntries marks the entries that valid rows reference (valid nil: all
-// rows), or returns nil when every entry is worth computing: a plain
-// column, or a dictionary at most twice the rows. A dictionary shared by
-// many batches can be far larger than one batch; computing only the
-// entries in use keeps the work, and a computed result's dictionary, to
-// the batch's size.
-func (v strView) usedEntries(valid []byte, n int) []bool {
-	if v.idx == nil || v.dict.Len() <= 2*n {
-		return nil
-	}
-	used := make([]bool, v.dict.Len())
-	for i, j := range v.idx[:n] {
-		if valid == nil || valid[i>>3]&(1<<(i&7)) != 0 {
-			used[j] = true
-		}
-	}
-	return used
-}
-
-// bytesOf is the bitmap of a validity buffer (nil: no nulls).
-func bytesOf(b *memory.Buffer) []byte {
-	if b == nil {
-		return nil
-	}
-	return b.Bytes()
-}
-
-// value is the string of row i (only for valid rows).
-func (v strView) value(i int) string {
-	if v.idx == nil {
-		return v.dict.Value(i)
-	}
-	return v.dict.Value(int(v.idx[i]))
-}
-
-// gatherView writes out[i] = tbl[entry of row i], skipping rows that are
-// not valid (valid nil: all valid), whose index may be any value.
-func gatherView[T fixed](v strView, tbl []T, valid *memory.Buffer, out []T) {
-	if v.idx == nil {
-		copy(out, tbl)
-		return
-	}
-	idx := v.idx[:len(out)]
-	if valid == nil {
-		for i, j := range idx {
-			out[i] = tbl[j]
-		}
-		return
-	}
-	vb := valid.Bytes()
-	for i, j := range idx {
-		if vb[i>>3]&(1<<(i&7)) != 0 {
-			out[i] = tbl[j]
-		}
-	}
+	return eval.MakeDictArray(c.N, valid, buf, dict), nil
 }
 
 // substr is SQL substring in characters (code points). start is 1-based;
@@ -278,12 +222,4 @@ func runeOffset(s string, k int64) int {
 		k--
 	}
 	return len(s)
-}
-
-// entry is the table entry of row i.
-func (v strView) entry(i int) int {
-	if v.idx == nil {
-		return i
-	}
-	return int(v.idx[i])
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // tv is a three-valued truth value: 'T', 'F' or 'N' (null).
@@ -116,7 +117,7 @@ func TestConstantFolding(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Bind(%q): %v", src, err)
 		}
-		if _, ok := b.root.(*constNode); !ok {
+		if _, ok := b.root.(*eval.Const); !ok {
 			t.Errorf("%s: not folded (%T)", src, b.root)
 		}
 		got, err := b.Eval(batch, mem)
@@ -142,7 +143,7 @@ func TestTimestampUnits(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	for _, unit := range []arrow.TimeUnit{arrow.Second, arrow.Millisecond, arrow.Microsecond, arrow.Nanosecond} {
 		dt := &arrow.TimestampType{Unit: unit, TimeZone: "UTC"}
-		per := ticksPerSecond(unit)
+		per := eval.TicksPerSecond(unit)
 		// 1969-12-31 23:59:59, 2000-02-29 13:00:00, 1900-03-01 00:00:00, 2024-12-31 23:00:00
 		secs := []int64{-1, 951829200, -2203891200, 1735686000}
 		b := array.NewTimestampBuilder(mem, dt)

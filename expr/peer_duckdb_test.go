@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // requireDuckDB returns the node binary and the peer script, skipping the
@@ -165,11 +166,11 @@ func TestPeerDuckDB(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	const off = 3
 	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "s", Type: dictString, Nullable: true}, {Name: "p", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "s", Type: eval.DictString, Nullable: true}, {Name: "p", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "j", Type: arrow.PrimitiveTypes.Int64, Nullable: true}, {Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "ts", Type: tsType, Nullable: true}, {Name: "u", Type: tsType, Nullable: true},
 	}, nil)
-	sb := array.NewBuilder(mem, dictString).(*array.BinaryDictionaryBuilder)
+	sb := array.NewBuilder(mem, eval.DictString).(*array.BinaryDictionaryBuilder)
 	pb := array.NewStringBuilder(mem)
 	jb, kb := array.NewInt64Builder(mem), array.NewInt64Builder(mem)
 	tb, ub := array.NewTimestampBuilder(mem, tsType.(*arrow.TimestampType)), array.NewTimestampBuilder(mem, tsType.(*arrow.TimestampType))
@@ -227,9 +228,9 @@ func TestPeerDuckDB(t *testing.T) {
 			switch {
 			case g.null:
 				ours = nil
-			case g.k == kBool:
+			case g.k == eval.Bool:
 				ours = g.b
-			case g.k == kStr:
+			case g.k == eval.Str:
 				ours = g.s
 			default:
 				ours = fmt.Sprint(g.i)

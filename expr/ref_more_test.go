@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // This file extends the row-at-a-time reference evaluator to case, cast,
@@ -18,16 +19,16 @@ import (
 // refStatic is the kind an expression's values have at a row; for case
 // results the oracle takes the widest kind of its arms (ints and floats
 // give float64), as the documentation says.
-func refWiden(vals []val) kind {
-	k := kNull
+func refWiden(vals []val) eval.Kind {
+	k := eval.Null
 	for _, v := range vals {
 		switch {
-		case v.k == kNull:
-		case k == kNull:
+		case v.k == eval.Null:
+		case k == eval.Null:
 			k = v.k
-		case v.k == kFloat || k == kFloat:
-			if v.k == kInt || v.k == kFloat {
-				k = kFloat
+		case v.k == eval.Float || k == eval.Float:
+			if v.k == eval.Int || v.k == eval.Float {
+				k = eval.Float
 			}
 		}
 	}
@@ -53,7 +54,7 @@ func refMore(e Expr, batch arrow.RecordBatch, i int) val {
 				chosen = len(results) - 1
 			}
 		}
-		els := val{k: kNull, null: true}
+		els := val{k: eval.Null, null: true}
 		if x.Else != nil {
 			els = refEval(x.Else, batch, i)
 		}
@@ -66,18 +67,18 @@ func refMore(e Expr, batch arrow.RecordBatch, i int) val {
 		if v.null {
 			return nullVal(k)
 		}
-		if k == kFloat && v.k == kInt {
-			return val{k: kFloat, f: float64(v.i)}
+		if k == eval.Float && v.k == eval.Int {
+			return val{k: eval.Float, f: float64(v.i)}
 		}
 		return v
 	case *Like:
 		v := refEval(x.X, batch, i)
 		p := refEval(x.Pattern, batch, i)
 		if v.null || p.null {
-			return nullVal(kBool)
+			return nullVal(eval.Bool)
 		}
 		m := refLikeRegexp(p.s, x.Escape).MatchString(v.s)
-		return val{k: kBool, b: m != x.Not}
+		return val{k: eval.Bool, b: m != x.Not}
 	case *Cast:
 		v, _ := refCast(refEval(x.X, batch, i), castKinds[x.To])
 		return v
@@ -110,80 +111,80 @@ func refLikeRegexp(pat, esc string) *regexp.Regexp {
 
 // refCast converts one value; ok is false when it does not convert (the
 // value is then null, as try_cast gives).
-func refCast(v val, to kind) (val, bool) {
-	if v.null || v.k == kNull {
+func refCast(v val, to eval.Kind) (val, bool) {
+	if v.null || v.k == eval.Null {
 		return nullVal(to), true
 	}
 	fail := func() (val, bool) { return nullVal(to), false }
 	switch {
 	case v.k == to:
 		return v, true
-	case to == kStr:
+	case to == eval.Str:
 		switch v.k {
-		case kInt:
-			return val{k: kStr, s: strconv.FormatInt(v.i, 10)}, true
-		case kBool:
-			return val{k: kStr, s: strconv.FormatBool(v.b)}, true
-		case kTs:
-			return val{k: kStr, s: time.UnixMicro(v.i).UTC().Format("2006-01-02 15:04:05.999999")}, true
+		case eval.Int:
+			return val{k: eval.Str, s: strconv.FormatInt(v.i, 10)}, true
+		case eval.Bool:
+			return val{k: eval.Str, s: strconv.FormatBool(v.b)}, true
+		case eval.Ts:
+			return val{k: eval.Str, s: time.UnixMicro(v.i).UTC().Format("2006-01-02 15:04:05.999999")}, true
 		}
 		switch {
 		case math.IsNaN(v.f):
-			return val{k: kStr, s: "nan"}, true
+			return val{k: eval.Str, s: "nan"}, true
 		case math.IsInf(v.f, 0):
-			return val{k: kStr, s: map[bool]string{true: "inf", false: "-inf"}[v.f > 0]}, true
+			return val{k: eval.Str, s: map[bool]string{true: "inf", false: "-inf"}[v.f > 0]}, true
 		}
 		s := strconv.FormatFloat(v.f, 'g', -1, 64)
 		if v.f == math.Trunc(v.f) && !strings.Contains(s, "e") {
 			s += ".0"
 		}
-		return val{k: kStr, s: s}, true
-	case v.k == kStr:
+		return val{k: eval.Str, s: s}, true
+	case v.k == eval.Str:
 		s := strings.TrimSpace(v.s)
 		switch to {
-		case kInt:
+		case eval.Int:
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				return fail()
 			}
-			return val{k: kInt, i: n}, true
-		case kFloat:
+			return val{k: eval.Int, i: n}, true
+		case eval.Float:
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil && !math.IsInf(f, 0) {
 				return fail()
 			}
-			return val{k: kFloat, f: f}, true
-		case kBool:
+			return val{k: eval.Float, f: f}, true
+		case eval.Bool:
 			switch strings.ToLower(s) {
 			case "true", "1":
-				return val{k: kBool, b: true}, true
+				return val{k: eval.Bool, b: true}, true
 			case "false", "0":
-				return val{k: kBool, b: false}, true
+				return val{k: eval.Bool, b: false}, true
 			}
 			return fail()
 		}
 		for _, layout := range []string{"2006-01-02", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
 			if t, err := time.Parse(layout, s); err == nil {
-				return val{k: kTs, i: t.UnixMicro()}, true
+				return val{k: eval.Ts, i: t.UnixMicro()}, true
 			}
 		}
 		return fail()
-	case to == kFloat:
-		if v.k == kBool {
-			return val{k: kFloat, f: float64(b2i(v.b))}, true
+	case to == eval.Float:
+		if v.k == eval.Bool {
+			return val{k: eval.Float, f: float64(b2i(v.b))}, true
 		}
-		return val{k: kFloat, f: float64(v.i)}, true
-	case to == kBool:
-		if v.k == kInt {
-			return val{k: kBool, b: v.i != 0}, true
+		return val{k: eval.Float, f: float64(v.i)}, true
+	case to == eval.Bool:
+		if v.k == eval.Int {
+			return val{k: eval.Bool, b: v.i != 0}, true
 		}
-		return val{k: kBool, b: v.f != 0}, true
-	case to == kInt:
+		return val{k: eval.Bool, b: v.f != 0}, true
+	case to == eval.Int:
 		switch v.k {
-		case kBool:
-			return val{k: kInt, i: int64(b2i(v.b))}, true
-		case kTs:
-			return val{k: kInt, i: v.i}, true
+		case eval.Bool:
+			return val{k: eval.Int, i: int64(b2i(v.b))}, true
+		case eval.Ts:
+			return val{k: eval.Int, i: v.i}, true
 		}
 		// float64: round half away from zero, within the int64 range
 		r := math.Trunc(v.f)
@@ -193,9 +194,9 @@ func refCast(v val, to kind) (val, bool) {
 		if math.IsNaN(r) || r < -9223372036854775808.0 || r >= 9223372036854775808.0 {
 			return fail()
 		}
-		return val{k: kInt, i: int64(r)}, true
+		return val{k: eval.Int, i: int64(r)}, true
 	}
-	return val{k: kTs, i: v.i}, true // int64 microseconds
+	return val{k: eval.Ts, i: v.i}, true // int64 microseconds
 }
 
 // refCallMore evaluates the string and date functions; ok is false for
@@ -209,12 +210,12 @@ func refCallMore(name string, args []val) (val, bool) {
 				b.WriteString(a.s)
 			}
 		}
-		return val{k: kStr, s: b.String()}, true
+		return val{k: eval.Str, s: b.String()}, true
 	case "date_diff":
 		return refDateDiff(args), true
 	}
-	out := map[string]kind{"lower": kStr, "upper": kStr, "substr": kStr, "length": kInt, "starts_with": kBool, "day_of_week": kInt}[name]
-	if out == kNull {
+	out := map[string]eval.Kind{"lower": eval.Str, "upper": eval.Str, "substr": eval.Str, "length": eval.Int, "starts_with": eval.Bool, "day_of_week": eval.Int}[name]
+	if out == eval.Null {
 		return val{}, false
 	}
 	for _, a := range args {
@@ -225,17 +226,17 @@ func refCallMore(name string, args []val) (val, bool) {
 	s := args[0].s
 	switch name {
 	case "lower":
-		return val{k: kStr, s: strings.ToLower(s)}, true
+		return val{k: eval.Str, s: strings.ToLower(s)}, true
 	case "upper":
-		return val{k: kStr, s: strings.ToUpper(s)}, true
+		return val{k: eval.Str, s: strings.ToUpper(s)}, true
 	case "length":
-		return val{k: kInt, i: int64(len([]rune(s)))}, true
+		return val{k: eval.Int, i: int64(len([]rune(s)))}, true
 	case "starts_with":
 		p := args[1].s
-		return val{k: kBool, b: len(p) <= len(s) && s[:len(p)] == p}, true
+		return val{k: eval.Bool, b: len(p) <= len(s) && s[:len(p)] == p}, true
 	case "day_of_week":
 		wd := time.UnixMicro(args[0].i).UTC().Weekday() // Sunday = 0
-		return val{k: kInt, i: int64((wd+6)%7 + 1)}, true
+		return val{k: eval.Int, i: int64((wd+6)%7 + 1)}, true
 	}
 	// substr: keep the characters whose 0-based index k lies in [lo, hi),
 	// computed in float64 (exact for the small values that matter).
@@ -263,7 +264,7 @@ func refCallMore(name string, args []val) (val, bool) {
 			b.WriteRune(r)
 		}
 	}
-	return val{k: kStr, s: b.String()}, true
+	return val{k: eval.Str, s: b.String()}, true
 }
 
 // refDateDiff counts unit boundaries between two timestamps (microseconds)
@@ -271,14 +272,14 @@ func refCallMore(name string, args []val) (val, bool) {
 // for months, quarters and years, whole weeks of the day difference.
 func refDateDiff(args []val) val {
 	l, r := args[1], args[2]
-	if l.k == kStr {
-		l = val{k: kTs, i: refTimestamp(l.s)}
+	if l.k == eval.Str {
+		l = val{k: eval.Ts, i: refTimestamp(l.s)}
 	}
-	if r.k == kStr {
-		r = val{k: kTs, i: refTimestamp(r.s)}
+	if r.k == eval.Str {
+		r = val{k: eval.Ts, i: refTimestamp(r.s)}
 	}
-	if l.null || r.null || l.k == kNull || r.k == kNull {
-		return nullVal(kInt)
+	if l.null || r.null || l.k == eval.Null || r.k == eval.Null {
+		return nullVal(eval.Int)
 	}
 	a, b := time.UnixMicro(l.i).UTC(), time.UnixMicro(r.i).UTC()
 	fixed := map[string]time.Duration{"microsecond": time.Microsecond, "millisecond": time.Millisecond, "second": time.Second,
@@ -291,15 +292,15 @@ func refDateDiff(args []val) val {
 		return (b.Truncate(d).UnixMicro() - a.Truncate(d).UnixMicro()) / d.Microseconds()
 	}
 	if d, ok := fixed[unit]; ok {
-		return val{k: kInt, i: span(d)}
+		return val{k: eval.Int, i: span(d)}
 	}
 	switch unit {
 	case "week":
-		return val{k: kInt, i: span(24*time.Hour) / 7}
+		return val{k: eval.Int, i: span(24*time.Hour) / 7}
 	case "month":
-		return val{k: kInt, i: int64((b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month()))}
+		return val{k: eval.Int, i: int64((b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month()))}
 	case "quarter":
-		return val{k: kInt, i: int64((b.Year()*4 + (int(b.Month())-1)/3) - (a.Year()*4 + (int(a.Month())-1)/3))}
+		return val{k: eval.Int, i: int64((b.Year()*4 + (int(b.Month())-1)/3) - (a.Year()*4 + (int(a.Month())-1)/3))}
 	}
-	return val{k: kInt, i: int64(b.Year() - a.Year())}
+	return val{k: eval.Int, i: int64(b.Year() - a.Year())}
 }

@@ -8,11 +8,12 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 // val is one value in the row-by-row reference evaluator.
 type val struct {
-	k    kind
+	k    eval.Kind
 	null bool
 	i    int64
 	f    float64
@@ -25,40 +26,40 @@ func (v val) String() string {
 		return "null"
 	}
 	switch v.k {
-	case kInt, kTs:
+	case eval.Int, eval.Ts:
 		return fmt.Sprint(v.i)
-	case kFloat:
+	case eval.Float:
 		return fmt.Sprint(v.f)
-	case kBool:
+	case eval.Bool:
 		return fmt.Sprint(v.b)
 	}
 	return fmt.Sprintf("%q", v.s)
 }
 
-func nullVal(k kind) val { return val{k: k, null: true} }
+func nullVal(k eval.Kind) val { return val{k: k, null: true} }
 
 // cell reads row i of column a the slow, obvious way.
 func cell(a arrow.Array, i int) val {
 	switch c := a.(type) {
 	case *array.Int64:
-		return val{k: kInt, null: c.IsNull(i), i: c.Value(i)}
+		return val{k: eval.Int, null: c.IsNull(i), i: c.Value(i)}
 	case *array.Float64:
-		return val{k: kFloat, null: c.IsNull(i), f: c.Value(i)}
+		return val{k: eval.Float, null: c.IsNull(i), f: c.Value(i)}
 	case *array.Boolean:
-		return val{k: kBool, null: c.IsNull(i), b: c.Value(i)}
+		return val{k: eval.Bool, null: c.IsNull(i), b: c.Value(i)}
 	case *array.Timestamp:
-		return val{k: kTs, null: c.IsNull(i), i: int64(c.Value(i))}
+		return val{k: eval.Ts, null: c.IsNull(i), i: int64(c.Value(i))}
 	case *array.String:
-		return val{k: kStr, null: c.IsNull(i), s: c.Value(i)}
+		return val{k: eval.Str, null: c.IsNull(i), s: c.Value(i)}
 	case *array.Dictionary:
 		if c.IsNull(i) {
-			return nullVal(kStr)
+			return nullVal(eval.Str)
 		}
 		d := c.Dictionary().(*array.String)
 		j := c.GetValueIndex(i)
-		return val{k: kStr, null: d.IsNull(j), s: d.Value(j)}
+		return val{k: eval.Str, null: d.IsNull(j), s: d.Value(j)}
 	case *array.Null:
-		return nullVal(kNull)
+		return nullVal(eval.Null)
 	}
 	panic(fmt.Sprintf("cell: %T", a))
 }
@@ -70,63 +71,63 @@ func refEval(e Expr, batch arrow.RecordBatch, i int) val {
 	case *Literal:
 		switch x.Kind {
 		case LitInt:
-			return val{k: kInt, i: x.Int}
+			return val{k: eval.Int, i: x.Int}
 		case LitFloat:
-			return val{k: kFloat, f: x.Float}
+			return val{k: eval.Float, f: x.Float}
 		case LitString:
-			return val{k: kStr, s: x.Str}
+			return val{k: eval.Str, s: x.Str}
 		case LitBool:
-			return val{k: kBool, b: x.Bool}
+			return val{k: eval.Bool, b: x.Bool}
 		}
-		return nullVal(kNull)
+		return nullVal(eval.Null)
 	case *Column:
 		idx := batch.Schema().FieldIndices(x.Name)[0]
 		return cell(batch.Column(idx), i)
 	case *Unary:
 		v := refEval(x.X, batch, i)
 		if x.Op == "not" {
-			return val{k: kBool, null: v.null, b: !v.b}
+			return val{k: eval.Bool, null: v.null, b: !v.b}
 		}
 		if v.null {
 			// -x has x's type; -null is an int64 null.
-			if v.k == kFloat {
-				return nullVal(kFloat)
+			if v.k == eval.Float {
+				return nullVal(eval.Float)
 			}
-			return nullVal(kInt)
+			return nullVal(eval.Int)
 		}
-		if v.k == kInt {
-			return val{k: kInt, i: -v.i}
+		if v.k == eval.Int {
+			return val{k: eval.Int, i: -v.i}
 		}
-		return val{k: kFloat, f: -v.f}
+		return val{k: eval.Float, f: -v.f}
 	case *Binary:
 		l, r := refEval(x.L, batch, i), refEval(x.R, batch, i)
 		switch x.Op {
 		case "and":
 			if (!l.null && !l.b) || (!r.null && !r.b) {
-				return val{k: kBool, b: false}
+				return val{k: eval.Bool, b: false}
 			}
 			if l.null || r.null {
-				return nullVal(kBool)
+				return nullVal(eval.Bool)
 			}
-			return val{k: kBool, b: true}
+			return val{k: eval.Bool, b: true}
 		case "or":
 			if (!l.null && l.b) || (!r.null && r.b) {
-				return val{k: kBool, b: true}
+				return val{k: eval.Bool, b: true}
 			}
 			if l.null || r.null {
-				return nullVal(kBool)
+				return nullVal(eval.Bool)
 			}
-			return val{k: kBool, b: false}
+			return val{k: eval.Bool, b: false}
 		case "+", "-", "*", "/", "%":
 			return refArith(x.Op, l, r)
 		}
 		return refCompare(x.Op, l, r)
 	case *IsNull:
 		v := refEval(x.X, batch, i)
-		return val{k: kBool, b: v.null != x.Not}
+		return val{k: eval.Bool, b: v.null != x.Not}
 	case *In:
 		v := refEval(x.X, batch, i)
-		res := val{k: kBool}
+		res := val{k: eval.Bool}
 		if v.null {
 			res.null = true
 		} else {
@@ -162,7 +163,7 @@ func refEval(e Expr, batch arrow.RecordBatch, i int) val {
 }
 
 func asFloat(v val) float64 {
-	if v.k == kInt {
+	if v.k == eval.Int {
 		return float64(v.i)
 	}
 	return v.f
@@ -171,35 +172,35 @@ func asFloat(v val) float64 {
 func refArith(op string, l, r val) val {
 	// The result is float64 for / or a float operand, else int64; the
 	// untyped null takes the other side's type.
-	if l.k != kFloat && r.k != kFloat && op != "/" {
+	if l.k != eval.Float && r.k != eval.Float && op != "/" {
 		if l.null || r.null || (op == "%" && r.i == 0) {
-			return nullVal(kInt)
+			return nullVal(eval.Int)
 		}
 		switch op {
 		case "+":
-			return val{k: kInt, i: l.i + r.i}
+			return val{k: eval.Int, i: l.i + r.i}
 		case "-":
-			return val{k: kInt, i: l.i - r.i}
+			return val{k: eval.Int, i: l.i - r.i}
 		case "*":
-			return val{k: kInt, i: l.i * r.i}
+			return val{k: eval.Int, i: l.i * r.i}
 		}
-		return val{k: kInt, i: l.i % r.i}
+		return val{k: eval.Int, i: l.i % r.i}
 	}
 	if l.null || r.null {
-		return nullVal(kFloat)
+		return nullVal(eval.Float)
 	}
 	a, b := asFloat(l), asFloat(r)
 	switch op {
 	case "+":
-		return val{k: kFloat, f: a + b}
+		return val{k: eval.Float, f: a + b}
 	case "-":
-		return val{k: kFloat, f: a - b}
+		return val{k: eval.Float, f: a - b}
 	case "*":
-		return val{k: kFloat, f: a * b}
+		return val{k: eval.Float, f: a * b}
 	case "/":
-		return val{k: kFloat, f: a / b}
+		return val{k: eval.Float, f: a / b}
 	}
-	return val{k: kFloat, f: math.Mod(a, b)}
+	return val{k: eval.Float, f: math.Mod(a, b)}
 }
 
 // refTimestamp parses the timestamp literal forms with time.Parse.
@@ -215,21 +216,21 @@ func refTimestamp(s string) int64 {
 
 func refCompare(op string, l, r val) val {
 	if l.null || r.null {
-		return nullVal(kBool)
+		return nullVal(eval.Bool)
 	}
-	if l.k == kTs && r.k == kStr {
-		r = val{k: kTs, i: refTimestamp(r.s)}
+	if l.k == eval.Ts && r.k == eval.Str {
+		r = val{k: eval.Ts, i: refTimestamp(r.s)}
 	}
-	if r.k == kTs && l.k == kStr {
-		l = val{k: kTs, i: refTimestamp(l.s)}
+	if r.k == eval.Ts && l.k == eval.Str {
+		l = val{k: eval.Ts, i: refTimestamp(l.s)}
 	}
 	var c int // -1, 0, 1; 2 for unordered (NaN)
 	switch {
-	case l.k == kStr:
+	case l.k == eval.Str:
 		c = cmpOrdered(l.s, r.s)
-	case l.k == kBool:
+	case l.k == eval.Bool:
 		c = cmpOrdered(b2i(l.b), b2i(r.b))
-	case (l.k == kInt && r.k == kInt) || l.k == kTs:
+	case (l.k == eval.Int && r.k == eval.Int) || l.k == eval.Ts:
 		c = cmpOrdered(l.i, r.i)
 	default:
 		a, b := asFloat(l), asFloat(r)
@@ -254,7 +255,7 @@ func refCompare(op string, l, r val) val {
 	case ">=":
 		res = c == 1 || c == 0
 	}
-	return val{k: kBool, b: res}
+	return val{k: eval.Bool, b: res}
 }
 
 func b2i(b bool) int {
@@ -281,43 +282,43 @@ func refCall(name string, args []val) val {
 	a := args[0]
 	switch name {
 	case "abs":
-		if a.k == kInt || a.k == kNull {
-			a.k = kInt
+		if a.k == eval.Int || a.k == eval.Null {
+			a.k = eval.Int
 			if a.i < 0 {
 				a.i = -a.i
 			}
 			return a
 		}
-		return val{k: kFloat, null: a.null, f: math.Abs(a.f)}
+		return val{k: eval.Float, null: a.null, f: math.Abs(a.f)}
 	case "log":
-		return val{k: kFloat, null: a.null, f: math.Log(asFloat(a))}
+		return val{k: eval.Float, null: a.null, f: math.Log(asFloat(a))}
 	case "sqrt":
-		return val{k: kFloat, null: a.null, f: math.Sqrt(asFloat(a))}
+		return val{k: eval.Float, null: a.null, f: math.Sqrt(asFloat(a))}
 	case "year", "month", "hour":
 		if a.null {
-			return nullVal(kInt)
+			return nullVal(eval.Int)
 		}
 		t := time.UnixMicro(a.i).UTC()
 		v := map[string]int{"year": t.Year(), "month": int(t.Month()), "hour": t.Hour()}[name]
-		return val{k: kInt, i: int64(v)}
+		return val{k: eval.Int, i: int64(v)}
 	}
 	// coalesce: the first non-null argument. The result type is the
 	// arguments' one type, float64 when ints and floats mix; the untyped
 	// null literal does not count, and only nulls give the null type.
-	k := kNull
+	k := eval.Null
 	for _, v := range args {
 		switch {
-		case v.k == kNull:
-		case k == kNull:
+		case v.k == eval.Null:
+		case k == eval.Null:
 			k = v.k
 		case v.k != k:
-			k = kFloat // ints and floats mix
+			k = eval.Float // ints and floats mix
 		}
 	}
 	for _, v := range args {
 		if !v.null {
-			if k == kFloat && v.k == kInt {
-				return val{k: kFloat, f: float64(v.i)}
+			if k == eval.Float && v.k == eval.Int {
+				return val{k: eval.Float, f: float64(v.i)}
 			}
 			return v
 		}
@@ -338,13 +339,13 @@ func sameVal(got, want val) bool {
 		return got.null == want.null
 	}
 	switch want.k {
-	case kFloat:
+	case eval.Float:
 		return got.f == want.f || (math.IsNaN(got.f) && math.IsNaN(want.f))
-	case kInt, kTs:
+	case eval.Int, eval.Ts:
 		return got.i == want.i
-	case kBool:
+	case eval.Bool:
 		return got.b == want.b
-	case kStr:
+	case eval.Str:
 		return got.s == want.s
 	}
 	return true

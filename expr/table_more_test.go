@@ -10,10 +10,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/sluice-ml/sluice/expr/eval"
 )
 
 var tableSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "s", Type: dictString, Nullable: true},
+	{Name: "s", Type: eval.DictString, Nullable: true},
 	{Name: "p", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "ts", Type: tsType, Nullable: true},
 	{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -33,7 +34,7 @@ func tableBatch(mem memory.Allocator) arrow.RecordBatch {
 	ib.AppendValues([]int32{5, 6, 0, 1, 2, 99, 3, 4, 6, 7, 0}, []bool{true, true, true, true, true, false, true, true, true, true, true})
 	idx := ib.NewArray()
 	defer idx.Release()
-	s := array.NewDictionaryArray(dictString, idx, d)
+	s := array.NewDictionaryArray(eval.DictString, idx, d)
 	pb := array.NewStringBuilder(mem)
 	defer pb.Release()
 	pb.AppendValues([]string{"pad", "pad", "Hello", "héllo wörld", "", "", "a_b%c", "ÉCOLE", "a_b%c", "x", ""}, []bool{true, true, true, true, true, false, true, true, true, true, true})
@@ -67,11 +68,11 @@ func show(a arrow.Array, i int) string {
 		return "null"
 	}
 	switch v.k {
-	case kStr:
+	case eval.Str:
 		return v.s
-	case kInt, kTs:
+	case eval.Int, eval.Ts:
 		return fmt.Sprint(v.i)
-	case kFloat:
+	case eval.Float:
 		return fmt.Sprint(v.f)
 	}
 	return fmt.Sprint(v.b)
@@ -222,15 +223,15 @@ func TestLargeDictionarySmallBatch(t *testing.T) {
 	for j := range vals {
 		vals[j] = fmt.Sprintf("Name %d", j)
 	}
-	d := stringDict(mem, vals)
+	d := eval.StringDict(mem, vals)
 	defer d.Release()
 	ib := array.NewInt32Builder(mem)
 	defer ib.Release()
 	ib.AppendValues([]int32{7, 4999, 7, 123, 0, 9999}, []bool{true, true, true, true, true, false})
 	idx := ib.NewArray()
 	defer idx.Release()
-	s := array.NewDictionaryArray(dictString, idx, d)
-	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: dictString, Nullable: true}}, nil)
+	s := array.NewDictionaryArray(eval.DictString, idx, d)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: eval.DictString, Nullable: true}}, nil)
 	batch := array.NewRecordBatch(schema, []arrow.Array{s}, 6)
 	s.Release()
 	defer batch.Release()
