@@ -2,12 +2,12 @@ package expr
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/expr/eval"
+	"github.com/sluice-ml/sluice/expr/ops"
 )
 
 // Bound is an expression type-checked against a schema and compiled to
@@ -15,7 +15,7 @@ import (
 type Bound struct {
 	expr Expr
 	root eval.Node
-	cols []colRef // by colNode.slot
+	cols []colRef // by eval.Col.Slot
 }
 
 type colRef struct {
@@ -101,7 +101,7 @@ func (bd *binder) bind(e Expr) (eval.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fold(&isNullNode{x: arg, not: x.Not}, arg)
+		return fold(ops.NewIsNull(arg, x.Not), arg)
 	case *In:
 		return bd.in(x)
 	case *Call:
@@ -185,7 +185,7 @@ func (bd *binder) unary(x *Unary) (eval.Node, error) {
 		case eval.Null:
 			return nullOf(eval.Bool, eval.TypeOfKind(eval.Bool, nil)), nil
 		case eval.Bool:
-			return fold(&notNode{x: arg}, arg)
+			return fold(ops.NewNot(arg), arg)
 		}
 		return nil, errorf(x.Pos, "not needs a bool operand, got %s", k)
 	}
@@ -193,7 +193,7 @@ func (bd *binder) unary(x *Unary) (eval.Node, error) {
 	case eval.Null:
 		return nullOf(eval.Int, eval.TypeOfKind(eval.Int, nil)), nil
 	case eval.Int, eval.Float:
-		return fold(&mathNode{fn: fnNeg, x: arg, k: k}, arg)
+		return fold(ops.NewMath(ops.Neg, arg, k), arg)
 	}
 	return nil, errorf(x.Pos, "cannot negate a %s: unary - needs int64 or float64", k)
 }
@@ -229,7 +229,7 @@ func logic(x *Binary, l, r eval.Node) (eval.Node, error) {
 	if isNullLit(r) {
 		r = nullOf(eval.Bool, bt)
 	}
-	return fold(&logicNode{and: x.Op == "and", l: l, r: r}, l, r)
+	return fold(ops.NewLogic(x.Op == "and", l, r), l, r)
 }
 
 func arithmetic(x *Binary, l, r eval.Node) (eval.Node, error) {
@@ -244,7 +244,7 @@ func arithmetic(x *Binary, l, r eval.Node) (eval.Node, error) {
 	if lk == eval.Null || rk == eval.Null {
 		return nullOf(k, eval.TypeOfKind(k, nil)), nil
 	}
-	return fold(&arithNode{op: x.Op[0], l: l, r: r, k: k}, l, r)
+	return fold(ops.NewArith(x.Op[0], l, r, k), l, r)
 }
 
 func comparison(x *Binary, l, r eval.Node) (eval.Node, error) {
@@ -270,7 +270,7 @@ func comparison(x *Binary, l, r eval.Node) (eval.Node, error) {
 	if !ok {
 		return nil, errorf(x.Pos, "cannot compare %s with %s", lk, rk)
 	}
-	return fold(&cmpNode{op: cmpOps[x.Op], l: l, r: r}, l, r)
+	return fold(ops.NewCompare(x.Op, l, r), l, r)
 }
 
 // timestampConst converts a string constant compared with a timestamp of
@@ -295,13 +295,11 @@ func (bd *binder) in(x *In) (eval.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &inNode{x: arg}
 	k := arg.Kind()
 	if k == eval.Null {
 		return nullOf(eval.Bool, eval.TypeOfKind(eval.Bool, nil)), nil
 	}
 	items := make([]*eval.Const, len(x.List))
-	allInt := true
 	for i, e := range x.List {
 		it, err := bd.bind(e)
 		if err != nil {
@@ -325,48 +323,15 @@ func (bd *binder) in(x *In) (eval.Node, error) {
 		if c.K == eval.Ts && !arrow.TypeEqual(c.DT, arg.DataType()) {
 			return nil, errorf(e.Position(), "in list item %s: timestamp units differ", e)
 		}
-		allInt = allInt && (c.K != eval.Float)
 		items[i] = c
 	}
-	n.asFloat = k == eval.Float || (k == eval.Int && !allInt)
-	for _, c := range items {
-		switch {
-		case c.Null:
-			n.hasNull = true
-		case k == eval.Str:
-			if n.strs == nil {
-				n.strs = map[string]struct{}{}
-			}
-			n.strs[c.S] = struct{}{}
-		case k == eval.Bool:
-			n.hasTrue = n.hasTrue || c.B
-			n.hasFalse = n.hasFalse || !c.B
-		case n.asFloat:
-			n.floats = append(n.floats, c.Num())
-		default:
-			n.ints = append(n.ints, c.I)
-		}
-	}
-	if len(n.ints) > linearMax {
-		n.intSet = map[int64]struct{}{}
-		for _, v := range n.ints {
-			n.intSet[v] = struct{}{}
-		}
-	}
-	if len(n.floats) > linearMax {
-		n.floatSet = map[float64]struct{}{}
-		for _, v := range n.floats {
-			if !math.IsNaN(v) {
-				n.floatSet[v] = struct{}{}
-			}
-		}
-	}
+	n := ops.NewIn(arg, items)
 	var out eval.Node
 	if out, err = fold(n, arg); err != nil {
 		return nil, err
 	}
 	if x.Not {
-		return fold(&notNode{x: out}, out)
+		return fold(ops.NewNot(out), out)
 	}
 	return out, nil
 }
@@ -392,9 +357,9 @@ func (bd *binder) call(x *Call) (eval.Node, error) {
 	k := arg.Kind()
 	switch x.Name {
 	case "abs", "log", "sqrt":
-		fn := map[string]int{"abs": fnAbs, "log": fnLog, "sqrt": fnSqrt}[x.Name]
+		fn := map[string]int{"abs": ops.Abs, "log": ops.Log, "sqrt": ops.Sqrt}[x.Name]
 		out := eval.Float
-		if fn == fnAbs && k != eval.Float {
+		if fn == ops.Abs && k != eval.Float {
 			out = eval.Int
 		}
 		if k == eval.Null {
@@ -403,7 +368,7 @@ func (bd *binder) call(x *Call) (eval.Node, error) {
 		if !k.Numeric() {
 			return nil, errorf(x.Pos, "%s needs an int64 or float64 argument, got %s", x.Name, k)
 		}
-		return fold(&mathNode{fn: fn, x: arg, k: out}, arg)
+		return fold(ops.NewMath(fn, arg, out), arg)
 	}
 	// year, month, hour, day_of_week
 	if k == eval.Null {
@@ -464,5 +429,5 @@ func coalesce(x *Call, args []eval.Node) (eval.Node, error) {
 			break
 		}
 	}
-	return &coalesceNode{args: kept, k: k, dt: eval.TypeOfKind(k, ts)}, nil
+	return ops.NewCoalesce(kept, k, eval.TypeOfKind(k, ts)), nil
 }

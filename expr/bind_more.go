@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/sluice-ml/sluice/expr/eval"
+	"github.com/sluice-ml/sluice/expr/ops"
 )
 
 // unify gives the one type of values that must share it (case results):
@@ -78,7 +79,9 @@ func (bd *binder) caseExpr(x *Case) (eval.Node, error) {
 	if k == eval.Null {
 		return &eval.Const{K: eval.Null, DT: arrow.Null, Null: true}, nil // every result is the null literal
 	}
-	n := &caseNode{k: k, dt: dt, els: asKind(els, k, dt), elsSelective: x.Else != nil && hasStrictCast(x.Else)}
+	armEls, elsSel := asKind(els, k, dt), x.Else != nil && hasStrictCast(x.Else)
+	var armConds, armVals []eval.Node
+	var selective []bool
 	for i, cond := range conds {
 		sel := hasStrictCast(x.Whens[i].Then)
 		if c, ok := cond.(*eval.Const); ok {
@@ -86,22 +89,23 @@ func (bd *binder) caseExpr(x *Case) (eval.Node, error) {
 				continue // never taken
 			}
 			// always taken: later arms are unreachable
-			n.els, n.elsSelective = asKind(vals[i], k, dt), sel
+			armEls, elsSel = asKind(vals[i], k, dt), sel
 			break
 		}
-		n.conds = append(n.conds, cond)
-		n.vals = append(n.vals, asKind(vals[i], k, dt))
-		n.selective = append(n.selective, sel)
+		armConds = append(armConds, cond)
+		armVals = append(armVals, asKind(vals[i], k, dt))
+		selective = append(selective, sel)
 	}
-	if len(n.conds) == 0 {
-		return n.els, nil
+	if len(armConds) == 0 {
+		return armEls, nil
 	}
-	inputs := append(append([]eval.Node{n.els}, n.conds...), n.vals...)
+	n := ops.NewCase(k, dt, armConds, armVals, selective, armEls, elsSel)
+	inputs := append(append([]eval.Node{armEls}, armConds...), armVals...)
 	return fold(n, inputs...)
 }
 
 // asKind turns the bare null literal into a null of kind k and an int
-// constant into a float one when k is kFloat; other nodes are unchanged
+// constant into a float one when k is eval.Float; other nodes are unchanged
 // (kernels convert int arrays).
 func asKind(n eval.Node, k eval.Kind, dt arrow.DataType) eval.Node {
 	c, ok := n.(*eval.Const)
@@ -150,7 +154,7 @@ func (bd *binder) cast(x *Cast) (eval.Node, error) {
 	if from == to && (to != eval.Ts || arrow.TypeEqual(arg.DataType(), dt)) {
 		return arg, nil
 	}
-	out, err := fold(&castNode{x: arg, to: to, dt: dt, try: x.Try, src: x.String()}, arg)
+	out, err := fold(ops.NewCast(arg, to, dt, x.Try, x.String()), arg)
 	if err != nil {
 		return nil, errorf(x.Pos, "%v", err)
 	}
@@ -186,7 +190,7 @@ func (bd *binder) like(x *Like) (eval.Node, error) {
 		return nil, err
 	}
 	if x.Not {
-		return fold(&notNode{x: out}, out)
+		return fold(ops.NewNot(out), out)
 	}
 	return out, nil
 }
@@ -286,4 +290,17 @@ func dateDiff(x *Call, args []eval.Node) (eval.Node, error) {
 		return nil, errorf(x.Pos, "date_diff of %s and %s: timestamp units differ", l.DataType(), r.DataType())
 	}
 	return fold(newDateDiff(part, l, r), l, r)
+}
+
+// hasStrictCast reports whether e contains a cast (not try_cast), which
+// can fail on a value: case evaluates such an arm only on the rows that
+// take it, so that a row's success never depends on its neighbours.
+func hasStrictCast(e Expr) bool {
+	found := false
+	walk(e, func(x Expr) {
+		if c, ok := x.(*Cast); ok && !c.Try {
+			found = true
+		}
+	})
+	return found
 }

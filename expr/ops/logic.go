@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +15,11 @@ type logicNode struct {
 
 func (n *logicNode) Kind() eval.Kind          { return eval.Bool }
 func (n *logicNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+// NewLogic is l and r (and true) or l or r (and false) over bools.
+func NewLogic(and bool, l, r eval.Node) eval.Node {
+	return &logicNode{and: and, l: l, r: r}
+}
 
 func (n *logicNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	lo, ro, err := eval.Operands(c, n.l, n.r)
@@ -79,6 +84,9 @@ type notNode struct{ x eval.Node }
 func (n *notNode) Kind() eval.Kind          { return eval.Bool }
 func (n *notNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
 
+// NewNot is not x over bools.
+func NewNot(x eval.Node) eval.Node { return &notNode{x: x} }
+
 func (n *notNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.x.Eval(c)
 	if err != nil {
@@ -102,6 +110,9 @@ type isNullNode struct {
 
 func (n *isNullNode) Kind() eval.Kind          { return eval.Bool }
 func (n *isNullNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+// NewIsNull is x is null, or x is not null when not is set.
+func NewIsNull(x eval.Node, not bool) eval.Node { return &isNullNode{x: x, not: not} }
 
 func (n *isNullNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.x.Eval(c)

@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"math"
@@ -13,11 +13,17 @@ import (
 type arithNode struct {
 	op   byte
 	l, r eval.Node
-	k    eval.Kind // kInt or kFloat
+	k    eval.Kind // eval.Int or eval.Float
 }
 
 func (n *arithNode) Kind() eval.Kind          { return n.k }
 func (n *arithNode) DataType() arrow.DataType { return eval.TypeOfKind(n.k, nil) }
+
+// NewArith is l op r for op one of + - * / %; k is the result kind, Int
+// or Float (an Int operand under a Float result is converted).
+func NewArith(op byte, l, r eval.Node, k eval.Kind) eval.Node {
+	return &arithNode{op: op, l: l, r: r, k: k}
+}
 
 func (n *arithNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	lo, ro, err := eval.Operands(c, n.l, n.r)

@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -45,6 +45,12 @@ type cmpNode struct {
 
 func (n *cmpNode) Kind() eval.Kind          { return eval.Bool }
 func (n *cmpNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+// NewCompare is l op r for op one of = != < <= > >= (as the parser
+// writes them); l and r are of one kind class.
+func NewCompare(op string, l, r eval.Node) eval.Node {
+	return &cmpNode{op: cmpOps[op], l: l, r: r}
+}
 
 func (n *cmpNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	lo, ro, err := eval.Operands(c, n.l, n.r)

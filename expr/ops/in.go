@@ -1,6 +1,8 @@
-package expr
+package ops
 
 import (
+	"math"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -29,6 +31,51 @@ const linearMax = 8
 
 func (n *inNode) Kind() eval.Kind          { return eval.Bool }
 func (n *inNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+// NewIn is x in (items), the items constants of x's kind class (a
+// timestamp item already in x's unit) or null.
+func NewIn(x eval.Node, items []*eval.Const) eval.Node {
+	k := x.Kind()
+	n := &inNode{x: x}
+	allInt := true
+	for _, c := range items {
+		allInt = allInt && (c.K != eval.Float)
+	}
+	n.asFloat = k == eval.Float || (k == eval.Int && !allInt)
+	for _, c := range items {
+		switch {
+		case c.Null:
+			n.hasNull = true
+		case k == eval.Str:
+			if n.strs == nil {
+				n.strs = map[string]struct{}{}
+			}
+			n.strs[c.S] = struct{}{}
+		case k == eval.Bool:
+			n.hasTrue = n.hasTrue || c.B
+			n.hasFalse = n.hasFalse || !c.B
+		case n.asFloat:
+			n.floats = append(n.floats, c.Num())
+		default:
+			n.ints = append(n.ints, c.I)
+		}
+	}
+	if len(n.ints) > linearMax {
+		n.intSet = map[int64]struct{}{}
+		for _, v := range n.ints {
+			n.intSet[v] = struct{}{}
+		}
+	}
+	if len(n.floats) > linearMax {
+		n.floatSet = map[float64]struct{}{}
+		for _, v := range n.floats {
+			if !math.IsNaN(v) {
+				n.floatSet[v] = struct{}{}
+			}
+		}
+	}
+	return n
+}
 
 func (n *inNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.x.Eval(c)

@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"fmt"
@@ -27,6 +27,12 @@ type castNode struct {
 
 func (n *castNode) Kind() eval.Kind          { return n.to }
 func (n *castNode) DataType() arrow.DataType { return n.dt }
+
+// NewCast is cast(x as to) of type dt, or try_cast when try is set; src
+// is the expression as written, for errors.
+func NewCast(x eval.Node, to eval.Kind, dt arrow.DataType, try bool, src string) eval.Node {
+	return &castNode{x: x, to: to, dt: dt, try: try, src: src}
+}
 
 func (n *castNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.x.Eval(c)

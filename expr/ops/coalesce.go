@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -9,7 +9,7 @@ import (
 )
 
 // coalesceNode gives, per row, the first non-null argument. Arguments are
-// of kind k (ints mixed into kFloat are converted); bind drops null
+// of kind k (ints mixed into eval.Float are converted); bind drops null
 // literals. Strings give a dictionary<int32, utf8> whose dictionary is the
 // distinct values taken from the arguments' dictionaries.
 type coalesceNode struct {
@@ -20,6 +20,12 @@ type coalesceNode struct {
 
 func (n *coalesceNode) Kind() eval.Kind          { return n.k }
 func (n *coalesceNode) DataType() arrow.DataType { return n.dt }
+
+// NewCoalesce is coalesce(args...) with a result of kind k and type dt;
+// the caller has dropped the null literals.
+func NewCoalesce(args []eval.Node, k eval.Kind, dt arrow.DataType) eval.Node {
+	return &coalesceNode{args: args, k: k, dt: dt}
+}
 
 // evalArg evaluates argument i, keeping a constant as a scalar operand.
 func (n *coalesceNode) evalArg(c *eval.Ctx, i int) (eval.Operand, error) {

@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,7 +11,7 @@ import (
 // caseNode is case when conds[i] then vals[i] ... else els end. Arms are
 // tried in order; a row takes the first arm whose condition is true (not
 // false, not null), else els (a null constant when there is no else).
-// Every value is of kind k except ints under a kFloat result (converted).
+// Every value is of kind k except ints under an eval.Float result (converted).
 // A value is evaluated over the whole batch, and only when some row takes
 // its arm, except a value that may fail (a cast): that one is evaluated on
 // the rows that take its arm only.
@@ -29,8 +29,16 @@ type caseNode struct {
 func (n *caseNode) Kind() eval.Kind          { return n.k }
 func (n *caseNode) DataType() arrow.DataType { return n.dt }
 
+// NewCase is case when conds[i] then vals[i] ... else els end with a
+// result of kind k and type dt. selective[i] (elsSelective for els) marks
+// a value that holds a cast that may fail: it is evaluated on the rows
+// that take its arm only.
+func NewCase(k eval.Kind, dt arrow.DataType, conds, vals []eval.Node, selective []bool, els eval.Node, elsSelective bool) eval.Node {
+	return &caseNode{conds: conds, vals: vals, els: els, k: k, dt: dt, selective: selective, elsSelective: elsSelective}
+}
+
 // caseOut accumulates the result: values (int64/float64 share a buffer;
-// bools use bits; strings use ids into an interner) and validity.
+// bools use bits; strings use ids into an eval.Interner) and validity.
 type caseOut struct {
 	n      int
 	k      eval.Kind

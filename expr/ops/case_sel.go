@@ -1,4 +1,4 @@
-package expr
+package ops
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -6,19 +6,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/sluice-ml/sluice/expr/eval"
 )
-
-// hasStrictCast reports whether e contains a cast (not try_cast), which
-// can fail on a value: case evaluates such an arm only on the rows that
-// take it, so that a row's success never depends on its neighbours.
-func hasStrictCast(e Expr) bool {
-	found := false
-	walk(e, func(x Expr) {
-		if c, ok := x.(*Cast); ok && !c.Try {
-			found = true
-		}
-	})
-	return found
-}
 
 // putSelected evaluates v on the rows set in take only (the input columns
 // gathered to those rows) and scatters the results back.
