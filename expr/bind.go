@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/sluice-ml/sluice/expr/eval"
 	"github.com/sluice-ml/sluice/expr/ops"
+	"github.com/sluice-ml/sluice/expr/strdate"
 )
 
 // Bound is an expression type-checked against a schema and compiled to
@@ -377,8 +378,8 @@ func (bd *binder) call(x *Call) (eval.Node, error) {
 	if k != eval.Ts {
 		return nil, errorf(x.Pos, "%s needs a timestamp argument, got %s", x.Name, k)
 	}
-	part := map[string]int{"year": partYear, "month": partMonth, "hour": partHour, "day_of_week": partDow}[x.Name]
-	return fold(&timePartNode{part: part, x: arg, unit: arg.DataType().(*arrow.TimestampType).Unit}, arg)
+	part := map[string]int{"year": strdate.Year, "month": strdate.Month, "hour": strdate.Hour, "day_of_week": strdate.DayOfWeek}[x.Name]
+	return fold(strdate.NewTimePart(part, arg), arg)
 }
 
 func coalesce(x *Call, args []eval.Node) (eval.Node, error) {

@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/sluice-ml/sluice/expr/eval"
 	"github.com/sluice-ml/sluice/expr/ops"
+	"github.com/sluice-ml/sluice/expr/strdate"
 )
 
 // unify gives the one type of values that must share it (case results):
@@ -181,12 +182,12 @@ func (bd *binder) like(x *Like) (eval.Node, error) {
 	if arg.Kind() == eval.Null || c.Null || c.K == eval.Null {
 		return nullOf(eval.Bool, bt), nil
 	}
-	m, err := compileLike(c.S, x.Escape)
+	n, err := strdate.NewLike(arg, c.S, x.Escape)
 	if err != nil {
 		return nil, errorf(x.Pattern.Position(), "%v", err)
 	}
 	var out eval.Node
-	if out, err = fold(&likeNode{x: arg, m: m}, arg); err != nil {
+	if out, err = fold(n, arg); err != nil {
 		return nil, err
 	}
 	if x.Not {
@@ -219,22 +220,21 @@ func stringCall(x *Call, args []eval.Node) (eval.Node, error) {
 	}
 	dt := eval.TypeOfKind(out, nil)
 	if x.Name == "concat" {
-		n := &concatNode{}
+		var kept []eval.Node
 		for _, a := range args {
 			if !isNullConst(a) && a.Kind() != eval.Null {
-				n.args = append(n.args, a)
+				kept = append(kept, a)
 			}
 		}
-		if len(n.args) == 0 {
+		if len(kept) == 0 {
 			return &eval.Const{K: eval.Str, DT: eval.DictString}, nil // concat of nulls is ''
 		}
-		return fold(n, n.args...)
+		return fold(strdate.NewConcat(kept), kept...)
 	}
 	if anyNull {
 		return nullOf(out, dt), nil
 	}
-	n := &strFuncNode{name: x.Name, args: args, k: out}
-	return fold(n, args...)
+	return fold(strdate.NewFunc(x.Name, args, out), args...)
 }
 
 func isNullConst(n eval.Node) bool {
@@ -251,8 +251,8 @@ func castHint(k eval.Kind) string {
 
 // dateParts maps the units of date_diff to their kernels' parts.
 var dateParts = map[string]int{
-	"microsecond": dpMicro, "millisecond": dpMilli, "second": dpSecond, "minute": dpMinute, "hour": dpHour,
-	"day": dpDay, "week": dpWeek, "month": dpMonth, "quarter": dpQuarter, "year": dpYear,
+	"microsecond": strdate.DiffMicrosecond, "millisecond": strdate.DiffMillisecond, "second": strdate.DiffSecond, "minute": strdate.DiffMinute, "hour": strdate.DiffHour,
+	"day": strdate.DiffDay, "week": strdate.DiffWeek, "month": strdate.DiffMonth, "quarter": strdate.DiffQuarter, "year": strdate.DiffYear,
 }
 
 const dateUnits = "microsecond, millisecond, second, minute, hour, day, week, month, quarter, year"
@@ -289,7 +289,7 @@ func dateDiff(x *Call, args []eval.Node) (eval.Node, error) {
 	if !arrow.TypeEqual(l.DataType(), r.DataType()) {
 		return nil, errorf(x.Pos, "date_diff of %s and %s: timestamp units differ", l.DataType(), r.DataType())
 	}
-	return fold(newDateDiff(part, l, r), l, r)
+	return fold(strdate.NewDateDiff(part, l, r), l, r)
 }
 
 // hasStrictCast reports whether e contains a cast (not try_cast), which

@@ -50,7 +50,7 @@
 //   - IN lists hold literals of the operand's type; a null in the list
 //     makes a non-matching row null, as in SQL.
 //   - Null propagates through arithmetic, comparisons and functions, except
-//     where noted below (concat, case).
+//     in concat (see package expr/strdate) and case (below).
 //
 // Conditionals. A row takes the first arm whose condition is true (false
 // and null are not taken), else the else value, else null. The simple form
@@ -62,61 +62,9 @@
 // Elsewhere (and, or, coalesce) every operand is evaluated on every row:
 // use try_cast where a cast may meet values that do not convert.
 //
-// Strings. Computed strings are dictionary<int32, utf8>; per-value
-// functions of a dictionary column run once per dictionary entry and the
-// rows gather the results by index.
-//   - lower and upper use Unicode case mapping (Go's strings.ToLower and
-//     ToUpper; no special casing, so upper('ß') is 'ß').
-//   - length counts characters (Unicode code points), not bytes.
-//   - substr(s, start[, len]) is SQL substring in characters: start 1 is
-//     the first character, a negative start counts from the end (-1 is the
-//     last), 0 is the position before the first; without len the rest of
-//     the string; a negative len takes the characters before start; the
-//     range is clipped to the string (as DuckDB's substring).
-//   - concat(a, ...) takes strings and reads a null argument as the empty
-//     string (as SQL's concat), so its result is never null. Cast other
-//     types to string.
-//   - starts_with(s, prefix) compares bytes; every string starts with the
-//     empty string.
-//   - x like p: % matches any run of characters (also none), _ exactly one
-//     character; the match is case-sensitive and covers the whole string.
-//     There is no escape character unless one is named: with escape '!',
-//     !% and !_ match % and _ and !! matches !; any character after the
-//     escape is literal, and a pattern ending in it is an error. The
-//     pattern must be a constant string.
-//
-// Dates. Timestamps are UTC.
-//   - day_of_week(ts) is the ISO day of the week: Monday 1 ... Sunday 7.
-//   - date_diff(unit, start, end) gives int64 end minus start in unit, one
-//     of microsecond, millisecond, second, minute, hour, day, week, month,
-//     quarter, year (a constant string, any case). It counts unit
-//     boundaries crossed, with buckets floored from 1970-01-01 (so
-//     date_diff('day', '2020-01-01 23:00:00', '2020-01-02 01:00:00') is 1 and
-//     date_diff('month', '2020-01-31', '2020-02-01') is 1), except week,
-//     which is the day count divided by 7 rounded toward zero. start or
-//     end may be a 'YYYY-MM-DD[ HH:MM:SS]' literal. These are DuckDB's
-//     date_diff conventions.
-//
-// Casts. cast(x as T) fails the job on a value that does not convert,
-// naming it; try_cast(x as T) gives null instead. A null stays null.
-//   - int64 to float64 is exact to 2^53; float64 to int64 rounds half away
-//     from zero (2.5 -> 3, -2.5 -> -3); NaN, ±Inf and values beyond the
-//     int64 range do not convert.
-//   - bool to int64 or float64 is 1 or 0; int64 or float64 to bool is
-//     x != 0 (NaN is true).
-//   - timestamp to int64 is the ticks of its unit since 1970-01-01 UTC;
-//     int64 to timestamp reads microseconds (timestamp[us]); a timestamp of
-//     another unit casts to timestamp[us].
-//   - To string: decimal integers; the shortest float64 that reads back,
-//     with .0 on integral values ('100.0', '1e+20'), nan, inf, -inf;
-//     true, false; timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (trailing
-//     zeros of the fraction dropped).
-//   - From string (surrounding spaces ignored): int64 is an optional sign
-//     and decimal digits; float64 is what Go's strconv.ParseFloat reads
-//     (1.5, -2e3, nan, inf; huge values become ±Inf); bool is true, false,
-//     1 or 0 in any case; timestamp is the literal forms above, UTC.
-//   - Timestamps cast to and from int64 and string only; bools to and from
-//     int64, float64 and string.
+// Strings, dates and casts. What the string functions, like and the date
+// functions compute is documented in package expr/strdate, and what cast
+// and try_cast compute in package expr/ops, beside their kernels.
 //
 // Ownership follows package exec: Eval and Filter return +1 references that
 // the caller releases; every allocation goes through the given allocator.

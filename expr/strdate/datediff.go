@@ -1,4 +1,4 @@
-package expr
+package strdate
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -6,18 +6,18 @@ import (
 	"github.com/sluice-ml/sluice/expr/eval"
 )
 
-// Units of date_diff.
+// Units of date_diff, the part of NewDateDiff.
 const (
-	dpMicro = iota
-	dpMilli
-	dpSecond
-	dpMinute
-	dpHour
-	dpDay
-	dpWeek
-	dpMonth
-	dpQuarter
-	dpYear
+	DiffMicrosecond = iota
+	DiffMillisecond
+	DiffSecond
+	DiffMinute
+	DiffHour
+	DiffDay
+	DiffWeek
+	DiffMonth
+	DiffQuarter
+	DiffYear
 )
 
 // dateDiffNode is date_diff(unit, start, end): the number of unit
@@ -34,13 +34,15 @@ type dateDiffNode struct {
 	div, mul int64
 }
 
-func newDateDiff(part int, l, r eval.Node) *dateDiffNode {
+// NewDateDiff is date_diff(part, l, r) over timestamps l and r of one
+// unit.
+func NewDateDiff(part int, l, r eval.Node) eval.Node {
 	n := &dateDiffNode{part: part, l: l, r: r, unit: l.DataType().(*arrow.TimestampType).Unit, mul: 1}
 	tps := eval.TicksPerSecond(n.unit)
 	switch part {
-	case dpMicro, dpMilli:
+	case DiffMicrosecond, DiffMillisecond:
 		per := int64(1e6) // parts per second
-		if part == dpMilli {
+		if part == DiffMillisecond {
 			per = 1e3
 		}
 		if tps >= per {
@@ -48,11 +50,11 @@ func newDateDiff(part int, l, r eval.Node) *dateDiffNode {
 		} else {
 			n.div, n.mul = 1, per/tps
 		}
-	case dpSecond:
+	case DiffSecond:
 		n.div = tps
-	case dpMinute:
+	case DiffMinute:
 		n.div = tps * 60
-	case dpHour:
+	case DiffHour:
 		n.div = tps * 3600
 	default: // days, and the calendar parts computed from days
 		n.div = tps * 86400
@@ -94,7 +96,7 @@ func (n *dateDiffNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 			out[i] -= tmp[i]
 		}
 	}
-	if n.part == dpWeek {
+	if n.part == DiffWeek {
 		for i := range out {
 			out[i] /= 7 // Go's / rounds toward zero
 		}
@@ -121,17 +123,17 @@ func (n *dateDiffNode) bucketOf(t int64) int64 {
 func (n *dateDiffNode) buckets(ts []arrow.Timestamp, out []int64) {
 	ts = ts[:len(out)]
 	switch n.part {
-	case dpMonth:
+	case DiffMonth:
 		for i := range out {
 			y, m := civilFromDays(eval.FloorDiv(int64(ts[i]), n.div))
 			out[i] = y*12 + m - 1
 		}
-	case dpQuarter:
+	case DiffQuarter:
 		for i := range out {
 			y, m := civilFromDays(eval.FloorDiv(int64(ts[i]), n.div))
 			out[i] = y*4 + (m-1)/3
 		}
-	case dpYear:
+	case DiffYear:
 		for i := range out {
 			y, _ := civilFromDays(eval.FloorDiv(int64(ts[i]), n.div))
 			out[i] = y

@@ -1,4 +1,4 @@
-package expr
+package strdate
 
 import (
 	"fmt"
@@ -23,6 +23,12 @@ type strFuncNode struct {
 
 func (n *strFuncNode) Kind() eval.Kind          { return n.k }
 func (n *strFuncNode) DataType() arrow.DataType { return eval.TypeOfKind(n.k, nil) }
+
+// NewFunc is the string function name (lower, upper, length, substr or
+// starts_with) of args, args[0] the string, with a result of kind k.
+func NewFunc(name string, args []eval.Node, k eval.Kind) eval.Node {
+	return &strFuncNode{name: name, args: args, k: k}
+}
 
 func (n *strFuncNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.args[0].Eval(c)

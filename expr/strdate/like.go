@@ -1,4 +1,4 @@
-package expr
+package strdate
 
 import (
 	"fmt"
@@ -17,6 +17,16 @@ type likeNode struct {
 
 func (n *likeNode) Kind() eval.Kind          { return eval.Bool }
 func (n *likeNode) DataType() arrow.DataType { return arrow.FixedWidthTypes.Boolean }
+
+// NewLike is x like pattern, with esc ("" for none) the escape character;
+// the error says why the pattern is not valid.
+func NewLike(x eval.Node, pattern, esc string) (eval.Node, error) {
+	m, err := compileLike(pattern, esc)
+	if err != nil {
+		return nil, err
+	}
+	return &likeNode{x: x, m: m}, nil
+}
 
 func (n *likeNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.x.Eval(c)

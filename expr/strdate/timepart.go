@@ -1,4 +1,4 @@
-package expr
+package strdate
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
@@ -6,12 +6,12 @@ import (
 	"github.com/sluice-ml/sluice/expr/eval"
 )
 
-// Timestamp parts.
+// Timestamp parts, the part of NewTimePart.
 const (
-	partYear = iota
-	partMonth
-	partHour
-	partDow // ISO day of week: Monday 1 ... Sunday 7
+	Year = iota
+	Month
+	Hour
+	DayOfWeek // ISO day of week: Monday 1 ... Sunday 7
 )
 
 // timePartNode is year(ts), month(ts), hour(ts) or day_of_week(ts) in
@@ -25,6 +25,11 @@ type timePartNode struct {
 func (n *timePartNode) Kind() eval.Kind          { return eval.Int }
 func (n *timePartNode) DataType() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
 
+// NewTimePart is the part (Year, Month, Hour or DayOfWeek) of timestamp x.
+func NewTimePart(part int, x eval.Node) eval.Node {
+	return &timePartNode{part: part, x: x, unit: x.DataType().(*arrow.TimestampType).Unit}
+}
+
 func (n *timePartNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	a, err := n.x.Eval(c)
 	if err != nil {
@@ -37,21 +42,21 @@ func (n *timePartNode) Eval(c *eval.Ctx) (arrow.Array, error) {
 	perHour := eval.TicksPerSecond(n.unit) * 3600
 	perDay := perHour * 24
 	switch n.part {
-	case partHour:
+	case Hour:
 		for i := range out {
 			out[i] = eval.FloorMod(int64(in[i]), perDay) / perHour
 		}
-	case partDow:
+	case DayOfWeek:
 		for i := range out {
 			// 1970-01-01 was a Thursday (ISO 4).
 			out[i] = eval.FloorMod(eval.FloorDiv(int64(in[i]), perDay)+3, 7) + 1
 		}
-	case partYear:
+	case Year:
 		for i := range out {
 			y, _ := civilFromDays(eval.FloorDiv(int64(in[i]), perDay))
 			out[i] = y
 		}
-	case partMonth:
+	case Month:
 		for i := range out {
 			_, m := civilFromDays(eval.FloorDiv(int64(in[i]), perDay))
 			out[i] = m

@@ -1,4 +1,4 @@
-package expr
+package strdate
 
 import (
 	"strings"
@@ -16,6 +16,10 @@ type concatNode struct {
 
 func (n *concatNode) Kind() eval.Kind          { return eval.Str }
 func (n *concatNode) DataType() arrow.DataType { return eval.DictString }
+
+// NewConcat is concat(args...) of string nodes; the caller has dropped the
+// null arguments (read as the empty string).
+func NewConcat(args []eval.Node) eval.Node { return &concatNode{args: args} }
 
 // concatPart is one evaluated argument: a constant or a string array.
 type concatPart struct {
