@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -43,7 +44,7 @@ func openArrow(d *Dataset) error {
 		if err != nil {
 			return err
 		}
-		cs, err := canonicalSchema(fl.Path, r.Schema())
+		cs, err := canonical.Schema(fl.Path, r.Schema())
 		r.Close()
 		f.Close()
 		if err != nil {
@@ -51,7 +52,7 @@ func openArrow(d *Dataset) error {
 		}
 		if d.Schema == nil {
 			d.Schema, firstPath = cs, fl.Path
-		} else if err := sameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
+		} else if err := canonical.SameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
 			return err
 		}
 		d.Tasks = append(d.Tasks, Task{FileIndex: fi, Rows: -1})
@@ -83,7 +84,7 @@ func newArrowReader(ctx context.Context, d *Dataset, t Task, cols []int, opt Rea
 	if err != nil {
 		return nil, err
 	}
-	ar := &arrowReader{ctx: ctx, path: path, f: f, r: r, out: projectSchema(d.Schema, cols), batch: int64(opt.BatchRows), mem: mem}
+	ar := &arrowReader{ctx: ctx, path: path, f: f, r: r, out: canonical.Project(d.Schema, cols), batch: int64(opt.BatchRows), mem: mem}
 	for _, c := range cols {
 		name := d.Schema.Field(c).Name
 		fi := r.Schema().FieldIndices(name)
@@ -115,7 +116,7 @@ func (a *arrowReader) Next() (arrow.RecordBatch, int64, error) {
 		if a.rec != nil && a.off < a.rec.NumRows() {
 			n := min(a.batch, a.rec.NumRows()-a.off)
 			slice := a.rec.NewSlice(a.off, a.off+n)
-			out, err := canonicalBatch(slice, a.fileCol, a.out, a.mem)
+			out, err := canonical.Batch(slice, a.fileCol, a.out, a.mem)
 			slice.Release()
 			if err != nil {
 				return nil, 0, fmt.Errorf("%s: record batch %d: %v", a.path, a.next-1, err)

@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/input/canonical"
 )
 
 // CitibikeSchema is the schema of generated Citi Bike-like trips, in
@@ -16,11 +18,11 @@ var CitibikeSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "tripduration", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "starttime", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
 	{Name: "start_station_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	{Name: "start_station_name", Type: DictString, Nullable: true},
+	{Name: "start_station_name", Type: canonical.DictString, Nullable: true},
 	{Name: "end_station_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	{Name: "usertype", Type: DictString, Nullable: true},
+	{Name: "usertype", Type: canonical.DictString, Nullable: true},
 	{Name: "birth_year", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
-	{Name: "gender", Type: DictString, Nullable: true},
+	{Name: "gender", Type: canonical.DictString, Nullable: true},
 	{Name: "bikeid", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
 
@@ -63,17 +65,17 @@ func GenerateCitibike(seed uint64, lo, hi int64, mem memory.Allocator) (arrow.Re
 	n := int(hi - lo)
 	key := splitmix(seed ^ 0x6a09e667f3bcc908)
 
-	tripBuf, trip := newInt64s(mem, n)
-	durBuf, dur := newInt64s(mem, n)
-	startBuf, start := newInt64s(mem, n)
-	ssBuf, ss := newInt64s(mem, n)
-	ssNameBuf, ssName := newInt32s(mem, n)
-	esBuf, es := newInt64s(mem, n)
-	userBuf, user := newInt32s(mem, n)
-	byBuf, by := newInt64s(mem, n)
-	genderBuf, gender := newInt32s(mem, n)
-	bikeBuf, bike := newInt64s(mem, n)
-	validBuf := newBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+	tripBuf, trip := canonical.NewInt64s(mem, n)
+	durBuf, dur := canonical.NewInt64s(mem, n)
+	startBuf, start := canonical.NewInt64s(mem, n)
+	ssBuf, ss := canonical.NewInt64s(mem, n)
+	ssNameBuf, ssName := canonical.NewInt32s(mem, n)
+	esBuf, es := canonical.NewInt64s(mem, n)
+	userBuf, user := canonical.NewInt32s(mem, n)
+	byBuf, by := canonical.NewInt64s(mem, n)
+	genderBuf, gender := canonical.NewInt32s(mem, n)
+	bikeBuf, bike := canonical.NewInt64s(mem, n)
+	validBuf := canonical.NewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 	valid := validBuf.Bytes()
 	clear(valid)
 	nulls := 0
@@ -160,22 +162,22 @@ func GenerateCitibike(seed uint64, lo, hi int64, mem memory.Allocator) (arrow.Re
 
 	i64 := arrow.PrimitiveTypes.Int64
 	cols := []arrow.Array{
-		makeArray(i64, n, 0, nil, tripBuf),
-		makeArray(i64, n, 0, nil, durBuf),
-		makeArray(arrow.FixedWidthTypes.Timestamp_us, n, 0, nil, startBuf),
-		makeArray(i64, n, 0, nil, ssBuf),
+		canonical.MakeArray(i64, n, 0, nil, tripBuf),
+		canonical.MakeArray(i64, n, 0, nil, durBuf),
+		canonical.MakeArray(arrow.FixedWidthTypes.Timestamp_us, n, 0, nil, startBuf),
+		canonical.MakeArray(i64, n, 0, nil, ssBuf),
 		dictArray(t.names, ssNameBuf, n, mem),
-		makeArray(i64, n, 0, nil, esBuf),
+		canonical.MakeArray(i64, n, 0, nil, esBuf),
 		dictArray(citibikeUsertypes, userBuf, n, mem),
 		nil,
 		dictArray(citibikeGenders, genderBuf, n, mem),
-		makeArray(i64, n, 0, nil, bikeBuf),
+		canonical.MakeArray(i64, n, 0, nil, bikeBuf),
 	}
 	if nulls == 0 {
 		validBuf.Release()
 		validBuf = nil
 	}
-	cols[7] = makeArray(i64, n, nulls, validBuf, byBuf)
+	cols[7] = canonical.MakeArray(i64, n, nulls, validBuf, byBuf)
 	rec := array.NewRecordBatch(CitibikeSchema, cols, int64(n))
 	for _, c := range cols {
 		c.Release()
@@ -186,9 +188,9 @@ func GenerateCitibike(seed uint64, lo, hi int64, mem memory.Allocator) (arrow.Re
 // dictArray builds a dictionary<int32, utf8> array from an index buffer
 // (taken over) and a fixed dictionary.
 func dictArray(dict []string, idx *memory.Buffer, n int, mem memory.Allocator) arrow.Array {
-	indices := makeArray(arrow.PrimitiveTypes.Int32, n, 0, nil, idx)
+	indices := canonical.MakeArray(arrow.PrimitiveTypes.Int32, n, 0, nil, idx)
 	defer indices.Release()
-	d := stringArray(dict, mem)
+	d := canonical.StringArray(dict, mem)
 	defer d.Release()
-	return array.NewDictionaryArray(DictString, indices, d)
+	return array.NewDictionaryArray(canonical.DictString, indices, d)
 }

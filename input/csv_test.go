@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -33,7 +34,7 @@ func TestCSVRoundTripInference(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.FixedWidthTypes.Boolean,
-		arrow.FixedWidthTypes.Timestamp_us, DictString, DictString}
+		arrow.FixedWidthTypes.Timestamp_us, canonical.DictString, canonical.DictString}
 	for i, f := range d.Schema.Fields() {
 		if !arrow.TypeEqual(f.Type, want[i]) {
 			t.Errorf("column %s: %s, want %s", f.Name, f.Type, want[i])
@@ -76,7 +77,7 @@ func TestCSVOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Schema.Field(0).Name != "_c0" || !arrow.TypeEqual(d.Schema.Field(1).Type, DictString) {
+	if d.Schema.Field(0).Name != "_c0" || !arrow.TypeEqual(d.Schema.Field(1).Type, canonical.DictString) {
 		t.Fatalf("schema %s", d.Schema)
 	}
 	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{int64(1), "007", nil}, {int64(2), "", "x"}})
@@ -165,7 +166,7 @@ func TestCSVSchemaAcrossFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !arrow.TypeEqual(d.Schema.Field(0).Type, arrow.PrimitiveTypes.Float64) || !arrow.TypeEqual(d.Schema.Field(1).Type, DictString) {
+	if !arrow.TypeEqual(d.Schema.Field(0).Type, arrow.PrimitiveTypes.Float64) || !arrow.TypeEqual(d.Schema.Field(1).Type, canonical.DictString) {
 		t.Fatalf("schema %s", d.Schema)
 	}
 	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{1.0, nil}, {2.0, nil}, {2.5, "hello"}})

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/input/canonical"
 )
 
 // csvKind is a CSV column's type.
@@ -51,7 +53,7 @@ func (k csvKind) arrowType() arrow.DataType {
 	case kindTime:
 		return arrow.FixedWidthTypes.Timestamp_us
 	}
-	return DictString
+	return canonical.DictString
 }
 
 // kindOf returns the csvKind of a canonical type.

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -50,7 +51,7 @@ func newCSVReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadO
 	if err != nil {
 		return nil, err
 	}
-	r := &csvReader{ctx: ctx, path: path, f: f, cr: c.newCSV(f), c: c, out: projectSchema(d.Schema, cols), batch: opt.BatchRows, mem: mem}
+	r := &csvReader{ctx: ctx, path: path, f: f, cr: c.newCSV(f), c: c, out: canonical.Project(d.Schema, cols), batch: opt.BatchRows, mem: mem}
 	names, first, err := csvHeader(path, r.cr, c.header)
 	if err != nil {
 		f.Close()
@@ -153,7 +154,7 @@ func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
 	defer nm.release()
 	switch r.kinds[j] {
 	case kindInt, kindTime:
-		buf, out := newInt64s(r.mem, n)
+		buf, out := canonical.NewInt64s(r.mem, n)
 		isTime := r.kinds[j] == kindTime
 		for i, s := range strs {
 			if r.c.isNull(s) {
@@ -174,9 +175,9 @@ func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
 				return nil, r.parseError(j, i)
 			}
 		}
-		return makeArray(r.kinds[j].arrowType(), n, nm.nulls, nm.take(), buf), nil
+		return canonical.MakeArray(r.kinds[j].arrowType(), n, nm.nulls, nm.take(), buf), nil
 	case kindFloat:
-		buf, out := newFloat64s(r.mem, n)
+		buf, out := canonical.NewFloat64s(r.mem, n)
 		for i, s := range strs {
 			if r.c.isNull(s) {
 				nm.clear(r.mem, n, i)
@@ -190,9 +191,9 @@ func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
 			}
 			out[i] = v
 		}
-		return makeArray(arrow.PrimitiveTypes.Float64, n, nm.nulls, nm.take(), buf), nil
+		return canonical.MakeArray(arrow.PrimitiveTypes.Float64, n, nm.nulls, nm.take(), buf), nil
 	case kindBool:
-		buf := newBuffer(r.mem, int(bitutil.BytesForBits(int64(n))))
+		buf := canonical.NewBuffer(r.mem, int(bitutil.BytesForBits(int64(n))))
 		bits := buf.Bytes()
 		clear(bits)
 		for i, s := range strs {
@@ -209,9 +210,9 @@ func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
 				bitutil.SetBit(bits, i)
 			}
 		}
-		return makeArray(arrow.FixedWidthTypes.Boolean, n, nm.nulls, nm.take(), buf), nil
+		return canonical.MakeArray(arrow.FixedWidthTypes.Boolean, n, nm.nulls, nm.take(), buf), nil
 	}
-	ibuf, idx := newInt32s(r.mem, n)
+	ibuf, idx := canonical.NewInt32s(r.mem, n)
 	seen := make(map[string]int32)
 	var uniq []string
 	for i, s := range strs {
@@ -228,11 +229,11 @@ func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
 		}
 		idx[i] = id
 	}
-	indices := makeArray(arrow.PrimitiveTypes.Int32, n, nm.nulls, nm.take(), ibuf)
+	indices := canonical.MakeArray(arrow.PrimitiveTypes.Int32, n, nm.nulls, nm.take(), ibuf)
 	defer indices.Release()
-	dict := stringArray(uniq, r.mem)
+	dict := canonical.StringArray(uniq, r.mem)
 	defer dict.Release()
-	return array.NewDictionaryArray(DictString, indices, dict), nil
+	return array.NewDictionaryArray(canonical.DictString, indices, dict), nil
 }
 
 // Close releases the last batch and the file.
@@ -257,7 +258,7 @@ type nullMask struct {
 // clear marks row i of n as null.
 func (m *nullMask) clear(mem memory.Allocator, n, i int) {
 	if m.buf == nil {
-		m.buf = newBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+		m.buf = canonical.NewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 		bitutil.SetBitsTo(m.buf.Bytes(), 0, int64(n), true)
 	}
 	bitutil.ClearBit(m.buf.Bytes(), i)

@@ -232,12 +232,3 @@ func columnList(s *arrow.Schema) string {
 	}
 	return strings.Join(names, ", ")
 }
-
-// projectSchema returns the canonical schema of the given columns.
-func projectSchema(s *arrow.Schema, cols []int) *arrow.Schema {
-	fields := make([]arrow.Field, len(cols))
-	for i, c := range cols {
-		fields[i] = s.Field(c)
-	}
-	return arrow.NewSchema(fields, nil)
-}

@@ -3,13 +3,8 @@
 // built-in Citi Bike-like generator), cuts it into scan tasks, and reads a
 // task's rows as Arrow batches in the engine's canonical types.
 //
-// Canonical types (conversion happens here, once, at the scan): every
-// integer type becomes int64; float32 and float64 become float64; bool
-// stays bool; timestamps and dates become timestamp[us] UTC
-// (arrow.FixedWidthTypes.Timestamp_us); utf8, large utf8 and dictionaries
-// of strings become dictionary<int32, utf8>. Any other type is an error
-// naming the file, the column and the allowed types. Every canonical field
-// is nullable.
+// Every batch is in the engine's canonical types (package
+// input/canonical): the conversion happens here, once, at the scan.
 //
 // Ownership: a Reader lends each batch until the next call to Next or
 // Close; a caller that keeps one longer calls Retain and later Release.

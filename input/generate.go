@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -66,7 +67,7 @@ func newGenReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadO
 		return nil, fmt.Errorf("input: task %d: bad generator rows [%d, %d)", t.Index, t.GenLo, t.GenHi)
 	}
 	return &genReader{ctx: ctx, seed: d.Input.Generate.Seed, lo: t.GenLo, hi: t.GenHi, pos: t.GenLo,
-		batch: int64(opt.BatchRows), cols: cols, out: projectSchema(d.Schema, cols), mem: mem}, nil
+		batch: int64(opt.BatchRows), cols: cols, out: canonical.Project(d.Schema, cols), mem: mem}, nil
 }
 
 // Stats is zero: generated data is not pruned.

@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/input/canonical"
 )
 
 // cell is the slow reference reading of one canonical value: int64,
@@ -66,7 +68,7 @@ func readTask(t *testing.T, d *Dataset, task Task, opt ReadOptions, mem memory.A
 		want := d.Schema
 		if opt.Columns != nil {
 			cols, _ := d.projection(opt.Columns)
-			want = projectSchema(d.Schema, cols)
+			want = canonical.Project(d.Schema, cols)
 		}
 		if !b.Schema().Equal(want) {
 			t.Fatalf("batch schema %s, want %s", b.Schema(), want)

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -92,14 +93,14 @@ func openParquet(d *Dataset) error {
 			p.close()
 			return fmt.Errorf("%s: %v", fl.Path, err)
 		}
-		cs, err := canonicalSchema(fl.Path, s)
+		cs, err := canonical.Schema(fl.Path, s)
 		if err != nil {
 			p.close()
 			return err
 		}
 		if d.Schema == nil {
 			d.Schema, firstPath = cs, fl.Path
-		} else if err := sameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
+		} else if err := canonical.SameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
 			p.close()
 			return err
 		}
@@ -164,7 +165,7 @@ func newParquetReader(ctx context.Context, d *Dataset, t Task, cols []int, opt R
 	if err != nil {
 		return nil, err
 	}
-	r := &parquetReader{ctx: ctx, path: path, p: p, out: projectSchema(d.Schema, cols), groups: t.RowGroups, batch: int64(opt.BatchRows), mem: mem}
+	r := &parquetReader{ctx: ctx, path: path, p: p, out: canonical.Project(d.Schema, cols), groups: t.RowGroups, batch: int64(opt.BatchRows), mem: mem}
 	fail := func(err error) (Reader, error) {
 		p.close()
 		return nil, err
@@ -181,7 +182,7 @@ func newParquetReader(ctx context.Context, d *Dataset, t Task, cols []int, opt R
 		}
 		leaf := p.leafIndex(fi[0])
 		if leaf < 0 {
-			return fail(typeError(path, name, fs.Field(fi[0]).Type))
+			return fail(canonical.TypeError(path, name, fs.Field(fi[0]).Type))
 		}
 		r.leaves = append(r.leaves, leaf)
 		r.fileCol = append(r.fileCol, i)
@@ -262,7 +263,7 @@ func (r *parquetReader) Next() (arrow.RecordBatch, int64, error) {
 		if rec.NumRows() == 0 {
 			continue
 		}
-		out, err := canonicalBatch(rec, r.fileCol, r.out, r.mem)
+		out, err := canonical.Batch(rec, r.fileCol, r.out, r.mem)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: row group %d: %v", r.path, r.rg, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -54,7 +55,7 @@ func TestParquetRoundTripTypes(t *testing.T) {
 	}
 	wantTypes := []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64,
 		arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Float64, arrow.FixedWidthTypes.Boolean,
-		arrow.FixedWidthTypes.Timestamp_us, arrow.FixedWidthTypes.Timestamp_us, DictString}
+		arrow.FixedWidthTypes.Timestamp_us, arrow.FixedWidthTypes.Timestamp_us, canonical.DictString}
 	for i, f := range d.Schema.Fields() {
 		if !arrow.TypeEqual(f.Type, wantTypes[i]) {
 			t.Errorf("column %s: type %s, want %s", f.Name, f.Type, wantTypes[i])

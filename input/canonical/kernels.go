@@ -1,4 +1,4 @@
-package input
+package canonical
 
 import (
 	"fmt"
@@ -10,25 +10,28 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// newBuffer allocates a buffer of n bytes from mem (+1).
-func newBuffer(mem memory.Allocator, n int) *memory.Buffer {
+// NewBuffer allocates a buffer of n bytes from mem (+1).
+func NewBuffer(mem memory.Allocator, n int) *memory.Buffer {
 	b := memory.NewResizableBuffer(mem)
 	b.Resize(n)
 	return b
 }
 
-func newInt64s(mem memory.Allocator, n int) (*memory.Buffer, []int64) {
-	b := newBuffer(mem, n*8)
+// NewInt64s allocates n int64 values from mem (+1) and returns the buffer and its values.
+func NewInt64s(mem memory.Allocator, n int) (*memory.Buffer, []int64) {
+	b := NewBuffer(mem, n*8)
 	return b, arrow.Int64Traits.CastFromBytes(b.Bytes())[:n]
 }
 
-func newFloat64s(mem memory.Allocator, n int) (*memory.Buffer, []float64) {
-	b := newBuffer(mem, n*8)
+// NewFloat64s allocates n float64 values from mem (+1) and returns the buffer and its values.
+func NewFloat64s(mem memory.Allocator, n int) (*memory.Buffer, []float64) {
+	b := NewBuffer(mem, n*8)
 	return b, arrow.Float64Traits.CastFromBytes(b.Bytes())[:n]
 }
 
-func newInt32s(mem memory.Allocator, n int) (*memory.Buffer, []int32) {
-	b := newBuffer(mem, n*4)
+// NewInt32s allocates n int32 values from mem (+1) and returns the buffer and its values.
+func NewInt32s(mem memory.Allocator, n int) (*memory.Buffer, []int32) {
+	b := NewBuffer(mem, n*4)
 	return b, arrow.Int32Traits.CastFromBytes(b.Bytes())[:n]
 }
 
@@ -44,14 +47,14 @@ func validity(arr arrow.Array, mem memory.Allocator) *memory.Buffer {
 		src.Retain()
 		return src
 	}
-	b := newBuffer(mem, int(bitutil.BytesForBits(int64(d.Len()))))
+	b := NewBuffer(mem, int(bitutil.BytesForBits(int64(d.Len()))))
 	bitutil.CopyBitmap(src.Bytes(), d.Offset(), d.Len(), b.Bytes(), 0)
 	return b
 }
 
-// makeArray builds an array of type dt from a validity bitmap (may be nil)
+// MakeArray builds an array of type dt from a validity bitmap (may be nil)
 // and a values buffer, taking over both references.
-func makeArray(dt arrow.DataType, n, nulls int, valid, values *memory.Buffer) arrow.Array {
+func MakeArray(dt arrow.DataType, n, nulls int, valid, values *memory.Buffer) arrow.Array {
 	d := array.NewData(dt, n, []*memory.Buffer{valid, values}, nil, nulls, 0)
 	if valid != nil {
 		valid.Release()
@@ -68,16 +71,16 @@ type smallInt interface {
 // widenInts converts a narrow integer column to int64. Null slots are
 // converted too (their value is unspecified), so one loop serves both cases.
 func widenInts[T smallInt](arr arrow.Array, vals []T, mem memory.Allocator) arrow.Array {
-	buf, out := newInt64s(mem, len(vals))
+	buf, out := NewInt64s(mem, len(vals))
 	for i, v := range vals {
 		out[i] = int64(v)
 	}
-	return makeArray(arrow.PrimitiveTypes.Int64, arr.Len(), arr.NullN(), validity(arr, mem), buf)
+	return MakeArray(arrow.PrimitiveTypes.Int64, arr.Len(), arr.NullN(), validity(arr, mem), buf)
 }
 
 func uint64ToInt64(a *array.Uint64, mem memory.Allocator) (arrow.Array, error) {
 	vals := a.Uint64Values()
-	buf, out := newInt64s(mem, len(vals))
+	buf, out := NewInt64s(mem, len(vals))
 	if a.NullN() == 0 {
 		for i, v := range vals {
 			if v > math.MaxInt64 {
@@ -95,16 +98,16 @@ func uint64ToInt64(a *array.Uint64, mem memory.Allocator) (arrow.Array, error) {
 			out[i] = int64(v)
 		}
 	}
-	return makeArray(arrow.PrimitiveTypes.Int64, a.Len(), a.NullN(), validity(a, mem), buf), nil
+	return MakeArray(arrow.PrimitiveTypes.Int64, a.Len(), a.NullN(), validity(a, mem), buf), nil
 }
 
 func float32To64(a *array.Float32, mem memory.Allocator) arrow.Array {
 	vals := a.Float32Values()
-	buf, out := newFloat64s(mem, len(vals))
+	buf, out := NewFloat64s(mem, len(vals))
 	for i, v := range vals {
 		out[i] = float64(v)
 	}
-	return makeArray(arrow.PrimitiveTypes.Float64, a.Len(), a.NullN(), validity(a, mem), buf)
+	return MakeArray(arrow.PrimitiveTypes.Float64, a.Len(), a.NullN(), validity(a, mem), buf)
 }
 
 type timeInt interface {
@@ -113,7 +116,7 @@ type timeInt interface {
 
 // scaleInt64 converts time values to microseconds: v*mul, or floor(v/div).
 func scaleInt64[T timeInt](arr arrow.Array, vals []T, mul, div int64, mem memory.Allocator) arrow.Array {
-	buf, out := newInt64s(mem, len(vals))
+	buf, out := NewInt64s(mem, len(vals))
 	if div == 1 {
 		for i, v := range vals {
 			out[i] = int64(v) * mul
@@ -127,14 +130,14 @@ func scaleInt64[T timeInt](arr arrow.Array, vals []T, mul, div int64, mem memory
 			out[i] = q
 		}
 	}
-	return makeArray(arrow.FixedWidthTypes.Timestamp_us, arr.Len(), arr.NullN(), validity(arr, mem), buf)
+	return MakeArray(arrow.FixedWidthTypes.Timestamp_us, arr.Len(), arr.NullN(), validity(arr, mem), buf)
 }
 
 // encodeStrings dictionary-encodes a utf8 or large utf8 column. The
 // dictionary holds the distinct non-null values in first-seen order.
 func encodeStrings[O int32 | int64](arr arrow.Array, offsets []O, data []byte, mem memory.Allocator) (arrow.Array, error) {
 	n := arr.Len()
-	ibuf, idx := newInt32s(mem, n)
+	ibuf, idx := NewInt32s(mem, n)
 	seen := make(map[string]int32)
 	var uniq []string
 	base := offsets[0] // data starts at the first offset of a sliced array
@@ -167,15 +170,15 @@ func encodeStrings[O int32 | int64](arr arrow.Array, offsets []O, data []byte, m
 			idx[i] = id
 		}
 	}
-	indices := makeArray(arrow.PrimitiveTypes.Int32, n, arr.NullN(), validity(arr, mem), ibuf)
+	indices := MakeArray(arrow.PrimitiveTypes.Int32, n, arr.NullN(), validity(arr, mem), ibuf)
 	defer indices.Release()
-	dict := stringArray(uniq, mem)
+	dict := StringArray(uniq, mem)
 	defer dict.Release()
 	return array.NewDictionaryArray(DictString, indices, dict), nil
 }
 
-// stringArray builds a utf8 array of the given values (+1).
-func stringArray(vals []string, mem memory.Allocator) arrow.Array {
+// StringArray builds a utf8 array of the given values (+1).
+func StringArray(vals []string, mem memory.Allocator) arrow.Array {
 	b := array.NewStringBuilder(mem)
 	defer b.Release()
 	b.AppendValues(vals, nil)
@@ -204,7 +207,7 @@ func canonicalDict(a *array.Dictionary, mem memory.Allocator) (arrow.Array, erro
 		for i := range vals {
 			vals[i] = d.Value(i)
 		}
-		dict = stringArray(vals, mem)
+		dict = StringArray(vals, mem)
 	default:
 		return nil, fmt.Errorf("type %s is not supported (allowed: %s)", dt, allowedTypes)
 	}
@@ -241,9 +244,9 @@ type anyInt interface {
 // narrowIndices converts dictionary indices to int32; valid indices are
 // below the dictionary length, which is below 2^31.
 func narrowIndices[T anyInt](arr arrow.Array, vals []T, mem memory.Allocator) arrow.Array {
-	buf, out := newInt32s(mem, len(vals))
+	buf, out := NewInt32s(mem, len(vals))
 	for i, v := range vals {
 		out[i] = int32(v)
 	}
-	return makeArray(arrow.PrimitiveTypes.Int32, arr.Len(), arr.NullN(), validity(arr, mem), buf)
+	return MakeArray(arrow.PrimitiveTypes.Int32, arr.Len(), arr.NullN(), validity(arr, mem), buf)
 }

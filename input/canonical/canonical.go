@@ -1,4 +1,4 @@
-package input
+package canonical
 
 import (
 	"fmt"
@@ -14,9 +14,9 @@ var DictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, Va
 // allowedTypes is the list of input types named in type errors.
 const allowedTypes = "int8..int64, uint8..uint64, float32, float64, bool, timestamp, date32, date64, utf8, large_utf8, dictionary of strings"
 
-// CanonicalType returns the engine type a column of type dt is read as,
+// Type returns the engine type a column of type dt is read as,
 // and false when dt is not allowed in an input.
-func CanonicalType(dt arrow.DataType) (arrow.DataType, bool) {
+func Type(dt arrow.DataType) (arrow.DataType, bool) {
 	switch dt.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
 		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
@@ -42,27 +42,29 @@ func CanonicalType(dt arrow.DataType) (arrow.DataType, bool) {
 	return nil, false
 }
 
-// canonicalSchema converts a file's schema to canonical types; path names
+// Schema converts a file's schema to canonical types; path names
 // the file in errors.
-func canonicalSchema(path string, s *arrow.Schema) (*arrow.Schema, error) {
+func Schema(path string, s *arrow.Schema) (*arrow.Schema, error) {
 	fields := make([]arrow.Field, s.NumFields())
 	for i, f := range s.Fields() {
-		ct, ok := CanonicalType(f.Type)
+		ct, ok := Type(f.Type)
 		if !ok {
-			return nil, typeError(path, f.Name, f.Type)
+			return nil, TypeError(path, f.Name, f.Type)
 		}
 		fields[i] = arrow.Field{Name: f.Name, Type: ct, Nullable: true}
 	}
 	return arrow.NewSchema(fields, nil), nil
 }
 
-func typeError(path, col string, dt arrow.DataType) error {
+// TypeError is the error for column col of type dt in the file path: the
+// type is not allowed in an input; the error lists the allowed types.
+func TypeError(path, col string, dt arrow.DataType) error {
 	return fmt.Errorf("%s: column %q: type %s is not supported (allowed: %s)", path, col, dt, allowedTypes)
 }
 
-// sameSchema checks that a file's canonical schema equals the dataset's;
+// SameSchema checks that a file's canonical schema equals the dataset's;
 // the error names both files and the first differing column.
-func sameSchema(firstPath string, first *arrow.Schema, path string, s *arrow.Schema) error {
+func SameSchema(firstPath string, first *arrow.Schema, path string, s *arrow.Schema) error {
 	for i, f := range first.Fields() {
 		j := s.FieldIndices(f.Name)
 		if len(j) == 0 {
@@ -84,10 +86,10 @@ func sameSchema(firstPath string, first *arrow.Schema, path string, s *arrow.Sch
 	return nil
 }
 
-// canonicalBatch converts the columns of rec (file column indices fileCols)
+// Batch converts the columns of rec (file column indices fileCols)
 // to canonical types under schema out. The result is +1. Errors name the
 // column; callers prefix the file and the place in it.
-func canonicalBatch(rec arrow.RecordBatch, fileCols []int, out *arrow.Schema, mem memory.Allocator) (arrow.RecordBatch, error) {
+func Batch(rec arrow.RecordBatch, fileCols []int, out *arrow.Schema, mem memory.Allocator) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, len(fileCols))
 	defer func() {
 		for _, c := range cols {
@@ -172,4 +174,14 @@ func relabel(arr arrow.Array, dt arrow.DataType) arrow.Array {
 	nd := array.NewData(dt, d.Len(), d.Buffers(), d.Children(), d.NullN(), d.Offset())
 	defer nd.Release()
 	return array.MakeFromData(nd)
+}
+
+// Project returns the schema of the columns cols (indices into s, in that
+// order) of s.
+func Project(s *arrow.Schema, cols []int) *arrow.Schema {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = s.Field(c)
+	}
+	return arrow.NewSchema(fields, nil)
 }

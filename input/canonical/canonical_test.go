@@ -1,4 +1,4 @@
-package input
+package canonical
 
 import (
 	"fmt"
@@ -38,7 +38,7 @@ func TestConvertColumnOracle(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", dt, err)
 				}
-				ct, _ := CanonicalType(dt)
+				ct, _ := Type(dt)
 				if !arrow.TypeEqual(got.DataType(), ct) {
 					t.Fatalf("%s: converted to %s, want %s", dt, got.DataType(), ct)
 				}
