@@ -1,8 +1,6 @@
-package input
+package citibike
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -11,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/jobspec"
 )
 
 // genRows returns rows [lo, hi) as values, generated in pieces cut at cuts.
@@ -20,11 +16,11 @@ func genRows(t *testing.T, seed uint64, cuts []int64, mem memory.Allocator) [][]
 	t.Helper()
 	var rows [][]any
 	for i := 0; i+1 < len(cuts); i++ {
-		rec, err := GenerateCitibike(seed, cuts[i], cuts[i+1], mem)
+		rec, err := Generate(seed, cuts[i], cuts[i+1], mem)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !rec.Schema().Equal(CitibikeSchema) || rec.NumRows() != cuts[i+1]-cuts[i] {
+		if !rec.Schema().Equal(Schema) || rec.NumRows() != cuts[i+1]-cuts[i] {
 			t.Fatalf("batch schema %s, %d rows", rec.Schema(), rec.NumRows())
 		}
 		for r := 0; r < int(rec.NumRows()); r++ {
@@ -60,7 +56,7 @@ func TestGenerateDeterministic(t *testing.T) {
 	if same > 10 {
 		t.Fatalf("seeds 7 and 8 give %d identical rows of 1000", same)
 	}
-	if _, err := GenerateCitibike(1, 5, 4, mem); err == nil {
+	if _, err := Generate(1, 5, 4, mem); err == nil {
 		t.Fatal("bad range accepted")
 	}
 }
@@ -69,12 +65,12 @@ func TestGenerateDistribution(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	const n = 200_000
-	rec, err := GenerateCitibike(42, 0, n, mem)
+	rec, err := Generate(42, 0, n, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rec.Release()
-	col := func(name string) arrow.Array { return rec.Column(CitibikeSchema.FieldIndices(name)[0]) }
+	col := func(name string) arrow.Array { return rec.Column(Schema.FieldIndices(name)[0]) }
 	dur := col("tripduration").(*array.Int64).Int64Values()
 	by := col("birth_year").(*array.Int64)
 	user := col("usertype").(*array.Dictionary)
@@ -189,66 +185,11 @@ func TestGenerateDistribution(t *testing.T) {
 	}
 }
 
-func TestGeneratedDataset(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-	defer mem.AssertSize(t, 0)
-	d, err := Open(jobspec.Input{Generate: &jobspec.Generate{Kind: "citibike", Rows: 1000, Seed: 3, Files: 3}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.Generated || len(d.Files) != 3 || d.Files[1].Path != "generate:citibike/part-00001" || d.Files[1].RelPath != d.Files[1].Path {
-		t.Fatalf("files %+v", d.Files)
-	}
-	var total int64
-	for i, task := range d.Tasks {
-		if task.GenLo != total || task.Rows != task.GenHi-task.GenLo || task.Rows != d.Files[i].Rows || task.Rows < 333 {
-			t.Fatalf("task %+v", task)
-		}
-		total = task.GenHi
-	}
-	if total != 1000 {
-		t.Fatalf("tasks cover %d rows", total)
-	}
-	sameRows(t, readAll(t, d, ReadOptions{BatchRows: 100}, mem), genRows(t, 3, []int64{0, 1000}, mem))
-	s := readTask(t, d, d.Tasks[1], ReadOptions{BatchRows: 100, Columns: []string{"trip_id", "gender"}}, mem)
-	if s.firsts[0] != 0 || s.firsts[1] != 100 || s.rows[0][0] != d.Tasks[1].GenLo+1 {
-		t.Fatalf("firsts %v first row %v", s.firsts, s.rows[0])
-	}
-	if _, err := Open(jobspec.Input{Generate: &jobspec.Generate{Kind: "taxi", Rows: 1}}); err == nil || !strings.Contains(err.Error(), "allowed: citibike") {
-		t.Fatalf("unknown kind: %v", err)
-	}
-}
-
-func TestWriteCitibike(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-	defer mem.AssertSize(t, 0)
-	dir := filepath.Join(t.TempDir(), "out")
-	if err := WriteCitibike(dir, 2500, 2, 9); err != nil {
-		t.Fatal(err)
-	}
-	ents, _ := os.ReadDir(dir)
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	if !reflect.DeepEqual(names, []string{"part-00000.parquet", "part-00001.parquet"}) {
-		t.Fatalf("files %v", names)
-	}
-	d, err := Open(jobspec.Input{Path: dir, Format: "parquet"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.Schema.Equal(CitibikeSchema) || d.Files[0].Rows != 1250 {
-		t.Fatalf("schema %s files %+v", d.Schema, d.Files)
-	}
-	sameRows(t, readAll(t, d, ReadOptions{}, mem), genRows(t, 9, []int64{0, 2500}, mem))
-}
-
 func BenchmarkGenerateCitibike(b *testing.B) {
 	const n = 1 << 16
 	b.SetBytes(n * 8 * 10)
 	for i := 0; i < b.N; i++ {
-		rec, err := GenerateCitibike(1, int64(i)*n, int64(i+1)*n, memory.DefaultAllocator)
+		rec, err := Generate(1, int64(i)*n, int64(i+1)*n, memory.DefaultAllocator)
 		if err != nil {
 			b.Fatal(err)
 		}

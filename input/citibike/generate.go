@@ -1,4 +1,4 @@
-package input
+package citibike
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	"github.com/sluice-ml/sluice/input/canonical"
 )
 
-// CitibikeSchema is the schema of generated Citi Bike-like trips, in
+// Schema is the schema of generated Citi Bike-like trips, in
 // canonical types.
-var CitibikeSchema = arrow.NewSchema([]arrow.Field{
+var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "trip_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "tripduration", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "starttime", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
@@ -54,12 +54,12 @@ const (
 	numBikes         = 27000
 )
 
-// GenerateCitibike returns rows [lo, hi) of the Citi Bike-like dataset for
+// Generate returns rows [lo, hi) of the Citi Bike-like dataset for
 // seed (+1: the caller releases the batch). Every value is a function of
 // (seed, row index) alone, so any split of a range gives the same rows.
-func GenerateCitibike(seed uint64, lo, hi int64, mem memory.Allocator) (arrow.RecordBatch, error) {
+func Generate(seed uint64, lo, hi int64, mem memory.Allocator) (arrow.RecordBatch, error) {
 	if lo < 0 || hi < lo {
-		return nil, fmt.Errorf("input: GenerateCitibike: bad row range [%d, %d)", lo, hi)
+		return nil, fmt.Errorf("input: Generate: bad row range [%d, %d)", lo, hi)
 	}
 	t := citibike()
 	n := int(hi - lo)
@@ -178,7 +178,7 @@ func GenerateCitibike(seed uint64, lo, hi int64, mem memory.Allocator) (arrow.Re
 		validBuf = nil
 	}
 	cols[7] = canonical.MakeArray(i64, n, nulls, validBuf, byBuf)
-	rec := array.NewRecordBatch(CitibikeSchema, cols, int64(n))
+	rec := array.NewRecordBatch(Schema, cols, int64(n))
 	for _, c := range cols {
 		c.Release()
 	}

@@ -1,4 +1,4 @@
-package input
+package citibike
 
 import (
 	"fmt"
@@ -19,11 +19,11 @@ const citibikeRowGroup = 1 << 20
 // tripduration and bikeid are written plain.
 var dictColumns = []string{"start_station_name", "usertype", "gender", "start_station_id", "end_station_id", "birth_year"}
 
-// WriteCitibike writes rows generated with seed into files Parquet files
+// Write writes rows generated with seed into files Parquet files
 // dir/part-00000.parquet ... (zstd, row groups of 1Mi rows), each a
 // contiguous, equal share of the rows. Each file is written under a hidden
 // temporary name and renamed when complete.
-func WriteCitibike(dir string, rows int64, files int, seed uint64) error {
+func Write(dir string, rows int64, files int, seed uint64) error {
 	if rows < 0 {
 		return fmt.Errorf("gen citibike: --rows must be >= 0 (got %d)", rows)
 	}
@@ -36,14 +36,14 @@ func WriteCitibike(dir string, rows int64, files int, seed uint64) error {
 	for i := 0; i < files; i++ {
 		lo, hi := rows*int64(i)/int64(files), rows*int64(i+1)/int64(files)
 		name := fmt.Sprintf("part-%05d.parquet", i)
-		if err := writeCitibikeFile(filepath.Join(dir, name), filepath.Join(dir, "."+name+".tmp"), seed, lo, hi); err != nil {
+		if err := writeFile(filepath.Join(dir, name), filepath.Join(dir, "."+name+".tmp"), seed, lo, hi); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeCitibikeFile(path, tmp string, seed uint64, lo, hi int64) (err error) {
+func writeFile(path, tmp string, seed uint64, lo, hi int64) (err error) {
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("gen citibike: %v", err)
@@ -64,13 +64,13 @@ func writeCitibikeFile(path, tmp string, seed uint64, lo, hi int64) (err error) 
 		opts = append(opts, parquet.WithDictionaryFor(c, true))
 	}
 	mem := memory.DefaultAllocator
-	fw, err := pqarrow.NewFileWriter(CitibikeSchema, f, parquet.NewWriterProperties(opts...),
+	fw, err := pqarrow.NewFileWriter(Schema, f, parquet.NewWriterProperties(opts...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	for pos := lo; pos < hi; pos += citibikeRowGroup {
-		rec, err := GenerateCitibike(seed, pos, min(pos+citibikeRowGroup, hi), mem)
+		rec, err := Generate(seed, pos, min(pos+citibikeRowGroup, hi), mem)
 		if err != nil {
 			fw.Close()
 			return err
