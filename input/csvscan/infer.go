@@ -1,7 +1,8 @@
-package input
+package csvscan
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluice-ml/sluice/storage"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -122,7 +124,7 @@ func csvHeader(path string, cr *csv.Reader, header bool) (names []string, first 
 // inferCSVFile reads a file's header and first inferRows rows and returns
 // its column names and kinds (kindUnknown for columns with only nulls).
 func inferCSVFile(path string, c csvConfig) ([]string, []csvKind, error) {
-	f, err := openSource(path)
+	f, err := storage.Open(context.Background(), path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,52 +210,51 @@ func mergeKind(a, b csvKind) (csvKind, bool) {
 	return a, false
 }
 
-// openCSV infers each file's types from its first rows, unifies them and
-// makes one task per file.
-func openCSV(d *Dataset) error {
-	c, err := resolveCSV(d.Input.CSV)
+// Schema infers the types of the CSV files paths (options o, the
+// input.csv section) from each file's first rows, unifies them and returns
+// the dataset's canonical schema. Errors name the file, line and column.
+func Schema(paths []string, o vocab.CSVOptions) (*arrow.Schema, error) {
+	c, err := resolveCSV(o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var names []string
 	var kinds []csvKind
 	var firstPath string
 	// kindFrom remembers which file decided each column's kind, for errors.
 	var kindFrom []string
-	for fi, fl := range d.Files {
-		n, k, err := inferCSVFile(fl.Path, c)
+	for _, path := range paths {
+		n, k, err := inferCSVFile(path, c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if names == nil {
-			names, kinds, firstPath = n, k, fl.Path
+			names, kinds, firstPath = n, k, path
 			kindFrom = make([]string, len(n))
 			for i := range kindFrom {
-				kindFrom[i] = fl.Path
+				kindFrom[i] = path
 			}
 		} else {
-			if err := sameNames(firstPath, names, fl.Path, n); err != nil {
-				return err
+			if err := sameNames(firstPath, names, path, n); err != nil {
+				return nil, err
 			}
 			for i := range kinds {
 				m, ok := mergeKind(kinds[i], k[i])
 				if !ok {
-					return fmt.Errorf("input: schema mismatch: column %q is %s in %s but %s in %s", names[i], kinds[i], kindFrom[i], k[i], fl.Path)
+					return nil, fmt.Errorf("input: schema mismatch: column %q is %s in %s but %s in %s", names[i], kinds[i], kindFrom[i], k[i], path)
 				}
 				if kinds[i] == kindUnknown {
-					kindFrom[i] = fl.Path
+					kindFrom[i] = path
 				}
 				kinds[i] = m
 			}
 		}
-		d.Tasks = append(d.Tasks, Task{FileIndex: fi, Rows: -1})
 	}
 	fields := make([]arrow.Field, len(names))
 	for i, n := range names {
 		fields[i] = arrow.Field{Name: n, Type: kinds[i].arrowType(), Nullable: true}
 	}
-	d.Schema = arrow.NewSchema(fields, nil)
-	return nil
+	return arrow.NewSchema(fields, nil), nil
 }
 
 // sameNames checks two CSV headers agree.

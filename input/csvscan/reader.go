@@ -1,4 +1,4 @@
-package input
+package csvscan
 
 import (
 	"context"
@@ -16,11 +16,12 @@ import (
 
 	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/storage"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
-// csvReader reads one CSV file in batches. Fields are gathered per column
+// Reader reads one CSV file in batches. Fields are gathered per column
 // for a batch, then each column is parsed in one typed loop.
-type csvReader struct {
+type Reader struct {
 	ctx     context.Context
 	path    string
 	f       storage.File
@@ -41,17 +42,19 @@ type csvReader struct {
 	closed  bool
 }
 
-func newCSVReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadOptions, mem memory.Allocator) (Reader, error) {
-	c, err := resolveCSV(d.Input.CSV)
+// NewReader opens the CSV file path (options o) for the columns cols
+// (indices into schema, the dataset's schema from Schema, ascending), in
+// batches of at most batchRows rows (> 0) allocated from mem.
+func NewReader(ctx context.Context, path string, o vocab.CSVOptions, schema *arrow.Schema, cols []int, batchRows int, mem memory.Allocator) (*Reader, error) {
+	c, err := resolveCSV(o)
 	if err != nil {
 		return nil, err
 	}
-	path := d.Files[t.FileIndex].Path
-	f, err := openSource(path)
+	f, err := storage.Open(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}
-	r := &csvReader{ctx: ctx, path: path, f: f, cr: c.newCSV(f), c: c, out: canonical.Project(d.Schema, cols), batch: opt.BatchRows, mem: mem}
+	r := &Reader{ctx: ctx, path: path, f: f, cr: c.newCSV(f), c: c, out: canonical.Project(schema, cols), batch: batchRows, mem: mem}
 	names, first, err := csvHeader(path, r.cr, c.header)
 	if err != nil {
 		f.Close()
@@ -59,7 +62,7 @@ func newCSVReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadO
 	}
 	r.ncols, r.pending = len(names), first
 	for _, col := range cols {
-		fd := d.Schema.Field(col)
+		fd := schema.Field(col)
 		i := indexOf(names, fd.Name)
 		if i < 0 {
 			f.Close()
@@ -72,11 +75,8 @@ func newCSVReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadO
 	return r, nil
 }
 
-// Stats is zero: CSV files are not pruned.
-func (r *csvReader) Stats() ReadStats { return ReadStats{} }
-
 // Next returns the next batch and the file row number of its first row.
-func (r *csvReader) Next() (arrow.RecordBatch, int64, error) {
+func (r *Reader) Next() (arrow.RecordBatch, int64, error) {
 	if r.closed {
 		return nil, 0, errors.New("input: Next on a closed reader")
 	}
@@ -142,12 +142,12 @@ func (r *csvReader) Next() (arrow.RecordBatch, int64, error) {
 }
 
 // parseError names the file, the line, the column, the value and the type.
-func (r *csvReader) parseError(j, i int) error {
+func (r *Reader) parseError(j, i int) error {
 	return fmt.Errorf("%s:%d: column %q: cannot parse %q as %s", r.path, r.lines[i], r.out.Field(j).Name, r.strs[j][i], r.kinds[j])
 }
 
 // parseColumn converts the batch's strings of output column j (+1).
-func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
+func (r *Reader) parseColumn(j int) (arrow.Array, error) {
 	strs := r.strs[j]
 	n := len(strs)
 	var nm nullMask
@@ -237,7 +237,7 @@ func (r *csvReader) parseColumn(j int) (arrow.Array, error) {
 }
 
 // Close releases the last batch and the file.
-func (r *csvReader) Close() error {
+func (r *Reader) Close() error {
 	if r.closed {
 		return nil
 	}
