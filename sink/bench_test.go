@@ -9,7 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	"github.com/klauspost/compress/zstd"
+
+	"github.com/sluice-ml/sluice/sink/arrowfile"
 )
 
 // benchBatches is a realistic training shard: 2M rows in 64K-row batches
@@ -84,11 +85,12 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// BenchmarkShardWrite compares arrow-go's IPC file writer with the native
-// one on benchBatches: MB/s of uncompressed column data, process CPU time
-// per op (GC and arrow-go's encoder goroutines included; less disturbed
-// than wall time on a shared machine) and the file size. native-zstd-default is the native writer at zstd's default level,
-// to compare with the SpeedFastest level it uses.
+// BenchmarkShardWrite compares the shard formats (the Arrow IPC writer of
+// package arrowfile and Parquet with parquetProps) on benchBatches: MB/s of
+// uncompressed column data, process CPU time per op (GC and encoder
+// goroutines included; less disturbed than wall time on a shared machine)
+// and the file size. BenchmarkWrite in sink/arrowfile compares the native
+// Arrow IPC writer with arrow-go's.
 func BenchmarkShardWrite(b *testing.B) {
 	schema, batches := benchBatches()
 	var raw int64
@@ -97,35 +99,21 @@ func BenchmarkShardWrite(b *testing.B) {
 			raw += int64(c.Len() * c.DataType().(arrow.FixedWidthDataType).BitWidth() / 8)
 		}
 	}
-	layouts, _ := schemaLayouts(schema)
-	newWriter := map[string]func(*countWriter) (arrowFileWriter, error){
-		"arrowgo-zstd": func(w *countWriter) (arrowFileWriter, error) {
-			return newArrowGoFileWriter(w, schema, CompressionZstd, memory.DefaultAllocator)
+	newWriter := map[string]func(*countWriter) (arrowfile.Writer, error){
+		"arrow-zstd": func(w *countWriter) (arrowfile.Writer, error) {
+			return arrowfile.NewWriter(w, schema, CompressionZstd, memory.DefaultAllocator)
 		},
-		"native-zstd": func(w *countWriter) (arrowFileWriter, error) {
-			return newIPCFileWriter(w, schema, CompressionZstd)
+		"arrow-lz4": func(w *countWriter) (arrowfile.Writer, error) {
+			return arrowfile.NewWriter(w, schema, CompressionLZ4, memory.DefaultAllocator)
 		},
-		"native-zstd-default": func(w *countWriter) (arrowFileWriter, error) {
-			c, err := newZstdCodec(zstd.SpeedDefault)
-			if err != nil {
-				return nil, err
-			}
-			return newIPCFileWriterCodec(w, schema, layouts, c)
-		},
-		"arrowgo-lz4": func(w *countWriter) (arrowFileWriter, error) {
-			return newArrowGoFileWriter(w, schema, CompressionLZ4, memory.DefaultAllocator)
-		},
-		"native-lz4": func(w *countWriter) (arrowFileWriter, error) {
-			return newIPCFileWriter(w, schema, CompressionLZ4)
-		},
-		"parquet-zstd": func(w *countWriter) (arrowFileWriter, error) {
+		"parquet-zstd": func(w *countWriter) (arrowfile.Writer, error) {
 			return newBenchParquet(w, schema, CompressionZstd)
 		},
-		"parquet-lz4": func(w *countWriter) (arrowFileWriter, error) {
+		"parquet-lz4": func(w *countWriter) (arrowfile.Writer, error) {
 			return newBenchParquet(w, schema, CompressionLZ4)
 		},
 	}
-	for _, name := range []string{"arrowgo-zstd", "native-zstd", "native-zstd-default", "arrowgo-lz4", "native-lz4", "parquet-zstd", "parquet-lz4"} {
+	for _, name := range []string{"arrow-zstd", "arrow-lz4", "parquet-zstd", "parquet-lz4"} {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(raw)
 			b.ReportAllocs()
@@ -157,10 +145,10 @@ func BenchmarkShardWrite(b *testing.B) {
 }
 
 // benchParquet is the shard writer's Parquet path (pqarrow with
-// parquetProps, buffered row groups) as an arrowFileWriter.
+// parquetProps, buffered row groups) as an arrowfile.Writer.
 type benchParquet struct{ w *pqarrow.FileWriter }
 
-func newBenchParquet(w *countWriter, schema *arrow.Schema, compression string) (arrowFileWriter, error) {
+func newBenchParquet(w *countWriter, schema *arrow.Schema, compression string) (arrowfile.Writer, error) {
 	mem := memory.DefaultAllocator
 	pw, err := pqarrow.NewFileWriter(schema, w, parquetProps(schema, compression, mem),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))

@@ -23,17 +23,8 @@
 // writer); no other column is dictionary-encoded. FileSchema returns the
 // schema a file actually has.
 //
-// Arrow IPC writer: ShardWriter writes Arrow files with its own IPC file
-// writer (ipcfile.go; metadata V5, flatbuffers written by hand from the
-// format's Schema.fbs/Message.fbs/File.fbs) for every flat column type
-// (null, bool, integers, floats, (large) utf8 and binary, fixed-size
-// binary, decimal128/256, dates, times, timestamps, durations,
-// intervals). Each body buffer is compressed on its own by one reused
-// encoder per file (zstd at SpeedFastest with EncodeAll into a reused
-// scratch, or LZ4 frames with 64 KiB blocks), and stored raw behind a -1
-// length when compression does not save space. A schema with any other
-// type (lists, structs, maps, unions, views, extension types) is written
-// by arrow-go's ipc.FileWriter instead, decided once per file.
+// Arrow IPC files are written by package sink/arrowfile: a native writer
+// for flat column types, arrow-go's for the rest.
 //
 // Determinism: the same batches written with the same format and
 // compression give byte-identical files; nothing time- or random-dependent

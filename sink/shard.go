@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/sluice-ml/sluice/sink/arrowfile"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -46,7 +47,7 @@ type ShardWriter struct {
 	f       *os.File
 	up      *storage.Writer // object-store upload instead of f (remote.go)
 	hw      *hashingWriter
-	ipcw    arrowFileWriter // native writer, or arrow-go's for other types
+	ipcw    arrowfile.Writer // native writer, or arrow-go's for other types
 	pqw     *pqarrow.FileWriter
 	rows    int64
 	err     error // first error; the writer refuses further writes
@@ -112,7 +113,7 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 // startFormat starts the format writer on w.hw.
 func (w *ShardWriter) startFormat(compression string) (err error) {
 	if w.format == FormatArrow {
-		w.ipcw, err = newArrowFileWriter(w.hw, w.fschema, compression, w.mem)
+		w.ipcw, err = arrowfile.NewWriter(w.hw, w.fschema, compression, w.mem)
 	} else {
 		w.pqw, err = pqarrow.NewFileWriter(w.fschema, w.hw, parquetProps(w.fschema, compression, w.mem),
 			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(w.mem)))

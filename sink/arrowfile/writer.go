@@ -1,4 +1,4 @@
-package sink
+package arrowfile
 
 import (
 	"encoding/binary"
@@ -12,37 +12,47 @@ import (
 	flatbuffers "github.com/google/flatbuffers/go"
 )
 
-// arrowFileWriter is what ShardWriter needs from an Arrow IPC file writer;
-// both ipcFileWriter and arrow-go's ipc.FileWriter satisfy it.
-type arrowFileWriter interface {
+// Writer writes one Arrow IPC file: Write appends a record batch of the
+// schema given to NewWriter (the batch is only read), Close writes the
+// footer. It never closes the io.Writer it writes to.
+type Writer interface {
 	Write(arrow.RecordBatch) error
 	Close() error
 }
 
 var (
-	_ arrowFileWriter = (*ipcFileWriter)(nil)
-	_ arrowFileWriter = (*ipc.FileWriter)(nil)
+	_ Writer = (*ipcFileWriter)(nil)
+	_ Writer = (*ipc.FileWriter)(nil)
 )
 
-// newArrowFileWriter returns the native writer when every column of
+// Compression names NewWriter accepts (the output.compression values).
+const (
+	compressionZstd = "zstd" // zstd at SpeedFastest
+	compressionLZ4  = "lz4"  // LZ4 frames
+	compressionNone = "none"
+)
+
+// NewWriter returns the native writer when every column of
 // schema has a native encoder (schemaLayouts), else arrow-go's
 // ipc.FileWriter, so that nested and other rare types still round-trip.
-func newArrowFileWriter(w io.Writer, schema *arrow.Schema, compression string, mem memory.Allocator) (arrowFileWriter, error) {
+// compression is "zstd", "lz4" or "none". mem is used by arrow-go's writer
+// only: the native writer allocates nothing from it.
+func NewWriter(w io.Writer, schema *arrow.Schema, compression string, mem memory.Allocator) (Writer, error) {
 	if _, ok := schemaLayouts(schema); ok {
 		return newIPCFileWriter(w, schema, compression)
 	}
 	return newArrowGoFileWriter(w, schema, compression, mem)
 }
 
-// newArrowGoFileWriter is arrow-go's IPC file writer with the shard's
+// newArrowGoFileWriter is arrow-go's IPC file writer with the given
 // compression: the fallback for non-native schemas and the baseline of
-// BenchmarkShardWrite.
+// BenchmarkWrite.
 func newArrowGoFileWriter(w io.Writer, schema *arrow.Schema, compression string, mem memory.Allocator) (*ipc.FileWriter, error) {
 	opts := []ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(mem)}
 	switch compression {
-	case CompressionZstd:
+	case compressionZstd:
 		opts = append(opts, ipc.WithZstd())
-	case CompressionLZ4:
+	case compressionLZ4:
 		opts = append(opts, ipc.WithLZ4())
 	}
 	return ipc.NewFileWriter(w, opts...)

@@ -1,4 +1,4 @@
-package sink
+package arrowfile
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/pierrec/lz4/v4"
 )
 
-var codecs = []string{CompressionZstd, CompressionLZ4, CompressionNone}
+var codecs = []string{compressionZstd, compressionLZ4, compressionNone}
 
 // writeIPC writes batches with the native writer and returns the file.
 func writeIPC(t *testing.T, schema *arrow.Schema, codec string, batches []arrow.RecordBatch) []byte {
@@ -256,7 +255,7 @@ func TestAppendCompressed(t *testing.T) {
 		noise[i] = byte(rng.Uint32())
 	}
 	zeros := make([]byte, 200000)
-	for _, name := range []string{CompressionZstd, CompressionLZ4} {
+	for _, name := range []string{compressionZstd, compressionLZ4} {
 		c, err := newBufferCodec(name)
 		if err != nil {
 			t.Fatal(err)
@@ -291,7 +290,7 @@ func TestAppendCompressed(t *testing.T) {
 func decompress(t *testing.T, codec string, frame []byte) []byte {
 	t.Helper()
 	var r io.Reader
-	if codec == CompressionZstd {
+	if codec == compressionZstd {
 		d, err := zstd.NewReader(bytes.NewReader(frame))
 		if err != nil {
 			t.Fatal(err)
@@ -309,21 +308,21 @@ func decompress(t *testing.T, codec string, frame []byte) []byte {
 }
 
 // Nested types go through arrow-go's writer, chosen from the schema.
-func TestShardWriterFallback(t *testing.T) {
+func TestWriterFallback(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "x", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Float32), Nullable: true},
 	}, nil)
-	if w, err := newArrowFileWriter(io.Discard, schema, CompressionZstd, mem); err != nil {
+	if w, err := NewWriter(io.Discard, schema, compressionZstd, mem); err != nil {
 		t.Fatal(err)
 	} else if _, ok := w.(*ipc.FileWriter); !ok {
 		t.Errorf("list schema got %T, want arrow-go's writer", w)
 	} else if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if w, err := newArrowFileWriter(io.Discard, nativeSchema(), CompressionZstd, mem); err != nil {
+	if w, err := NewWriter(io.Discard, nativeSchema(), compressionZstd, mem); err != nil {
 		t.Fatal(err)
 	} else if _, ok := w.(*ipcFileWriter); !ok {
 		t.Errorf("native schema got %T", w)
@@ -335,18 +334,18 @@ func TestShardWriterFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Release()
-	dir := t.TempDir()
-	sw, err := NewShardWriterIn(dir, "a.arrow", FormatArrow, CompressionZstd, schema, mem)
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, schema, compressionZstd, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sw.Write(rec); err != nil {
+	if err := w.Write(rec); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sw.Close(); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	file := readFileBytes(t, dir+"/a.arrow")
+	file := buf.Bytes()
 	checkIPC(t, mem, file, schema, []arrow.RecordBatch{rec})
 }
 
@@ -360,7 +359,7 @@ func TestIPCWriterErrors(t *testing.T) {
 	if _, err := newIPCFileWriter(io.Discard, arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int8)}}, nil), "none"); err == nil {
 		t.Error("list schema accepted by the native writer")
 	}
-	w, err := newIPCFileWriter(io.Discard, schema, CompressionZstd)
+	w, err := newIPCFileWriter(io.Discard, schema, compressionZstd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +379,7 @@ func TestIPCWriterErrors(t *testing.T) {
 	}
 	// A failing destination surfaces its error.
 	boom := errors.New("disk full")
-	if _, err := newIPCFileWriter(failWriter{boom}, schema, CompressionNone); !errors.Is(err, boom) {
+	if _, err := newIPCFileWriter(failWriter{boom}, schema, compressionNone); !errors.Is(err, boom) {
 		t.Errorf("failing writer: %v", err)
 	}
 }
@@ -388,12 +387,3 @@ func TestIPCWriterErrors(t *testing.T) {
 type failWriter struct{ err error }
 
 func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
-
-func readFileBytes(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}

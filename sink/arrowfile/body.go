@@ -1,4 +1,4 @@
-package sink
+package arrowfile
 
 import (
 	"encoding/binary"
@@ -29,7 +29,7 @@ type colLayout struct {
 
 // nativeLayout returns the layout of a type the native IPC writer
 // handles; ok is false for any other type (nested, dictionary, view,
-// run-end encoded, extension types), which ShardWriter writes through
+// run-end encoded, extension types), which NewWriter writes through
 // arrow-go instead.
 func nativeLayout(dt arrow.DataType) (l colLayout, ok bool) {
 	switch t := dt.(type) {

@@ -1,4 +1,4 @@
-package sink
+package arrowfile
 
 import (
 	"encoding/binary"
@@ -19,14 +19,14 @@ type bufferCodec interface {
 }
 
 // newBufferCodec returns the codec of a compression name, or nil for
-// CompressionNone.
+// compressionNone.
 func newBufferCodec(compression string) (bufferCodec, error) {
 	switch compression {
-	case CompressionNone:
+	case compressionNone:
 		return nil, nil
-	case CompressionZstd:
+	case compressionZstd:
 		return newZstdCodec(zstd.SpeedFastest)
-	case CompressionLZ4:
+	case compressionLZ4:
 		return newLZ4Codec()
 	}
 	return nil, fmt.Errorf("unknown compression %q; allowed: zstd, lz4, none", compression)
