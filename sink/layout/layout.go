@@ -1,34 +1,16 @@
-package sink
+package layout
 
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
+
+	"github.com/sluice-ml/sluice/storage"
 )
 
-// Output formats accepted by the writers.
-const (
-	FormatArrow   = "arrow"   // Arrow IPC file format
-	FormatParquet = "parquet" // Parquet via pqarrow
-)
-
-// Compression codecs accepted by the writers.
-const (
-	CompressionZstd = "zstd"
-	CompressionLZ4  = "lz4" // LZ4 frame in Arrow IPC, LZ4_RAW in Parquet
-	CompressionNone = "none"
-)
-
-func checkFormat(format, compression string) error {
-	if format != FormatArrow && format != FormatParquet {
-		return fmt.Errorf("output.format: unknown format %q; allowed: arrow, parquet", format)
-	}
-	switch compression {
-	case CompressionZstd, CompressionLZ4, CompressionNone:
-		return nil
-	}
-	return fmt.Errorf("output.compression: unknown compression %q; allowed: zstd, lz4, none", compression)
-}
+// ManifestName is the manifest's file name inside the output dir.
+const ManifestName = "manifest.json"
 
 // Ext returns the file extension (with the dot) of a format: ".arrow" or ".parquet".
 func Ext(format string) string { return "." + format }
@@ -45,16 +27,25 @@ func AggregatePath(name, format string) string {
 	return "aggregates/" + name + Ext(format)
 }
 
-// checkRelPath accepts a slash-separated path that stays inside the
+// CheckRelPath accepts a slash-separated path that stays inside the
 // output dir: not empty, not absolute, no "..", no "." elements, not
 // manifest.json.
-func checkRelPath(rel string) error {
+func CheckRelPath(rel string) error {
 	if rel == "" || strings.HasPrefix(rel, "/") || strings.Contains(rel, "\\") || path.Clean(rel) != rel ||
 		rel == ".." || strings.HasPrefix(rel, "../") || rel == "." {
 		return fmt.Errorf("output file path %q: want a clean relative slash-separated path inside the output dir (e.g. \"train/part-00000.arrow\")", rel)
 	}
-	if rel == manifestName || strings.HasPrefix(rel, manifestName+".") {
+	if rel == ManifestName || strings.HasPrefix(rel, ManifestName+".") {
 		return fmt.Errorf("output file path %q: reserved for the manifest", rel)
 	}
 	return nil
+}
+
+// JoinOut joins a relative, slash-separated path to an output directory
+// or object-store prefix (sink.Txn.Dir()).
+func JoinOut(dir, rel string) string {
+	if storage.IsRemote(dir) {
+		return strings.TrimSuffix(dir, "/") + "/" + rel
+	}
+	return filepath.Join(dir, filepath.FromSlash(rel))
 }

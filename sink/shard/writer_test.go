@@ -1,4 +1,4 @@
-package sink
+package shard
 
 import (
 	"os"
@@ -12,13 +12,15 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/sluice-ml/sluice/sink/layout"
 )
 
 // writeShard writes batches of the given sizes (each with its own label
 // dictionary) and returns the info and the oracle rows.
-func writeShard(t *testing.T, mem memory.Allocator, dir, format, codec string, sizes []int) (ShardInfo, []row) {
+func writeShard(t *testing.T, mem memory.Allocator, dir, format, codec string, sizes []int) (Info, []row) {
 	t.Helper()
-	w, err := NewShardWriterIn(dir, ShardPath("train", 0, format), format, codec, testSchema(), mem)
+	w, err := NewWriterIn(dir, layout.ShardPath("train", 0, format), format, codec, testSchema(), mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestShardRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				if n != info.Bytes || sum != info.SHA256 {
-					t.Errorf("ShardInfo says %d bytes sha256 %s; re-read gives %d %s", info.Bytes, info.SHA256, n, sum)
+					t.Errorf("Info says %d bytes sha256 %s; re-read gives %d %s", info.Bytes, info.SHA256, n, sum)
 				}
 				var schema *arrow.Schema
 				var got []row
@@ -134,24 +136,24 @@ func TestShardWriterErrors(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
-	if _, err := NewShardWriterIn(dir, "a.arrow", "csv", "zstd", testSchema(), mem); err == nil || !strings.Contains(err.Error(), "allowed: arrow, parquet") {
+	if _, err := NewWriterIn(dir, "a.arrow", "csv", "zstd", testSchema(), mem); err == nil || !strings.Contains(err.Error(), "allowed: arrow, parquet") {
 		t.Errorf("bad format: %v", err)
 	}
-	if _, err := NewShardWriterIn(dir, "a.arrow", "arrow", "gzip", testSchema(), mem); err == nil || !strings.Contains(err.Error(), "allowed: zstd, lz4, none") {
+	if _, err := NewWriterIn(dir, "a.arrow", "arrow", "gzip", testSchema(), mem); err == nil || !strings.Contains(err.Error(), "allowed: zstd, lz4, none") {
 		t.Errorf("bad compression: %v", err)
 	}
-	if _, err := NewShardWriterIn(dir, "../a.arrow", "arrow", "none", testSchema(), mem); err == nil {
+	if _, err := NewWriterIn(dir, "../a.arrow", "arrow", "none", testSchema(), mem); err == nil {
 		t.Error("a path escaping the output dir was accepted")
 	}
 	// Schema mismatch: the error names the file, the partial file is removed.
-	w, err := NewShardWriterIn(dir, "train/part-00000.arrow", "arrow", "none", testSchema(), mem)
+	w, err := NewWriterIn(dir, "train/part-00000.arrow", "arrow", "none", testSchema(), mem)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	rec, _ := makeBatch(t, mem, 0, 4)
 	defer rec.Release()
-	w2, err := NewShardWriterIn(dir, "train/part-00001.arrow", "arrow", "none", other, mem)
+	w2, err := NewWriterIn(dir, "train/part-00001.arrow", "arrow", "none", other, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +180,7 @@ func TestShardWriterErrors(t *testing.T) {
 		t.Errorf("temporary files left after Close: %v", m)
 	}
 	// An existing file is refused.
-	if _, err := NewShardWriterIn(dir, "train/part-00000.arrow", "arrow", "none", testSchema(), mem); err == nil {
+	if _, err := NewWriterIn(dir, "train/part-00000.arrow", "arrow", "none", testSchema(), mem); err == nil {
 		t.Error("existing shard file was overwritten")
 	}
 	if _, err := w.Close(); err == nil {
@@ -186,21 +188,7 @@ func TestShardWriterErrors(t *testing.T) {
 	}
 	// A dictionary of non-strings cannot go to an arrow file.
 	bad := arrow.NewSchema([]arrow.Field{{Name: "d", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.PrimitiveTypes.Float64}}}, nil)
-	if _, err := NewShardWriterIn(dir, "x.arrow", "arrow", "none", bad, mem); err == nil || !strings.Contains(err.Error(), `column "d"`) {
+	if _, err := NewWriterIn(dir, "x.arrow", "arrow", "none", bad, mem); err == nil || !strings.Contains(err.Error(), `column "d"`) {
 		t.Errorf("dictionary of float64: %v", err)
-	}
-}
-
-func TestPaths(t *testing.T) {
-	if got := ShardPath("eval", 12, "parquet"); got != "eval/part-00012.parquet" {
-		t.Errorf("ShardPath = %q", got)
-	}
-	if got := AggregatePath("stations", "arrow"); got != "aggregates/stations.arrow" {
-		t.Errorf("AggregatePath = %q", got)
-	}
-	for _, bad := range []string{"", "/abs", "a/../b", "..", "../x", "./a", "a//b", "manifest.json", `a\b`} {
-		if checkRelPath(bad) == nil {
-			t.Errorf("checkRelPath(%q) accepted", bad)
-		}
 	}
 }

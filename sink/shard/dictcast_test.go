@@ -1,4 +1,4 @@
-package sink
+package shard
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package sink
+package shard
 
 import (
 	"crypto/rand"
@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sluice-ml/sluice/sink/arrowfile"
+	"github.com/sluice-ml/sluice/sink/layout"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -25,21 +26,21 @@ import (
 // last one of a file may be shorter).
 const ParquetRowGroupRows = 1 << 20
 
-// ShardInfo describes one written file. JSON field order is fixed.
-type ShardInfo struct {
+// Info describes one written file. JSON field order is fixed.
+type Info struct {
 	Path   string `json:"path"` // relative to the output dir, slash-separated, e.g. "train/part-00000.arrow"
 	Rows   int64  `json:"rows"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"` // hex sha256 of the whole file
 }
 
-// ShardWriter writes one shard file in the Arrow IPC file format or
+// Writer writes one shard file in the Arrow IPC file format or
 // Parquet. Batches are streamed to disk; size and sha256 are computed while
-// writing. A ShardWriter is not safe for concurrent use.
-type ShardWriter struct {
+// writing. A Writer is not safe for concurrent use.
+type Writer struct {
 	path    string // file on disk, once complete
 	tmp     string // the file being written, renamed to path by Close
-	rel     string // ShardInfo.Path
+	rel     string // Info.Path
 	format  string
 	schema  *arrow.Schema // schema of the batches given to Write
 	fschema *arrow.Schema // schema of the file: dictionaries decoded
@@ -54,27 +55,27 @@ type ShardWriter struct {
 	closed  bool
 }
 
-// NewShardWriter creates the file at path (its directory is created if
+// NewWriter creates the file at path (its directory is created if
 // missing; an existing file is refused) and returns a writer for batches of
 // schema. format is "arrow" or "parquet"; compression is "zstd", "lz4" or
-// "none". ShardInfo.Path is path as given, slash-separated; use
-// NewShardWriterIn to get a path relative to the output dir. All Arrow
+// "none". Info.Path is path as given, slash-separated; use
+// NewWriterIn to get a path relative to the output dir. All Arrow
 // allocations go through mem.
-func NewShardWriter(path, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
-	return newShardWriter(path, filepath.ToSlash(path), format, compression, schema, mem)
+func NewWriter(path, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*Writer, error) {
+	return newWriter(path, filepath.ToSlash(path), format, compression, schema, mem)
 }
 
-// NewShardWriterIn is NewShardWriter for the file rel (slash-separated,
-// e.g. ShardPath("train", 0, "arrow")) inside dir (usually Txn.Dir()); the
-// returned ShardInfo.Path is rel.
-func NewShardWriterIn(dir, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
-	if err := checkRelPath(rel); err != nil {
+// NewWriterIn is NewWriter for the file rel (slash-separated,
+// e.g. layout.ShardPath("train", 0, "arrow")) inside dir (usually Txn.Dir()); the
+// returned Info.Path is rel.
+func NewWriterIn(dir, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*Writer, error) {
+	if err := layout.CheckRelPath(rel); err != nil {
 		return nil, err
 	}
-	return newShardWriter(JoinOut(dir, rel), rel, format, compression, schema, mem)
+	return newWriter(layout.JoinOut(dir, rel), rel, format, compression, schema, mem)
 }
 
-func newShardWriter(path, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
+func newWriter(path, rel, format, compression string, schema *arrow.Schema, mem memory.Allocator) (*Writer, error) {
 	if err := checkFormat(format, compression); err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if storage.IsRemote(path) {
-		return newRemoteShardWriter(path, rel, format, compression, schema, fschema, mem)
+		return newRemoteWriter(path, rel, format, compression, schema, fschema, mem)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -101,7 +102,7 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 	if err != nil {
 		return nil, fmt.Errorf("create shard: %w", err)
 	}
-	w := &ShardWriter{path: path, tmp: tmp, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
+	w := &Writer{path: path, tmp: tmp, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, f: f, hw: newHashingWriter(f)}
 	if err = w.startFormat(compression); err != nil {
 		f.Close()
 		os.Remove(tmp)
@@ -111,7 +112,7 @@ func newShardWriter(path, rel, format, compression string, schema *arrow.Schema,
 }
 
 // startFormat starts the format writer on w.hw.
-func (w *ShardWriter) startFormat(compression string) (err error) {
+func (w *Writer) startFormat(compression string) (err error) {
 	if w.format == FormatArrow {
 		w.ipcw, err = arrowfile.NewWriter(w.hw, w.fschema, compression, w.mem)
 	} else {
@@ -124,10 +125,10 @@ func (w *ShardWriter) startFormat(compression string) (err error) {
 // partialName matches the names createUnique gives.
 var partialName = regexp.MustCompile(`^\..+\.[0-9a-f]{12}\.tmp$`)
 
-// removePartials deletes the files under dir that shard writers have not
+// RemovePartials deletes the files under dir that shard writers have not
 // completed: those of attempts that failed or were cut off from the
-// driver (their task ran elsewhere). It is called before a commit.
-func removePartials(dir string) error {
+// driver (their task ran elsewhere). sink.Txn.Commit calls it first.
+func RemovePartials(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !partialName.MatchString(d.Name()) {
 			return err
@@ -193,15 +194,15 @@ func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator
 }
 
 // Schema returns the schema of the batches Write accepts.
-func (w *ShardWriter) Schema() *arrow.Schema { return w.schema }
+func (w *Writer) Schema() *arrow.Schema { return w.schema }
 
 // FileSchema returns the schema stored in the file (see FileSchema).
-func (w *ShardWriter) FileSchema() *arrow.Schema { return w.fschema }
+func (w *Writer) FileSchema() *arrow.Schema { return w.fschema }
 
 // Write appends batch to the file. The batch is only read; the caller keeps
 // its reference. After an error every later Write fails and Close removes
 // the partial file.
-func (w *ShardWriter) Write(batch arrow.RecordBatch) error {
+func (w *Writer) Write(batch arrow.RecordBatch) error {
 	if w.closed {
 		return fmt.Errorf("%s: write after close", w.path)
 	}
@@ -222,7 +223,7 @@ func (w *ShardWriter) Write(batch arrow.RecordBatch) error {
 
 // write decodes dictionary columns (when the schema has any) and hands
 // the batch to the format writer.
-func (w *ShardWriter) write(batch arrow.RecordBatch) error {
+func (w *Writer) write(batch arrow.RecordBatch) error {
 	if w.fschema == w.schema {
 		return w.writeFile(batch)
 	}
@@ -253,7 +254,7 @@ func (w *ShardWriter) write(batch arrow.RecordBatch) error {
 
 // writeFile writes a batch of the file schema. Parquet rows are buffered
 // into row groups of ParquetRowGroupRows.
-func (w *ShardWriter) writeFile(rec arrow.RecordBatch) error {
+func (w *Writer) writeFile(rec arrow.RecordBatch) error {
 	if w.ipcw != nil {
 		return w.ipcw.Write(rec)
 	}
@@ -264,9 +265,9 @@ func (w *ShardWriter) writeFile(rec arrow.RecordBatch) error {
 // rows, size and sha256. On any error (here or in an earlier Write) the
 // partial file is removed and the first error returned. A second Close
 // returns an error.
-func (w *ShardWriter) Close() (ShardInfo, error) {
+func (w *Writer) Close() (Info, error) {
 	if w.closed {
-		return ShardInfo{}, fmt.Errorf("%s: shard writer already closed", w.path)
+		return Info{}, fmt.Errorf("%s: shard writer already closed", w.path)
 	}
 	w.closed = true
 	err := w.err
@@ -306,7 +307,7 @@ func (w *ShardWriter) Close() (ShardInfo, error) {
 		if rerr := os.Remove(w.tmp); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
-		return ShardInfo{}, err
+		return Info{}, err
 	}
-	return ShardInfo{Path: w.rel, Rows: w.rows, Bytes: w.hw.n, SHA256: w.hw.hex()}, nil
+	return Info{Path: w.rel, Rows: w.rows, Bytes: w.hw.n, SHA256: w.hw.hex()}, nil
 }

@@ -1,4 +1,4 @@
-package sink
+package shard
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 // hashingWriter hashes and counts every byte on its way to a buffered file
 // writer, so a shard's size and sha256 are known at Close without
 // re-reading the file. It deliberately has no Close method: the format
-// writers must not close the file, the ShardWriter does (after fsync).
+// writers must not close the file, the Writer does (after fsync).
 type hashingWriter struct {
 	buf *bufio.Writer
 	sum hash.Hash
