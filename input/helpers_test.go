@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sluice-ml/sluice/input/canonical"
+	"github.com/sluice-ml/sluice/input/prune"
 )
 
 // cell is the slow reference reading of one canonical value: int64,
@@ -46,7 +47,7 @@ type scan struct {
 	rows   [][]any
 	firsts []int64
 	sizes  []int
-	stats  ReadStats
+	stats  prune.Stats
 }
 
 func readTask(t *testing.T, d *Dataset, task Task, opt ReadOptions, mem memory.Allocator) scan {

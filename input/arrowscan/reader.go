@@ -1,4 +1,4 @@
-package input
+package arrowscan
 
 import (
 	"context"
@@ -11,19 +11,20 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/input/canonical"
+	"github.com/sluice-ml/sluice/input/guard"
 	"github.com/sluice-ml/sluice/storage"
 )
 
 // openArrowFile opens an Arrow IPC file; errors name the path.
 func openArrowFile(path string, mem memory.Allocator) (storage.File, *ipc.FileReader, error) {
-	f, err := openSource(path)
+	f, err := storage.Open(context.Background(), path)
 	if err != nil {
 		return nil, nil, err
 	}
 	var r *ipc.FileReader
-	err = safely(func() error {
-		// arrow-go trusts the footer's vector lengths (see checkStoredSchema).
-		if err := checkArrowFooter(f, f.Size()); err != nil {
+	err = guard.Safely(func() error {
+		// arrow-go trusts the footer's vector lengths (see guard.StoredSchema).
+		if err := guard.ArrowFooter(f, f.Size()); err != nil {
 			return err
 		}
 		r, err = ipc.NewFileReader(f, ipc.WithAllocator(mem))
@@ -36,32 +37,21 @@ func openArrowFile(path string, mem memory.Allocator) (storage.File, *ipc.FileRe
 	return f, r, nil
 }
 
-// openArrow reads each file's schema and makes one task per file.
-func openArrow(d *Dataset) error {
-	var firstPath string
-	for fi, fl := range d.Files {
-		f, r, err := openArrowFile(fl.Path, memory.DefaultAllocator)
-		if err != nil {
-			return err
-		}
-		cs, err := canonical.Schema(fl.Path, r.Schema())
-		r.Close()
-		f.Close()
-		if err != nil {
-			return err
-		}
-		if d.Schema == nil {
-			d.Schema, firstPath = cs, fl.Path
-		} else if err := canonical.SameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
-			return err
-		}
-		d.Tasks = append(d.Tasks, Task{FileIndex: fi, Rows: -1})
+// Schema reads the schema of the Arrow IPC file path, in canonical types.
+func Schema(path string) (*arrow.Schema, error) {
+	f, r, err := openArrowFile(path, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	cs, err := canonical.Schema(path, r.Schema())
+	r.Close()
+	f.Close()
+	return cs, err
 }
 
-// arrowReader reads an Arrow IPC file's record batches, cut to BatchRows.
-type arrowReader struct {
+// Reader reads an Arrow IPC file's record batches, cut to at most
+// batchRows rows.
+type Reader struct {
 	ctx     context.Context
 	path    string
 	f       storage.File
@@ -78,15 +68,17 @@ type arrowReader struct {
 	closed  bool
 }
 
-func newArrowReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadOptions, mem memory.Allocator) (Reader, error) {
-	path := d.Files[t.FileIndex].Path
+// NewReader opens the Arrow IPC file path to read the columns cols
+// (indices into schema, the dataset's canonical schema, ascending), in
+// batches of at most batchRows rows (> 0) allocated from mem.
+func NewReader(ctx context.Context, path string, schema *arrow.Schema, cols []int, batchRows int, mem memory.Allocator) (*Reader, error) {
 	f, r, err := openArrowFile(path, mem)
 	if err != nil {
 		return nil, err
 	}
-	ar := &arrowReader{ctx: ctx, path: path, f: f, r: r, out: canonical.Project(d.Schema, cols), batch: int64(opt.BatchRows), mem: mem}
+	ar := &Reader{ctx: ctx, path: path, f: f, r: r, out: canonical.Project(schema, cols), batch: int64(batchRows), mem: mem}
 	for _, c := range cols {
-		name := d.Schema.Field(c).Name
+		name := schema.Field(c).Name
 		fi := r.Schema().FieldIndices(name)
 		if len(fi) == 0 {
 			ar.Close()
@@ -97,11 +89,8 @@ func newArrowReader(ctx context.Context, d *Dataset, t Task, cols []int, opt Rea
 	return ar, nil
 }
 
-// Stats is zero: Arrow IPC files are not pruned.
-func (a *arrowReader) Stats() ReadStats { return ReadStats{} }
-
 // Next returns the next batch and the file row number of its first row.
-func (a *arrowReader) Next() (arrow.RecordBatch, int64, error) {
+func (a *Reader) Next() (arrow.RecordBatch, int64, error) {
 	if a.closed {
 		return nil, 0, errors.New("input: Next on a closed reader")
 	}
@@ -134,7 +123,7 @@ func (a *arrowReader) Next() (arrow.RecordBatch, int64, error) {
 		if a.next >= a.r.NumRecords() {
 			return nil, 0, nil
 		}
-		err := safely(func() error {
+		err := guard.Safely(func() error {
 			var err error
 			if a.rec, err = a.r.RecordBatchAt(a.next); err != nil {
 				return err
@@ -157,7 +146,7 @@ func (a *arrowReader) Next() (arrow.RecordBatch, int64, error) {
 }
 
 // Close releases the batches and the file.
-func (a *arrowReader) Close() error {
+func (a *Reader) Close() error {
 	if a.closed {
 		return nil
 	}
@@ -172,11 +161,6 @@ func (a *arrowReader) Close() error {
 	}
 	a.r.Close()
 	return a.f.Close()
-}
-
-// emptyBatch is a batch of n rows and no columns.
-func emptyBatch(s *arrow.Schema, n int64) arrow.RecordBatch {
-	return array.NewRecordBatch(s, nil, n)
 }
 
 // validateBatch checks what the conversion relies on: buffer sizes

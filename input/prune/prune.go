@@ -1,4 +1,4 @@
-package input
+package prune
 
 import (
 	"math"
@@ -7,23 +7,38 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
-// leafRange is a prune Range bound to a Parquet leaf column and the
-// column's Arrow type in the file (which fixes the unit of its statistics).
-type leafRange struct {
+// Range is a predicate hint on one numeric column: Lo <= v <= Hi with the
+// bounds inclusive or not. Timestamps compare in microseconds since the
+// epoch. Use math.Inf for an open side. Pruning only skips whole Parquet
+// row groups whose statistics cannot intersect the range; callers still
+// filter every row.
+type Range struct {
+	Column         string
+	Lo, Hi         float64
+	LoIncl, HiIncl bool
+}
+
+// Stats counts the Parquet row groups a reader read and skipped by
+// pruning.
+type Stats struct{ RowGroupsRead, RowGroupsSkipped int }
+
+// Leaf is a Range bound to a Parquet leaf column and the column's Arrow
+// type in the file (which fixes the unit of its statistics).
+type Leaf struct {
 	Range
-	leaf int
-	typ  arrow.DataType
+	Leaf int
+	Type arrow.DataType
 }
 
 // maxExact is the largest magnitude below which every integer is exact in
 // float64; integer statistics beyond it are not used for pruning.
 const maxExact = 1 << 53
 
-// skipRowGroup reports whether a row group's statistics show that no row
+// SkipRowGroup reports whether a row group's statistics show that no row
 // satisfies every range (AND). Missing or unusable statistics never skip.
-func skipRowGroup(rg *metadata.RowGroupMetaData, rs []leafRange) bool {
+func SkipRowGroup(rg *metadata.RowGroupMetaData, rs []Leaf) bool {
 	for _, r := range rs {
-		cc, err := rg.ColumnChunk(r.leaf)
+		cc, err := rg.ColumnChunk(r.Leaf)
 		if err != nil {
 			continue
 		}
@@ -37,7 +52,7 @@ func skipRowGroup(rg *metadata.RowGroupMetaData, rs []leafRange) bool {
 		if !st.HasMinMax() {
 			continue
 		}
-		lo, hi, ok := statBounds(st, r.typ)
+		lo, hi, ok := statBounds(st, r.Type)
 		if !ok {
 			continue
 		}

@@ -1,4 +1,4 @@
-package input
+package guard
 
 import (
 	"encoding/base64"
@@ -8,23 +8,23 @@ import (
 	"io"
 )
 
-// arrowSchemaKey is the Parquet key-value metadata entry where Arrow
+// ArrowSchemaKey is the Parquet key-value metadata entry where Arrow
 // writers store the Arrow schema (an IPC schema message, base64).
-const arrowSchemaKey = "ARROW:schema"
+const ArrowSchemaKey = "ARROW:schema"
 
-// Bounds of a stored schema that checkStoredSchema accepts.
+// Bounds of a stored schema that StoredSchema accepts.
 const (
 	schemaMaxNodes = 100_000 // tables visited (fields, types, metadata entries)
 	schemaMaxDepth = 64      // field nesting
 	unionTypeType  = 14      // Type union tag of Union
 )
 
-// checkStoredSchema checks that every offset and vector length in a stored
+// StoredSchema checks that every offset and vector length in a stored
 // Arrow schema stays inside its bytes, before arrow-go decodes it:
 // arrow-go sizes slices from flatbuffer vector lengths unchecked, so a few
 // damaged bytes in a Parquet footer could make it allocate ~100 GB and end
 // the process.
-func checkStoredSchema(serialized string) error {
+func StoredSchema(serialized string) error {
 	var b []byte
 	var err error
 	if len(serialized)%4 == 0 {
@@ -32,7 +32,7 @@ func checkStoredSchema(serialized string) error {
 	}
 	if len(b) == 0 || err != nil {
 		if b, err = base64.RawStdEncoding.DecodeString(serialized); err != nil {
-			return fmt.Errorf("%s metadata is not base64: %v", arrowSchemaKey, err)
+			return fmt.Errorf("%s metadata is not base64: %v", ArrowSchemaKey, err)
 		}
 	}
 	// An IPC message: [0xFFFFFFFF] int32 length, then the flatbuffer.
@@ -40,15 +40,15 @@ func checkStoredSchema(serialized string) error {
 		b = b[4:]
 	}
 	if len(b) < 4 {
-		return fmt.Errorf("%s metadata: message of %d bytes", arrowSchemaKey, len(b))
+		return fmt.Errorf("%s metadata: message of %d bytes", ArrowSchemaKey, len(b))
 	}
 	n := int64(int32(binary.LittleEndian.Uint32(b)))
 	if n < 4 || n > int64(len(b)-4) {
-		return fmt.Errorf("%s metadata: message length %d in %d bytes", arrowSchemaKey, n, len(b)-4)
+		return fmt.Errorf("%s metadata: message length %d in %d bytes", ArrowSchemaKey, n, len(b)-4)
 	}
 	c := &fbCheck{buf: b[4 : 4+n]}
 	if err := c.message(); err != nil {
-		return fmt.Errorf("%s metadata is damaged: %v", arrowSchemaKey, err)
+		return fmt.Errorf("%s metadata is damaged: %v", ArrowSchemaKey, err)
 	}
 	return nil
 }
@@ -246,10 +246,10 @@ func (c *fbCheck) schema(s fbTable) error {
 	return err
 }
 
-// checkArrowFooter checks the footer of the Arrow IPC file f (size bytes)
-// as checkStoredSchema checks a stored schema, before arrow-go reads it. A
+// ArrowFooter checks the footer of the Arrow IPC file f (size bytes)
+// as StoredSchema checks a stored schema, before arrow-go reads it. A
 // file too short for a footer is left to arrow-go's own error.
-func checkArrowFooter(f io.ReaderAt, size int64) error {
+func ArrowFooter(f io.ReaderAt, size int64) error {
 	const magic = 6
 	var tail [4 + magic]byte
 	if size < int64(len(tail))+magic+2 {

@@ -1,4 +1,4 @@
-package input
+package parquetscan
 
 import (
 	"context"
@@ -7,12 +7,15 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sluice-ml/sluice/input/canonical"
+	"github.com/sluice-ml/sluice/input/guard"
+	"github.com/sluice-ml/sluice/input/prune"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -26,7 +29,7 @@ type parquetFile struct {
 // openParquetFile opens path; a file that is not valid Parquet (truncated,
 // no footer) fails with its path. mem is charged with column data.
 func openParquetFile(path string, props pqarrow.ArrowReadProperties, mem memory.Allocator) (p *parquetFile, err error) {
-	f, err := openSource(path)
+	f, err := storage.Open(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}
@@ -35,13 +38,13 @@ func openParquetFile(path string, props pqarrow.ArrowReadProperties, mem memory.
 			f.Close()
 		}
 	}()
-	err = safely(func() error {
+	err = guard.Safely(func() error {
 		pf, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
 		if err != nil {
 			return err
 		}
-		if v := pf.MetaData().KeyValueMetadata().FindValue(arrowSchemaKey); v != nil {
-			if err := checkStoredSchema(*v); err != nil {
+		if v := pf.MetaData().KeyValueMetadata().FindValue(guard.ArrowSchemaKey); v != nil {
+			if err := guard.StoredSchema(*v); err != nil {
 				return err
 			}
 		}
@@ -77,73 +80,39 @@ func (p *parquetFile) leafIndex(i int) int {
 	return sf.ColIndex
 }
 
-// openParquet reads every file's footer, checks the schemas agree and cuts
-// tasks: one per row group, merging consecutive small row groups up to
-// targetTaskRows.
-func openParquet(d *Dataset) error {
-	var firstPath string
-	for fi := range d.Files {
-		fl := &d.Files[fi]
-		p, err := openParquetFile(fl.Path, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-		if err != nil {
-			return err
-		}
-		s, err := p.fr.Schema()
-		if err != nil {
-			p.close()
-			return fmt.Errorf("%s: %v", fl.Path, err)
-		}
-		cs, err := canonical.Schema(fl.Path, s)
-		if err != nil {
-			p.close()
-			return err
-		}
-		if d.Schema == nil {
-			d.Schema, firstPath = cs, fl.Path
-		} else if err := canonical.SameSchema(firstPath, d.Schema, fl.Path, cs); err != nil {
-			p.close()
-			return err
-		}
-		md := p.pf.MetaData()
-		fl.Rows = md.NumRows
-		counts := make([]int64, md.NumRowGroups())
-		for rg := range counts {
-			counts[rg] = md.RowGroup(rg).NumRows()
-		}
-		for _, t := range cutRowGroups(counts, targetTaskRows) {
-			t.FileIndex = fi
-			d.Tasks = append(d.Tasks, t)
-		}
-		p.close()
+// Describe reads the footer of the Parquet file path and returns its
+// schema in canonical types, its row count and the row count of each of
+// its row groups.
+func Describe(path string) (schema *arrow.Schema, rows int64, rowGroupRows []int64, err error) {
+	p, err := openParquetFile(path, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, 0, nil, err
 	}
-	return nil
+	defer p.close()
+	s, err := p.fr.Schema()
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("%s: %v", path, err)
+	}
+	cs, err := canonical.Schema(path, s)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	md := p.pf.MetaData()
+	counts := make([]int64, md.NumRowGroups())
+	for rg := range counts {
+		counts[rg] = md.RowGroup(rg).NumRows()
+	}
+	return cs, md.NumRows, counts, nil
 }
 
-// cutRowGroups groups consecutive row groups (row counts given) into tasks
-// of at most target rows; a row group larger than target is a task alone.
-func cutRowGroups(counts []int64, target int64) []Task {
-	var tasks []Task
-	var off int64
-	for rg, n := range counts {
-		if len(tasks) == 0 || tasks[len(tasks)-1].Rows+n > target {
-			tasks = append(tasks, Task{RowOffset: off})
-		}
-		t := &tasks[len(tasks)-1]
-		t.RowGroups = append(t.RowGroups, rg)
-		t.Rows += n
-		off += n
-	}
-	return tasks
-}
-
-// parquetReader reads a task's row groups, skipping pruned ones.
-type parquetReader struct {
+// Reader reads some row groups of a Parquet file, skipping pruned ones.
+type Reader struct {
 	ctx     context.Context
 	path    string
 	p       *parquetFile
 	leaves  []int // leaf columns read, in output order
 	out     *arrow.Schema
-	prune   []leafRange
+	prune   []prune.Leaf
 	groups  []int
 	starts  []int64 // file row of each row group's first row
 	gi      int     // next entry of groups
@@ -153,20 +122,24 @@ type parquetReader struct {
 	rg      int   // row group being read
 	rgRow   int64 // rows of rg already returned
 	cur     arrow.RecordBatch
-	stats   ReadStats
+	stats   prune.Stats
 	mem     memory.Allocator
 	closed  bool
 	fileCol []int // 0..len(leaves)-1: columns of the record reader's batches
 }
 
-func newParquetReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadOptions, mem memory.Allocator) (Reader, error) {
-	path := d.Files[t.FileIndex].Path
-	p, err := openParquetFile(path, pqarrow.ArrowReadProperties{BatchSize: int64(opt.BatchRows)}, mem)
+// NewReader opens the Parquet file path to read the columns cols (indices
+// into schema, the dataset's canonical schema, ascending) of the row
+// groups rowGroups, in batches of at most batchRows rows (> 0) allocated
+// from mem. A row group whose statistics show that no row meets every
+// range of ranges is skipped; ranges on other columns are ignored.
+func NewReader(ctx context.Context, path string, schema *arrow.Schema, cols []int, rowGroups []int, ranges []prune.Range, batchRows int, mem memory.Allocator) (*Reader, error) {
+	p, err := openParquetFile(path, pqarrow.ArrowReadProperties{BatchSize: int64(batchRows)}, mem)
 	if err != nil {
 		return nil, err
 	}
-	r := &parquetReader{ctx: ctx, path: path, p: p, out: canonical.Project(d.Schema, cols), groups: t.RowGroups, batch: int64(opt.BatchRows), mem: mem}
-	fail := func(err error) (Reader, error) {
+	r := &Reader{ctx: ctx, path: path, p: p, out: canonical.Project(schema, cols), groups: rowGroups, batch: int64(batchRows), mem: mem}
+	fail := func(err error) (*Reader, error) {
 		p.close()
 		return nil, err
 	}
@@ -175,7 +148,7 @@ func newParquetReader(ctx context.Context, d *Dataset, t Task, cols []int, opt R
 		return fail(fmt.Errorf("%s: %v", path, err))
 	}
 	for i, c := range cols {
-		name := d.Schema.Field(c).Name
+		name := schema.Field(c).Name
 		fi := fs.FieldIndices(name)
 		if len(fi) == 0 {
 			return fail(fmt.Errorf("%s: no column %q (file changed since Open?)", path, name))
@@ -194,28 +167,28 @@ func newParquetReader(ctx context.Context, d *Dataset, t Task, cols []int, opt R
 		r.starts[rg] = off
 		off += md.RowGroup(rg).NumRows()
 	}
-	for _, rg := range t.RowGroups {
+	for _, rg := range rowGroups {
 		if rg < 0 || rg >= md.NumRowGroups() {
 			return fail(fmt.Errorf("%s: row group %d does not exist (%d row groups; file changed since Open?)", path, rg, md.NumRowGroups()))
 		}
 	}
-	for _, rng := range opt.Prune {
+	for _, rng := range ranges {
 		fi := fs.FieldIndices(rng.Column)
 		if len(fi) == 0 {
 			continue
 		}
 		if leaf := p.leafIndex(fi[0]); leaf >= 0 {
-			r.prune = append(r.prune, leafRange{Range: rng, leaf: leaf, typ: fs.Field(fi[0]).Type})
+			r.prune = append(r.prune, prune.Leaf{Range: rng, Leaf: leaf, Type: fs.Field(fi[0]).Type})
 		}
 	}
 	return r, nil
 }
 
 // Stats returns the row groups read and skipped so far.
-func (r *parquetReader) Stats() ReadStats { return r.stats }
+func (r *Reader) Stats() prune.Stats { return r.stats }
 
 // Next returns the next batch and the file row number of its first row.
-func (r *parquetReader) Next() (arrow.RecordBatch, int64, error) {
+func (r *Reader) Next() (arrow.RecordBatch, int64, error) {
 	if r.closed {
 		return nil, 0, errors.New("input: Next on a closed reader")
 	}
@@ -244,11 +217,11 @@ func (r *parquetReader) Next() (arrow.RecordBatch, int64, error) {
 				continue
 			}
 			r.rgRow += n
-			r.cur = emptyBatch(r.out, n)
+			r.cur = array.NewRecordBatch(r.out, nil, n) // n rows, no columns
 			return r.cur, first, nil
 		}
 		var rec arrow.RecordBatch
-		err := safely(func() error {
+		err := guard.Safely(func() error {
 			var err error
 			rec, err = r.rr.Read()
 			return err
@@ -275,12 +248,12 @@ func (r *parquetReader) Next() (arrow.RecordBatch, int64, error) {
 
 // nextGroup opens the next row group that pruning does not skip; false at
 // the end of the task.
-func (r *parquetReader) nextGroup() (bool, error) {
+func (r *Reader) nextGroup() (bool, error) {
 	md := r.p.pf.MetaData()
 	for r.gi < len(r.groups) {
 		rg := r.groups[r.gi]
 		r.gi++
-		if skipRowGroup(md.RowGroup(rg), r.prune) {
+		if prune.SkipRowGroup(md.RowGroup(rg), r.prune) {
 			r.stats.RowGroupsSkipped++
 			continue
 		}
@@ -289,7 +262,7 @@ func (r *parquetReader) nextGroup() (bool, error) {
 		if len(r.leaves) == 0 {
 			return true, nil
 		}
-		err := safely(func() error {
+		err := guard.Safely(func() error {
 			var err error
 			r.rr, err = r.p.fr.GetRecordReader(r.ctx, r.leaves, []int{rg})
 			return err
@@ -303,7 +276,7 @@ func (r *parquetReader) nextGroup() (bool, error) {
 	return false, nil
 }
 
-func (r *parquetReader) endGroup() {
+func (r *Reader) endGroup() {
 	r.inGroup = false
 	if r.rr != nil {
 		r.rr.Release()
@@ -312,7 +285,7 @@ func (r *parquetReader) endGroup() {
 }
 
 // Close releases the last batch and the file.
-func (r *parquetReader) Close() error {
+func (r *Reader) Close() error {
 	if r.closed {
 		return nil
 	}
@@ -324,14 +297,4 @@ func (r *parquetReader) Close() error {
 	r.endGroup()
 	r.p.close()
 	return nil
-}
-
-// safely runs f, turning a panic inside a third-party decoder into an error.
-func safely(f func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("corrupt data: %v", p)
-		}
-	}()
-	return f()
 }
