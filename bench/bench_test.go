@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sluice-ml/sluice/engine"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -31,7 +31,7 @@ func benchInput(b *testing.B) (string, int64) {
 			return
 		}
 		benchData.dir = dir
-		if benchData.err = input.WriteCitibike(dir, benchRows, 2, 1); benchData.err != nil {
+		if benchData.err = citibike.Write(dir, benchRows, 2, 1); benchData.err != nil {
 			return
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "*.parquet"))

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/gpu/cuda"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 )
 
 // Config is one `driver bench` invocation.
@@ -292,7 +292,7 @@ func (c *Config) citibike() (string, error) {
 	c.logf("generating %d citibike rows in %d files into %s", c.Rows, files, dir)
 	tmp := dir + ".tmp"
 	os.RemoveAll(tmp)
-	if err := input.WriteCitibike(tmp, c.Rows, files, c.Seed); err != nil {
+	if err := citibike.Write(tmp, c.Rows, files, c.Seed); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/sluice-ml/sluice/cluster"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/exec/gpu"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
 	"github.com/sluice-ml/sluice/ui"
@@ -342,7 +342,7 @@ func gen(args []string, stdout, stderr io.Writer) int {
 	if *files <= 0 {
 		*files = int(max(1, (*rows+999_999)/1_000_000))
 	}
-	if err := input.WriteCitibike(*out, *rows, *files, *seed); err != nil {
+	if err := citibike.Write(*out, *rows, *files, *seed); err != nil {
 		fmt.Fprintf(stderr, "driver gen: %v\n", err)
 		return ExitFailed
 	}

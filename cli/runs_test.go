@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/sink/shard"
 )
 
 // writeManifest writes a manifest with the given run start and shard sums.
@@ -18,7 +19,7 @@ func writeManifest(t *testing.T, path, id, started string, sums ...string) {
 	m.Input.Files = []sink.InputFile{{Path: "in/a.parquet", Bytes: 10, Rows: 2, Fingerprint: "sha256:0123456789abcdef"}}
 	s := sink.Split{Name: "train", Rows: 2}
 	for i, sum := range sums {
-		s.Shards = append(s.Shards, sink.ShardInfo{Path: "train/part-" + string(rune('0'+i)) + ".arrow", Rows: 1, SHA256: sum})
+		s.Shards = append(s.Shards, shard.Info{Path: "train/part-" + string(rune('0'+i)) + ".arrow", Rows: 1, SHA256: sum})
 	}
 	m.Splits = []sink.Split{s}
 	m.Rows.Written = 2

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/engine"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/storage"
@@ -133,7 +133,7 @@ func TestMultiHostObjectStore(t *testing.T) {
 	bucket := srv.Bucket(t, "lake")
 	local := t.TempDir()
 	in := filepath.Join(local, "trips")
-	if err := input.WriteCitibike(in, rows, 4, 7); err != nil {
+	if err := citibike.Write(in, rows, 4, 7); err != nil {
 		t.Fatal(err)
 	}
 	ents, _ := os.ReadDir(in)

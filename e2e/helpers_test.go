@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/engine"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -70,7 +70,7 @@ func rawRows(t testing.TB, seed uint64, n int64) []rawRow {
 	const chunk = 50_000
 	for lo := int64(0); lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
-		b, err := input.GenerateCitibike(seed, lo, hi, mem)
+		b, err := citibike.Generate(seed, lo, hi, mem)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/sluice-ml/sluice/engine"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/storage"
@@ -76,7 +76,7 @@ func TestObjectStoreJobMatchesLocal(t *testing.T) {
 	ctx := context.Background()
 	local := t.TempDir()
 	in := filepath.Join(local, "trips")
-	if err := input.WriteCitibike(in, 60000, 3, 11); err != nil {
+	if err := citibike.Write(in, 60000, 3, 11); err != nil {
 		t.Fatal(err)
 	}
 	ents, _ := os.ReadDir(in)
@@ -170,7 +170,7 @@ func TestObjectStoreErrors(t *testing.T) {
 	bucket := srv.Bucket(t, "lake")
 	ctx := context.Background()
 	in := t.TempDir()
-	if err := input.WriteCitibike(in, 5000, 1, 3); err != nil {
+	if err := citibike.Write(in, 5000, 1, 3); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(filepath.Join(in, "part-00000.parquet"))

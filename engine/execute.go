@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/task"
 )
 
@@ -23,7 +24,7 @@ type driverState struct {
 	splitCutsBin []byte // split.Boundaries, as broadcast
 	shardCutsBin []byte
 	fit          *fitted
-	shards       [][]sink.ShardInfo // [split][shard]
+	shards       [][]shard.Info // [split][shard]
 	aggregates   []sink.AggregateTable
 	profiles     *sink.Profiles // from the shard-write stage (profile.go)
 	slices       *sink.Slices

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/sink/shard"
 )
 
 // shardStage runs the last stage: task j writes shard j of every split.
@@ -28,9 +29,9 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 	if err != nil {
 		return err
 	}
-	d.shards = make([][]sink.ShardInfo, len(job.Split.Ratios))
+	d.shards = make([][]shard.Info, len(job.Split.Ratios))
 	for k := range d.shards {
-		d.shards[k] = make([]sink.ShardInfo, len(res))
+		d.shards[k] = make([]shard.Info, len(res))
 	}
 	for j, x := range res {
 		sr := x.(*shardResult)

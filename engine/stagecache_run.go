@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/stagecache"
 	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/fragment"
@@ -37,7 +38,7 @@ type cachedState struct {
 	Agg    *sink.AggregateTable `json:"aggregate,omitempty"`
 	Cuts   []byte               `json:"split_cuts,omitempty"`
 	Fit    []byte               `json:"fit,omitempty"` // a pb.Broadcast: the fit and the shard cuts
-	Shards [][]sink.ShardInfo   `json:"shards,omitempty"`
+	Shards [][]shard.Info       `json:"shards,omitempty"`
 	Unique []*task.UniqueResult `json:"unique,omitempty"` // the expect-unique stage's results
 	// FellBack: the batches the stage's device kernels gave back to the
 	// CPU (the manifest's engine.fell_back), restored with the stage.

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -33,7 +34,7 @@ func TestCSVRoundTripInference(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.FixedWidthTypes.Boolean,
-		arrow.FixedWidthTypes.Timestamp_us, DictString, DictString}
+		arrow.FixedWidthTypes.Timestamp_us, canonical.DictString, canonical.DictString}
 	for i, f := range d.Schema.Fields() {
 		if !arrow.TypeEqual(f.Type, want[i]) {
 			t.Errorf("column %s: %s, want %s", f.Name, f.Type, want[i])
@@ -76,7 +77,7 @@ func TestCSVOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Schema.Field(0).Name != "_c0" || !arrow.TypeEqual(d.Schema.Field(1).Type, DictString) {
+	if d.Schema.Field(0).Name != "_c0" || !arrow.TypeEqual(d.Schema.Field(1).Type, canonical.DictString) {
 		t.Fatalf("schema %s", d.Schema)
 	}
 	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{int64(1), "007", nil}, {int64(2), "", "x"}})
@@ -165,7 +166,7 @@ func TestCSVSchemaAcrossFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !arrow.TypeEqual(d.Schema.Field(0).Type, arrow.PrimitiveTypes.Float64) || !arrow.TypeEqual(d.Schema.Field(1).Type, DictString) {
+	if !arrow.TypeEqual(d.Schema.Field(0).Type, arrow.PrimitiveTypes.Float64) || !arrow.TypeEqual(d.Schema.Field(1).Type, canonical.DictString) {
 		t.Fatalf("schema %s", d.Schema)
 	}
 	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{1.0, nil}, {2.0, nil}, {2.5, "hello"}})
@@ -179,32 +180,6 @@ func TestCSVSchemaAcrossFiles(t *testing.T) {
 	_, err = Open(csvInput(dir))
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "c.csv")) || !strings.Contains(err.Error(), `"y"`) {
 		t.Fatalf("header mismatch: %v", err)
-	}
-}
-
-func TestParseTimestamp(t *testing.T) {
-	cases := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"1970-01-01", 0, true},
-		{"1970-01-01 00:00:00", 0, true},
-		{"2000-03-01T12:30:15.123456789", (951868800+12*3600+30*60+15)*1_000_000 + 123456, true},
-		{"1900-01-01 00:00:00", -2208988800 * 1_000_000, true},
-		{"2019-02-29", 0, false},
-		{"2019-13-01", 0, false},
-		{"2019-01-01 24:00:00", 0, false},
-		{"2019-01-01 1:00:00", 0, false},
-		{"2019-01-01 01:00:00.", 0, false},
-		{"2019-01-01 01:00:00+01:00", 0, false},
-		{"20190101", 0, false},
-	}
-	for _, c := range cases {
-		got, ok := parseTimestamp(c.in)
-		if ok != c.ok || (ok && got != c.want) {
-			t.Errorf("parseTimestamp(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
-		}
 	}
 }
 

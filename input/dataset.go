@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/parquetscan"
+	"github.com/sluice-ml/sluice/input/prune"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -23,10 +25,6 @@ const (
 
 // DefaultBatchRows is the batch size used when ReadOptions.BatchRows is 0.
 const DefaultBatchRows = 65536
-
-// targetTaskRows is the size up to which consecutive small Parquet row
-// groups are merged into one task.
-const targetTaskRows = 1 << 20
 
 // File is one input file (or one pseudo file of a generated dataset).
 type File struct {
@@ -61,20 +59,9 @@ type Dataset struct {
 
 // ReadOptions say which columns and rows a Read needs.
 type ReadOptions struct {
-	Columns   []string // nil = all; the batch keeps the order of the schema
-	BatchRows int      // rows per batch at most; 0 = DefaultBatchRows
-	Prune     []Range  // rows outside every range may be skipped (AND)
-}
-
-// Range is a predicate hint on one numeric column: Lo <= v <= Hi with the
-// bounds inclusive or not. Timestamps compare in microseconds since the
-// epoch. Use math.Inf for an open side. Pruning only skips whole Parquet
-// row groups whose statistics cannot intersect the range; callers still
-// filter every row.
-type Range struct {
-	Column         string
-	Lo, Hi         float64
-	LoIncl, HiIncl bool
+	Columns   []string      // nil = all; the batch keeps the order of the schema
+	BatchRows int           // rows per batch at most; 0 = DefaultBatchRows
+	Prune     []prune.Range // rows outside every range may be skipped (AND)
 }
 
 // Reader yields a task's rows as batches in canonical types.
@@ -87,20 +74,13 @@ type Reader interface {
 	Close() error
 }
 
-// ReadStats counts the Parquet row groups a reader read and skipped by
-// pruning. Get them with Stats.
-type ReadStats struct{ RowGroupsRead, RowGroupsSkipped int }
-
-// statser is implemented by every Reader of this package.
-type statser interface{ Stats() ReadStats }
-
-// Stats returns the read statistics of a Reader returned by Dataset.Read,
-// so far; zero for any other Reader.
-func Stats(r Reader) ReadStats {
-	if s, ok := r.(statser); ok {
-		return s.Stats()
+// Stats returns the Parquet row groups a Reader returned by Dataset.Read
+// has read and skipped by pruning so far; zero for any other Reader.
+func Stats(r Reader) prune.Stats {
+	if p, ok := r.(*parquetscan.Reader); ok {
+		return p.Stats()
 	}
-	return ReadStats{}
+	return prune.Stats{}
 }
 
 // Open lists the input's files, reads their footers or headers for the
@@ -207,7 +187,7 @@ func (d *Dataset) projection(names []string) ([]int, error) {
 }
 
 // checkRanges validates prune ranges against the schema.
-func (d *Dataset) checkRanges(rs []Range) error {
+func (d *Dataset) checkRanges(rs []prune.Range) error {
 	for _, r := range rs {
 		i := d.Schema.FieldIndices(r.Column)
 		if len(i) == 0 {
@@ -231,13 +211,4 @@ func columnList(s *arrow.Schema) string {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-// projectSchema returns the canonical schema of the given columns.
-func projectSchema(s *arrow.Schema, cols []int) *arrow.Schema {
-	fields := make([]arrow.Field, len(cols))
-	for i, c := range cols {
-		fields[i] = s.Field(c)
-	}
-	return arrow.NewSchema(fields, nil)
 }

@@ -1,21 +1,18 @@
-// Package input is the scan side of sluice: it opens an input (Parquet,
-// CSV or Arrow IPC files given as a file, a directory or a glob, or the
-// built-in Citi Bike-like generator), cuts it into scan tasks, and reads a
-// task's rows as Arrow batches in the engine's canonical types.
+// Package input is the scan side of sluice: Open lists an input's files (a
+// local file, directory or glob, a file:// URL, or an object-store object,
+// prefix or pattern), reads their schemas, checks that they agree and cuts
+// the input into scan tasks; Dataset.Read reads one task's rows as Arrow
+// batches in canonical types.
 //
-// Canonical types (conversion happens here, once, at the scan): every
-// integer type becomes int64; float32 and float64 become float64; bool
-// stays bool; timestamps and dates become timestamp[us] UTC
-// (arrow.FixedWidthTypes.Timestamp_us); utf8, large utf8 and dictionaries
-// of strings become dictionary<int32, utf8>. Any other type is an error
-// naming the file, the column and the allowed types. Every canonical field
-// is nullable.
+// The format readers live in subpackages: parquetscan, csvscan and
+// arrowscan read files, citibike generates the built-in dataset; canonical
+// holds the canonical types, prune the row-group pruning ranges and guard
+// the defences against damaged files.
 //
 // Ownership: a Reader lends each batch until the next call to Next or
 // Close; a caller that keeps one longer calls Retain and later Release.
-// Close releases everything the reader holds and is idempotent.
-// GenerateCitibike hands over one reference (+1): the caller releases it.
-// Every Arrow allocation goes through the allocator given to Read.
+// Close releases everything the reader holds and is idempotent. Every
+// Arrow allocation goes through the allocator given to Read.
 //
 // Row numbers: a batch's firstRow is the row number, within its file, of
 // the batch's first row (0-based, header lines not counted), so rows

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 
+	"github.com/sluice-ml/sluice/input/guard"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -337,7 +338,7 @@ func TestDamagedStoredArrowSchema(t *testing.T) {
 	// offset the Schema table's field 1 points to. Rather than decode the
 	// footer here, damage each 4-byte window of the base64 text in turn
 	// until one is refused by the check (and none crashes).
-	key := []byte(arrowSchemaKey)
+	key := []byte(guard.ArrowSchemaKey)
 	at := bytes.Index(data, key)
 	if at < 0 {
 		t.Fatal("no stored schema")
@@ -350,7 +351,7 @@ func TestDamagedStoredArrowSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Open(jobspec.Input{Path: path})
-		if err != nil && strings.Contains(err.Error(), arrowSchemaKey+" metadata") {
+		if err != nil && strings.Contains(err.Error(), guard.ArrowSchemaKey+" metadata") {
 			refused++
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -34,7 +33,7 @@ func openGenerated(in vocab.Input) (*Dataset, error) {
 		files = DefaultGenerateFiles
 	}
 	files = int(min(int64(files), g.Rows))
-	d := &Dataset{Format: FormatGenerate, Schema: CitibikeSchema, Generated: true, Input: in}
+	d := &Dataset{Format: FormatGenerate, Schema: citibike.Schema, Generated: true, Input: in}
 	for i := 0; i < files; i++ {
 		lo, hi := g.Rows*int64(i)/int64(files), g.Rows*int64(i+1)/int64(files)
 		name := fmt.Sprintf("generate:%s/part-%05d", g.Kind, i)
@@ -44,20 +43,7 @@ func openGenerated(in vocab.Input) (*Dataset, error) {
 	return d, nil
 }
 
-// genReader generates a task's rows batch by batch.
-type genReader struct {
-	ctx    context.Context
-	seed   uint64
-	lo, hi int64 // generator rows of the task
-	pos    int64 // next generator row
-	batch  int64
-	cols   []int
-	out    *arrow.Schema
-	cur    arrow.RecordBatch
-	mem    memory.Allocator
-	closed bool
-}
-
+// newGenReader reads a generated dataset's task: its generator rows.
 func newGenReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadOptions, mem memory.Allocator) (Reader, error) {
 	if d.Input.Generate == nil {
 		return nil, errors.New("input: generated dataset without input.generate")
@@ -65,50 +51,5 @@ func newGenReader(ctx context.Context, d *Dataset, t Task, cols []int, opt ReadO
 	if t.GenLo < 0 || t.GenHi < t.GenLo {
 		return nil, fmt.Errorf("input: task %d: bad generator rows [%d, %d)", t.Index, t.GenLo, t.GenHi)
 	}
-	return &genReader{ctx: ctx, seed: d.Input.Generate.Seed, lo: t.GenLo, hi: t.GenHi, pos: t.GenLo,
-		batch: int64(opt.BatchRows), cols: cols, out: projectSchema(d.Schema, cols), mem: mem}, nil
-}
-
-// Stats is zero: generated data is not pruned.
-func (g *genReader) Stats() ReadStats { return ReadStats{} }
-
-// Next returns the next batch and the pseudo-file row number of its first row.
-func (g *genReader) Next() (arrow.RecordBatch, int64, error) {
-	if g.closed {
-		return nil, 0, errors.New("input: Next on a closed reader")
-	}
-	if g.cur != nil {
-		g.cur.Release()
-		g.cur = nil
-	}
-	if err := g.ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	if g.pos >= g.hi {
-		return nil, 0, nil
-	}
-	end := min(g.pos+g.batch, g.hi)
-	rec, err := GenerateCitibike(g.seed, g.pos, end, g.mem)
-	if err != nil {
-		return nil, 0, err
-	}
-	cols := make([]arrow.Array, len(g.cols))
-	for i, c := range g.cols {
-		cols[i] = rec.Column(c)
-	}
-	g.cur = array.NewRecordBatch(g.out, cols, rec.NumRows())
-	rec.Release()
-	first := g.pos - g.lo
-	g.pos = end
-	return g.cur, first, nil
-}
-
-// Close releases the last batch.
-func (g *genReader) Close() error {
-	if !g.closed && g.cur != nil {
-		g.cur.Release()
-		g.cur = nil
-	}
-	g.closed = true
-	return nil
+	return citibike.NewReader(ctx, d.Input.Generate.Seed, t.GenLo, t.GenHi, cols, opt.BatchRows, mem), nil
 }

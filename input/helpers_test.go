@@ -13,6 +13,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/input/canonical"
+	"github.com/sluice-ml/sluice/input/prune"
 )
 
 // cell is the slow reference reading of one canonical value: int64,
@@ -44,7 +47,7 @@ type scan struct {
 	rows   [][]any
 	firsts []int64
 	sizes  []int
-	stats  ReadStats
+	stats  prune.Stats
 }
 
 func readTask(t *testing.T, d *Dataset, task Task, opt ReadOptions, mem memory.Allocator) scan {
@@ -66,7 +69,7 @@ func readTask(t *testing.T, d *Dataset, task Task, opt ReadOptions, mem memory.A
 		want := d.Schema
 		if opt.Columns != nil {
 			cols, _ := d.projection(opt.Columns)
-			want = projectSchema(d.Schema, cols)
+			want = canonical.Project(d.Schema, cols)
 		}
 		if !b.Schema().Equal(want) {
 			t.Fatalf("batch schema %s, want %s", b.Schema(), want)

@@ -15,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 
+	"github.com/sluice-ml/sluice/input/canonical"
+	"github.com/sluice-ml/sluice/input/prune"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -54,7 +56,7 @@ func TestParquetRoundTripTypes(t *testing.T) {
 	}
 	wantTypes := []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64,
 		arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Float64, arrow.FixedWidthTypes.Boolean,
-		arrow.FixedWidthTypes.Timestamp_us, arrow.FixedWidthTypes.Timestamp_us, DictString}
+		arrow.FixedWidthTypes.Timestamp_us, arrow.FixedWidthTypes.Timestamp_us, canonical.DictString}
 	for i, f := range d.Schema.Fields() {
 		if !arrow.TypeEqual(f.Type, wantTypes[i]) {
 			t.Errorf("column %s: type %s, want %s", f.Name, f.Type, wantTypes[i])
@@ -82,7 +84,7 @@ func TestParquetRoundTripTypes(t *testing.T) {
 	if !reflect.DeepEqual(s.firsts, []int64{0, 2, 3, 5, 6}) || !reflect.DeepEqual(s.sizes, []int{2, 1, 2, 1, 1}) {
 		t.Fatalf("firsts %v sizes %v", s.firsts, s.sizes)
 	}
-	if s.stats != (ReadStats{RowGroupsRead: 3}) {
+	if s.stats != (prune.Stats{RowGroupsRead: 3}) {
 		t.Fatalf("stats %+v", s.stats)
 	}
 
@@ -142,19 +144,19 @@ func TestParquetPruning(t *testing.T) {
 	inf := math.Inf(1)
 	cases := []struct {
 		name   string
-		prune  []Range
+		prune  []prune.Range
 		firsts []int64
 		read   int
 	}{
 		{"none", nil, []int64{0, 8, 10, 18, 20, 28, 30, 38, 40, 48}, 5},
-		{"x in [22,31]", []Range{{Column: "x", Lo: 22, Hi: 31, LoIncl: true, HiIncl: true}}, []int64{20, 28, 30, 38}, 2},
-		{"x in (29,30) strict", []Range{{Column: "x", Lo: 29, Hi: 30}}, nil, 0},
-		{"x in [29,30]", []Range{{Column: "x", Lo: 29, Hi: 30, LoIncl: true, HiIncl: true}}, []int64{20, 28, 30, 38}, 2},
-		{"y >= 20 (x >= 40)", []Range{{Column: "y", Lo: 20, Hi: inf, LoIncl: true}}, []int64{40, 48}, 1},
-		{"AND", []Range{{Column: "x", Lo: 0, Hi: 25, LoIncl: true, HiIncl: true}, {Column: "y", Lo: 7, Hi: inf, LoIncl: true}}, []int64{10, 18, 20, 28}, 2},
-		{"t in [5s,9s] microseconds", []Range{{Column: "t", Lo: 5e6, Hi: 9e6, LoIncl: true, HiIncl: true}}, []int64{0, 8}, 1},
-		{"z all null in group 0", []Range{{Column: "z", Lo: math.Inf(-1), Hi: 15, HiIncl: true}}, []int64{10, 18}, 1},
-		{"beyond", []Range{{Column: "x", Lo: 50, Hi: inf, LoIncl: true}}, nil, 0},
+		{"x in [22,31]", []prune.Range{{Column: "x", Lo: 22, Hi: 31, LoIncl: true, HiIncl: true}}, []int64{20, 28, 30, 38}, 2},
+		{"x in (29,30) strict", []prune.Range{{Column: "x", Lo: 29, Hi: 30}}, nil, 0},
+		{"x in [29,30]", []prune.Range{{Column: "x", Lo: 29, Hi: 30, LoIncl: true, HiIncl: true}}, []int64{20, 28, 30, 38}, 2},
+		{"y >= 20 (x >= 40)", []prune.Range{{Column: "y", Lo: 20, Hi: inf, LoIncl: true}}, []int64{40, 48}, 1},
+		{"AND", []prune.Range{{Column: "x", Lo: 0, Hi: 25, LoIncl: true, HiIncl: true}, {Column: "y", Lo: 7, Hi: inf, LoIncl: true}}, []int64{10, 18, 20, 28}, 2},
+		{"t in [5s,9s] microseconds", []prune.Range{{Column: "t", Lo: 5e6, Hi: 9e6, LoIncl: true, HiIncl: true}}, []int64{0, 8}, 1},
+		{"z all null in group 0", []prune.Range{{Column: "z", Lo: math.Inf(-1), Hi: 15, HiIncl: true}}, []int64{10, 18}, 1},
+		{"beyond", []prune.Range{{Column: "x", Lo: 50, Hi: inf, LoIncl: true}}, nil, 0},
 	}
 	for _, c := range cases {
 		s := readTask(t, d, d.Tasks[0], ReadOptions{BatchRows: 8, Prune: c.prune, Columns: []string{"name", "x"}}, mem)
@@ -175,7 +177,7 @@ func TestParquetPruning(t *testing.T) {
 			}
 		}
 	}
-	if _, err := d.Read(context.Background(), d.Tasks[0], ReadOptions{Prune: []Range{{Column: "name", Lo: 0, Hi: 1}}}, mem); err == nil || !strings.Contains(err.Error(), `"name"`) {
+	if _, err := d.Read(context.Background(), d.Tasks[0], ReadOptions{Prune: []prune.Range{{Column: "name", Lo: 0, Hi: 1}}}, mem); err == nil || !strings.Contains(err.Error(), `"name"`) {
 		t.Fatalf("prune on a string column: %v", err)
 	}
 }

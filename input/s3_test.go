@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/storage"
 	"github.com/sluice-ml/sluice/storage/s3test"
@@ -49,7 +50,7 @@ func TestParquetFromObjectStore(t *testing.T) {
 	srv := s3test.Start(t)
 	bucket := srv.Bucket(t, "inputs")
 	dir := t.TempDir()
-	if err := input.WriteCitibike(dir, 40000, 2, 7); err != nil {
+	if err := citibike.Write(dir, 40000, 2, 7); err != nil {
 		t.Fatal(err)
 	}
 	var total int64

@@ -8,13 +8,6 @@ import (
 	"github.com/sluice-ml/sluice/storage"
 )
 
-// openSource opens an input file by local path, file:// URL or
-// object-store URL (s3://, gs://). Object reads are ranged GETs: a Parquet
-// reader fetches the footer, then only the column chunks it needs.
-func openSource(path string) (storage.File, error) {
-	return storage.Open(context.Background(), path)
-}
-
 // listURL resolves an input.path URL. file:// URLs list like local paths;
 // an object-store URL names an object, a prefix (listed recursively like a
 // directory) or a pattern in its last element. As in a local directory,

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -92,7 +92,7 @@ func FuzzTransformer(f *testing.F) {
 		}
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 		defer mem.AssertSize(t, 0)
-		raw, err := input.GenerateCitibike(paritySeed, 0, 300, mem)
+		raw, err := citibike.Generate(paritySeed, 0, 300, mem)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/cpu/column"
 	cpufeature "github.com/sluice-ml/sluice/exec/cpu/feature"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 )
 
 // Plain utf8 strings and int32 integers give the same features as the
@@ -22,7 +22,7 @@ func TestApplyConvertsPlainInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := input.GenerateCitibike(paritySeed, 0, 500, mem)
+	raw, err := citibike.Generate(paritySeed, 0, 500, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestErrorsAndSensitivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := input.GenerateCitibike(paritySeed, 0, 100, mem)
+	raw, err := citibike.Generate(paritySeed, 0, 100, mem)
 	if err != nil {
 		t.Fatal(err)
 	}

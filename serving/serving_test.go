@@ -14,7 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/engine"
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -132,7 +132,7 @@ func TestApplyReproducesShards(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			raw, err := input.GenerateCitibike(paritySeed, 0, parityRows, mem)
+			raw, err := citibike.Generate(paritySeed, 0, parityRows, mem)
 			if err != nil {
 				t.Fatal(err)
 			}

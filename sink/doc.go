@@ -1,41 +1,19 @@
-// Package sink writes the output of a job, never half-written: trainer
-// shard files, aggregate tables, manifest.json, and the atomic commit of
-// the whole output directory.
+// Package sink commits the output of a job, never half-written: the output
+// transaction (a temporary directory renamed into place, or an
+// object-store prefix whose manifest is written last), manifest.json, and
+// Verify, which re-checks a committed output against its manifest.
 //
 // Lifecycle:
 //
 //	txn, err := sink.Begin(path, overwrite) // refuses an existing path unless overwrite
 //	defer txn.Abort()                        // no-op once Commit succeeded
-//	w, err := sink.NewShardWriterIn(txn.Dir(), sink.ShardPath("train", 0, "arrow"), "arrow", "zstd", schema, mem)
+//	w, err := shard.NewWriterIn(txn.Dir(), layout.ShardPath("train", 0, "arrow"), "arrow", "zstd", schema, mem)
 //	... w.Write(batch) ...; info, err := w.Close()
 //	err = txn.Commit(manifest)               // manifest.json last, then rename into place
 //
-// Dictionary columns: the Arrow IPC file format allows one dictionary per
-// column per file, and pqarrow falls back to PLAIN encoding for the rest of
-// a row group when a column's dictionary changes between batches, while
-// engine batches each carry their own dictionary. The shard writer
-// therefore writes every top-level dictionary<int*, utf8|large_utf8>
-// column as plain utf8 (large_utf8), in both formats: decoding is one
-// vectorized gather per batch, files stay streamable (no whole-shard
-// buffering), the bytes are deterministic, and numpy-only trainers read
-// them without dictionary support. Parquet still dictionary-encodes string
-// columns on disk (one dictionary per row group, built by the column
-// writer); no other column is dictionary-encoded. FileSchema returns the
-// schema a file actually has.
+// The files inside the output are written by package sink/shard; where
+// they go (and which paths are allowed) is package sink/layout.
 //
-// Arrow IPC writer: ShardWriter writes Arrow files with its own IPC file
-// writer (ipcfile.go; metadata V5, flatbuffers written by hand from the
-// format's Schema.fbs/Message.fbs/File.fbs) for every flat column type
-// (null, bool, integers, floats, (large) utf8 and binary, fixed-size
-// binary, decimal128/256, dates, times, timestamps, durations,
-// intervals). Each body buffer is compressed on its own by one reused
-// encoder per file (zstd at SpeedFastest with EncodeAll into a reused
-// scratch, or LZ4 frames with 64 KiB blocks), and stored raw behind a -1
-// length when compression does not save space. A schema with any other
-// type (lists, structs, maps, unions, views, extension types) is written
-// by arrow-go's ipc.FileWriter instead, decided once per file.
-//
-// Determinism: the same batches written with the same format and
-// compression give byte-identical files; nothing time- or random-dependent
-// is written into shards or the manifest.
+// Determinism: nothing time- or random-dependent is written into the
+// manifest except its run section (StripRun removes it).
 package sink

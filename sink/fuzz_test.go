@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/sink/layout"
 )
 
 // fuzzOutput is one committed output shared by the fuzz targets' runs;
@@ -139,7 +141,7 @@ func FuzzManifest(f *testing.F) {
 	f.Add([]byte(`{"format_version": 1, "transforms": [{"params": [1, {"a": null}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := copyOutput(t, goldenOutput(t))
-		name := filepath.Join(dir, manifestName)
+		name := filepath.Join(dir, layout.ManifestName)
 		if len(data) == 0 {
 			// The empty input stands for the golden manifest itself.
 			b, err := os.ReadFile(name)
@@ -195,7 +197,7 @@ func checkListed(t *testing.T, dir, rel string, size int64, sum string) {
 	t.Helper()
 	name := filepath.Join(dir, filepath.FromSlash(rel))
 	in, err := filepath.Rel(dir, name)
-	if err != nil || in == "." || strings.HasPrefix(in, "..") || in == manifestName {
+	if err != nil || in == "." || strings.HasPrefix(in, "..") || in == layout.ManifestName {
 		t.Fatalf("Verify accepted a listed path outside the output's files: %q", rel)
 	}
 	b, err := os.ReadFile(name)

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
-)
 
-// manifestName is the manifest's file name inside the output dir.
-const manifestName = "manifest.json"
+	"github.com/sluice-ml/sluice/sink/layout"
+	"github.com/sluice-ml/sluice/sink/shard"
+)
 
 // ManifestFormatVersion is the FormatVersion this package writes and reads.
 const ManifestFormatVersion = 1
@@ -101,10 +101,10 @@ type Column struct {
 
 // Split is one output split and its shards.
 type Split struct {
-	Name   string      `json:"name"`
-	Ratio  float64     `json:"ratio"`
-	Rows   int64       `json:"rows"`
-	Shards []ShardInfo `json:"shards"`
+	Name   string       `json:"name"`
+	Ratio  float64      `json:"ratio"`
+	Rows   int64        `json:"rows"`
+	Shards []shard.Info `json:"shards"`
 }
 
 // Transform is one fitted transform. Params is the engine's fitted
@@ -261,7 +261,7 @@ func ParseManifest(name string, data []byte) (*Manifest, error) {
 
 // ReadManifest reads dir/manifest.json.
 func ReadManifest(dir string) (*Manifest, error) {
-	name := filepath.Join(dir, manifestName)
+	name := filepath.Join(dir, layout.ManifestName)
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sluice-ml/sluice/sink/layout"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -143,7 +144,7 @@ func WriteReport(dir string, data []byte) (*OutputFile, error) {
 	sum := sha256.Sum256(data)
 	var err error
 	if storage.IsRemote(dir) {
-		err = storage.WriteAll(context.Background(), JoinOut(dir, ReportName), data)
+		err = storage.WriteAll(context.Background(), layout.JoinOut(dir, ReportName), data)
 	} else {
 		err = os.WriteFile(filepath.Join(dir, ReportName), data, 0o644)
 	}

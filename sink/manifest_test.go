@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluice-ml/sluice/sink/shard"
 )
 
 func sampleManifest() *Manifest {
@@ -21,7 +23,7 @@ func sampleManifest() *Manifest {
 		Rows: RowCounts{Read: 10, Filtered: 2, Dropped: 1, Written: 7,
 			DroppedBy: map[string]int64{"birth_year": 1}, NaN: map[string]int64{"z": 2, "a": 1}, Inf: map[string]int64{}},
 		Schema: []Column{{Name: "tripduration", Type: "float32", Source: "tripduration", Role: RoleFeature, Transform: "zscore"}},
-		Splits: []Split{{Name: "train", Ratio: 0.9, Rows: 0, Shards: []ShardInfo{}}},
+		Splits: []Split{{Name: "train", Ratio: 0.9, Rows: 0, Shards: []shard.Info{}}},
 		Transforms: []Transform{{Feature: "tripduration", Transform: "zscore", Source: "tripduration", FittedOn: "train",
 			Params: json.RawMessage(`{"mean": 1.5, "std": 2}`)}},
 		Aggregates: []AggregateTable{},

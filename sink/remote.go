@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
+	"github.com/sluice-ml/sluice/sink/layout"
 	"github.com/sluice-ml/sluice/storage"
 )
 
@@ -52,15 +49,15 @@ func beginRemote(url string, overwrite bool) (*Txn, error) {
 	if len(objs) > 0 {
 		hasManifest := false
 		for _, o := range objs {
-			hasManifest = hasManifest || o.Rel == manifestName
+			hasManifest = hasManifest || o.Rel == layout.ManifestName
 		}
 		if !hasManifest {
-			return nil, fmt.Errorf("output.path: %s holds objects but no %s: not a sluice output, or one a killed job left unfinished; refusing to write there (delete the objects under it, or choose another prefix)", url, manifestName)
+			return nil, fmt.Errorf("output.path: %s holds objects but no %s: not a sluice output, or one a killed job left unfinished; refusing to write there (delete the objects under it, or choose another prefix)", url, layout.ManifestName)
 		}
 		if !overwrite {
-			return nil, fmt.Errorf("output.path: %s already exists (it has a %s); pass --set output.overwrite=true to replace it", url, manifestName)
+			return nil, fmt.Errorf("output.path: %s already exists (it has a %s); pass --set output.overwrite=true to replace it", url, layout.ManifestName)
 		}
-		if err := storage.Delete(ctx, url+"/"+manifestName); err != nil {
+		if err := storage.Delete(ctx, url+"/"+layout.ManifestName); err != nil {
 			return nil, fmt.Errorf("output.path: %v", err)
 		}
 	}
@@ -83,9 +80,9 @@ func (t *Txn) commitRemote(m *Manifest) error {
 	for _, o := range objs {
 		have[o.Rel] = o.Size
 	}
-	listed := map[string]bool{manifestName: true}
+	listed := map[string]bool{layout.ManifestName: true}
 	check := func(rel string, bytes int64) error {
-		if err := checkRelPath(rel); err != nil {
+		if err := layout.CheckRelPath(rel); err != nil {
 			return fmt.Errorf("manifest: %w", err)
 		}
 		listed[rel] = true
@@ -119,7 +116,7 @@ func (t *Txn) commitRemote(m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	if err := storage.WriteAll(ctx, t.path+"/"+manifestName, data); err != nil {
+	if err := storage.WriteAll(ctx, t.path+"/"+layout.ManifestName, data); err != nil {
 		return fmt.Errorf("manifest: %v", err)
 	}
 	t.state = txnCommitted
@@ -159,42 +156,3 @@ func (t *Txn) abortRemote() error {
 // Remote reports whether the output is in an object store; Dir() is then
 // its URL prefix.
 func (t *Txn) Remote() bool { return t.remote }
-
-// JoinOut joins a relative, slash-separated path to an output directory
-// or object-store prefix (Txn.Dir()).
-func JoinOut(dir, rel string) string {
-	if storage.IsRemote(dir) {
-		return strings.TrimSuffix(dir, "/") + "/" + rel
-	}
-	return filepath.Join(dir, filepath.FromSlash(rel))
-}
-
-// newRemoteShardWriter streams a shard to an object: a multipart upload,
-// hashed on the way, that becomes visible only when Close completes it.
-func newRemoteShardWriter(url, rel, format, compression string, schema, fschema *arrow.Schema, mem memory.Allocator) (*ShardWriter, error) {
-	up, err := storage.Create(context.Background(), url)
-	if err != nil {
-		return nil, err
-	}
-	w := &ShardWriter{path: url, rel: rel, format: format, schema: schema, fschema: fschema, mem: mem, up: up, hw: newHashingWriter(up)}
-	if err := w.startFormat(compression); err != nil {
-		up.Abort()
-		return nil, fmt.Errorf("%s: %w", url, err)
-	}
-	return w, nil
-}
-
-// closeRemote completes (err == nil) or aborts the upload.
-func (w *ShardWriter) closeRemote(err error) (ShardInfo, error) {
-	if err == nil {
-		err = w.hw.flush()
-	}
-	if err != nil {
-		w.up.Abort()
-		return ShardInfo{}, err
-	}
-	if err := w.up.Close(); err != nil {
-		return ShardInfo{}, err
-	}
-	return ShardInfo{Path: w.rel, Rows: w.rows, Bytes: w.hw.n, SHA256: w.hw.hex()}, nil
-}

@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/sluice-ml/sluice/sink/layout"
+	"github.com/sluice-ml/sluice/sink/shard"
 )
 
 type txnState int
@@ -84,7 +87,7 @@ func checkReplaceable(given, clean string, overwrite bool) error {
 	if !st.IsDir() {
 		return fmt.Errorf("output.path: %s exists and is not a directory; refusing to replace it", given)
 	}
-	if _, err := os.Lstat(filepath.Join(clean, manifestName)); err == nil {
+	if _, err := os.Lstat(filepath.Join(clean, layout.ManifestName)); err == nil {
 		return nil
 	}
 	ents, err := os.ReadDir(clean)
@@ -92,13 +95,13 @@ func checkReplaceable(given, clean string, overwrite bool) error {
 		return fmt.Errorf("output.path: %w", err)
 	}
 	if len(ents) > 0 {
-		return fmt.Errorf("output.path: %s is not a sluice output (no %s) and not empty; refusing to replace it", given, manifestName)
+		return fmt.Errorf("output.path: %s is not a sluice output (no %s) and not empty; refusing to replace it", given, layout.ManifestName)
 	}
 	return nil
 }
 
 // Dir returns the temp directory that files are written into. Write
-// shards at Dir()/ShardPath(...) and tables at Dir()/AggregatePath(...).
+// shards at Dir()/layout.ShardPath(...) and tables at Dir()/layout.AggregatePath(...).
 func (t *Txn) Dir() string { return t.tmp }
 
 // Path returns the final output directory.
@@ -118,7 +121,7 @@ func (t *Txn) Commit(m *Manifest) error {
 	if t.remote {
 		return t.commitRemote(m)
 	}
-	if err := removePartials(t.tmp); err != nil {
+	if err := shard.RemovePartials(t.tmp); err != nil {
 		return fmt.Errorf("output: removing unfinished files: %w", err)
 	}
 	if err := checkListedFiles(t.tmp, m); err != nil {
@@ -209,7 +212,7 @@ func writeManifest(dir string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	final := filepath.Join(dir, manifestName)
+	final := filepath.Join(dir, layout.ManifestName)
 	tmp := final + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
@@ -239,7 +242,7 @@ func checkListedFiles(dir string, m *Manifest) error {
 		return errors.New("manifest: nil")
 	}
 	check := func(rel string, bytes int64) error {
-		if err := checkRelPath(rel); err != nil {
+		if err := layout.CheckRelPath(rel); err != nil {
 			return fmt.Errorf("manifest: %w", err)
 		}
 		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel)))

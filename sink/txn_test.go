@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/sink/layout"
+	"github.com/sluice-ml/sluice/sink/shard"
 )
 
 // writeOutput begins a Txn at path, writes one shard and one aggregate
@@ -22,7 +25,7 @@ func writeOutput(t *testing.T, mem memory.Allocator, path string, overwrite bool
 		t.Fatalf("temp dir %s is not a sibling <path>.tmp-*", txn.Dir())
 	}
 	m := sampleManifest()
-	w, err := NewShardWriterIn(txn.Dir(), ShardPath("train", 0, "arrow"), "arrow", "lz4", testSchema(), mem)
+	w, err := shard.NewWriterIn(txn.Dir(), layout.ShardPath("train", 0, "arrow"), "arrow", "lz4", testSchema(), mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +37,12 @@ func writeOutput(t *testing.T, mem memory.Allocator, path string, overwrite bool
 	if err != nil {
 		t.Fatal(err)
 	}
-	agg, err := WriteTable(txn, AggregatePath("stations", "parquet"), "parquet", "zstd", rec, mem)
+	agg, err := WriteTable(txn, layout.AggregatePath("stations", "parquet"), "parquet", "zstd", rec, mem)
 	rec.Release()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Splits = []Split{{Name: "train", Ratio: 1, Rows: info.Rows, Shards: []ShardInfo{info}}}
+	m.Splits = []Split{{Name: "train", Ratio: 1, Rows: info.Rows, Shards: []shard.Info{info}}}
 	m.Aggregates = []AggregateTable{{Name: "stations", Path: agg.Path, Rows: agg.Rows, Bytes: agg.Bytes, SHA256: agg.SHA256, By: []string{"id"}, Columns: []string{"f"}}}
 	return txn, m
 }
@@ -315,7 +318,7 @@ func TestTxnCommitDropsUnfinishedShards(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out")
 	txn, m := writeOutput(t, mem, path, false, 20)
 	defer txn.Abort()
-	late, err := NewShardWriterIn(txn.Dir(), "train/part-00000.arrow.late", "arrow", "none", testSchema(), mem)
+	late, err := shard.NewWriterIn(txn.Dir(), "train/part-00000.arrow.late", "arrow", "none", testSchema(), mem)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/sluice-ml/sluice/sink/layout"
 )
 
 // Verify reads dir/manifest.json, re-reads every shard and aggregate file
@@ -26,7 +28,7 @@ func Verify(dir string) error {
 			rows += sh.Rows
 		}
 		if rows != s.Rows {
-			return fmt.Errorf("%s: split %q lists %d rows but its shards hold %d", filepath.Join(dir, manifestName), s.Name, s.Rows, rows)
+			return fmt.Errorf("%s: split %q lists %d rows but its shards hold %d", filepath.Join(dir, layout.ManifestName), s.Name, s.Rows, rows)
 		}
 	}
 	for _, a := range m.Aggregates {
@@ -43,8 +45,8 @@ func Verify(dir string) error {
 
 // verifyFile checks one listed file's size and sha256.
 func verifyFile(dir, rel string, bytes int64, sum string) error {
-	if err := checkRelPath(rel); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, manifestName), err)
+	if err := layout.CheckRelPath(rel); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, layout.ManifestName), err)
 	}
 	name := filepath.Join(dir, filepath.FromSlash(rel))
 	n, got, err := hashFile(name)

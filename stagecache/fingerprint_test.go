@@ -17,7 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/citibike"
 )
 
 // oracle is the fingerprint worked out from the whole file's bytes: the
@@ -31,7 +31,7 @@ func oracle(size int, covered []byte) string {
 
 func TestFingerprintParquetFooter(t *testing.T) {
 	dir := t.TempDir()
-	if err := input.WriteCitibike(dir, 3000, 1, 1); err != nil {
+	if err := citibike.Write(dir, 3000, 1, 1); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.parquet"))

@@ -16,6 +16,7 @@ import (
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/input"
+	"github.com/sluice-ml/sluice/input/prune"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/task/rows"
@@ -319,11 +320,11 @@ func countBad(b arrow.RecordBatch, picked []int32, cols []string, res *ScanResul
 }
 
 // pruneRanges are the bound job's row-group pruning ranges.
-func (r *Env) pruneRanges() []input.Range {
+func (r *Env) pruneRanges() []prune.Range {
 	rs := r.bj.GetPrune()
-	out := make([]input.Range, len(rs))
+	out := make([]prune.Range, len(rs))
 	for i, r := range rs {
-		out[i] = input.Range{Column: r.GetColumn(), Lo: r.GetLo(), Hi: r.GetHi(), LoIncl: r.GetLoIncl(), HiIncl: r.GetHiIncl()}
+		out[i] = prune.Range{Column: r.GetColumn(), Lo: r.GetLo(), Hi: r.GetHi(), LoIncl: r.GetLoIncl(), HiIncl: r.GetHiIncl()}
 	}
 	return out
 }

@@ -12,7 +12,8 @@ import (
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/profile"
-	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/sink/layout"
+	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/storage"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
@@ -20,7 +21,7 @@ import (
 
 // ShardResult is what one shard-write task wrote: shard j of every split.
 type ShardResult struct {
-	Infos []sink.ShardInfo `json:"infos"` // per split
+	Infos []shard.Info `json:"infos"` // per split
 	// Profile profiles the rows written, in their output order.
 	Profile *profile.Partial `json:"profile,omitempty"`
 	taskReport
@@ -45,8 +46,8 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	paths := make([]string, nsplit)
 	rels := make([]string, nsplit)
 	for k, name := range r.splitNames {
-		rels[k] = sink.ShardPath(name, j, r.output.GetFormat())
-		paths[k] = sink.JoinOut(b.OutDir, rels[k])
+		rels[k] = layout.ShardPath(name, j, r.output.GetFormat())
+		paths[k] = layout.JoinOut(b.OutDir, rels[k])
 		// A re-run (retry, lineage) replaces what an earlier attempt left
 		// (an object is replaced when its new upload completes).
 		if storage.IsRemote(paths[k]) {
@@ -102,7 +103,7 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 			}
 		}
 	}()
-	res := &ShardResult{Infos: make([]sink.ShardInfo, nsplit), Profile: c.prof}
+	res := &ShardResult{Infos: make([]shard.Info, nsplit), Profile: c.prof}
 	for k := range c.picks {
 		info, err := c.write(schema, dicts, k, paths[k])
 		if err != nil {
@@ -185,7 +186,7 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 // alone without output.shuffle — and writes them without the internal
 // columns: a chunk of sorted rows at a time is gathered from the kept
 // batches, transformed and written.
-func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int, path string) (sink.ShardInfo, error) {
+func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int, path string) (shard.Info, error) {
 	out := c.r.output
 	p := c.picks[k]
 	keys := p.rowid
@@ -195,11 +196,11 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	perm := cpu.SortPerm(keys, p.rowid)
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
-		return sink.ShardInfo{}, err
+		return shard.Info{}, err
 	}
-	w, err := sink.NewShardWriter(path, out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
+	w, err := shard.NewWriter(path, out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
 	if err != nil {
-		return sink.ShardInfo{}, err
+		return shard.Info{}, err
 	}
 	// A chunk is gathered from every kept batch: 256K rows keep the
 	// per-chunk work small next to the rows (64K rows cost 15 % more CPU in
@@ -217,7 +218,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 		err := c.writeChunk(w, outSchema, dicts, k, bi[:n], ri[:n], h2[:n])
 		if err != nil {
 			w.Close()
-			return sink.ShardInfo{}, err
+			return shard.Info{}, err
 		}
 		if hi == len(perm) {
 			break
@@ -227,7 +228,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 }
 
 // writeChunk gathers the picked rows, transforms and writes them.
-func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema, dicts []arrow.Array, k int, bi, ri []int32, h2 []uint64) error {
+func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, dicts []arrow.Array, k int, bi, ri []int32, h2 []uint64) error {
 	mem := c.x.Mem
 	raw, err := rows.GatherRows(c.src.Stored, c.src.Batches, bi, ri, mem)
 	if err != nil {

@@ -1,0 +1,159 @@
+package shard
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/sink/arrowfile"
+)
+
+// benchBatches is a realistic training shard: 2M rows in 64K-row batches
+// of a z-scored float, two integer codes, a 7-way one-hot encoding, a
+// year label and increasing ids.
+var benchBatches = sync.OnceValues(func() (*arrow.Schema, []arrow.RecordBatch) {
+	const rows, batchRows = 2 << 20, 64 << 10
+	fields := []arrow.Field{
+		{Name: "z", Type: arrow.PrimitiveTypes.Float32},
+		{Name: "code", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "bucket", Type: arrow.PrimitiveTypes.Int32},
+	}
+	for i := range 7 {
+		fields = append(fields, arrow.Field{Name: "onehot" + string(rune('0'+i)), Type: arrow.PrimitiveTypes.Float32})
+	}
+	fields = append(fields, arrow.Field{Name: "year", Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: "id", Type: arrow.PrimitiveTypes.Int64})
+	schema := arrow.NewSchema(fields, nil)
+	rng := rand.New(rand.NewPCG(42, 7))
+	mem := memory.DefaultAllocator
+	var out []arrow.RecordBatch
+	for start := 0; start < rows; start += batchRows {
+		z := make([]float32, batchRows)
+		code := make([]int32, batchRows)
+		bucket := make([]int32, batchRows)
+		hot := make([][]float32, 7)
+		for i := range hot {
+			hot[i] = make([]float32, batchRows)
+		}
+		year := make([]int64, batchRows)
+		id := make([]int64, batchRows)
+		for i := range batchRows {
+			z[i] = float32(rng.NormFloat64())
+			code[i] = rng.Int32N(1000)
+			bucket[i] = rng.Int32N(1024)
+			hot[rng.IntN(7)][i] = 1
+			year[i] = 1940 + rng.Int64N(66)
+			id[i] = int64(start + i)
+		}
+		cols := []arrow.Array{floats(mem, z), ints32(mem, code), ints32(mem, bucket)}
+		for _, h := range hot {
+			cols = append(cols, floats(mem, h))
+		}
+		cols = append(cols, ints64(mem, year), ints64(mem, id))
+		out = append(out, array.NewRecordBatch(schema, cols, batchRows))
+	}
+	return schema, out
+})
+
+func floats(mem memory.Allocator, v []float32) arrow.Array {
+	b := array.NewFloat32Builder(mem)
+	b.AppendValues(v, nil)
+	return b.NewArray()
+}
+
+func ints32(mem memory.Allocator, v []int32) arrow.Array {
+	b := array.NewInt32Builder(mem)
+	b.AppendValues(v, nil)
+	return b.NewArray()
+}
+
+func ints64(mem memory.Allocator, v []int64) arrow.Array {
+	b := array.NewInt64Builder(mem)
+	b.AppendValues(v, nil)
+	return b.NewArray()
+}
+
+// countWriter discards bytes and counts them.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+// BenchmarkShardWrite compares the shard formats (the Arrow IPC writer of
+// package arrowfile and Parquet with parquetProps) on benchBatches: MB/s of
+// uncompressed column data, process CPU time per op (GC and encoder
+// goroutines included; less disturbed than wall time on a shared machine)
+// and the file size. BenchmarkWrite in sink/arrowfile compares the native
+// Arrow IPC writer with arrow-go's.
+func BenchmarkShardWrite(b *testing.B) {
+	schema, batches := benchBatches()
+	var raw int64
+	for _, rec := range batches {
+		for _, c := range rec.Columns() {
+			raw += int64(c.Len() * c.DataType().(arrow.FixedWidthDataType).BitWidth() / 8)
+		}
+	}
+	newWriter := map[string]func(*countWriter) (arrowfile.Writer, error){
+		"arrow-zstd": func(w *countWriter) (arrowfile.Writer, error) {
+			return arrowfile.NewWriter(w, schema, CompressionZstd, memory.DefaultAllocator)
+		},
+		"arrow-lz4": func(w *countWriter) (arrowfile.Writer, error) {
+			return arrowfile.NewWriter(w, schema, CompressionLZ4, memory.DefaultAllocator)
+		},
+		"parquet-zstd": func(w *countWriter) (arrowfile.Writer, error) {
+			return newBenchParquet(w, schema, CompressionZstd)
+		},
+		"parquet-lz4": func(w *countWriter) (arrowfile.Writer, error) {
+			return newBenchParquet(w, schema, CompressionLZ4)
+		},
+	}
+	for _, name := range []string{"arrow-zstd", "arrow-lz4", "parquet-zstd", "parquet-lz4"} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(raw)
+			b.ReportAllocs()
+			var size int64
+			cpu0 := processCPU()
+			for b.Loop() {
+				cw := &countWriter{}
+				w, err := newWriter[name](cw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, rec := range batches {
+					if err := w.Write(rec); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+				size = cw.n
+			}
+			if cpu1 := processCPU(); cpu0 >= 0 && cpu1 >= 0 {
+				b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+			}
+			b.ReportMetric(float64(size)/1e6, "MB-out")
+			b.ReportMetric(float64(raw)/float64(size), "ratio")
+		})
+	}
+}
+
+// benchParquet is the shard writer's Parquet path (pqarrow with
+// parquetProps, buffered row groups) as an arrowfile.Writer.
+type benchParquet struct{ w *pqarrow.FileWriter }
+
+func newBenchParquet(w *countWriter, schema *arrow.Schema, compression string) (arrowfile.Writer, error) {
+	mem := memory.DefaultAllocator
+	pw, err := pqarrow.NewFileWriter(schema, w, parquetProps(schema, compression, mem),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
+	return benchParquet{pw}, err
+}
+
+func (b benchParquet) Write(rec arrow.RecordBatch) error { return b.w.WriteBuffered(rec) }
+func (b benchParquet) Close() error                      { return b.w.Close() }

@@ -1,0 +1,23 @@
+// Package shard writes one output file (a trainer shard or an aggregate
+// table) in the Arrow IPC file format or Parquet, locally or as an
+// object-store upload, computing its size and sha256 on the way. A file
+// appears at its path only when complete.
+//
+// Dictionary columns: the Arrow IPC file format allows one dictionary per
+// column per file, and pqarrow falls back to PLAIN encoding for the rest of
+// a row group when a column's dictionary changes between batches, while
+// engine batches each carry their own dictionary. The writer therefore
+// writes every top-level dictionary<int*, utf8|large_utf8> column as plain
+// utf8 (large_utf8), in both formats: decoding is one vectorized gather per
+// batch, files stay streamable (no whole-file buffering), the bytes are
+// deterministic, and numpy-only trainers read them without dictionary
+// support. Parquet still dictionary-encodes string columns on disk (one
+// dictionary per row group, built by the column writer); no other column
+// is dictionary-encoded. FileSchema returns the schema a file actually has.
+//
+// Arrow IPC files are written by package sink/arrowfile: a native writer
+// for flat column types, arrow-go's for the rest.
+//
+// Determinism: the same batches written with the same format and
+// compression give byte-identical files.
+package shard
