@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/planner/logical"
 	"strconv"
 	"strings"
 
@@ -110,10 +111,10 @@ func (l *lowerer) expectOps() []PhysOp {
 			parts = append(parts, r.Column+"."+ExpectRuleString(r))
 		}
 	}
-	ops := []PhysOp{l.op(OpExpect, l.typesOf(cols...), KV{"rules", list(parts)}, KV{"on", "rows as read"}, KV{"on_fail", x.OnFail})}
+	ops := []PhysOp{l.op(OpExpect, l.typesOf(cols...), logical.KV{Key: "rules", Value: logical.List(parts)}, logical.KV{Key: "on", Value: "rows as read"}, logical.KV{Key: "on_fail", Value: x.OnFail})}
 	if uniq := uniqueColumns(x.Rules); len(uniq) > 0 {
-		ops = append(ops, l.op(OpShuffleWrite, l.typesOf(uniq...), KV{"expect", "unique"}, KV{"columns", list(uniq)},
-			KV{"partitioning", "hash(value)"}, KV{"partitions", strconv.Itoa(l.c.partitions)}))
+		ops = append(ops, l.op(OpShuffleWrite, l.typesOf(uniq...), logical.KV{Key: "expect", Value: "unique"}, logical.KV{Key: "columns", Value: logical.List(uniq)},
+			logical.KV{Key: "partitioning", Value: "hash(value)"}, logical.KV{Key: "partitions", Value: strconv.Itoa(l.c.partitions)}))
 	}
 	return ops
 }
@@ -142,8 +143,8 @@ func (l *lowerer) lowerExpect(scanID int) {
 		return
 	}
 	ops := []PhysOp{
-		l.op(OpShuffleRead, l.typesOf(uniq...), KV{"stage", strconv.Itoa(scanID)}, KV{"expect", "unique"}),
-		l.op(OpExpectUnique, l.typesOf(uniq...), KV{"columns", list(uniq)}, KV{"order", "hash, value, row"}, KV{"spill", "past the task's memory budget"}),
+		l.op(OpShuffleRead, l.typesOf(uniq...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "expect", Value: "unique"}),
+		l.op(OpExpectUnique, l.typesOf(uniq...), logical.KV{Key: "columns", Value: logical.List(uniq)}, logical.KV{Key: "order", Value: "hash, value, row"}, logical.KV{Key: "spill", Value: "past the task's memory budget"}),
 	}
 	l.stage(StageExpect, len(uniq)*l.c.partitions, []int{scanID}, ops,
 		"driver merges the violations of every rule in input order and fails the job (on_fail: error) before any output is written")

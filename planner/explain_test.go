@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"github.com/sluice-ml/sluice/planner/logical"
 	"math"
 	"testing"
 
@@ -84,7 +85,7 @@ func pruneInputs() Inputs {
 	in.Filter = &ExprInfo{
 		Canonical: "(tripduration <= 3600) and (age < 80) and (usertype == 'Subscriber')",
 		Columns:   []string{"tripduration", "age", "usertype"}, Type: arrow.FixedWidthTypes.Boolean,
-		Conjuncts: []Conjunct{
+		Conjuncts: []logical.Conjunct{
 			{Canonical: "(tripduration <= 3600)", Columns: []string{"tripduration"}, Range: rng("tripduration", math.Inf(-1), 3600, false, true)},
 			{Canonical: "(age < 80)", Columns: []string{"age"}, Range: rng("age", math.Inf(-1), 80, false, false)},
 			{Canonical: "(usertype == 'Subscriber')", Columns: []string{"usertype"}},
@@ -162,7 +163,7 @@ func TestCitibikeTypedFields(t *testing.T) {
 		t.Errorf("cache write: %+v, want 64 partitions by range of %s", cw.Params, ColShardHash)
 	}
 	// The two range conjuncts intersect into one interval.
-	wantPrune := []Range{*rng("tripduration", 60, 86400, true, false)}
+	wantPrune := []logical.Range{*rng("tripduration", 60, 86400, true, false)}
 	if len(p.Prune) != 1 || p.Prune[0] != wantPrune[0] {
 		t.Errorf("Prune = %v, want %v", p.Prune, wantPrune)
 	}
@@ -246,7 +247,7 @@ func TestShapesOfSmallerJobs(t *testing.T) {
 	}
 	// Every flights column is used, so the Scan reads all of them.
 	all := []string{"date", "delay", "distance", "origin", "destination"}
-	if !equalStrings(f.ScanColumns, all) || f.Stages[0].Operators[0].Param("columns") != list(all) || len(f.Stages[0].Operators[0].InputTypes) != 5 {
+	if !equalStrings(f.ScanColumns, all) || f.Stages[0].Operators[0].Param("columns") != logical.List(all) || len(f.Stages[0].Operators[0].InputTypes) != 5 {
 		t.Errorf("flights scan: %v %+v", f.ScanColumns, f.Stages[0].Operators[0])
 	}
 	if ts := f.Aggregates[0].Compute[3]; ts.OutputType.ID() != arrow.TIMESTAMP {

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/planner/logical"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,11 +28,11 @@ type FeaturePlan struct {
 	Source       string // the column it reads
 	Derived      bool   // Source is a derived column
 	SourceType   arrow.DataType
-	Transform    string   // jobspec.T*
-	Params       []KV     // transform parameters (top_k, min_count, buckets, min, max)
-	Needs        []string // statistics fitted on train rows, for the transform and the fill
-	FillKind     string   // jobspec.Fill*
-	FillValue    any      // for FillValue
+	Transform    string       // jobspec.T*
+	Params       []logical.KV // transform parameters (top_k, min_count, buckets, min, max)
+	Needs        []string     // statistics fitted on train rows, for the transform and the fill
+	FillKind     string       // jobspec.Fill*
+	FillValue    any          // for FillValue
 	OutputType   arrow.DataType
 	OutputFields []string // onehot: "name=*" (the values are known only after fitting)
 }
@@ -107,24 +108,24 @@ func orderedNeeds(needs ...string) []string {
 	return out
 }
 
-func transformParams(f jobspec.Feature) []KV {
-	var kvs []KV
+func transformParams(f jobspec.Feature) []logical.KV {
+	var kvs []logical.KV
 	switch f.Transform {
 	case jobspec.TVocab, jobspec.TOneHot:
 		if f.TopK > 0 {
-			kvs = append(kvs, KV{"top_k", strconv.Itoa(f.TopK)})
+			kvs = append(kvs, logical.KV{Key: "top_k", Value: strconv.Itoa(f.TopK)})
 		}
 		if f.MinCount > 1 {
-			kvs = append(kvs, KV{"min_count", strconv.FormatInt(f.MinCount, 10)})
+			kvs = append(kvs, logical.KV{Key: "min_count", Value: strconv.FormatInt(f.MinCount, 10)})
 		}
 	case jobspec.TBucketize, jobspec.THash:
-		kvs = append(kvs, KV{"buckets", strconv.Itoa(f.Buckets)})
+		kvs = append(kvs, logical.KV{Key: "buckets", Value: strconv.Itoa(f.Buckets)})
 	case jobspec.TClip:
 		if f.Min != nil {
-			kvs = append(kvs, KV{"min", fmtFloat(*f.Min)})
+			kvs = append(kvs, logical.KV{Key: "min", Value: fmtFloat(*f.Min)})
 		}
 		if f.Max != nil {
-			kvs = append(kvs, KV{"max", fmtFloat(*f.Max)})
+			kvs = append(kvs, logical.KV{Key: "max", Value: fmtFloat(*f.Max)})
 		}
 	}
 	return kvs
@@ -210,7 +211,7 @@ func (a AggPlan) computeList() string {
 	for i, c := range a.Compute {
 		s[i] = fmt.Sprintf("%s=%s(%s)", c.Name, c.Func, c.Column)
 	}
-	return list(s)
+	return logical.List(s)
 }
 
 // transformList is `[tripduration=zscore, end_station_id=hash(buckets=1024)]`.
@@ -226,7 +227,7 @@ func transformList(fs []FeaturePlan) string {
 			s[i] += "(" + strings.Join(ps, ",") + ")"
 		}
 	}
-	return list(s)
+	return logical.List(s)
 }
 
 // fillList is `[tripduration=median, birth_year=value(0)]` for the fills that

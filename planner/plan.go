@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/planner/logical"
 	"slices"
 
 	"github.com/sluice-ml/sluice/jobspec"
@@ -10,13 +11,13 @@ import (
 // Plan is a planned job: what EXPLAIN prints and what the engine runs.
 // Build fills every field; nothing in it refers back to Inputs.
 type Plan struct {
-	Logical   *LogicalPlan // as built from the job
-	Optimized *LogicalPlan // after the rules
-	Rules     []RuleResult // every rule in the order it ran
+	Logical   *logical.LogicalPlan // as built from the job
+	Optimized *logical.LogicalPlan // after the rules
+	Rules     []logical.RuleResult // every rule in the order it ran
 
-	ScanColumns  []string // input columns to read, in schema order
-	Prune        []Range  // row-group pruning ranges (the Filter still runs)
-	CacheColumns []string // columns the scan stage caches for later stages (input, derived, then hidden __ columns)
+	ScanColumns  []string        // input columns to read, in schema order
+	Prune        []logical.Range // row-group pruning ranges (the Filter still runs)
+	CacheColumns []string        // columns the scan stage caches for later stages (input, derived, then hidden __ columns)
 	Features     []FeaturePlan
 	Label        *LabelPlan // nil without a label
 	Keep         []string
@@ -88,19 +89,19 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 
-	logical := buildLogical(c)
-	env := &ruleEnv{partitions: c.partitions, noPrune: job.Expect != nil}
+	lp := buildLogical(c)
+	env := &logical.Env{Partitions: c.partitions, NoPrune: job.Expect != nil}
 	for _, f := range in.Schema.Fields() {
-		env.inputColumns = append(env.inputColumns, f.Name)
+		env.InputColumns = append(env.InputColumns, f.Name)
 	}
-	opt, results := optimize(logical, env)
-	scan := opt.find(NodeScan)
+	opt, results := logical.Optimize(lp, env)
+	scan := opt.Find(logical.NodeScan)
 	scanCols := scan.Columns
 	if scanCols == nil {
-		scanCols = env.inputColumns
+		scanCols = env.InputColumns
 	}
 	p := &Plan{
-		Logical: logical, Optimized: opt, Rules: results,
+		Logical: lp, Optimized: opt, Rules: results,
 		ScanColumns: append([]string{}, scanCols...), Prune: scan.Prune,
 		Features: c.features, Label: c.label, GroupColumns: append([]string(nil), job.Split.By...),
 		SplitKey: job.Split.Key, Splits: c.splits, Shards: job.Output.Shards, Aggregates: c.aggs,

@@ -1,6 +1,10 @@
 package planner
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // typeName is the user-facing name of a canonical column type.
 func typeName(t arrow.DataType) string {
@@ -66,3 +70,7 @@ var hiddenTypes = map[string]arrow.DataType{
 // ScratchCodec is the codec EXPLAIN shows for the cache; the engine's
 // default (SLUICE_SCRATCH_CODEC overrides it at run time).
 const ScratchCodec = "none"
+
+func fmtFloat(f float64) string {
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

@@ -1,4 +1,4 @@
-package planner
+package logical
 
 // pushFilter copies the filter's range conjuncts (`column op number` on an
 // input column) into the Scan as row-group pruning ranges. The Filter
@@ -8,12 +8,12 @@ package planner
 // Filter whose
 // path to the Scan crosses nothing but Projects (which only add columns)
 // is pushed.
-func pushFilter(p *LogicalPlan, env *ruleEnv) bool {
-	if env.noPrune {
+func pushFilter(p *LogicalPlan, env *Env) bool {
+	if env.NoPrune {
 		return false
 	}
 	input := map[string]bool{}
-	for _, c := range env.inputColumns {
+	for _, c := range env.InputColumns {
 		input[c] = true
 	}
 	changed := false

@@ -1,20 +1,20 @@
-package planner
+package logical
 
-// ruleEnv is what the rules know beyond the plan itself.
-type ruleEnv struct {
-	inputColumns []string // the input schema's column names, in schema order
-	partitions   int      // hash partitions of an aggregate exchange
-	noPrune      bool     // the expect section checks every row read: no row group may be skipped
+// Env is what the rules know beyond the plan itself.
+type Env struct {
+	InputColumns []string // the input schema's column names, in schema order
+	Partitions   int      // hash partitions of an aggregate exchange
+	NoPrune      bool     // the expect section checks every row read: no row group may be skipped
 }
 
-// rule rewrites a plan in place and reports whether it changed anything.
-type rule struct {
-	name  string
-	apply func(p *LogicalPlan, env *ruleEnv) bool
+// Rule rewrites a plan in place and reports whether it changed anything.
+type Rule struct {
+	Name  string
+	Apply func(p *LogicalPlan, env *Env) bool
 }
 
-// rules run once each, in this order.
-var rules = []rule{
+// Rules run once each, in this order.
+var Rules = []Rule{
 	// First: later rules and the physical plan read Scan.Columns, and the
 	// set of used columns is easiest to see before aggregates are split.
 	{"projection-pushdown", pushProjection},
@@ -38,14 +38,14 @@ type RuleResult struct {
 	Applied bool
 }
 
-// optimize runs every rule on a copy of the plan.
-func optimize(p *LogicalPlan, env *ruleEnv) (*LogicalPlan, []RuleResult) {
-	out := p.clone()
-	results := make([]RuleResult, 0, len(rules))
-	for _, r := range rules {
-		applied := r.apply(out, env)
-		out.renumber()
-		results = append(results, RuleResult{Name: r.name, Applied: applied})
+// Optimize runs every rule on a copy of the plan.
+func Optimize(p *LogicalPlan, env *Env) (*LogicalPlan, []RuleResult) {
+	out := p.Clone()
+	results := make([]RuleResult, 0, len(Rules))
+	for _, r := range Rules {
+		applied := r.Apply(out, env)
+		out.Renumber()
+		results = append(results, RuleResult{Name: r.Name, Applied: applied})
 	}
 	return out, results
 }

@@ -1,4 +1,4 @@
-package planner
+package logical
 
 import "slices"
 
@@ -6,8 +6,8 @@ import "slices"
 // uses: features, label, keep, split.by, split.key, aggregate columns, the
 // filter's columns and the derived columns' inputs. Derived names are not
 // input columns and are left out; their inputs are in the Project's uses.
-func pushProjection(p *LogicalPlan, env *ruleEnv) bool {
-	scan := p.find(NodeScan)
+func pushProjection(p *LogicalPlan, env *Env) bool {
+	scan := p.Find(NodeScan)
 	if scan == nil {
 		return false
 	}
@@ -18,7 +18,7 @@ func pushProjection(p *LogicalPlan, env *ruleEnv) bool {
 		}
 	}
 	cols := []string{}
-	for _, c := range env.inputColumns {
+	for _, c := range env.InputColumns {
 		if used[c] {
 			cols = append(cols, c)
 		}
@@ -26,7 +26,7 @@ func pushProjection(p *LogicalPlan, env *ruleEnv) bool {
 	if scan.Columns != nil && slices.Equal(scan.Columns, cols) {
 		return false
 	}
-	if scan.Columns == nil && len(cols) == len(env.inputColumns) {
+	if scan.Columns == nil && len(cols) == len(env.InputColumns) {
 		return false // every column is used: reading all of them is the same
 	}
 	scan.Columns = cols

@@ -1,8 +1,9 @@
-package planner
+package logical
 
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -64,8 +65,8 @@ type LogicalPlan struct {
 	Pipelines []*Pipeline
 }
 
-// param returns the value of a display parameter, or "".
-func (n *Node) param(key string) string {
+// Param returns the value of a display parameter, or "".
+func (n *Node) Param(key string) string {
 	for _, kv := range n.Params {
 		if kv.Key == key {
 			return kv.Value
@@ -74,8 +75,8 @@ func (n *Node) param(key string) string {
 	return ""
 }
 
-// find returns the first node of a kind, or nil.
-func (p *LogicalPlan) find(kind NodeKind) *Node {
+// Find returns the first node of a kind, or nil.
+func (p *LogicalPlan) Find(kind NodeKind) *Node {
 	for _, n := range p.Nodes {
 		if n.Kind == kind {
 			return n
@@ -84,8 +85,8 @@ func (p *LogicalPlan) find(kind NodeKind) *Node {
 	return nil
 }
 
-// consumers returns the nodes that read n, in plan order.
-func (p *LogicalPlan) consumers(n *Node) []*Node {
+// Consumers returns the nodes that read n, in plan order.
+func (p *LogicalPlan) Consumers(n *Node) []*Node {
 	var out []*Node
 	for _, m := range p.Nodes {
 		for _, in := range m.Inputs {
@@ -98,8 +99,8 @@ func (p *LogicalPlan) consumers(n *Node) []*Node {
 	return out
 }
 
-// clone deep-copies the plan, so a rule can change its copy freely.
-func (p *LogicalPlan) clone() *LogicalPlan {
+// Clone deep-copies the plan, so a rule can change its copy freely.
+func (p *LogicalPlan) Clone() *LogicalPlan {
 	m := make(map[*Node]*Node, len(p.Nodes))
 	out := &LogicalPlan{}
 	for _, n := range p.Nodes {
@@ -132,9 +133,9 @@ func (p *LogicalPlan) clone() *LogicalPlan {
 	return out
 }
 
-// renumber puts the nodes in a stable topological order (ties broken by
+// Renumber puts the nodes in a stable topological order (ties broken by
 // their previous position) and numbers them from 1.
-func (p *LogicalPlan) renumber() {
+func (p *LogicalPlan) Renumber() {
 	indeg := map[*Node]int{}
 	for _, n := range p.Nodes {
 		indeg[n] = len(n.Inputs)
@@ -150,7 +151,7 @@ func (p *LogicalPlan) renumber() {
 		n := ready[0]
 		ready = ready[1:]
 		out = append(out, n)
-		for _, c := range p.consumers(n) {
+		for _, c := range p.Consumers(n) {
 			indeg[c]--
 			if indeg[c] == 0 {
 				ready = append(ready, c)
@@ -182,7 +183,7 @@ func (p *LogicalPlan) String() string {
 			continue
 		}
 		printed[n.Pipeline] = true
-		pl := p.pipeline(n.Pipeline)
+		pl := p.PipelineByID(n.Pipeline)
 		ids := make([]string, len(pl.Members))
 		for i, m := range pl.Members {
 			ids[i] = fmt.Sprintf("#%d", m.ID)
@@ -197,7 +198,8 @@ func (p *LogicalPlan) String() string {
 	return b.String()
 }
 
-func (p *LogicalPlan) pipeline(id int) *Pipeline {
+// PipelineByID returns the fused pipeline with the id, or nil.
+func (p *LogicalPlan) PipelineByID(id int) *Pipeline {
 	for _, pl := range p.Pipelines {
 		if pl.ID == id {
 			return pl
@@ -212,11 +214,11 @@ func (n *Node) line() string {
 	if n.Kind == NodeScan {
 		cols := "*"
 		if n.Columns != nil {
-			cols = list(n.Columns)
+			cols = List(n.Columns)
 		}
 		kvs = append(kvs, KV{"columns", cols})
 		if len(n.Prune) > 0 {
-			kvs = append(kvs, KV{"prune", rangeList(n.Prune)})
+			kvs = append(kvs, KV{"prune", RangeList(n.Prune)})
 		}
 	}
 	if len(n.Inputs) > 0 {
@@ -226,11 +228,11 @@ func (n *Node) line() string {
 		}
 		kvs = append(kvs, KV{"input", strings.Join(ids, ",")})
 	}
-	return fmt.Sprintf("#%d %s", n.ID, string(n.Kind)+formatKVs(kvs))
+	return fmt.Sprintf("#%d %s", n.ID, string(n.Kind)+FormatKVs(kvs))
 }
 
-// formatKVs is ` k=v k=v`, the one display style of nodes and operators.
-func formatKVs(kvs []KV) string {
+// FormatKVs is ` k=v k=v`, the one display style of nodes and operators.
+func FormatKVs(kvs []KV) string {
 	var b strings.Builder
 	for _, kv := range kvs {
 		b.WriteByte(' ')
@@ -241,15 +243,28 @@ func formatKVs(kvs []KV) string {
 	return b.String()
 }
 
-// list is `[a, b]`.
-func list(items []string) string {
+// List is `[a, b]`.
+func List(items []string) string {
 	return "[" + strings.Join(items, ", ") + "]"
 }
 
-func rangeList(rs []Range) string {
+func RangeList(rs []Range) string {
 	s := make([]string, len(rs))
 	for i, r := range rs {
 		s[i] = r.String()
 	}
-	return list(s)
+	return List(s)
+}
+
+// Add appends n to the plan, reading inputs, and returns it; nodes added
+// later sort after it when Renumber breaks ties.
+func (p *LogicalPlan) Add(n *Node, inputs ...*Node) *Node {
+	n.Inputs = inputs
+	n.order = float64(len(p.Nodes) + 1)
+	p.Nodes = append(p.Nodes, n)
+	return n
+}
+
+func fmtFloat(f float64) string {
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -1,4 +1,4 @@
-package planner
+package logical
 
 import (
 	"strconv"
@@ -10,7 +10,7 @@ import (
 // the scan tasks and sends one row per group and task; the final half
 // merges the partials of one hash partition. A table with no group-by
 // columns has one group, hence one partition.
-func splitAggregates(p *LogicalPlan, env *ruleEnv) bool {
+func splitAggregates(p *LogicalPlan, env *Env) bool {
 	changed := false
 	var out []*Node
 	for _, n := range p.Nodes {
@@ -19,7 +19,7 @@ func splitAggregates(p *LogicalPlan, env *ruleEnv) bool {
 			continue
 		}
 		changed = true
-		parts := env.partitions
+		parts := env.Partitions
 		partitioning := "hash(" + strings.Join(n.By, ",") + ")"
 		if len(n.By) == 0 {
 			parts, partitioning = 1, "single"
@@ -30,7 +30,7 @@ func splitAggregates(p *LogicalPlan, env *ruleEnv) bool {
 			Params: []KV{{"partitioning", partitioning}, {"partitions", strconv.Itoa(parts)}}}
 		final := &Node{Kind: NodeFinalAggregate, Table: n.Table, By: n.By, Params: n.Params,
 			Inputs: []*Node{ex}, order: n.order + 0.2}
-		for _, c := range p.consumers(n) {
+		for _, c := range p.Consumers(n) {
 			for i, in := range c.Inputs {
 				if in == n {
 					c.Inputs[i] = final

@@ -1,4 +1,4 @@
-package planner
+package logical
 
 // narrow reports whether a node works row batch by row batch within one
 // task, so it can share a pipeline with its narrow neighbours. Exchanges
@@ -19,7 +19,7 @@ func narrow(n *Node) bool {
 // Transform is never fused: Transform reads the rows the scan pass cached,
 // in a later pass, so that the scan can count groups and the fit can run
 // without decoding the input twice. Single nodes stay unfused.
-func fuseOperators(p *LogicalPlan, _ *ruleEnv) bool {
+func fuseOperators(p *LogicalPlan, _ *Env) bool {
 	parent := map[*Node]*Node{}
 	var root func(n *Node) *Node
 	root = func(n *Node) *Node {
