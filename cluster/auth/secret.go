@@ -1,7 +1,6 @@
-package cluster
+package auth
 
 import (
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -24,6 +23,16 @@ import (
 const (
 	keepaliveTime    = 10 * time.Second
 	keepaliveTimeout = 5 * time.Second
+)
+
+// Flow control of every cluster connection, sized for the output fetch
+// (package cluster sends segments in pieces of at most 1 MiB).
+const (
+	// fetchWindow is the gRPC flow-control window per stream: a fetch has at
+	// most this many bytes in flight beyond the segment being decoded.
+	fetchWindow = 2 << 20
+	// maxMessage bounds a received message.
+	maxMessage = 16 << 20
 )
 
 // Security is a node's cluster credentials: the shared secret (nil: an
@@ -74,13 +83,6 @@ func LoadSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("--secret-file %s: the secret has %d bytes, at least 16 are required", path, len(s))
 	}
 	return []byte(s), nil
-}
-
-// gossipKey is the memberlist encryption key (AES-256) derived from the
-// secret.
-func gossipKey(secret []byte) []byte {
-	k := sha256.Sum256(append([]byte("sluice-gossip-v1\x00"), secret...))
-	return k[:]
 }
 
 // tlsConfig loads the TLS files for a server (server=true) or a client.

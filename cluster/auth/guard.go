@@ -1,4 +1,4 @@
-package cluster
+package auth
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// authHeader is the gRPC metadata key carrying the call token.
-const authHeader = "sluice-auth"
+// TokenHeader is the gRPC metadata key carrying the call token.
+const TokenHeader = "sluice-auth"
 
-// insecureHeader is the response header an open node sets on every call.
-const insecureHeader = "sluice-insecure"
+// InsecureHeader is the response header an open node sets on every call.
+const InsecureHeader = "sluice-insecure"
 
 // errBadSecret is how a call with a missing or wrong token fails.
 var errBadSecret = status.Error(codes.Unauthenticated, "cluster secret missing or wrong (check --secret-file)")
@@ -36,7 +36,7 @@ func (g *guard) check(ctx context.Context, method string) error {
 	}
 	got := ""
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(authHeader); len(v) == 1 {
+		if v := md.Get(TokenHeader); len(v) == 1 {
 			got = v[0]
 		}
 	}
@@ -60,7 +60,7 @@ func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 		return nil, err
 	}
 	if len(g.secret) == 0 {
-		grpc.SetHeader(ctx, metadata.Pairs(insecureHeader, "1"))
+		grpc.SetHeader(ctx, metadata.Pairs(InsecureHeader, "1"))
 	}
 	return h(ctx, req)
 }
@@ -70,7 +70,7 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 		return err
 	}
 	if len(g.secret) == 0 {
-		ss.SetHeader(metadata.Pairs(insecureHeader, "1"))
+		ss.SetHeader(metadata.Pairs(InsecureHeader, "1"))
 	}
 	return h(srv, ss)
 }
@@ -87,11 +87,11 @@ func (t tokenCreds) GetRequestMetadata(ctx context.Context, _ ...string) (map[st
 	if !ok {
 		return nil, errors.New("cluster token: the call's method is unknown")
 	}
-	tok, err := newToken(t.secret, ri.Method, time.Now())
+	tok, err := NewToken(t.secret, ri.Method, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{authHeader: tok}, nil
+	return map[string]string{TokenHeader: tok}, nil
 }
 
 func (t tokenCreds) RequireTransportSecurity() bool { return t.secure }

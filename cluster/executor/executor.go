@@ -1,4 +1,4 @@
-package cluster
+package executor
 
 import (
 	"context"
@@ -19,14 +19,17 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/ring"
 	"github.com/sluice-ml/sluice/exec/placement"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/workdir"
 )
 
-// ExecutorConfig configures an executor process.
-type ExecutorConfig struct {
+// Config configures an executor process.
+type Config struct {
 	ID      string   // unique in the ring; default: "executor-" + host + "-" + gRPC port
 	Listen  string   // gRPC host:port (port 0: any free port)
 	Gossip  string   // gossip host:port; default: the --listen host, any free port
@@ -35,7 +38,7 @@ type ExecutorConfig struct {
 	Slots   int
 	Memory  int64 // bytes
 	WorkDir string
-	Sec     Security
+	Sec     auth.Security
 	Log     io.Writer
 	// Ready, when set, is called once the executor serves and has joined.
 	Ready func(id, grpcAddr, gossipAddr string)
@@ -48,19 +51,19 @@ type ExecutorConfig struct {
 	Logger *slog.Logger
 }
 
-// RunExecutor serves tasks until ctx ends, then leaves the ring, stops
+// Run serves tasks until ctx ends, then leaves the ring, stops
 // serving (running tasks are cancelled) and deletes its work directory.
-func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
+func Run(ctx context.Context, cfg Config) error {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	lg, logw := NewLog(cfg.Log, cfg.Logger, log.LstdFlags)
+	lg, logw := cluster.NewLog(cfg.Log, cfg.Logger, log.LstdFlags)
 	cfg.Log = logw
 	if err := cfg.Sec.CheckServe(); err != nil {
 		return err
 	}
 	if len(cfg.Sec.Secret) == 0 {
-		lg.Print(InsecureWarning)
+		lg.Print(auth.InsecureWarning)
 	}
 	engines, err := placement.Engines(cfg.Engine)
 	if err != nil {
@@ -142,14 +145,14 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 	go func() { served <- srv.Serve(lis) }()
 
 	// An unspecified host is filled in by Join with the ring's address.
-	meta := Meta{Role: RoleExecutor, Engines: names, Slots: cfg.Slots, Memory: cfg.Memory, Addr: net.JoinHostPort(host, strconv.Itoa(port))}
-	m, err := Join(MemberConfig{ID: cfg.ID, Bind: cfg.Gossip, Join: cfg.Join, Meta: meta, Secret: cfg.Sec.Secret, Log: cfg.Log,
-		OnEvent: func(e Event) {
+	meta := ring.Meta{Role: ring.RoleExecutor, Engines: names, Slots: cfg.Slots, Memory: cfg.Memory, Addr: net.JoinHostPort(host, strconv.Itoa(port))}
+	m, err := ring.Join(ring.MemberConfig{ID: cfg.ID, Bind: cfg.Gossip, Join: cfg.Join, Meta: meta, Secret: cfg.Sec.Secret, Log: cfg.Log,
+		OnEvent: func(e ring.Event) {
 			lg.Printf("member %s %s", e.ID, e.Kind)
-			if e.Kind == EventFailed {
+			if e.Kind == ring.EventFailed {
 				svc.peerFailed(e)
 			}
-			if e.Meta.Role == RoleDriver && (e.Kind == EventFailed || e.Kind == EventLeave) {
+			if e.Meta.Role == ring.RoleDriver && (e.Kind == ring.EventFailed || e.Kind == ring.EventLeave) {
 				svc.driverGone(e)
 			}
 		}})
@@ -158,14 +161,14 @@ func RunExecutor(ctx context.Context, cfg ExecutorConfig) error {
 		lg.Printf("executor %s: %v", cfg.ID, err)
 		return err
 	}
-	p, err := newPeers(m, cfg.Sec)
+	p, err := cluster.NewPeers(m, cfg.Sec)
 	if err != nil {
 		m.Leave(time.Second)
 		srv.Stop()
 		return err
 	}
-	defer p.close()
-	fetcher := &Fetcher{Self: cfg.ID, Root: work, peers: p}
+	defer p.Close()
+	fetcher := &cluster.Fetcher{Self: cfg.ID, Root: work, Peers: p}
 	if cfg.Metrics != "" {
 		met, addr, stop, err := serveExecutorMetrics(cfg, ex, fetcher, func() error {
 			if svc.stopping.Load() {
@@ -203,10 +206,10 @@ wait:
 		case <-ctx.Done():
 			break wait
 		case err := <-served:
-			m.Leave(LeaveTimeout)
+			m.Leave(ring.LeaveTimeout)
 			return fmt.Errorf("gRPC server: %w", err)
 		case <-rejoin.C:
-			if !m.HasRole(RoleDriver) {
+			if !m.HasRole(ring.RoleDriver) {
 				if err := m.Rejoin(cfg.Join); err == nil {
 					lg.Printf("executor %s: rejoined the ring through %s", cfg.ID, strings.Join(cfg.Join, ","))
 				}
@@ -217,7 +220,7 @@ wait:
 	// (up to the grace period) and their replies go out before the server
 	// stops.
 	lg.Printf("executor %s stopping: leaving the ring", cfg.ID)
-	if err := m.Leave(LeaveTimeout); err != nil {
+	if err := m.Leave(ring.LeaveTimeout); err != nil {
 		lg.Printf("executor %s: leave: %v", cfg.ID, err)
 	}
 	// Drain: running tasks finish, and outputs stay fetchable until the
@@ -264,8 +267,8 @@ type executorService struct {
 	slots   int
 	work    string
 	worker  *task.Worker
-	peers   *peers
-	ring    *Membership
+	peers   *cluster.Peers
+	ring    *ring.Membership
 	log     *log.Logger
 	mu      sync.Mutex
 	running map[taskKey]context.CancelFunc
@@ -288,7 +291,7 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 	p := s.peers
 	s.mu.Unlock()
 	if p != nil {
-		p.learn(req.Peers)
+		p.Learn(req.Peers)
 	}
 	k := keyOf(req.Task)
 	ctx, cancel := context.WithCancel(ctx)
@@ -311,7 +314,7 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 		if s.stopping.Load() {
 			return nil, status.Error(codes.Unavailable, "executor "+s.id+" is stopping")
 		}
-		reply.Failure = encodeFailure(err)
+		reply.Failure = cluster.EncodeFailure(err)
 		return reply, nil
 	}
 	reply.Result = out
@@ -340,7 +343,7 @@ func (s *executorService) cancelAll() {
 
 // Fetch streams a partition of an output in this executor's work directory.
 func (s *executorService) Fetch(req *pb.FetchRequest, st pb.Executor_FetchServer) error {
-	err := serveFetch(s.work, req, st.Send)
+	err := cluster.ServeFetch(s.work, req, st.Send)
 	if err != nil && st.Context().Err() == nil {
 		s.log.Printf("fetch %s partition %d: %v", req.Path, req.Partition, err)
 	}
@@ -370,18 +373,18 @@ func (s *executorService) ForgetJob(_ context.Context, req *pb.ForgetRequest) (*
 // declared failed: its connections close, so fetches from it fail now (and
 // the driver re-runs what it held) instead of waiting on a frozen or
 // cut-off node.
-func (s *executorService) peerFailed(e Event) {
+func (s *executorService) peerFailed(e ring.Event) {
 	s.mu.Lock()
 	p := s.peers
 	s.mu.Unlock()
 	if p == nil {
 		return
 	}
-	p.forget(e.ID, e.Meta.Addr)
+	p.Forget(e.ID, e.Meta.Addr)
 }
 
 // setRing records the executor's membership.
-func (s *executorService) setRing(m *Membership) {
+func (s *executorService) setRing(m *ring.Membership) {
 	s.mu.Lock()
 	s.ring = m
 	s.mu.Unlock()
@@ -390,11 +393,11 @@ func (s *executorService) setRing(m *Membership) {
 // driverGone cancels the running tasks and deletes the files of every job
 // once no driver is left in the ring: the jobs died with their driver (a
 // restarted one starts them afresh).
-func (s *executorService) driverGone(e Event) {
+func (s *executorService) driverGone(e ring.Event) {
 	s.mu.Lock()
 	m := s.ring
 	s.mu.Unlock()
-	if m != nil && m.HasRole(RoleDriver) {
+	if m != nil && m.HasRole(ring.RoleDriver) {
 		return
 	}
 	s.cancelAll()
@@ -415,7 +418,7 @@ func (s *executorService) driverGone(e Event) {
 }
 
 // setPeers installs the executor's peer table (after joining the ring).
-func (s *executorService) setPeers(p *peers) {
+func (s *executorService) setPeers(p *cluster.Peers) {
 	s.mu.Lock()
 	s.peers = p
 	s.mu.Unlock()

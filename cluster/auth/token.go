@@ -1,4 +1,4 @@
-package cluster
+package auth
 
 import (
 	"crypto/hmac"
@@ -15,16 +15,16 @@ import (
 
 // A call token is "v2.<unix milliseconds>.<nonce>.<mac>": the MAC is an
 // HMAC-SHA256 under the cluster secret of the call's method, the time and
-// a random nonce. A server accepts a token once, within tokenWindow of its
+// a random nonce. A server accepts a token once, within TokenWindow of its
 // clock, so a call seen on the wire cannot be replayed.
 const (
 	tokenVersion = "v2"
-	// tokenWindow is how far a token's time may be from the server's
+	// TokenWindow is how far a token's time may be from the server's
 	// clock (either way); it bounds clock skew between nodes and how long
 	// a nonce is remembered.
-	tokenWindow = time.Minute
+	TokenWindow = time.Minute
 	// maxNonces bounds the nonces a server remembers (one per call within
-	// 2*tokenWindow); past it, calls are refused until old ones expire.
+	// 2*TokenWindow); past it, calls are refused until old ones expire.
 	maxNonces  = 1 << 20
 	nonceBytes = 16
 )
@@ -44,8 +44,8 @@ func tokenMAC(secret []byte, method, ts, nonce string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// newToken makes a one-time token for a call of method at now.
-func newToken(secret []byte, method string, now time.Time) (string, error) {
+// NewToken makes a one-time token for a call of method at now.
+func NewToken(secret []byte, method string, now time.Time) (string, error) {
 	var n [nonceBytes]byte
 	if _, err := rand.Read(n[:]); err != nil {
 		return "", fmt.Errorf("cluster token: %w", err)
@@ -73,10 +73,10 @@ func checkToken(secret []byte, tok, method string, now time.Time, seen *nonceCac
 		return errTokenBad
 	}
 	at := time.UnixMilli(ms)
-	if d := now.Sub(at); d > tokenWindow || d < -tokenWindow {
+	if d := now.Sub(at); d > TokenWindow || d < -TokenWindow {
 		return errTokenStale
 	}
-	return seen.add(f[2], at.Add(tokenWindow), now)
+	return seen.add(f[2], at.Add(TokenWindow), now)
 }
 
 // nonceCache remembers the nonces of accepted tokens until their tokens
@@ -106,7 +106,7 @@ func (c *nonceCache) add(nonce string, expiry, now time.Time) error {
 				delete(c.until, n)
 			}
 		}
-		c.sweep = now.Add(tokenWindow)
+		c.sweep = now.Add(TokenWindow)
 		if len(c.until) >= c.max {
 			return errNonceCacheFull
 		}

@@ -1,4 +1,4 @@
-package cluster
+package serve
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/sluice-ml/sluice/cluster/auth"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
@@ -20,7 +21,7 @@ import (
 var ErrJobUsage = errors.New("job refused")
 
 // dialDriver connects to a serving driver.
-func dialDriver(addr string, sec Security) (pb.DriverClient, func(), error) {
+func dialDriver(addr string, sec auth.Security) (pb.DriverClient, func(), error) {
 	opts, err := sec.DialOptions()
 	if err != nil {
 		return nil, nil, err
@@ -35,7 +36,7 @@ func dialDriver(addr string, sec Security) (pb.DriverClient, func(), error) {
 // Submit sends a job file to a serving driver, writes its progress lines to
 // progress (may be nil) and returns the summary. A job the driver refuses
 // as wrong wraps ErrJobUsage.
-func Submit(ctx context.Context, addr string, sec Security, file string, sets []string, engineChoice string, progress io.Writer) (summary string, err error) {
+func Submit(ctx context.Context, addr string, sec auth.Security, file string, sets []string, engineChoice string, progress io.Writer) (summary string, err error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return "", fmt.Errorf("%w: %s: cannot read job file: %v", ErrJobUsage, file, err)
@@ -82,7 +83,7 @@ func Submit(ctx context.Context, addr string, sec Security, file string, sets []
 
 // Status asks a serving driver for one job (jobID) or all jobs ("") and
 // its executors, and writes a report to w.
-func Status(ctx context.Context, addr string, sec Security, jobID string, w io.Writer) error {
+func Status(ctx context.Context, addr string, sec auth.Security, jobID string, w io.Writer) error {
 	cl, done, err := dialDriver(addr, sec)
 	if err != nil {
 		return err
@@ -93,8 +94,8 @@ func Status(ctx context.Context, addr string, sec Security, jobID string, w io.W
 	if err != nil {
 		return fmt.Errorf("driver %s: %w", addr, err)
 	}
-	if len(hdr.Get(insecureHeader)) > 0 {
-		fmt.Fprintf(w, "%s\n\n", InsecureWarning)
+	if len(hdr.Get(auth.InsecureHeader)) > 0 {
+		fmt.Fprintf(w, "%s\n\n", auth.InsecureWarning)
 	}
 	fmt.Fprintf(w, "%-32s %-10s %5s %8s %9s %9s %10s  %s\n", "job", "state", "done", "eta", "wall", "cpu", "cost", "stage")
 	for _, j := range rep.Jobs {

@@ -1,4 +1,4 @@
-package cluster
+package serve
 
 import (
 	"context"
@@ -12,6 +12,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/ring"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/task"
@@ -21,8 +24,8 @@ import (
 // the ring's live executors, less those found unreachable (until the ring
 // reports them again).
 type Transport struct {
-	m     *Membership
-	peers *peers
+	m     *ring.Membership
+	peers *cluster.Peers
 	log   *log.Logger
 	mu    sync.Mutex
 	down  map[string]bool
@@ -61,7 +64,7 @@ func (t *Transport) notifyLocked() {
 }
 
 // newTransport makes the driver's transport.
-func newTransport(m *Membership, p *peers, lg *log.Logger) *Transport {
+func newTransport(m *ring.Membership, p *cluster.Peers, lg *log.Logger) *Transport {
 	return &Transport{m: m, peers: p, log: lg, down: map[string]bool{}, done: map[string]int64{}, seen: map[string]string{}, sick: map[string]time.Time{}, changed: make(chan struct{})}
 }
 
@@ -75,7 +78,7 @@ func (t *Transport) Executors() []scheduler.ExecutorInfo {
 			delete(t.sick, mb.ID)
 			t.log.Printf("executor %s: takes tasks again (its disk was full)", mb.ID)
 		}
-		if mb.Meta.Role == RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] && t.sick[mb.ID].IsZero() {
+		if mb.Meta.Role == ring.RoleExecutor && !mb.Meta.Leaving && !t.down[mb.ID] && t.sick[mb.ID].IsZero() {
 			first, _, _ := strings.Cut(mb.Meta.Engines, ",")
 			out = append(out, scheduler.ExecutorInfo{ID: mb.ID, Slots: max(mb.Meta.Slots, 1), GPU: scheduler.IsGPUEngine(first)})
 		}
@@ -84,19 +87,19 @@ func (t *Transport) Executors() []scheduler.ExecutorInfo {
 }
 
 // MemberEvent updates the transport on a ring change.
-func (t *Transport) MemberEvent(e Event) {
+func (t *Transport) MemberEvent(e ring.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	defer t.notifyLocked()
 	switch e.Kind {
-	case EventJoin:
+	case ring.EventJoin:
 		delete(t.down, e.ID)
-	case EventLeave:
+	case ring.EventLeave:
 		// A leaving executor finishes its running tasks: keep the connection.
 		delete(t.down, e.ID)
-	case EventFailed:
+	case ring.EventFailed:
 		delete(t.down, e.ID)
-		t.peers.drop(e.Meta.Addr)
+		t.peers.Drop(e.Meta.Addr)
 	}
 }
 
@@ -105,7 +108,7 @@ func (t *Transport) MemberEvent(e Event) {
 // scheduler.ErrExecutorLost.
 func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun, tk scheduler.Task) (any, error) {
 	spec := st.Spec(tk)
-	cl, err := t.peers.executor(id)
+	cl, err := t.peers.Executor(id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", scheduler.ErrExecutorLost, err)
 	}
@@ -115,7 +118,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 		t.mu.Unlock()
 	}
 	ref := &pb.TaskRef{JobId: spec.GetJobId(), Stage: spec.GetStageRun(), Index: spec.GetIndex(), Attempt: spec.GetAttempt()}
-	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Fragment: spec, Kind: spec.GetKind(), Peers: t.peers.addressBook()})
+	reply, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: ref, Fragment: spec, Kind: spec.GetKind(), Peers: t.peers.AddressBook()})
 	if err != nil {
 		if ctx.Err() != nil {
 			// The scheduler gave up on this attempt: make sure it stops.
@@ -139,7 +142,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 		return nil, task.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
 	}
 	if f := reply.GetFailure(); f != nil {
-		if strings.HasPrefix(f.Message, diskFull) {
+		if strings.HasPrefix(f.Message, cluster.DiskFullPrefix) {
 			// The task goes to another executor; this one gets none for a
 			// while.
 			t.mu.Lock()
@@ -155,7 +158,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 			t.log.Printf("executor %s: %s; no tasks go to it for %s", id, f.Message, diskSickFor)
 			return nil, fmt.Errorf("%w: %s: %s", scheduler.ErrExecutorLost, id, f.Message)
 		}
-		err := decodeFailure(f)
+		err := cluster.DecodeFailure(f)
 		var ff *task.FetchFailed
 		if errors.As(err, &ff) && ff.Loc.Executor != id && !t.reachable(ff.Loc.Executor) {
 			// The input's executor is gone: stop using it now, so the
@@ -174,7 +177,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 // reachable asks the executor for its health; an executor that does not
 // answer is marked down until the ring reports it again.
 func (t *Transport) reachable(id string) bool {
-	cl, err := t.peers.executor(id)
+	cl, err := t.peers.Executor(id)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_, err = cl.Health(ctx, &pb.HealthRequest{})
@@ -208,7 +211,7 @@ func (t *Transport) Recheck() {
 	}
 	t.mu.Unlock()
 	for _, id := range ids {
-		cl, err := t.peers.executor(id)
+		cl, err := t.peers.Executor(id)
 		if err != nil {
 			continue
 		}
@@ -235,7 +238,7 @@ func (t *Transport) Forget(jobID string) {
 	}
 	t.mu.Unlock()
 	for id, addr := range seen {
-		c, err := t.peers.dial(addr)
+		c, err := t.peers.Dial(addr)
 		if err != nil {
 			continue
 		}
@@ -266,10 +269,10 @@ func (t *Transport) IsDown(id string) bool {
 // DriverTransport is a serving driver's side of the ring: the transport
 // that launches tasks on the ring's executors and the fetcher that reads
 // their outputs. Call closeFn when the driver stops.
-func DriverTransport(m *Membership, sec Security, lg *log.Logger) (t *Transport, f *Fetcher, closeFn func(), err error) {
-	p, err := newPeers(m, sec)
+func DriverTransport(m *ring.Membership, sec auth.Security, lg *log.Logger) (t *Transport, f *cluster.Fetcher, closeFn func(), err error) {
+	p, err := cluster.NewPeers(m, sec)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return newTransport(m, p, lg), &Fetcher{peers: p}, p.close, nil
+	return newTransport(m, p, lg), &cluster.Fetcher{Peers: p}, p.Close, nil
 }

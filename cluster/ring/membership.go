@@ -1,6 +1,7 @@
-package cluster
+package ring
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -344,3 +345,10 @@ func (q quietDebug) Write(p []byte) (int, error) {
 // is alive, and when none is there is no one to tell, so waiting longer
 // only delays the exit.
 const LeaveTimeout = 500 * time.Millisecond
+
+// gossipKey is the memberlist encryption key (AES-256) derived from the
+// secret.
+func gossipKey(secret []byte) []byte {
+	k := sha256.Sum256(append([]byte("sluice-gossip-v1\x00"), secret...))
+	return k[:]
+}

@@ -1,10 +1,12 @@
-package cluster
+package executor
 
 import (
 	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/sluice-ml/sluice/cluster"
 	"github.com/sluice-ml/sluice/monitor/nodemon"
 	"github.com/sluice-ml/sluice/task"
 )
@@ -36,7 +38,7 @@ func (m *execMetrics) ended(err error) {
 
 // serveExecutorMetrics registers the executor's metrics and serves them,
 // with /healthz, on cfg.Metrics; the fetcher counts its remote fetches.
-func serveExecutorMetrics(cfg ExecutorConfig, ex *task.Executor, f *Fetcher, healthy func() error) (*execMetrics, string, func(), error) {
+func serveExecutorMetrics(cfg Config, ex *task.Executor, f *cluster.Fetcher, healthy func() error) (*execMetrics, string, func(), error) {
 	reg := prometheus.NewRegistry()
 	m := &execMetrics{
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_executor_tasks_total",
