@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
 )
 
 // errorf is the one place that builds job-file errors: jobspec's error
@@ -33,4 +34,4 @@ func didYouMean(name string, names []string) string {
 }
 
 // editDistance is the Levenshtein distance over bytes.
-func editDistance(a, b string) int { return jobspec.EditDistance(a, b) }
+func editDistance(a, b string) int { return yamlread.EditDistance(a, b) }

@@ -1,4 +1,4 @@
-package jobspec
+package yamlread
 
 import (
 	"fmt"
@@ -7,40 +7,40 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// applySets applies --set overrides to the top-level mapping root, in order.
+// ApplySets applies --set overrides to the top-level mapping root, in order.
 // A missing key along the path is created as a mapping; a null value is
 // replaced by one. Nodes that come from an override have line 0, so their
 // errors print without a line.
-func applySets(file string, root *yaml.Node, sets []string) error {
+func ApplySets(root *yaml.Node, sets []string) error {
 	for _, s := range sets {
 		key, value, ok := strings.Cut(s, "=")
 		key = strings.TrimSpace(key)
 		if !ok || key == "" {
-			return &Error{File: file, Field: "--set", Msg: fmt.Sprintf("expected key.path=value, e.g. output.overwrite=true (got %q)", s)}
+			return &Error{Field: "--set", Msg: fmt.Sprintf("expected key.path=value, e.g. output.overwrite=true (got %q)", s)}
 		}
 		parts := strings.Split(key, ".")
 		for _, part := range parts {
 			if part == "" {
-				return &Error{File: file, Field: "--set", Msg: fmt.Sprintf("key %q has an empty part; write it like input.generate.rows", key)}
+				return &Error{Field: "--set", Msg: fmt.Sprintf("key %q has an empty part; write it like input.generate.rows", key)}
 			}
 		}
-		val, err := setValue(file, key, value)
+		val, err := setValue(key, value)
 		if err != nil {
 			return err
 		}
 		cur := root
 		for i, part := range parts[:len(parts)-1] {
 			next := lookup(cur, part)
-			if next == nil || isNull(resolve(next)) {
+			if next == nil || IsNull(Resolve(next)) {
 				m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 				put(cur, part, m)
 				cur = m
 				continue
 			}
-			target := resolve(next)
+			target := Resolve(next)
 			if target == nil || target.Kind != yaml.MappingNode {
 				at := strings.Join(parts[:i+1], ".")
-				return &Error{File: file, Line: lineOf(target, 0), Field: at, Msg: fmt.Sprintf("--set %s: %s is %s, not a mapping", key, at, describe(target))}
+				return &Error{Line: LineOf(target, 0), Field: at, Msg: fmt.Sprintf("--set %s: %s is %s, not a mapping", key, at, Describe(target))}
 			}
 			if next != target {
 				// An alias: copy the mapping so the override does not also
@@ -59,11 +59,11 @@ func applySets(file string, root *yaml.Node, sets []string) error {
 }
 
 // setValue parses an override value as YAML; an empty value is "".
-func setValue(file, key, value string) (*yaml.Node, error) {
+func setValue(key, value string) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(value), &doc); err != nil {
-		e := yamlError(file, []byte(value), err)
-		return nil, &Error{File: file, Field: key, Msg: fmt.Sprintf("--set %s: value %q is not valid YAML: %s", key, value, strings.TrimPrefix(e.Msg, "invalid YAML: "))}
+		e := SyntaxError([]byte(value), err)
+		return nil, &Error{Field: key, Msg: fmt.Sprintf("--set %s: value %q is not valid YAML: %s", key, value, strings.TrimPrefix(e.Msg, "invalid YAML: "))}
 	}
 	if len(doc.Content) == 0 {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}, nil
@@ -87,7 +87,7 @@ func clearPositions(n *yaml.Node, depth int) {
 // lookup returns the value node of key in mapping m, or nil.
 func lookup(m *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := resolve(m.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
+		if k := Resolve(m.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
 			return m.Content[i+1]
 		}
 	}
@@ -97,7 +97,7 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 // put sets key to val in mapping m, replacing an existing value.
 func put(m *yaml.Node, key string, val *yaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := resolve(m.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
+		if k := Resolve(m.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
 			m.Content[i+1] = val
 			return
 		}

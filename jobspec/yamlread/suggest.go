@@ -1,4 +1,4 @@
-package jobspec
+package yamlread
 
 import (
 	"fmt"
@@ -6,11 +6,8 @@ import (
 )
 
 // EditDistance is the Levenshtein distance between a and b (bytes), for
-// "did you mean" suggestions here and in the planner.
-func EditDistance(a, b string) int { return editDistance(a, b) }
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
+// "did you mean" suggestions here, in package jobspec and in the planner.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -36,7 +33,7 @@ func suggest(got string, allowed []string) string {
 	g := strings.ToLower(got)
 	best, bestD := "", -1
 	for _, a := range allowed {
-		d := editDistance(g, strings.ToLower(a))
+		d := EditDistance(g, strings.ToLower(a))
 		if bestD < 0 || d < bestD {
 			best, bestD = a, d
 		}
@@ -48,8 +45,8 @@ func suggest(got string, allowed []string) string {
 	return best
 }
 
-// unknownMsg is `unknown <what> "got"; did you mean "x"? (allowed: a, b)`.
-func unknownMsg(what, got string, allowed []string) string {
+// UnknownMsg is `unknown <what> "got"; did you mean "x"? (allowed: a, b)`.
+func UnknownMsg(what, got string, allowed []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "unknown %s %q", what, got)
 	if s := suggest(got, allowed); s != "" {
