@@ -42,7 +42,7 @@ func (p *parser) split(top *yamlread.MapNode) (Split, error) {
 		}
 	}
 	if ke := m.Get("key"); ke != nil {
-		if s.Key, err = yamlread.Name("split.Key", ke, "a column name"); err != nil {
+		if s.Key, err = yamlread.Name("split.key", ke, "a column name"); err != nil {
 			return Split{}, err
 		}
 	}

@@ -1,18 +1,19 @@
 package planner
 
 import (
-	"github.com/sluice-ml/sluice/planner/logical"
 	"slices"
 	"strconv"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // planCtx is what Build derives from the inputs once and every step reads.
 type planCtx struct {
 	in         Inputs
 	job        *jobspec.Job
-	cat        *catalog
+	cat        *catalog.Catalog
 	features   []FeaturePlan
 	label      *LabelPlan
 	aggs       []AggPlan
@@ -38,7 +39,7 @@ func (c *planCtx) filterUsesDerived() bool {
 		return false
 	}
 	for _, ref := range c.in.Filter.Columns {
-		if col, _ := c.cat.lookup(ref); col.Derived {
+		if col, _ := c.cat.Lookup(ref); col.Derived {
 			return true
 		}
 	}
@@ -140,7 +141,7 @@ func buildLogical(c *planCtx) *logical.LogicalPlan {
 		tparams = append(tparams, logical.KV{Key: "fill", Value: logical.List(fills)})
 	}
 	cur = add(&logical.Node{Kind: logical.NodeTransform, Uses: fuses, Params: tparams}, cur)
-	cur = add(&logical.Node{Kind: logical.NodeExchange, Params: []logical.KV{{Key: "partitioning", Value: "range(" + ColShardHash + ")"},
+	cur = add(&logical.Node{Kind: logical.NodeExchange, Params: []logical.KV{{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"},
 		{Key: "partitions", Value: strconv.Itoa(CacheBuckets(c.job.Output.Shards))}}}, cur)
 	var suses []string
 	if c.label != nil {

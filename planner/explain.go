@@ -2,9 +2,10 @@ package planner
 
 import (
 	"fmt"
-	"github.com/sluice-ml/sluice/planner/logical"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // Explain prints the plan: the logical plan, the optimized plan with the

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"github.com/sluice-ml/sluice/planner/logical"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // Statistics a fit can need, in the order they are listed.
@@ -131,10 +132,10 @@ func transformParams(f jobspec.Feature) []logical.KV {
 	return kvs
 }
 
-func featurePlans(job *jobspec.Job, c *catalog) []FeaturePlan {
+func featurePlans(job *jobspec.Job, c *catalog.Catalog) []FeaturePlan {
 	out := make([]FeaturePlan, 0, len(job.Features))
 	for _, f := range job.Features {
-		col, _ := c.lookup(f.Name)
+		col, _ := c.Lookup(f.Name)
 		fk := fillKind(f.Fill)
 		fp := FeaturePlan{
 			Name: f.Name, Source: f.Name, Derived: col.Derived, SourceType: col.Type,
@@ -155,11 +156,11 @@ func featurePlans(job *jobspec.Job, c *catalog) []FeaturePlan {
 	return out
 }
 
-func labelPlan(job *jobspec.Job, c *catalog) *LabelPlan {
+func labelPlan(job *jobspec.Job, c *catalog.Catalog) *LabelPlan {
 	if job.Label == nil {
 		return nil
 	}
-	col, _ := c.lookup(job.Label.Name)
+	col, _ := c.Lookup(job.Label.Name)
 	fk := fillKind(job.Label.Fill)
 	return &LabelPlan{Name: job.Label.Name, Type: col.Type, FillKind: fk, FillValue: job.Label.Fill.Value,
 		Needs: orderedNeeds(fillNeeds(fk))}
@@ -184,7 +185,7 @@ func aggOutputType(fn string, in arrow.DataType) arrow.DataType {
 	return arrow.PrimitiveTypes.Float64
 }
 
-func aggPlans(job *jobspec.Job, c *catalog, partitions int) []AggPlan {
+func aggPlans(job *jobspec.Job, c *catalog.Catalog, partitions int) []AggPlan {
 	out := make([]AggPlan, 0, len(job.Aggregates))
 	for _, a := range job.Aggregates {
 		ap := AggPlan{Name: a.Name, By: append([]string(nil), a.By...), Partitions: partitions}
@@ -194,7 +195,7 @@ func aggPlans(job *jobspec.Job, c *catalog, partitions int) []AggPlan {
 		for _, e := range a.Compute {
 			ac := AggCompute{Name: e.Name, Func: e.Func, Column: e.Column}
 			if e.Column != "" {
-				col, _ := c.lookup(e.Column)
+				col, _ := c.Lookup(e.Column)
 				ac.InputType = col.Type
 			}
 			ac.OutputType = aggOutputType(e.Func, ac.InputType)

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"flag"
-	"github.com/sluice-ml/sluice/planner/logical"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the golden files under testdata/")

@@ -1,13 +1,14 @@
 package planner
 
 import (
-	"github.com/sluice-ml/sluice/planner/logical"
 	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // maxAggPartitions caps the hash partitions of an aggregate exchange: the
@@ -34,9 +35,9 @@ type lowerer struct {
 func (l *lowerer) typesOf(names ...string) []arrow.DataType {
 	out := make([]arrow.DataType, 0, len(names))
 	for _, n := range names {
-		if t, ok := hiddenTypes[n]; ok {
+		if t, ok := catalog.HiddenType(n); ok {
 			out = append(out, t)
-		} else if col, ok := l.c.cat.lookup(n); ok {
+		} else if col, ok := l.c.cat.Lookup(n); ok {
 			out = append(out, col.Type)
 		}
 	}
@@ -78,17 +79,17 @@ func (l *lowerer) outputTypes() []arrow.DataType {
 
 func (l *lowerer) sortKeys() []string {
 	if l.c.job.Output.Shuffle {
-		return []string{ColShardHash, ColRowID}
+		return []string{catalog.ColShardHash, catalog.ColRowID}
 	}
-	return []string{ColRowID}
+	return []string{catalog.ColRowID}
 }
 
-func (l *lowerer) rowKeyOutputs() []string { return []string{ColKey, ColRowID} }
+func (l *lowerer) rowKeyOutputs() []string { return []string{catalog.ColKey, catalog.ColRowID} }
 
 // shardOrder is the order that cuts a split into shards: always the seeded
 // shard hash, so shards are equal and independent of the layout; without
 // output.shuffle only the order of rows inside a shard changes (sortKeys).
-func (l *lowerer) shardOrder() []string { return []string{ColShardHash, ColRowID} }
+func (l *lowerer) shardOrder() []string { return []string{catalog.ColShardHash, catalog.ColRowID} }
 
 // groupBy is the GroupCount key: split.by when rows are split, else none
 // (the whole input is one group).
@@ -105,7 +106,7 @@ func (l *lowerer) splitParams() []logical.KV {
 	for i, r := range sp.Ratios {
 		ratios[i] = r.Name + "=" + fmtFloat(r.Value)
 	}
-	return []logical.KV{{Key: "by", Value: logical.List(sp.By)}, {Key: "ratios", Value: logical.List(ratios)}, {Key: "order", Value: logical.List([]string{ColRowHash, ColRowID})}}
+	return []logical.KV{{Key: "by", Value: logical.List(sp.By)}, {Key: "ratios", Value: logical.List(ratios)}, {Key: "order", Value: logical.List([]string{catalog.ColRowHash, catalog.ColRowID})}}
 }
 
 // lower walks the optimized plan and emits one stage per pipeline between
@@ -174,7 +175,7 @@ func (l *lowerer) lowerScan() int {
 	ops = append(ops, drops...)
 	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), logical.KV{Key: "by", Value: logical.List(l.groupBy())}))
 	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), logical.KV{Key: "columns", Value: logical.List(l.cache)}, logical.KV{Key: "codec", Value: ScratchCodec},
-		logical.KV{Key: "partitioning", Value: "range(" + ColShardHash + ")"}, logical.KV{Key: "partitions", Value: strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, logical.KV{Key: "location", Value: "local"}))
+		logical.KV{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"}, logical.KV{Key: "partitions", Value: strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, logical.KV{Key: "location", Value: "local"}))
 	ops = append(ops, shuffles...)
 	return l.stage(StageScan, l.tasks(), nil, ops, "")
 }
@@ -205,7 +206,7 @@ func (l *lowerer) lowerAggregate(final *logical.Node, scanID int) {
 
 // splitColumns are the cache columns SplitAssign and WindowCollect read.
 func (l *lowerer) splitColumns() []string {
-	return append(append([]string(nil), l.c.job.Split.By...), ColRowHash, ColRowID)
+	return append(append([]string(nil), l.c.job.Split.By...), catalog.ColRowHash, catalog.ColRowID)
 }
 
 func (l *lowerer) lowerFit(scanID, after int) int {
@@ -249,7 +250,7 @@ func (l *lowerer) lowerShardWrite(scanID, after int) {
 	job := l.c.job
 	shards := job.Output.Shards
 	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(l.cache...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "columns", Value: logical.List(l.cache)},
-		logical.KV{Key: "partitions", Value: "range(" + ColShardHash + ") of the task's shards"})}
+		logical.KV{Key: "partitions", Value: "range(" + catalog.ColShardHash + ") of the task's shards"})}
 	if l.c.stratified() {
 		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
 	}

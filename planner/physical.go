@@ -2,9 +2,9 @@ package planner
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/sluice-ml/sluice/planner/logical"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/planner/logical"
 	"github.com/sluice-ml/sluice/vocab"
 )
 

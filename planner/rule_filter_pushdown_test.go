@@ -1,9 +1,10 @@
 package planner
 
 import (
-	"github.com/sluice-ml/sluice/planner/logical"
 	"math"
 	"testing"
+
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 func TestRuleFilterPushdown(t *testing.T) {

@@ -1,8 +1,9 @@
 package planner
 
 import (
-	"github.com/sluice-ml/sluice/planner/logical"
 	"testing"
+
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 func TestRuleProjectionPushdown(t *testing.T) {
