@@ -12,7 +12,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/input/citibike"
@@ -218,7 +218,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "driver submit: --ui: %v\n", ui.ErrNoPassword)
 			return ExitUsage
 		}
-		if secret, err = cluster.LoadSecret(*secretFile); err != nil {
+		if secret, err = auth.LoadSecret(*secretFile); err != nil {
 			fmt.Fprintf(stderr, "driver submit: %v\n", err)
 			return ExitUsage
 		}

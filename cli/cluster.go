@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/auth"
 	clusterserve "github.com/sluice-ml/sluice/cluster/serve"
 	"github.com/sluice-ml/sluice/jobspec"
 )
@@ -27,8 +27,8 @@ func (s *securityFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.ca, "tls-ca", os.Getenv("SLUICE_TLS_CA"), "cluster CA certificate, PEM (env SLUICE_TLS_CA)")
 }
 
-func (s *securityFlags) load() (cluster.Security, error) {
-	sec, err := cluster.NewSecurity(s.secret, s.cert, s.key, s.ca)
+func (s *securityFlags) load() (auth.Security, error) {
+	sec, err := auth.NewSecurity(s.secret, s.cert, s.key, s.ca)
 	sec.Insecure = s.insecure
 	return sec, err
 }
@@ -41,7 +41,7 @@ const (
 )
 
 // envSecurity is the credentials from the environment (driver submit).
-func envSecurity() (cluster.Security, error) {
+func envSecurity() (auth.Security, error) {
 	var s securityFlags
 	s.register(flag.NewFlagSet("", flag.ContinueOnError))
 	return s.load()
@@ -89,7 +89,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		return ExitUsage
 	}
 	if len(s.Secret) == 0 && !s.Insecure {
-		fmt.Fprintf(stderr, "driver serve: %v\n", cluster.ErrNoSecret)
+		fmt.Fprintf(stderr, "driver serve: %v\n", auth.ErrNoSecret)
 		return ExitUsage
 	}
 	prices, err := f.ops.prices()
@@ -147,7 +147,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 1 {
 		id = pos[0]
 	}
-	if err := cluster.Status(ctx, *addr, s, id, stdout); err != nil {
+	if err := clusterserve.Status(ctx, *addr, s, id, stdout); err != nil {
 		fmt.Fprintf(stderr, "driver status: %v\n", err)
 		return ExitFailed
 	}
@@ -166,10 +166,10 @@ func submitCluster(ctx context.Context, addr string, job *jobspec.Job, engineCho
 	if !quiet {
 		progress = stderr
 	}
-	summary, err := cluster.Submit(ctx, addr, s, job.File, job.Sets, engineChoice, progress)
+	summary, err := clusterserve.Submit(ctx, addr, s, job.File, job.Sets, engineChoice, progress)
 	if err != nil {
 		fmt.Fprintf(stderr, "driver submit: %v\n", err)
-		if errors.Is(err, cluster.ErrJobUsage) {
+		if errors.Is(err, clusterserve.ErrJobUsage) {
 			return ExitUsage
 		}
 		return ExitFailed

@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/serve"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
@@ -53,7 +55,7 @@ func TestCluster(t *testing.T) {
 
 	t.Run("status of a driver with a secret does not warn", func(t *testing.T) {
 		var b strings.Builder
-		if err := Status(context.Background(), c.grpcAddr, c.sec, "", &b); err != nil {
+		if err := serve.Status(context.Background(), c.grpcAddr, c.sec, "", &b); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(b.String(), "WARNING") || !strings.Contains(b.String(), "3 executors") {
@@ -201,11 +203,11 @@ func TestCluster(t *testing.T) {
 		}
 		// Fetch with the wrong secret from a live executor.
 		target := st.Executors[0]
-		badSec, err := NewSecurity(bad, "", "", "")
+		badSec, err := auth.NewSecurity(bad, "", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, sec := range []Security{badSec, {}} {
+		for _, sec := range []auth.Security{badSec, {}} {
 			err := fetchOnce(target.Addr, sec)
 			if status.Code(err) != codes.Unauthenticated {
 				t.Errorf("fetch with a wrong secret: got %v, want Unauthenticated", err)
@@ -214,7 +216,7 @@ func TestCluster(t *testing.T) {
 		c.execs[target.Id].waitLog(t, `refused /sluice.v1.Executor/Fetch from 127\.0\.0\.1:\d+: wrong cluster secret`)
 		c.execs[target.Id].waitLog(t, `refused /sluice.v1.Executor/Fetch from 127\.0\.0\.1:\d+: no cluster secret`)
 		// And a driver client without the secret cannot submit.
-		if _, err := Submit(context.Background(), c.grpcAddr, Security{}, "../examples/citibike.yaml", nil, "", nil); status.Code(err) != codes.Unauthenticated && !strings.Contains(fmt.Sprint(err), "secret") {
+		if _, err := serve.Submit(context.Background(), c.grpcAddr, auth.Security{}, "../examples/citibike.yaml", nil, "", nil); status.Code(err) != codes.Unauthenticated && !strings.Contains(fmt.Sprint(err), "secret") {
 			t.Errorf("submit without the secret: %v", err)
 		}
 	})
@@ -277,17 +279,16 @@ func (c *testCluster) killWhen(t *testing.T, j *job, victim, kind string, frac f
 }
 
 // fetchOnce asks an executor for a partition with the given credentials.
-func fetchOnce(addr string, sec Security) error {
+func fetchOnce(addr string, sec auth.Security) error {
 	opts, err := sec.DialOptions()
 	if err != nil {
 		return err
 	}
-	p := &peers{opts: opts, conn: map[string]*grpc.ClientConn{}}
-	defer p.close()
-	cc, err := p.dial(addr)
+	cc, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		return err
 	}
+	defer cc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := pb.NewExecutorClient(cc).Fetch(ctx, &pb.FetchRequest{Path: "/nonexistent", Partition: 0})

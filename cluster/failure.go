@@ -9,9 +9,9 @@ import (
 	"github.com/sluice-ml/sluice/task"
 )
 
-// diskFull prefixes the message of a task that failed because its
+// DiskFullPrefix prefixes the message of a task that failed because its
 // executor's disk is full (or over quota): the driver retries it elsewhere.
-const diskFull = "disk full: "
+const DiskFullPrefix = "disk full: "
 
 // isDiskFull reports whether err is a full disk or an exceeded quota.
 func isDiskFull(err error) bool {
@@ -23,11 +23,11 @@ func isDiskFull(err error) bool {
 	return strings.Contains(m, syscall.ENOSPC.Error()) || strings.Contains(m, syscall.EDQUOT.Error())
 }
 
-// encodeFailure turns an executor-side task error into its wire form.
-func encodeFailure(err error) *pb.Failure {
+// EncodeFailure turns an executor-side task error into its wire form.
+func EncodeFailure(err error) *pb.Failure {
 	f := &pb.Failure{Message: err.Error(), Retryable: task.IsRetryable(err)}
 	if isDiskFull(err) {
-		f.Message, f.Retryable = diskFull+f.Message, true
+		f.Message, f.Retryable = DiskFullPrefix+f.Message, true
 	}
 	var ff *task.FetchFailed
 	if errors.As(err, &ff) {
@@ -36,9 +36,9 @@ func encodeFailure(err error) *pb.Failure {
 	return f
 }
 
-// decodeFailure rebuilds the typed error on the driver: a
+// DecodeFailure rebuilds the typed error on the driver: a
 // *task.FetchFailed for a lost input, marked retryable when it was.
-func decodeFailure(f *pb.Failure) error {
+func DecodeFailure(f *pb.Failure) error {
 	err := errors.New(f.Message)
 	if f.FetchFailed != nil {
 		err = &task.FetchFailed{Loc: task.Location{Executor: f.FetchFailed.Executor, Path: f.FetchFailed.Path}, Err: err}

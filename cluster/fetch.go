@@ -25,11 +25,6 @@ import (
 const (
 	// chunkBytes is the largest segment piece in one fetch message.
 	chunkBytes = 1 << 20
-	// fetchWindow is the gRPC flow-control window per stream: a fetch has at
-	// most this many bytes in flight beyond the segment being decoded.
-	fetchWindow = 2 << 20
-	// maxMessage bounds a received message.
-	maxMessage = 16 << 20
 	// fetchIdle is the longest a fetch waits for its next message.
 	fetchIdle = 30 * time.Second
 )
@@ -52,9 +47,9 @@ func recvWithin(st pb.Executor_FetchClient, cancel context.CancelFunc, d time.Du
 	return c, err
 }
 
-// serveFetch streams partition p of the output at path (under root, the
+// ServeFetch streams partition p of the output at path (under root, the
 // executor's work directory) to the stream.
-func serveFetch(root string, req *pb.FetchRequest, send func(*pb.FetchChunk) error) error {
+func ServeFetch(root string, req *pb.FetchRequest, send func(*pb.FetchChunk) error) error {
 	path, err := confine(root, req.Path)
 	if err != nil {
 		return err
@@ -134,8 +129,9 @@ type Fetcher struct {
 	Self string
 	// Root is this executor's work directory: outputs it holds lie
 	// under it.
-	Root  string
-	peers *peers
+	Root string
+	// Peers reaches the executors that hold remote outputs.
+	Peers *Peers
 	// Metrics, when set, counts the bytes, time and failures of remote
 	// fetches.
 	Metrics *nodemon.FetchMetrics
@@ -184,7 +180,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 		f.Metrics.Failed()
 		return task.Retryable(&task.FetchFailed{Loc: loc, Err: err})
 	}
-	cl, err := f.peers.fetchClient(loc.Executor)
+	cl, err := f.Peers.fetchClient(loc.Executor)
 	if err != nil {
 		return nil, lost(err)
 	}

@@ -36,11 +36,11 @@ func (s *replayStream) Recv() (*pb.FetchChunk, error) {
 // i < fuzzRows with i%3 == p, in order.
 const fuzzRows = 700
 
-// recordFetch serves partition p of the output at path as serveFetch
+// recordFetch serves partition p of the output at path as ServeFetch
 // sends it: the header, then each segment's chunks.
 func recordFetch(t testing.TB, root, path string, p int) (*pb.FetchChunk, []*pb.FetchChunk) {
 	var got []*pb.FetchChunk
-	err := serveFetch(root, &pb.FetchRequest{Path: path, Partition: int32(p)}, func(c *pb.FetchChunk) error {
+	err := ServeFetch(root, &pb.FetchRequest{Path: path, Partition: int32(p)}, func(c *pb.FetchChunk) error {
 		c.Data = slices.Clone(c.Data)
 		got = append(got, c)
 		return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 
+	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
@@ -74,7 +74,7 @@ func readAll(t *testing.T, files engine.Files, loc engine.Location, p int, mem m
 }
 
 // serveExecutor serves the Executor service for root on loopback.
-func serveExecutor(t *testing.T, root string, sec Security) string {
+func serveExecutor(t *testing.T, root string, sec auth.Security) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -85,7 +85,7 @@ func serveExecutor(t *testing.T, root string, sec Security) string {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(opts...)
-	pb.RegisterExecutorServer(srv, &executorService{id: "remote", work: root, log: log.New(io.Discard, "", 0)})
+	pb.RegisterExecutorServer(srv, fetchOnly{root: root})
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 	return lis.Addr().String()
@@ -102,15 +102,15 @@ func TestFetchMatchesLocalRead(t *testing.T) {
 	}
 	path := filepath.Join(root, "job", "transform-00000-a0")
 	writeOutput(t, path, 1000, mem)
-	sec := Security{Secret: []byte("0123456789abcdef-secret")}
+	sec := auth.Security{Secret: []byte("0123456789abcdef-secret")}
 	addr := serveExecutor(t, root, sec)
-	p, err := newPeers(nil, sec)
+	p, err := NewPeers(nil, sec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.close()
-	p.learn(map[string]string{"remote": addr})
-	remote := &Fetcher{Self: "me", peers: p}
+	defer p.Close()
+	p.Learn(map[string]string{"remote": addr})
+	remote := &Fetcher{Self: "me", Peers: p}
 	loc := engine.Location{Executor: "remote", Path: path}
 	for part := 0; part < 3; part++ {
 		got, info, err := readAll(t, remote, loc, part, mem)
@@ -157,13 +157,13 @@ func TestFetchMatchesLocalRead(t *testing.T) {
 		t.Errorf("fetch outside the work dir: %v", err)
 	}
 	// A wrong secret is refused.
-	bad, err := newPeers(nil, Security{Secret: []byte("another secret, 16+ bytes")})
+	bad, err := NewPeers(nil, auth.Security{Secret: []byte("another secret, 16+ bytes")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer bad.close()
-	bad.learn(map[string]string{"remote": addr})
-	if _, _, err := readAll(t, &Fetcher{Self: "x", peers: bad}, loc, 0, mem); err == nil || !strings.Contains(err.Error(), "secret") {
+	defer bad.Close()
+	bad.Learn(map[string]string{"remote": addr})
+	if _, _, err := readAll(t, &Fetcher{Self: "x", Peers: bad}, loc, 0, mem); err == nil || !strings.Contains(err.Error(), "secret") {
 		t.Errorf("fetch with a wrong secret: %v", err)
 	}
 }
@@ -181,7 +181,7 @@ func TestFailureRoundTrip(t *testing.T) {
 		{fmt.Errorf("task: %w", engine.Retryable(&engine.FetchFailed{Loc: loc, Err: errors.New("gone")})), true, true},
 	}
 	for _, c := range cases {
-		back := decodeFailure(encodeFailure(c.err))
+		back := DecodeFailure(EncodeFailure(c.err))
 		if engine.IsRetryable(back) != c.retryable {
 			t.Errorf("%v: retryable %v, want %v", c.err, engine.IsRetryable(back), c.retryable)
 		}
@@ -193,4 +193,15 @@ func TestFailureRoundTrip(t *testing.T) {
 			t.Errorf("message %q lost: %q", c.err, back)
 		}
 	}
+}
+
+// fetchOnly is an Executor service that only serves fetches of root's
+// outputs, as an executor does.
+type fetchOnly struct {
+	pb.UnimplementedExecutorServer
+	root string
+}
+
+func (s fetchOnly) Fetch(req *pb.FetchRequest, st pb.Executor_FetchServer) error {
+	return ServeFetch(s.root, req, st.Send)
 }

@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"bytes"
@@ -19,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/serve"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
 )
@@ -156,7 +160,7 @@ type testCluster struct {
 	grpcAddr   string
 	gossipAddr string
 	execs      map[string]*proc
-	sec        Security
+	sec        auth.Security
 	host       string // the address every process listens on
 	driverCwd  string // the driver process's working directory
 	jobFile    string // examples/citibike.yaml, absolute (tests may change directory)
@@ -179,7 +183,7 @@ func newClusterOn(t *testing.T, host string, executors int) *testCluster {
 	if err := os.WriteFile(c.secret, []byte("correct horse battery staple 0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if c.sec, err = NewSecurity(c.secret, "", "", ""); err != nil {
+	if c.sec, err = auth.NewSecurity(c.secret, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	// The driver runs in a directory of its own, so a job path resolved
@@ -260,7 +264,7 @@ func (c *testCluster) submit(rows int, out string) *job {
 		defer close(j.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		j.summary, j.err = Submit(ctx, c.grpcAddr, c.sec, c.jobFile, citibikeSets(rows, out), "", nil)
+		j.summary, j.err = serve.Submit(ctx, c.grpcAddr, c.sec, c.jobFile, citibikeSets(rows, out), "", nil)
 		j.wall = time.Since(j.start)
 	}()
 	return j
@@ -359,4 +363,17 @@ func writeFile(t *testing.T, path, s string) {
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// dialDriver connects to a serving driver with the cluster's credentials.
+func dialDriver(addr string, sec auth.Security) (pb.DriverClient, func(), error) {
+	opts, err := sec.DialOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := grpc.NewClient(addr, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pb.NewDriverClient(c), func() { c.Close() }, nil
 }

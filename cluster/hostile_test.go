@@ -1,7 +1,8 @@
-package cluster
+package cluster_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,9 +14,11 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
@@ -43,19 +46,27 @@ func tree(t *testing.T, dir, skip string) []string {
 	return out
 }
 
-// capture records the token of every call it authenticates.
+// capture makes the call token of every call, as the cluster's
+// credentials do, and records it.
 type capture struct {
-	tokenCreds
-	last *string
+	secret []byte
+	last   *string
 }
 
-func (c capture) GetRequestMetadata(ctx context.Context, uri ...string) (map[string]string, error) {
-	md, err := c.tokenCreds.GetRequestMetadata(ctx, uri...)
-	if err == nil {
-		*c.last = md[authHeader]
+func (c capture) GetRequestMetadata(ctx context.Context, _ ...string) (map[string]string, error) {
+	ri, ok := credentials.RequestInfoFromContext(ctx)
+	if !ok {
+		return nil, errors.New("capture: the call's method is unknown")
 	}
-	return md, err
+	tok, err := auth.NewToken(c.secret, ri.Method, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	*c.last = tok
+	return map[string]string{auth.TokenHeader: tok}, nil
 }
+
+func (capture) RequireTransportSecurity() bool { return false }
 
 // A real executor, driven over gRPC with the cluster's secret: hostile job
 // ids and paths are refused and nothing is written or deleted outside its
@@ -88,7 +99,7 @@ func TestHostileCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts = append(opts, grpc.WithPerRPCCredentials(capture{tokenCreds{secret: c.sec.Secret}, &last}))
+	opts = append(opts, grpc.WithPerRPCCredentials(capture{c.sec.Secret, &last}))
 	conn, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +192,7 @@ func TestHostileCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	recorded := last
-	plainOpts, err := Security{}.DialOptions()
+	plainOpts, err := auth.Security{}.DialOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +202,7 @@ func TestHostileCalls(t *testing.T) {
 	}
 	defer raw.Close()
 	rc := pb.NewExecutorClient(raw)
-	with := func(tok string) context.Context { return metadata.AppendToOutgoingContext(ctx, authHeader, tok) }
+	with := func(tok string) context.Context { return metadata.AppendToOutgoingContext(ctx, auth.TokenHeader, tok) }
 	if _, err := rc.Health(with(recorded), &pb.HealthRequest{}); status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "already used") {
 		t.Errorf("replayed Health call: %v, want Unauthenticated (already used)", err)
 	}
@@ -199,14 +210,14 @@ func TestHostileCalls(t *testing.T) {
 	if _, err := rc.ForgetJob(with(recorded), &pb.ForgetRequest{JobId: "good-1"}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("a Health token used for ForgetJob: %v, want Unauthenticated", err)
 	}
-	stale, err := newToken(c.sec.Secret, "/sluice.v1.Executor/Health", time.Now().Add(-2*tokenWindow))
+	stale, err := auth.NewToken(c.sec.Secret, "/sluice.v1.Executor/Health", time.Now().Add(-2*auth.TokenWindow))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rc.Health(with(stale), &pb.HealthRequest{}); status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "time window") {
 		t.Errorf("a stale token: %v, want Unauthenticated (time window)", err)
 	}
-	fresh, err := newToken(c.sec.Secret, "/sluice.v1.Executor/Health", time.Now())
+	fresh, err := auth.NewToken(c.sec.Secret, "/sluice.v1.Executor/Health", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

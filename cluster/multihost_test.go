@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/serve"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
@@ -164,7 +166,7 @@ func TestMultiHostObjectStore(t *testing.T) {
 	if err := os.WriteFile(c.secret, []byte("multi-host secret 0123456789 abcdef\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if c.sec, err = NewSecurity(c.secret, "", "", ""); err != nil {
+	if c.sec, err = auth.NewSecurity(c.secret, "", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	dh := br.addHost()
@@ -196,7 +198,7 @@ func TestMultiHostObjectStore(t *testing.T) {
 		defer close(j.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		j.summary, j.err = Submit(ctx, c.grpcAddr, c.sec, jobFile, nil, "", nil)
+		j.summary, j.err = serve.Submit(ctx, c.grpcAddr, c.sec, jobFile, nil, "", nil)
 	}()
 	c.waitStage(t, j, "shard-write", 0)
 	cut := hosts["h3"]

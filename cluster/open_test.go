@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/serve"
 )
 
 // exitCode waits for p and returns its exit status.
@@ -66,7 +69,7 @@ func TestOpenServeRefused(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := Status(ctx, m[1], Security{}, "", &out); err != nil {
+	if err := serve.Status(ctx, m[1], auth.Security{}, "", &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "WARNING: --insecure") {

@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"bufio"
@@ -17,6 +17,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/serve"
 )
 
 // procCPU reads a process's user + system CPU time from /proc, in clock
@@ -109,7 +112,7 @@ func TestOperations(t *testing.T) {
 	secretFile := filepath.Join(dir, "secret")
 	const secret = "ops test secret 0123456789abcdef"
 	writeFile(t, secretFile, secret+"\n")
-	sec, err := NewSecurity(secretFile, "", "", "")
+	sec, err := auth.NewSecurity(secretFile, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func TestOperations(t *testing.T) {
 	d0 := procCPU(t, drv.cmd.Process.Pid)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	summary, err := Submit(ctx, grpcAddr, sec, "../examples/citibike.yaml", citibikeSets(300_000, filepath.Join(dir, "out")), "", nil)
+	summary, err := serve.Submit(ctx, grpcAddr, sec, "../examples/citibike.yaml", citibikeSets(300_000, filepath.Join(dir, "out")), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +246,7 @@ func TestOperations(t *testing.T) {
 		t.Errorf("UI executors %+v: want 2 that ran %d tasks", snap.Executors, tasks)
 	}
 	var out strings.Builder
-	if err := Status(ctx, grpcAddr, sec, "", &out); err != nil {
+	if err := serve.Status(ctx, grpcAddr, sec, "", &out); err != nil {
 		t.Fatal(err)
 	}
 	if !regexp.MustCompile(`(?m)^citibike\S*-1\s+succeeded\s+100%\s+-\s+\S+s\s+\S+s\s+\$0\.\d{4}`).MatchString(out.String()) {

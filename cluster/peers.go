@@ -6,45 +6,49 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/ring"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
-// peers resolves executor IDs to gRPC clients through the membership, with
+// Peers resolves executor IDs to gRPC clients through the membership, with
 // one connection per address.
-type peers struct {
-	m    *Membership
+type Peers struct {
+	m    *ring.Membership
 	opts []grpc.DialOption
 	mu   sync.Mutex
 	conn map[string]*grpc.ClientConn
 	book map[string]string // executor ID -> gRPC address, from the driver
 }
 
-func newPeers(m *Membership, sec Security) (*peers, error) {
+// NewPeers makes the table for a node of ring m (nil: no ring, only Dial
+// works) that dials with sec.
+func NewPeers(m *ring.Membership, sec auth.Security) (*Peers, error) {
 	opts, err := sec.DialOptions()
 	if err != nil {
 		return nil, err
 	}
-	return &peers{m: m, opts: opts, conn: map[string]*grpc.ClientConn{}, book: map[string]string{}}, nil
+	return &Peers{m: m, opts: opts, conn: map[string]*grpc.ClientConn{}, book: map[string]string{}}, nil
 }
 
-// executor returns a client for a live executor.
-func (p *peers) executor(id string) (pb.ExecutorClient, error) {
+// Executor returns a client for a live executor.
+func (p *Peers) Executor(id string) (pb.ExecutorClient, error) {
 	if p.m == nil {
 		return nil, fmt.Errorf("executor %s is not in the cluster", id)
 	}
 	meta, ok := p.m.Lookup(id)
-	if !ok || meta.Role != RoleExecutor {
+	if !ok || meta.Role != ring.RoleExecutor {
 		return nil, fmt.Errorf("executor %s is not in the cluster", id)
 	}
-	c, err := p.dial(meta.Addr)
+	c, err := p.Dial(meta.Addr)
 	if err != nil {
 		return nil, err
 	}
 	return pb.NewExecutorClient(c), nil
 }
 
-// learn records the driver's executor addresses.
-func (p *peers) learn(book map[string]string) {
+// Learn records the driver's executor addresses.
+func (p *Peers) Learn(book map[string]string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for id, a := range book {
@@ -52,11 +56,11 @@ func (p *peers) learn(book map[string]string) {
 	}
 }
 
-// addressBook lists the live executors' addresses.
-func (p *peers) addressBook() map[string]string {
+// AddressBook lists the live executors' addresses.
+func (p *Peers) AddressBook() map[string]string {
 	out := map[string]string{}
 	for _, mb := range p.m.Members() {
-		if mb.Meta.Role == RoleExecutor {
+		if mb.Meta.Role == ring.RoleExecutor {
 			out[mb.ID] = mb.Meta.Addr
 		}
 	}
@@ -66,8 +70,8 @@ func (p *peers) addressBook() map[string]string {
 // fetchClient returns a client for the executor holding an output: from
 // this node's ring view, else from the driver's address book (a dead
 // executor then fails at the connection).
-func (p *peers) fetchClient(id string) (pb.ExecutorClient, error) {
-	if cl, err := p.executor(id); err == nil {
+func (p *Peers) fetchClient(id string) (pb.ExecutorClient, error) {
+	if cl, err := p.Executor(id); err == nil {
 		return cl, nil
 	}
 	p.mu.Lock()
@@ -76,15 +80,15 @@ func (p *peers) fetchClient(id string) (pb.ExecutorClient, error) {
 	if !ok {
 		return nil, fmt.Errorf("executor %s is not in the cluster", id)
 	}
-	c, err := p.dial(addr)
+	c, err := p.Dial(addr)
 	if err != nil {
 		return nil, err
 	}
 	return pb.NewExecutorClient(c), nil
 }
 
-// dial returns the shared connection to addr.
-func (p *peers) dial(addr string) (*grpc.ClientConn, error) {
+// Dial returns the shared connection to addr.
+func (p *Peers) Dial(addr string) (*grpc.ClientConn, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.conn[addr]; ok {
@@ -98,8 +102,8 @@ func (p *peers) dial(addr string) (*grpc.ClientConn, error) {
 	return c, nil
 }
 
-// drop closes the connection to addr (its node left or failed).
-func (p *peers) drop(addr string) {
+// Drop closes the connection to addr (its node left or failed).
+func (p *Peers) Drop(addr string) {
 	p.mu.Lock()
 	c, ok := p.conn[addr]
 	delete(p.conn, addr)
@@ -109,21 +113,21 @@ func (p *peers) drop(addr string) {
 	}
 }
 
-// forget closes the connections to a failed member (its ring address and
+// Forget closes the connections to a failed member (its ring address and
 // the one the driver's address book gave).
-func (p *peers) forget(id, addr string) {
+func (p *Peers) Forget(id, addr string) {
 	p.mu.Lock()
 	book := p.book[id]
 	p.mu.Unlock()
 	for _, a := range []string{addr, book} {
 		if a != "" {
-			p.drop(a)
+			p.Drop(a)
 		}
 	}
 }
 
-// close closes every connection.
-func (p *peers) close() {
+// Close closes every connection.
+func (p *Peers) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for a, c := range p.conn {

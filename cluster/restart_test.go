@@ -1,4 +1,4 @@
-package cluster
+package cluster_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-ml/sluice/cluster/serve"
 	"github.com/sluice-ml/sluice/engine"
 )
 
@@ -58,7 +59,7 @@ func TestDriverRestart(t *testing.T) {
 		j := &job{done: make(chan struct{}), start: time.Now()}
 		go func() {
 			defer close(j.done)
-			_, j.err = Submit(ctx, c.grpcAddr, c.sec, "../examples/citibike.yaml", citibikeSets(rows, filepath.Join(c.dir, "gone")), "", nil)
+			_, j.err = serve.Submit(ctx, c.grpcAddr, c.sec, "../examples/citibike.yaml", citibikeSets(rows, filepath.Join(c.dir, "gone")), "", nil)
 		}()
 		c.waitStage(t, j, "fit", 0)
 		cancel()

@@ -1,7 +1,3 @@
-// Package e2e holds end-to-end property tests of the semantics users rely
-// on: jobs run through
-// engine.Run on small generated data, and every property is checked against
-// an oracle written here in plain Go over the raw generated rows.
 package e2e
 
 import (

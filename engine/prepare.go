@@ -14,6 +14,7 @@ import (
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // prepared is a job with its input opened, expressions bound and plan built.
@@ -53,9 +54,9 @@ func exprErr(job *jobspec.Job, field string, e jobspec.Expr, err error) error {
 func exprInfo(e expr.Expr, t arrow.DataType) *planner.ExprInfo {
 	info := &planner.ExprInfo{Canonical: e.String(), Columns: expr.Columns(e), Type: t}
 	for _, c := range expr.Conjuncts(e) {
-		cj := planner.Conjunct{Canonical: c.String(), Columns: expr.Columns(c)}
+		cj := logical.Conjunct{Canonical: c.String(), Columns: expr.Columns(c)}
 		if col, lo, hi, loIn, hiIn, ok := expr.RangeOf(c); ok {
-			cj.Range = &planner.Range{Column: col, Lo: lo, Hi: hi, LoIncl: loIn, HiIncl: hiIn}
+			cj.Range = &logical.Range{Column: col, Lo: lo, Hi: hi, LoIncl: loIn, HiIncl: hiIn}
 		}
 		info.Conjuncts = append(info.Conjuncts, cj)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluice-ml/sluice/input"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/planner/logical"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/stagecache"
 )
@@ -151,7 +152,7 @@ func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string
 func stageView(st *planner.Stage) any {
 	type op struct {
 		Name, Engine, Transfer string
-		Params                 []planner.KV
+		Params                 []logical.KV
 		InputTypes             []string
 	}
 	v := struct {

@@ -1,28 +1,32 @@
 package jobspec
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
+)
 
 // columns reads `columns:`: derived column name -> expression, in order.
-func (p *parser) columns(top *mapNode) ([]DerivedColumn, error) {
-	e := top.get("columns")
+func (p *parser) columns(top *yamlread.MapNode) ([]DerivedColumn, error) {
+	e := top.Get("columns")
 	if e == nil {
 		return nil, nil
 	}
-	m, err := p.mapping("columns", e.line, e.val, nil)
+	m, err := yamlread.Mapping("columns", e.Line, e.Val, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DerivedColumn, 0, len(m.entries))
-	for i := range m.entries {
-		c := &m.entries[i]
-		if strings.TrimSpace(c.key) == "" {
-			return nil, p.errf(c.line, "columns", "derived column names must not be empty")
+	out := make([]DerivedColumn, 0, len(m.Entries))
+	for i := range m.Entries {
+		c := &m.Entries[i]
+		if strings.TrimSpace(c.Key) == "" {
+			return nil, p.errf(c.Line, "columns", "derived column names must not be empty")
 		}
-		x, err := p.expr(m.field(c.key), c)
+		x, err := p.expr(m.Field(c.Key), c)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, DerivedColumn{Name: c.key, Expr: x, Line: c.line})
+		out = append(out, DerivedColumn{Name: c.Key, Expr: x, Line: c.Line})
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
 )
 
 // Expectation rule kinds. Column rules name a column; the row-count rules
@@ -65,25 +67,25 @@ func (r ExpectRule) Field() string {
 
 // expect reads `expect:`: column name -> {rule: value, ...}, plus the
 // reserved keys rows ({min, max}) and on_fail (error | warn).
-func (p *parser) expect(top *mapNode) (*Expect, error) {
-	e := top.get("expect")
+func (p *parser) expect(top *yamlread.MapNode) (*Expect, error) {
+	e := top.Get("expect")
 	if e == nil {
 		return nil, nil
 	}
-	m, err := p.mapping("expect", e.line, e.val, nil)
+	m, err := yamlread.Mapping("expect", e.Line, e.Val, nil)
 	if err != nil {
 		return nil, err
 	}
-	x := &Expect{OnFail: OnFailError, Line: e.line}
-	for i := range m.entries {
-		c := &m.entries[i]
-		field := m.field(c.key)
-		switch c.key {
+	x := &Expect{OnFail: OnFailError, Line: e.Line}
+	for i := range m.Entries {
+		c := &m.Entries[i]
+		field := m.Field(c.Key)
+		switch c.Key {
 		case "on_fail":
-			if isNull(c.val) {
-				return nil, p.errf(c.line, field, "expected one of error, warn (got null)")
+			if yamlread.IsNull(c.Val) {
+				return nil, p.errf(c.Line, field, "expected one of error, warn (got null)")
 			}
-			if x.OnFail, err = p.enum(field, c, "on_fail", onFails); err != nil {
+			if x.OnFail, err = yamlread.Enum(field, c, "on_fail", onFails); err != nil {
 				return nil, err
 			}
 			continue
@@ -95,8 +97,8 @@ func (p *parser) expect(top *mapNode) (*Expect, error) {
 			x.Rules = append(x.Rules, rules...)
 			continue
 		}
-		if strings.TrimSpace(c.key) == "" {
-			return nil, p.errf(c.line, "expect", "column names must not be empty")
+		if strings.TrimSpace(c.Key) == "" {
+			return nil, p.errf(c.Line, "expect", "column names must not be empty")
 		}
 		rules, err := p.columnRules(field, c)
 		if err != nil {
@@ -105,37 +107,37 @@ func (p *parser) expect(top *mapNode) (*Expect, error) {
 		x.Rules = append(x.Rules, rules...)
 	}
 	if len(x.Rules) == 0 {
-		return nil, p.errf(e.line, "expect", "states no rule; give column rules (%s) or rows: {min: N}", strings.Join(ColumnRules, ", "))
+		return nil, p.errf(e.Line, "expect", "states no rule; give column rules (%s) or rows: {min: N}", strings.Join(ColumnRules, ", "))
 	}
 	return x, nil
 }
 
 // rowsRule reads rows: {min: N, max: N}.
-func (p *parser) rowsRule(field string, e *entry) ([]ExpectRule, error) {
-	if e.val.Kind != yaml.MappingNode {
-		return nil, p.errf(lineOf(e.val, e.line), field, "expected a mapping like {min: 1000, max: 5000000} (got %s); rows is reserved for the row count", describe(e.val))
+func (p *parser) rowsRule(field string, e *yamlread.Entry) ([]ExpectRule, error) {
+	if e.Val.Kind != yaml.MappingNode {
+		return nil, p.errf(yamlread.LineOf(e.Val, e.Line), field, "expected a mapping like {min: 1000, max: 5000000} (got %s); rows is reserved for the row count", yamlread.Describe(e.Val))
 	}
-	m, err := p.mapping(field, e.line, e.val, []string{"min", "max"})
+	m, err := yamlread.Mapping(field, e.Line, e.Val, []string{"min", "max"})
 	if err != nil {
 		return nil, err
 	}
 	var out []ExpectRule
-	for _, k := range m.entries {
-		if isNull(k.val) {
-			return nil, p.errf(k.line, m.field(k.key), "expected an integer >= 0 (got null)")
+	for _, k := range m.Entries {
+		if yamlread.IsNull(k.Val) {
+			return nil, p.errf(k.Line, m.Field(k.Key), "expected an integer >= 0 (got null)")
 		}
-		n, err := p.intAtLeast(m.field(k.key), &k, 0)
+		n, err := yamlread.IntAtLeast(m.Field(k.Key), &k, 0)
 		if err != nil {
 			return nil, err
 		}
 		kind := RuleRowsMin
-		if k.key == "max" {
+		if k.Key == "max" {
 			kind = RuleRowsMax
 		}
-		out = append(out, ExpectRule{Kind: kind, Count: n, Line: k.line})
+		out = append(out, ExpectRule{Kind: kind, Count: n, Line: k.Line})
 	}
 	if len(out) == 0 {
-		return nil, p.errf(e.line, field, "needs min, max or both, e.g. {min: 1000}")
+		return nil, p.errf(e.Line, field, "needs min, max or both, e.g. {min: 1000}")
 	}
 	if len(out) == 2 {
 		lo, hi := out[0], out[1]
@@ -143,35 +145,35 @@ func (p *parser) rowsRule(field string, e *entry) ([]ExpectRule, error) {
 			lo, hi = hi, lo
 		}
 		if lo.Count > hi.Count {
-			return nil, p.errf(m.get("max").line, m.field("max"), "rows needs min <= max (got min %d, max %d)", lo.Count, hi.Count)
+			return nil, p.errf(m.Get("max").Line, m.Field("max"), "rows needs min <= max (got min %d, max %d)", lo.Count, hi.Count)
 		}
 	}
 	return out, nil
 }
 
 // columnRules reads one column's {rule: value, ...}.
-func (p *parser) columnRules(field string, e *entry) ([]ExpectRule, error) {
-	if e.val.Kind != yaml.MappingNode {
-		return nil, p.errf(lineOf(e.val, e.line), field, "expected a mapping of rules like {not_null: true} (got %s); rules: %s", describe(e.val), strings.Join(ColumnRules, ", "))
+func (p *parser) columnRules(field string, e *yamlread.Entry) ([]ExpectRule, error) {
+	if e.Val.Kind != yaml.MappingNode {
+		return nil, p.errf(yamlread.LineOf(e.Val, e.Line), field, "expected a mapping of rules like {not_null: true} (got %s); rules: %s", yamlread.Describe(e.Val), strings.Join(ColumnRules, ", "))
 	}
-	m, err := p.mapping(field, e.line, e.val, ColumnRules)
+	m, err := yamlread.Mapping(field, e.Line, e.Val, ColumnRules)
 	if err != nil {
 		return nil, err
 	}
-	if len(m.entries) == 0 {
-		return nil, p.errf(e.line, field, "states no rule (allowed: %s)", strings.Join(ColumnRules, ", "))
+	if len(m.Entries) == 0 {
+		return nil, p.errf(e.Line, field, "states no rule (allowed: %s)", strings.Join(ColumnRules, ", "))
 	}
 	var out []ExpectRule
-	for i := range m.entries {
-		k := &m.entries[i]
-		rf := m.field(k.key)
-		r := ExpectRule{Column: e.key, Kind: k.key, Line: k.line}
-		if isNull(k.val) {
-			return nil, p.errf(k.line, rf, "expected a value (got null)")
+	for i := range m.Entries {
+		k := &m.Entries[i]
+		rf := m.Field(k.Key)
+		r := ExpectRule{Column: e.Key, Kind: k.Key, Line: k.Line}
+		if yamlread.IsNull(k.Val) {
+			return nil, p.errf(k.Line, rf, "expected a value (got null)")
 		}
-		switch k.key {
+		switch k.Key {
 		case RuleNotNull, RuleUnique:
-			on, err := p.boolVal(rf, k)
+			on, err := yamlread.BoolVal(rf, k)
 			if err != nil {
 				return nil, err
 			}
@@ -187,11 +189,11 @@ func (p *parser) columnRules(field string, e *entry) ([]ExpectRule, error) {
 				return nil, err
 			}
 		case RuleNullFractionMax:
-			if r.Max, err = p.number(rf, k); err != nil {
+			if r.Max, err = yamlread.Number(rf, k); err != nil {
 				return nil, err
 			}
 			if r.Max < 0 || r.Max > 1 {
-				return nil, p.errf(lineOf(k.val, k.line), rf, "expected a fraction between 0 and 1 (got %s)", describe(k.val))
+				return nil, p.errf(yamlread.LineOf(k.Val, k.Line), rf, "expected a fraction between 0 and 1 (got %s)", yamlread.Describe(k.Val))
 			}
 		}
 		out = append(out, r)
@@ -200,39 +202,39 @@ func (p *parser) columnRules(field string, e *entry) ([]ExpectRule, error) {
 }
 
 // between reads [lo, hi], two finite numbers with lo <= hi.
-func (p *parser) between(field string, e *entry) (float64, float64, error) {
-	line := lineOf(e.val, e.line)
-	if e.val.Kind != yaml.SequenceNode || len(e.val.Content) != 2 {
-		return 0, 0, p.errf(line, field, "expected [lo, hi], two numbers (got %s)", describe(e.val))
+func (p *parser) between(field string, e *yamlread.Entry) (float64, float64, error) {
+	line := yamlread.LineOf(e.Val, e.Line)
+	if e.Val.Kind != yaml.SequenceNode || len(e.Val.Content) != 2 {
+		return 0, 0, p.errf(line, field, "expected [lo, hi], two numbers (got %s)", yamlread.Describe(e.Val))
 	}
 	var v [2]float64
-	for i, it := range e.val.Content {
-		n, err := p.number(fmt.Sprintf("%s[%d]", field, i), &entry{line: line, val: resolve(it)})
+	for i, it := range e.Val.Content {
+		n, err := yamlread.Number(fmt.Sprintf("%s[%d]", field, i), &yamlread.Entry{Line: line, Val: yamlread.Resolve(it)})
 		if err != nil {
 			return 0, 0, err
 		}
 		v[i] = n
 	}
 	if v[0] > v[1] {
-		return 0, 0, p.errf(line, field, "expected lo <= hi (got [%s, %s])", describe(e.val.Content[0]), describe(e.val.Content[1]))
+		return 0, 0, p.errf(line, field, "expected lo <= hi (got [%s, %s])", yamlread.Describe(e.Val.Content[0]), yamlread.Describe(e.Val.Content[1]))
 	}
 	return v[0], v[1], nil
 }
 
 // inList reads a non-empty list of scalars of one kind: numbers, strings
 // or bools (the planner checks the kind against the column's type).
-func (p *parser) inList(field string, e *entry) ([]any, error) {
-	line := lineOf(e.val, e.line)
-	if e.val.Kind != yaml.SequenceNode || len(e.val.Content) == 0 {
-		return nil, p.errf(line, field, "expected a non-empty list of values, e.g. [Male, Female] (got %s)", describe(e.val))
+func (p *parser) inList(field string, e *yamlread.Entry) ([]any, error) {
+	line := yamlread.LineOf(e.Val, e.Line)
+	if e.Val.Kind != yaml.SequenceNode || len(e.Val.Content) == 0 {
+		return nil, p.errf(line, field, "expected a non-empty list of values, e.g. [Male, Female] (got %s)", yamlread.Describe(e.Val))
 	}
-	out := make([]any, 0, len(e.val.Content))
+	out := make([]any, 0, len(e.Val.Content))
 	kind := ""
-	for i, raw := range e.val.Content {
-		it := resolve(raw)
+	for i, raw := range e.Val.Content {
+		it := yamlread.Resolve(raw)
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if it == nil || it.Kind != yaml.ScalarNode || isNull(it) {
-			return nil, p.errf(lineOf(it, line), f, "expected a number, string or bool (got %s)", describe(it))
+		if it == nil || it.Kind != yaml.ScalarNode || yamlread.IsNull(it) {
+			return nil, p.errf(yamlread.LineOf(it, line), f, "expected a number, string or bool (got %s)", yamlread.Describe(it))
 		}
 		var v any
 		k := "string"
@@ -240,11 +242,11 @@ func (p *parser) inList(field string, e *entry) ([]any, error) {
 		case "!!int":
 			var n int64
 			if it.Decode(&n) != nil {
-				return nil, p.errf(lineOf(it, line), f, "integer %s does not fit in 64 bits", it.Value)
+				return nil, p.errf(yamlread.LineOf(it, line), f, "integer %s does not fit in 64 bits", it.Value)
 			}
 			v, k = n, "number"
 		case "!!float":
-			n, err := p.number(f, &entry{line: line, val: it})
+			n, err := yamlread.Number(f, &yamlread.Entry{Line: line, Val: it})
 			if err != nil {
 				return nil, err
 			}
@@ -252,14 +254,14 @@ func (p *parser) inList(field string, e *entry) ([]any, error) {
 		case "!!bool":
 			var b bool
 			if it.Decode(&b) != nil {
-				return nil, p.errf(lineOf(it, line), f, "expected true or false (got %s)", describe(it))
+				return nil, p.errf(yamlread.LineOf(it, line), f, "expected true or false (got %s)", yamlread.Describe(it))
 			}
 			v, k = b, "bool"
 		default:
 			v = it.Value
 		}
 		if kind != "" && k != kind {
-			return nil, p.errf(lineOf(it, line), f, "all values must be of one kind: %s[0] is a %s, this is a %s (got %s); quote numbers meant as strings", field, kind, k, describe(it))
+			return nil, p.errf(yamlread.LineOf(it, line), f, "all values must be of one kind: %s[0] is a %s, this is a %s (got %s); quote numbers meant as strings", field, kind, k, yamlread.Describe(it))
 		}
 		kind = k
 		out = append(out, v)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
 )
 
 var (
@@ -33,18 +35,18 @@ func numericTransform(t string) bool {
 }
 
 // features reads `features:` in file order.
-func (p *parser) features(top *mapNode) ([]Feature, error) {
-	e := top.get("features")
+func (p *parser) features(top *yamlread.MapNode) ([]Feature, error) {
+	e := top.Get("features")
 	if e == nil {
 		return nil, nil
 	}
-	m, err := p.mapping("features", e.line, e.val, nil)
+	m, err := yamlread.Mapping("features", e.Line, e.Val, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Feature, 0, len(m.entries))
-	for i := range m.entries {
-		f, err := p.feature(m.field(m.entries[i].key), &m.entries[i])
+	out := make([]Feature, 0, len(m.Entries))
+	for i := range m.Entries {
+		f, err := p.feature(m.Field(m.Entries[i].Key), &m.Entries[i])
 		if err != nil {
 			return nil, err
 		}
@@ -55,60 +57,60 @@ func (p *parser) features(top *mapNode) ([]Feature, error) {
 
 // feature reads one `name: {transform: ..., ...}` entry; a plain string is
 // short for {transform: that}.
-func (p *parser) feature(field string, e *entry) (Feature, error) {
-	f := Feature{Name: e.key, Line: e.line, Fill: Fill{Kind: FillNone}}
-	if strings.TrimSpace(e.key) == "" {
-		return f, p.errf(e.line, "features", "feature names must not be empty")
+func (p *parser) feature(field string, e *yamlread.Entry) (Feature, error) {
+	f := Feature{Name: e.Key, Line: e.Line, Fill: Fill{Kind: FillNone}}
+	if strings.TrimSpace(e.Key) == "" {
+		return f, p.errf(e.Line, "features", "feature names must not be empty")
 	}
-	if e.val.Kind == yaml.ScalarNode && !isNull(e.val) {
-		t, err := p.enum(field+".transform", e, "transform", Transforms)
+	if e.Val.Kind == yaml.ScalarNode && !yamlread.IsNull(e.Val) {
+		t, err := yamlread.Enum(field+".transform", e, "transform", Transforms)
 		if err != nil {
 			return f, err
 		}
 		f.Transform = t
-		return f, p.featureDefaults(field, e.line, &f)
+		return f, p.featureDefaults(field, e.Line, &f)
 	}
-	if isNull(e.val) {
-		return f, p.errf(e.line, field, "expected a mapping like {transform: zscore} (got null)")
+	if yamlread.IsNull(e.Val) {
+		return f, p.errf(e.Line, field, "expected a mapping like {transform: zscore} (got null)")
 	}
-	m, err := p.mapping(field, e.line, e.val, featureKeys)
+	m, err := yamlread.Mapping(field, e.Line, e.Val, featureKeys)
 	if err != nil {
 		return f, err
 	}
-	te := m.get("transform")
+	te := m.Get("transform")
 	if te == nil {
-		return f, p.errf(e.line, m.field("transform"), "required (allowed: %s)", strings.Join(Transforms, ", "))
+		return f, p.errf(e.Line, m.Field("transform"), "required (allowed: %s)", strings.Join(Transforms, ", "))
 	}
-	if f.Transform, err = p.enum(m.field("transform"), te, "transform", Transforms); err != nil {
+	if f.Transform, err = yamlread.Enum(m.Field("transform"), te, "transform", Transforms); err != nil {
 		return f, err
 	}
-	for _, opt := range m.entries {
-		if ts, ok := optionTransforms[opt.key]; ok && !isNull(opt.val) && !contains(ts, f.Transform) {
-			return f, p.errf(opt.line, m.field(opt.key), "applies only to %s (this feature's transform is %s)", strings.Join(ts, " and "), f.Transform)
+	for _, opt := range m.Entries {
+		if ts, ok := optionTransforms[opt.Key]; ok && !yamlread.IsNull(opt.Val) && !yamlread.Contains(ts, f.Transform) {
+			return f, p.errf(opt.Line, m.Field(opt.Key), "applies only to %s (this feature's transform is %s)", strings.Join(ts, " and "), f.Transform)
 		}
 	}
-	if x := m.get("top_k"); x != nil {
-		n, err := p.intRange(m.field("top_k"), x, 0, math.MaxInt32)
+	if x := m.Get("top_k"); x != nil {
+		n, err := yamlread.IntRange(m.Field("top_k"), x, 0, math.MaxInt32)
 		if err != nil {
 			return f, err
 		}
 		f.TopK = int(n)
 	}
-	if x := m.get("min_count"); x != nil {
-		if f.MinCount, err = p.intAtLeast(m.field("min_count"), x, 1); err != nil {
+	if x := m.Get("min_count"); x != nil {
+		if f.MinCount, err = yamlread.IntAtLeast(m.Field("min_count"), x, 1); err != nil {
 			return f, err
 		}
 	}
-	if x := m.get("buckets"); x != nil {
-		n, err := p.intRange(m.field("buckets"), x, 2, math.MaxInt32)
+	if x := m.Get("buckets"); x != nil {
+		n, err := yamlread.IntRange(m.Field("buckets"), x, 2, math.MaxInt32)
 		if err != nil {
 			return f, err
 		}
 		f.Buckets = int(n)
 	}
 	for _, k := range []string{"min", "max"} {
-		if x := m.get(k); x != nil {
-			v, err := p.number(m.field(k), x)
+		if x := m.Get(k); x != nil {
+			v, err := yamlread.Number(m.Field(k), x)
 			if err != nil {
 				return f, err
 			}
@@ -120,14 +122,14 @@ func (p *parser) feature(field string, e *entry) (Feature, error) {
 		}
 	}
 	if f.Min != nil && f.Max != nil && !(*f.Min < *f.Max) {
-		return f, p.errf(m.get("max").line, m.field("max"), "clip needs min < max (got min %v, max %v)", *f.Min, *f.Max)
+		return f, p.errf(m.Get("max").Line, m.Field("max"), "clip needs min < max (got min %v, max %v)", *f.Min, *f.Max)
 	}
-	if x := m.get("fill"); x != nil {
-		if f.Fill, err = p.fill(m.field("fill"), x, f.Transform); err != nil {
+	if x := m.Get("fill"); x != nil {
+		if f.Fill, err = p.fill(m.Field("fill"), x, f.Transform); err != nil {
 			return f, err
 		}
 	}
-	return f, p.featureDefaults(field, e.line, &f)
+	return f, p.featureDefaults(field, e.Line, &f)
 }
 
 // featureDefaults fills defaults and checks options a transform requires.
@@ -151,66 +153,66 @@ func (p *parser) featureDefaults(field string, line int, f *Feature) error {
 
 // fill reads a fill rule: mean | median | mode | drop | none | {value: X}.
 // transform is "" for the label (any rule and any value type allowed).
-func (p *parser) fill(field string, e *entry, transform string) (Fill, error) {
+func (p *parser) fill(field string, e *yamlread.Entry, transform string) (Fill, error) {
 	numeric := transform == "" || numericTransform(transform)
-	if e.val.Kind == yaml.ScalarNode {
-		s := e.val.Value
+	if e.Val.Kind == yaml.ScalarNode {
+		s := e.Val.Value
 		switch {
 		case s == FillValue:
-			return Fill{}, p.errf(lineOf(e.val, e.line), field, "write a constant fill as {value: X}")
-		case !contains(fillKinds, s) || e.val.ShortTag() != "!!str":
-			msg := unknownMsg("fill", s, fillAllowed)
-			if t := e.val.ShortTag(); t == "!!int" || t == "!!float" || t == "!!bool" {
+			return Fill{}, p.errf(yamlread.LineOf(e.Val, e.Line), field, "write a constant fill as {value: X}")
+		case !yamlread.Contains(fillKinds, s) || e.Val.ShortTag() != "!!str":
+			msg := yamlread.UnknownMsg("fill", s, fillAllowed)
+			if t := e.Val.ShortTag(); t == "!!int" || t == "!!float" || t == "!!bool" {
 				msg = fmt.Sprintf("expected mean, median, mode, drop, none or {value: X} (got %s); for a constant write {value: %s}", s, s)
 			}
-			return Fill{}, p.errf(lineOf(e.val, e.line), field, "%s", msg)
+			return Fill{}, p.errf(yamlread.LineOf(e.Val, e.Line), field, "%s", msg)
 		case !numeric && (s == FillMean || s == FillMedian):
-			return Fill{}, p.errf(lineOf(e.val, e.line), field, "%s fill needs a numeric transform; %s allows mode, drop, none or {value: X}", s, transform)
+			return Fill{}, p.errf(yamlread.LineOf(e.Val, e.Line), field, "%s fill needs a numeric transform; %s allows mode, drop, none or {value: X}", s, transform)
 		}
 		return Fill{Kind: s}, nil
 	}
-	if e.val.Kind != yaml.MappingNode {
-		return Fill{}, p.errf(lineOf(e.val, e.line), field, "expected mean, median, mode, drop, none or {value: X} (got %s)", describe(e.val))
+	if e.Val.Kind != yaml.MappingNode {
+		return Fill{}, p.errf(yamlread.LineOf(e.Val, e.Line), field, "expected mean, median, mode, drop, none or {value: X} (got %s)", yamlread.Describe(e.Val))
 	}
-	m, err := p.mapping(field, e.line, e.val, []string{FillValue})
+	m, err := yamlread.Mapping(field, e.Line, e.Val, []string{FillValue})
 	if err != nil {
 		return Fill{}, err
 	}
-	ve := m.get(FillValue)
+	ve := m.Get(FillValue)
 	if ve == nil {
-		return Fill{}, p.errf(e.line, m.field(FillValue), "required: the constant that replaces nulls, e.g. {value: 0}")
+		return Fill{}, p.errf(e.Line, m.Field(FillValue), "required: the constant that replaces nulls, e.g. {value: 0}")
 	}
-	if ve.val.Kind != yaml.ScalarNode {
-		return Fill{}, p.errf(lineOf(ve.val, ve.line), m.field(FillValue), "expected a number, string or bool (got %s)", describe(ve.val))
+	if ve.Val.Kind != yaml.ScalarNode {
+		return Fill{}, p.errf(yamlread.LineOf(ve.Val, ve.Line), m.Field(FillValue), "expected a number, string or bool (got %s)", yamlread.Describe(ve.Val))
 	}
 	var v any
-	switch ve.val.ShortTag() {
+	switch ve.Val.ShortTag() {
 	case "!!int":
 		var i int64
-		if ve.val.Decode(&i) != nil {
-			return Fill{}, p.errf(lineOf(ve.val, ve.line), m.field(FillValue), "integer %s does not fit in 64 bits", ve.val.Value)
+		if ve.Val.Decode(&i) != nil {
+			return Fill{}, p.errf(yamlread.LineOf(ve.Val, ve.Line), m.Field(FillValue), "integer %s does not fit in 64 bits", ve.Val.Value)
 		}
 		v = i
 	case "!!float":
-		x, err := p.number(m.field(FillValue), ve)
+		x, err := yamlread.Number(m.Field(FillValue), ve)
 		if err != nil {
 			return Fill{}, err
 		}
 		v = x
 	case "!!bool":
 		var b bool
-		if ve.val.Decode(&b) != nil {
-			return Fill{}, p.errf(lineOf(ve.val, ve.line), m.field(FillValue), "expected true or false (got %s)", describe(ve.val))
+		if ve.Val.Decode(&b) != nil {
+			return Fill{}, p.errf(yamlread.LineOf(ve.Val, ve.Line), m.Field(FillValue), "expected true or false (got %s)", yamlread.Describe(ve.Val))
 		}
 		v = b
 	default:
-		v = ve.val.Value
+		v = ve.Val.Value
 	}
 	if transform != "" && numeric {
 		switch v.(type) {
 		case int64, float64:
 		default:
-			return Fill{}, p.errf(lineOf(ve.val, ve.line), m.field(FillValue), "%s needs a numeric fill value (got %s)", transform, describe(ve.val))
+			return Fill{}, p.errf(yamlread.LineOf(ve.Val, ve.Line), m.Field(FillValue), "%s needs a numeric fill value (got %s)", transform, yamlread.Describe(ve.Val))
 		}
 	}
 	return Fill{Kind: FillValue, Value: v}, nil
@@ -218,39 +220,39 @@ func (p *parser) fill(field string, e *entry, transform string) (Fill, error) {
 
 // label reads `label:` — one column, `name: {fill: ...}`, `name: {}`,
 // `name:` or just `label: name`.
-func (p *parser) label(top *mapNode) (*Label, error) {
-	e := top.get("label")
+func (p *parser) label(top *yamlread.MapNode) (*Label, error) {
+	e := top.Get("label")
 	if e == nil {
 		return nil, nil
 	}
-	if e.val.Kind == yaml.ScalarNode {
-		n, err := p.name("label", e, "a column name or {column: {fill: ...}}")
+	if e.Val.Kind == yaml.ScalarNode {
+		n, err := yamlread.Name("label", e, "a column name or {column: {fill: ...}}")
 		if err != nil {
 			return nil, err
 		}
-		return &Label{Name: n, Fill: Fill{Kind: FillNone}, Line: lineOf(e.val, e.line)}, nil
+		return &Label{Name: n, Fill: Fill{Kind: FillNone}, Line: yamlread.LineOf(e.Val, e.Line)}, nil
 	}
-	m, err := p.mapping("label", e.line, e.val, nil)
+	m, err := yamlread.Mapping("label", e.Line, e.Val, nil)
 	if err != nil {
 		return nil, err
 	}
-	if len(m.entries) != 1 {
-		return nil, p.errf(e.line, "label", "expected exactly one label column (got %d)", len(m.entries))
+	if len(m.Entries) != 1 {
+		return nil, p.errf(e.Line, "label", "expected exactly one label column (got %d)", len(m.Entries))
 	}
-	c := &m.entries[0]
-	if strings.TrimSpace(c.key) == "" {
-		return nil, p.errf(c.line, "label", "the label column name must not be empty")
+	c := &m.Entries[0]
+	if strings.TrimSpace(c.Key) == "" {
+		return nil, p.errf(c.Line, "label", "the label column name must not be empty")
 	}
-	l := &Label{Name: c.key, Fill: Fill{Kind: FillNone}, Line: c.line}
-	if isNull(c.val) {
+	l := &Label{Name: c.Key, Fill: Fill{Kind: FillNone}, Line: c.Line}
+	if yamlread.IsNull(c.Val) {
 		return l, nil
 	}
-	lm, err := p.mapping(m.field(c.key), c.line, c.val, []string{"fill"})
+	lm, err := yamlread.Mapping(m.Field(c.Key), c.Line, c.Val, []string{"fill"})
 	if err != nil {
 		return nil, err
 	}
-	if fe := lm.get("fill"); fe != nil {
-		if l.Fill, err = p.fill(lm.field("fill"), fe, ""); err != nil {
+	if fe := lm.Get("fill"); fe != nil {
+		if l.Fill, err = p.fill(lm.Field("fill"), fe, ""); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -56,7 +57,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("ratios sum to %v", sum)
 		}
 		for _, ft := range j.Features {
-			if !contains(Transforms, ft.Transform) || ft.Fill.Kind == "" {
+			if !slices.Contains(Transforms, ft.Transform) || ft.Fill.Kind == "" {
 				t.Fatalf("bad feature %+v", ft)
 			}
 			if (ft.Transform == TBucketize || ft.Transform == THash) && ft.Buckets < 2 {
@@ -65,7 +66,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, a := range j.Aggregates {
 			for _, c := range a.Compute {
-				if !contains(AggFuncs, c.Func) || (c.Column == "" && c.Func != AggCount) {
+				if !slices.Contains(AggFuncs, c.Func) || (c.Column == "" && c.Func != AggCount) {
 					t.Fatalf("bad aggregate %+v", c)
 				}
 			}

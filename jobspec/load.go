@@ -1,10 +1,8 @@
 package jobspec
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
 )
 
 // maxJobFileBytes bounds what Load reads: job files are small.
@@ -53,14 +53,14 @@ func Parse(file string, data []byte, sets []string) (job *Job, err error) {
 		}
 		root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
-	if err := applySets(file, root, sets); err != nil {
-		return nil, err
+	if err := yamlread.ApplySets(root, sets); err != nil {
+		return nil, withFile(file, err)
 	}
 	sum := sha256.Sum256(data)
 	p := &parser{file: file, lines: strings.Split(string(data), "\n")}
 	job, err = p.job(root)
 	if err != nil {
-		return nil, err
+		return nil, withFile(file, err)
 	}
 	job.File = file
 	job.SHA256 = hex.EncodeToString(sum[:])
@@ -74,60 +74,35 @@ func Parse(file string, data []byte, sets []string) (job *Job, err error) {
 
 // decodeRoot parses exactly one YAML document and returns its top-level
 // mapping, or nil for a document with no content.
-func decodeRoot(file string, data []byte) (root *yaml.Node, err error) {
-	defer func() {
-		// yaml.v3 is not known to panic on any input since v3.0.0; this keeps
-		// a parser bug in that dependency from crashing the driver.
-		if r := recover(); r != nil {
-			root, err = nil, &Error{File: file, Msg: fmt.Sprintf("invalid YAML: %v", r)}
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, yamlError(file, data, err)
+func decodeRoot(file string, data []byte) (*yaml.Node, error) {
+	top, err := yamlread.Decode(data)
+	if err != nil {
+		return nil, withFile(file, err)
 	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		return nil, &Error{File: file, Line: extra.Line, Msg: "only one YAML document is allowed (found a second after ---)"}
-	case !errors.Is(err, io.EOF):
-		return nil, yamlError(file, data, err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, nil
-	}
-	top := resolve(doc.Content[0])
-	if isNull(top) {
-		return nil, nil
-	}
-	if top.Kind != yaml.MappingNode {
-		return nil, &Error{File: file, Line: top.Line, Msg: fmt.Sprintf("the top level must be a mapping of sections (%s) (got %s)", strings.Join(topKeys, ", "), describe(top))}
+	if top != nil && top.Kind != yaml.MappingNode {
+		return nil, &Error{File: file, Line: top.Line, Msg: fmt.Sprintf("the top level must be a mapping of sections (%s) (got %s)", strings.Join(topKeys, ", "), yamlread.Describe(top))}
 	}
 	return top, nil
 }
 
 // job validates the whole tree.
 func (p *parser) job(root *yaml.Node) (*Job, error) {
-	m, err := p.mapping("", 1, root, topKeys)
+	m, err := yamlread.Mapping("", 1, root, topKeys)
 	if err != nil {
 		return nil, err
 	}
 	j := &Job{}
-	e := m.get("name")
+	e := m.Get("name")
 	if e == nil {
 		return nil, p.errf(0, "name", "required: a name for the job, e.g. name: citibike-birth-year")
 	}
-	if j.Name, err = p.name("name", e, "a job name"); err != nil {
+	if j.Name, err = yamlread.Name("name", e, "a job name"); err != nil {
 		return nil, err
 	}
 	if j.Input, err = p.input(m); err != nil {
 		return nil, err
 	}
-	if e := m.get("filter"); e != nil {
+	if e := m.Get("filter"); e != nil {
 		x, err := p.expr("filter", e)
 		if err != nil {
 			return nil, err
@@ -143,7 +118,7 @@ func (p *parser) job(root *yaml.Node) (*Job, error) {
 	if j.Label, err = p.label(m); err != nil {
 		return nil, err
 	}
-	if e := m.get("keep"); e != nil {
+	if e := m.Get("keep"); e != nil {
 		if j.Keep, err = p.names("keep", e); err != nil {
 			return nil, err
 		}

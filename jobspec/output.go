@@ -1,5 +1,7 @@
 package jobspec
 
+import "github.com/sluice-ml/sluice/jobspec/yamlread"
+
 var (
 	outputFormats = []string{"arrow", "parquet"}
 	compressions  = []string{"zstd", "lz4", "none"}
@@ -8,51 +10,51 @@ var (
 )
 
 // output reads `output:`.
-func (p *parser) output(top *mapNode) (Output, error) {
+func (p *parser) output(top *yamlread.MapNode) (Output, error) {
 	o := Output{Format: "arrow", Compression: "zstd", Shards: 1, Shuffle: true}
-	e := top.get("output")
+	e := top.Get("output")
 	if e == nil {
 		return o, p.errf(0, "output", "required: at least output.path, the folder to write shards and the manifest to")
 	}
-	m, err := p.mapping("output", e.line, e.val, []string{"path", "format", "compression", "shards", "shuffle", "overwrite"})
+	m, err := yamlread.Mapping("output", e.Line, e.Val, []string{"path", "format", "compression", "shards", "shuffle", "overwrite"})
 	if err != nil {
 		return o, err
 	}
-	o.Line = e.line
-	pe := m.get("path")
+	o.Line = e.Line
+	pe := m.Get("path")
 	if pe == nil {
-		return o, p.errf(e.line, "output.path", "required: the folder to write shards and the manifest to")
+		return o, p.errf(e.Line, "output.path", "required: the folder to write shards and the manifest to")
 	}
-	if o.Path, err = p.name("output.path", pe, "a folder path"); err != nil {
+	if o.Path, err = yamlread.Name("output.path", pe, "a folder path"); err != nil {
 		return o, err
 	}
-	if err := p.checkPathURL("output.path", pe.line, o.Path); err != nil {
+	if err := p.checkPathURL("output.path", pe.Line, o.Path); err != nil {
 		return o, err
 	}
-	if x := m.get("format"); x != nil {
-		if o.Format, err = p.enum("output.format", x, "format", outputFormats); err != nil {
+	if x := m.Get("format"); x != nil {
+		if o.Format, err = yamlread.Enum("output.format", x, "format", outputFormats); err != nil {
 			return o, err
 		}
 	}
-	if x := m.get("compression"); x != nil {
-		if o.Compression, err = p.enum("output.compression", x, "compression", compressions); err != nil {
+	if x := m.Get("compression"); x != nil {
+		if o.Compression, err = yamlread.Enum("output.compression", x, "compression", compressions); err != nil {
 			return o, err
 		}
 	}
-	if x := m.get("shards"); x != nil {
-		n, err := p.intRange("output.shards", x, 1, 1<<20)
+	if x := m.Get("shards"); x != nil {
+		n, err := yamlread.IntRange("output.shards", x, 1, 1<<20)
 		if err != nil {
 			return o, err
 		}
 		o.Shards = int(n)
 	}
-	if x := m.get("shuffle"); x != nil {
-		if o.Shuffle, err = p.boolVal("output.shuffle", x); err != nil {
+	if x := m.Get("shuffle"); x != nil {
+		if o.Shuffle, err = yamlread.BoolVal("output.shuffle", x); err != nil {
 			return o, err
 		}
 	}
-	if x := m.get("overwrite"); x != nil {
-		if o.Overwrite, err = p.boolVal("output.overwrite", x); err != nil {
+	if x := m.Get("overwrite"); x != nil {
+		if o.Overwrite, err = yamlread.BoolVal("output.overwrite", x); err != nil {
 			return o, err
 		}
 	}
@@ -60,23 +62,23 @@ func (p *parser) output(top *mapNode) (Output, error) {
 }
 
 // engine reads `engine:`.
-func (p *parser) engine(top *mapNode) (Engine, error) {
+func (p *parser) engine(top *yamlread.MapNode) (Engine, error) {
 	g := Engine{Prefer: "auto", Fallback: "allow"}
-	e := top.get("engine")
+	e := top.Get("engine")
 	if e == nil {
 		return g, nil
 	}
-	m, err := p.mapping("engine", e.line, e.val, []string{"prefer", "fallback"})
+	m, err := yamlread.Mapping("engine", e.Line, e.Val, []string{"prefer", "fallback"})
 	if err != nil {
 		return g, err
 	}
-	if x := m.get("prefer"); x != nil {
-		if g.Prefer, err = p.enum("engine.prefer", x, "engine", preferences); err != nil {
+	if x := m.Get("prefer"); x != nil {
+		if g.Prefer, err = yamlread.Enum("engine.prefer", x, "engine", preferences); err != nil {
 			return g, err
 		}
 	}
-	if x := m.get("fallback"); x != nil {
-		if g.Fallback, err = p.enum("engine.fallback", x, "fallback", fallbacks); err != nil {
+	if x := m.Get("fallback"); x != nil {
+		if g.Fallback, err = yamlread.Enum("engine.fallback", x, "fallback", fallbacks); err != nil {
 			return g, err
 		}
 	}

@@ -1,6 +1,10 @@
 package jobspec
 
-import "gopkg.in/yaml.v3"
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
+)
 
 // MaxSlices is the most slice columns a job may name.
 const MaxSlices = 8
@@ -29,23 +33,23 @@ type Slices struct {
 
 // slices parses `slices:`. Which columns may be sliced (not floats, known
 // columns) is checked against the input schema by the planner.
-func (p *parser) slices(top *mapNode) (Slices, error) {
-	e := top.get("slices")
+func (p *parser) slices(top *yamlread.MapNode) (Slices, error) {
+	e := top.Get("slices")
 	if e == nil {
 		return Slices{Top: DefaultSliceTop}, nil
 	}
-	s := Slices{Top: DefaultSliceTop, Line: e.line}
+	s := Slices{Top: DefaultSliceTop, Line: e.Line}
 	cols := e
-	if e.val.Kind == yaml.MappingNode {
-		m, err := p.mapping("slices", e.line, e.val, []string{"columns", "top"})
+	if e.Val.Kind == yaml.MappingNode {
+		m, err := yamlread.Mapping("slices", e.Line, e.Val, []string{"columns", "top"})
 		if err != nil {
 			return Slices{}, err
 		}
-		if cols = m.get("columns"); cols == nil {
-			return Slices{}, p.errf(e.line, "slices.columns", "required: the columns to slice by, e.g. columns: [gender, usertype]")
+		if cols = m.Get("columns"); cols == nil {
+			return Slices{}, p.errf(e.Line, "slices.columns", "required: the columns to slice by, e.g. columns: [gender, usertype]")
 		}
-		if te := m.get("top"); te != nil {
-			n, err := p.intRange("slices.top", te, 1, MaxSliceTop)
+		if te := m.Get("top"); te != nil {
+			n, err := yamlread.IntRange("slices.top", te, 1, MaxSliceTop)
 			if err != nil {
 				return Slices{}, err
 			}
@@ -61,11 +65,11 @@ func (p *parser) slices(top *mapNode) (Slices, error) {
 		return Slices{}, err
 	}
 	if len(s.Columns) > MaxSlices {
-		return Slices{}, p.errf(lineOf(cols.val, e.line), field, "%d slice columns; at most %d are allowed", len(s.Columns), MaxSlices)
+		return Slices{}, p.errf(yamlread.LineOf(cols.Val, e.Line), field, "%d slice columns; at most %d are allowed", len(s.Columns), MaxSlices)
 	}
 	for i := range s.Columns {
 		if s.Columns[i].Line == 0 {
-			s.Columns[i].Line = e.line
+			s.Columns[i].Line = e.Line
 		}
 	}
 	return s, nil

@@ -3,6 +3,8 @@ package jobspec
 import (
 	"math"
 	"strconv"
+
+	"github.com/sluice-ml/sluice/jobspec/yamlread"
 )
 
 // splitNameOK reports whether s is a split name: [a-z0-9_-]+.
@@ -20,17 +22,17 @@ func splitNameOK(s string) bool {
 }
 
 // split reads `split:`; without one the job has a single split, train.
-func (p *parser) split(top *mapNode) (Split, error) {
-	e := top.get("split")
+func (p *parser) split(top *yamlread.MapNode) (Split, error) {
+	e := top.Get("split")
 	if e == nil {
 		return Split{Ratios: []Ratio{{Name: "train", Value: 1}}}, nil
 	}
-	m, err := p.mapping("split", e.line, e.val, []string{"by", "key", "ratios", "seed"})
+	m, err := yamlread.Mapping("split", e.Line, e.Val, []string{"by", "key", "ratios", "seed"})
 	if err != nil {
 		return Split{}, err
 	}
-	s := Split{Line: e.line}
-	if be := m.get("by"); be != nil {
+	s := Split{Line: e.Line}
+	if be := m.Get("by"); be != nil {
 		by, err := p.names("split.by", be)
 		if err != nil {
 			return Split{}, err
@@ -39,48 +41,48 @@ func (p *parser) split(top *mapNode) (Split, error) {
 			s.By = append(s.By, b.Name)
 		}
 	}
-	if ke := m.get("key"); ke != nil {
-		if s.Key, err = p.name("split.key", ke, "a column name"); err != nil {
+	if ke := m.Get("key"); ke != nil {
+		if s.Key, err = yamlread.Name("split.key", ke, "a column name"); err != nil {
 			return Split{}, err
 		}
 	}
-	if se := m.get("seed"); se != nil {
-		if s.Seed, err = p.uintVal("split.seed", se); err != nil {
+	if se := m.Get("seed"); se != nil {
+		if s.Seed, err = yamlread.UintVal("split.seed", se); err != nil {
 			return Split{}, err
 		}
 	}
-	re := m.get("ratios")
+	re := m.Get("ratios")
 	if re == nil {
-		return Split{}, p.errf(e.line, "split.ratios", "required: split names and shares, e.g. {train: 0.9, eval: 0.1}")
+		return Split{}, p.errf(e.Line, "split.ratios", "required: split names and shares, e.g. {train: 0.9, eval: 0.1}")
 	}
-	rm, err := p.mapping("split.ratios", re.line, re.val, nil)
+	rm, err := yamlread.Mapping("split.ratios", re.Line, re.Val, nil)
 	if err != nil {
 		return Split{}, err
 	}
-	if len(rm.entries) == 0 {
-		return Split{}, p.errf(re.line, "split.ratios", "needs at least one split, e.g. {train: 0.9, eval: 0.1}")
+	if len(rm.Entries) == 0 {
+		return Split{}, p.errf(re.Line, "split.ratios", "needs at least one split, e.g. {train: 0.9, eval: 0.1}")
 	}
 	sum := 0.0
-	for i := range rm.entries {
-		r := &rm.entries[i]
-		if !splitNameOK(r.key) {
-			return Split{}, p.errf(r.line, rm.field(r.key), "split names may use only a-z, 0-9, _ and - (got %q)", r.key)
+	for i := range rm.Entries {
+		r := &rm.Entries[i]
+		if !splitNameOK(r.Key) {
+			return Split{}, p.errf(r.Line, rm.Field(r.Key), "split names may use only a-z, 0-9, _ and - (got %q)", r.Key)
 		}
-		if r.key == "aggregates" {
-			return Split{}, p.errf(r.line, rm.field(r.key), "the name aggregates is taken by the output's aggregates/ folder; choose another split name")
+		if r.Key == "aggregates" {
+			return Split{}, p.errf(r.Line, rm.Field(r.Key), "the name aggregates is taken by the output's aggregates/ folder; choose another split name")
 		}
-		v, err := p.number(rm.field(r.key), r)
+		v, err := yamlread.Number(rm.Field(r.Key), r)
 		if err != nil {
 			return Split{}, err
 		}
 		if v <= 0 || v > 1 {
-			return Split{}, p.errf(lineOf(r.val, r.line), rm.field(r.key), "a ratio must be > 0 and <= 1 (got %s)", r.val.Value)
+			return Split{}, p.errf(yamlread.LineOf(r.Val, r.Line), rm.Field(r.Key), "a ratio must be > 0 and <= 1 (got %s)", r.Val.Value)
 		}
 		sum += v
-		s.Ratios = append(s.Ratios, Ratio{Name: r.key, Value: v})
+		s.Ratios = append(s.Ratios, Ratio{Name: r.Key, Value: v})
 	}
 	if math.Abs(sum-1) > 1e-9 {
-		return Split{}, p.errf(re.line, "split.ratios", "ratios must sum to 1 (got %s)", strconv.FormatFloat(sum, 'g', 12, 64))
+		return Split{}, p.errf(re.Line, "split.ratios", "ratios must sum to 1 (got %s)", strconv.FormatFloat(sum, 'g', 12, 64))
 	}
 	return s, nil
 }

@@ -5,13 +5,15 @@ import (
 	"strconv"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // planCtx is what Build derives from the inputs once and every step reads.
 type planCtx struct {
 	in         Inputs
 	job        *jobspec.Job
-	cat        *catalog
+	cat        *catalog.Catalog
 	features   []FeaturePlan
 	label      *LabelPlan
 	aggs       []AggPlan
@@ -37,7 +39,7 @@ func (c *planCtx) filterUsesDerived() bool {
 		return false
 	}
 	for _, ref := range c.in.Filter.Columns {
-		if col, _ := c.cat.lookup(ref); col.Derived {
+		if col, _ := c.cat.Lookup(ref); col.Derived {
 			return true
 		}
 	}
@@ -56,22 +58,17 @@ func appendNew(dst []string, names ...string) []string {
 // buildLogical turns the job into the unoptimised logical plan:
 // Scan → [Filter] → [Project] → [Drop] → (Aggregate → Sink)* and
 // → [Split] → [Fit] → Transform → Exchange → Sink.
-func buildLogical(c *planCtx) *LogicalPlan {
-	p := &LogicalPlan{}
-	add := func(n *Node, inputs ...*Node) *Node {
-		n.Inputs = inputs
-		n.order = float64(len(p.Nodes) + 1)
-		p.Nodes = append(p.Nodes, n)
-		return n
-	}
+func buildLogical(c *planCtx) *logical.LogicalPlan {
+	p := &logical.LogicalPlan{}
+	add := p.Add
 	tasks := "unknown"
 	if c.in.InputTasks > 0 {
 		tasks = strconv.Itoa(c.in.InputTasks)
 	}
-	cur := add(&Node{Kind: NodeScan, Params: []KV{{"format", c.in.InputFormat}, {"tasks", tasks}}, Uses: expectInputs(c)})
+	cur := add(&logical.Node{Kind: logical.NodeScan, Params: []logical.KV{{Key: "format", Value: c.in.InputFormat}, {Key: "tasks", Value: tasks}}, Uses: expectInputs(c)})
 	filter := func() {
 		if c.in.Filter != nil {
-			cur = add(&Node{Kind: NodeFilter, Params: []KV{{"predicate", c.in.Filter.Canonical}},
+			cur = add(&logical.Node{Kind: logical.NodeFilter, Params: []logical.KV{{Key: "predicate", Value: c.in.Filter.Canonical}},
 				Uses: c.in.Filter.Columns, Conjuncts: c.in.Filter.Conjuncts}, cur)
 		}
 	}
@@ -84,7 +81,7 @@ func buildLogical(c *planCtx) *LogicalPlan {
 			defs = append(defs, d.Name+"="+c.in.Derived[i].Canonical)
 			uses = appendNew(uses, c.in.Derived[i].Columns...)
 		}
-		cur = add(&Node{Kind: NodeProject, Params: []KV{{"derived", list(defs)}}, Uses: uses}, cur)
+		cur = add(&logical.Node{Kind: logical.NodeProject, Params: []logical.KV{{Key: "derived", Value: logical.List(defs)}}, Uses: uses}, cur)
 	}
 	if c.filterUsesDerived() {
 		project()
@@ -94,7 +91,7 @@ func buildLogical(c *planCtx) *LogicalPlan {
 		project()
 	}
 	if len(c.dropCols) > 0 {
-		cur = add(&Node{Kind: NodeDrop, Params: []KV{{"nulls", list(c.dropCols)}}, Uses: c.dropCols}, cur)
+		cur = add(&logical.Node{Kind: logical.NodeDrop, Params: []logical.KV{{Key: "nulls", Value: logical.List(c.dropCols)}}, Uses: c.dropCols}, cur)
 	}
 	for _, a := range c.aggs {
 		uses := appendNew(nil, a.By...)
@@ -103,10 +100,10 @@ func buildLogical(c *planCtx) *LogicalPlan {
 				uses = appendNew(uses, e.Column)
 			}
 		}
-		agg := add(&Node{Kind: NodeAggregate, Table: a.Name, By: a.By, Uses: uses,
-			Params: []KV{{"table", a.Name}, {"by", list(a.By)}, {"compute", a.computeList()}}}, cur)
-		add(&Node{Kind: NodeSink, Table: a.Name, Params: []KV{{"table", a.Name}, {"format", c.job.Output.Format},
-			{"path", "aggregates/" + a.Name + "." + c.job.Output.Format}}}, agg)
+		agg := add(&logical.Node{Kind: logical.NodeAggregate, Table: a.Name, By: a.By, Uses: uses,
+			Params: []logical.KV{{Key: "table", Value: a.Name}, {Key: "by", Value: logical.List(a.By)}, {Key: "compute", Value: a.computeList()}}}, cur)
+		add(&logical.Node{Kind: logical.NodeSink, Table: a.Name, Params: []logical.KV{{Key: "table", Value: a.Name}, {Key: "format", Value: c.job.Output.Format},
+			{Key: "path", Value: "aggregates/" + a.Name + "." + c.job.Output.Format}}}, agg)
 	}
 	sp := c.job.Split
 	if c.stratified() {
@@ -118,9 +115,9 @@ func buildLogical(c *planCtx) *LogicalPlan {
 		if sp.Key != "" {
 			uses = appendNew(uses, sp.Key)
 		}
-		cur = add(&Node{Kind: NodeSplit, By: sp.By, Uses: uses, Barrier: true, Params: []KV{
-			{"by", list(sp.By)}, {"key", rowKeyName(sp.Key)}, {"ratios", list(ratios)},
-			{"seed", strconv.FormatUint(sp.Seed, 10)}}}, cur)
+		cur = add(&logical.Node{Kind: logical.NodeSplit, By: sp.By, Uses: uses, Barrier: true, Params: []logical.KV{
+			{Key: "by", Value: logical.List(sp.By)}, {Key: "key", Value: rowKeyName(sp.Key)}, {Key: "ratios", Value: logical.List(ratios)},
+			{Key: "seed", Value: strconv.FormatUint(sp.Seed, 10)}}}, cur)
 	}
 	if c.needsFit() {
 		var uses []string
@@ -132,20 +129,20 @@ func buildLogical(c *planCtx) *LogicalPlan {
 		if c.label != nil && len(c.label.Needs) > 0 {
 			uses = appendNew(uses, c.label.Name)
 		}
-		cur = add(&Node{Kind: NodeFit, Uses: uses, Barrier: true, Params: []KV{{"on", c.splits[0]},
-			{"stats", list(statsList(c.features, c.label))}, {"shard_boundaries", strconv.Itoa(c.job.Output.Shards)}}}, cur)
+		cur = add(&logical.Node{Kind: logical.NodeFit, Uses: uses, Barrier: true, Params: []logical.KV{{Key: "on", Value: c.splits[0]},
+			{Key: "stats", Value: logical.List(statsList(c.features, c.label))}, {Key: "shard_boundaries", Value: strconv.Itoa(c.job.Output.Shards)}}}, cur)
 	}
 	var fuses []string
 	for _, f := range c.features {
 		fuses = appendNew(fuses, f.Source)
 	}
-	tparams := []KV{{"features", transformList(c.features)}}
+	tparams := []logical.KV{{Key: "features", Value: transformList(c.features)}}
 	if fills := fillList(c.features, c.label); len(fills) > 0 {
-		tparams = append(tparams, KV{"fill", list(fills)})
+		tparams = append(tparams, logical.KV{Key: "fill", Value: logical.List(fills)})
 	}
-	cur = add(&Node{Kind: NodeTransform, Uses: fuses, Params: tparams}, cur)
-	cur = add(&Node{Kind: NodeExchange, Params: []KV{{"partitioning", "range(" + ColShardHash + ")"},
-		{"partitions", strconv.Itoa(CacheBuckets(c.job.Output.Shards))}}}, cur)
+	cur = add(&logical.Node{Kind: logical.NodeTransform, Uses: fuses, Params: tparams}, cur)
+	cur = add(&logical.Node{Kind: logical.NodeExchange, Params: []logical.KV{{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"},
+		{Key: "partitions", Value: strconv.Itoa(CacheBuckets(c.job.Output.Shards))}}}, cur)
 	var suses []string
 	if c.label != nil {
 		suses = append(suses, c.label.Name)
@@ -157,10 +154,10 @@ func buildLogical(c *planCtx) *LogicalPlan {
 		suses = appendNew(suses, sp.Key)
 	}
 	suses = appendNew(suses, sliceColumns(c.job)...)
-	add(&Node{Kind: NodeSink, Uses: suses, Params: []KV{{"shards", strconv.Itoa(c.job.Output.Shards)},
-		{"splits", list(c.splits)}, {"order", shardOrder(c.job)}, {"format", c.job.Output.Format},
-		{"compression", c.job.Output.Compression}, {"path", c.job.Output.Path}}}, cur)
-	p.renumber()
+	add(&logical.Node{Kind: logical.NodeSink, Uses: suses, Params: []logical.KV{{Key: "shards", Value: strconv.Itoa(c.job.Output.Shards)},
+		{Key: "splits", Value: logical.List(c.splits)}, {Key: "order", Value: shardOrder(c.job)}, {Key: "format", Value: c.job.Output.Format},
+		{Key: "compression", Value: c.job.Output.Compression}, {Key: "path", Value: c.job.Output.Path}}}, cur)
+	p.Renumber()
 	return p
 }
 

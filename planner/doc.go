@@ -32,4 +32,9 @@
 // stage; one split: no split-boundaries stage and no SplitAssign, every row
 // is in split 0; no statistics and one shard: no fit stage). The kinds that
 // remain keep this order.
+//
+// The logical plan and its optimizer rules are package planner/logical;
+// this package builds the logical plan from the job, validates the job
+// against the schema, lowers the optimized plan into stages, places
+// operators on engines and renders EXPLAIN.
 package planner

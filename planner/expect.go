@@ -5,10 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // OpKindExpect is the kind engines are asked about for the Expect
@@ -49,7 +48,7 @@ func expectInputs(c *planCtx) []string {
 		return nil
 	}
 	for _, r := range c.job.Expect.Rules {
-		if col, ok := c.cat.lookup(r.Column); ok && !col.Derived {
+		if col, ok := c.cat.Lookup(r.Column); ok && !col.Derived {
 			out = appendNew(out, r.Column)
 		}
 	}
@@ -110,10 +109,10 @@ func (l *lowerer) expectOps() []PhysOp {
 			parts = append(parts, r.Column+"."+ExpectRuleString(r))
 		}
 	}
-	ops := []PhysOp{l.op(OpExpect, l.typesOf(cols...), KV{"rules", list(parts)}, KV{"on", "rows as read"}, KV{"on_fail", x.OnFail})}
+	ops := []PhysOp{l.op(OpExpect, l.typesOf(cols...), logical.KV{Key: "rules", Value: logical.List(parts)}, logical.KV{Key: "on", Value: "rows as read"}, logical.KV{Key: "on_fail", Value: x.OnFail})}
 	if uniq := uniqueColumns(x.Rules); len(uniq) > 0 {
-		ops = append(ops, l.op(OpShuffleWrite, l.typesOf(uniq...), KV{"expect", "unique"}, KV{"columns", list(uniq)},
-			KV{"partitioning", "hash(value)"}, KV{"partitions", strconv.Itoa(l.c.partitions)}))
+		ops = append(ops, l.op(OpShuffleWrite, l.typesOf(uniq...), logical.KV{Key: "expect", Value: "unique"}, logical.KV{Key: "columns", Value: logical.List(uniq)},
+			logical.KV{Key: "partitioning", Value: "hash(value)"}, logical.KV{Key: "partitions", Value: strconv.Itoa(l.c.partitions)}))
 	}
 	return ops
 }
@@ -142,74 +141,9 @@ func (l *lowerer) lowerExpect(scanID int) {
 		return
 	}
 	ops := []PhysOp{
-		l.op(OpShuffleRead, l.typesOf(uniq...), KV{"stage", strconv.Itoa(scanID)}, KV{"expect", "unique"}),
-		l.op(OpExpectUnique, l.typesOf(uniq...), KV{"columns", list(uniq)}, KV{"order", "hash, value, row"}, KV{"spill", "past the task's memory budget"}),
+		l.op(OpShuffleRead, l.typesOf(uniq...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "expect", Value: "unique"}),
+		l.op(OpExpectUnique, l.typesOf(uniq...), logical.KV{Key: "columns", Value: logical.List(uniq)}, logical.KV{Key: "order", Value: "hash, value, row"}, logical.KV{Key: "spill", Value: "past the task's memory budget"}),
 	}
 	l.stage(StageExpect, len(uniq)*l.c.partitions, []int{scanID}, ops,
 		"driver merges the violations of every rule in input order and fails the job (on_fail: error) before any output is written")
-}
-
-// validateExpect checks that each rule's column exists and that the rule
-// applies to its type.
-func validateExpect(file string, c *catalog, x *jobspec.Expect) error {
-	if x == nil {
-		return nil
-	}
-	for _, r := range x.Rules {
-		if r.Column == "" {
-			continue
-		}
-		field := r.Field()
-		col, err := c.need(r.Column, r.Line, field)
-		if err != nil {
-			return err
-		}
-		t := col.Type
-		switch r.Kind {
-		case jobspec.RuleBetween:
-			if t.ID() != arrow.INT64 && t.ID() != arrow.FLOAT64 {
-				return errorf(file, r.Line, field, "between needs a numeric column: int64 or float64 (got %s %s); use in for strings and bools", r.Column, typeName(t))
-			}
-		case jobspec.RuleIn:
-			if err := validateIn(file, r, t); err != nil {
-				return err
-			}
-		case jobspec.RuleUnique:
-			switch t.ID() {
-			case arrow.INT64, arrow.FLOAT64, arrow.BOOL, arrow.TIMESTAMP:
-			default:
-				if !isString(t) {
-					return errorf(file, r.Line, field, "unique needs an int64, float64, bool, timestamp or string column (got %s)", typeName(t))
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// validateIn checks an in list's values against the column type: strings
-// for a string column, whole numbers for int64, numbers for float64, bools
-// for bool.
-func validateIn(file string, r jobspec.ExpectRule, t arrow.DataType) error {
-	field := r.Field()
-	want := ""
-	switch {
-	case isString(t):
-		want = "string"
-	case t.ID() == arrow.INT64, t.ID() == arrow.FLOAT64:
-		want = "number"
-	case t.ID() == arrow.BOOL:
-		want = "bool"
-	default:
-		return errorf(file, r.Line, field, "in needs a string, int64, float64 or bool column (got %s %s)", r.Column, typeName(t))
-	}
-	for i, v := range r.In {
-		if k := jobspec.ExpectValueKind(v); k != want {
-			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is %s, so in takes %s values (got the %s %v)", r.Column, typeName(t), want, k, v)
-		}
-		if f, ok := v.(float64); ok && t.ID() == arrow.INT64 && f != float64(int64(f)) {
-			return errorf(file, r.Line, fmt.Sprintf("%s[%d]", field, i), "%q is int64, so in takes whole numbers (got %v)", r.Column, v)
-		}
-	}
-	return nil
 }

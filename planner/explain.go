@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // Explain prints the plan: the logical plan, the optimized plan with the
@@ -28,11 +30,11 @@ func (p *Plan) Explain() string {
 	}
 	b.WriteString("\n== Placement ==\n")
 	for _, pl := range p.Placement {
-		kvs := []KV{{"stage", strconv.Itoa(pl.Stage)}, {"kind", pl.StageKind}, {"op", pl.Operator}, {"engine", pl.Engine}}
+		kvs := []logical.KV{{Key: "stage", Value: strconv.Itoa(pl.Stage)}, {Key: "kind", Value: pl.StageKind}, {Key: "op", Value: pl.Operator}, {Key: "engine", Value: pl.Engine}}
 		if pl.Reason != "" {
-			kvs = append(kvs, KV{"reason", pl.Reason})
+			kvs = append(kvs, logical.KV{Key: "reason", Value: pl.Reason})
 		}
-		fmt.Fprintf(&b, "Place%s\n", formatKVs(kvs))
+		fmt.Fprintf(&b, "Place%s\n", logical.FormatKVs(kvs))
 	}
 	if len(p.Fallbacks) > 0 {
 		fmt.Fprintf(&b, "\n== Fallbacks (policy=%s) ==\n", p.Fallback)
@@ -57,15 +59,15 @@ func (st Stage) String() string {
 	}
 	b.WriteString(" ===\n")
 	for _, op := range st.Operators {
-		kvs := append([]KV(nil), op.Params...)
+		kvs := append([]logical.KV(nil), op.Params...)
 		if op.Transfer != "" {
-			kvs = append(kvs, KV{"transfer", op.Transfer})
+			kvs = append(kvs, logical.KV{Key: "transfer", Value: op.Transfer})
 		}
-		kvs = append(kvs, KV{"engine", op.Engine})
+		kvs = append(kvs, logical.KV{Key: "engine", Value: op.Engine})
 		if op.Reason != "" {
-			kvs = append(kvs, KV{"reason", op.Reason})
+			kvs = append(kvs, logical.KV{Key: "reason", Value: op.Reason})
 		}
-		fmt.Fprintf(&b, "  %s%s\n", op.Name, formatKVs(kvs))
+		fmt.Fprintf(&b, "  %s%s\n", op.Name, logical.FormatKVs(kvs))
 	}
 	if st.Barrier != "" {
 		fmt.Fprintf(&b, "  Barrier action=%s\n", st.Barrier)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // noSplitInputs: no filter, no derived columns, no split, no aggregates,
@@ -84,7 +86,7 @@ func pruneInputs() Inputs {
 	in.Filter = &ExprInfo{
 		Canonical: "(tripduration <= 3600) and (age < 80) and (usertype == 'Subscriber')",
 		Columns:   []string{"tripduration", "age", "usertype"}, Type: arrow.FixedWidthTypes.Boolean,
-		Conjuncts: []Conjunct{
+		Conjuncts: []logical.Conjunct{
 			{Canonical: "(tripduration <= 3600)", Columns: []string{"tripduration"}, Range: rng("tripduration", math.Inf(-1), 3600, false, true)},
 			{Canonical: "(age < 80)", Columns: []string{"age"}, Range: rng("age", math.Inf(-1), 80, false, false)},
 			{Canonical: "(usertype == 'Subscriber')", Columns: []string{"usertype"}},
@@ -151,18 +153,18 @@ func TestCitibikeTypedFields(t *testing.T) {
 	// Hand-derived from the job: features, label, keep, split.by, aggregate
 	// columns, filter and age's input; starttime and bikeid are unused.
 	check("ScanColumns", p.ScanColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender"})
-	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", ColRowID})
+	check("CacheColumns", p.CacheColumns, []string{"trip_id", "tripduration", "start_station_id", "start_station_name", "end_station_id", "usertype", "birth_year", "gender", catalog.ColRowID})
 	check("stages", stageKinds(p), []string{StageScan, StageAggregate, StageSplitBoundaries, StageFit, StageShardWrite})
 	// In the order the tasks run them: the row key at the source, the
 	// partial aggregates over the filtered rows before the fill drops; the
 	// shard's rows sorted before they are gathered and transformed.
 	check("scan ops", opNames(&p.Stages[0]), []string{OpScan, OpRowKey, OpFilter, OpProject, OpPartialAggregate, OpDrop, OpGroupCount, OpCacheWrite, OpShuffleWrite})
 	check("shard-write ops", opNames(p.Stage(StageShardWrite)), []string{OpCacheRead, OpSplitAssign, OpShardAssign, OpSort, OpFill, OpTransform, OpShardWrite})
-	if cw := p.Stages[0].Operators[7]; cw.Param("partitions") != "64" || cw.Param("partitioning") != "range("+ColShardHash+")" {
-		t.Errorf("cache write: %+v, want 64 partitions by range of %s", cw.Params, ColShardHash)
+	if cw := p.Stages[0].Operators[7]; cw.Param("partitions") != "64" || cw.Param("partitioning") != "range("+catalog.ColShardHash+")" {
+		t.Errorf("cache write: %+v, want 64 partitions by range of %s", cw.Params, catalog.ColShardHash)
 	}
 	// The two range conjuncts intersect into one interval.
-	wantPrune := []Range{*rng("tripduration", 60, 86400, true, false)}
+	wantPrune := []logical.Range{*rng("tripduration", 60, 86400, true, false)}
 	if len(p.Prune) != 1 || p.Prune[0] != wantPrune[0] {
 		t.Errorf("Prune = %v, want %v", p.Prune, wantPrune)
 	}
@@ -221,10 +223,10 @@ func TestShapesOfSmallerJobs(t *testing.T) {
 		t.Errorf("shard-write tasks %d, want 1", p.Stages[2].Tasks)
 	}
 	// The cache carries the row id; the (file, row) key is recomputed from it.
-	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", ColRowID}) {
+	if !equalStrings(p.CacheColumns, []string{"trip_id", "tripduration", "usertype", catalog.ColRowID}) {
 		t.Errorf("CacheColumns %v", p.CacheColumns)
 	}
-	if sort := p.Stage(StageShardWrite).Operators[1]; sort.Name != OpSort || sort.Param("keys") != "["+ColRowID+"]" {
+	if sort := p.Stage(StageShardWrite).Operators[1]; sort.Name != OpSort || sort.Param("keys") != "["+catalog.ColRowID+"]" {
 		t.Errorf("sort keys %q", sort.Param("keys"))
 	}
 	m := mustBuild(t, minimalInputs())
@@ -246,7 +248,7 @@ func TestShapesOfSmallerJobs(t *testing.T) {
 	}
 	// Every flights column is used, so the Scan reads all of them.
 	all := []string{"date", "delay", "distance", "origin", "destination"}
-	if !equalStrings(f.ScanColumns, all) || f.Stages[0].Operators[0].Param("columns") != list(all) || len(f.Stages[0].Operators[0].InputTypes) != 5 {
+	if !equalStrings(f.ScanColumns, all) || f.Stages[0].Operators[0].Param("columns") != logical.List(all) || len(f.Stages[0].Operators[0].InputTypes) != 5 {
 		t.Errorf("flights scan: %v %+v", f.ScanColumns, f.Stages[0].Operators[0])
 	}
 	if ts := f.Aggregates[0].Compute[3]; ts.OutputType.ID() != arrow.TIMESTAMP {

@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // Statistics a fit can need, in the order they are listed.
@@ -27,11 +29,11 @@ type FeaturePlan struct {
 	Source       string // the column it reads
 	Derived      bool   // Source is a derived column
 	SourceType   arrow.DataType
-	Transform    string   // jobspec.T*
-	Params       []KV     // transform parameters (top_k, min_count, buckets, min, max)
-	Needs        []string // statistics fitted on train rows, for the transform and the fill
-	FillKind     string   // jobspec.Fill*
-	FillValue    any      // for FillValue
+	Transform    string       // jobspec.T*
+	Params       []logical.KV // transform parameters (top_k, min_count, buckets, min, max)
+	Needs        []string     // statistics fitted on train rows, for the transform and the fill
+	FillKind     string       // jobspec.Fill*
+	FillValue    any          // for FillValue
 	OutputType   arrow.DataType
 	OutputFields []string // onehot: "name=*" (the values are known only after fitting)
 }
@@ -107,33 +109,33 @@ func orderedNeeds(needs ...string) []string {
 	return out
 }
 
-func transformParams(f jobspec.Feature) []KV {
-	var kvs []KV
+func transformParams(f jobspec.Feature) []logical.KV {
+	var kvs []logical.KV
 	switch f.Transform {
 	case jobspec.TVocab, jobspec.TOneHot:
 		if f.TopK > 0 {
-			kvs = append(kvs, KV{"top_k", strconv.Itoa(f.TopK)})
+			kvs = append(kvs, logical.KV{Key: "top_k", Value: strconv.Itoa(f.TopK)})
 		}
 		if f.MinCount > 1 {
-			kvs = append(kvs, KV{"min_count", strconv.FormatInt(f.MinCount, 10)})
+			kvs = append(kvs, logical.KV{Key: "min_count", Value: strconv.FormatInt(f.MinCount, 10)})
 		}
 	case jobspec.TBucketize, jobspec.THash:
-		kvs = append(kvs, KV{"buckets", strconv.Itoa(f.Buckets)})
+		kvs = append(kvs, logical.KV{Key: "buckets", Value: strconv.Itoa(f.Buckets)})
 	case jobspec.TClip:
 		if f.Min != nil {
-			kvs = append(kvs, KV{"min", fmtFloat(*f.Min)})
+			kvs = append(kvs, logical.KV{Key: "min", Value: fmtFloat(*f.Min)})
 		}
 		if f.Max != nil {
-			kvs = append(kvs, KV{"max", fmtFloat(*f.Max)})
+			kvs = append(kvs, logical.KV{Key: "max", Value: fmtFloat(*f.Max)})
 		}
 	}
 	return kvs
 }
 
-func featurePlans(job *jobspec.Job, c *catalog) []FeaturePlan {
+func featurePlans(job *jobspec.Job, c *catalog.Catalog) []FeaturePlan {
 	out := make([]FeaturePlan, 0, len(job.Features))
 	for _, f := range job.Features {
-		col, _ := c.lookup(f.Name)
+		col, _ := c.Lookup(f.Name)
 		fk := fillKind(f.Fill)
 		fp := FeaturePlan{
 			Name: f.Name, Source: f.Name, Derived: col.Derived, SourceType: col.Type,
@@ -154,11 +156,11 @@ func featurePlans(job *jobspec.Job, c *catalog) []FeaturePlan {
 	return out
 }
 
-func labelPlan(job *jobspec.Job, c *catalog) *LabelPlan {
+func labelPlan(job *jobspec.Job, c *catalog.Catalog) *LabelPlan {
 	if job.Label == nil {
 		return nil
 	}
-	col, _ := c.lookup(job.Label.Name)
+	col, _ := c.Lookup(job.Label.Name)
 	fk := fillKind(job.Label.Fill)
 	return &LabelPlan{Name: job.Label.Name, Type: col.Type, FillKind: fk, FillValue: job.Label.Fill.Value,
 		Needs: orderedNeeds(fillNeeds(fk))}
@@ -183,7 +185,7 @@ func aggOutputType(fn string, in arrow.DataType) arrow.DataType {
 	return arrow.PrimitiveTypes.Float64
 }
 
-func aggPlans(job *jobspec.Job, c *catalog, partitions int) []AggPlan {
+func aggPlans(job *jobspec.Job, c *catalog.Catalog, partitions int) []AggPlan {
 	out := make([]AggPlan, 0, len(job.Aggregates))
 	for _, a := range job.Aggregates {
 		ap := AggPlan{Name: a.Name, By: append([]string(nil), a.By...), Partitions: partitions}
@@ -193,7 +195,7 @@ func aggPlans(job *jobspec.Job, c *catalog, partitions int) []AggPlan {
 		for _, e := range a.Compute {
 			ac := AggCompute{Name: e.Name, Func: e.Func, Column: e.Column}
 			if e.Column != "" {
-				col, _ := c.lookup(e.Column)
+				col, _ := c.Lookup(e.Column)
 				ac.InputType = col.Type
 			}
 			ac.OutputType = aggOutputType(e.Func, ac.InputType)
@@ -210,7 +212,7 @@ func (a AggPlan) computeList() string {
 	for i, c := range a.Compute {
 		s[i] = fmt.Sprintf("%s=%s(%s)", c.Name, c.Func, c.Column)
 	}
-	return list(s)
+	return logical.List(s)
 }
 
 // transformList is `[tripduration=zscore, end_station_id=hash(buckets=1024)]`.
@@ -226,7 +228,7 @@ func transformList(fs []FeaturePlan) string {
 			s[i] += "(" + strings.Join(ps, ",") + ")"
 		}
 	}
-	return list(s)
+	return logical.List(s)
 }
 
 // fillList is `[tripduration=median, birth_year=value(0)]` for the fills that

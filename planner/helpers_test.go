@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the golden files under testdata/")
@@ -53,8 +54,8 @@ func citibikeSchema() *arrow.Schema {
 	}, nil)
 }
 
-func rng(col string, lo, hi float64, loIncl, hiIncl bool) *Range {
-	return &Range{Column: col, Lo: lo, Hi: hi, LoIncl: loIncl, HiIncl: hiIncl}
+func rng(col string, lo, hi float64, loIncl, hiIncl bool) *logical.Range {
+	return &logical.Range{Column: col, Lo: lo, Hi: hi, LoIncl: loIncl, HiIncl: hiIncl}
 }
 
 // citibikeInputs is the design's example job with its expression facts,
@@ -88,7 +89,7 @@ func citibikeInputs() Inputs {
 		Filter: &ExprInfo{
 			Canonical: "(tripduration >= 60) and (tripduration < 86400)", Columns: []string{"tripduration"},
 			Type: arrow.FixedWidthTypes.Boolean,
-			Conjuncts: []Conjunct{
+			Conjuncts: []logical.Conjunct{
 				{Canonical: "(tripduration >= 60)", Columns: []string{"tripduration"}, Range: rng("tripduration", 60, math.Inf(1), true, false)},
 				{Canonical: "(tripduration < 86400)", Columns: []string{"tripduration"}, Range: rng("tripduration", math.Inf(-1), 86400, false, false)},
 			},

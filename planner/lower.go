@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // maxAggPartitions caps the hash partitions of an aggregate exchange: the
@@ -24,7 +26,7 @@ func aggPartitions(tasks int) int {
 // lowerer cuts the optimized plan into physical stages.
 type lowerer struct {
 	c      *planCtx
-	opt    *LogicalPlan
+	opt    *logical.LogicalPlan
 	scan   []string // input columns the Scan reads
 	cache  []string
 	stages []Stage
@@ -33,16 +35,16 @@ type lowerer struct {
 func (l *lowerer) typesOf(names ...string) []arrow.DataType {
 	out := make([]arrow.DataType, 0, len(names))
 	for _, n := range names {
-		if t, ok := hiddenTypes[n]; ok {
+		if t, ok := catalog.HiddenType(n); ok {
 			out = append(out, t)
-		} else if col, ok := l.c.cat.lookup(n); ok {
+		} else if col, ok := l.c.cat.Lookup(n); ok {
 			out = append(out, col.Type)
 		}
 	}
 	return out
 }
 
-func (l *lowerer) op(name string, types []arrow.DataType, params ...KV) PhysOp {
+func (l *lowerer) op(name string, types []arrow.DataType, params ...logical.KV) PhysOp {
 	return PhysOp{Name: name, Kind: opKinds[name], InputTypes: types, Params: params}
 }
 
@@ -77,17 +79,17 @@ func (l *lowerer) outputTypes() []arrow.DataType {
 
 func (l *lowerer) sortKeys() []string {
 	if l.c.job.Output.Shuffle {
-		return []string{ColShardHash, ColRowID}
+		return []string{catalog.ColShardHash, catalog.ColRowID}
 	}
-	return []string{ColRowID}
+	return []string{catalog.ColRowID}
 }
 
-func (l *lowerer) rowKeyOutputs() []string { return []string{ColKey, ColRowID} }
+func (l *lowerer) rowKeyOutputs() []string { return []string{catalog.ColKey, catalog.ColRowID} }
 
 // shardOrder is the order that cuts a split into shards: always the seeded
 // shard hash, so shards are equal and independent of the layout; without
 // output.shuffle only the order of rows inside a shard changes (sortKeys).
-func (l *lowerer) shardOrder() []string { return []string{ColShardHash, ColRowID} }
+func (l *lowerer) shardOrder() []string { return []string{catalog.ColShardHash, catalog.ColRowID} }
 
 // groupBy is the GroupCount key: split.by when rows are split, else none
 // (the whole input is one group).
@@ -98,13 +100,13 @@ func (l *lowerer) groupBy() []string {
 	return nil
 }
 
-func (l *lowerer) splitParams() []KV {
+func (l *lowerer) splitParams() []logical.KV {
 	sp := l.c.job.Split
 	ratios := make([]string, len(sp.Ratios))
 	for i, r := range sp.Ratios {
 		ratios[i] = r.Name + "=" + fmtFloat(r.Value)
 	}
-	return []KV{{"by", list(sp.By)}, {"ratios", list(ratios)}, {"order", list([]string{ColRowHash, ColRowID})}}
+	return []logical.KV{{Key: "by", Value: logical.List(sp.By)}, {Key: "ratios", Value: logical.List(ratios)}, {Key: "order", Value: logical.List([]string{catalog.ColRowHash, catalog.ColRowID})}}
 }
 
 // lower walks the optimized plan and emits one stage per pipeline between
@@ -116,20 +118,20 @@ func (l *lowerer) lower() []Stage {
 	scanID := l.lowerScan()
 	l.lowerExpect(scanID)
 	for _, n := range l.opt.Nodes {
-		if n.Kind == NodeFinalAggregate {
+		if n.Kind == logical.NodeFinalAggregate {
 			l.lowerAggregate(n, scanID)
 		}
 	}
 	waitFor := scanID
-	if split := l.opt.find(NodeSplit); split != nil {
+	if split := l.opt.Find(logical.NodeSplit); split != nil {
 		ops := []PhysOp{
-			l.op(OpCacheRead, l.typesOf(l.splitColumns()...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(l.splitColumns())}),
+			l.op(OpCacheRead, l.typesOf(l.splitColumns()...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "columns", Value: logical.List(l.splitColumns())}),
 			l.op(OpWindowCollect, l.typesOf(l.splitColumns()...), l.splitParams()...),
 		}
 		waitFor = l.stage(StageSplitBoundaries, l.tasks(), []int{scanID}, ops,
 			"driver selects the exact split boundaries of every group from the windows; a boundary outside its window repeats the stage for those groups")
 	}
-	if fit := l.opt.find(NodeFit); fit != nil {
+	if fit := l.opt.Find(logical.NodeFit); fit != nil {
 		waitFor = l.lowerFit(scanID, waitFor)
 	}
 	l.lowerShardWrite(scanID, waitFor)
@@ -142,38 +144,38 @@ func (l *lowerer) lower() []Stage {
 // rows before the fill drops, and the group counts see the rows kept.
 func (l *lowerer) lowerScan() int {
 	var ops, partials, shuffles, drops []PhysOp
-	scan := l.opt.find(NodeScan)
-	members := []*Node{scan}
+	scan := l.opt.Find(logical.NodeScan)
+	members := []*logical.Node{scan}
 	if scan.Pipeline != 0 {
-		members = l.opt.pipeline(scan.Pipeline).Members
+		members = l.opt.PipelineByID(scan.Pipeline).Members
 	}
 	for _, n := range members {
 		switch n.Kind {
-		case NodeScan:
-			params := []KV{{"format", l.c.in.InputFormat}, {"columns", list(l.scan)}}
+		case logical.NodeScan:
+			params := []logical.KV{{Key: "format", Value: l.c.in.InputFormat}, {Key: "columns", Value: logical.List(l.scan)}}
 			if len(n.Prune) > 0 {
-				params = append(params, KV{"prune", rangeList(n.Prune)})
+				params = append(params, logical.KV{Key: "prune", Value: logical.RangeList(n.Prune)})
 			}
 			ops = append(ops, l.op(OpScan, l.typesOf(l.scan...), params...), l.rowKey())
 			ops = append(ops, l.expectOps()...)
-		case NodeFilter:
+		case logical.NodeFilter:
 			ops = append(ops, l.op(OpFilter, l.typesOf(n.Uses...), n.Params...))
-		case NodeProject:
+		case logical.NodeProject:
 			ops = append(ops, l.op(OpProject, l.typesOf(n.Uses...), n.Params...))
-		case NodeDrop:
+		case logical.NodeDrop:
 			drops = append(drops, l.op(OpDrop, l.typesOf(n.Uses...), n.Params...))
-		case NodePartialAggregate:
+		case logical.NodePartialAggregate:
 			partials = append(partials, l.op(OpPartialAggregate, l.typesOf(n.Uses...), n.Params...))
-			ex := l.opt.consumers(n)[0]
+			ex := l.opt.Consumers(n)[0]
 			shuffles = append(shuffles, l.op(OpShuffleWrite, l.typesOf(n.By...),
-				KV{"table", n.Table}, KV{"partitioning", ex.param("partitioning")}, KV{"partitions", ex.param("partitions")}))
+				logical.KV{Key: "table", Value: n.Table}, logical.KV{Key: "partitioning", Value: ex.Param("partitioning")}, logical.KV{Key: "partitions", Value: ex.Param("partitions")}))
 		}
 	}
 	ops = append(ops, partials...)
 	ops = append(ops, drops...)
-	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), KV{"by", list(l.groupBy())}))
-	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), KV{"columns", list(l.cache)}, KV{"codec", ScratchCodec},
-		KV{"partitioning", "range(" + ColShardHash + ")"}, KV{"partitions", strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, KV{"location", "local"}))
+	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), logical.KV{Key: "by", Value: logical.List(l.groupBy())}))
+	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), logical.KV{Key: "columns", Value: logical.List(l.cache)}, logical.KV{Key: "codec", Value: ScratchCodec},
+		logical.KV{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"}, logical.KV{Key: "partitions", Value: strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, logical.KV{Key: "location", Value: "local"}))
 	ops = append(ops, shuffles...)
 	return l.stage(StageScan, l.tasks(), nil, ops, "")
 }
@@ -185,16 +187,16 @@ func (l *lowerer) rowKey() PhysOp {
 	if key != "" {
 		keyTypes = l.typesOf(key)
 	}
-	return l.op(OpRowKey, keyTypes, KV{"key", rowKeyName(key)},
-		KV{"seed", strconv.FormatUint(l.c.job.Split.Seed, 10)}, KV{"outputs", list(l.rowKeyOutputs())})
+	return l.op(OpRowKey, keyTypes, logical.KV{Key: "key", Value: rowKeyName(key)},
+		logical.KV{Key: "seed", Value: strconv.FormatUint(l.c.job.Split.Seed, 10)}, logical.KV{Key: "outputs", Value: logical.List(l.rowKeyOutputs())})
 }
 
-func (l *lowerer) lowerAggregate(final *Node, scanID int) {
+func (l *lowerer) lowerAggregate(final *logical.Node, scanID int) {
 	ex := final.Inputs[0]
-	sink := l.opt.consumers(final)[0]
-	parts, _ := strconv.Atoi(ex.param("partitions"))
+	sink := l.opt.Consumers(final)[0]
+	parts, _ := strconv.Atoi(ex.Param("partitions"))
 	ops := []PhysOp{
-		l.op(OpShuffleRead, l.typesOf(final.By...), KV{"stage", strconv.Itoa(scanID)}, KV{"table", final.Table}),
+		l.op(OpShuffleRead, l.typesOf(final.By...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "table", Value: final.Table}),
 		l.op(OpFinalAggregate, l.typesOf(final.By...), final.Params...),
 		l.op(OpTableWrite, l.typesOf(final.By...), sink.Params...),
 	}
@@ -204,7 +206,7 @@ func (l *lowerer) lowerAggregate(final *Node, scanID int) {
 
 // splitColumns are the cache columns SplitAssign and WindowCollect read.
 func (l *lowerer) splitColumns() []string {
-	return append(append([]string(nil), l.c.job.Split.By...), ColRowHash, ColRowID)
+	return append(append([]string(nil), l.c.job.Split.By...), catalog.ColRowHash, catalog.ColRowID)
 }
 
 func (l *lowerer) lowerFit(scanID, after int) int {
@@ -212,24 +214,24 @@ func (l *lowerer) lowerFit(scanID, after int) int {
 	if l.c.stratified() {
 		cols = appendNew(cols, l.splitColumns()...)
 	}
-	fitCols := l.opt.find(NodeFit).Uses
+	fitCols := l.opt.Find(logical.NodeFit).Uses
 	cols = appendNew(cols, fitCols...)
 	shards := l.c.job.Output.Shards
 	if shards > 1 {
 		cols = appendNew(cols, l.sortKeys()...)
 	}
-	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(cols...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(cols)})}
+	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(cols...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "columns", Value: logical.List(cols)})}
 	if l.c.stratified() {
 		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
 	}
 	barrier := []string{}
 	if stats := statsList(l.c.features, l.c.label); len(stats) > 0 {
-		ops = append(ops, l.op(OpFitPartial, l.typesOf(fitCols...), KV{"on", l.c.splits[0]}, KV{"stats", list(stats)}))
+		ops = append(ops, l.op(OpFitPartial, l.typesOf(fitCols...), logical.KV{Key: "on", Value: l.c.splits[0]}, logical.KV{Key: "stats", Value: logical.List(stats)}))
 		barrier = append(barrier, "driver merges the fit partials in task order")
 	}
 	if shards > 1 {
 		ops = append(ops, l.op(OpShardWindowCollect, l.typesOf(l.shardOrder()...),
-			KV{"order", list(l.shardOrder())}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
+			logical.KV{Key: "order", Value: logical.List(l.shardOrder())}, logical.KV{Key: "splits", Value: logical.List(l.c.splits)}, logical.KV{Key: "shards", Value: strconv.Itoa(shards)}))
 		barrier = append(barrier, "selects the shard boundaries of every split")
 	}
 	inputs := []int{scanID}
@@ -247,15 +249,15 @@ func (l *lowerer) lowerFit(scanID, after int) int {
 func (l *lowerer) lowerShardWrite(scanID, after int) {
 	job := l.c.job
 	shards := job.Output.Shards
-	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(l.cache...), KV{"stage", strconv.Itoa(scanID)}, KV{"columns", list(l.cache)},
-		KV{"partitions", "range(" + ColShardHash + ") of the task's shards"})}
+	ops := []PhysOp{l.op(OpCacheRead, l.typesOf(l.cache...), logical.KV{Key: "stage", Value: strconv.Itoa(scanID)}, logical.KV{Key: "columns", Value: logical.List(l.cache)},
+		logical.KV{Key: "partitions", Value: "range(" + catalog.ColShardHash + ") of the task's shards"})}
 	if l.c.stratified() {
 		ops = append(ops, l.op(OpSplitAssign, l.typesOf(l.splitColumns()...), l.splitParams()...))
 	}
 	if shards > 1 {
-		ops = append(ops, l.op(OpShardAssign, l.typesOf(l.shardOrder()...), KV{"order", list(l.shardOrder())}, KV{"shards", strconv.Itoa(shards)}))
+		ops = append(ops, l.op(OpShardAssign, l.typesOf(l.shardOrder()...), logical.KV{Key: "order", Value: logical.List(l.shardOrder())}, logical.KV{Key: "shards", Value: strconv.Itoa(shards)}))
 	}
-	ops = append(ops, l.op(OpSort, l.typesOf(l.sortKeys()...), KV{"keys", list(l.sortKeys())}))
+	ops = append(ops, l.op(OpSort, l.typesOf(l.sortKeys()...), logical.KV{Key: "keys", Value: logical.List(l.sortKeys())}))
 	if fills := fillList(l.c.features, l.c.label); len(fills) > 0 {
 		var names []string
 		for _, f := range l.c.features {
@@ -266,7 +268,7 @@ func (l *lowerer) lowerShardWrite(scanID, after int) {
 		if l.c.label != nil && replacesNulls(l.c.label.FillKind) {
 			names = appendNew(names, l.c.label.Name)
 		}
-		ops = append(ops, l.op(OpFill, l.typesOf(names...), KV{"fill", list(fills)}))
+		ops = append(ops, l.op(OpFill, l.typesOf(names...), logical.KV{Key: "fill", Value: logical.List(fills)}))
 	}
 	var srcs []string
 	for _, f := range l.c.features {
@@ -274,9 +276,9 @@ func (l *lowerer) lowerShardWrite(scanID, after int) {
 	}
 	out := l.outputTypes()
 	ops = append(ops,
-		l.op(OpTransform, l.typesOf(srcs...), KV{"features", transformList(l.c.features)}),
-		l.op(OpShardWrite, out, KV{"format", job.Output.Format}, KV{"compression", job.Output.Compression},
-			KV{"path", job.Output.Path}, KV{"splits", list(l.c.splits)}, KV{"shards", strconv.Itoa(shards)}))
+		l.op(OpTransform, l.typesOf(srcs...), logical.KV{Key: "features", Value: transformList(l.c.features)}),
+		l.op(OpShardWrite, out, logical.KV{Key: "format", Value: job.Output.Format}, logical.KV{Key: "compression", Value: job.Output.Compression},
+			logical.KV{Key: "path", Value: job.Output.Path}, logical.KV{Key: "splits", Value: logical.List(l.c.splits)}, logical.KV{Key: "shards", Value: strconv.Itoa(shards)}))
 	inputs := []int{scanID}
 	if after != scanID {
 		inputs = append(inputs, after)

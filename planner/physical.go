@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
+	"github.com/sluice-ml/sluice/planner/logical"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -75,7 +76,7 @@ type PhysOp struct {
 	Name       string           // Op* constant
 	Kind       exec.OpKind      // what engines were asked about
 	InputTypes []arrow.DataType // the types engines were asked about
-	Params     []KV             // in display order
+	Params     []logical.KV     // in display order
 	Engine     string           // the engine that runs it
 	Reason     string           // why not a more preferred engine; "" when the first engine runs it
 	Transfer   string           // "gpu->cpu" when the previous operator ran on another engine

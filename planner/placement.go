@@ -2,8 +2,9 @@ package planner
 
 import (
 	"fmt"
-	"github.com/sluice-ml/sluice/jobspec"
 	"strings"
+
+	"github.com/sluice-ml/sluice/jobspec"
 )
 
 // place asks the engines, in preference order, about every operator and

@@ -1,22 +1,25 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/planner/catalog"
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 // Plan is a planned job: what EXPLAIN prints and what the engine runs.
 // Build fills every field; nothing in it refers back to Inputs.
 type Plan struct {
-	Logical   *LogicalPlan // as built from the job
-	Optimized *LogicalPlan // after the rules
-	Rules     []RuleResult // every rule in the order it ran
+	Logical   *logical.LogicalPlan // as built from the job
+	Optimized *logical.LogicalPlan // after the rules
+	Rules     []logical.RuleResult // every rule in the order it ran
 
-	ScanColumns  []string // input columns to read, in schema order
-	Prune        []Range  // row-group pruning ranges (the Filter still runs)
-	CacheColumns []string // columns the scan stage caches for later stages (input, derived, then hidden __ columns)
+	ScanColumns  []string        // input columns to read, in schema order
+	Prune        []logical.Range // row-group pruning ranges (the Filter still runs)
+	CacheColumns []string        // columns the scan stage caches for later stages (input, derived, then hidden __ columns)
 	Features     []FeaturePlan
 	Label        *LabelPlan // nil without a label
 	Keep         []string
@@ -48,11 +51,8 @@ func (p *Plan) Stage(kind string) *Stage {
 // the file, line and field; a fallback refused by the "error" policy and
 // inconsistent Inputs are plain errors.
 func Build(in Inputs) (*Plan, error) {
-	cat, err := newCatalog(in)
+	cat, err := checkInputs(in)
 	if err != nil {
-		return nil, err
-	}
-	if err := validate(in, cat); err != nil {
 		return nil, err
 	}
 	job := in.Job
@@ -67,10 +67,10 @@ func Build(in Inputs) (*Plan, error) {
 		return nil, fmt.Errorf("planner: fallback policy %q; allowed: allow, warn, error", policy)
 	}
 	if job.Output.Shards < 1 {
-		return nil, errorf(job.File, job.Output.Line, "output.shards", "shards must be at least 1 (got %d)", job.Output.Shards)
+		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.shards", "shards must be at least 1 (got %d)", job.Output.Shards)
 	}
 	if len(job.Split.Ratios) == 0 {
-		return nil, errorf(job.File, job.Split.Line, "split.ratios", "at least one split is needed")
+		return nil, jobspec.Errorf(job.File, job.Split.Line, "split.ratios", "at least one split is needed")
 	}
 	c := &planCtx{in: in, job: job, cat: cat, partitions: aggPartitions(in.InputTasks)}
 	for _, r := range job.Split.Ratios {
@@ -88,19 +88,19 @@ func Build(in Inputs) (*Plan, error) {
 		}
 	}
 
-	logical := buildLogical(c)
-	env := &ruleEnv{partitions: c.partitions, noPrune: job.Expect != nil}
+	lp := buildLogical(c)
+	env := &logical.Env{Partitions: c.partitions, NoPrune: job.Expect != nil}
 	for _, f := range in.Schema.Fields() {
-		env.inputColumns = append(env.inputColumns, f.Name)
+		env.InputColumns = append(env.InputColumns, f.Name)
 	}
-	opt, results := optimize(logical, env)
-	scan := opt.find(NodeScan)
+	opt, results := logical.Optimize(lp, env)
+	scan := opt.Find(logical.NodeScan)
 	scanCols := scan.Columns
 	if scanCols == nil {
-		scanCols = env.inputColumns
+		scanCols = env.InputColumns
 	}
 	p := &Plan{
-		Logical: logical, Optimized: opt, Rules: results,
+		Logical: lp, Optimized: opt, Rules: results,
 		ScanColumns: append([]string{}, scanCols...), Prune: scan.Prune,
 		Features: c.features, Label: c.label, GroupColumns: append([]string(nil), job.Split.By...),
 		SplitKey: job.Split.Key, Splits: c.splits, Shards: job.Output.Shards, Aggregates: c.aggs,
@@ -144,7 +144,7 @@ func cacheColumns(c *planCtx) []string {
 		need[n] = true
 	}
 	var out []string
-	for _, n := range c.cat.names {
+	for _, n := range c.cat.Names() {
 		if need[n] {
 			out = append(out, n)
 		}
@@ -152,7 +152,41 @@ func cacheColumns(c *planCtx) []string {
 	if c.job.Split.Key == "" {
 		// The (file, row) key is a function of the row id: later passes
 		// recompute it instead of reading 8 more bytes a row.
-		return append(out, ColRowID)
+		return append(out, catalog.ColRowID)
 	}
-	return append(out, ColKey, ColRowID)
+	return append(out, catalog.ColKey, catalog.ColRowID)
+}
+
+// checkInputs checks the inputs that are the caller's responsibility, then
+// the job against the schema, and returns the columns the job can name.
+func checkInputs(in Inputs) (*catalog.Catalog, error) {
+	if in.Job == nil {
+		return nil, errors.New("planner: Inputs.Job is nil")
+	}
+	if in.Schema == nil {
+		return nil, errors.New("planner: Inputs.Schema is nil")
+	}
+	job := in.Job
+	if len(in.Derived) != len(job.Columns) {
+		return nil, fmt.Errorf("planner: %d derived expressions given for %d derived columns", len(in.Derived), len(job.Columns))
+	}
+	if (in.Filter == nil) != (job.Filter == nil) {
+		return nil, errors.New("planner: Inputs.Filter must be set exactly when the job has a filter")
+	}
+	derived := make([]catalog.Expr, len(in.Derived))
+	for i, d := range in.Derived {
+		derived[i] = catalog.Expr{Columns: d.Columns, Type: d.Type}
+	}
+	cat, err := catalog.New(job, in.Schema, derived)
+	if err != nil {
+		return nil, err
+	}
+	var filter *catalog.Expr
+	if in.Filter != nil {
+		filter = &catalog.Expr{Columns: in.Filter.Columns, Type: in.Filter.Type}
+	}
+	if err := cat.Check(job, filter); err != nil {
+		return nil, err
+	}
+	return cat, nil
 }

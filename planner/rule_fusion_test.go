@@ -2,6 +2,8 @@ package planner
 
 import (
 	"testing"
+
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 func TestRuleOperatorFusion(t *testing.T) {
@@ -9,7 +11,7 @@ func TestRuleOperatorFusion(t *testing.T) {
 	if !applied || len(after.Pipelines) != 2 {
 		t.Fatalf("want 2 pipelines, got %d:\n%s", len(after.Pipelines), after)
 	}
-	kinds := func(pl *Pipeline) []string {
+	kinds := func(pl *logical.Pipeline) []string {
 		var ks []string
 		for _, m := range pl.Members {
 			ks = append(ks, string(m.Kind))
@@ -26,7 +28,7 @@ func TestRuleOperatorFusion(t *testing.T) {
 	// inside a pipeline enters a Transform.
 	for _, pl := range after.Pipelines {
 		for _, m := range pl.Members {
-			if !narrow(m) || m.Kind == NodeTransform {
+			if k := m.Kind; k == logical.NodeExchange || k == logical.NodeSplit || k == logical.NodeFit || k == logical.NodeAggregate || k == logical.NodeTransform {
 				t.Errorf("pipeline P%d holds %s", pl.ID, m.Kind)
 			}
 		}

@@ -2,12 +2,14 @@ package planner
 
 import (
 	"testing"
+
+	"github.com/sluice-ml/sluice/planner/logical"
 )
 
 func TestRuleProjectionPushdown(t *testing.T) {
 	before, after, applied := runRule(t, citibikeInputs(), "projection-pushdown", "rule_projection_pushdown.txt")
-	if !applied || before.find(NodeScan).Columns != nil {
-		t.Fatalf("applied=%v, before columns %v", applied, before.find(NodeScan).Columns)
+	if !applied || before.Find(logical.NodeScan).Columns != nil {
+		t.Fatalf("applied=%v, before columns %v", applied, before.Find(logical.NodeScan).Columns)
 	}
 	// Oracle: every column the job names, mapped back to input columns in
 	// schema order (age → birth_year).
@@ -19,7 +21,7 @@ func TestRuleProjectionPushdown(t *testing.T) {
 			want = append(want, f.Name)
 		}
 	}
-	if got := after.find(NodeScan).Columns; !equalStrings(got, want) {
+	if got := after.Find(logical.NodeScan).Columns; !equalStrings(got, want) {
 		t.Errorf("scan columns %v, want %v", got, want)
 	}
 	// A job that uses every input column keeps reading all of them.
@@ -28,7 +30,7 @@ func TestRuleProjectionPushdown(t *testing.T) {
 	in.Job.Keep[1].Name = "starttime"
 	in.Derived[0].Columns = []string{"birth_year", "bikeid"}
 	p, env, r := ruleBefore(t, in, "projection-pushdown")
-	if r.apply(p, env) || p.find(NodeScan).Columns != nil {
-		t.Errorf("all columns used: want no change, got %v", p.find(NodeScan).Columns)
+	if r.Apply(p, env) || p.Find(logical.NodeScan).Columns != nil {
+		t.Errorf("all columns used: want no change, got %v", p.Find(logical.NodeScan).Columns)
 	}
 }

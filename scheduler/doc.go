@@ -1,5 +1,5 @@
 // Package scheduler places a stage's tasks on executor slots over a
-// Transport (in-process: LocalTransport; a cluster: cluster.Transport).
+// Transport (in-process: LocalTransport; a cluster: cluster/serve.Transport).
 //
 // A taskSet per stage (taskset.go) is a small state machine: each task
 // moves pending → running → done (onDone), back to pending (onLost, or

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/executor"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/logs"
 	"github.com/sluice-ml/sluice/task/budget"
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	if len(sec.Secret) == 0 && !sec.Insecure {
-		fmt.Fprintf(stderr, "executor: %v\n", cluster.ErrNoSecret)
+		fmt.Fprintf(stderr, "executor: %v\n", auth.ErrNoSecret)
 		return exitUsage
 	}
 	logger, err := logs.New(stderr, f.logFormat, sec.Secret)
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "executor: %v\n", err)
 		return exitUsage
 	}
-	err = cluster.RunExecutor(ctx, cluster.ExecutorConfig{ID: f.id, Listen: f.listen, Gossip: f.gossip, Join: strings.Split(f.join, ","),
+	err = executor.Run(ctx, executor.Config{ID: f.id, Listen: f.listen, Gossip: f.gossip, Join: strings.Split(f.join, ","),
 		Engine: f.engine, Slots: f.slots, Memory: mem, WorkDir: f.workDir, Sec: sec, Log: stderr, Logger: logger, Metrics: f.metrics})
 	if err != nil {
 		fmt.Fprintf(stderr, "executor: %v\n", err)
@@ -128,8 +129,8 @@ func (s *securityFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.ca, "tls-ca", os.Getenv("SLUICE_TLS_CA"), "cluster CA certificate, PEM (env SLUICE_TLS_CA)")
 }
 
-func (s *securityFlags) load() (cluster.Security, error) {
-	sec, err := cluster.NewSecurity(s.secret, s.cert, s.key, s.ca)
+func (s *securityFlags) load() (auth.Security, error) {
+	sec, err := auth.NewSecurity(s.secret, s.cert, s.key, s.ca)
 	sec.Insecure = s.insecure
 	return sec, err
 }

@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/auth"
+	"github.com/sluice-ml/sluice/cluster/ring"
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
@@ -29,7 +31,7 @@ import (
 type DriverConfig struct {
 	Listen  string // gRPC host:port for submissions and status
 	Gossip  string // gossip host:port executors join
-	Sec     cluster.Security
+	Sec     auth.Security
 	WorkDir string // the driver's scratch directory
 	Log     io.Writer
 	// NoExecutorWait is how long a stage waits for an executor when none is
@@ -71,7 +73,7 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 		return err
 	}
 	if len(cfg.Sec.Secret) == 0 {
-		lg.Print(cluster.InsecureWarning)
+		lg.Print(auth.InsecureWarning)
 	}
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -84,13 +86,13 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 	if cfg.Logger != nil {
 		d.observer = monitor.Observers(d.tracker, monitor.LogObserver(cfg.Logger))
 	}
-	m, err := cluster.Join(cluster.MemberConfig{ID: "driver-" + lis.Addr().String(), Bind: cfg.Gossip,
-		Meta: cluster.Meta{Role: cluster.RoleDriver, Addr: lis.Addr().String()}, Secret: cfg.Sec.Secret, Log: cfg.Log, OnEvent: d.memberEvent})
+	m, err := ring.Join(ring.MemberConfig{ID: "driver-" + lis.Addr().String(), Bind: cfg.Gossip,
+		Meta: ring.Meta{Role: ring.RoleDriver, Addr: lis.Addr().String()}, Secret: cfg.Sec.Secret, Log: cfg.Log, OnEvent: d.memberEvent})
 	if err != nil {
 		lis.Close()
 		return err
 	}
-	t, files, closePeers, err := cluster.DriverTransport(m, cfg.Sec, lg)
+	t, files, closePeers, err := DriverTransport(m, cfg.Sec, lg)
 	if err != nil {
 		lis.Close()
 		m.Leave(time.Second)
@@ -138,7 +140,7 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 			d.t.Recheck()
 			continue
 		case err := <-served:
-			m.Leave(cluster.LeaveTimeout)
+			m.Leave(ring.LeaveTimeout)
 			return fmt.Errorf("gRPC server: %w", err)
 		case <-ctx.Done():
 		}
@@ -154,7 +156,7 @@ func RunDriver(ctx context.Context, cfg DriverConfig) error {
 	case <-time.After(5 * time.Second):
 		srv.Stop()
 	}
-	if err := m.Leave(cluster.LeaveTimeout); err != nil {
+	if err := m.Leave(ring.LeaveTimeout); err != nil {
 		lg.Printf("driver: leave: %v", err)
 	}
 	lg.Printf("driver stopped")
@@ -166,8 +168,8 @@ type driverService struct {
 	pb.UnimplementedDriverServer
 	cfg   DriverConfig
 	log   *log.Logger
-	m     *cluster.Membership
-	t     *cluster.Transport
+	m     *ring.Membership
+	t     *Transport
 	files *cluster.Fetcher
 	ctx   context.Context // cancelled when the driver stops
 	wg    sync.WaitGroup
@@ -178,13 +180,13 @@ type driverService struct {
 	// each job reports to (the tracker, and the log).
 	tracker  *monitor.Tracker
 	observer engine.Observer
-	ring     ring
+	ring     ringView
 }
 
 // memberEvent logs ring changes and keeps the transport current.
-func (d *driverService) memberEvent(e cluster.Event) {
+func (d *driverService) memberEvent(e ring.Event) {
 	d.ring.note(e)
-	if e.Meta.Role == cluster.RoleExecutor {
+	if e.Meta.Role == ring.RoleExecutor {
 		d.log.Printf("member %s %s (addr %s, slots %d, engines %s)", e.ID, e.Kind, e.Meta.Addr, e.Meta.Slots, e.Meta.Engines)
 	}
 	d.mu.Lock()
@@ -214,7 +216,7 @@ type jobState struct {
 // jobTransport is the driver's transport seen by one job: it records the
 // job's progress for status.
 type jobTransport struct {
-	*cluster.Transport
+	*Transport
 	j *jobState
 }
 
@@ -390,7 +392,7 @@ func (d *driverService) Status(_ context.Context, req *pb.StatusRequest) (*pb.St
 		return x.JobId < y.JobId
 	})
 	for _, mb := range d.m.Members() {
-		if mb.Meta.Role == cluster.RoleExecutor && !d.t.IsDown(mb.ID) {
+		if mb.Meta.Role == ring.RoleExecutor && !d.t.IsDown(mb.ID) {
 			out.Executors = append(out.Executors, &pb.ExecutorStatus{Id: mb.ID, Addr: mb.Meta.Addr, Slots: int32(mb.Meta.Slots),
 				Engines: mb.Meta.Engines, Memory: mb.Meta.Memory, TasksDone: d.t.TasksDone(mb.ID)})
 		}

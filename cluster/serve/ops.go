@@ -10,29 +10,29 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/sluice-ml/sluice/cluster"
+	"github.com/sluice-ml/sluice/cluster/ring"
 	"github.com/sluice-ml/sluice/monitor"
 	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/ui"
 )
 
-// ring remembers every executor the driver has seen in the ring, for the
+// ringView remembers every executor the driver has seen in the ring, for the
 // UI and status: its metadata, its state and when it changed.
-type ring struct {
+type ringView struct {
 	mu    sync.Mutex
 	execs map[string]*seenExec
 	lost  int
 }
 
 type seenExec struct {
-	meta  cluster.Meta
+	meta  ring.Meta
 	state string // alive | leaving | left | lost
 	since time.Time
 }
 
 // note records a membership event.
-func (r *ring) note(e cluster.Event) {
-	if e.Meta.Role != cluster.RoleExecutor {
+func (r *ringView) note(e ring.Event) {
+	if e.Meta.Role != ring.RoleExecutor {
 		return
 	}
 	r.mu.Lock()
@@ -47,14 +47,14 @@ func (r *ring) note(e cluster.Event) {
 	}
 	x.meta, x.since = e.Meta, e.At
 	switch e.Kind {
-	case cluster.EventJoin, cluster.EventUpdate:
+	case ring.EventJoin, ring.EventUpdate:
 		x.state = "alive"
 		if e.Meta.Leaving {
 			x.state = "leaving"
 		}
-	case cluster.EventLeave:
+	case ring.EventLeave:
 		x.state = "left"
-	case cluster.EventFailed:
+	case ring.EventFailed:
 		x.state = "lost"
 		r.lost++
 	}

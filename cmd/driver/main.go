@@ -1,4 +1,3 @@
-// Command driver plans and runs sluice jobs; see `driver help`.
 package main
 
 import (

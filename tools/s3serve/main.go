@@ -1,10 +1,3 @@
-// Command s3serve runs the S3-compatible test server (SeaweedFS, see
-// storage/s3test) for tests written outside Go, such as the Python
-// reader's: it starts the server with its data under DIR, prints one JSON
-// line {"endpoint": URL, "env": ["KEY=VALUE", ...]} on stdout once the
-// server answers, and stops it when stdin closes or on SIGINT/SIGTERM.
-//
-//	s3serve DIR
 package main
 
 import (
