@@ -8,7 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/placement"
@@ -55,7 +55,7 @@ type Env struct {
 type aggSpec struct {
 	name       string
 	by         []string
-	specs      []cpu.AggSpec
+	specs      []groupby.AggSpec
 	partitions int // the exchange's partitions (the aggregate stage's tasks)
 }
 
@@ -174,7 +174,7 @@ func (r *Env) setup() error {
 	for _, a := range bj.GetAggregates() {
 		s := aggSpec{name: a.GetName(), by: a.GetBy(), partitions: int(a.GetPartitions())}
 		for _, c := range a.GetCompute() {
-			s.specs = append(s.specs, cpu.AggSpec{Name: c.GetName(), Func: c.GetFunc(), Column: c.GetColumn()})
+			s.specs = append(s.specs, groupby.AggSpec{Name: c.GetName(), Func: c.GetFunc(), Column: c.GetColumn()})
 		}
 		r.aggSpecs = append(r.aggSpecs, s)
 	}

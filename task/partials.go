@@ -6,7 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/task/rows"
@@ -22,7 +22,7 @@ import (
 type partials struct {
 	r     *Env
 	table int
-	g     *cpu.GroupBy
+	g     *groupby.GroupBy
 	w     *shuffle.Writer
 	path  string
 	parts int
@@ -42,7 +42,7 @@ var AggSpills atomic.Int64
 
 func (r *Env) newPartials(table int, path string, x *TaskContext) (*partials, error) {
 	a := r.aggSpecs[table]
-	g, err := cpu.NewGroupBy(a.by, a.specs, r.fullSchema)
+	g, err := groupby.NewGroupBy(a.by, a.specs, r.fullSchema)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (p *partials) flush(again bool) error {
 	if again {
 		AggSpills.Add(1)
 		a := p.r.aggSpecs[p.table]
-		p.g, err = cpu.NewGroupBy(a.by, a.specs, p.r.fullSchema)
+		p.g, err = groupby.NewGroupBy(a.by, a.specs, p.r.fullSchema)
 	}
 	return err
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -41,7 +41,7 @@ func (r *Env) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	if table < 0 || table >= len(r.aggSpecs) {
 		return nil, fmt.Errorf("aggregate task: table %d of %d", table, len(r.aggSpecs))
 	}
-	g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
+	g, err := groupby.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
 	if err != nil {
 		return nil, err
 	}

@@ -6,27 +6,27 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
 // quantileSamples is the capacity of each quantile sketch level; the rank
-// error bound is about log2(N/K)/K (cpu.Quantiles.RankError reports it).
+// error bound is about log2(N/K)/K (stats.Quantiles.RankError reports it).
 const quantileSamples = 4096
 
 // ColStats are the mergeable train statistics of one column.
 type ColStats struct {
-	Name  string            `json:"name"`
-	Stats *cpu.FeatureStats `json:"stats"`
+	Name  string                `json:"name"`
+	Stats *feature.FeatureStats `json:"stats"`
 }
 
 func newColStats(name, transform, fill string) *ColStats {
-	n := cpu.NeedStats(transform, fill)
-	if n == (cpu.StatNeeds{}) {
+	n := feature.NeedStats(transform, fill)
+	if n == (feature.StatNeeds{}) {
 		return nil
 	}
-	return &ColStats{Name: name, Stats: cpu.NewFeatureStats(n, quantileSamples)}
+	return &ColStats{Name: name, Stats: feature.NewFeatureStats(n, quantileSamples)}
 }
 
 // FitPartial is one fit task's result.

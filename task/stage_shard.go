@@ -8,7 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/profile"
@@ -192,7 +192,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if out.GetShuffle() {
 		keys = p.h2
 	}
-	perm := cpu.SortPerm(keys, p.rowid)
+	perm := perm.SortPerm(keys, p.rowid)
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return sink.ShardInfo{}, err

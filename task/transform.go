@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/task/rows"
 )
@@ -48,7 +48,7 @@ func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem mem
 		if err != nil {
 			return fail(err)
 		}
-		out, err := cpu.FillNulls(src, f.LabelFill, mem)
+		out, err := feature.FillNulls(src, f.LabelFill, mem)
 		if err != nil {
 			return fail(fmt.Errorf("label.%s: %w", l.GetName(), err))
 		}
