@@ -9,10 +9,10 @@
 //   - stage_scan.go, stage_agg.go, stage_window.go, stage_fit.go and
 //     stage_shard.go are the stage runners: each builds the operator
 //     pipeline its fragment lists, calling kernels through exec/kernel.
-//   - files.go and cache.go read other tasks' outputs; wirecheck.go checks
-//     what a fragment names before it runs.
+//   - wirecheck.go checks what a fragment names before it runs.
 //
-// Subpackages: fragment (the fragment's broadcast and fitted transforms,
+// Subpackages: exchange (reading other tasks' outputs, the cache's
+// bucket layout, Retryable and FetchFailed), fragment (the fragment's broadcast and fitted transforms,
 // encoded and decoded), rows (batch and group-key helpers), budget (the
 // memory budget) and workdir (job ids, holds and debris of the work
 // directory).

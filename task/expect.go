@@ -15,6 +15,7 @@ import (
 	"github.com/sluice-ml/sluice/hashing"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -90,7 +91,7 @@ func (r *Env) newExpectScan(x *TaskContext, t Task) (*expectScan, error) {
 	}
 	if nUnique > 0 {
 		e.path = filepath.Join(x.WorkDir, fmt.Sprintf("expect-%05d-a%d", t.Index, t.Attempt))
-		w, err := shuffle.NewWriter(e.path, uniqueSchema, shuffle.WriterOptions{Partitions: nUnique * e.parts, Codec: scratchCodec}, x.Mem)
+		w, err := shuffle.NewWriter(e.path, uniqueSchema, shuffle.WriterOptions{Partitions: nUnique * e.parts, Codec: exchange.ScratchCodec}, x.Mem)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -84,7 +85,7 @@ func (r *Env) uniqueTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 		if loc.Path == "" {
 			return nil, fmt.Errorf("expect-unique: a scan task wrote no expect file")
 		}
-		err := forEach(ctx, x.Files, loc, t.Index, x.Mem, func(batch arrow.RecordBatch) error {
+		err := exchange.ForEach(ctx, x.Files, loc, t.Index, x.Mem, func(batch arrow.RecordBatch) error {
 			hs := batch.Column(0).(*array.Uint64).Uint64Values()
 			ids := batch.Column(1).(*array.Int64).Int64Values()
 			vs := batch.Column(2).(*array.Binary)

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -50,7 +51,7 @@ func (r *Env) newPartials(table int, path string, x *TaskContext) (*partials, er
 	if l := x.Budget.Limit(); l > 0 {
 		p.limit = min(p.limit, l/(4*int64(len(r.aggSpecs))))
 	}
-	p.w, err = shuffle.NewWriter(path, g.PartialSchema(), shuffle.WriterOptions{Partitions: p.parts, Codec: scratchCodec}, x.Mem)
+	p.w, err = shuffle.NewWriter(path, g.PartialSchema(), shuffle.WriterOptions{Partitions: p.parts, Codec: exchange.ScratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}

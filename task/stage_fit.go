@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -91,7 +92,7 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 		return nil, fmt.Errorf("internal: stage %d (fit): shard windows to collect, the plan has no ShardWindowCollect", x.PlanStage.ID)
 	}
 	var sg, sel []int32
-	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
+	err = exchange.ForEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		s, err := o.loadAssign(bt, splitCuts)
 		if err != nil {
 			return err

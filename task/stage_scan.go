@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-ml/sluice/input"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -63,7 +64,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 
 	cachePath := filepath.Join(x.WorkDir, fmt.Sprintf("cache-%05d-a%d", t.Index, t.Attempt))
 	bits := r.cacheBucketBits()
-	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1 << bits, Codec: scratchCodec}, x.Mem)
+	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1 << bits, Codec: exchange.ScratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +223,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 		}
 		res.RowsKept += int64(len(ckeys))
 		h2, bucket = rows.Resize(h2, len(ckeys)), rows.Resize(bucket, len(ckeys))
-		cacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
+		exchange.CacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
 		err = cw.WritePartitionedRows(view, picked, bucket)
 		view.Release()
 		if err != nil {

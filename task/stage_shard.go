@@ -14,6 +14,7 @@ import (
 	"github.com/sluice-ml/sluice/profile"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/storage"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -83,13 +84,13 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 		return nil, err
 	}
 	defer c.src.Release()
-	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
+	if lo, hi, ok := exchange.ShardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
 		if c.o, err = r.newRowOrder(b.Groups, r.kernels(x, vocab.StageShardWrite, vocab.OpSplitAssign)); err != nil {
 			return nil, err
 		}
 		c.o.oneSplit = !have[vocab.OpSplitAssign]
 		for _, loc := range b.Caches {
-			if err := forEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
+			if err := exchange.ForEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
 				return nil, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -175,7 +176,7 @@ func (r *Env) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	}
 	var sg []int32
 	var rows int64
-	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
+	err = exchange.ForEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		rows += bt.NumRows()
 		if splitCuts == nil {
 			if err := o.load(bt, false); err != nil {
