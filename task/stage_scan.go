@@ -19,6 +19,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/expect"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -39,8 +40,8 @@ type ScanResult struct {
 	Executor                                      string // where the cache and partials are
 	CachePath                                     string
 	AggPaths                                      []string
-	Expect                                        []ExpectCount `json:"expect,omitempty"`      // per expect rule (unique: see ExpectPath)
-	ExpectPath                                    string        `json:"expect_path,omitempty"` // the unique rules' values, hash-partitioned
+	Expect                                        []expect.Count `json:"expect,omitempty"`      // per expect rule (unique: see ExpectPath)
+	ExpectPath                                    string         `json:"expect_path,omitempty"` // the unique rules' values, hash-partitioned
 	Bytes                                         int64
 	taskReport
 }
@@ -86,11 +87,12 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 		}
 		defer aggs[i].abort()
 	}
-	ex, err := r.newExpectScan(x, t)
+	ex, err := expect.NewScan(r.bj.GetExpect(), r.ExpectPartitions(), r.readsColumn,
+		filepath.Join(x.WorkDir, fmt.Sprintf("expect-%05d-a%d", t.Index, t.Attempt)), x.Mem)
 	if err != nil {
 		return nil, err
 	}
-	defer ex.abort()
+	defer ex.Abort()
 	// The scan pipeline is the plan's scan stage, operator by operator:
 	// Scan and RowKey make the source (row ids and keys before any row is
 	// removed: the rows' positions in the file), then Filter and Project
@@ -140,7 +142,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			if i != 2 || ex == nil {
 				return nil, fmt.Errorf("internal: scan stage operator %d is Expect: it must follow RowKey, with rules in the bound job", i+1)
 			}
-			op = exec.NewTap(op, func(b arrow.RecordBatch) error { return ex.update(r, b, x.Mem) })
+			op = exec.NewTap(op, func(b arrow.RecordBatch) error { return ex.Update(b, r.deriveAll, x.Mem) })
 		case vocab.OpProject:
 			op = exec.NewProject(op, r.derivedCols, r.derived, x.Mem)
 		case vocab.OpFilter:
@@ -251,7 +253,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	}
 	committed = true
 	if ex != nil {
-		if err := ex.finish(res); err != nil {
+		if res.Expect, res.ExpectPath, err = ex.Finish(); err != nil {
 			return nil, err
 		}
 	}
