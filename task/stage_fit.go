@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/roworder"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -74,11 +75,11 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups, r.kernels(x, vocab.StageFit, vocab.OpSplitAssign))
+	o, err := roworder.New(r.cacheSchema, r.splitBy, b.Groups, r.splitSeed, r.fileHashes, r.kernels(x, vocab.StageFit, vocab.OpSplitAssign))
 	if err != nil {
 		return nil, err
 	}
-	o.oneSplit = !have[vocab.OpSplitAssign]
+	o.OneSplit = !have[vocab.OpSplitAssign]
 	splitCuts, err := boundaries(b.SplitCuts)
 	if err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 	}
 	var sg, sel []int32
 	err = exchange.ForEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
-		s, err := o.loadAssign(bt, splitCuts)
+		s, err := o.LoadAssign(bt, splitCuts)
 		if err != nil {
 			return err
 		}
@@ -123,8 +124,8 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 				return fmt.Errorf("fit %s: %w", cs.Name, err)
 			}
 		}
-		sg = splitGroups(s, sg)
-		return c.Add(sg, o.h2, o.rowid)
+		sg = roworder.SplitGroups(s, sg)
+		return c.Add(sg, o.H2, o.RowID)
 	})
 	if err != nil {
 		return nil, err
