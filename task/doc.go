@@ -15,7 +15,7 @@
 // Subpackages: exchange (reading other tasks' outputs, the cache's bucket
 // layout, Retryable and FetchFailed), expect (expectation checks and the
 // unique rules' sort), roworder (each cached row's group, hashes and
-// split), fragment (the fragment's broadcast and fitted
+// split), transform (cached rows to output rows), fragment (the fragment's broadcast and fitted
 // transforms, encoded and decoded), rows (batch and group-key helpers),
 // budget (the memory budget) and workdir (job ids, holds and debris of
 // the work directory).

@@ -16,6 +16,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task/fragment"
 	"github.com/sluice-ml/sluice/task/rows"
+	"github.com/sluice-ml/sluice/task/transform"
 )
 
 // Env is what an executor derives from a fragment's bound job: the
@@ -230,3 +231,14 @@ func (r *Env) FullSchema() *arrow.Schema { return r.fullSchema }
 
 // BatchRows is the scan batch size.
 func (r *Env) BatchRows() int { return r.batchRows }
+
+// outputRows is the job's output columns, for package transform.
+func (r *Env) outputRows() transform.Output {
+	return transform.Output{Features: r.features, Label: r.label, Keep: r.keep}
+}
+
+// OutputSchema is the schema of the shard files' rows: the output columns
+// of a cached batch transformed with f, then __h2 and __rowid.
+func (r *Env) OutputSchema(f *Fitted) (*arrow.Schema, error) {
+	return r.outputRows().Schema(r.cacheSchema, f)
+}

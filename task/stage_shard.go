@@ -81,7 +81,7 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	if c.prof, err = c.spec.NewPartial(r.cacheSchema); err != nil {
 		return nil, err
 	}
-	if c.src, err = rows.NewShardSources(r.cacheSchema, append(r.outputSources(), r.slices...)); err != nil {
+	if c.src, err = rows.NewShardSources(r.cacheSchema, append(r.outputRows().Sources(), r.slices...)); err != nil {
 		return nil, err
 	}
 	defer c.src.Release()
@@ -242,7 +242,7 @@ func (c *shardCollector) writeChunk(w *sink.ShardWriter, outSchema *arrow.Schema
 	if err := c.spec.Update(c.prof, picked, k); err != nil {
 		return err
 	}
-	out, err := c.r.outputColumns(picked, c.fit, h2, mem, c.kern)
+	out, err := c.r.outputRows().Columns(picked, c.fit, h2, mem, c.kern)
 	if err != nil {
 		return err
 	}
