@@ -12,7 +12,8 @@
 //     through exec/kernel.
 //   - wirecheck.go checks what a fragment names before it runs.
 //
-// Subpackages: exchange (reading other tasks' outputs, the cache's bucket
+// Subpackages: aggpartial (an aggregate table's partial states in a scan
+// task), exchange (reading other tasks' outputs, the cache's bucket
 // layout, Retryable and FetchFailed), expect (expectation checks and the
 // unique rules' sort), roworder (each cached row's group, hashes and
 // split), transform (cached rows to output rows), fragment (the fragment's broadcast and fitted

@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-ml/sluice/input"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/aggpartial"
 	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/expect"
 	"github.com/sluice-ml/sluice/task/rows"
@@ -79,13 +80,13 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	if err != nil {
 		return nil, err
 	}
-	aggs := make([]*partials, len(r.aggSpecs))
+	aggs := make([]*aggpartial.Table, len(r.aggSpecs))
 	for i := range r.aggSpecs {
 		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
 		if aggs[i], err = r.newPartials(i, path, x); err != nil {
 			return nil, err
 		}
-		defer aggs[i].abort()
+		defer aggs[i].Abort()
 	}
 	ex, err := expect.NewScan(r.bj.GetExpect(), r.ExpectPartitions(), r.readsColumn,
 		filepath.Join(x.WorkDir, fmt.Sprintf("expect-%05d-a%d", t.Index, t.Attempt)), x.Mem)
@@ -157,7 +158,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			}
 			op = exec.NewTap(op, func(b arrow.RecordBatch) error {
 				for _, g := range aggs {
-					if err := g.update(b); err != nil {
+					if err := g.Update(b); err != nil {
 						return err
 					}
 				}
@@ -261,10 +262,10 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	res.Executor = x.Executor
 	res.Bytes = out.Bytes
 	for _, g := range aggs {
-		if err := g.close(); err != nil {
+		if err := g.Close(); err != nil {
 			return nil, err
 		}
-		res.AggPaths = append(res.AggPaths, g.path)
+		res.AggPaths = append(res.AggPaths, g.Path)
 	}
 	return res, nil
 }
@@ -415,4 +416,17 @@ func keptColumn(col arrow.Array, keep []bool, mem memory.Allocator) (arrow.Array
 	c := out.Column(0)
 	c.Retain()
 	return c, nil
+}
+
+// newPartials starts aggregate table's partial side of a scan task,
+// writing to path: its hash table is capped at aggpartial.SpillBytes, or at
+// a quarter of the executor budget shared by the tables when that is
+// smaller.
+func (r *Env) newPartials(table int, path string, x *TaskContext) (*aggpartial.Table, error) {
+	a := r.aggSpecs[table]
+	limit := aggpartial.SpillBytes
+	if l := x.Budget.Limit(); l > 0 {
+		limit = min(limit, l/(4*int64(len(r.aggSpecs))))
+	}
+	return aggpartial.New(a.by, a.specs, r.fullSchema, r.AggPartitions(table), limit, path, x.Mem, r.kernels(x, vocab.StageScan, vocab.OpPartialAggregate))
 }
