@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 )
 
 // runner measures one (job, engine or peer) cell one run at a time, so
@@ -32,7 +32,7 @@ func (c *Config) sluiceRunner(job Job, eng string, in jobInput, work string) *ru
 			e.Status = "unavailable: " + err.Error()
 			return r
 		}
-	case gpu.EmulatedName:
+	case emulator.Name:
 		// For checking the harness only: the emulated device's timings are
 		// CPU threads running the kernels, never GPU timings.
 		e.Method += "; emulated GPU: kernels on CPU threads, not GPU timings"

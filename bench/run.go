@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/gpu/cuda"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	"github.com/sluice-ml/sluice/input/citibike"
 )
 
@@ -128,8 +128,8 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, fmt.Errorf("bench: runs, rows and threads must be > 0 (got %d, %d, %d)", c.Runs, c.Rows, c.Threads)
 	}
 	for _, e := range c.Engines {
-		if e != "cpu" && e != "gpu" && e != gpu.EmulatedName {
-			return nil, fmt.Errorf("--engines: %q is not an engine (allowed: cpu, gpu, %s)", e, gpu.EmulatedName)
+		if e != "cpu" && e != "gpu" && e != emulator.Name {
+			return nil, fmt.Errorf("--engines: %q is not an engine (allowed: cpu, gpu, %s)", e, emulator.Name)
 		}
 	}
 	for _, p := range c.Peers {

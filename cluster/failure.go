@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // DiskFullPrefix prefixes the message of a task that failed because its
@@ -25,11 +26,11 @@ func isDiskFull(err error) bool {
 
 // EncodeFailure turns an executor-side task error into its wire form.
 func EncodeFailure(err error) *pb.Failure {
-	f := &pb.Failure{Message: err.Error(), Retryable: task.IsRetryable(err)}
+	f := &pb.Failure{Message: err.Error(), Retryable: exchange.IsRetryable(err)}
 	if isDiskFull(err) {
 		f.Message, f.Retryable = DiskFullPrefix+f.Message, true
 	}
-	var ff *task.FetchFailed
+	var ff *exchange.FetchFailed
 	if errors.As(err, &ff) {
 		f.FetchFailed = &pb.FetchFailed{Executor: ff.Loc.Executor, Path: ff.Loc.Path}
 	}
@@ -37,14 +38,14 @@ func EncodeFailure(err error) *pb.Failure {
 }
 
 // DecodeFailure rebuilds the typed error on the driver: a
-// *task.FetchFailed for a lost input, marked retryable when it was.
+// *exchange.FetchFailed for a lost input, marked retryable when it was.
 func DecodeFailure(f *pb.Failure) error {
 	err := errors.New(f.Message)
 	if f.FetchFailed != nil {
-		err = &task.FetchFailed{Loc: task.Location{Executor: f.FetchFailed.Executor, Path: f.FetchFailed.Path}, Err: err}
+		err = &exchange.FetchFailed{Loc: task.Location{Executor: f.FetchFailed.Executor, Path: f.FetchFailed.Path}, Err: err}
 	}
 	if f.Retryable {
-		err = task.Retryable(err)
+		err = exchange.Retryable(err)
 	}
 	return err
 }

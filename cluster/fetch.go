@@ -20,6 +20,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 const (
@@ -123,7 +124,7 @@ func confine(root, path string) (string, error) {
 
 // Fetcher opens task outputs for an executor (or the driver): local files
 // directly, other executors' files over a gRPC fetch stream. It implements
-// task.Files.
+// exchange.Files.
 type Fetcher struct {
 	// Self is this node's executor ID ("" on the driver).
 	Self string
@@ -150,9 +151,9 @@ func (f *Fetcher) local(loc task.Location) (task.Location, error) {
 	return loc, nil
 }
 
-var _ task.Files = (*Fetcher)(nil)
+var _ exchange.Files = (*Fetcher)(nil)
 
-// ForEachPartition implements task.PartitionRanger for outputs on this
+// ForEachPartition implements exchange.PartitionRanger for outputs on this
 // node (read in place); remote ones are fetched a partition at a time.
 func (f *Fetcher) ForEachPartition(ctx context.Context, loc task.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
 	if loc.Executor == f.Self && f.Self != "" {
@@ -160,25 +161,25 @@ func (f *Fetcher) ForEachPartition(ctx context.Context, loc task.Location, lo, h
 		if err != nil {
 			return true, err
 		}
-		return task.LocalFiles{}.ForEachPartition(ctx, loc, lo, hi, mem, fn)
+		return exchange.LocalFiles{}.ForEachPartition(ctx, loc, lo, hi, mem, fn)
 	}
 	return false, nil
 }
 
-// OpenPartition implements task.Files. A failed fetch is an
-// *task.FetchFailed naming the output, so the driver re-runs its
+// OpenPartition implements exchange.Files. A failed fetch is an
+// *exchange.FetchFailed naming the output, so the driver re-runs its
 // producer.
-func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, mem memory.Allocator) (*task.Partition, error) {
+func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, mem memory.Allocator) (*exchange.Partition, error) {
 	if loc.Executor == f.Self && f.Self != "" {
 		loc, err := f.local(loc)
 		if err != nil {
 			return nil, err
 		}
-		return task.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
+		return exchange.LocalFiles{}.OpenPartition(ctx, loc, p, mem)
 	}
 	lost := func(err error) error {
 		f.Metrics.Failed()
-		return task.Retryable(&task.FetchFailed{Loc: loc, Err: err})
+		return exchange.Retryable(&exchange.FetchFailed{Loc: loc, Err: err})
 	}
 	cl, err := f.Peers.fetchClient(loc.Executor)
 	if err != nil {
@@ -204,7 +205,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 	sr.Release()
 	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows, met: f.Metrics}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
-	return task.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
+	return exchange.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
 }
 
 // remoteIter decodes a fetch stream segment by segment, holding at most one
@@ -232,7 +233,7 @@ type remoteIter struct {
 func (r *remoteIter) fail(err error) error {
 	r.met.Failed()
 	r.closeCur()
-	r.err = task.Retryable(&task.FetchFailed{Loc: r.loc, Err: fmt.Errorf("partition %d segment %d: %w", r.p, r.got, err)})
+	r.err = exchange.Retryable(&exchange.FetchFailed{Loc: r.loc, Err: fmt.Errorf("partition %d segment %d: %w", r.p, r.got, err)})
 	return r.err
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 )
 
 // The example job on the emulated GPU under engine.fallback: error plans
@@ -29,17 +31,17 @@ func TestExampleJobFallbackError(t *testing.T) {
 		job = strings.Replace(job, r[0], r[1], 1)
 	}
 	var sums [2][]string
-	for i, eng := range []string{"cpu", gpu.EmulatedName} {
+	for i, eng := range []string{"cpu", emulator.Name} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("%s: %v", eng, err)
 		}
 		sums[i] = outputSums(t, out)
-		if eng == gpu.EmulatedName {
+		if eng == emulator.Name {
 			onDev := 0
 			for _, p := range res.Manifest.Engine.Placement {
-				if p.Engine == gpu.EmulatedName {
+				if p.Engine == emulator.Name {
 					onDev++
 				}
 			}
@@ -59,10 +61,10 @@ func TestExampleJobFallbackError(t *testing.T) {
 }
 
 // useDevice makes every Engines call of the test return dev's engine.
-func useDevice(t *testing.T, dev gpu.Device) {
+func useDevice(t *testing.T, dev device.Device) {
 	eng := gpu.NewEngineOn(dev)
 	testEngines = func(choice string) ([]exec.Engine, error) {
-		if choice != gpu.EmulatedName {
+		if choice != emulator.Name {
 			return []exec.Engine{cpu.Engine{}}, nil
 		}
 		return []exec.Engine{eng, cpu.Engine{}}, nil
@@ -81,12 +83,12 @@ func TestStickyErrorRunsRestOnCPU(t *testing.T) {
 	}
 	want := outputSums(t, out)
 
-	emu := gpu.NewEmulated(0)
+	emu := emulator.New(0)
 	emu.InjectError("", 700) // the device's first launch
 	useDevice(t, emu)
 	out = filepath.Join(t.TempDir(), "out")
 	var progress bytes.Buffer
-	res, err := Run(context.Background(), parseJob(t, numericJob, out), Options{Local: 2, Engine: gpu.EmulatedName, WorkDir: t.TempDir(), Progress: &progress})
+	res, err := Run(context.Background(), parseJob(t, numericJob, out), Options{Local: 2, Engine: emulator.Name, WorkDir: t.TempDir(), Progress: &progress})
 	if err != nil {
 		t.Fatalf("the job failed instead of running on the CPU: %v", err)
 	}
@@ -109,11 +111,11 @@ func TestStickyErrorRunsRestOnCPU(t *testing.T) {
 		t.Errorf("%d device-lost warnings, want 1:\n%s", lost, progress.String())
 	}
 
-	emu = gpu.NewEmulated(0)
+	emu = emulator.New(0)
 	emu.InjectError("", 719)
 	useDevice(t, emu)
 	job := strings.Replace(numericJob, "output:", "engine: {fallback: error}\noutput:", 1)
-	_, err = Run(context.Background(), parseJob(t, job, filepath.Join(t.TempDir(), "out")), Options{Local: 2, Engine: gpu.EmulatedName, WorkDir: t.TempDir(), MaxAttempts: 2})
+	_, err = Run(context.Background(), parseJob(t, job, filepath.Join(t.TempDir(), "out")), Options{Local: 2, Engine: emulator.Name, WorkDir: t.TempDir(), MaxAttempts: 2})
 	if err == nil || !strings.Contains(err.Error(), "CUDA_ERROR_LAUNCH_FAILED") || !strings.Contains(err.Error(), "engine.fallback is error") {
 		t.Fatalf("fallback error policy: %v", err)
 	}
@@ -122,10 +124,10 @@ func TestStickyErrorRunsRestOnCPU(t *testing.T) {
 // engine.fallback: warn prints each planned and each run-time fallback
 // once, however many tasks and batches fall back.
 func TestWarnPrintsEachFallbackOnce(t *testing.T) {
-	useDevice(t, gpu.NewEmulated(1<<10)) // no kernel's buffers fit
+	useDevice(t, emulator.New(1<<10)) // no kernel's buffers fit
 	job := strings.Replace(numericJob, "output:", "engine: {fallback: warn}\noutput:", 1)
 	var progress bytes.Buffer
-	res, err := Run(context.Background(), parseJob(t, job, filepath.Join(t.TempDir(), "out")), Options{Local: 2, Engine: gpu.EmulatedName, WorkDir: t.TempDir(), Progress: &progress})
+	res, err := Run(context.Background(), parseJob(t, job, filepath.Join(t.TempDir(), "out")), Options{Local: 2, Engine: emulator.Name, WorkDir: t.TempDir(), Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,5 +15,7 @@
 //     id; lineage.go re-runs the producers of lost inputs.
 //   - Executors run the tasks (package task) from their fragments; kernels
 //     are exec/kernel's; shards are written by package sink.
-//   - manifest.go assembles manifest.json.
+//   - manifest.go assembles manifest.json; stagecache_run.go restores
+//     and saves stages through package stagereuse (stage keys, which
+//     stages a run reuses).
 package engine

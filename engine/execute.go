@@ -45,7 +45,7 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 	for i := range r.p.plan.Stages {
 		st := &r.p.plan.Stages[i]
 		r.cur = st
-		if r.cache != nil && r.cache.reuse[st.ID] {
+		if r.cache != nil && r.cache.Reuse[st.ID] {
 			if err := r.restoreStage(d, st, txn); err != nil {
 				return nil, fmt.Errorf("stage %d (%s) from the stage cache: %w", st.ID, st.Kind, err)
 			}

@@ -12,6 +12,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/expect"
 )
 
 // rowMask keeps the row-in-file bits of a row id (file index << 40 | row).
@@ -91,7 +92,7 @@ func (r *run) checkExpect(d *driverState, uniq []*task.UniqueResult) error {
 	}
 	for i, rule := range x.Rules {
 		er := sink.ExpectationRule{Column: rule.Column, Rule: rule.Kind, Spec: planner.ExpectRuleString(rule)}
-		var parts []task.ExpectCount
+		var parts []expect.Count
 		if rule.Kind == jobspec.RuleUnique {
 			for _, u := range uniq {
 				if u.Rule == i {
@@ -105,13 +106,13 @@ func (r *run) checkExpect(d *driverState, uniq []*task.UniqueResult) error {
 				}
 			}
 		}
-		var examples []task.ExpectExample
+		var examples []expect.Example
 		for _, p := range parts {
 			er.Violations += p.Violations
 			examples = append(examples, p.Examples...)
 		}
-		slices.SortFunc(examples, func(a, b task.ExpectExample) int { return int(min(max(a.RowID-b.RowID, -1), 1)) })
-		examples = examples[:min(len(examples), task.MaxExpectExamples)]
+		slices.SortFunc(examples, func(a, b expect.Example) int { return int(min(max(a.RowID-b.RowID, -1), 1)) })
+		examples = examples[:min(len(examples), expect.MaxExamples)]
 		switch rule.Kind {
 		case jobspec.RuleNullFractionMax:
 			f := 0.0

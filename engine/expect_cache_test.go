@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/stagecache"
@@ -82,7 +83,7 @@ func TestExpectWithStageCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := stageKeys(p, bound, stamps)
+	keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
-	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/expect"
 )
 
 // expectCSV: by hand, dur has a null (row 3) and two values outside
@@ -235,9 +235,9 @@ func TestExpectUniqueCollisionsAndSpill(t *testing.T) {
 	// A hash with 3 values makes almost every pair of values collide, and
 	// a 4 KiB sort budget spills many runs: the counts and examples must
 	// not change (trip_id stays unique).
-	old := task.ExpectHash
-	task.ExpectHash = func(b []byte) uint64 { return uint64(len(b) % 3) }
-	defer func() { task.ExpectHash = old }()
+	old := expect.Hash
+	expect.Hash = func(b []byte) uint64 { return uint64(len(b) % 3) }
+	defer func() { expect.Hash = old }()
 	t.Setenv("SLUICE_EXPECT_SORT_BYTES", "4096")
 	weak, _ := run("weak-hash-spill", Options{Local: 2})
 	a, _ = json.Marshal(weak.Expectations)

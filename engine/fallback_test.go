@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 )
 
 // A device out of memory gives every batch back: each kernel placed on it
@@ -21,15 +22,15 @@ func TestDeviceFallbackRunsOnTheCPU(t *testing.T) {
 	job = strings.Replace(job, "columns:", "filter: tripduration >= 300\ncolumns:", 1)
 	job = strings.Replace(job, "output:", "aggregates:\n  stations:\n    by: [start_station_id]\n    compute: {trips: count()}\noutput:", 1)
 	testEngines = func(choice string) ([]exec.Engine, error) {
-		if choice != gpu.EmulatedName {
+		if choice != emulator.Name {
 			return []exec.Engine{cpu.Engine{}}, nil
 		}
 		// 1 KiB of device memory: no kernel's buffers fit, whatever the split.
-		return []exec.Engine{gpu.NewEngineOn(gpu.NewEmulated(1 << 10)), cpu.Engine{}}, nil
+		return []exec.Engine{gpu.NewEngineOn(emulator.New(1 << 10)), cpu.Engine{}}, nil
 	}
 	defer func() { testEngines = nil }()
 	var sums [2][]string
-	for i, eng := range []string{"cpu", gpu.EmulatedName} {
+	for i, eng := range []string{"cpu", emulator.Name} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
 		if err != nil {
@@ -45,7 +46,7 @@ func TestDeviceFallbackRunsOnTheCPU(t *testing.T) {
 		}
 		placed := map[string]bool{}
 		for _, p := range res.Manifest.Engine.Placement {
-			if p.Engine == gpu.EmulatedName {
+			if p.Engine == emulator.Name {
 				placed[p.Operator] = true
 			}
 		}

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/jobspec"
 )
 
@@ -10,14 +10,14 @@ func (r *run) buildFitted(total *fitPartial) (*fitted, error) {
 	job := r.p.job
 	f := &fitted{}
 	for i, feat := range job.Features {
-		var stats *cpu.FeatureStats
+		var stats *feature.FeatureStats
 		if total.Features[i] != nil {
 			stats = total.Features[i].Stats
 		}
 		if stats == nil {
-			stats = &cpu.FeatureStats{}
+			stats = &feature.FeatureStats{}
 		}
-		ft, err := cpu.FitFeature(feat, stats)
+		ft, err := feature.FitFeature(feat, stats)
 		if err != nil {
 			return nil, jobspec.Errorf(job.File, feat.Line, "features."+feat.Name, "%v", err)
 		}
@@ -32,14 +32,14 @@ func (r *run) buildFitted(total *fitPartial) (*fitted, error) {
 		switch l.Fill.Kind {
 		case jobspec.FillNone, jobspec.FillDrop, "":
 		default:
-			var stats *cpu.FeatureStats
+			var stats *feature.FeatureStats
 			if total.Label != nil {
 				stats = total.Label.Stats
 			}
 			if stats == nil {
-				stats = &cpu.FeatureStats{}
+				stats = &feature.FeatureStats{}
 			}
-			ft, err := cpu.FitFeature(jobspec.Feature{Name: l.Name, Transform: jobspec.TIdentity, Fill: l.Fill, Line: l.Line}, stats)
+			ft, err := feature.FitFeature(jobspec.Feature{Name: l.Name, Transform: jobspec.TIdentity, Fill: l.Fill, Line: l.Line}, stats)
 			if err != nil {
 				return nil, jobspec.Errorf(job.File, l.Line, "label."+l.Name, "%v", err)
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/expr"
 	"github.com/sluice-ml/sluice/input"
@@ -138,7 +138,7 @@ func placementAggs(job *jobspec.Job) []placement.Aggregate {
 	for _, a := range job.Aggregates {
 		s := placement.Aggregate{By: a.By}
 		for _, c := range a.Compute {
-			s.Specs = append(s.Specs, cpu.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
+			s.Specs = append(s.Specs, groupby.AggSpec{Name: c.Name, Func: c.Func, Column: c.Column})
 		}
 		out = append(out, s)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/jobspec"
@@ -79,7 +80,7 @@ type run struct {
 	cpu      CPUMeter        // executors' CPU (cluster), nil in process
 	cur      *planner.Stage  // the plan stage running
 	passes   map[int]int     // plan stage id -> passes run
-	cache    *cacheRun       // the stage cache, nil without one
+	cache    *stagereuse.Run // the stage cache, nil without one
 	fps      []string        // the input files' content fingerprints
 }
 
@@ -233,12 +234,12 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 		return nil, err
 	}
 	if opt.Cache != nil && opt.Transport == nil && !txn.Remote() {
-		keys, err := stageKeys(p, bound, stamps)
+		keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
 		if err != nil {
 			return nil, err
 		}
-		r.cache = openCache(opt.Cache, p.plan, keys, work, r.warn)
-		defer r.cache.close()
+		r.cache = stagereuse.Open(opt.Cache, p.plan, keys, work, r.warn)
+		defer r.cache.Close()
 	}
 	m, err := r.execute(ctx, txn)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
-	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/aggpartial"
 )
 
 const smallJob = `name: small
@@ -102,10 +102,10 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 	src := strings.Replace(smallJob, "    by: gender\n    compute: {n: count(), d: mean(tripduration)}",
 		"    by: trip_id\n    compute: {n: count(), d: mean(tripduration), s: sum(bikeid)}", 1)
 	var tables [2][]byte
-	before := task.AggSpills.Load()
-	defer func(v int64) { task.AggSpillBytes = v }(task.AggSpillBytes)
+	before := aggpartial.Spills.Load()
+	defer func(v int64) { aggpartial.SpillBytes = v }(aggpartial.SpillBytes)
 	for i, limit := range []int64{256 << 20, 16 << 10} {
-		task.AggSpillBytes = limit
+		aggpartial.SpillBytes = limit
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, src, out), Options{Local: 2, WorkDir: t.TempDir()})
 		if err != nil {
@@ -120,7 +120,7 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 		}
 		tables[i] = b
 	}
-	if task.AggSpills.Load() == before {
+	if aggpartial.Spills.Load() == before {
 		t.Fatal("the small budget did not make the partial aggregation spill")
 	}
 	if string(tables[0]) != string(tables[1]) {

@@ -23,8 +23,8 @@ func (r *run) runInfo(start time.Time) *sink.RunInfo {
 		}
 	}
 	if r.cache != nil {
-		ri.Cache = r.cache.c.Dir()
-		ri.Reused = r.cache.reused(r.p.plan)
+		ri.Cache = r.cache.Cache.Dir()
+		ri.Reused = r.cache.Reused(r.p.plan)
 	}
 	return ri
 }
@@ -51,7 +51,7 @@ func (r *run) recordRun(m *sink.Manifest) {
 	}
 	b, err := sink.MarshalManifest(m)
 	if err == nil {
-		dir := r.cache.c.RunsDir()
+		dir := r.cache.Cache.RunsDir()
 		tmp := filepath.Join(dir, "."+m.Run.ID+".tmp")
 		if err = os.WriteFile(tmp, b, 0o644); err == nil {
 			err = os.Rename(tmp, filepath.Join(dir, m.Run.ID+".json"))

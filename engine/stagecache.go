@@ -2,212 +2,12 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
+	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/input"
-	"github.com/sluice-ml/sluice/planner"
-	"github.com/sluice-ml/sluice/planner/logical"
-	pb "github.com/sluice-ml/sluice/proto"
-	"github.com/sluice-ml/sluice/stagecache"
 )
-
-// The stage cache (package stagecache) on the driver: every plan stage has
-// a key; a stage whose entry is in the cache, and whose inputs' stages are
-// reused too, is restored instead of run. In process (embedded, --local)
-// every stage can be reused; a cluster (Options.Transport) and an
-// object-store output use no cache.
-//
-// A stage's key covers:
-//
-//	scan             the input files' stamps (stagecache.Fingerprint), the
-//	                 bound job less the transforms and the output format,
-//	                 compression and shuffle, the scan tasks, the stage
-//	scan aggregates  the scan's key, the table, the output format and
-//	                 compression
-//	expect-unique    the scan's key
-//	split-boundaries the scan's key, the split ratios
-//	fit              the split's key, the features and label as the job
-//	                 states them, the bound job less the output format and
-//	                 compression (the shard count and shuffle stay: the fit
-//	                 stage also finds the shard boundaries)
-//	shard-write      the fit's key, the whole bound job, the output settings
-//
-// and every key the plan stage itself (its operators and engines) and
-// stagecache.FormatVersion. The split seed, split.by and split.key are in
-// the bound job the scan reads, so changing them reruns the scan.
-
-// inputFingerprints returns each input file's content fingerprint and its
-// stamp. A generated file's fingerprint covers the generator's kind, rows,
-// seed, file count and the file's index.
-func inputFingerprints(ctx context.Context, ds *input.Dataset) (content, stamps []string, err error) {
-	for i, f := range ds.Files {
-		if ds.Generated {
-			h := sha256.New()
-			g := ds.Input.Generate
-			fmt.Fprintf(h, "generated|%s|%d|%d|%d|%d|%s", g.Kind, g.Rows, g.Seed, g.Files, i, f.RelPath)
-			c := "sha256:" + hex.EncodeToString(h.Sum(nil))
-			content, stamps = append(content, c), append(stamps, c)
-			continue
-		}
-		c, s, err := stagecache.Fingerprint(ctx, f.Path, ds.Format)
-		if err != nil {
-			return nil, nil, &InputError{Err: err}
-		}
-		content, stamps = append(content, c), append(stamps, s)
-	}
-	return content, stamps, nil
-}
-
-// stageKeys computes every plan stage's key.
-func stageKeys(p *prepared, bound *pb.BoundJob, stamps []string) (map[int]string, error) {
-	job := p.job
-	det := proto.MarshalOptions{Deterministic: true}
-	view := func(edit func(*pb.BoundJob)) ([]byte, error) {
-		c := proto.Clone(bound).(*pb.BoundJob)
-		edit(c)
-		return det.Marshal(c)
-	}
-	noFormat := func(c *pb.BoundJob) {
-		if c.Output != nil {
-			c.Output.Format, c.Output.Compression = "", ""
-		}
-	}
-	scanView, err := view(func(c *pb.BoundJob) {
-		noFormat(c)
-		if c.Output != nil {
-			c.Output.Shuffle = false
-		}
-		for _, f := range c.Features {
-			f.Transform = ""
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	fitView, err := view(noFormat)
-	if err != nil {
-		return nil, err
-	}
-	full, err := det.Marshal(bound)
-	if err != nil {
-		return nil, err
-	}
-	out := struct{ Format, Compression string }{job.Output.Format, job.Output.Compression}
-	settings := struct {
-		Format, Compression string
-		Shards              int
-		Shuffle             bool
-	}{job.Output.Format, job.Output.Compression, job.Output.Shards, job.Output.Shuffle}
-	keys := map[int]string{}
-	var scan, chain string
-	for i := range p.plan.Stages {
-		st := &p.plan.Stages[i]
-		k := stagecache.NewKey(st.Kind)
-		if err := k.JSON("stage", stageView(st)); err != nil {
-			return nil, err
-		}
-		switch st.Kind {
-		case planner.StageScan:
-			k.Bytes("stamps", []byte(strings.Join(stamps, "\n"))).Bytes("bound", scanView)
-			err = k.JSON("tasks", p.ds.Tasks)
-		case planner.StageExpect:
-			k.Bytes("scan", []byte(scan)) // the rules are in the scan's bound job and in the stage
-		case planner.StageAggregate:
-			k.Bytes("scan", []byte(scan)).Bytes("table", []byte(st.Table))
-			err = k.JSON("output", out)
-		case planner.StageSplitBoundaries:
-			k.Bytes("prev", []byte(chain))
-			err = k.JSON("ratios", job.Split.Ratios)
-		case planner.StageFit:
-			k.Bytes("prev", []byte(chain)).Bytes("bound", fitView)
-			err = jsonAll(k, "ratios", job.Split.Ratios, "features", job.Features, "label", job.Label)
-		case planner.StageShardWrite:
-			k.Bytes("prev", []byte(chain)).Bytes("bound", full)
-			err = jsonAll(k, "ratios", job.Split.Ratios, "features", job.Features, "label", job.Label, "keep", job.Keep, "output", settings, "slices", job.Slices)
-		default:
-			return nil, fmt.Errorf("internal: no stage cache key for a %s stage", st.Kind)
-		}
-		if err != nil {
-			return nil, err
-		}
-		keys[st.ID] = k.Sum()
-		switch st.Kind {
-		case planner.StageScan:
-			scan, chain = keys[st.ID], keys[st.ID]
-		case planner.StageAggregate, planner.StageExpect:
-		default:
-			chain = keys[st.ID]
-		}
-	}
-	return keys, nil
-}
-
-// stageView is what of a plan stage its key covers: everything but the
-// output path (a rerun into another directory writes the same bytes).
-func stageView(st *planner.Stage) any {
-	type op struct {
-		Name, Engine, Transfer string
-		Params                 []logical.KV
-		InputTypes             []string
-	}
-	v := struct {
-		ID, Tasks     int
-		Kind, Barrier string
-		Table         string
-		Inputs        []int
-		Ops           []op
-	}{ID: st.ID, Tasks: st.Tasks, Kind: st.Kind, Barrier: st.Barrier, Table: st.Table, Inputs: st.Inputs}
-	for _, o := range st.Operators {
-		x := op{Name: o.Name, Engine: o.Engine, Transfer: o.Transfer}
-		for _, kv := range o.Params {
-			if kv.Key != "path" {
-				x.Params = append(x.Params, kv)
-			}
-		}
-		for _, t := range o.InputTypes {
-			x.InputTypes = append(x.InputTypes, fmt.Sprint(t))
-		}
-		v.Ops = append(v.Ops, x)
-	}
-	return v
-}
-
-func jsonAll(k *stagecache.Key, kv ...any) error {
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := k.JSON(kv[i].(string), kv[i+1]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// reusable decides which stages are restored given the entries found: the
-// scan when its entry is there; an aggregate table when its entry and the
-// scan are; every other stage when its entry and the stage before it (not
-// counting aggregates) are.
-func reusable(plan *planner.Plan, found func(id int) bool) map[int]bool {
-	reuse := map[int]bool{}
-	scan, chain := false, false
-	for _, st := range plan.Stages {
-		switch st.Kind {
-		case planner.StageScan:
-			scan = found(st.ID)
-			chain = scan
-			reuse[st.ID] = scan
-		case planner.StageAggregate, planner.StageExpect:
-			reuse[st.ID] = scan && found(st.ID)
-		default:
-			chain = chain && found(st.ID)
-			reuse[st.ID] = chain
-		}
-	}
-	return reuse
-}
 
 // explainCache is EXPLAIN's stage cache section: each stage and whether
 // an embedded run would reuse it now.
@@ -220,7 +20,7 @@ func explainCache(p *prepared, opt Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	keys, err := stageKeys(p, bound, stamps)
+	keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
 	if err != nil {
 		return "", err
 	}
@@ -232,7 +32,7 @@ func explainCache(p *prepared, opt Options) (string, error) {
 			e.Release()
 		}
 	}
-	reuse := reusable(p.plan, func(id int) bool { return found[id] })
+	reuse := stagereuse.Reusable(p.plan, func(id int) bool { return found[id] })
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nStage cache: %s\n", opt.Cache.Dir())
 	for _, st := range p.plan.Stages {
@@ -243,4 +43,14 @@ func explainCache(p *prepared, opt Options) (string, error) {
 		fmt.Fprintf(&b, "  stage %d %-18s %-16s key %.12s\n", st.ID, st.Kind, mark, keys[st.ID])
 	}
 	return b.String(), nil
+}
+
+// inputFingerprints is stagereuse.InputFingerprints with a failure to
+// read the input reported as an InputError.
+func inputFingerprints(ctx context.Context, ds *input.Dataset) (content, stamps []string, err error) {
+	content, stamps, err = stagereuse.InputFingerprints(ctx, ds)
+	if err != nil {
+		return nil, nil, &InputError{Err: err}
+	}
+	return content, stamps, nil
 }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
@@ -18,18 +18,6 @@ import (
 	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/fragment"
 )
-
-// cacheRun is the stage cache's part of one run.
-type cacheRun struct {
-	c       *stagecache.Cache
-	keys    map[int]string
-	entries map[int]*stagecache.Entry // held until the run ends
-	reuse   map[int]bool
-	// scanFiles: the scan is reused and a stage that reads its cache files
-	// runs, so they are linked into the work dir.
-	scanFiles bool
-	work      string
-}
 
 // cachedState is an entry's state blob.
 type cachedState struct {
@@ -49,73 +37,12 @@ type cachedState struct {
 	Slices   *sink.Slices   `json:"slices,omitempty"`
 }
 
-// openCache looks every stage up and decides what the run reuses; warn
-// reports damaged entries.
-func openCache(c *stagecache.Cache, plan *planner.Plan, keys map[int]string, work string, warn func(string)) *cacheRun {
-	cr := &cacheRun{c: c, keys: keys, entries: map[int]*stagecache.Entry{}, work: work}
-	for _, st := range plan.Stages {
-		e, err := c.Get(keys[st.ID])
-		if err != nil {
-			warn(err.Error())
-			continue
-		}
-		if e != nil {
-			cr.entries[st.ID] = e
-		}
-	}
-	for {
-		cr.reuse = reusable(plan, func(id int) bool { return cr.entries[id] != nil })
-		cr.scanFiles = false
-		for _, st := range plan.Stages {
-			if st.Kind == planner.StageScan && cr.reuse[st.ID] {
-				cr.scanFiles = slices.ContainsFunc(plan.Stages, func(o planner.Stage) bool { return !cr.reuse[o.ID] })
-			}
-		}
-		// Check the files the run will use; a damaged entry is a miss.
-		bad := false
-		for _, st := range plan.Stages {
-			e := cr.entries[st.ID]
-			if !cr.reuse[st.ID] || e == nil || (st.Kind == planner.StageScan && !cr.scanFiles) {
-				continue
-			}
-			if err := e.Verify(); err != nil {
-				warn(fmt.Sprintf("stage cache entry %.12s (%s) is damaged, not reused: %v", e.Key, st.Kind, err))
-				e.Release()
-				c.Remove(e.Key)
-				delete(cr.entries, st.ID)
-				bad = true
-			}
-		}
-		if !bad {
-			return cr
-		}
-	}
-}
-
-// close releases the entries.
-func (cr *cacheRun) close() {
-	for _, e := range cr.entries {
-		e.Release()
-	}
-}
-
-// reused lists the kinds of the stages restored, in plan order.
-func (cr *cacheRun) reused(plan *planner.Plan) []string {
-	var out []string
-	for _, st := range plan.Stages {
-		if cr.reuse[st.ID] {
-			out = append(out, st.Kind)
-		}
-	}
-	return out
-}
-
 // restore puts a reused stage's results in place: the driver state, and
 // its files in the work dir (scan) or the output (aggregates, shards).
 func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) error {
 	t0 := time.Now()
 	cr := r.cache
-	e := cr.entries[st.ID]
+	e := cr.Entries[st.ID]
 	var cs cachedState
 	if err := json.Unmarshal(e.State, &cs); err != nil {
 		return fmt.Errorf("stage cache entry %.12s: %v", e.Key, err)
@@ -123,32 +50,32 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 	switch st.Kind {
 	case planner.StageScan:
 		execs := r.sched.T.Executors()
-		dir := filepath.Join(cr.work, "stagecache")
+		dir := filepath.Join(cr.Work, "stagecache")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 		for i, s := range cs.Scans {
 			s.Executor, s.CachePath, s.AggPaths, s.ExpectPath = "", "", nil, ""
-			if !cr.scanFiles {
+			if !cr.ScanFiles {
 				continue
 			}
 			if len(execs) > 0 {
 				s.Executor = execs[i%len(execs)].ID
 			}
 			s.CachePath = filepath.Join(dir, fmt.Sprintf("cache-%05d", i))
-			if err := linkShuffle(e, fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
+			if err := stagereuse.LinkShuffle(e, fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
 				return err
 			}
 			for a := range r.p.job.Aggregates {
 				p := filepath.Join(dir, fmt.Sprintf("agg%d-%05d", a, i))
-				if err := linkShuffle(e, fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
+				if err := stagereuse.LinkShuffle(e, fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
 					return err
 				}
 				s.AggPaths = append(s.AggPaths, p)
 			}
 			if len(r.UniqueRules()) > 0 {
 				s.ExpectPath = filepath.Join(dir, fmt.Sprintf("expect-%05d", i))
-				if err := linkShuffle(e, fmt.Sprintf("e%05d", i), s.ExpectPath); err != nil {
+				if err := stagereuse.LinkShuffle(e, fmt.Sprintf("e%05d", i), s.ExpectPath); err != nil {
 					return err
 				}
 			}
@@ -249,11 +176,11 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 			c.Executor, c.CachePath, c.AggPaths, c.ExpectPath = "", "", nil, ""
 			cs.Scans = append(cs.Scans, &c)
 			if s.ExpectPath != "" {
-				files = append(files, shuffleFiles(fmt.Sprintf("e%05d", i), s.ExpectPath)...)
+				files = append(files, stagereuse.ShuffleFiles(fmt.Sprintf("e%05d", i), s.ExpectPath)...)
 			}
-			files = append(files, shuffleFiles(fmt.Sprintf("c%05d", i), s.CachePath)...)
+			files = append(files, stagereuse.ShuffleFiles(fmt.Sprintf("c%05d", i), s.CachePath)...)
 			for a, p := range s.AggPaths {
-				files = append(files, shuffleFiles(fmt.Sprintf("a%d-%05d", a, i), p)...)
+				files = append(files, stagereuse.ShuffleFiles(fmt.Sprintf("a%d-%05d", a, i), p)...)
 			}
 		}
 	case planner.StageAggregate:
@@ -282,30 +209,9 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 	}
 	state, err := json.Marshal(cs)
 	if err == nil {
-		err = cr.c.Put(cr.keys[st.ID], st.Kind, state, files)
+		err = cr.Cache.Put(cr.Keys[st.ID], st.Kind, state, files)
 	}
 	if err != nil {
 		r.warn(fmt.Sprintf("stage cache: not storing the %s stage: %v", st.Kind, err))
 	}
-}
-
-// A scan's cache and partial aggregates are shuffle files: path.data and
-// path.index.
-var shuffleExts = []string{".data", ".index"}
-
-func shuffleFiles(name, path string) []stagecache.Source {
-	var out []stagecache.Source
-	for _, ext := range shuffleExts {
-		out = append(out, stagecache.Source{Name: name + ext, Path: path + ext})
-	}
-	return out
-}
-
-func linkShuffle(e *stagecache.Entry, name, path string) error {
-	for _, ext := range shuffleExts {
-		if err := e.LinkOut(name+ext, path+ext); err != nil {
-			return err
-		}
-	}
-	return nil
 }

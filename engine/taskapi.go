@@ -4,6 +4,7 @@ import (
 	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/budget"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/task/workdir"
 )
@@ -17,11 +18,11 @@ type (
 	Executor        = task.Executor
 	Worker          = task.Worker
 	Budget          = budget.Budget
-	Files           = task.Files
-	LocalFiles      = task.LocalFiles
-	Partition       = task.Partition
-	PartitionRanger = task.PartitionRanger
-	FetchFailed     = task.FetchFailed
+	Files           = exchange.Files
+	LocalFiles      = exchange.LocalFiles
+	Partition       = exchange.Partition
+	PartitionRanger = exchange.PartitionRanger
+	FetchFailed     = exchange.FetchFailed
 	Hold            = workdir.Hold
 
 	jobEnv       = task.Env
@@ -42,7 +43,7 @@ var (
 	NewExecutor  = task.NewExecutor
 	NewWorker    = task.NewWorker
 	NewBudget    = budget.New
-	NewPartition = task.NewPartition
+	NewPartition = exchange.NewPartition
 	HoldDir      = workdir.HoldDir
 	CleanDebris  = workdir.CleanDebris
 	IsOwnerFile  = workdir.IsOwnerFile
@@ -70,8 +71,8 @@ type (
 var (
 	ErrExecutorLost = scheduler.ErrExecutorLost
 	NewLocal        = scheduler.NewLocal
-	Retryable       = task.Retryable
-	IsRetryable     = task.IsRetryable
+	Retryable       = exchange.Retryable
+	IsRetryable     = exchange.IsRetryable
 	IsGPUEngine     = scheduler.IsGPUEngine
 	ProcessCPU      = task.ProcessCPU
 )

@@ -8,6 +8,7 @@ import (
 
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // Task is one unit of a stage: the stage runs Run once per task index, on
@@ -60,11 +61,11 @@ func (e *TaskError) Error() string {
 
 func (e *TaskError) Unwrap() error { return e.Err }
 
-// Retryable marks an error as worth another attempt (task.Retryable).
-func Retryable(err error) error { return task.Retryable(err) }
+// Retryable marks an error as worth another attempt (exchange.Retryable).
+func Retryable(err error) error { return exchange.Retryable(err) }
 
 // IsRetryable reports whether err was marked with Retryable.
-func IsRetryable(err error) bool { return task.IsRetryable(err) }
+func IsRetryable(err error) bool { return exchange.IsRetryable(err) }
 
 // classify is the one place that decides whether a failed task is retried.
 func classify(err error, attempt, maxAttempts int) (retry bool) {
@@ -73,7 +74,7 @@ func classify(err error, attempt, maxAttempts int) (retry bool) {
 	}
 	// A lost input is not fixed by running the reader again: the stage
 	// fails to the driver, which re-runs the input's producer (lineage).
-	var ff *task.FetchFailed
+	var ff *exchange.FetchFailed
 	if errors.As(err, &ff) {
 		return false
 	}

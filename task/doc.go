@@ -6,16 +6,20 @@
 //     version, and binds the fragment's job once per job on this executor
 //     (env.go: schemas, bound expressions checked against the driver's
 //     types, device kernels for the operators the plan placed on a device).
-//   - stage_scan.go, stage_agg.go, stage_window.go, stage_fit.go and
-//     stage_shard.go are the stage runners: each builds the operator
-//     pipeline its fragment lists, calling kernels through exec/kernel.
-//   - files.go and cache.go read other tasks' outputs; wirecheck.go checks
-//     what a fragment names before it runs.
+//   - stage_scan.go, stage_agg.go, stage_window.go, stage_fit.go,
+//     stage_shard.go and stage_expect.go are the stage runners: each
+//     builds the operator pipeline its fragment lists, calling kernels
+//     through exec/kernel.
+//   - wirecheck.go checks what a fragment names before it runs.
 //
-// Subpackages: fragment (the fragment's broadcast and fitted transforms,
-// encoded and decoded), rows (batch and group-key helpers), budget (the
-// memory budget) and workdir (job ids, holds and debris of the work
-// directory).
+// Subpackages: aggpartial (an aggregate table's partial states in a scan
+// task), exchange (reading other tasks' outputs, the cache's bucket
+// layout, Retryable and FetchFailed), expect (expectation checks and the
+// unique rules' sort), roworder (each cached row's group, hashes and
+// split), transform (cached rows to output rows), fragment (the fragment's broadcast and fitted
+// transforms, encoded and decoded), rows (batch and group-key helpers),
+// budget (the memory budget) and workdir (job ids, holds and debris of
+// the work directory).
 //
 // Task results travel back to the driver (package engine), which merges
 // them at the stage's barrier.

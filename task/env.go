@@ -8,7 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/placement"
@@ -16,6 +16,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task/fragment"
 	"github.com/sluice-ml/sluice/task/rows"
+	"github.com/sluice-ml/sluice/task/transform"
 )
 
 // Env is what an executor derives from a fragment's bound job: the
@@ -55,7 +56,7 @@ type Env struct {
 type aggSpec struct {
 	name       string
 	by         []string
-	specs      []cpu.AggSpec
+	specs      []groupby.AggSpec
 	partitions int // the exchange's partitions (the aggregate stage's tasks)
 }
 
@@ -174,7 +175,7 @@ func (r *Env) setup() error {
 	for _, a := range bj.GetAggregates() {
 		s := aggSpec{name: a.GetName(), by: a.GetBy(), partitions: int(a.GetPartitions())}
 		for _, c := range a.GetCompute() {
-			s.specs = append(s.specs, cpu.AggSpec{Name: c.GetName(), Func: c.GetFunc(), Column: c.GetColumn()})
+			s.specs = append(s.specs, groupby.AggSpec{Name: c.GetName(), Func: c.GetFunc(), Column: c.GetColumn()})
 		}
 		r.aggSpecs = append(r.aggSpecs, s)
 	}
@@ -230,3 +231,14 @@ func (r *Env) FullSchema() *arrow.Schema { return r.fullSchema }
 
 // BatchRows is the scan batch size.
 func (r *Env) BatchRows() int { return r.batchRows }
+
+// outputRows is the job's output columns, for package transform.
+func (r *Env) outputRows() transform.Output {
+	return transform.Output{Features: r.features, Label: r.label, Keep: r.keep}
+}
+
+// OutputSchema is the schema of the shard files' rows: the output columns
+// of a cached batch transformed with f, then __h2 and __rowid.
+func (r *Env) OutputSchema(f *Fitted) (*arrow.Schema, error) {
+	return r.outputRows().Schema(r.cacheSchema, f)
+}

@@ -3,13 +3,15 @@ package task
 import (
 	"context"
 	"fmt"
-	"github.com/sluice-ml/sluice/exec"
-	"github.com/sluice-ml/sluice/exec/placement"
 	"os"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/kernel"
+	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/task/budget"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // TaskContext is what a running task gets from its executor.
@@ -18,7 +20,7 @@ type TaskContext struct {
 	WorkDir  string           // the executor's scratch directory for this job
 	Mem      memory.Allocator // charged to the executor's budget
 	Budget   *budget.Budget
-	Files    Files // opens other tasks' outputs
+	Files    exchange.Files // opens other tasks' outputs
 	// Fallbacks counts the batches this task's device kernels gave back
 	// to the CPU, per "stage-kind/Operator".
 	Fallbacks *kernel.Counts
@@ -37,7 +39,7 @@ type Executor struct {
 	Slots   int
 	WorkDir string
 	Budget  *budget.Budget
-	Files   Files // how this executor reads other tasks' outputs; LocalFiles by default
+	Files   exchange.Files // how this executor reads other tasks' outputs; LocalFiles by default
 	// Engine pins the engine this node runs its tasks with (cpu, gpu,
 	// gpu-emulated); "" or "auto" runs the job's choice. A mixed cluster
 	// gives the same bytes: every engine computes identical results.
@@ -65,7 +67,7 @@ func NewExecutor(id string, slots int, workDir string, memLimit int64) (*Executo
 		return nil, err
 	}
 	b := budget.New(memLimit)
-	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, Files: LocalFiles{}, mem: b.Allocator(memory.DefaultAllocator)}, nil
+	return &Executor{ID: id, Slots: slots, WorkDir: workDir, Budget: b, Files: exchange.LocalFiles{}, mem: b.Allocator(memory.DefaultAllocator)}, nil
 }
 
 // RunFunc executes an in-process task function on this executor (tests

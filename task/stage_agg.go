@@ -7,8 +7,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
@@ -41,12 +42,12 @@ func (r *Env) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	if table < 0 || table >= len(r.aggSpecs) {
 		return nil, fmt.Errorf("aggregate task: table %d of %d", table, len(r.aggSpecs))
 	}
-	g, err := cpu.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
+	g, err := groupby.NewGroupBy(r.aggSpecs[table].by, r.aggSpecs[table].specs, r.fullSchema)
 	if err != nil {
 		return nil, err
 	}
 	for _, sc := range b.Aggs {
-		err := forEach(ctx, x.Files, sc[table], part, x.Mem, func(pb arrow.RecordBatch) error { return g.MergePartial(pb) })
+		err := exchange.ForEach(ctx, x.Files, sc[table], part, x.Mem, func(pb arrow.RecordBatch) error { return g.MergePartial(pb) })
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +58,7 @@ func (r *Env) aggregateTask(ctx context.Context, x *TaskContext, t Task, b *Broa
 	}
 	defer fin.Release()
 	path := filepath.Join(x.WorkDir, fmt.Sprintf("aggfinal%d-%05d-a%d", table, part, t.Attempt))
-	w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: scratchCodec}, x.Mem)
+	w, err := shuffle.NewWriter(path, fin.Schema(), shuffle.WriterOptions{Partitions: 1, Codec: exchange.ScratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}

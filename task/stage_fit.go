@@ -6,27 +6,29 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/roworder"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
 // quantileSamples is the capacity of each quantile sketch level; the rank
-// error bound is about log2(N/K)/K (cpu.Quantiles.RankError reports it).
+// error bound is about log2(N/K)/K (stats.Quantiles.RankError reports it).
 const quantileSamples = 4096
 
 // ColStats are the mergeable train statistics of one column.
 type ColStats struct {
-	Name  string            `json:"name"`
-	Stats *cpu.FeatureStats `json:"stats"`
+	Name  string                `json:"name"`
+	Stats *feature.FeatureStats `json:"stats"`
 }
 
 func newColStats(name, transform, fill string) *ColStats {
-	n := cpu.NeedStats(transform, fill)
-	if n == (cpu.StatNeeds{}) {
+	n := feature.NeedStats(transform, fill)
+	if n == (feature.StatNeeds{}) {
 		return nil
 	}
-	return &ColStats{Name: name, Stats: cpu.NewFeatureStats(n, quantileSamples)}
+	return &ColStats{Name: name, Stats: feature.NewFeatureStats(n, quantileSamples)}
 }
 
 // FitPartial is one fit task's result.
@@ -73,11 +75,11 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.newRowOrder(b.Groups, r.kernels(x, vocab.StageFit, vocab.OpSplitAssign))
+	o, err := roworder.New(r.cacheSchema, r.splitBy, b.Groups, r.splitSeed, r.fileHashes, r.kernels(x, vocab.StageFit, vocab.OpSplitAssign))
 	if err != nil {
 		return nil, err
 	}
-	o.oneSplit = !have[vocab.OpSplitAssign]
+	o.OneSplit = !have[vocab.OpSplitAssign]
 	splitCuts, err := boundaries(b.SplitCuts)
 	if err != nil {
 		return nil, err
@@ -91,8 +93,8 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 		return nil, fmt.Errorf("internal: stage %d (fit): shard windows to collect, the plan has no ShardWindowCollect", x.PlanStage.ID)
 	}
 	var sg, sel []int32
-	err = forEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
-		s, err := o.loadAssign(bt, splitCuts)
+	err = exchange.ForEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
+		s, err := o.LoadAssign(bt, splitCuts)
 		if err != nil {
 			return err
 		}
@@ -122,8 +124,8 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 				return fmt.Errorf("fit %s: %w", cs.Name, err)
 			}
 		}
-		sg = splitGroups(s, sg)
-		return c.Add(sg, o.h2, o.rowid)
+		sg = roworder.SplitGroups(s, sg)
+		return c.Add(sg, o.H2, o.RowID)
 	})
 	if err != nil {
 		return nil, err

@@ -19,6 +19,9 @@ import (
 	"github.com/sluice-ml/sluice/input/prune"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/aggpartial"
+	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/expect"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -39,8 +42,8 @@ type ScanResult struct {
 	Executor                                      string // where the cache and partials are
 	CachePath                                     string
 	AggPaths                                      []string
-	Expect                                        []ExpectCount `json:"expect,omitempty"`      // per expect rule (unique: see ExpectPath)
-	ExpectPath                                    string        `json:"expect_path,omitempty"` // the unique rules' values, hash-partitioned
+	Expect                                        []expect.Count `json:"expect,omitempty"`      // per expect rule (unique: see ExpectPath)
+	ExpectPath                                    string         `json:"expect_path,omitempty"` // the unique rules' values, hash-partitioned
 	Bytes                                         int64
 	taskReport
 }
@@ -64,7 +67,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 
 	cachePath := filepath.Join(x.WorkDir, fmt.Sprintf("cache-%05d-a%d", t.Index, t.Attempt))
 	bits := r.cacheBucketBits()
-	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1 << bits, Codec: scratchCodec}, x.Mem)
+	cw, err := shuffle.NewWriter(cachePath, r.cacheSchema, shuffle.WriterOptions{Partitions: 1 << bits, Codec: exchange.ScratchCodec}, x.Mem)
 	if err != nil {
 		return nil, err
 	}
@@ -78,19 +81,20 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	if err != nil {
 		return nil, err
 	}
-	aggs := make([]*partials, len(r.aggSpecs))
+	aggs := make([]*aggpartial.Table, len(r.aggSpecs))
 	for i := range r.aggSpecs {
 		path := filepath.Join(x.WorkDir, fmt.Sprintf("agg%d-%05d-a%d", i, t.Index, t.Attempt))
 		if aggs[i], err = r.newPartials(i, path, x); err != nil {
 			return nil, err
 		}
-		defer aggs[i].abort()
+		defer aggs[i].Abort()
 	}
-	ex, err := r.newExpectScan(x, t)
+	ex, err := expect.NewScan(r.bj.GetExpect(), r.ExpectPartitions(), r.readsColumn,
+		filepath.Join(x.WorkDir, fmt.Sprintf("expect-%05d-a%d", t.Index, t.Attempt)), x.Mem)
 	if err != nil {
 		return nil, err
 	}
-	defer ex.abort()
+	defer ex.Abort()
 	// The scan pipeline is the plan's scan stage, operator by operator:
 	// Scan and RowKey make the source (row ids and keys before any row is
 	// removed: the rows' positions in the file), then Filter and Project
@@ -140,7 +144,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			if i != 2 || ex == nil {
 				return nil, fmt.Errorf("internal: scan stage operator %d is Expect: it must follow RowKey, with rules in the bound job", i+1)
 			}
-			op = exec.NewTap(op, func(b arrow.RecordBatch) error { return ex.update(r, b, x.Mem) })
+			op = exec.NewTap(op, func(b arrow.RecordBatch) error { return ex.Update(b, r.deriveAll, x.Mem) })
 		case vocab.OpProject:
 			op = exec.NewProject(op, r.derivedCols, r.derived, x.Mem)
 		case vocab.OpFilter:
@@ -155,7 +159,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			}
 			op = exec.NewTap(op, func(b arrow.RecordBatch) error {
 				for _, g := range aggs {
-					if err := g.update(b); err != nil {
+					if err := g.Update(b); err != nil {
 						return err
 					}
 				}
@@ -223,7 +227,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 		}
 		res.RowsKept += int64(len(ckeys))
 		h2, bucket = rows.Resize(h2, len(ckeys)), rows.Resize(bucket, len(ckeys))
-		cacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
+		exchange.CacheBuckets(r.splitSeed, bits, ckeys, h2, bucket)
 		err = cw.WritePartitionedRows(view, picked, bucket)
 		view.Release()
 		if err != nil {
@@ -251,7 +255,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	}
 	committed = true
 	if ex != nil {
-		if err := ex.finish(res); err != nil {
+		if res.Expect, res.ExpectPath, err = ex.Finish(); err != nil {
 			return nil, err
 		}
 	}
@@ -259,10 +263,10 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	res.Executor = x.Executor
 	res.Bytes = out.Bytes
 	for _, g := range aggs {
-		if err := g.close(); err != nil {
+		if err := g.Close(); err != nil {
 			return nil, err
 		}
-		res.AggPaths = append(res.AggPaths, g.path)
+		res.AggPaths = append(res.AggPaths, g.Path)
 	}
 	return res, nil
 }
@@ -413,4 +417,17 @@ func keptColumn(col arrow.Array, keep []bool, mem memory.Allocator) (arrow.Array
 	c := out.Column(0)
 	c.Retain()
 	return c, nil
+}
+
+// newPartials starts aggregate table's partial side of a scan task,
+// writing to path: its hash table is capped at aggpartial.SpillBytes, or at
+// a quarter of the executor budget shared by the tables when that is
+// smaller.
+func (r *Env) newPartials(table int, path string, x *TaskContext) (*aggpartial.Table, error) {
+	a := r.aggSpecs[table]
+	limit := aggpartial.SpillBytes
+	if l := x.Budget.Limit(); l > 0 {
+		limit = min(limit, l/(4*int64(len(r.aggSpecs))))
+	}
+	return aggpartial.New(a.by, a.specs, r.fullSchema, r.AggPartitions(table), limit, path, x.Mem, r.kernels(x, vocab.StageScan, vocab.OpPartialAggregate))
 }

@@ -8,13 +8,15 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/profile"
 	"github.com/sluice-ml/sluice/sink/layout"
 	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/storage"
+	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/roworder"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
@@ -80,17 +82,17 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	if c.prof, err = c.spec.NewPartial(r.cacheSchema); err != nil {
 		return nil, err
 	}
-	if c.src, err = rows.NewShardSources(r.cacheSchema, append(r.outputSources(), r.slices...)); err != nil {
+	if c.src, err = rows.NewShardSources(r.cacheSchema, append(r.outputRows().Sources(), r.slices...)); err != nil {
 		return nil, err
 	}
 	defer c.src.Release()
-	if lo, hi, ok := shardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
-		if c.o, err = r.newRowOrder(b.Groups, r.kernels(x, vocab.StageShardWrite, vocab.OpSplitAssign)); err != nil {
+	if lo, hi, ok := exchange.ShardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
+		if c.o, err = roworder.New(r.cacheSchema, r.splitBy, b.Groups, r.splitSeed, r.fileHashes, r.kernels(x, vocab.StageShardWrite, vocab.OpSplitAssign)); err != nil {
 			return nil, err
 		}
-		c.o.oneSplit = !have[vocab.OpSplitAssign]
+		c.o.OneSplit = !have[vocab.OpSplitAssign]
 		for _, loc := range b.Caches {
-			if err := forEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
+			if err := exchange.ForEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
 				return nil, err
 			}
 		}
@@ -130,7 +132,7 @@ type shardCollector struct {
 	x                    *TaskContext
 	j                    int32
 	fit                  *Fitted
-	o                    *rowOrder
+	o                    *roworder.Order
 	splitCuts, shardCuts *split.Boundaries
 	kern                 kernel.Kernels
 	oneShard             bool // the plan assigns no shards (one per split)
@@ -144,15 +146,15 @@ type shardCollector struct {
 // add takes one cached batch: it assigns splits and shards, and keeps the
 // batch when some of its rows are in shard j.
 func (c *shardCollector) add(bt arrow.RecordBatch) error {
-	s, err := c.o.loadAssign(bt, c.splitCuts)
+	s, err := c.o.LoadAssign(bt, c.splitCuts)
 	if err != nil {
 		return err
 	}
-	c.sg = splitGroups(s, c.sg)
+	c.sg = roworder.SplitGroups(s, c.sg)
 	c.sh = rows.Resize(c.sh, len(c.sg))
 	if c.oneShard {
 		clear(c.sh)
-	} else if err := c.shardCuts.AssignInt32(c.sg, c.o.h2, c.o.rowid, c.sh); err != nil {
+	} else if err := c.shardCuts.AssignInt32(c.sg, c.o.H2, c.o.RowID, c.sh); err != nil {
 		return err
 	}
 	bi := int32(len(c.src.Batches))
@@ -162,8 +164,8 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 			p := &c.picks[c.sg[i]]
 			p.batch = append(p.batch, bi)
 			p.row = append(p.row, int32(i))
-			p.h2 = append(p.h2, c.o.h2[i])
-			p.rowid = append(p.rowid, c.o.rowid[i])
+			p.h2 = append(p.h2, c.o.H2[i])
+			p.rowid = append(p.rowid, c.o.RowID[i])
 			picked = true
 		}
 	}
@@ -193,7 +195,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if out.GetShuffle() {
 		keys = p.h2
 	}
-	perm := cpu.SortPerm(keys, p.rowid)
+	perm := perm.SortPerm(keys, p.rowid)
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return shard.Info{}, err
@@ -241,7 +243,7 @@ func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, di
 	if err := c.spec.Update(c.prof, picked, k); err != nil {
 		return err
 	}
-	out, err := c.r.outputColumns(picked, c.fit, h2, mem, c.kern)
+	out, err := c.r.outputRows().Columns(picked, c.fit, h2, mem, c.kern)
 	if err != nil {
 		return err
 	}

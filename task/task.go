@@ -2,7 +2,6 @@ package task
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -19,22 +18,6 @@ type Task struct {
 	Index   int
 	Attempt int
 }
-
-// Retryable marks an error as worth another attempt (a lost executor, a
-// failed fetch, a transient I/O error). Errors are fatal unless marked.
-func Retryable(err error) error { return &retryable{err} }
-
-// IsRetryable reports whether err, or an error it wraps, was marked with
-// Retryable (transports carry the mark over the wire).
-func IsRetryable(err error) bool {
-	var r *retryable
-	return errors.As(err, &r)
-}
-
-type retryable struct{ err error }
-
-func (r *retryable) Error() string { return r.err.Error() }
-func (r *retryable) Unwrap() error { return r.err }
 
 // planStage is a fragment's stage: the plan's id, kind and operators.
 type planStage struct {

@@ -18,6 +18,7 @@ import (
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // Transport is the driver's scheduler.Transport over gRPC: its executors are
@@ -132,14 +133,14 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 			if !t.reachable(id) {
 				return nil, fmt.Errorf("%w: %s: %v", scheduler.ErrExecutorLost, id, err)
 			}
-			return nil, task.Retryable(fmt.Errorf("executor %s: %w", id, err))
+			return nil, exchange.Retryable(fmt.Errorf("executor %s: %w", id, err))
 		case codes.Unauthenticated:
 			return nil, fmt.Errorf("executor %s refused the driver: %v", id, status.Convert(err).Message())
 		}
-		return nil, task.Retryable(fmt.Errorf("executor %s: %w", id, err))
+		return nil, exchange.Retryable(fmt.Errorf("executor %s: %w", id, err))
 	}
 	if got := reply.GetTask(); got.GetJobId() != ref.JobId || got.GetStage() != ref.Stage || got.GetIndex() != ref.Index || got.GetAttempt() != ref.Attempt {
-		return nil, task.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
+		return nil, exchange.Retryable(fmt.Errorf("executor %s answered for %v, not attempt %v (stale report ignored)", id, got, ref))
 	}
 	if f := reply.GetFailure(); f != nil {
 		if strings.HasPrefix(f.Message, cluster.DiskFullPrefix) {
@@ -159,7 +160,7 @@ func (t *Transport) Launch(ctx context.Context, id string, st scheduler.StageRun
 			return nil, fmt.Errorf("%w: %s: %s", scheduler.ErrExecutorLost, id, f.Message)
 		}
 		err := cluster.DecodeFailure(f)
-		var ff *task.FetchFailed
+		var ff *exchange.FetchFailed
 		if errors.As(err, &ff) && ff.Loc.Executor != id && !t.reachable(ff.Loc.Executor) {
 			// The input's executor is gone: stop using it now, so the
 			// driver re-runs everything it held (lineage).

@@ -44,10 +44,10 @@ func openDevice(name string) (device.Device, error) {
 			return nil, err
 		}
 		return cuda.Open(0)
-	case EmulatedName:
+	case emulator.Name:
 		return emulator.New(0), nil
 	}
-	return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, EmulatedName)
+	return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, emulator.Name)
 }
 
 // NewEngineOn returns the engine of an open device; closing the engine

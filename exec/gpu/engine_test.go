@@ -22,7 +22,7 @@ import (
 )
 
 func TestEngineNamesAndSupport(t *testing.T) {
-	e, err := NewEngine(EmulatedName)
+	e, err := NewEngine(emulator.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func devicesUnderTest(t *testing.T) []testDevice {
 	if os.Getenv("SLUICE_GPU_ONLY") != "1" {
 		emu := emulator.New(0)
 		t.Cleanup(func() { emu.Close() })
-		add(EmulatedName, emu)
+		add(emulator.Name, emu)
 	}
 	if os.Getenv("SLUICE_GPU_REAL") == "1" {
 		dev, err := sharedTestGPU()

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
@@ -45,8 +46,8 @@ func SetMemoryLimit(bytes int64) error {
 // memory pool. A device that failed to open keeps its error. Callers do
 // not close it; CloseShared does, at exit.
 func Acquire(name string) (*Engine, error) {
-	if name != "gpu" && name != EmulatedName {
-		return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, EmulatedName)
+	if name != "gpu" && name != emulator.Name {
+		return nil, fmt.Errorf("gpu: unknown engine %q (allowed: gpu, %s)", name, emulator.Name)
 	}
 	shared.mu.Lock()
 	defer shared.mu.Unlock()

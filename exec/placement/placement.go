@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/cpu/groupby"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 	gpufilter "github.com/sluice-ml/sluice/exec/gpu/filter"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/expr"
@@ -31,7 +32,7 @@ func Engines(choice string) ([]exec.Engine, error) {
 			return []exec.Engine{g, cpu.Engine{}}, nil
 		}
 		return []exec.Engine{cpu.Engine{}}, nil
-	case "gpu", gpu.EmulatedName:
+	case "gpu", emulator.Name:
 		g, err := gpu.Acquire(choice)
 		if err != nil {
 			return []exec.Engine{noGPU{name: choice, reason: err.Error()}, cpu.Engine{}}, nil
@@ -42,7 +43,7 @@ func Engines(choice string) ([]exec.Engine, error) {
 }
 
 // IsGPUEngine reports whether an --engine name is a GPU engine.
-func IsGPUEngine(name string) bool { return name == "gpu" || name == gpu.EmulatedName }
+func IsGPUEngine(name string) bool { return name == "gpu" || name == emulator.Name }
 
 // Capable are engines that answer as a node with a GPU would, whether or not
 // this one has one: for decisions that must not depend on the machine that

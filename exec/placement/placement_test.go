@@ -8,6 +8,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/gpu/cuda"
 	"github.com/sluice-ml/sluice/exec/gpu/device"
+	"github.com/sluice-ml/sluice/exec/gpu/emulator"
 )
 
 // However many executors and slots of a process ask for the GPU engine,
@@ -22,7 +23,7 @@ func TestOneDevicePerProcess(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e, err := Engines(gpu.EmulatedName)
+			e, err := Engines(emulator.Name)
 			if err != nil {
 				t.Error(err)
 			}
@@ -42,7 +43,7 @@ func TestOneDevicePerProcess(t *testing.T) {
 		if !ok || g != first || g.Kernels() != first.Kernels() {
 			t.Fatalf("caller %d got another engine or kernel set", i)
 		}
-		if Kernels(e, gpu.EmulatedName) != first.StageKernels() {
+		if Kernels(e, emulator.Name) != first.StageKernels() {
 			t.Fatalf("caller %d: other stage kernels", i)
 		}
 	}
@@ -58,7 +59,7 @@ func TestOneDevicePerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if _, err := Engines(gpu.EmulatedName); err != nil {
+		if _, err := Engines(emulator.Name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,7 +79,7 @@ func TestSharedMemoryLimit(t *testing.T) {
 	if err := gpu.SetMemoryLimit(3 << 20); err != nil {
 		t.Fatal(err)
 	}
-	e, err := Engines(gpu.EmulatedName)
+	e, err := Engines(emulator.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

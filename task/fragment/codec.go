@@ -8,7 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 	pb "github.com/sluice-ml/sluice/proto"
 )
@@ -88,7 +89,7 @@ func decodeFit(m *pb.Fit) *Fitted {
 	}
 	f := &Fitted{LabelFill: decodePBValue(m.GetLabelFill())}
 	for _, ft := range m.GetFeatures() {
-		c := &cpu.Fitted{Transform: ft.GetTransform(), Mean: ft.GetMean(), Std: ft.GetStd(), Min: ft.GetMin(), Max: ft.GetMax(), ClipMin: ft.ClipMin, ClipMax: ft.ClipMax,
+		c := &feature.Fitted{Transform: ft.GetTransform(), Mean: ft.GetMean(), Std: ft.GetStd(), Min: ft.GetMin(), Max: ft.GetMax(), ClipMin: ft.ClipMin, ClipMax: ft.ClipMax,
 			Boundaries: ft.GetBoundaries(), Buckets: int(ft.GetBuckets()), FillKind: ft.GetFillKind(), Fill: decodePBValue(ft.GetFill()), TrainRows: ft.GetTrainRows()}
 		for _, v := range ft.GetVocab() {
 			c.Vocab = append(c.Vocab, *decodePBValue(v))
@@ -101,18 +102,18 @@ func decodeFit(m *pb.Fit) *Fitted {
 	return f
 }
 
-func encodePBValue(v *cpu.Value) *pb.Value {
+func encodePBValue(v *column.Value) *pb.Value {
 	if v == nil {
 		return nil
 	}
 	return &pb.Value{Kind: v.Kind, I: v.I, F: v.F, S: v.S, B: v.B}
 }
 
-func decodePBValue(m *pb.Value) *cpu.Value {
+func decodePBValue(m *pb.Value) *column.Value {
 	if m == nil {
 		return nil
 	}
-	return &cpu.Value{Kind: m.GetKind(), I: m.GetI(), F: m.GetF(), S: m.GetS(), B: m.GetB()}
+	return &column.Value{Kind: m.GetKind(), I: m.GetI(), F: m.GetF(), S: m.GetS(), B: m.GetB()}
 }
 
 // Encode is the broadcast as a fragment carries it.

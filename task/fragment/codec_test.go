@@ -6,7 +6,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 	pb "github.com/sluice-ml/sluice/proto"
 )
@@ -19,12 +20,12 @@ func TestBroadcastRoundTrip(t *testing.T) {
 		Windows:   []split.Window{{Target: split.Target{Group: 1, Rank: 7, N: 9}, Lo: 3, Hi: 1 << 63}},
 		SplitCuts: []byte{1, 2, 3}, ShardCuts: []byte{4},
 		Fit: &Fitted{
-			Features: []*cpu.Fitted{
+			Features: []*feature.Fitted{
 				{Transform: "clip", ClipMin: &lo, ClipMax: &hi, TrainRows: 0},
-				{Transform: "onehot", Vocab: []cpu.Value{{Kind: cpu.KindString, S: "x"}, {Kind: cpu.KindInt64, I: -4}}, FillKind: "mode", Fill: &cpu.Value{Kind: cpu.KindString, S: "x"}, TrainRows: 12},
+				{Transform: "onehot", Vocab: []column.Value{{Kind: column.KindString, S: "x"}, {Kind: column.KindInt64, I: -4}}, FillKind: "mode", Fill: &column.Value{Kind: column.KindString, S: "x"}, TrainRows: 12},
 				{Transform: "zscore", Mean: 1.25, Std: 0.5, Min: -3, Max: 9, Boundaries: []float64{1, 2}, Buckets: 4, TrainRows: 5},
 			},
-			LabelFill:   &cpu.Value{Kind: cpu.KindFloat64, F: 0.75},
+			LabelFill:   &column.Value{Kind: column.KindFloat64, F: 0.75},
 			OutputNames: [][]string{{"a"}, {"b=x", "b=-4", "b=__oov__"}, {"c"}},
 		},
 		Caches:   []Location{{Executor: "e1", Path: "/w/c0"}, {Executor: "e2", Path: "/w/c1"}},

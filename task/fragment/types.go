@@ -1,15 +1,16 @@
 package fragment
 
 import (
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/column"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
 )
 
 // Fitted holds every Fitted transform of the job.
 type Fitted struct {
-	Features    []*cpu.Fitted `json:"features"`   // per job feature
-	LabelFill   *cpu.Value    `json:"label_fill"` // nil: label nulls stay null
-	OutputNames [][]string    `json:"outputs"`    // per feature, its output column names
+	Features    []*feature.Fitted `json:"features"`   // per job feature
+	LabelFill   *column.Value     `json:"label_fill"` // nil: label nulls stay null
+	OutputNames [][]string        `json:"outputs"`    // per feature, its output column names
 }
 
 // Location is a file written by a task: the executor that holds it and its

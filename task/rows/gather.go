@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	"github.com/sluice-ml/sluice/exec/gather"
 )
 
@@ -41,7 +41,7 @@ func GatherRows(schema *arrow.Schema, batches []arrow.RecordBatch, bi, ri []int3
 			order[q] = int32(pos + i)
 		}
 		pos += len(picks)
-		t, err := cpu.Take(batches[b], rows, mem)
+		t, err := perm.Take(batches[b], rows, mem)
 		if err != nil {
 			for _, x := range parts {
 				x.Release()
@@ -55,7 +55,7 @@ func GatherRows(schema *arrow.Schema, batches []arrow.RecordBatch, bi, ri []int3
 		return nil, err
 	}
 	defer all.Release()
-	return cpu.Take(all, order, mem)
+	return perm.Take(all, order, mem)
 }
 
 // ConcatConsume concatenates batches column by column (+1), releasing each

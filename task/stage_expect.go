@@ -8,17 +8,21 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/expect"
+	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
 // UniqueResult is what one expect-unique task reports: one unique rule's
 // violations within one hash partition of its values.
 type UniqueResult struct {
-	Rule   int         `json:"rule"` // index into the bound job's expect rules
-	Count  ExpectCount `json:"count"`
-	Values int64       `json:"values"` // non-null values read
-	Runs   int         `json:"runs"`   // sorted runs spilled to disk (0: sorted in memory)
+	Rule   int          `json:"rule"` // index into the bound job's expect rules
+	Count  expect.Count `json:"count"`
+	Values int64        `json:"values"` // non-null values read
+	Runs   int          `json:"runs"`   // sorted runs spilled to disk (0: sorted in memory)
 	taskReport
 }
 
@@ -33,7 +37,7 @@ func (r *Env) ExpectPartitions() int { return max(int(r.bj.GetExpectPartitions()
 func (r *Env) UniqueRules() []int {
 	var out []int
 	for i, ru := range r.bj.GetExpect() {
-		if ru.GetKind() == ruleUnique {
+		if ru.GetKind() == expect.RuleUnique {
 			out = append(out, i)
 		}
 	}
@@ -77,19 +81,19 @@ func (r *Env) uniqueTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 		return nil, fmt.Errorf("expect-unique: no column %q", colName)
 	}
 	typ := r.fullSchema.Field(idx[0]).Type
-	s := newUniqueSorter(x.WorkDir, fmt.Sprintf("expect-sort-%05d-%d-a%d", t.Stage, t.Index, t.Attempt), expectSortBytes(x))
-	defer s.cleanup()
+	s := expect.NewSorter(x.WorkDir, fmt.Sprintf("expect-sort-%05d-%d-a%d", t.Stage, t.Index, t.Attempt), expectSortBytes(x))
+	defer s.Cleanup()
 	res := &UniqueResult{Rule: rule}
 	for _, loc := range b.Caches {
 		if loc.Path == "" {
 			return nil, fmt.Errorf("expect-unique: a scan task wrote no expect file")
 		}
-		err := forEach(ctx, x.Files, loc, t.Index, x.Mem, func(batch arrow.RecordBatch) error {
+		err := exchange.ForEach(ctx, x.Files, loc, t.Index, x.Mem, func(batch arrow.RecordBatch) error {
 			hs := batch.Column(0).(*array.Uint64).Uint64Values()
 			ids := batch.Column(1).(*array.Int64).Int64Values()
 			vs := batch.Column(2).(*array.Binary)
 			for i := range hs {
-				if err := s.add(hs[i], ids[i], vs.Value(i)); err != nil {
+				if err := s.Add(hs[i], ids[i], vs.Value(i)); err != nil {
 					return err
 				}
 			}
@@ -100,11 +104,36 @@ func (r *Env) uniqueTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 			return nil, err
 		}
 	}
-	d := &duplicates{show: func(v []byte) string { return decodeValue(typ, v) }}
-	if err := s.each(d.add); err != nil {
+	d := &expect.Duplicates{Show: func(v []byte) string { return expect.DecodeValue(typ, v) }}
+	if err := s.Each(d.Add); err != nil {
 		return nil, err
 	}
-	res.Runs = s.spilled()
-	res.Count = d.count
+	res.Runs = s.Spilled()
+	res.Count = d.Count
 	return res, nil
+}
+
+// readsColumn reports whether a column is among the rows as read (the
+// scan columns), before the derived ones.
+func (r *Env) readsColumn(col string) bool { return len(r.scanSchema.FieldIndices(col)) > 0 }
+
+// deriveAll appends every derived column to rows as read (for rules on
+// derived columns when the filter runs first).
+func (r *Env) deriveAll(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	b.Retain()
+	cur := b
+	for i, d := range r.derived {
+		c, err := d.Eval(cur, mem)
+		if err != nil {
+			cur.Release()
+			return nil, fmt.Errorf("columns.%s: %w", r.derivedCols[i], err)
+		}
+		next, err := rows.AppendColumns(cur, mem, []string{r.derivedCols[i]}, c)
+		cur.Release()
+		if err != nil {
+			return nil, err
+		}
+		cur = next
+	}
+	return cur, nil
 }

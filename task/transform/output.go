@@ -1,4 +1,4 @@
-package task
+package transform
 
 import (
 	"fmt"
@@ -7,14 +7,25 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/kernel"
+	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task/fragment"
 	"github.com/sluice-ml/sluice/task/rows"
 )
 
-// outputColumns applies the Fitted transforms to a cached batch and returns
-// the output batch: features, label, keep columns, then __h2 and __rowid.
-func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
+// Output is what a job writes per row besides the internal columns: its
+// features (in order), its label (nil without one) and its keep columns.
+type Output struct {
+	Features []*pb.FeatureSpec
+	Label    *pb.LabelSpec
+	Keep     []string
+}
+
+// Columns applies the fitted transforms f to a cached batch with kernels
+// k and returns the output batch: features, label, keep columns, then
+// __h2 (from h2) and __rowid.
+func (r Output) Columns(b arrow.RecordBatch, f *fragment.Fitted, h2 []uint64, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
 	var fields []arrow.Field
 	var cols []arrow.Array
 	fail := func(err error) (arrow.RecordBatch, error) {
@@ -30,7 +41,7 @@ func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem mem
 		}
 		return b.Column(idx[0]), nil
 	}
-	for i, feat := range r.features {
+	for i, feat := range r.Features {
 		name := feat.GetName()
 		src, err := colOf(name)
 		if err != nil {
@@ -43,19 +54,19 @@ func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem mem
 		fields = append(fields, fs...)
 		cols = append(cols, as...)
 	}
-	if l := r.label; l != nil {
+	if l := r.Label; l != nil {
 		src, err := colOf(l.GetName())
 		if err != nil {
 			return fail(err)
 		}
-		out, err := cpu.FillNulls(src, f.LabelFill, mem)
+		out, err := feature.FillNulls(src, f.LabelFill, mem)
 		if err != nil {
 			return fail(fmt.Errorf("label.%s: %w", l.GetName(), err))
 		}
 		fields = append(fields, arrow.Field{Name: l.GetName(), Type: out.DataType(), Nullable: out.NullN() > 0 || f.LabelFill == nil})
 		cols = append(cols, out)
 	}
-	for _, name := range r.keep {
+	for _, name := range r.Keep {
 		src, err := colOf(name)
 		if err != nil {
 			return fail(err)
@@ -64,12 +75,12 @@ func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem mem
 		fields = append(fields, arrow.Field{Name: name, Type: src.DataType(), Nullable: true})
 		cols = append(cols, src)
 	}
-	rowid, err := colOf(ColRowID)
+	rowid, err := colOf(rows.ColRowID)
 	if err != nil {
 		return fail(err)
 	}
 	rowid.Retain()
-	fields = append(fields, arrow.Field{Name: ColH2, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: ColRowID, Type: arrow.PrimitiveTypes.Int64})
+	fields = append(fields, arrow.Field{Name: rows.ColH2, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: rows.ColRowID, Type: arrow.PrimitiveTypes.Int64})
 	cols = append(cols, rows.Uint64Array(mem, h2), rowid)
 	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
 	for _, c := range cols {
@@ -78,18 +89,18 @@ func (r *Env) outputColumns(b arrow.RecordBatch, f *Fitted, h2 []uint64, mem mem
 	return out, nil
 }
 
-// OutputSchema is the transform stage's schema, found by transforming an
-// empty batch of the cache schema.
-func (r *Env) OutputSchema(f *Fitted) (*arrow.Schema, error) {
+// Schema is the output's schema, found by transforming an empty batch of
+// the cache schema.
+func (r Output) Schema(cacheSchema *arrow.Schema, f *fragment.Fitted) (*arrow.Schema, error) {
 	mem := memory.NewGoAllocator()
-	cols := make([]arrow.Array, r.cacheSchema.NumFields())
-	for i, fd := range r.cacheSchema.Fields() {
+	cols := make([]arrow.Array, cacheSchema.NumFields())
+	for i, fd := range cacheSchema.Fields() {
 		cols[i] = array.MakeArrayOfNull(mem, fd.Type, 0)
 		defer cols[i].Release()
 	}
-	b := array.NewRecordBatch(r.cacheSchema, cols, 0)
+	b := array.NewRecordBatch(cacheSchema, cols, 0)
 	defer b.Release()
-	out, err := r.outputColumns(b, f, nil, mem, kernel.CPU)
+	out, err := r.Columns(b, f, nil, mem, kernel.CPU)
 	if err != nil {
 		return nil, err
 	}
@@ -97,16 +108,16 @@ func (r *Env) OutputSchema(f *Fitted) (*arrow.Schema, error) {
 	return out.Schema(), nil
 }
 
-// outputSources are the cache columns outputColumns reads: feature sources,
-// label, keep.
-func (r *Env) outputSources() []string {
+// Sources are the cache columns Columns reads: feature sources, label,
+// keep.
+func (r Output) Sources() []string {
 	var out []string
-	for _, f := range r.features {
+	for _, f := range r.Features {
 		out = append(out, f.GetName())
 	}
-	if r.label != nil {
-		out = append(out, r.label.GetName())
+	if r.Label != nil {
+		out = append(out, r.Label.GetName())
 	}
-	out = append(out, r.keep...)
+	out = append(out, r.Keep...)
 	return out
 }

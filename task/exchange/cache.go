@@ -1,4 +1,4 @@
-package task
+package exchange
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/fragment"
 )
 
 // The scan writes its cache cut into buckets by the top bits of the shard
@@ -16,9 +17,9 @@ import (
 // about the same h2 range, so the shard-write task of shard j reads only
 // the buckets of its range, from every cache.
 
-// cacheBuckets assigns rows to cache buckets by their shard hash, computed
+// CacheBuckets assigns rows to cache buckets by their shard hash, computed
 // from the row keys as the later stages do.
-func cacheBuckets(seed uint64, bits uint, keys []uint64, h2 []uint64, out []int32) {
+func CacheBuckets(seed uint64, bits uint, keys []uint64, h2 []uint64, out []int32) {
 	hashing.SeededAll(seed^hashing.ShardTag, keys, h2)
 	shift := 64 - bits
 	for i, h := range h2 {
@@ -26,12 +27,12 @@ func cacheBuckets(seed uint64, bits uint, keys []uint64, h2 []uint64, out []int3
 	}
 }
 
-// shardBucketRange is the half-open range of cache buckets that can hold
+// ShardBucketRange is the half-open range of cache buckets that can hold
 // rows of shard j in any split: for each split, the buckets from its
 // shard j's lower cut to its upper cut (cuts are (h2, rowid) keys; shard j
 // takes the rows with exactly j cuts <= their key). ok is false when no
 // split has rows in shard j.
-func shardBucketRange(cuts [][]split.Bound, j int, bits uint) (lo, hi int, ok bool) {
+func ShardBucketRange(cuts [][]split.Bound, j int, bits uint) (lo, hi int, ok bool) {
 	shift := 64 - bits
 	n := 1 << bits
 	lo, hi = n, 0
@@ -68,11 +69,11 @@ type PartitionRanger interface {
 	// ForEachPartition calls fn with every batch of partitions [lo, hi) of
 	// loc's output, in order; ok is false when it cannot (the caller then
 	// opens each partition).
-	ForEachPartition(ctx context.Context, loc Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (ok bool, err error)
+	ForEachPartition(ctx context.Context, loc fragment.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (ok bool, err error)
 }
 
 // ForEachPartition implements PartitionRanger.
-func (LocalFiles) ForEachPartition(ctx context.Context, loc Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
+func (LocalFiles) ForEachPartition(ctx context.Context, loc fragment.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) (bool, error) {
 	rd, err := shuffle.OpenReader(loc.Path, mem)
 	if err != nil {
 		return true, Retryable(&FetchFailed{Loc: loc, Err: err})
@@ -105,16 +106,16 @@ func (LocalFiles) ForEachPartition(ctx context.Context, loc Location, lo, hi int
 	return true, nil
 }
 
-// forEachCache streams the batches of cache buckets [lo, hi) of one scan
+// ForEachCache streams the batches of cache buckets [lo, hi) of one scan
 // task's cache, in bucket order.
-func forEachCache(ctx context.Context, files Files, loc Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
+func ForEachCache(ctx context.Context, files Files, loc fragment.Location, lo, hi int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
 	if r, ok := files.(PartitionRanger); ok {
 		if done, err := r.ForEachPartition(ctx, loc, lo, hi, mem, fn); done {
 			return err
 		}
 	}
 	for p := lo; p < hi; p++ {
-		if err := forEach(ctx, files, loc, p, mem, fn); err != nil {
+		if err := ForEach(ctx, files, loc, p, mem, fn); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package task
+package expect
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 // same repeated values as a map of the values themselves.
 func TestUniqueSorterSpillsAndIgnoresCollisions(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	s := newUniqueSorter(t.TempDir(), "t", 2048)
+	s := NewSorter(t.TempDir(), "t", 2048)
 	seen := map[string][]int64{}
 	for i := 0; i < 5000; i++ {
 		v := []byte(fmt.Sprintf("v%d", rng.IntN(6000)))
 		h := uint64(len(v) % 2) // collisions between most different values
-		if err := s.add(h, int64(i), v); err != nil {
+		if err := s.Add(h, int64(i), v); err != nil {
 			t.Fatal(err)
 		}
 		seen[string(v)] = append(seen[string(v)], int64(i))
@@ -30,21 +30,21 @@ func TestUniqueSorterSpillsAndIgnoresCollisions(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	d := &duplicates{show: func(v []byte) string { return string(v) }}
-	if err := s.each(d.add); err != nil {
+	d := &Duplicates{Show: func(v []byte) string { return string(v) }}
+	if err := s.Each(d.Add); err != nil {
 		t.Fatal(err)
 	}
-	if s.spilled() < 10 {
-		t.Errorf("only %d runs spilled with a 2 KiB budget", s.spilled())
+	if s.Spilled() < 10 {
+		t.Errorf("only %d runs spilled with a 2 KiB budget", s.Spilled())
 	}
-	if d.count.Violations != want {
-		t.Errorf("%d violating rows, the map says %d", d.count.Violations, want)
+	if d.Count.Violations != want {
+		t.Errorf("%d violating rows, the map says %d", d.Count.Violations, want)
 	}
 	var got []int64
-	for _, e := range d.count.Examples {
+	for _, e := range d.Count.Examples {
 		got = append(got, e.RowID)
 	}
-	if !slices.Equal(got, ids[:MaxExpectExamples]) {
-		t.Errorf("examples %v, want the first rows %v", got, ids[:MaxExpectExamples])
+	if !slices.Equal(got, ids[:MaxExamples]) {
+		t.Errorf("examples %v, want the first rows %v", got, ids[:MaxExamples])
 	}
 }

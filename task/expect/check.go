@@ -1,10 +1,9 @@
-package task
+package expect
 
 import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -15,82 +14,85 @@ import (
 	"github.com/sluice-ml/sluice/hashing"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/rows"
 	"github.com/sluice-ml/sluice/vocab"
 )
 
-// MaxExpectExamples is how many example rows a rule reports.
-const MaxExpectExamples = 5
+// MaxExamples is how many example rows a rule reports.
+const MaxExamples = 5
 
-// ExpectHash hashes a unique rule's encoded value (see encodeValue) for
+// Hash hashes a unique rule's encoded value (see encodeValue) for
 // the expect-unique exchange. The check compares the values themselves
 // within equal hashes, so any function is correct; tests swap in a weak
 // one to make collisions happen.
-var ExpectHash = hashing.Bytes
+var Hash = hashing.Bytes
 
-// ExpectCount is one rule's result from one task: the violating rows and
-// the first MaxExpectExamples of them in input order.
-type ExpectCount struct {
-	Violations int64           `json:"violations"`
-	Examples   []ExpectExample `json:"examples,omitempty"`
+// Count is one rule's result from one task: the violating rows and
+// the first MaxExamples of them in input order.
+type Count struct {
+	Violations int64     `json:"violations"`
+	Examples   []Example `json:"examples,omitempty"`
 }
 
-// ExpectExample is one violating row: its row id (input file index << 40
+// Example is one violating row: its row id (input file index << 40
 // | row in the file, 0-based) and its value as shown to the user.
-type ExpectExample struct {
+type Example struct {
 	RowID int64  `json:"row_id"`
 	Value string `json:"value"`
 }
 
 // add counts one violation and keeps it as an example while there is room
 // (rows arrive in input order within a task).
-func (c *ExpectCount) add(rowID int64, value func() string) {
+func (c *Count) add(rowID int64, value func() string) {
 	c.Violations++
-	if len(c.Examples) < MaxExpectExamples {
-		c.Examples = append(c.Examples, ExpectExample{RowID: rowID, Value: value()})
+	if len(c.Examples) < MaxExamples {
+		c.Examples = append(c.Examples, Example{RowID: rowID, Value: value()})
 	}
 }
 
-// uniqueSchema is the expect-unique exchange's rows: the value's hash,
+// UniqueSchema is the expect-unique exchange's rows: the value's hash,
 // its row id and its encoded bytes.
-var uniqueSchema = arrow.NewSchema([]arrow.Field{
+var UniqueSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "h", Type: arrow.PrimitiveTypes.Uint64},
 	{Name: "rowid", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "v", Type: arrow.BinaryTypes.Binary},
 }, nil)
 
-// expectScan checks one scan task's rows as read.
-type expectScan struct {
+// Scan checks one scan task's rows as read.
+type Scan struct {
 	rules   []*pb.ExpectRule
 	parts   int
 	derived bool // a rule names a derived column: compute them on the rows as read
-	counts  []ExpectCount
+	counts  []Count
 	w       *shuffle.Writer // nil without unique rules
 	path    string
 	hashes  []uint64
 	rowids  []int64
 }
 
-// newExpectScan prepares the checks of the bound job's rules; nil when it
-// has none.
-func (r *Env) newExpectScan(x *TaskContext, t Task) (*expectScan, error) {
-	rules := r.bj.GetExpect()
+// NewScan prepares the checks of rules on one scan task's rows; nil when
+// there are none. parts is the hash partitions of each unique rule's
+// values, asRead says whether a column is among the rows as read (a rule
+// on another column, a derived one, makes Update derive every column
+// first), and path is the file the unique rules' values go to.
+func NewScan(rules []*pb.ExpectRule, parts int, asRead func(col string) bool, path string, mem memory.Allocator) (*Scan, error) {
 	if len(rules) == 0 {
 		return nil, nil
 	}
-	e := &expectScan{rules: rules, parts: max(int(r.bj.GetExpectPartitions()), 1), counts: make([]ExpectCount, len(rules))}
+	e := &Scan{rules: rules, parts: max(parts, 1), counts: make([]Count, len(rules))}
 	nUnique := 0
 	for _, ru := range rules {
-		if ru.GetColumn() != "" && len(r.scanSchema.FieldIndices(ru.GetColumn())) == 0 {
+		if ru.GetColumn() != "" && !asRead(ru.GetColumn()) {
 			e.derived = true
 		}
-		if ru.GetKind() == ruleUnique {
+		if ru.GetKind() == RuleUnique {
 			nUnique++
 		}
 	}
 	if nUnique > 0 {
-		e.path = filepath.Join(x.WorkDir, fmt.Sprintf("expect-%05d-a%d", t.Index, t.Attempt))
-		w, err := shuffle.NewWriter(e.path, uniqueSchema, shuffle.WriterOptions{Partitions: nUnique * e.parts, Codec: scratchCodec}, x.Mem)
+		e.path = path
+		w, err := shuffle.NewWriter(e.path, UniqueSchema, shuffle.WriterOptions{Partitions: nUnique * e.parts, Codec: exchange.ScratchCodec}, mem)
 		if err != nil {
 			return nil, err
 		}
@@ -102,17 +104,19 @@ func (r *Env) newExpectScan(x *TaskContext, t Task) (*expectScan, error) {
 // Rule kinds, as jobspec names them.
 const (
 	ruleNotNull   = "not_null"
-	ruleUnique    = "unique"
+	RuleUnique    = "unique"
 	ruleBetween   = "between"
 	ruleIn        = "in"
 	ruleNullFrac  = "null_fraction_max"
 	expectOpLabel = vocab.OpExpect
 )
 
-// update checks a batch of rows as read (the scan columns and __rowid).
-func (e *expectScan) update(r *Env, b arrow.RecordBatch, mem memory.Allocator) error {
+// Update checks a batch of rows as read (the scan columns and __rowid);
+// deriveAll appends every derived column to them, for rules on derived
+// columns.
+func (e *Scan) Update(b arrow.RecordBatch, deriveAll func(arrow.RecordBatch, memory.Allocator) (arrow.RecordBatch, error), mem memory.Allocator) error {
 	if e.derived {
-		full, err := r.deriveAll(b, mem)
+		full, err := deriveAll(b, mem)
 		if err != nil {
 			return err
 		}
@@ -120,7 +124,7 @@ func (e *expectScan) update(r *Env, b arrow.RecordBatch, mem memory.Allocator) e
 		b = full
 	}
 	var err error
-	if e.rowids, err = int64Col(b, ColRowID, e.rowids); err != nil {
+	if e.rowids, err = int64Col(b, rows.ColRowID, e.rowids); err != nil {
 		return err
 	}
 	u := 0
@@ -149,7 +153,7 @@ func (e *expectScan) update(r *Env, b arrow.RecordBatch, mem memory.Allocator) e
 			if err := checkIn(col, ru.GetInValues(), e.rowids, &e.counts[i]); err != nil {
 				return err
 			}
-		case ruleUnique:
+		case RuleUnique:
 			if err := e.writeUnique(u, col, mem); err != nil {
 				return err
 			}
@@ -159,27 +163,6 @@ func (e *expectScan) update(r *Env, b arrow.RecordBatch, mem memory.Allocator) e
 		}
 	}
 	return nil
-}
-
-// deriveAll appends every derived column to rows as read (for rules on
-// derived columns when the filter runs first).
-func (r *Env) deriveAll(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
-	b.Retain()
-	cur := b
-	for i, d := range r.derived {
-		c, err := d.Eval(cur, mem)
-		if err != nil {
-			cur.Release()
-			return nil, fmt.Errorf("columns.%s: %w", r.derivedCols[i], err)
-		}
-		next, err := rows.AppendColumns(cur, mem, []string{r.derivedCols[i]}, c)
-		cur.Release()
-		if err != nil {
-			return nil, err
-		}
-		cur = next
-	}
-	return cur, nil
 }
 
 func int64Col(b arrow.RecordBatch, name string, out []int64) ([]int64, error) {
@@ -196,7 +179,7 @@ func int64Col(b arrow.RecordBatch, name string, out []int64) ([]int64, error) {
 
 // checkBetween counts the non-null values outside [lo, hi] (NaN is
 // outside).
-func checkBetween(col arrow.Array, lo, hi float64, rowids []int64, c *ExpectCount) {
+func checkBetween(col arrow.Array, lo, hi float64, rowids []int64, c *Count) {
 	switch a := col.(type) {
 	case *array.Int64:
 		for j, v := range a.Int64Values() {
@@ -216,7 +199,7 @@ func checkBetween(col arrow.Array, lo, hi float64, rowids []int64, c *ExpectCoun
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // checkIn counts the non-null values not in the list.
-func checkIn(col arrow.Array, vals []*pb.Value, rowids []int64, c *ExpectCount) error {
+func checkIn(col arrow.Array, vals []*pb.Value, rowids []int64, c *Count) error {
 	switch a := col.(type) {
 	case *array.Int64:
 		set := map[float64]bool{}
@@ -290,7 +273,7 @@ func stringer(col arrow.Array) (func(int) string, error) {
 
 // writeUnique writes the non-null values of unique rule u's column to the
 // exchange: partition u*parts + hash%parts.
-func (e *expectScan) writeUnique(u int, col arrow.Array, mem memory.Allocator) error {
+func (e *Scan) writeUnique(u int, col arrow.Array, mem memory.Allocator) error {
 	enc, err := encoder(col)
 	if err != nil {
 		return err
@@ -308,7 +291,7 @@ func (e *expectScan) writeUnique(u int, col arrow.Array, mem memory.Allocator) e
 			continue
 		}
 		buf = enc(buf[:0], j)
-		h := ExpectHash(buf)
+		h := Hash(buf)
 		hb.Append(h)
 		rb.Append(e.rowids[j])
 		vb.Append(buf)
@@ -318,7 +301,7 @@ func (e *expectScan) writeUnique(u int, col arrow.Array, mem memory.Allocator) e
 		return nil
 	}
 	ha, ra, va := hb.NewArray(), rb.NewArray(), vb.NewArray()
-	rec := array.NewRecordBatch(uniqueSchema, []arrow.Array{ha, ra, va}, int64(len(part)))
+	rec := array.NewRecordBatch(UniqueSchema, []arrow.Array{ha, ra, va}, int64(len(part)))
 	ha.Release()
 	ra.Release()
 	va.Release()
@@ -361,8 +344,8 @@ func encoder(col arrow.Array) (func([]byte, int) []byte, error) {
 	return func(b []byte, j int) []byte { return append(b, str(j)...) }, nil
 }
 
-// decodeValue shows an encoded value of a column type.
-func decodeValue(t arrow.DataType, v []byte) string {
+// DecodeValue shows an encoded value of a column type.
+func DecodeValue(t arrow.DataType, v []byte) string {
 	switch t.ID() {
 	case arrow.INT64:
 		return strconv.FormatInt(int64(binary.BigEndian.Uint64(v)), 10)
@@ -381,22 +364,21 @@ func decodeValue(t arrow.DataType, v []byte) string {
 	return strconv.Quote(string(v))
 }
 
-// finish closes the exchange (when any) and hands over the counts.
-func (e *expectScan) finish(res *ScanResult) error {
-	res.Expect = e.counts
+// Finish closes the unique rules' file (when any) and hands over the
+// counts per rule and that file's path ("" without unique rules).
+func (e *Scan) Finish() ([]Count, string, error) {
 	if e.w == nil {
-		return nil
+		return e.counts, "", nil
 	}
 	if _, err := e.w.Close(); err != nil {
-		return err
+		return nil, "", err
 	}
 	e.w = nil
-	res.ExpectPath = e.path
-	return nil
+	return e.counts, e.path, nil
 }
 
-// abort removes an unfinished exchange.
-func (e *expectScan) abort() {
+// Abort removes an unfinished file of unique values.
+func (e *Scan) Abort() {
 	if e != nil && e.w != nil {
 		e.w.Abort()
 	}

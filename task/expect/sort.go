@@ -1,4 +1,4 @@
-package task
+package expect
 
 import (
 	"bufio"
@@ -23,10 +23,10 @@ type uniqueRec struct {
 	n     int
 }
 
-// uniqueSorter orders (hash, value, row id) records within a memory
+// Sorter orders (hash, value, row id) records within a memory
 // budget: it sorts runs of at most runBytes in memory and spills each to a
 // file, then merges the runs (an external merge sort).
-type uniqueSorter struct {
+type Sorter struct {
 	dir      string // where the runs go
 	prefix   string
 	runBytes int
@@ -39,12 +39,14 @@ type uniqueSorter struct {
 // recOverhead is what a record costs beside its value bytes.
 const recOverhead = 40
 
-func newUniqueSorter(dir, prefix string, runBytes int) *uniqueSorter {
-	return &uniqueSorter{dir: dir, prefix: prefix, runBytes: max(runBytes, 1)}
+// NewSorter makes a sorter that spills its runs into dir, named after
+// prefix, each of at most runBytes.
+func NewSorter(dir, prefix string, runBytes int) *Sorter {
+	return &Sorter{dir: dir, prefix: prefix, runBytes: max(runBytes, 1)}
 }
 
-// add copies one record in, spilling the run when it is full.
-func (s *uniqueSorter) add(h uint64, rowid int64, v []byte) error {
+// Add copies one record in, spilling the run when it is full.
+func (s *Sorter) Add(h uint64, rowid int64, v []byte) error {
 	s.recs = append(s.recs, uniqueRec{h: h, rowid: rowid, off: len(s.arena), n: len(v)})
 	s.arena = append(s.arena, v...)
 	if len(s.arena)+recOverhead*len(s.recs) >= s.runBytes {
@@ -53,10 +55,10 @@ func (s *uniqueSorter) add(h uint64, rowid int64, v []byte) error {
 	return nil
 }
 
-func (s *uniqueSorter) val(r uniqueRec) []byte { return s.arena[r.off : r.off+r.n] }
+func (s *Sorter) val(r uniqueRec) []byte { return s.arena[r.off : r.off+r.n] }
 
 // sortRun orders the run in memory by (hash, value, row id).
-func (s *uniqueSorter) sortRun() {
+func (s *Sorter) sortRun() {
 	slices.SortFunc(s.recs, func(a, b uniqueRec) int {
 		if c := cmp.Compare(a.h, b.h); c != 0 {
 			return c
@@ -69,7 +71,7 @@ func (s *uniqueSorter) sortRun() {
 }
 
 // spill writes the sorted run to a file: per record h, rowid, len, bytes.
-func (s *uniqueSorter) spill() error {
+func (s *Sorter) spill() error {
 	if len(s.recs) == 0 {
 		return nil
 	}
@@ -99,12 +101,12 @@ func (s *uniqueSorter) spill() error {
 }
 
 // Spilled is how many runs went to disk.
-func (s *uniqueSorter) spilled() int { return s.nspill }
+func (s *Sorter) Spilled() int { return s.nspill }
 
-// each calls fn with every record in (hash, value, row id) order; v is
+// Each calls fn with every record in (hash, value, row id) order; v is
 // valid only during the call. It removes the run files.
-func (s *uniqueSorter) each(fn func(h uint64, rowid int64, v []byte) error) (err error) {
-	defer s.cleanup()
+func (s *Sorter) Each(fn func(h uint64, rowid int64, v []byte) error) (err error) {
+	defer s.Cleanup()
 	if len(s.runs) == 0 {
 		s.sortRun()
 		for _, r := range s.recs {
@@ -153,7 +155,8 @@ func (s *uniqueSorter) each(fn func(h uint64, rowid int64, v []byte) error) (err
 	return nil
 }
 
-func (s *uniqueSorter) cleanup() {
+// Cleanup removes the run files left (after an error).
+func (s *Sorter) Cleanup() {
 	for _, p := range s.runs {
 		os.Remove(p)
 	}
@@ -209,13 +212,13 @@ func (m *runHeap) Pop() any {
 	return x
 }
 
-// duplicates walks records in (hash, value, row id) order and counts the
-// rows whose value another row shares, keeping the MaxExpectExamples
+// Duplicates walks records in (hash, value, row id) order and counts the
+// rows whose value another row shares, keeping the MaxExamples
 // smallest row ids. Equal hashes with different values are different
 // values: a collision is never a violation.
-type duplicates struct {
-	show    func(v []byte) string
-	count   ExpectCount
+type Duplicates struct {
+	Show    func(v []byte) string
+	Count   Count
 	have    bool
 	h       uint64
 	v       []byte
@@ -223,7 +226,8 @@ type duplicates struct {
 	inGroup int64 // rows seen with the current value
 }
 
-func (d *duplicates) add(h uint64, rowid int64, v []byte) error {
+// Add takes the next record in (hash, value, row id) order.
+func (d *Duplicates) Add(h uint64, rowid int64, v []byte) error {
 	if d.have && h == d.h && bytes.Equal(v, d.v) {
 		if d.inGroup == 1 {
 			d.violate(d.rowid, d.v)
@@ -238,16 +242,16 @@ func (d *duplicates) add(h uint64, rowid int64, v []byte) error {
 
 // violate counts a row and keeps it among the examples when its row id is
 // one of the smallest seen.
-func (d *duplicates) violate(rowid int64, v []byte) {
-	d.count.Violations++
-	ex := d.count.Examples
-	if len(ex) == MaxExpectExamples && rowid >= ex[len(ex)-1].RowID {
+func (d *Duplicates) violate(rowid int64, v []byte) {
+	d.Count.Violations++
+	ex := d.Count.Examples
+	if len(ex) == MaxExamples && rowid >= ex[len(ex)-1].RowID {
 		return
 	}
-	at, _ := slices.BinarySearchFunc(ex, rowid, func(e ExpectExample, r int64) int { return cmp.Compare(e.RowID, r) })
-	ex = slices.Insert(ex, at, ExpectExample{RowID: rowid, Value: d.show(v)})
-	if len(ex) > MaxExpectExamples {
-		ex = ex[:MaxExpectExamples]
+	at, _ := slices.BinarySearchFunc(ex, rowid, func(e Example, r int64) int { return cmp.Compare(e.RowID, r) })
+	ex = slices.Insert(ex, at, Example{RowID: rowid, Value: d.Show(v)})
+	if len(ex) > MaxExamples {
+		ex = ex[:MaxExamples]
 	}
-	d.count.Examples = ex
+	d.Count.Examples = ex
 }

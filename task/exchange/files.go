@@ -1,4 +1,4 @@
-package task
+package exchange
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task/fragment"
 )
 
 // Partition is one open partition of a task's output file.
@@ -38,7 +39,7 @@ func (p *Partition) Close() error {
 // partial aggregates, transform outputs), wherever they are. The embedded
 // mode reads the files directly; a cluster fetches remote ones over gRPC.
 type Files interface {
-	OpenPartition(ctx context.Context, loc Location, p int, mem memory.Allocator) (*Partition, error)
+	OpenPartition(ctx context.Context, loc fragment.Location, p int, mem memory.Allocator) (*Partition, error)
 }
 
 // LocalFiles reads outputs from this machine's file system.
@@ -46,7 +47,7 @@ type LocalFiles struct{}
 
 // OpenPartition implements Files. A missing or unreadable file is retryable:
 // the driver may run the task that wrote it again.
-func (LocalFiles) OpenPartition(ctx context.Context, loc Location, p int, mem memory.Allocator) (*Partition, error) {
+func (LocalFiles) OpenPartition(ctx context.Context, loc fragment.Location, p int, mem memory.Allocator) (*Partition, error) {
 	rd, err := shuffle.OpenReader(loc.Path, mem)
 	if err != nil {
 		return nil, Retryable(&FetchFailed{Loc: loc, Err: err})
@@ -62,7 +63,7 @@ func (LocalFiles) OpenPartition(ctx context.Context, loc Location, p int, mem me
 // FetchFailed is a task's failure to read another task's output: the
 // output is lost (its executor died or the file is gone).
 type FetchFailed struct {
-	Loc Location
+	Loc fragment.Location
 	Err error
 }
 
@@ -72,8 +73,8 @@ func (f *FetchFailed) Error() string {
 
 func (f *FetchFailed) Unwrap() error { return f.Err }
 
-// forEach streams the batches of one partition of an output.
-func forEach(ctx context.Context, files Files, loc Location, p int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
+// ForEach streams the batches of one partition of an output.
+func ForEach(ctx context.Context, files Files, loc fragment.Location, p int, mem memory.Allocator, fn func(b arrow.RecordBatch) error) error {
 	part, err := files.OpenPartition(ctx, loc, p, mem)
 	if err != nil {
 		return err
