@@ -5,8 +5,8 @@ PYTHON ?= /usr/bin/python3
 .PHONY: test vet build peers data fmt-check fuzz-smoke gpu-pack gpu-check-emulated
 
 test: fmt-check vet peers data
-	$(GO) test -count=1 ./...
-	$(GO) test -race -count=1 ./engine/ ./scheduler/
+	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m ./engine/... ./scheduler/
 	$(MAKE) fuzz-smoke
 	$(MAKE) gpu-check-emulated
 	$(PYTHON) -m pytest -q python/tests
