@@ -150,7 +150,25 @@ func TestCluster(t *testing.T) {
 		out := filepath.Join(c.dir, "joinleave")
 		j := c.submit(rows, out)
 		c.waitStage(t, j, "fit", 0)
-		joined := c.addExecutor("late")
+		// Hold the job while the newcomer joins: on a fast machine the
+		// remaining stages could otherwise be handed out before the driver
+		// hears of it. The pause is far shorter than gossip's suspicion
+		// timeout, so no member is marked failed.
+		var frozen []*proc
+		for _, p := range c.execs {
+			p.cmd.Process.Signal(syscall.SIGSTOP)
+			frozen = append(frozen, p)
+		}
+		thaw := func() {
+			for _, p := range frozen {
+				p.cmd.Process.Signal(syscall.SIGCONT)
+			}
+			frozen = nil
+		}
+		defer thaw()
+		c.addExecutor("late")
+		c.waitExecutors(len(c.execs))
+		thaw()
 		var leaver string
 		for id := range c.execs {
 			if id != "late" {
@@ -181,7 +199,6 @@ func TestCluster(t *testing.T) {
 		if strings.Contains(lp.log.String(), "cancelling") {
 			t.Errorf("the leaving executor cancelled running tasks:\n%s", lp.log.String())
 		}
-		_ = joined
 	})
 
 	t.Run("wrong secret refused at join and fetch", func(t *testing.T) {
