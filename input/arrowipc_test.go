@@ -1,6 +1,7 @@
 package input
 
 import (
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -63,7 +64,7 @@ func TestArrowRoundTrip(t *testing.T) {
 		t.Fatalf("dataset %+v", d)
 	}
 	s := readTask(t, d, d.Tasks[0], ReadOptions{BatchRows: 4}, mem)
-	sameRows(t, s.rows, want)
+	arrowtest.SameRows(t, s.rows, want)
 	if !reflect.DeepEqual(s.firsts, []int64{0, 4, 5, 9}) || !reflect.DeepEqual(s.sizes, []int{4, 1, 4, 3}) {
 		t.Fatalf("firsts %v sizes %v", s.firsts, s.sizes)
 	}

@@ -3,6 +3,7 @@ package input
 import (
 	"context"
 	"fmt"
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -53,7 +54,7 @@ func TestCSVRoundTripInference(t *testing.T) {
 		{int64(5), 1000.0, nil, -s, nil, nil},
 	}
 	got := readTask(t, d, d.Tasks[0], ReadOptions{BatchRows: 2}, mem)
-	sameRows(t, got.rows, rows)
+	arrowtest.SameRows(t, got.rows, rows)
 	if !reflect.DeepEqual(got.firsts, []int64{0, 2, 4}) {
 		t.Fatalf("firsts %v", got.firsts)
 	}
@@ -80,7 +81,7 @@ func TestCSVOptions(t *testing.T) {
 	if d.Schema.Field(0).Name != "_c0" || !arrow.TypeEqual(d.Schema.Field(1).Type, canonical.DictString) {
 		t.Fatalf("schema %s", d.Schema)
 	}
-	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{int64(1), "007", nil}, {int64(2), "", "x"}})
+	arrowtest.SameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{int64(1), "007", nil}, {int64(2), "", "x"}})
 
 	in.CSV.Types = map[string]string{"nope": "int64"}
 	if _, err := Open(in); err == nil || !strings.Contains(err.Error(), `no column "nope"`) {
@@ -169,7 +170,7 @@ func TestCSVSchemaAcrossFiles(t *testing.T) {
 	if !arrow.TypeEqual(d.Schema.Field(0).Type, arrow.PrimitiveTypes.Float64) || !arrow.TypeEqual(d.Schema.Field(1).Type, canonical.DictString) {
 		t.Fatalf("schema %s", d.Schema)
 	}
-	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{1.0, nil}, {2.0, nil}, {2.5, "hello"}})
+	arrowtest.SameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{1.0, nil}, {2.0, nil}, {2.5, "hello"}})
 
 	writeText(t, filepath.Join(dir, "c.csv"), "x,y\ntrue,z\n")
 	_, err = Open(csvInput(dir))

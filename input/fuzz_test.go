@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -277,7 +278,7 @@ func readMutatedTask(t *testing.T, d *Dataset, task Task, path string, mem memor
 		}
 		for c := range int(b.NumCols()) {
 			for i := range int(b.NumRows()) {
-				cell(t, b.Column(c), i)
+				arrowtest.Cell(t, b.Column(c), i)
 			}
 		}
 		if first != at {

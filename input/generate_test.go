@@ -1,6 +1,7 @@
 package input
 
 import (
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -25,7 +26,7 @@ func genRows(t *testing.T, seed uint64, cuts []int64, mem memory.Allocator) [][]
 		for r := 0; r < int(rec.NumRows()); r++ {
 			row := make([]any, rec.NumCols())
 			for c := range row {
-				row[c] = cell(t, rec.Column(c), r)
+				row[c] = arrowtest.Cell(t, rec.Column(c), r)
 			}
 			rows = append(rows, row)
 		}
@@ -54,7 +55,7 @@ func TestGeneratedDataset(t *testing.T) {
 	if total != 1000 {
 		t.Fatalf("tasks cover %d rows", total)
 	}
-	sameRows(t, readAll(t, d, ReadOptions{BatchRows: 100}, mem), genRows(t, 3, []int64{0, 1000}, mem))
+	arrowtest.SameRows(t, readAll(t, d, ReadOptions{BatchRows: 100}, mem), genRows(t, 3, []int64{0, 1000}, mem))
 	s := readTask(t, d, d.Tasks[1], ReadOptions{BatchRows: 100, Columns: []string{"trip_id", "gender"}}, mem)
 	if s.firsts[0] != 0 || s.firsts[1] != 100 || s.rows[0][0] != d.Tasks[1].GenLo+1 {
 		t.Fatalf("firsts %v first row %v", s.firsts, s.rows[0])
@@ -86,5 +87,5 @@ func TestWriteCitibike(t *testing.T) {
 	if !d.Schema.Equal(citibike.Schema) || d.Files[0].Rows != 1250 {
 		t.Fatalf("schema %s files %+v", d.Schema, d.Files)
 	}
-	sameRows(t, readAll(t, d, ReadOptions{}, mem), genRows(t, 9, []int64{0, 2500}, mem))
+	arrowtest.SameRows(t, readAll(t, d, ReadOptions{}, mem), genRows(t, 9, []int64{0, 2500}, mem))
 }

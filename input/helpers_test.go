@@ -2,9 +2,9 @@ package input
 
 import (
 	"context"
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,29 +17,6 @@ import (
 	"github.com/sluice-ml/sluice/input/canonical"
 	"github.com/sluice-ml/sluice/input/prune"
 )
-
-// cell is the slow reference reading of one canonical value: int64,
-// float64, bool, int64 microseconds, string, or nil for null.
-func cell(t *testing.T, a arrow.Array, i int) any {
-	t.Helper()
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.Timestamp:
-		return int64(a.Value(i))
-	case *array.Dictionary:
-		return a.Dictionary().(*array.String).Value(a.GetValueIndex(i))
-	}
-	t.Fatalf("non-canonical array type %s", a.DataType())
-	return nil
-}
 
 // scan is what a task read returns: rows as values, and per batch its
 // first row and length.
@@ -79,7 +56,7 @@ func readTask(t *testing.T, d *Dataset, task Task, opt ReadOptions, mem memory.A
 		for i := 0; i < int(b.NumRows()); i++ {
 			row := make([]any, b.NumCols())
 			for c := range row {
-				row[c] = cell(t, b.Column(c), i)
+				row[c] = arrowtest.Cell(t, b.Column(c), i)
 			}
 			s.rows = append(s.rows, row)
 		}
@@ -99,18 +76,6 @@ func readAll(t *testing.T, d *Dataset, opt ReadOptions, mem memory.Allocator) []
 		rows = append(rows, readTask(t, d, task, opt, mem).rows...)
 	}
 	return rows
-}
-
-func sameRows(t *testing.T, got, want [][]any) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d rows, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Fatalf("row %d: got %v, want %v", i, got[i], want[i])
-		}
-	}
 }
 
 // writeParquet writes rec to path with row groups of rgRows rows.

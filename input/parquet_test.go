@@ -2,6 +2,7 @@ package input
 
 import (
 	"context"
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,7 +80,7 @@ func TestParquetRoundTripTypes(t *testing.T) {
 		{int64(7), nil, int64(6), 7.5, 5.0, true, int64(7000), 4 * day, "bb"},
 	}
 	s := readTask(t, d, d.Tasks[0], ReadOptions{BatchRows: 2}, mem)
-	sameRows(t, s.rows, want)
+	arrowtest.SameRows(t, s.rows, want)
 	// Batches never cross row groups (3, 3, 1 rows), so with 2-row batches:
 	if !reflect.DeepEqual(s.firsts, []int64{0, 2, 3, 5, 6}) || !reflect.DeepEqual(s.sizes, []int{2, 1, 2, 1, 1}) {
 		t.Fatalf("firsts %v sizes %v", s.firsts, s.sizes)
@@ -229,7 +230,7 @@ func TestParquetDirectoryAndSchemaMismatch(t *testing.T) {
 	if len(d.Files) != 2 || d.Files[0].RelPath != "b.parquet" || d.Files[1].RelPath != "sub/a.parquet" {
 		t.Fatalf("files %+v", d.Files)
 	}
-	sameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{int64(1)}, {int64(2)}, {int64(3)}})
+	arrowtest.SameRows(t, readAll(t, d, ReadOptions{}, mem), [][]any{{int64(1)}, {int64(2)}, {int64(3)}})
 
 	g, err := Open(jobspec.Input{Path: filepath.Join(dir, "*", "*.parquet"), Format: "parquet"})
 	if err != nil || len(g.Files) != 1 || g.Files[0].RelPath != "sub/a.parquet" {

@@ -2,6 +2,7 @@ package canonical
 
 import (
 	"fmt"
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestConvertColumnOracle(t *testing.T) {
 					t.Fatalf("%s: len %d", dt, got.Len())
 				}
 				for i := 0; i < got.Len(); i++ {
-					if g, w := cell(t, got, i), want[off+i]; g != w {
+					if g, w := arrowtest.Cell(t, got, i), want[off+i]; g != w {
 						t.Fatalf("%s offset %d row %d: got %v, want %v", dt, off, i, g, w)
 					}
 				}

@@ -1,6 +1,7 @@
 package citibike
 
 import (
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"reflect"
 	"sort"
 	"strings"
@@ -26,7 +27,7 @@ func genRows(t *testing.T, seed uint64, cuts []int64, mem memory.Allocator) [][]
 		for r := 0; r < int(rec.NumRows()); r++ {
 			row := make([]any, rec.NumCols())
 			for c := range row {
-				row[c] = cell(t, rec.Column(c), r)
+				row[c] = arrowtest.Cell(t, rec.Column(c), r)
 			}
 			rows = append(rows, row)
 		}
@@ -40,7 +41,7 @@ func TestGenerateDeterministic(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	one := genRows(t, 7, []int64{100, 1100}, mem)
 	many := genRows(t, 7, []int64{100, 101, 437, 438, 438, 900, 1100}, mem)
-	sameRows(t, many, one)
+	arrowtest.SameRows(t, many, one)
 	for i, r := range one {
 		if r[0] != int64(101+i) {
 			t.Fatalf("trip_id of row %d = %v, want %d", 100+i, r[0], 101+i)

@@ -2,6 +2,7 @@ package citibike
 
 import (
 	"context"
+	"github.com/sluice-ml/sluice/internal/arrowtest"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -31,7 +32,7 @@ func TestReaderBatches(t *testing.T) {
 		for i := 0; i < int(b.NumRows()); i++ {
 			row := make([]any, len(cols))
 			for c := range cols {
-				row[c] = cell(t, b.Column(c), i)
+				row[c] = arrowtest.Cell(t, b.Column(c), i)
 			}
 			got = append(got, row)
 		}
@@ -50,5 +51,5 @@ func TestReaderBatches(t *testing.T) {
 	for i, row := range all {
 		proj[i] = []any{row[0], row[4], row[8]}
 	}
-	sameRows(t, got, proj)
+	arrowtest.SameRows(t, got, proj)
 }

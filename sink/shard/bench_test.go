@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"github.com/sluice-ml/sluice/internal/cputime"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -118,7 +119,7 @@ func BenchmarkShardWrite(b *testing.B) {
 			b.SetBytes(raw)
 			b.ReportAllocs()
 			var size int64
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				cw := &countWriter{}
 				w, err := newWriter[name](cw)
@@ -135,7 +136,7 @@ func BenchmarkShardWrite(b *testing.B) {
 				}
 				size = cw.n
 			}
-			if cpu1 := processCPU(); cpu0 >= 0 && cpu1 >= 0 {
+			if cpu1 := cputime.Process(); cpu0 >= 0 && cpu1 >= 0 {
 				b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 			}
 			b.ReportMetric(float64(size)/1e6, "MB-out")
