@@ -77,6 +77,17 @@ func Compare(want, peer *Outcome, job Job, rel float64, limit int) []string {
 // sampling alone, by about std/sqrt(train rows).
 const FitSE = 10
 
+// stdSE is a sample standard deviation's standard error in units of
+// std/sqrt(n): sqrt((kurtosis-1)/4), which is 1 for kurtosis 5 and grows
+// with heavy tails (a log-normal trip duration has a kurtosis in the
+// hundreds). It never goes below 1; without a kurtosis it is 1.
+func stdSE(kurtosis *float64) float64 {
+	if kurtosis == nil || math.IsNaN(*kurtosis) {
+		return 1
+	}
+	return max(1, math.Sqrt((*kurtosis-1)/4))
+}
+
 // compareFitted checks the peer's fitted statistics against sluice's:
 // transforms and hash buckets equal; one-hot categories the same set;
 // vocabularies sharing at least 95 % of their entries; numbers within
@@ -111,7 +122,7 @@ func compareFitted(want, peer *Outcome, add func(string, ...any)) {
 		}
 		if w.Std != nil {
 			num("mean", w.Mean, p.Mean, *w.Std)
-			num("std", w.Std, p.Std, *w.Std)
+			num("std", w.Std, p.Std, *w.Std*stdSE(p.Kurtosis))
 			num("fill", w.Fill, p.Fill, *w.Std)
 		}
 		if w.Min != nil && w.Max != nil {

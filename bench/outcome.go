@@ -33,7 +33,8 @@ type Fitted struct {
 	Transform  string    `json:"transform"`
 	Mean       *float64  `json:"mean,omitempty"`
 	Std        *float64  `json:"std,omitempty"`
-	Fill       *float64  `json:"fill,omitempty"` // numeric fill (the median), nil for none
+	Kurtosis   *float64  `json:"kurtosis,omitempty"` // Pearson's, of the train values (peers only)
+	Fill       *float64  `json:"fill,omitempty"`     // numeric fill (the median), nil for none
 	Min        *float64  `json:"min,omitempty"`
 	Max        *float64  `json:"max,omitempty"`
 	Vocab      []string  `json:"vocab,omitempty"`

@@ -156,6 +156,11 @@ func TestCompareFitted(t *testing.T) {
 	ok := base()
 	ok.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(509), Std: f(92), Fill: f(441)}
 	ok.Fitted["g"] = Fitted{Transform: "onehot", Vocab: []string{"F", "M"}}
+	heavy := base()
+	heavy.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(500), Std: f(130), Kurtosis: f(101), Fill: f(450)}
+	if p := Compare(base(), heavy, job, 1e-9, 10); len(p) != 0 {
+		t.Fatalf("a heavy-tailed std 30 apart (6 of its standard errors): %v", p)
+	}
 	s := ok.Fitted["s"]
 	s.Vocab = append(append([]string{}, s.Vocab[:19]...), "99") // 19 of 20 shared
 	ok.Fitted["s"] = s
@@ -174,6 +179,12 @@ func TestCompareFitted(t *testing.T) {
 	}{
 		{func(o *Outcome) { o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(511), Std: f(100), Fill: f(450)} }, "fitted d mean: sluice 500, peer 511"},
 		{func(o *Outcome) { o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(500), Std: f(100)} }, "fitted d fill: sluice 450, peer null"},
+		// Ten standard errors of a std from a kurtosis-5 sample is 10; from
+		// a kurtosis-101 sample it is 50, so 30 apart is fine there only.
+		{func(o *Outcome) { o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(500), Std: f(130), Fill: f(450)} }, "fitted d std: sluice 100, peer 130"},
+		{func(o *Outcome) {
+			o.Fitted["d"] = Fitted{Transform: "zscore", Mean: f(500), Std: f(130), Kurtosis: f(5), Fill: f(450)}
+		}, "fitted d std: sluice 100, peer 130"},
 		{func(o *Outcome) { o.Fitted["g"] = Fitted{Transform: "onehot", Vocab: []string{"M", "F", "U"}} }, "fitted g: one-hot categories differ"},
 		{func(o *Outcome) { s := o.Fitted["s"]; s.Vocab = s.Vocab[:18]; o.Fitted["s"] = s }, "fitted s: vocabularies share 18 of 20"},
 		{func(o *Outcome) {

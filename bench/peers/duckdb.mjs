@@ -116,7 +116,7 @@ async function fit(rows, s, features, fitted) {
       case "zscore":
       case "log1p": {
         const v = f.transform === "log1p" ? `ln(1 + ${x})` : x;
-        sel.push(`avg(${v}) AS m${i}`, `var_samp(${v}) AS v${i}`, `count(${v}) AS n${i}`);
+        sel.push(`avg(${v}) AS m${i}`, `var_samp(${v}) AS v${i}`, `count(${v}) AS n${i}`, `kurtosis_pop(${v}) AS k${i}`);
         if (f.fill === "median") sel.push(`quantile_cont(${x}, 0.5) AS q${i}`);
         break;
       }
@@ -163,7 +163,7 @@ async function fit(rows, s, features, fitted) {
           v = f.transform === "log1p" ? `ln(1 + coalesce(${x}, ${fill}))` : `coalesce(${x}, ${fill})`;
         }
         const std = n > 1 ? Math.sqrt(m2 / (n - 1)) : 0;
-        fitted[f.name] = { transform: f.transform, mean, std, fill, train_rows: train };
+        fitted[f.name] = { transform: f.transform, mean, std, kurtosis: num(r[`k${i}`]) + 3, fill, train_rows: train };
         out.push(`CAST((${v} - ${mean}) / ${std || 1} AS FLOAT) AS ${id(f.name)}`);
         break;
       }

@@ -188,7 +188,7 @@ function fit(train, features, fitted) {
     return f.transform === "log1p" ? v.log1p() : v;
   };
   for (const [i, f] of features.entries()) {
-    if (f.transform === "zscore" || f.transform === "log1p") sel2.push(value(i, f).mean().alias(`m${i}`), value(i, f).std().alias(`s${i}`));
+    if (f.transform === "zscore" || f.transform === "log1p") sel2.push(value(i, f).mean().alias(`m${i}`), value(i, f).std().alias(`s${i}`), value(i, f).kurtosis(false).alias(`k${i}`));
   }
   const r = { ...r0, ...train.select(...sel2).collectSync().toRecords()[0] };
   const trainRows = num(r.__train);
@@ -199,7 +199,7 @@ function fit(train, features, fitted) {
       case "zscore":
       case "log1p": {
         const mean = num(r[`m${i}`]), std = num(r[`s${i}`]);
-        fitted[f.name] = { transform: f.transform, mean, std, fill: f.fill === "median" ? num(r[`q${i}`]) : null, train_rows: trainRows };
+        fitted[f.name] = { transform: f.transform, mean, std, kurtosis: num(r[`k${i}`]), fill: f.fill === "median" ? num(r[`q${i}`]) : null, train_rows: trainRows };
         out.push(value(i, f).sub(pl.lit(mean)).div(pl.lit(std || 1)).cast(pl.Float32).alias(f.name));
         break;
       }
