@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
+	"github.com/sluice-ml/sluice/task/budget"
 	"github.com/sluice-ml/sluice/ui"
 )
 
@@ -351,7 +352,7 @@ func gen(args []string, stdout, stderr io.Writer) int {
 }
 
 // ParseBytes parses sizes like 512MiB, 2GiB, 1.5GB or a plain byte count.
-func ParseBytes(s string) (int64, error) { return engine.ParseBytes(s) }
+func ParseBytes(s string) (int64, error) { return budget.ParseBytes(s) }
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

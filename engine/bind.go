@@ -11,6 +11,8 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
+	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/fragment"
 )
 
@@ -118,8 +120,8 @@ func gpuOperators(in planner.Inputs, p *prepared, aggs []placement.Aggregate) ma
 
 // fragment is task t of a stage run: its plan stage's operators, the bound
 // job, the broadcast and, for a scan task, its input assignment.
-func (r *run) fragment(seq int, st *planner.Stage, kind string, t Task, b *Broadcast) *pb.StageFragment {
-	f := &pb.StageFragment{FormatVersion: FragmentVersion, JobId: r.jobID, StageRun: int32(seq), PlanStage: int32(st.ID), Kind: kind,
+func (r *run) fragment(seq int, st *planner.Stage, kind string, t scheduler.Task, b *task.Broadcast) *pb.StageFragment {
+	f := &pb.StageFragment{FormatVersion: task.FragmentVersion, JobId: r.jobID, StageRun: int32(seq), PlanStage: int32(st.ID), Kind: kind,
 		Index: int32(t.Index), Attempt: int32(t.Attempt), Job: r.bound, Broadcast: b.Encode()}
 	for _, op := range st.Operators {
 		o := &pb.Operator{Name: op.Name}
@@ -164,5 +166,5 @@ func BindTask(job *jobspec.Job, opt Options, jobID, kind string, index int) (*pb
 		return nil, fmt.Errorf("the plan has no %s stage", kind)
 	}
 	r := &run{p: p, bound: bound, jobID: jobID}
-	return r.fragment(1, st, kind, Task{Index: index}, nil), nil
+	return r.fragment(1, st, kind, scheduler.Task{Index: index}, nil), nil
 }

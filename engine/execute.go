@@ -12,18 +12,19 @@ import (
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/rows"
 )
 
 // driverState is what the driver learns between stages.
 type driverState struct {
-	scans        []*scanResult
+	scans        []*task.ScanResult
 	groups       map[string]int32 // encoded split.by key -> dense group id
 	groupRows    []int64          // rows per group
 	splitRows    []int64          // rows per split (exact, from the counts)
 	splitTargets []split.Target
 	splitCutsBin []byte // split.Boundaries, as broadcast
 	shardCutsBin []byte
-	fit          *fitted
+	fit          *task.Fitted
 	shards       [][]shard.Info // [split][shard]
 	aggregates   []sink.AggregateTable
 	profiles     *sink.Profiles // from the shard-write stage (profile.go)
@@ -96,7 +97,7 @@ func (r *run) scanStage(ctx context.Context, d *driverState) error {
 		return err
 	}
 	for _, x := range res {
-		d.scans = append(d.scans, x.(*scanResult))
+		d.scans = append(d.scans, x.(*task.ScanResult))
 	}
 	return r.scanBarrier(d)
 }
@@ -205,7 +206,7 @@ func (r *run) mergeGroups(d *driverState) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if by := r.p.job.Split.By; len(by) > 0 && len(keys) == 1 && keys[0] == strings.Repeat(nullKey, len(by)) {
+	if by := r.p.job.Split.By; len(by) > 0 && len(keys) == 1 && keys[0] == strings.Repeat(rows.NullKey, len(by)) {
 		r.warn(fmt.Sprintf("split.by: %s is null in every row, so the split is not stratified (all %d rows are one group)",
 			strings.Join(by, ", "), total[keys[0]]))
 	}
@@ -218,10 +219,10 @@ func (r *run) mergeGroups(d *driverState) {
 }
 
 // caches lists where each scan task's cached rows are.
-func (d *driverState) caches() []Location {
-	out := make([]Location, len(d.scans))
+func (d *driverState) caches() []task.Location {
+	out := make([]task.Location, len(d.scans))
 	for i, s := range d.scans {
-		out[i] = Location{Executor: s.Executor, Path: s.CachePath}
+		out[i] = task.Location{Executor: s.Executor, Path: s.CachePath}
 	}
 	return out
 }

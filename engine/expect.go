@@ -46,12 +46,12 @@ func bindExpect(bj *pb.BoundJob, x *planner.ExpectPlan) {
 // hash partition, reading every scan task's expect file.
 func (r *run) expectStage(ctx context.Context, d *driverState) error {
 	tasks := len(r.UniqueRules()) * r.ExpectPartitions()
-	res, err := r.stageWithInputs(ctx, d, planner.StageExpect, tasks, func() *Broadcast {
-		locs := make([]Location, len(d.scans))
+	res, err := r.stageWithInputs(ctx, d, planner.StageExpect, tasks, func() *task.Broadcast {
+		locs := make([]task.Location, len(d.scans))
 		for i, s := range d.scans {
-			locs[i] = Location{Executor: s.Executor, Path: s.ExpectPath}
+			locs[i] = task.Location{Executor: s.Executor, Path: s.ExpectPath}
 		}
-		return &Broadcast{Caches: locs}
+		return &task.Broadcast{Caches: locs}
 	})
 	if err != nil {
 		return err

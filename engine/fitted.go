@@ -3,12 +3,13 @@ package engine
 import (
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/jobspec"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // buildFitted turns the merged train statistics into fitted transforms.
-func (r *run) buildFitted(total *fitPartial) (*fitted, error) {
+func (r *run) buildFitted(total *task.FitPartial) (*task.Fitted, error) {
 	job := r.p.job
-	f := &fitted{}
+	f := &task.Fitted{}
 	for i, feat := range job.Features {
 		var stats *feature.FeatureStats
 		if total.Features[i] != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 const numericJob = `name: numeric
@@ -118,12 +119,12 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 
 // launchLog records which executor ran each stage kind's tasks.
 type launchLog struct {
-	Transport
+	scheduler.Transport
 	mu  sync.Mutex
 	ran map[string]map[string]int // stage kind -> executor -> tasks
 }
 
-func (l *launchLog) Launch(ctx context.Context, exec string, st StageRun, t Task) (any, error) {
+func (l *launchLog) Launch(ctx context.Context, exec string, st scheduler.StageRun, t scheduler.Task) (any, error) {
 	res, err := l.Transport.Launch(ctx, exec, st, t)
 	if err == nil {
 		l.mu.Lock()
@@ -150,8 +151,8 @@ func TestMixedEnginesSameBytes(t *testing.T) {
 	log := &launchLog{ran: map[string]map[string]int{}}
 	job := parseJob(t, numericJob, out)
 	_, err := Run(context.Background(), job, Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir(),
-		wrap: func(tr Transport) Transport {
-			lt := tr.(*LocalTransport)
+		wrap: func(tr scheduler.Transport) scheduler.Transport {
+			lt := tr.(*scheduler.LocalTransport)
 			lt.Executor("local-0").Engine = "gpu-emulated"
 			lt.Executor("local-1").Engine = "cpu"
 			pinned = true

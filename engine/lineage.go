@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // maxRecoveries bounds how many times one stage recovers lost inputs.
@@ -17,10 +19,10 @@ const maxRecoveries = 4
 // gone), the driver re-runs the tasks that produced the lost outputs
 // (lineage), rebuilds the broadcast with their new locations and runs the
 // stage again. Tasks are deterministic, so re-run outputs are identical.
-func (r *run) stageWithInputs(ctx context.Context, d *driverState, kind string, tasks int, mk func() *Broadcast) ([]any, error) {
+func (r *run) stageWithInputs(ctx context.Context, d *driverState, kind string, tasks int, mk func() *task.Broadcast) ([]any, error) {
 	for attempt := 0; ; attempt++ {
 		res, err := r.stage(ctx, kind, tasks, mk())
-		var ff *FetchFailed
+		var ff *exchange.FetchFailed
 		if err == nil || !errors.As(err, &ff) || attempt >= maxRecoveries || ctx.Err() != nil {
 			return res, err
 		}
@@ -42,7 +44,7 @@ func (r *run) alive(id string) bool {
 
 // recoverLost re-runs the producers of a lost output: the one file, or every
 // output of an executor that is gone.
-func (r *run) recoverLost(ctx context.Context, d *driverState, lost Location) error {
+func (r *run) recoverLost(ctx context.Context, d *driverState, lost task.Location) error {
 	dead := !r.alive(lost.Executor)
 	var scans []int
 	for i, s := range d.scans {
@@ -58,7 +60,7 @@ func (r *run) recoverLost(ctx context.Context, d *driverState, lost Location) er
 		return err
 	}
 	for _, i := range scans {
-		d.scans[i] = res[i].(*scanResult)
+		d.scans[i] = res[i].(*task.ScanResult)
 	}
 	return nil
 }

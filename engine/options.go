@@ -5,7 +5,9 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/stagecache"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // Options configure an embedded run.
@@ -30,8 +32,8 @@ type Options struct {
 	// instead of Local in-process executors; Files is then how the driver
 	// reads task outputs (aggregate tables), and Forget is called with the
 	// job ID when the job ends so executors delete its files.
-	Transport Transport
-	Files     Files
+	Transport scheduler.Transport
+	Files     exchange.Files
 	Forget    func(jobID string)
 	// NoExecutorWait is how long a stage waits for an executor when none is
 	// left (cluster mode).
@@ -43,7 +45,7 @@ type Options struct {
 	Cache *stagecache.Cache
 
 	// wrap, in tests, interposes on the transport (fault injection).
-	wrap func(Transport) Transport
+	wrap func(scheduler.Transport) scheduler.Transport
 }
 
 func (o *Options) defaults() {

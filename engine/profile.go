@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluice-ml/sluice/profile"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // profiles merges the shard tasks' profiles in task-index order (never in
@@ -15,7 +16,7 @@ func (r *run) profiles(d *driverState, res []any, txn *sink.Txn) error {
 	spec.SliceTop = r.p.job.Slices.Top
 	parts := make([]*profile.Partial, len(res))
 	for j, x := range res {
-		sr := x.(*shardResult)
+		sr := x.(*task.ShardResult)
 		if sr.Profile == nil {
 			return fmt.Errorf("internal: shard task %d returned no profile", j)
 		}

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sluice-ml/sluice/scheduler"
+	"github.com/sluice-ml/sluice/task/budget"
 )
 
 // progress shows stage, tasks done/total, rows, bytes and ETA: a redrawn
@@ -14,7 +17,7 @@ type progress struct {
 	mu       sync.Mutex
 	w        io.Writer
 	terminal bool
-	stage    StageRun
+	stage    scheduler.StageRun
 	start    time.Time
 	rows     int64
 	bytes    int64
@@ -39,7 +42,7 @@ func (p *progress) overall() (float64, string) {
 	return c, "?"
 }
 
-func (p *progress) startStage(st StageRun) {
+func (p *progress) startStage(st scheduler.StageRun) {
 	if p.w == nil {
 		return
 	}
@@ -51,7 +54,7 @@ func (p *progress) startStage(st StageRun) {
 	}
 }
 
-func (p *progress) taskDone(st StageRun, done int, res any) {
+func (p *progress) taskDone(st scheduler.StageRun, done int, res any) {
 	if p.w == nil {
 		return
 	}
@@ -70,7 +73,7 @@ func (p *progress) taskDone(st StageRun, done int, res any) {
 	}
 	c, eta := p.overall()
 	line := fmt.Sprintf("job %3.0f%%  eta %-6s stage %d %-16s tasks %d/%d  rows %s  bytes %s  elapsed %s",
-		100*c, eta, st.ID, st.Kind, done, st.Tasks, humanCount(p.rows), FormatBytes(p.bytes), el.Round(100*time.Millisecond))
+		100*c, eta, st.ID, st.Kind, done, st.Tasks, humanCount(p.rows), budget.FormatBytes(p.bytes), el.Round(100*time.Millisecond))
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 		return
@@ -92,7 +95,7 @@ func (p *progress) endStage(s StageStat) {
 		return
 	}
 	if p.terminal {
-		fmt.Fprintf(p.w, "\r\x1b[Kstage %d %-16s done: %d tasks, %s rows, %s in %s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond))
+		fmt.Fprintf(p.w, "\r\x1b[Kstage %d %-16s done: %d tasks, %s rows, %s in %s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), budget.FormatBytes(s.Bytes), s.Wall.Round(10*time.Millisecond))
 	}
 }
 
@@ -118,7 +121,7 @@ func (res *Result) Summary(w io.Writer) {
 		if s.Cached { // restored from the stage cache: its rows are the storing run's
 			wall, cpu = "cached", "-"
 		}
-		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), FormatBytes(s.Bytes), wall, cpu)
+		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), budget.FormatBytes(s.Bytes), wall, cpu)
 	}
 	fmt.Fprintf(&b, "\nrows: read %d, filtered %d, dropped %d, written %d\n", m.Rows.Read, m.Rows.Filtered, m.Rows.Dropped, m.Rows.Written)
 	for _, s := range m.Splits {
@@ -139,7 +142,7 @@ func (res *Result) Summary(w io.Writer) {
 		fmt.Fprintf(&b, "  cost $%.6f ($%g/core-h, $%g/GPU-h)", res.Cost(), res.Prices.CoreHour, res.Prices.GPUHour)
 	}
 	if res.PeakMemory > 0 {
-		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", FormatBytes(res.PeakMemory))
+		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", budget.FormatBytes(res.PeakMemory))
 	}
 	b.WriteString("\n")
 	io.WriteString(w, b.String())

@@ -17,8 +17,11 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
 
 // Result is what a finished job reports.
@@ -62,26 +65,26 @@ type StageStat struct {
 
 // run is the driver's state for one job.
 type run struct {
-	*jobEnv
+	*task.Env
 	p        *prepared
 	bound    *pb.BoundJob // the job as every fragment carries it
 	opt      Options
 	jobID    string
-	sched    *Scheduler
+	sched    *scheduler.Scheduler
 	prog     *progress
-	local    *LocalTransport
-	files    Files // how the driver reads task outputs (aggregate tables)
+	local    *scheduler.LocalTransport
+	files    exchange.Files // how the driver reads task outputs (aggregate tables)
 	stats    []StageStat
 	runs     int // stage runs started, failed ones included: the next run's wire number
 	warnings []string
 	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
 	fellBack map[string]int64
-	noted    map[string]bool // fallback messages already shown
-	cpu      CPUMeter        // executors' CPU (cluster), nil in process
-	cur      *planner.Stage  // the plan stage running
-	passes   map[int]int     // plan stage id -> passes run
-	cache    *stagereuse.Run // the stage cache, nil without one
-	fps      []string        // the input files' content fingerprints
+	noted    map[string]bool    // fallback messages already shown
+	cpu      scheduler.CPUMeter // executors' CPU (cluster), nil in process
+	cur      *planner.Stage     // the plan stage running
+	passes   map[int]int        // plan stage id -> passes run
+	cache    *stagereuse.Run    // the stage cache, nil without one
+	fps      []string           // the input files' content fingerprints
 }
 
 // warn records a warning for the result and shows it on the progress
@@ -154,9 +157,9 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.path", "%s", strings.TrimPrefix(err.Error(), "output.path: "))
 	}
 	committed := false
-	outHold := &Hold{}
+	outHold := &workdir.Hold{}
 	if !txn.Remote() { // an object-store output has no directory to hold
-		if outHold, err = HoldDir(txn.Dir()); err != nil {
+		if outHold, err = workdir.HoldDir(txn.Dir()); err != nil {
 			txn.Abort()
 			return nil, err
 		}
@@ -174,7 +177,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("--work-dir: %w", err)
 	}
-	workHold, err := HoldDir(work)
+	workHold, err := workdir.HoldDir(work)
 	if err != nil {
 		return nil, err
 	}
@@ -193,30 +196,30 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	if err != nil {
 		return nil, err
 	}
-	r := &run{jobEnv: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal)}
-	var tr Transport
+	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal)}
+	var tr scheduler.Transport
 	if opt.Transport != nil {
 		tr, r.files = opt.Transport, opt.Files
 		if r.files == nil {
-			r.files = LocalFiles{}
+			r.files = exchange.LocalFiles{}
 		}
 		if opt.Forget != nil {
 			defer opt.Forget(jobID)
 		}
 	} else {
-		lt, err := NewLocal(opt.Local, opt.Slots, opt.MemoryPerExec, work)
+		lt, err := scheduler.NewLocal(opt.Local, opt.Slots, opt.MemoryPerExec, work)
 		if err != nil {
 			return nil, err
 		}
 		lt.SetEngines(Engines)
 		defer lt.Forget(jobID)
-		tr, r.local, r.files = lt, lt, LocalFiles{}
+		tr, r.local, r.files = lt, lt, exchange.LocalFiles{}
 	}
 	if opt.wrap != nil {
 		tr = opt.wrap(tr)
 	}
 	r.planNotes()
-	r.cpu, _ = tr.(CPUMeter)
+	r.cpu, _ = tr.(scheduler.CPUMeter)
 	r.prog.plan = planStages(p.plan)
 	if obs := opt.Observer; obs != nil {
 		js := JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: r.prog.plan,
@@ -228,7 +231,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 		defer func() { obs.JobEnded(jobID, res, err) }()
 		tr = observed{Transport: tr, jobID: jobID, obs: obs}
 	}
-	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
+	r.sched = &scheduler.Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
 	var stamps []string
 	if r.fps, stamps, err = inputFingerprints(ctx, p.ds); err != nil {
 		return nil, err
@@ -261,12 +264,12 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 }
 
 // stage runs one stage on the executors and records its statistics.
-func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) ([]any, error) {
+func (r *run) stage(ctx context.Context, kind string, tasks int, b *task.Broadcast) ([]any, error) {
 	return r.stageOnly(ctx, kind, tasks, b, nil)
 }
 
 // stageOnly runs the given tasks of a stage (all when only is nil).
-func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
+func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Broadcast, only []int) ([]any, error) {
 	// seq numbers the stage runs of the job, a failed one included: tasks
 	// on the wire are unique by it, while progress, status and the summary
 	// show the plan's id.
@@ -281,10 +284,10 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 	if b != nil && b.ShardWin {
 		gpu = r.p.gpuStages[planner.StageSplitBoundaries] // window collection alone
 	}
-	st := StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t Task) *pb.StageFragment {
+	st := scheduler.StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t scheduler.Task) *pb.StageFragment {
 		return r.fragment(seq, pst, kind, t, b)
 	}}
-	t0, c0 := time.Now(), ProcessCPU()
+	t0, c0 := time.Now(), task.ProcessCPU()
 	r.prog.startStage(st)
 	if r.opt.Observer != nil {
 		r.opt.Observer.StageStarted(StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
@@ -294,7 +297,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 		return nil, err
 	}
 	// The driver's CPU, and in a cluster the executors' as they report it.
-	cpu := ProcessCPU() - c0
+	cpu := task.ProcessCPU() - c0
 	if r.cpu != nil {
 		cpu += r.cpu.StageCPU(r.jobID, seq)
 	}
@@ -369,7 +372,7 @@ func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label stri
 func (r *run) stageGPUs(kind string, gpuStage bool) int {
 	if r.local != nil {
 		for _, pl := range r.p.plan.Placement {
-			if pl.StageKind == kind && IsGPUEngine(pl.Engine) {
+			if pl.StageKind == kind && scheduler.IsGPUEngine(pl.Engine) {
 				return 1
 			}
 		}
@@ -411,11 +414,11 @@ func safeName(s string) string {
 
 // preferCache makes the stages that read one scan task's cache prefer the
 // executor that wrote it.
-func preferCache(kind string, b *Broadcast) func(Task) string {
+func preferCache(kind string, b *task.Broadcast) func(scheduler.Task) string {
 	switch kind {
 	case planner.StageSplitBoundaries, planner.StageFit:
 		if b != nil && len(b.Caches) > 0 {
-			return func(t Task) string { return b.Caches[t.Index].Executor }
+			return func(t scheduler.Task) string { return b.Caches[t.Index].Executor }
 		}
 	}
 	return nil

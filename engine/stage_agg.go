@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/rows"
 )
 
@@ -24,14 +25,14 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 	if ti < 0 {
 		return fmt.Errorf("internal: plan stage %d aggregates table %q, which the job does not have", st.ID, st.Table)
 	}
-	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.AggPartitions(ti), func() *Broadcast {
-		aggs := make([][]Location, len(d.scans))
+	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.AggPartitions(ti), func() *task.Broadcast {
+		aggs := make([][]task.Location, len(d.scans))
 		for i, sc := range d.scans {
 			for _, p := range sc.AggPaths {
-				aggs[i] = append(aggs[i], Location{Executor: sc.Executor, Path: p})
+				aggs[i] = append(aggs[i], task.Location{Executor: sc.Executor, Path: p})
 			}
 		}
-		return &Broadcast{Aggs: aggs, Table: ti}
+		return &task.Broadcast{Aggs: aggs, Table: ti}
 	})
 	if err != nil {
 		return err
@@ -49,8 +50,8 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 		var batches []arrow.RecordBatch
 		var schema *arrow.Schema
 		for p := 0; p < r.AggPartitions(ti); p++ {
-			ap := res[p].(*aggPart)
-			part, err := r.files.OpenPartition(ctx, Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
+			ap := res[p].(*task.AggPart)
+			part, err := r.files.OpenPartition(ctx, task.Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
 			if err != nil {
 				return err
 			}

@@ -12,8 +12,8 @@ import (
 // fitStage computes train statistics and collects the shard windows in one
 // pass; the driver merges the fits in task order.
 func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (split.Partial, error) {
-	res, err := r.stageWithInputs(ctx, d, planner.StageFit, len(d.scans), func() *Broadcast {
-		return &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
+	res, err := r.stageWithInputs(ctx, d, planner.StageFit, len(d.scans), func() *task.Broadcast {
+		return &task.Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
 	})
 	if err != nil {
 		return split.Partial{}, err
@@ -22,7 +22,7 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 	total := r.NewFitPartial()
 	shardParts := make([]any, len(res))
 	for i, x := range res {
-		fp := x.(*fitPartial)
+		fp := x.(*task.FitPartial)
 		for j, cs := range fp.Features {
 			if cs != nil {
 				total.Features[j].Stats.Merge(cs.Stats)
@@ -34,7 +34,7 @@ func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (
 		for j, n := range fp.SplitRows {
 			total.SplitRows[j] += n
 		}
-		shardParts[i] = &windowResult{Partial: fp.Shards}
+		shardParts[i] = &task.WindowResult{Partial: fp.Shards}
 	}
 	for i, n := range total.SplitRows {
 		if n != d.splitRows[i] {

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/sink/shard"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // shardStage runs the last stage: task j writes shard j of every split.
@@ -22,8 +23,8 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 			return err
 		}
 	}
-	res, err := r.stageWithInputs(ctx, d, planner.StageShardWrite, job.Output.Shards, func() *Broadcast {
-		return &Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin,
+	res, err := r.stageWithInputs(ctx, d, planner.StageShardWrite, job.Output.Shards, func() *task.Broadcast {
+		return &task.Broadcast{Groups: d.groups, Caches: d.caches(), SplitCuts: d.splitCutsBin, ShardCuts: d.shardCutsBin,
 			Fit: d.fit, OutDir: txn.Dir()}
 	})
 	if err != nil {
@@ -34,7 +35,7 @@ func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) err
 		d.shards[k] = make([]shard.Info, len(res))
 	}
 	for j, x := range res {
-		sr := x.(*shardResult)
+		sr := x.(*task.ShardResult)
 		if len(sr.Infos) != len(d.shards) {
 			return fmt.Errorf("internal: shard task %d wrote %d splits, want %d", j, len(sr.Infos), len(d.shards))
 		}

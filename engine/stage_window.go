@@ -15,8 +15,8 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 	if shard {
 		kind = planner.StageFit // a repeat of the fit stage's shard windows
 	}
-	res, err := r.stageWithInputs(ctx, d, kind, len(d.scans), func() *Broadcast {
-		b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
+	res, err := r.stageWithInputs(ctx, d, kind, len(d.scans), func() *task.Broadcast {
+		b := &task.Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
 		if shard {
 			b.SplitCuts = d.splitCutsBin
 		}
@@ -27,8 +27,8 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 	}
 	if shard {
 		for i, x := range res {
-			fp := x.(*fitPartial)
-			res[i] = &windowResult{Partial: fp.Shards, Rows: fp.Rows}
+			fp := x.(*task.FitPartial)
+			res[i] = &task.WindowResult{Partial: fp.Shards, Rows: fp.Rows}
 		}
 	}
 	return task.MergePartials(res)

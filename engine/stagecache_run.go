@@ -22,7 +22,7 @@ import (
 // cachedState is an entry's state blob.
 type cachedState struct {
 	Stat   StageStat            `json:"stat"`
-	Scans  []*scanResult        `json:"scans,omitempty"`
+	Scans  []*task.ScanResult   `json:"scans,omitempty"`
 	Agg    *sink.AggregateTable `json:"aggregate,omitempty"`
 	Cuts   []byte               `json:"split_cuts,omitempty"`
 	Fit    []byte               `json:"fit,omitempty"` // a pb.Broadcast: the fit and the shard cuts
@@ -192,7 +192,7 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 	case planner.StageSplitBoundaries:
 		cs.Cuts = d.splitCutsBin
 	case planner.StageFit, planner.StageShardWrite:
-		b, err := proto.Marshal((&Broadcast{Fit: d.fit, ShardCuts: d.shardCutsBin}).Encode())
+		b, err := proto.Marshal((&task.Broadcast{Fit: d.fit, ShardCuts: d.shardCutsBin}).Encode())
 		if err != nil {
 			r.warn(fmt.Sprintf("stage cache: not storing the %s stage: %v", st.Kind, err))
 			return

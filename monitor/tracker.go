@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 // keepJobs is how many finished jobs a Tracker remembers.
@@ -70,7 +71,7 @@ type runRec struct {
 }
 
 type execRec struct {
-	info    engine.ExecutorInfo
+	info    scheduler.ExecutorInfo
 	engine  string
 	memory  int64
 	memUse  func(string) (int64, int64, bool)
@@ -116,7 +117,7 @@ func (t *Tracker) forgetOldLocked() {
 func (t *Tracker) exec(id string) *execRec {
 	x := t.execs[id]
 	if x == nil {
-		x = &execRec{info: engine.ExecutorInfo{ID: id}}
+		x = &execRec{info: scheduler.ExecutorInfo{ID: id}}
 		t.execs[id] = x
 	}
 	return x
@@ -326,7 +327,7 @@ func (t *Tracker) execView(x *execRec, now time.Time) ExecutorView {
 	v := ExecutorView{ID: x.info.ID, Addr: "in process", Engine: x.engine, Device: "cpu", Slots: x.info.Slots, Memory: x.memory,
 		MemoryUsed: -1, Running: x.running, Done: x.done, Failed: x.failed, LastHeartbeat: now, State: "alive"}
 	for _, e := range strings.Split(x.engine, ",") {
-		if engine.IsGPUEngine(e) {
+		if scheduler.IsGPUEngine(e) {
 			v.Device = e
 		}
 	}

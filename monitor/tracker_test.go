@@ -11,6 +11,8 @@ import (
 
 	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/scheduler"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // fakeClock is a settable clock.
@@ -33,7 +35,7 @@ func TestTrackerFollowsAJob(t *testing.T) {
 		Placement: []planner.Placement{{Stage: 1, StageKind: planner.StageScan, Operator: "Scan", Engine: "cpu"},
 			{Stage: 1, StageKind: planner.StageScan, Operator: "Filter", Engine: "cpu"},
 			{Stage: 2, StageKind: planner.StageShardWrite, Operator: "Transform", Engine: "gpu", Reason: "cheaper"}},
-		Executors: []engine.ExecutorInfo{{ID: "a", Slots: 2}, {ID: "b", Slots: 2}}, Memory: 100})
+		Executors: []scheduler.ExecutorInfo{{ID: "a", Slots: 2}, {ID: "b", Slots: 2}}, Memory: 100})
 	tr.StageStarted(engine.StageStart{JobID: "j1", ID: 1, Kind: planner.StageScan, Label: planner.StageScan, Tasks: 4})
 	task := func(i, attempt int, exec string, wall time.Duration, rows int64, err error) {
 		ts := engine.TaskStart{JobID: "j1", Stage: 1, Label: planner.StageScan, Index: i, Attempt: attempt, Executor: exec, Start: clock.t}
@@ -42,7 +44,7 @@ func TestTrackerFollowsAJob(t *testing.T) {
 	}
 	task(0, 0, "a", 1*time.Second, 100, nil)
 	task(1, 0, "b", 3*time.Second, 100, nil)
-	task(2, 0, "a", 0, 0, engine.Retryable(errors.New("flaky")))
+	task(2, 0, "a", 0, 0, exchange.Retryable(errors.New("flaky")))
 	task(2, 1, "b", 2*time.Second, 100, nil)
 	clock.t = start.Add(6 * time.Second)
 
@@ -107,11 +109,11 @@ func TestTrackerLostExecutor(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	met := NewMetrics(reg)
 	tr := NewTracker(Config{Metrics: met})
-	tr.JobStarted(engine.JobStart{JobID: "j", Executors: []engine.ExecutorInfo{{ID: "a", Slots: 1}}})
+	tr.JobStarted(engine.JobStart{JobID: "j", Executors: []scheduler.ExecutorInfo{{ID: "a", Slots: 1}}})
 	for i := 0; i < 2; i++ {
 		ts := engine.TaskStart{JobID: "j", Executor: "a", Index: i}
 		tr.TaskStarted(ts)
-		tr.TaskEnded(engine.TaskEnd{TaskStart: ts, Err: engine.ErrExecutorLost, Lost: true})
+		tr.TaskEnded(engine.TaskEnd{TaskStart: ts, Err: scheduler.ErrExecutorLost, Lost: true})
 	}
 	s := tr.Snapshot()
 	if s.LostExecutors != 1 || s.Executors[0].State != "lost" || s.Executors[0].Failed != 0 {

@@ -25,6 +25,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 // DriverConfig configures `driver serve`.
@@ -220,8 +221,8 @@ type jobTransport struct {
 	j *jobState
 }
 
-// Launch implements engine.Transport.
-func (jt jobTransport) Launch(ctx context.Context, id string, st engine.StageRun, t engine.Task) (any, error) {
+// Launch implements scheduler.Transport.
+func (jt jobTransport) Launch(ctx context.Context, id string, st scheduler.StageRun, t scheduler.Task) (any, error) {
 	spec := st.Spec(t)
 	jt.j.mu.Lock()
 	jt.j.engineID = spec.GetJobId()
