@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
@@ -234,7 +235,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "driver submit: %v\n", err)
 		return ExitUsage
 	}
-	var obs []engine.Observer
+	var obs []runreport.Observer
 	if given(fs, "log-format") {
 		obs = append(obs, monitor.LogObserver(logger))
 	}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/stagecache"
 	"github.com/sluice-ml/sluice/task/exchange"
@@ -24,9 +25,9 @@ type Options struct {
 	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
 	// Observer, when set, is told of the job, its stages and every task
 	// attempt (the web UI, metrics, status).
-	Observer Observer
+	Observer runreport.Observer
 	// Prices, when set, price the run's CPU and GPU time in the summary.
-	Prices Prices
+	Prices runreport.Prices
 
 	// Transport, when set, runs the tasks on its executors (a cluster)
 	// instead of Local in-process executors; Files is then how the driver

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/placement"
@@ -24,45 +25,6 @@ import (
 	"github.com/sluice-ml/sluice/task/workdir"
 )
 
-// Result is what a finished job reports.
-type Result struct {
-	JobID      string
-	OutputDir  string
-	Manifest   *sink.Manifest
-	Stages     []StageStat
-	Wall       time.Duration
-	PeakMemory int64 // largest executor budget peak (Arrow bytes)
-	// Warnings are things about the data the user should know; Summary
-	// prints them.
-	Warnings []string
-	// Prices, when set, make Summary print the job's compute cost.
-	Prices Prices
-}
-
-// StageStat summarises one executed pass of a plan stage.
-type StageStat struct {
-	ID   int    // the plan's stage id (EXPLAIN's)
-	Kind string // the stage's kind, with " (pass n)" for a repeated pass and " (recompute)" for lineage recovery
-	// Pass counts the runs of this plan stage: 1 for the first; 0 for a
-	// lineage recompute.
-	Pass  int
-	Tasks int
-	// Operators are the plan operators the stage's tasks ran, in order.
-	Operators []string
-	Rows      int64
-	Bytes     int64
-	Wall      time.Duration
-	// CPU is the user + system CPU the stage took: the driver process's
-	// during the stage (in process: the executors' too), plus what cluster
-	// executors reported.
-	CPU time.Duration
-	// GPUs is how many GPUs the stage held (0: it ran on CPUs).
-	GPUs int
-	// Cached: the stage was restored from the stage cache, not run (Rows,
-	// Bytes and Tasks are the run's that stored it).
-	Cached bool
-}
-
 // run is the driver's state for one job.
 type run struct {
 	*task.Env
@@ -71,10 +33,10 @@ type run struct {
 	opt      Options
 	jobID    string
 	sched    *scheduler.Scheduler
-	prog     *progress
+	prog     *runreport.Progress
 	local    *scheduler.LocalTransport
 	files    exchange.Files // how the driver reads task outputs (aggregate tables)
-	stats    []StageStat
+	stats    []runreport.StageStat
 	runs     int // stage runs started, failed ones included: the next run's wire number
 	warnings []string
 	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
@@ -136,7 +98,7 @@ func firstNonEmpty(a, b string) string {
 
 // Run executes the job embedded: an in-process driver and opt.Local
 // executors running the same stages and tasks as a cluster.
-func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err error) {
+func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Result, err error) {
 	start := time.Now()
 	opt.defaults()
 	engines, err := Engines(firstNonEmpty(opt.Engine, job.Engine.Prefer))
@@ -196,7 +158,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	if err != nil {
 		return nil, err
 	}
-	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal)}
+	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: runreport.NewProgress(opt.Progress, opt.Terminal, runreport.PlanStages(p.plan))}
 	var tr scheduler.Transport
 	if opt.Transport != nil {
 		tr, r.files = opt.Transport, opt.Files
@@ -220,18 +182,17 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	}
 	r.planNotes()
 	r.cpu, _ = tr.(scheduler.CPUMeter)
-	r.prog.plan = planStages(p.plan)
 	if obs := opt.Observer; obs != nil {
-		js := JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: r.prog.plan,
+		js := runreport.JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: runreport.PlanStages(p.plan),
 			Placement: p.plan.Placement, Executors: tr.Executors()}
 		if r.local != nil {
 			js.Memory, js.MemoryUse = opt.MemoryPerExec, r.local.MemoryUse
 		}
 		obs.JobStarted(js)
 		defer func() { obs.JobEnded(jobID, res, err) }()
-		tr = observed{Transport: tr, jobID: jobID, obs: obs}
+		tr = runreport.Observed{Transport: tr, JobID: jobID, Observer: obs}
 	}
-	r.sched = &scheduler.Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
+	r.sched = &scheduler.Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.TaskDone, NoExecutorWait: opt.NoExecutorWait}
 	var stamps []string
 	if r.fps, stamps, err = inputFingerprints(ctx, p.ds); err != nil {
 		return nil, err
@@ -256,7 +217,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	committed = true
 	r.recordRun(m)
 	cleanDebris(job.Output.Path, root, opt.Progress)
-	res = &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings, Prices: opt.Prices}
+	res = &runreport.Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings, Prices: opt.Prices}
 	if r.local != nil {
 		res.PeakMemory = r.local.PeakMemory()
 	}
@@ -288,9 +249,9 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 		return r.fragment(seq, pst, kind, t, b)
 	}}
 	t0, c0 := time.Now(), task.ProcessCPU()
-	r.prog.startStage(st)
+	r.prog.StartStage(st)
 	if r.opt.Observer != nil {
-		r.opt.Observer.StageStarted(StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
+		r.opt.Observer.StageStarted(runreport.StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
 	}
 	res, err := r.sched.RunStage(ctx, st)
 	if err != nil {
@@ -301,7 +262,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 	if r.cpu != nil {
 		cpu += r.cpu.StageCPU(r.jobID, seq)
 	}
-	ss := StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu)}
+	ss := runreport.StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu)}
 	if only != nil {
 		ss.Tasks = len(only)
 	}
@@ -333,7 +294,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 		}
 	}
 	r.stats = append(r.stats, ss)
-	r.prog.endStage(ss)
+	r.prog.EndStage(ss)
 	if r.opt.Observer != nil {
 		r.opt.Observer.StageEnded(r.jobID, ss)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
@@ -21,7 +22,7 @@ import (
 
 // cachedState is an entry's state blob.
 type cachedState struct {
-	Stat   StageStat            `json:"stat"`
+	Stat   runreport.StageStat  `json:"stat"`
 	Scans  []*task.ScanResult   `json:"scans,omitempty"`
 	Agg    *sink.AggregateTable `json:"aggregate,omitempty"`
 	Cuts   []byte               `json:"split_cuts,omitempty"`

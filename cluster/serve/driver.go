@@ -22,6 +22,7 @@ import (
 	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/cluster/ring"
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
 	pb "github.com/sluice-ml/sluice/proto"
@@ -50,7 +51,7 @@ type DriverConfig struct {
 	// Logger, when set, replaces Log: every line becomes one of its records.
 	Logger *slog.Logger
 	// Prices price the jobs' CPU and GPU time in status and the UI.
-	Prices engine.Prices
+	Prices runreport.Prices
 }
 
 // RunDriver serves jobs until ctx ends; running jobs are then cancelled.
@@ -180,7 +181,7 @@ type driverService struct {
 	// tracker follows the jobs for status and the UI; observer is what
 	// each job reports to (the tracker, and the log).
 	tracker  *monitor.Tracker
-	observer engine.Observer
+	observer runreport.Observer
 	ring     ringView
 }
 

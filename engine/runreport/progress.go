@@ -1,9 +1,8 @@
-package engine
+package runreport
 
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -11,9 +10,9 @@ import (
 	"github.com/sluice-ml/sluice/task/budget"
 )
 
-// progress shows stage, tasks done/total, rows, bytes and ETA: a redrawn
+// Progress shows stage, tasks done/total, rows, bytes and ETA: a redrawn
 // line on a terminal, plain log lines otherwise.
-type progress struct {
+type Progress struct {
 	mu       sync.Mutex
 	w        io.Writer
 	terminal bool
@@ -29,12 +28,14 @@ type progress struct {
 	jobStart time.Time
 }
 
-func newProgress(w io.Writer, terminal bool) *progress {
-	return &progress{w: w, terminal: terminal, frac: map[int]float64{}, jobStart: time.Now()}
+// NewProgress shows progress on w (nil: none) for a job of the plan's
+// stages; terminal redraws one line.
+func NewProgress(w io.Writer, terminal bool, plan []PlanStage) *Progress {
+	return &Progress{w: w, terminal: terminal, plan: plan, frac: map[int]float64{}, jobStart: time.Now()}
 }
 
 // overall is the job's completion and its ETA as text; p.mu is held.
-func (p *progress) overall() (float64, string) {
+func (p *Progress) overall() (float64, string) {
 	c := Completion(p.plan, p.frac)
 	if left, ok := ETA(time.Since(p.jobStart), c); ok {
 		return c, left.Round(time.Second).String()
@@ -42,7 +43,8 @@ func (p *progress) overall() (float64, string) {
 	return c, "?"
 }
 
-func (p *progress) startStage(st scheduler.StageRun) {
+// StartStage shows a stage run starting.
+func (p *Progress) StartStage(st scheduler.StageRun) {
 	if p.w == nil {
 		return
 	}
@@ -54,7 +56,9 @@ func (p *progress) startStage(st scheduler.StageRun) {
 	}
 }
 
-func (p *progress) taskDone(st scheduler.StageRun, done int, res any) {
+// TaskDone shows a task of the stage run done (done of st.Tasks; res
+// the task's result).
+func (p *Progress) TaskDone(st scheduler.StageRun, done int, res any) {
 	if p.w == nil {
 		return
 	}
@@ -85,7 +89,8 @@ func (p *progress) taskDone(st scheduler.StageRun, done int, res any) {
 	}
 }
 
-func (p *progress) endStage(s StageStat) {
+// EndStage shows a stage run ended.
+func (p *Progress) EndStage(s StageStat) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s.Pass > 0 {
@@ -109,41 +114,4 @@ func humanCount(n int64) string {
 		return fmt.Sprintf("%.1fk", float64(n)/1e3)
 	}
 	return fmt.Sprint(n)
-}
-
-// Summary prints the closing table of a run.
-func (res *Result) Summary(w io.Writer) {
-	m := res.Manifest
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall", "cpu")
-	for _, s := range res.Stages {
-		wall, cpu := s.Wall.Round(10*time.Millisecond).String(), s.CPU.Round(10*time.Millisecond).String()
-		if s.Cached { // restored from the stage cache: its rows are the storing run's
-			wall, cpu = "cached", "-"
-		}
-		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), budget.FormatBytes(s.Bytes), wall, cpu)
-	}
-	fmt.Fprintf(&b, "\nrows: read %d, filtered %d, dropped %d, written %d\n", m.Rows.Read, m.Rows.Filtered, m.Rows.Dropped, m.Rows.Written)
-	for _, s := range m.Splits {
-		fmt.Fprintf(&b, "split %-8s %10d rows in %d shards\n", s.Name, s.Rows, len(s.Shards))
-	}
-	for _, a := range m.Aggregates {
-		fmt.Fprintf(&b, "aggregate %-8s %d rows (%s)\n", a.Name, a.Rows, a.Path)
-	}
-	expectSummary(&b, m.Expectations)
-	for _, w := range res.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", w)
-	}
-	fmt.Fprintf(&b, "output %s  wall %s  cpu %s", res.OutputDir, res.Wall.Round(10*time.Millisecond), res.CPU().Round(10*time.Millisecond))
-	if g := res.GPUTime(); g > 0 {
-		fmt.Fprintf(&b, "  gpu %s", g.Round(10*time.Millisecond))
-	}
-	if res.Prices.Set() {
-		fmt.Fprintf(&b, "  cost $%.6f ($%g/core-h, $%g/GPU-h)", res.Cost(), res.Prices.CoreHour, res.Prices.GPUHour)
-	}
-	if res.PeakMemory > 0 {
-		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", budget.FormatBytes(res.PeakMemory))
-	}
-	b.WriteString("\n")
-	io.WriteString(w, b.String())
 }

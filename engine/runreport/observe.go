@@ -1,4 +1,4 @@
-package engine
+package runreport
 
 import (
 	"context"
@@ -104,8 +104,8 @@ func StageWeight(kind string) float64 {
 	return 1
 }
 
-// planStages lists the plan's stages with their cost estimates.
-func planStages(p *planner.Plan) []PlanStage {
+// PlanStages lists the plan's stages with their cost estimates.
+func PlanStages(p *planner.Plan) []PlanStage {
 	out := make([]PlanStage, len(p.Stages))
 	for i, s := range p.Stages {
 		out[i] = PlanStage{ID: s.ID, Kind: s.Kind, Tasks: s.Tasks, Weight: StageWeight(s.Kind)}
@@ -141,15 +141,15 @@ func ETA(elapsed time.Duration, completion float64) (left time.Duration, ok bool
 	return time.Duration(float64(elapsed) * (1 - completion) / completion), true
 }
 
-// observed is a transport that reports every task attempt to an observer.
-type observed struct {
+// Observed is a transport that reports every task attempt to an observer.
+type Observed struct {
 	scheduler.Transport
-	jobID string
-	obs   Observer
+	JobID    string
+	Observer Observer
 }
 
 // Changed forwards membership events, when the transport has them.
-func (o observed) Changed() <-chan struct{} {
+func (o Observed) Changed() <-chan struct{} {
 	if ev, ok := o.Transport.(scheduler.MembershipEvents); ok {
 		return ev.Changed()
 	}
@@ -157,14 +157,14 @@ func (o observed) Changed() <-chan struct{} {
 }
 
 // Launch implements Transport.
-func (o observed) Launch(ctx context.Context, id string, st scheduler.StageRun, t scheduler.Task) (any, error) {
-	ts := TaskStart{JobID: o.jobID, Stage: st.ID, Label: st.Kind, Index: t.Index, Attempt: t.Attempt, Executor: id, Start: time.Now()}
-	o.obs.TaskStarted(ts)
+func (o Observed) Launch(ctx context.Context, id string, st scheduler.StageRun, t scheduler.Task) (any, error) {
+	ts := TaskStart{JobID: o.JobID, Stage: st.ID, Label: st.Kind, Index: t.Index, Attempt: t.Attempt, Executor: id, Start: time.Now()}
+	o.Observer.TaskStarted(ts)
 	res, err := o.Transport.Launch(ctx, id, st, t)
 	e := TaskEnd{TaskStart: ts, Wall: time.Since(ts.Start), Err: err, Lost: errors.Is(err, scheduler.ErrExecutorLost)}
 	if c, ok := res.(interface{ Counts() (int64, int64) }); ok && err == nil {
 		e.Rows, e.Bytes = c.Counts()
 	}
-	o.obs.TaskEnded(e)
+	o.Observer.TaskEnded(e)
 	return res, err
 }
