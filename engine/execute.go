@@ -43,8 +43,8 @@ type driverState struct {
 // not depend on which task finished first or on how many executors ran.
 func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error) {
 	d := &driverState{}
-	for i := range r.p.plan.Stages {
-		st := &r.p.plan.Stages[i]
+	for i := range r.p.Plan.Stages {
+		st := &r.p.Plan.Stages[i]
 		r.cur = st
 		if r.cache != nil && r.cache.Reuse[st.ID] {
 			if err := r.restoreStage(d, st, txn); err != nil {
@@ -92,7 +92,7 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 // scanStage runs the scan and its barrier: the dense group ids and the
 // exact rows of every split from the group counts.
 func (r *run) scanStage(ctx context.Context, d *driverState) error {
-	res, err := r.stage(ctx, planner.StageScan, len(r.p.ds.Tasks), nil)
+	res, err := r.stage(ctx, planner.StageScan, len(r.p.DS.Tasks), nil)
 	if err != nil {
 		return err
 	}
@@ -106,8 +106,8 @@ func (r *run) scanStage(ctx context.Context, d *driverState) error {
 // exact rows of every split from the group counts.
 func (r *run) scanBarrier(d *driverState) (err error) {
 	r.mergeGroups(d)
-	ratios := make([]float64, len(r.p.job.Split.Ratios))
-	for i, rt := range r.p.job.Split.Ratios {
+	ratios := make([]float64, len(r.p.Job.Split.Ratios))
+	for i, rt := range r.p.Job.Split.Ratios {
 		ratios[i] = rt.Value
 	}
 	d.splitRows = make([]int64, len(ratios))
@@ -152,7 +152,7 @@ func (r *run) fitBarrier(ctx context.Context, d *driverState, planned bool) erro
 	if err := r.splitCuts(ctx, d); err != nil {
 		return err
 	}
-	shardTargets, err := split.ShardTargets(d.splitRows, r.p.job.Output.Shards)
+	shardTargets, err := split.ShardTargets(d.splitRows, r.p.Job.Output.Shards)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (r *run) fitBarrier(ctx context.Context, d *driverState, planned bool) erro
 		}
 		first = false
 	} else if !planned {
-		return fmt.Errorf("internal: %d shards per split need shard boundaries, but the plan has no %s stage", r.p.job.Output.Shards, planner.StageFit)
+		return fmt.Errorf("internal: %d shards per split need shard boundaries, but the plan has no %s stage", r.p.Job.Output.Shards, planner.StageFit)
 	}
 	shardKeys, err := split.Resolve(shardTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
 		if first {
@@ -206,7 +206,7 @@ func (r *run) mergeGroups(d *driverState) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if by := r.p.job.Split.By; len(by) > 0 && len(keys) == 1 && keys[0] == strings.Repeat(rows.NullKey, len(by)) {
+	if by := r.p.Job.Split.By; len(by) > 0 && len(keys) == 1 && keys[0] == strings.Repeat(rows.NullKey, len(by)) {
 		r.warn(fmt.Sprintf("split.by: %s is null in every row, so the split is not stratified (all %d rows are one group)",
 			strings.Join(by, ", "), total[keys[0]]))
 	}

@@ -2,13 +2,11 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
-	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/expect"
@@ -16,30 +14,6 @@ import (
 
 // rowMask keeps the row-in-file bits of a row id (file index << 40 | row).
 const rowMask = 1<<40 - 1
-
-// bindExpect puts the plan's expect rules into the bound job.
-func bindExpect(bj *pb.BoundJob, x *planner.ExpectPlan) {
-	if x == nil {
-		return
-	}
-	bj.ExpectPartitions = int32(x.UniquePartitions)
-	for _, r := range x.Rules {
-		br := &pb.ExpectRule{Column: r.Column, Kind: r.Kind, Lo: r.Lo, Hi: r.Hi, Max: r.Max, Count: r.Count}
-		for _, v := range r.In {
-			switch x := v.(type) {
-			case int64:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "i", I: x})
-			case float64:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "f", F: x})
-			case bool:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "b", B: x})
-			default:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "s", S: fmt.Sprint(x)})
-			}
-		}
-		bj.Expect = append(bj.Expect, br)
-	}
-}
 
 // expectStage runs the expect-unique stage: one task per unique rule and
 // hash partition, reading every scan task's expect file.
@@ -67,7 +41,7 @@ func (r *run) expectStage(ctx context.Context, d *driverState) error {
 // unique, else after the expect-unique stage.
 func (r *run) expectAfter(d *driverState, st *planner.Stage) error {
 	switch {
-	case st.Kind == planner.StageScan && r.p.plan.Stage(planner.StageExpect) == nil:
+	case st.Kind == planner.StageScan && r.p.Plan.Stage(planner.StageExpect) == nil:
 		return r.checkExpect(d, nil)
 	case st.Kind == planner.StageExpect:
 		return r.checkExpect(d, d.uniq)
@@ -80,11 +54,11 @@ func (r *run) expectAfter(d *driverState, st *planner.Stage) error {
 // and fails the job when a rule failed under on_fail: error. Under warn
 // each failed rule is a warning.
 func (r *run) checkExpect(d *driverState, uniq []*task.UniqueResult) error {
-	x := r.p.plan.Expect
+	x := r.p.Plan.Expect
 	if x == nil {
 		return nil
 	}
-	job := r.p.job
+	job := r.p.Job
 	out := &sink.Expectations{OnFail: job.Expect.OnFail, Passed: true}
 	for _, s := range d.scans {
 		out.Rows += s.RowsRead
@@ -129,7 +103,7 @@ func (r *run) checkExpect(d *driverState, uniq []*task.UniqueResult) error {
 		}
 		if !er.Passed {
 			for _, e := range examples {
-				er.Examples = append(er.Examples, sink.ExpectationExample{File: r.p.ds.Files[e.RowID>>40].Path, Row: e.RowID&rowMask + 1, Value: e.Value})
+				er.Examples = append(er.Examples, sink.ExpectationExample{File: r.p.DS.Files[e.RowID>>40].Path, Row: e.RowID&rowMask + 1, Value: e.Value})
 			}
 		}
 		out.Passed = out.Passed && er.Passed

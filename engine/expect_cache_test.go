@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/jobspec"
@@ -72,23 +73,23 @@ func TestExpectWithStageCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := prepare(job, engines)
+	p, err := bind.Prepare(job, engines)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bound, err := bindJob(p, choice, opt.BatchRows)
+	bound, err := bind.Job(p, choice, opt.BatchRows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stamps, err := inputFingerprints(context.Background(), p.ds)
+	_, stamps, err := inputFingerprints(context.Background(), p.DS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
+	keys, err := stagereuse.Keys(p.Job, p.DS, p.Plan, bound, stamps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Remove(keys[p.plan.Stage(planner.StageExpect).ID])
+	c.Remove(keys[p.Plan.Stage(planner.StageExpect).ID])
 	check("expect-unique evicted", run("expect-unique evicted", "scan,split-boundaries,fit,shard-write"))
 
 	// A failing job under error: cold and warm (its scan is cached by a warn

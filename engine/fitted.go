@@ -8,7 +8,7 @@ import (
 
 // buildFitted turns the merged train statistics into fitted transforms.
 func (r *run) buildFitted(total *task.FitPartial) (*task.Fitted, error) {
-	job := r.p.job
+	job := r.p.Job
 	f := &task.Fitted{}
 	for i, feat := range job.Features {
 		var stats *feature.FeatureStats

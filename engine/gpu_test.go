@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
@@ -165,17 +166,17 @@ func TestMixedEnginesSameBytes(t *testing.T) {
 	if !pinned {
 		t.Fatal("executors were not pinned")
 	}
-	p, err := prepare(job, []exec.Engine{cpu.Engine{}})
+	p, err := bind.Prepare(job, []exec.Engine{cpu.Engine{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.gpuStages) == 0 || !p.gpuStages[planner.StageShardWrite] || p.gpuStages[planner.StageFit] {
-		t.Fatalf("GPU stages %v: want shard-write (transforms, split assignment) and not fit (statistics stay on the CPU)", p.gpuStages)
+	if len(p.GPUStages) == 0 || !p.GPUStages[planner.StageShardWrite] || p.GPUStages[planner.StageFit] {
+		t.Fatalf("GPU stages %v: want shard-write (transforms, split assignment) and not fit (statistics stay on the CPU)", p.GPUStages)
 	}
-	t.Logf("GPU stages %v; tasks run %v", p.gpuStages, log.ran)
+	t.Logf("GPU stages %v; tasks run %v", p.GPUStages, log.ran)
 	cpuRan := 0
 	for kind, byExec := range log.ran {
-		if p.gpuStages[kind] && byExec["local-1"] > 0 {
+		if p.GPUStages[kind] && byExec["local-1"] > 0 {
 			t.Errorf("GPU stage %s ran %d tasks on the CPU executor", kind, byExec["local-1"])
 		}
 		cpuRan += byExec["local-1"]

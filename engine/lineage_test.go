@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/planner"
@@ -150,11 +151,11 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 // planStageOf is the id the plan of smallJob gives its stage of a kind.
 func planStageOf(t *testing.T, kind string) int {
 	t.Helper()
-	p, err := prepare(parseJob(t, smallJob, t.TempDir()), []exec.Engine{cpu.Engine{}})
+	p, err := bind.Prepare(parseJob(t, smallJob, t.TempDir()), []exec.Engine{cpu.Engine{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := p.plan.Stage(kind)
+	st := p.Plan.Stage(kind)
 	if st == nil {
 		t.Fatalf("the plan has no %s stage", kind)
 	}

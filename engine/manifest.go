@@ -11,16 +11,16 @@ import (
 // manifest assembles manifest.json from the driver's state. Nothing in it
 // depends on timing or cluster layout, so equal inputs give equal bytes.
 func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
-	job := r.p.job
+	job := r.p.Job
 	m := &sink.Manifest{FormatVersion: sink.ManifestFormatVersion}
 	m.Job = sink.JobInfo{Name: job.Name, SHA256: job.SHA256, File: job.File, Sets: job.Sets}
-	m.Input.Format = r.p.ds.Format
-	m.Input.Generated = r.p.ds.Generated
-	fileRows := make([]int64, len(r.p.ds.Files))
-	for i, t := range r.p.ds.Tasks {
+	m.Input.Format = r.p.DS.Format
+	m.Input.Generated = r.p.DS.Generated
+	fileRows := make([]int64, len(r.p.DS.Files))
+	for i, t := range r.p.DS.Tasks {
 		fileRows[t.FileIndex] += d.scans[i].RowsRead
 	}
-	for i, f := range r.p.ds.Files {
+	for i, f := range r.p.DS.Files {
 		m.Input.Files = append(m.Input.Files, sink.InputFile{Path: f.Path, Bytes: f.Size, Rows: fileRows[i], Fingerprint: r.fps[i]})
 	}
 	m.Rows.DroppedBy, m.Rows.NaN, m.Rows.Inf = map[string]int64{}, map[string]int64{}, map[string]int64{}
@@ -97,10 +97,10 @@ func (r *run) manifest(d *driverState) (*sink.Manifest, error) {
 	m.Shuffle.Seed = job.Split.Seed
 	m.Engine.Prefer = job.Engine.Prefer
 	m.Engine.Fallback = job.Engine.Fallback
-	for _, pl := range r.p.plan.Placement {
+	for _, pl := range r.p.Plan.Placement {
 		m.Engine.Placement = append(m.Engine.Placement, sink.Placement{Stage: pl.Stage, Operator: pl.Operator, Engine: pl.Engine, Reason: pl.Reason})
 	}
-	m.Engine.Fallbacks = append([]string{}, r.p.plan.Fallbacks...)
+	m.Engine.Fallbacks = append([]string{}, r.p.Plan.Fallbacks...)
 	m.Engine.FellBack = r.fellBack
 	m.Expectations = d.expect
 	m.Output = sink.OutputSpec{Format: job.Output.Format, Compression: job.Output.Compression, ShardsPerSplit: job.Output.Shards}

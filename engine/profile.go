@@ -13,7 +13,7 @@ import (
 // report.html into the output.
 func (r *run) profiles(d *driverState, res []any, txn *sink.Txn) error {
 	spec := r.ProfileSpec()
-	spec.SliceTop = r.p.job.Slices.Top
+	spec.SliceTop = r.p.Job.Slices.Top
 	parts := make([]*profile.Partial, len(res))
 	for j, x := range res {
 		sr := x.(*task.ShardResult)
@@ -33,7 +33,7 @@ func (r *run) profiles(d *driverState, res []any, txn *sink.Txn) error {
 // writeReport renders report.html from the profiles and slices and writes
 // it into the output.
 func (r *run) writeReport(d *driverState, txn *sink.Txn) error {
-	html, err := profile.Report(r.p.job.Name, d.profiles, d.slices)
+	html, err := profile.Report(r.p.Job.Name, d.profiles, d.slices)
 	if err != nil {
 		return err
 	}

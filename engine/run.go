@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/exec"
@@ -28,7 +29,7 @@ import (
 // run is the driver's state for one job.
 type run struct {
 	*task.Env
-	p        *prepared
+	p        *bind.Prepared
 	bound    *pb.BoundJob // the job as every fragment carries it
 	opt      Options
 	jobID    string
@@ -77,16 +78,16 @@ func Explain(job *jobspec.Job, opt Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := prepare(job, engines)
+	p, err := bind.Prepare(job, engines)
 	if err != nil {
 		return "", err
 	}
 	if opt.Cache != nil {
 		opt.defaults()
 		note, err := explainCache(p, opt)
-		return p.plan.Explain() + note, err
+		return p.Plan.Explain() + note, err
 	}
-	return p.plan.Explain(), nil
+	return p.Plan.Explain(), nil
 }
 
 func firstNonEmpty(a, b string) string {
@@ -105,7 +106,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Res
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepare(job, engines)
+	p, err := bind.Prepare(job, engines)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Res
 	}
 	defer workHold.Release()
 	choice := firstNonEmpty(opt.Engine, job.Engine.Prefer)
-	bound, err := bindJob(p, choice, opt.BatchRows)
+	bound, err := bind.Job(p, choice, opt.BatchRows)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +159,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Res
 	if err != nil {
 		return nil, err
 	}
-	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: runreport.NewProgress(opt.Progress, opt.Terminal, runreport.PlanStages(p.plan))}
+	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: runreport.NewProgress(opt.Progress, opt.Terminal, runreport.PlanStages(p.Plan))}
 	var tr scheduler.Transport
 	if opt.Transport != nil {
 		tr, r.files = opt.Transport, opt.Files
@@ -183,8 +184,8 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Res
 	r.planNotes()
 	r.cpu, _ = tr.(scheduler.CPUMeter)
 	if obs := opt.Observer; obs != nil {
-		js := runreport.JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: runreport.PlanStages(p.plan),
-			Placement: p.plan.Placement, Executors: tr.Executors()}
+		js := runreport.JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: runreport.PlanStages(p.Plan),
+			Placement: p.Plan.Placement, Executors: tr.Executors()}
 		if r.local != nil {
 			js.Memory, js.MemoryUse = opt.MemoryPerExec, r.local.MemoryUse
 		}
@@ -194,15 +195,15 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Res
 	}
 	r.sched = &scheduler.Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.TaskDone, NoExecutorWait: opt.NoExecutorWait}
 	var stamps []string
-	if r.fps, stamps, err = inputFingerprints(ctx, p.ds); err != nil {
+	if r.fps, stamps, err = inputFingerprints(ctx, p.DS); err != nil {
 		return nil, err
 	}
 	if opt.Cache != nil && opt.Transport == nil && !txn.Remote() {
-		keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
+		keys, err := stagereuse.Keys(p.Job, p.DS, p.Plan, bound, stamps)
 		if err != nil {
 			return nil, err
 		}
-		r.cache = stagereuse.Open(opt.Cache, p.plan, keys, work, r.warn)
+		r.cache = stagereuse.Open(opt.Cache, p.Plan, keys, work, r.warn)
 		defer r.cache.Close()
 	}
 	m, err := r.execute(ctx, txn)
@@ -241,12 +242,12 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 		return nil, err
 	}
 	id := pst.ID
-	gpu := r.p.gpuStages[kind]
+	gpu := r.p.GPUStages[kind]
 	if b != nil && b.ShardWin {
-		gpu = r.p.gpuStages[planner.StageSplitBoundaries] // window collection alone
+		gpu = r.p.GPUStages[planner.StageSplitBoundaries] // window collection alone
 	}
 	st := scheduler.StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t scheduler.Task) *pb.StageFragment {
-		return r.fragment(seq, pst, kind, t, b)
+		return bind.Fragment(r.p, r.bound, r.jobID, seq, pst, kind, t, b)
 	}}
 	t0, c0 := time.Now(), task.ProcessCPU()
 	r.prog.StartStage(st)
@@ -307,7 +308,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label string, pass int, err error) {
 	st := r.cur
 	if only != nil {
-		st = r.p.plan.Stage(kind)
+		st = r.p.Plan.Stage(kind)
 	}
 	if st == nil || st.Kind != kind {
 		return nil, "", 0, fmt.Errorf("internal: %s tasks outside a plan stage of that kind (running %v)", kind, st)
@@ -332,7 +333,7 @@ func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label stri
 // the executors with a GPU engine when the stage is steered to them.
 func (r *run) stageGPUs(kind string, gpuStage bool) int {
 	if r.local != nil {
-		for _, pl := range r.p.plan.Placement {
+		for _, pl := range r.p.Plan.Placement {
 			if pl.StageKind == kind && scheduler.IsGPUEngine(pl.Engine) {
 				return 1
 			}
@@ -388,10 +389,10 @@ func preferCache(kind string, b *task.Broadcast) func(scheduler.Task) string {
 // planNotes shows, under engine.fallback: warn, each operator the plan put
 // on the CPU though a device engine was preferred, once.
 func (r *run) planNotes() {
-	if r.p.plan.Fallback != planner.FallbackWarn {
+	if r.p.Plan.Fallback != planner.FallbackWarn {
 		return
 	}
-	for _, f := range r.p.plan.Fallbacks {
+	for _, f := range r.p.Plan.Fallbacks {
 		r.note("fallback: " + f)
 	}
 }
@@ -407,7 +408,7 @@ func (r *run) fallbackNotes(why map[string]string, lost string) {
 		r.noted["lost"] = true
 		r.note("the GPU hit a sticky error; the rest of the job runs on the CPU engine (counted in the manifest's engine.fell_back): " + lost)
 	}
-	if r.p.plan.Fallback != planner.FallbackWarn {
+	if r.p.Plan.Fallback != planner.FallbackWarn {
 		return
 	}
 	ops := make([]string, 0, len(why))
@@ -433,4 +434,29 @@ func (r *run) note(msg string) {
 	}
 	r.noted[msg] = true
 	r.warn(msg)
+}
+
+// BindTask binds a job on this node and returns task index of its first
+// plan stage of a kind, with an empty broadcast: what a driver would send
+// for it. For tools and tests that talk to an executor directly.
+func BindTask(job *jobspec.Job, opt Options, jobID, kind string, index int) (*pb.StageFragment, error) {
+	opt.defaults()
+	choice := firstNonEmpty(opt.Engine, job.Engine.Prefer)
+	engines, err := Engines(choice)
+	if err != nil {
+		return nil, err
+	}
+	p, err := bind.Prepare(job, engines)
+	if err != nil {
+		return nil, err
+	}
+	bound, err := bind.Job(p, choice, opt.BatchRows)
+	if err != nil {
+		return nil, err
+	}
+	st := p.Plan.Stage(kind)
+	if st == nil {
+		return nil, fmt.Errorf("the plan has no %s stage", kind)
+	}
+	return bind.Fragment(p, bound, jobID, 1, st, kind, scheduler.Task{Index: index}, nil), nil
 }

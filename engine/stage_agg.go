@@ -20,7 +20,7 @@ import (
 // states of every scan task in task order; the driver's barrier
 // concatenates the partitions into the table file.
 func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.Stage, txn *sink.Txn) error {
-	job := r.p.job
+	job := r.p.Job
 	ti := slices.IndexFunc(job.Aggregates, func(a jobspec.Aggregate) bool { return a.Name == st.Table })
 	if ti < 0 {
 		return fmt.Errorf("internal: plan stage %d aggregates table %q, which the job does not have", st.ID, st.Table)

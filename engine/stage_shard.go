@@ -14,7 +14,7 @@ import (
 
 // shardStage runs the last stage: task j writes shard j of every split.
 func (r *run) shardStage(ctx context.Context, d *driverState, txn *sink.Txn) error {
-	job := r.p.job
+	job := r.p.Job
 	for _, rt := range job.Split.Ratios {
 		if txn.Remote() {
 			break

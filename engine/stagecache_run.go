@@ -67,7 +67,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 			if err := stagereuse.LinkShuffle(e, fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
 				return err
 			}
-			for a := range r.p.job.Aggregates {
+			for a := range r.p.Job.Aggregates {
 				p := filepath.Join(dir, fmt.Sprintf("agg%d-%05d", a, i))
 				if err := stagereuse.LinkShuffle(e, fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
 					return err
@@ -112,7 +112,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 		if st.Kind == planner.StageFit {
 			break
 		}
-		for _, rt := range r.p.job.Split.Ratios {
+		for _, rt := range r.p.Job.Split.Ratios {
 			if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
 				return err
 			}
