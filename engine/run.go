@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
@@ -281,7 +282,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 			if r.fellBack == nil {
 				r.fellBack = map[string]int64{}
 			}
-			addCounts(r.fellBack, f.TaskFallbacks())
+			barrier.AddCounts(r.fellBack, f.TaskFallbacks())
 		}
 		if f, ok := x.(interface {
 			TaskFallbackNotes() (map[string]string, string)

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
@@ -19,15 +20,15 @@ import (
 // plan's stage for st.Table): one task per partition merges the partial
 // states of every scan task in task order; the driver's barrier
 // concatenates the partitions into the table file.
-func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.Stage, txn *sink.Txn) error {
+func (r *run) aggregateStage(ctx context.Context, d *barrier.State, st *planner.Stage, txn *sink.Txn) error {
 	job := r.p.Job
 	ti := slices.IndexFunc(job.Aggregates, func(a jobspec.Aggregate) bool { return a.Name == st.Table })
 	if ti < 0 {
 		return fmt.Errorf("internal: plan stage %d aggregates table %q, which the job does not have", st.ID, st.Table)
 	}
 	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.AggPartitions(ti), func() *task.Broadcast {
-		aggs := make([][]task.Location, len(d.scans))
-		for i, sc := range d.scans {
+		aggs := make([][]task.Location, len(d.Scans))
+		for i, sc := range d.Scans {
 			for _, p := range sc.AggPaths {
 				aggs[i] = append(aggs[i], task.Location{Executor: sc.Executor, Path: p})
 			}
@@ -85,7 +86,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 		for _, f := range schema.Fields() {
 			cols = append(cols, f.Name)
 		}
-		d.aggregates = append(d.aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
+		d.Aggregates = append(d.Aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
 	}
 	return nil
 }

@@ -1,14 +1,16 @@
-package engine
+package barrier
 
 import (
+	"fmt"
+
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/task"
 )
 
-// buildFitted turns the merged train statistics into fitted transforms.
-func (r *run) buildFitted(total *task.FitPartial) (*task.Fitted, error) {
-	job := r.p.Job
+// Fit turns the merged train statistics into fitted transforms.
+func Fit(job *jobspec.Job, total *task.FitPartial) (*task.Fitted, error) {
 	f := &task.Fitted{}
 	for i, feat := range job.Features {
 		var stats *feature.FeatureStats
@@ -48,4 +50,36 @@ func (r *run) buildFitted(total *task.FitPartial) (*task.Fitted, error) {
 		}
 	}
 	return f, nil
+}
+
+// MergeFits merges the fit stage's partials (res, in task order) into
+// total, checks every split's rows against the counts, fits the
+// transforms into d.Fit and returns the merged shard windows.
+func (d *State) MergeFits(job *jobspec.Job, total *task.FitPartial, res []any) (split.Partial, error) {
+	shardParts := make([]any, len(res))
+	for i, x := range res {
+		fp := x.(*task.FitPartial)
+		for j, cs := range fp.Features {
+			if cs != nil {
+				total.Features[j].Stats.Merge(cs.Stats)
+			}
+		}
+		if fp.Label != nil {
+			total.Label.Stats.Merge(fp.Label.Stats)
+		}
+		for j, n := range fp.SplitRows {
+			total.SplitRows[j] += n
+		}
+		shardParts[i] = &task.WindowResult{Partial: fp.Shards}
+	}
+	for i, n := range total.SplitRows {
+		if n != d.SplitRows[i] {
+			return split.Partial{}, fmt.Errorf("internal: split %d has %d rows, the counts said %d", i, n, d.SplitRows[i])
+		}
+	}
+	var err error
+	if d.Fit, err = Fit(job, total); err != nil {
+		return split.Partial{}, err
+	}
+	return task.MergePartials(shardParts)
 }
