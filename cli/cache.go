@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sluice-ml/sluice/engine"
 	"github.com/sluice-ml/sluice/stagecache"
+	"github.com/sluice-ml/sluice/task/budget"
 )
 
 // cacheFlags are the stage cache's flags (submit and explain).
@@ -19,7 +19,7 @@ type cacheFlags struct {
 func (c *cacheFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "cache", "", "stage cache directory (default: $SLUICE_CACHE, else the user cache dir's sluice/stages; SLUICE_CACHE=off disables it)")
 	fs.BoolVar(&c.off, "no-cache", false, "neither reuse nor store stage results")
-	fs.StringVar(&c.max, "cache-max", engine.FormatBytes(stagecache.DefaultMax), "stage cache size cap; least recently used entries are evicted beyond it")
+	fs.StringVar(&c.max, "cache-max", budget.FormatBytes(stagecache.DefaultMax), "stage cache size cap; least recently used entries are evicted beyond it")
 }
 
 // open opens the stage cache the flags name; nil when it is off.
@@ -27,7 +27,7 @@ func (c *cacheFlags) open() (*stagecache.Cache, error) {
 	if c.off {
 		return nil, nil
 	}
-	max, err := engine.ParseBytes(c.max)
+	max, err := budget.ParseBytes(c.max)
 	if err != nil || max <= 0 {
 		return nil, fmt.Errorf("--cache-max: want a size such as 20GiB, got %q", c.max)
 	}

@@ -14,10 +14,12 @@ import (
 
 	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/input/citibike"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
+	"github.com/sluice-ml/sluice/task/budget"
 	"github.com/sluice-ml/sluice/ui"
 )
 
@@ -233,7 +235,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "driver submit: %v\n", err)
 		return ExitUsage
 	}
-	var obs []engine.Observer
+	var obs []runreport.Observer
 	if given(fs, "log-format") {
 		obs = append(obs, monitor.LogObserver(logger))
 	}
@@ -351,7 +353,7 @@ func gen(args []string, stdout, stderr io.Writer) int {
 }
 
 // ParseBytes parses sizes like 512MiB, 2GiB, 1.5GB or a plain byte count.
-func ParseBytes(s string) (int64, error) { return engine.ParseBytes(s) }
+func ParseBytes(s string) (int64, error) { return budget.ParseBytes(s) }
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/logs"
 	"github.com/sluice-ml/sluice/monitor"
 	"github.com/sluice-ml/sluice/ui"
@@ -36,8 +36,8 @@ func (o *opsFlags) register(fs *flag.FlagSet, embedded bool) {
 	fs.Float64Var(&o.gpu, "price-per-gpu-hour", 0, "USD per GPU-hour: prices the job's GPU time")
 }
 
-func (o *opsFlags) prices() (engine.Prices, error) {
-	p := engine.Prices{CoreHour: o.core, GPUHour: o.gpu}
+func (o *opsFlags) prices() (runreport.Prices, error) {
+	p := runreport.Prices{CoreHour: o.core, GPUHour: o.gpu}
 	if err := p.Check(); err != nil {
 		return p, fmt.Errorf("--price-per-core-hour / --price-per-gpu-hour: %w", err)
 	}
@@ -57,7 +57,7 @@ func given(fs *flag.FlagSet, name string) bool {
 
 // testObserver, when set by tests, wraps the observer of an embedded run
 // (to hold a job at a chosen point while the test looks at the UI).
-var testObserver func(engine.Observer) engine.Observer
+var testObserver func(runreport.Observer) runreport.Observer
 
 // embeddedUI is the web UI of an embedded run.
 type embeddedUI struct {
@@ -67,7 +67,7 @@ type embeddedUI struct {
 }
 
 // startEmbeddedUI serves the UI of an embedded run on addr.
-func startEmbeddedUI(addr string, secret []byte, insecure bool, prices engine.Prices) (*embeddedUI, error) {
+func startEmbeddedUI(addr string, secret []byte, insecure bool, prices runreport.Prices) (*embeddedUI, error) {
 	reg := prometheus.NewRegistry()
 	met := monitor.NewMetrics(reg)
 	tr := monitor.NewTracker(monitor.Config{Mode: "embedded", Prices: prices, Metrics: met})

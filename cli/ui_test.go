@@ -23,7 +23,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/sink"
 )
 
@@ -48,14 +48,14 @@ func (s *syncBuffer) String() string {
 // gate holds an embedded job when a stage of kind starts (after the
 // observer below it saw the start) until release is closed.
 type gate struct {
-	engine.Observer
+	runreport.Observer
 	kind    string
 	reached chan struct{}
 	release chan struct{}
 	once    sync.Once
 }
 
-func (g *gate) StageStarted(s engine.StageStart) {
+func (g *gate) StageStarted(s runreport.StageStart) {
 	g.Observer.StageStarted(s)
 	if s.Kind == g.kind {
 		g.once.Do(func() {
@@ -98,7 +98,7 @@ func TestWebUIInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := &gate{kind: "shard-write", reached: make(chan struct{}), release: make(chan struct{})}
-	testObserver = func(o engine.Observer) engine.Observer { g.Observer = o; return g }
+	testObserver = func(o runreport.Observer) runreport.Observer { g.Observer = o; return g }
 	defer func() { testObserver = nil }()
 	released := false
 	defer func() {

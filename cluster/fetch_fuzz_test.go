@@ -13,8 +13,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 
-	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // replayStream is a fetch stream that replays recorded chunks.
@@ -77,7 +78,7 @@ func rechunk(chunks []*pb.FetchChunk, size int) []*pb.FetchChunk {
 // mutations coded in ops: a flipped data byte, a changed segment row
 // count, checksum or end flag, a stream cut short, or a changed segment
 // or row count in the header. Every read must either yield exactly the
-// partition's rows or fail with a retryable *engine.FetchFailed, and leave
+// partition's rows or fail with a retryable *exchange.FetchFailed, and leave
 // no Arrow memory behind.
 func FuzzFetchStream(f *testing.F) {
 	root := f.TempDir()
@@ -140,7 +141,7 @@ func FuzzFetchStream(f *testing.F) {
 		}
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 		defer mem.AssertSize(t, 0)
-		loc := engine.Location{Executor: "e1", Path: path}
+		loc := task.Location{Executor: "e1", Path: path}
 		it := &remoteIter{st: &replayStream{chunks: chunks}, mem: mem, loc: loc, p: part, want: want, wantRows: wantRows}
 		var got []int64
 		var err error
@@ -157,8 +158,8 @@ func FuzzFetchStream(f *testing.F) {
 		}
 		it.Close()
 		if err != nil {
-			var ff *engine.FetchFailed
-			if !errors.As(err, &ff) || !engine.IsRetryable(err) || ff.Loc != loc {
+			var ff *exchange.FetchFailed
+			if !errors.As(err, &ff) || !exchange.IsRetryable(err) || ff.Loc != loc {
 				t.Fatalf("error is not a retryable FetchFailed for %v: %v", loc, err)
 			}
 			if !mutated {

@@ -17,9 +17,10 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/sluice-ml/sluice/cluster/auth"
-	"github.com/sluice-ml/sluice/engine"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
+	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // writeOutput writes a 3-partition shuffle output of int64 rows i (row i
@@ -53,7 +54,7 @@ func writeOutput(t *testing.T, path string, n int, mem memory.Allocator) {
 }
 
 // readAll reads a partition's values.
-func readAll(t *testing.T, files engine.Files, loc engine.Location, p int, mem memory.Allocator) ([]int64, shuffle.PartitionInfo, error) {
+func readAll(t *testing.T, files exchange.Files, loc task.Location, p int, mem memory.Allocator) ([]int64, shuffle.PartitionInfo, error) {
 	t.Helper()
 	part, err := files.OpenPartition(context.Background(), loc, p, mem)
 	if err != nil {
@@ -111,13 +112,13 @@ func TestFetchMatchesLocalRead(t *testing.T) {
 	defer p.Close()
 	p.Learn(map[string]string{"remote": addr})
 	remote := &Fetcher{Self: "me", Peers: p}
-	loc := engine.Location{Executor: "remote", Path: path}
+	loc := task.Location{Executor: "remote", Path: path}
 	for part := 0; part < 3; part++ {
 		got, info, err := readAll(t, remote, loc, part, mem)
 		if err != nil {
 			t.Fatalf("partition %d: %v", part, err)
 		}
-		local, linfo, err := readAll(t, engine.LocalFiles{}, loc, part, mem)
+		local, linfo, err := readAll(t, exchange.LocalFiles{}, loc, part, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +141,7 @@ func TestFetchMatchesLocalRead(t *testing.T) {
 	failed := 0
 	for part := 0; part < 3; part++ {
 		_, _, err = readAll(t, remote, loc, part, mem)
-		var ff *engine.FetchFailed
+		var ff *exchange.FetchFailed
 		if err != nil {
 			failed++
 			if !errors.As(err, &ff) || ff.Loc != loc || !strings.Contains(err.Error(), "checksum") {
@@ -152,7 +153,7 @@ func TestFetchMatchesLocalRead(t *testing.T) {
 		t.Errorf("%d partitions failed after corrupting one byte, want 1", failed)
 	}
 	// Paths outside the work directory are refused.
-	outside := engine.Location{Executor: "remote", Path: "/etc/passwd"}
+	outside := task.Location{Executor: "remote", Path: "/etc/passwd"}
 	if _, _, err := readAll(t, remote, outside, 0, mem); err == nil || !strings.Contains(err.Error(), "not a task output") {
 		t.Errorf("fetch outside the work dir: %v", err)
 	}
@@ -170,22 +171,22 @@ func TestFetchMatchesLocalRead(t *testing.T) {
 
 // TestFailureRoundTrip checks the typed task failure survives the wire.
 func TestFailureRoundTrip(t *testing.T) {
-	loc := engine.Location{Executor: "ex1", Path: "/w/job/transform-00001-a0"}
+	loc := task.Location{Executor: "ex1", Path: "/w/job/transform-00001-a0"}
 	cases := []struct {
 		err       error
 		retryable bool
 		fetch     bool
 	}{
 		{errors.New("bad column"), false, false},
-		{engine.Retryable(errors.New("disk hiccup")), true, false},
-		{fmt.Errorf("task: %w", engine.Retryable(&engine.FetchFailed{Loc: loc, Err: errors.New("gone")})), true, true},
+		{exchange.Retryable(errors.New("disk hiccup")), true, false},
+		{fmt.Errorf("task: %w", exchange.Retryable(&exchange.FetchFailed{Loc: loc, Err: errors.New("gone")})), true, true},
 	}
 	for _, c := range cases {
 		back := DecodeFailure(EncodeFailure(c.err))
-		if engine.IsRetryable(back) != c.retryable {
-			t.Errorf("%v: retryable %v, want %v", c.err, engine.IsRetryable(back), c.retryable)
+		if exchange.IsRetryable(back) != c.retryable {
+			t.Errorf("%v: retryable %v, want %v", c.err, exchange.IsRetryable(back), c.retryable)
 		}
-		var ff *engine.FetchFailed
+		var ff *exchange.FetchFailed
 		if errors.As(back, &ff) != c.fetch || (c.fetch && ff.Loc != loc) {
 			t.Errorf("%v: fetch failure lost: %v", c.err, back)
 		}

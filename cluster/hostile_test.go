@@ -23,6 +23,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // tree lists every path under dir except those under skip.
@@ -169,7 +170,7 @@ func TestHostileCalls(t *testing.T) {
 	}
 	// An output directory that is not an output's temporary directory.
 	for _, out := range []string{"relative.tmp-0123456789abcdef", "/tmp/../etc/x.tmp-0123456789abcdef", "/etc", "/tmp/x.tmp-zz"} {
-		f := &pb.StageFragment{FormatVersion: engine.FragmentVersion, JobId: "good-1", Kind: planner.StageShardWrite, Broadcast: &pb.Broadcast{OutDir: out}}
+		f := &pb.StageFragment{FormatVersion: task.FragmentVersion, JobId: "good-1", Kind: planner.StageShardWrite, Broadcast: &pb.Broadcast{OutDir: out}}
 		r, err := cl.LaunchTask(ctx, &pb.LaunchRequest{Task: &pb.TaskRef{JobId: "good-1"}, Fragment: f, Kind: planner.StageShardWrite})
 		if err != nil || r.Failure == nil || !strings.Contains(r.Failure.Message, "bad output directory") {
 			t.Errorf("output dir %q: %v %v, want a failure naming it", out, err, r.GetFailure())

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/cluster/serve"
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
 
 // jobFiles lists the job directories in the executors' scratch.
@@ -20,7 +20,7 @@ func (c *testCluster) jobFiles() []string {
 	for _, w := range works {
 		ents, _ := os.ReadDir(w)
 		for _, e := range ents {
-			if !engine.IsOwnerFile(e.Name()) {
+			if !workdir.IsOwnerFile(e.Name()) {
 				out = append(out, filepath.Join(w, e.Name()))
 			}
 		}

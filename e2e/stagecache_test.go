@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/stagecache"
@@ -50,13 +51,13 @@ output:
 // cacheRun runs cacheJob with sets into root/name (through root/out, so
 // that every run's manifest names the same output path) and returns the
 // output's digest and the result.
-func cacheRun(t *testing.T, root, name string, sets []string, c *stagecache.Cache) (map[string]string, *engine.Result) {
+func cacheRun(t *testing.T, root, name string, sets []string, c *stagecache.Cache) (map[string]string, *runreport.Result) {
 	t.Helper()
 	return cacheRunOn(t, "", root, name, sets, c)
 }
 
 // cacheRunOn is cacheRun on an --engine choice.
-func cacheRunOn(t *testing.T, choice, root, name string, sets []string, c *stagecache.Cache) (map[string]string, *engine.Result) {
+func cacheRunOn(t *testing.T, choice, root, name string, sets []string, c *stagecache.Cache) (map[string]string, *runreport.Result) {
 	t.Helper()
 	job, err := jobspec.Parse("job.yaml", []byte(cacheJob), append([]string{"output.path=" + filepath.Join(root, "out")}, sets...))
 	if err != nil {
@@ -86,7 +87,7 @@ func sameDigest(t *testing.T, name string, got, want map[string]string) {
 }
 
 // cachedKinds lists the stages a run restored, "kind" each, in order.
-func cachedKinds(res *engine.Result) string {
+func cachedKinds(res *runreport.Result) string {
 	var out []string
 	for _, s := range res.Stages {
 		if s.Cached {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/sluice-ml/sluice/storage"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
 
 // cleanDebris removes what dead runs left: temporary directories of the
@@ -22,7 +23,7 @@ func cleanDebris(output, root string, progress io.Writer) {
 		dirs = dirs[1:]
 	}
 	for _, p := range dirs {
-		r, err := CleanDebris(p[0], p[1])
+		r, err := workdir.CleanDebris(p[0], p[1])
 		removed = append(removed, r...)
 		if err != nil {
 			errs = append(errs, err)

@@ -5,17 +5,19 @@
 //
 // job → plan → stages → tasks → kernels → shards:
 //
-//   - prepare.go opens the input, binds the expressions and asks the
-//     planner for the plan (package planner; EXPLAIN prints it). bind.go
+//   - Package engine/bind opens the input, binds the expressions and asks
+//     the planner for the plan (package planner; EXPLAIN prints it), and
 //     turns the job into the bound job every stage fragment carries.
 //   - execute.go runs plan.Stages in order and, after each, the stage's
-//     barrier (group counts and split rows, split cuts, fitted parameters
-//     and shard cuts, the commit). run.go runs one pass of a stage through
-//     the scheduler (package scheduler) and records it under the plan's
-//     id; lineage.go re-runs the producers of lost inputs.
+//     barrier (package engine/barrier: group counts and split rows, split
+//     cuts, fitted parameters and shard cuts, the manifest at the commit).
+//     run.go runs one pass of a stage through the scheduler (package
+//     scheduler) and records it under the plan's id; lineage.go re-runs
+//     the producers of lost inputs.
 //   - Executors run the tasks (package task) from their fragments; kernels
 //     are exec/kernel's; shards are written by package sink.
-//   - manifest.go assembles manifest.json; stagecache_run.go restores
-//     and saves stages through package stagereuse (stage keys, which
-//     stages a run reuses).
+//   - Package engine/runreport tells observers, the progress line and the
+//     summary table how the run goes; stagecache_run.go restores and saves
+//     stages through package engine/stagereuse (stage keys, which stages a
+//     run reuses).
 package engine

@@ -4,33 +4,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"sort"
-	"strings"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
-	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/task"
 )
-
-// driverState is what the driver learns between stages.
-type driverState struct {
-	scans        []*scanResult
-	groups       map[string]int32 // encoded split.by key -> dense group id
-	groupRows    []int64          // rows per group
-	splitRows    []int64          // rows per split (exact, from the counts)
-	splitTargets []split.Target
-	splitCutsBin []byte // split.Boundaries, as broadcast
-	shardCutsBin []byte
-	fit          *fitted
-	shards       [][]shard.Info // [split][shard]
-	aggregates   []sink.AggregateTable
-	profiles     *sink.Profiles // from the shard-write stage (profile.go)
-	slices       *sink.Slices
-	expect       *sink.Expectations   // nil without an expect section
-	uniq         []*task.UniqueResult // the expect-unique stage's results, in task order
-}
 
 // execute runs the plan's stages in order, each followed by its barrier on
 // the driver (the plan's Barrier line says which):
@@ -41,9 +21,9 @@ type driverState struct {
 // Every barrier merges task results in task-index order, so the output does
 // not depend on which task finished first or on how many executors ran.
 func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error) {
-	d := &driverState{}
-	for i := range r.p.plan.Stages {
-		st := &r.p.plan.Stages[i]
+	d := &barrier.State{}
+	for i := range r.p.Plan.Stages {
+		st := &r.p.Plan.Stages[i]
 		r.cur = st
 		if r.cache != nil && r.cache.Reuse[st.ID] {
 			if err := r.restoreStage(d, st, txn); err != nil {
@@ -82,61 +62,39 @@ func (r *run) execute(ctx context.Context, txn *sink.Txn) (*sink.Manifest, error
 			r.saveStage(d, st, txn, firstStat, fellBefore)
 		}
 	}
-	if d.shards == nil {
+	if d.Shards == nil {
 		return nil, fmt.Errorf("internal: the plan has no %s stage", planner.StageShardWrite)
 	}
-	return r.manifest(d)
+	return barrier.Manifest(d, r.Env, r.p, r.fps, r.fellBack)
 }
 
 // scanStage runs the scan and its barrier: the dense group ids and the
 // exact rows of every split from the group counts.
-func (r *run) scanStage(ctx context.Context, d *driverState) error {
-	res, err := r.stage(ctx, planner.StageScan, len(r.p.ds.Tasks), nil)
+func (r *run) scanStage(ctx context.Context, d *barrier.State) error {
+	res, err := r.stage(ctx, planner.StageScan, len(r.p.DS.Tasks), nil)
 	if err != nil {
 		return err
 	}
 	for _, x := range res {
-		d.scans = append(d.scans, x.(*scanResult))
+		d.Scans = append(d.Scans, x.(*task.ScanResult))
 	}
 	return r.scanBarrier(d)
-}
-
-// scanBarrier is the driver's side of the scan: the dense group ids and the
-// exact rows of every split from the group counts.
-func (r *run) scanBarrier(d *driverState) (err error) {
-	r.mergeGroups(d)
-	ratios := make([]float64, len(r.p.job.Split.Ratios))
-	for i, rt := range r.p.job.Split.Ratios {
-		ratios[i] = rt.Value
-	}
-	d.splitRows = make([]int64, len(ratios))
-	for _, n := range d.groupRows {
-		counts, err := split.Allocate(n, ratios)
-		if err != nil {
-			return err
-		}
-		for i, c := range counts {
-			d.splitRows[i] += c
-		}
-	}
-	d.splitTargets, err = split.SplitTargets(d.groupRows, ratios)
-	return err
 }
 
 // splitCuts selects the exact split boundaries of every group: window
 // passes over the cache (the split-boundaries stage) until every boundary
 // is inside its window. A plan without that stage (one split) needs none.
-func (r *run) splitCuts(ctx context.Context, d *driverState) error {
-	if d.splitCutsBin != nil {
+func (r *run) splitCuts(ctx context.Context, d *barrier.State) error {
+	if d.SplitCuts != nil {
 		return nil
 	}
-	keys, err := split.Resolve(d.splitTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
+	keys, err := split.Resolve(d.SplitTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
 		return r.windowStage(ctx, d, ws, false)
 	})
 	if err != nil {
 		return err
 	}
-	d.splitCutsBin, err = buildBoundaries(len(d.groupRows), d.splitTargets, keys)
+	d.SplitCuts, err = barrier.Boundaries(len(d.GroupRows), d.SplitTargets, keys)
 	return err
 }
 
@@ -144,30 +102,30 @@ func (r *run) splitCuts(ctx context.Context, d *driverState) error {
 // boundaries: with planned set, the fit stage's first pass also collects
 // the shard windows and a boundary outside its window repeats the window
 // collection; without (the plan has no fit stage) nothing needs a pass.
-func (r *run) fitBarrier(ctx context.Context, d *driverState, planned bool) error {
-	if d.fit != nil {
+func (r *run) fitBarrier(ctx context.Context, d *barrier.State, planned bool) error {
+	if d.Fit != nil {
 		return nil
 	}
 	if err := r.splitCuts(ctx, d); err != nil {
 		return err
 	}
-	shardTargets, err := split.ShardTargets(d.splitRows, r.p.job.Output.Shards)
+	shardTargets, err := split.ShardTargets(d.SplitRows, r.p.Job.Output.Shards)
 	if err != nil {
 		return err
 	}
 	first := true
-	if allTrivial(shardTargets) {
+	if barrier.AllTrivial(shardTargets) {
 		// No shard window to search: the fit alone, or nothing at all.
 		if planned {
 			if _, err := r.fitStage(ctx, d, nil); err != nil {
 				return err
 			}
-		} else if d.fit, err = r.buildFitted(r.NewFitPartial()); err != nil {
+		} else if d.Fit, err = barrier.Fit(r.p.Job, r.NewFitPartial()); err != nil {
 			return err
 		}
 		first = false
 	} else if !planned {
-		return fmt.Errorf("internal: %d shards per split need shard boundaries, but the plan has no %s stage", r.p.job.Output.Shards, planner.StageFit)
+		return fmt.Errorf("internal: %d shards per split need shard boundaries, but the plan has no %s stage", r.p.Job.Output.Shards, planner.StageFit)
 	}
 	shardKeys, err := split.Resolve(shardTargets, split.DefaultSigmas, func(ws []split.Window) (split.Partial, error) {
 		if first {
@@ -179,68 +137,25 @@ func (r *run) fitBarrier(ctx context.Context, d *driverState, planned bool) erro
 	if err != nil {
 		return err
 	}
-	d.shardCutsBin, err = buildBoundaries(len(d.splitRows), shardTargets, shardKeys)
+	d.ShardCuts, err = barrier.Boundaries(len(d.SplitRows), shardTargets, shardKeys)
 	return err
 }
 
 // shardWrite transforms, sorts and writes the shards: task j reads the
 // cache buckets of shard j's h2 range and writes shard j of every split.
-func (r *run) shardWrite(ctx context.Context, d *driverState, txn *sink.Txn) error {
+func (r *run) shardWrite(ctx context.Context, d *barrier.State, txn *sink.Txn) error {
 	if err := r.fitBarrier(ctx, d, false); err != nil {
 		return err
 	}
 	return r.shardStage(ctx, d, txn)
 }
 
-// mergeGroups fixes the dense group ids: groups sorted by encoded key.
-func (r *run) mergeGroups(d *driverState) {
-	total := map[string]int64{}
-	for _, s := range d.scans {
-		for k, c := range s.GroupCounts {
-			total[k] += c
-		}
+// scanBarrier is the driver's side of the scan (barrier.State.MergeScans);
+// a warning goes to the result.
+func (r *run) scanBarrier(d *barrier.State) error {
+	w, err := d.MergeScans(r.p.Job)
+	if w != "" {
+		r.warn(w)
 	}
-	keys := make([]string, 0, len(total))
-	for k := range total {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if by := r.p.job.Split.By; len(by) > 0 && len(keys) == 1 && keys[0] == strings.Repeat(nullKey, len(by)) {
-		r.warn(fmt.Sprintf("split.by: %s is null in every row, so the split is not stratified (all %d rows are one group)",
-			strings.Join(by, ", "), total[keys[0]]))
-	}
-	d.groups = make(map[string]int32, len(keys))
-	d.groupRows = make([]int64, len(keys))
-	for i, k := range keys {
-		d.groups[k] = int32(i)
-		d.groupRows[i] = total[k]
-	}
-}
-
-// caches lists where each scan task's cached rows are.
-func (d *driverState) caches() []Location {
-	out := make([]Location, len(d.scans))
-	for i, s := range d.scans {
-		out[i] = Location{Executor: s.Executor, Path: s.CachePath}
-	}
-	return out
-}
-
-// buildBoundaries builds a boundary table and encodes it for broadcast.
-func buildBoundaries(groups int, targets []split.Target, keys []split.Bound) ([]byte, error) {
-	b, err := split.BuildBoundaries(groups, targets, keys)
-	if err != nil {
-		return nil, err
-	}
-	return b.MarshalBinary()
-}
-
-// allTrivial reports whether no target needs a scan (rank 0 or N).
-func allTrivial(ts []split.Target) bool {
-	for _, t := range ts {
-		if t.Rank > 0 && t.Rank < t.N {
-			return false
-		}
-	}
-	return true
+	return err
 }

@@ -2,63 +2,31 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
-	pb "github.com/sluice-ml/sluice/proto"
-	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task"
-	"github.com/sluice-ml/sluice/task/expect"
 )
-
-// rowMask keeps the row-in-file bits of a row id (file index << 40 | row).
-const rowMask = 1<<40 - 1
-
-// bindExpect puts the plan's expect rules into the bound job.
-func bindExpect(bj *pb.BoundJob, x *planner.ExpectPlan) {
-	if x == nil {
-		return
-	}
-	bj.ExpectPartitions = int32(x.UniquePartitions)
-	for _, r := range x.Rules {
-		br := &pb.ExpectRule{Column: r.Column, Kind: r.Kind, Lo: r.Lo, Hi: r.Hi, Max: r.Max, Count: r.Count}
-		for _, v := range r.In {
-			switch x := v.(type) {
-			case int64:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "i", I: x})
-			case float64:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "f", F: x})
-			case bool:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "b", B: x})
-			default:
-				br.InValues = append(br.InValues, &pb.Value{Kind: "s", S: fmt.Sprint(x)})
-			}
-		}
-		bj.Expect = append(bj.Expect, br)
-	}
-}
 
 // expectStage runs the expect-unique stage: one task per unique rule and
 // hash partition, reading every scan task's expect file.
-func (r *run) expectStage(ctx context.Context, d *driverState) error {
+func (r *run) expectStage(ctx context.Context, d *barrier.State) error {
 	tasks := len(r.UniqueRules()) * r.ExpectPartitions()
-	res, err := r.stageWithInputs(ctx, d, planner.StageExpect, tasks, func() *Broadcast {
-		locs := make([]Location, len(d.scans))
-		for i, s := range d.scans {
-			locs[i] = Location{Executor: s.Executor, Path: s.ExpectPath}
+	res, err := r.stageWithInputs(ctx, d, planner.StageExpect, tasks, func() *task.Broadcast {
+		locs := make([]task.Location, len(d.Scans))
+		for i, s := range d.Scans {
+			locs[i] = task.Location{Executor: s.Executor, Path: s.ExpectPath}
 		}
-		return &Broadcast{Caches: locs}
+		return &task.Broadcast{Caches: locs}
 	})
 	if err != nil {
 		return err
 	}
-	d.uniq = make([]*task.UniqueResult, len(res))
+	d.Unique = make([]*task.UniqueResult, len(res))
 	for i, x := range res {
-		d.uniq[i] = x.(*task.UniqueResult)
+		d.Unique[i] = x.(*task.UniqueResult)
 	}
 	return nil
 }
@@ -66,175 +34,37 @@ func (r *run) expectStage(ctx context.Context, d *driverState) error {
 // expectAfter checks the rules once their counts are in, whether the
 // stage ran or came from the stage cache: after the scan when no rule is
 // unique, else after the expect-unique stage.
-func (r *run) expectAfter(d *driverState, st *planner.Stage) error {
+func (r *run) expectAfter(d *barrier.State, st *planner.Stage) error {
 	switch {
-	case st.Kind == planner.StageScan && r.p.plan.Stage(planner.StageExpect) == nil:
+	case st.Kind == planner.StageScan && r.p.Plan.Stage(planner.StageExpect) == nil:
 		return r.checkExpect(d, nil)
 	case st.Kind == planner.StageExpect:
-		return r.checkExpect(d, d.uniq)
+		return r.checkExpect(d, d.Unique)
 	}
 	return nil
 }
 
-// checkExpect merges the rules' results in task order (the examples are
-// the first in input order, by row id) into the manifest's expectations,
-// and fails the job when a rule failed under on_fail: error. Under warn
+// checkExpect merges the rules' results (barrier.Expectations) into the
+// manifest's expectations, and fails the job when a rule failed under on_fail: error. Under warn
 // each failed rule is a warning.
-func (r *run) checkExpect(d *driverState, uniq []*task.UniqueResult) error {
-	x := r.p.plan.Expect
+func (r *run) checkExpect(d *barrier.State, uniq []*task.UniqueResult) error {
+	x := r.p.Plan.Expect
 	if x == nil {
 		return nil
 	}
-	job := r.p.job
-	out := &sink.Expectations{OnFail: job.Expect.OnFail, Passed: true}
-	for _, s := range d.scans {
-		out.Rows += s.RowsRead
-	}
-	for i, rule := range x.Rules {
-		er := sink.ExpectationRule{Column: rule.Column, Rule: rule.Kind, Spec: planner.ExpectRuleString(rule)}
-		var parts []expect.Count
-		if rule.Kind == jobspec.RuleUnique {
-			for _, u := range uniq {
-				if u.Rule == i {
-					parts = append(parts, u.Count)
-				}
-			}
-		} else {
-			for _, s := range d.scans {
-				if i < len(s.Expect) {
-					parts = append(parts, s.Expect[i])
-				}
-			}
-		}
-		var examples []expect.Example
-		for _, p := range parts {
-			er.Violations += p.Violations
-			examples = append(examples, p.Examples...)
-		}
-		slices.SortFunc(examples, func(a, b expect.Example) int { return int(min(max(a.RowID-b.RowID, -1), 1)) })
-		examples = examples[:min(len(examples), expect.MaxExamples)]
-		switch rule.Kind {
-		case jobspec.RuleNullFractionMax:
-			f := 0.0
-			if out.Rows > 0 {
-				f = float64(er.Violations) / float64(out.Rows)
-			}
-			er.Fraction = &f
-			er.Passed = f <= rule.Max
-		case jobspec.RuleRowsMin:
-			er.Passed = out.Rows >= rule.Count
-		case jobspec.RuleRowsMax:
-			er.Passed = out.Rows <= rule.Count
-		default:
-			er.Passed = er.Violations == 0
-		}
-		if !er.Passed {
-			for _, e := range examples {
-				er.Examples = append(er.Examples, sink.ExpectationExample{File: r.p.ds.Files[e.RowID>>40].Path, Row: e.RowID&rowMask + 1, Value: e.Value})
-			}
-		}
-		out.Passed = out.Passed && er.Passed
-		out.Rules = append(out.Rules, er)
-	}
-	d.expect = out
+	job := r.p.Job
+	out := barrier.Expectations(x, job, r.p.DS, d.Scans, uniq)
+	d.Expect = out
 	if out.Passed {
 		return nil
 	}
 	if out.OnFail == jobspec.OnFailWarn {
 		for _, er := range out.Rules {
 			if !er.Passed {
-				r.warn("expect: " + describeFailure(er, out.Rows))
+				r.warn("expect: " + runreport.DescribeFailure(er, out.Rows))
 			}
 		}
 		return nil
 	}
-	return &ExpectError{File: job.File, Line: job.Expect.Line, Result: out}
-}
-
-// ExpectError is a job stopped by a failed expectation (on_fail: error):
-// nothing was written.
-type ExpectError struct {
-	File   string
-	Line   int
-	Result *sink.Expectations
-}
-
-// Error lists each failed rule with its column, the violating rows and up
-// to 5 example values with their file and row.
-func (e *ExpectError) Error() string {
-	var b strings.Builder
-	n := 0
-	for _, er := range e.Result.Rules {
-		if !er.Passed {
-			n++
-		}
-	}
-	where := e.File
-	if e.Line > 0 {
-		where += ":" + strconv.Itoa(e.Line)
-	}
-	fmt.Fprintf(&b, "%s: expect: %d of %d rules failed on %d rows read; no output was written", where, n, len(e.Result.Rules), e.Result.Rows)
-	for _, er := range e.Result.Rules {
-		if !er.Passed {
-			b.WriteString("\n  ")
-			b.WriteString(describeFailure(er, e.Result.Rows))
-		}
-	}
-	return b.String()
-}
-
-// describeFailure is one failed rule in a line, with its examples.
-func describeFailure(er sink.ExpectationRule, rows int64) string {
-	var b strings.Builder
-	if er.Column != "" {
-		b.WriteString(er.Column + " " + er.Spec + ": ")
-	} else {
-		b.WriteString(er.Spec + ": ")
-	}
-	switch er.Rule {
-	case jobspec.RuleRowsMin, jobspec.RuleRowsMax:
-		fmt.Fprintf(&b, "the input has %d rows", rows)
-		return b.String()
-	case jobspec.RuleNullFractionMax:
-		fmt.Fprintf(&b, "%d of %d rows null (fraction %s)", er.Violations, rows, strconv.FormatFloat(*er.Fraction, 'g', 6, 64))
-	default:
-		fmt.Fprintf(&b, "%d violating %s", er.Violations, plural(er.Violations, "row"))
-	}
-	if len(er.Examples) > 0 {
-		b.WriteString(", e.g.")
-		for i, ex := range er.Examples {
-			if i > 0 {
-				b.WriteString(";")
-			}
-			fmt.Fprintf(&b, " %s (%s row %d)", ex.Value, ex.File, ex.Row)
-		}
-	}
-	return b.String()
-}
-
-// expectSummary is the summary's expectations line: how many rules held
-// (a failed rule under warn is also a warning line).
-func expectSummary(b *strings.Builder, x *sink.Expectations) {
-	if x == nil {
-		return
-	}
-	passed := 0
-	for _, r := range x.Rules {
-		if r.Passed {
-			passed++
-		}
-	}
-	fmt.Fprintf(b, "expect: %d of %d rules passed on %d rows read", passed, len(x.Rules), x.Rows)
-	if !x.Passed {
-		fmt.Fprintf(b, " (on_fail: %s)", x.OnFail)
-	}
-	b.WriteString("\n")
-}
-
-// plural is word, with an s unless n is 1.
-func plural(n int64, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
+	return &runreport.ExpectError{File: job.File, Line: job.Expect.Line, Result: out}
 }

@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/bind"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/stagecache"
 )
 
-func cachedStages(res *Result) string {
+func cachedStages(res *runreport.Result) string {
 	var k []string
 	for _, s := range res.Stages {
 		if s.Cached {
@@ -36,7 +38,7 @@ func TestExpectWithStageCache(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	src := strings.ReplaceAll(uniqueJob, "OUT", out)
 	sets := []string{"output.overwrite=true"}
-	run := func(name, wantCached string) *Result {
+	run := func(name, wantCached string) *runreport.Result {
 		t.Helper()
 		res, err := expectRun(t, src, sets, Options{Local: 2, Cache: c})
 		if err != nil {
@@ -49,7 +51,7 @@ func TestExpectWithStageCache(t *testing.T) {
 	}
 	cold := run("cold", "")
 	want, _ := json.Marshal(cold.Manifest.Expectations)
-	check := func(name string, res *Result) {
+	check := func(name string, res *runreport.Result) {
 		t.Helper()
 		got, _ := json.Marshal(res.Manifest.Expectations)
 		if string(got) != string(want) || strings.Join(res.Warnings, "\n") != strings.Join(cold.Warnings, "\n") {
@@ -71,23 +73,23 @@ func TestExpectWithStageCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := prepare(job, engines)
+	p, err := bind.Prepare(job, engines)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bound, err := bindJob(p, choice, opt.BatchRows)
+	bound, err := bind.Job(p, choice, opt.BatchRows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stamps, err := inputFingerprints(context.Background(), p.ds)
+	_, stamps, err := inputFingerprints(context.Background(), p.DS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
+	keys, err := stagereuse.Keys(p.Job, p.DS, p.Plan, bound, stamps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Remove(keys[p.plan.Stage(planner.StageExpect).ID])
+	c.Remove(keys[p.Plan.Stage(planner.StageExpect).ID])
 	check("expect-unique evicted", run("expect-unique evicted", "scan,split-boundaries,fit,shard-write"))
 
 	// A failing job under error: cold and warm (its scan is cached by a warn
@@ -97,7 +99,7 @@ func TestExpectWithStageCache(t *testing.T) {
 	var msgs []string
 	for _, onFail := range []string{"warn", "error", "error"} {
 		_, err := expectRun(t, csvJob, []string{"expect.on_fail=" + onFail, "output.overwrite=true"}, Options{Local: 2, Cache: c})
-		var xe *ExpectError
+		var xe *runreport.ExpectError
 		if (onFail == "error") != errors.As(err, &xe) {
 			t.Fatalf("on_fail %s: %v", onFail, err)
 		}

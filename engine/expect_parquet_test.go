@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/sluice-ml/sluice/engine/runreport"
 )
 
 // writeExpectParquet writes one file of (id, x, s) in row groups of 3 rows;
@@ -101,7 +102,7 @@ expect:
   rows: {min: 20, max: 20}
 `
 	_, err := expectRun(t, src, nil, Options{Local: 3})
-	var xe *ExpectError
+	var xe *runreport.ExpectError
 	if !errors.As(err, &xe) {
 		t.Fatalf("want an *ExpectError, got %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task/expect"
@@ -47,7 +48,7 @@ func expectInput(t *testing.T) (string, string) {
 	return in, filepath.Join(dir, "out")
 }
 
-func expectRun(t *testing.T, src string, sets []string, opt Options) (*Result, error) {
+func expectRun(t *testing.T, src string, sets []string, opt Options) (*runreport.Result, error) {
 	t.Helper()
 	job, err := jobspec.Parse("job.yaml", []byte(src), sets)
 	if err != nil {
@@ -61,7 +62,7 @@ func TestExpectHandComputed(t *testing.T) {
 	in, out := expectInput(t)
 	src := strings.NewReplacer("IN", in, "OUT", out).Replace(expectJob)
 	_, err := expectRun(t, src, nil, Options{Local: 2})
-	var xe *ExpectError
+	var xe *runreport.ExpectError
 	if !errors.As(err, &xe) {
 		t.Fatalf("want an *ExpectError, got %v", err)
 	}

@@ -25,11 +25,11 @@ func TestFragmentVersionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	ex, err := NewExecutor("e1", 1, work, 1<<30)
+	ex, err := task.NewExecutor("e1", 1, work, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := NewWorker(ex)
+	w := task.NewWorker(ex)
 	run := func(f *pb.StageFragment) ([]byte, error) {
 		data, err := proto.Marshal(f)
 		if err != nil {
@@ -50,12 +50,12 @@ func TestFragmentVersionRefused(t *testing.T) {
 	if got := res.(*task.ScanResult).RowsRead; got != 6000 {
 		t.Fatalf("task 0 read %d rows, want 6000", got)
 	}
-	for _, v := range []uint32{FragmentVersion + 1, 0, 1 << 20} {
+	for _, v := range []uint32{task.FragmentVersion + 1, 0, 1 << 20} {
 		g := proto.Clone(f).(*pb.StageFragment)
 		g.FormatVersion = v
 		g.JobId = fmt.Sprintf("job-v%d", v)
 		_, err := run(g)
-		want := []string{fmt.Sprintf("version %d", v), fmt.Sprintf("version %d only", FragmentVersion)}
+		want := []string{fmt.Sprintf("version %d", v), fmt.Sprintf("version %d only", task.FragmentVersion)}
 		if err == nil || !strings.Contains(err.Error(), want[0]) || !strings.Contains(err.Error(), want[1]) {
 			t.Errorf("fragment version %d: %v, want a refusal naming %q and %q", v, err, want[0], want[1])
 		}

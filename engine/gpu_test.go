@@ -7,10 +7,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 const numericJob = `name: numeric
@@ -118,12 +120,12 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 
 // launchLog records which executor ran each stage kind's tasks.
 type launchLog struct {
-	Transport
+	scheduler.Transport
 	mu  sync.Mutex
 	ran map[string]map[string]int // stage kind -> executor -> tasks
 }
 
-func (l *launchLog) Launch(ctx context.Context, exec string, st StageRun, t Task) (any, error) {
+func (l *launchLog) Launch(ctx context.Context, exec string, st scheduler.StageRun, t scheduler.Task) (any, error) {
 	res, err := l.Transport.Launch(ctx, exec, st, t)
 	if err == nil {
 		l.mu.Lock()
@@ -150,8 +152,8 @@ func TestMixedEnginesSameBytes(t *testing.T) {
 	log := &launchLog{ran: map[string]map[string]int{}}
 	job := parseJob(t, numericJob, out)
 	_, err := Run(context.Background(), job, Options{Local: 2, Engine: "cpu", WorkDir: t.TempDir(),
-		wrap: func(tr Transport) Transport {
-			lt := tr.(*LocalTransport)
+		wrap: func(tr scheduler.Transport) scheduler.Transport {
+			lt := tr.(*scheduler.LocalTransport)
 			lt.Executor("local-0").Engine = "gpu-emulated"
 			lt.Executor("local-1").Engine = "cpu"
 			pinned = true
@@ -164,17 +166,17 @@ func TestMixedEnginesSameBytes(t *testing.T) {
 	if !pinned {
 		t.Fatal("executors were not pinned")
 	}
-	p, err := prepare(job, []exec.Engine{cpu.Engine{}})
+	p, err := bind.Prepare(job, []exec.Engine{cpu.Engine{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.gpuStages) == 0 || !p.gpuStages[planner.StageShardWrite] || p.gpuStages[planner.StageFit] {
-		t.Fatalf("GPU stages %v: want shard-write (transforms, split assignment) and not fit (statistics stay on the CPU)", p.gpuStages)
+	if len(p.GPUStages) == 0 || !p.GPUStages[planner.StageShardWrite] || p.GPUStages[planner.StageFit] {
+		t.Fatalf("GPU stages %v: want shard-write (transforms, split assignment) and not fit (statistics stay on the CPU)", p.GPUStages)
 	}
-	t.Logf("GPU stages %v; tasks run %v", p.gpuStages, log.ran)
+	t.Logf("GPU stages %v; tasks run %v", p.GPUStages, log.ran)
 	cpuRan := 0
 	for kind, byExec := range log.ran {
-		if p.gpuStages[kind] && byExec["local-1"] > 0 {
+		if p.GPUStages[kind] && byExec["local-1"] > 0 {
 			t.Errorf("GPU stage %s ran %d tasks on the CPU executor", kind, byExec["local-1"])
 		}
 		cpuRan += byExec["local-1"]

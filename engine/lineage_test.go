@@ -13,9 +13,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sluice-ml/sluice/engine/bind"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 // syncBuffer is a goroutine-safe progress sink.
@@ -39,14 +41,14 @@ func (s *syncBuffer) String() string {
 // dropOnce deletes one input file of the first task of a stage kind just
 // before it launches, as if the executor holding it had lost it.
 type dropOnce struct {
-	Transport
+	scheduler.Transport
 	kind    string
 	mu      sync.Mutex
 	done    bool
 	dropped string
 }
 
-func (d *dropOnce) Launch(ctx context.Context, exec string, st StageRun, t Task) (any, error) {
+func (d *dropOnce) Launch(ctx context.Context, exec string, st scheduler.StageRun, t scheduler.Task) (any, error) {
 	d.mu.Lock()
 	if !d.done && st.Kind == d.kind && st.Spec != nil {
 		spec := st.Spec(t)
@@ -97,7 +99,7 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 			inj := &dropOnce{kind: kind}
 			var prog syncBuffer
 			res, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 2, WorkDir: t.TempDir(), Progress: &prog,
-				wrap: func(tr Transport) Transport { inj.Transport = tr; return inj }})
+				wrap: func(tr scheduler.Transport) scheduler.Transport { inj.Transport = tr; return inj }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,11 +151,11 @@ func TestLineageRecoversLostOutputs(t *testing.T) {
 // planStageOf is the id the plan of smallJob gives its stage of a kind.
 func planStageOf(t *testing.T, kind string) int {
 	t.Helper()
-	p, err := prepare(parseJob(t, smallJob, t.TempDir()), []exec.Engine{cpu.Engine{}})
+	p, err := bind.Prepare(parseJob(t, smallJob, t.TempDir()), []exec.Engine{cpu.Engine{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := p.plan.Stage(kind)
+	st := p.Plan.Stage(kind)
 	if st == nil {
 		t.Fatalf("the plan has no %s stage", kind)
 	}

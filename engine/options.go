@@ -5,7 +5,10 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/runreport"
+	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/stagecache"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // Options configure an embedded run.
@@ -22,16 +25,16 @@ type Options struct {
 	KeepWorkDir   bool // for debugging: do not delete shuffle and cache files
 	// Observer, when set, is told of the job, its stages and every task
 	// attempt (the web UI, metrics, status).
-	Observer Observer
+	Observer runreport.Observer
 	// Prices, when set, price the run's CPU and GPU time in the summary.
-	Prices Prices
+	Prices runreport.Prices
 
 	// Transport, when set, runs the tasks on its executors (a cluster)
 	// instead of Local in-process executors; Files is then how the driver
 	// reads task outputs (aggregate tables), and Forget is called with the
 	// job ID when the job ends so executors delete its files.
-	Transport Transport
-	Files     Files
+	Transport scheduler.Transport
+	Files     exchange.Files
 	Forget    func(jobID string)
 	// NoExecutorWait is how long a stage waits for an executor when none is
 	// left (cluster mode).
@@ -43,7 +46,7 @@ type Options struct {
 	Cache *stagecache.Cache
 
 	// wrap, in tests, interposes on the transport (fault injection).
-	wrap func(Transport) Transport
+	wrap func(scheduler.Transport) scheduler.Transport
 }
 
 func (o *Options) defaults() {

@@ -3,19 +3,21 @@ package engine
 import (
 	"fmt"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/profile"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 )
 
 // profiles merges the shard tasks' profiles in task-index order (never in
 // completion order), builds the manifest's profiles and slices and writes
 // report.html into the output.
-func (r *run) profiles(d *driverState, res []any, txn *sink.Txn) error {
+func (r *run) profiles(d *barrier.State, res []any, txn *sink.Txn) error {
 	spec := r.ProfileSpec()
-	spec.SliceTop = r.p.job.Slices.Top
+	spec.SliceTop = r.p.Job.Slices.Top
 	parts := make([]*profile.Partial, len(res))
 	for j, x := range res {
-		sr := x.(*shardResult)
+		sr := x.(*task.ShardResult)
 		if sr.Profile == nil {
 			return fmt.Errorf("internal: shard task %d returned no profile", j)
 		}
@@ -25,17 +27,17 @@ func (r *run) profiles(d *driverState, res []any, txn *sink.Txn) error {
 	if err != nil {
 		return err
 	}
-	d.profiles, d.slices = spec.Build(r.CacheSchema(), merged)
+	d.Profiles, d.Slices = spec.Build(r.CacheSchema(), merged)
 	return r.writeReport(d, txn)
 }
 
 // writeReport renders report.html from the profiles and slices and writes
 // it into the output.
-func (r *run) writeReport(d *driverState, txn *sink.Txn) error {
-	html, err := profile.Report(r.p.job.Name, d.profiles, d.slices)
+func (r *run) writeReport(d *barrier.State, txn *sink.Txn) error {
+	html, err := profile.Report(r.p.Job.Name, d.Profiles, d.Slices)
 	if err != nil {
 		return err
 	}
-	d.profiles.Report, err = sink.WriteReport(txn.Dir(), html)
+	d.Profiles.Report, err = sink.WriteReport(txn.Dir(), html)
 	return err
 }

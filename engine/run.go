@@ -11,77 +11,44 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
+	"github.com/sluice-ml/sluice/engine/bind"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/placement"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task"
+	"github.com/sluice-ml/sluice/task/exchange"
+	"github.com/sluice-ml/sluice/task/workdir"
 )
-
-// Result is what a finished job reports.
-type Result struct {
-	JobID      string
-	OutputDir  string
-	Manifest   *sink.Manifest
-	Stages     []StageStat
-	Wall       time.Duration
-	PeakMemory int64 // largest executor budget peak (Arrow bytes)
-	// Warnings are things about the data the user should know; Summary
-	// prints them.
-	Warnings []string
-	// Prices, when set, make Summary print the job's compute cost.
-	Prices Prices
-}
-
-// StageStat summarises one executed pass of a plan stage.
-type StageStat struct {
-	ID   int    // the plan's stage id (EXPLAIN's)
-	Kind string // the stage's kind, with " (pass n)" for a repeated pass and " (recompute)" for lineage recovery
-	// Pass counts the runs of this plan stage: 1 for the first; 0 for a
-	// lineage recompute.
-	Pass  int
-	Tasks int
-	// Operators are the plan operators the stage's tasks ran, in order.
-	Operators []string
-	Rows      int64
-	Bytes     int64
-	Wall      time.Duration
-	// CPU is the user + system CPU the stage took: the driver process's
-	// during the stage (in process: the executors' too), plus what cluster
-	// executors reported.
-	CPU time.Duration
-	// GPUs is how many GPUs the stage held (0: it ran on CPUs).
-	GPUs int
-	// Cached: the stage was restored from the stage cache, not run (Rows,
-	// Bytes and Tasks are the run's that stored it).
-	Cached bool
-}
 
 // run is the driver's state for one job.
 type run struct {
-	*jobEnv
-	p        *prepared
+	*task.Env
+	p        *bind.Prepared
 	bound    *pb.BoundJob // the job as every fragment carries it
 	opt      Options
 	jobID    string
-	sched    *Scheduler
-	prog     *progress
-	local    *LocalTransport
-	files    Files // how the driver reads task outputs (aggregate tables)
-	stats    []StageStat
+	sched    *scheduler.Scheduler
+	prog     *runreport.Progress
+	local    *scheduler.LocalTransport
+	files    exchange.Files // how the driver reads task outputs (aggregate tables)
+	stats    []runreport.StageStat
 	runs     int // stage runs started, failed ones included: the next run's wire number
 	warnings []string
 	// batches device kernels gave back to the CPU, per "stage-kind/Operator"
 	fellBack map[string]int64
-	noted    map[string]bool // fallback messages already shown
-	cpu      CPUMeter        // executors' CPU (cluster), nil in process
-	cur      *planner.Stage  // the plan stage running
-	passes   map[int]int     // plan stage id -> passes run
-	cache    *stagereuse.Run // the stage cache, nil without one
-	fps      []string        // the input files' content fingerprints
+	noted    map[string]bool    // fallback messages already shown
+	cpu      scheduler.CPUMeter // executors' CPU (cluster), nil in process
+	cur      *planner.Stage     // the plan stage running
+	passes   map[int]int        // plan stage id -> passes run
+	cache    *stagereuse.Run    // the stage cache, nil without one
+	fps      []string           // the input files' content fingerprints
 }
 
 // warn records a warning for the result and shows it on the progress
@@ -112,16 +79,16 @@ func Explain(job *jobspec.Job, opt Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := prepare(job, engines)
+	p, err := bind.Prepare(job, engines)
 	if err != nil {
 		return "", err
 	}
 	if opt.Cache != nil {
 		opt.defaults()
 		note, err := explainCache(p, opt)
-		return p.plan.Explain() + note, err
+		return p.Plan.Explain() + note, err
 	}
-	return p.plan.Explain(), nil
+	return p.Plan.Explain(), nil
 }
 
 func firstNonEmpty(a, b string) string {
@@ -133,14 +100,14 @@ func firstNonEmpty(a, b string) string {
 
 // Run executes the job embedded: an in-process driver and opt.Local
 // executors running the same stages and tasks as a cluster.
-func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err error) {
+func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Result, err error) {
 	start := time.Now()
 	opt.defaults()
 	engines, err := Engines(firstNonEmpty(opt.Engine, job.Engine.Prefer))
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepare(job, engines)
+	p, err := bind.Prepare(job, engines)
 	if err != nil {
 		return nil, err
 	}
@@ -154,9 +121,9 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 		return nil, jobspec.Errorf(job.File, job.Output.Line, "output.path", "%s", strings.TrimPrefix(err.Error(), "output.path: "))
 	}
 	committed := false
-	outHold := &Hold{}
+	outHold := &workdir.Hold{}
 	if !txn.Remote() { // an object-store output has no directory to hold
-		if outHold, err = HoldDir(txn.Dir()); err != nil {
+		if outHold, err = workdir.HoldDir(txn.Dir()); err != nil {
 			txn.Abort()
 			return nil, err
 		}
@@ -174,7 +141,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("--work-dir: %w", err)
 	}
-	workHold, err := HoldDir(work)
+	workHold, err := workdir.HoldDir(work)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +150,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	}
 	defer workHold.Release()
 	choice := firstNonEmpty(opt.Engine, job.Engine.Prefer)
-	bound, err := bindJob(p, choice, opt.BatchRows)
+	bound, err := bind.Job(p, choice, opt.BatchRows)
 	if err != nil {
 		return nil, err
 	}
@@ -193,52 +160,51 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	if err != nil {
 		return nil, err
 	}
-	r := &run{jobEnv: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: newProgress(opt.Progress, opt.Terminal)}
-	var tr Transport
+	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: runreport.NewProgress(opt.Progress, opt.Terminal, runreport.PlanStages(p.Plan))}
+	var tr scheduler.Transport
 	if opt.Transport != nil {
 		tr, r.files = opt.Transport, opt.Files
 		if r.files == nil {
-			r.files = LocalFiles{}
+			r.files = exchange.LocalFiles{}
 		}
 		if opt.Forget != nil {
 			defer opt.Forget(jobID)
 		}
 	} else {
-		lt, err := NewLocal(opt.Local, opt.Slots, opt.MemoryPerExec, work)
+		lt, err := scheduler.NewLocal(opt.Local, opt.Slots, opt.MemoryPerExec, work)
 		if err != nil {
 			return nil, err
 		}
 		lt.SetEngines(Engines)
 		defer lt.Forget(jobID)
-		tr, r.local, r.files = lt, lt, LocalFiles{}
+		tr, r.local, r.files = lt, lt, exchange.LocalFiles{}
 	}
 	if opt.wrap != nil {
 		tr = opt.wrap(tr)
 	}
 	r.planNotes()
-	r.cpu, _ = tr.(CPUMeter)
-	r.prog.plan = planStages(p.plan)
+	r.cpu, _ = tr.(scheduler.CPUMeter)
 	if obs := opt.Observer; obs != nil {
-		js := JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: r.prog.plan,
-			Placement: p.plan.Placement, Executors: tr.Executors()}
+		js := runreport.JobStart{JobID: jobID, Name: job.Name, Engine: choice, Started: start, Stages: runreport.PlanStages(p.Plan),
+			Placement: p.Plan.Placement, Executors: tr.Executors()}
 		if r.local != nil {
 			js.Memory, js.MemoryUse = opt.MemoryPerExec, r.local.MemoryUse
 		}
 		obs.JobStarted(js)
 		defer func() { obs.JobEnded(jobID, res, err) }()
-		tr = observed{Transport: tr, jobID: jobID, obs: obs}
+		tr = runreport.Observed{Transport: tr, JobID: jobID, Observer: obs}
 	}
-	r.sched = &Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.taskDone, NoExecutorWait: opt.NoExecutorWait}
+	r.sched = &scheduler.Scheduler{T: tr, MaxAttempts: opt.MaxAttempts, Progress: r.prog.TaskDone, NoExecutorWait: opt.NoExecutorWait}
 	var stamps []string
-	if r.fps, stamps, err = inputFingerprints(ctx, p.ds); err != nil {
+	if r.fps, stamps, err = inputFingerprints(ctx, p.DS); err != nil {
 		return nil, err
 	}
 	if opt.Cache != nil && opt.Transport == nil && !txn.Remote() {
-		keys, err := stagereuse.Keys(p.job, p.ds, p.plan, bound, stamps)
+		keys, err := stagereuse.Keys(p.Job, p.DS, p.Plan, bound, stamps)
 		if err != nil {
 			return nil, err
 		}
-		r.cache = stagereuse.Open(opt.Cache, p.plan, keys, work, r.warn)
+		r.cache = stagereuse.Open(opt.Cache, p.Plan, keys, work, r.warn)
 		defer r.cache.Close()
 	}
 	m, err := r.execute(ctx, txn)
@@ -253,7 +219,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 	committed = true
 	r.recordRun(m)
 	cleanDebris(job.Output.Path, root, opt.Progress)
-	res = &Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings, Prices: opt.Prices}
+	res = &runreport.Result{JobID: jobID, OutputDir: job.Output.Path, Manifest: m, Stages: r.stats, Wall: time.Since(start), Warnings: r.warnings, Prices: opt.Prices}
 	if r.local != nil {
 		res.PeakMemory = r.local.PeakMemory()
 	}
@@ -261,12 +227,12 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *Result, err e
 }
 
 // stage runs one stage on the executors and records its statistics.
-func (r *run) stage(ctx context.Context, kind string, tasks int, b *Broadcast) ([]any, error) {
+func (r *run) stage(ctx context.Context, kind string, tasks int, b *task.Broadcast) ([]any, error) {
 	return r.stageOnly(ctx, kind, tasks, b, nil)
 }
 
 // stageOnly runs the given tasks of a stage (all when only is nil).
-func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcast, only []int) ([]any, error) {
+func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Broadcast, only []int) ([]any, error) {
 	// seq numbers the stage runs of the job, a failed one included: tasks
 	// on the wire are unique by it, while progress, status and the summary
 	// show the plan's id.
@@ -277,28 +243,28 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 		return nil, err
 	}
 	id := pst.ID
-	gpu := r.p.gpuStages[kind]
+	gpu := r.p.GPUStages[kind]
 	if b != nil && b.ShardWin {
-		gpu = r.p.gpuStages[planner.StageSplitBoundaries] // window collection alone
+		gpu = r.p.GPUStages[planner.StageSplitBoundaries] // window collection alone
 	}
-	st := StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t Task) *pb.StageFragment {
-		return r.fragment(seq, pst, kind, t, b)
+	st := scheduler.StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t scheduler.Task) *pb.StageFragment {
+		return bind.Fragment(r.p, r.bound, r.jobID, seq, pst, kind, t, b)
 	}}
-	t0, c0 := time.Now(), ProcessCPU()
-	r.prog.startStage(st)
+	t0, c0 := time.Now(), task.ProcessCPU()
+	r.prog.StartStage(st)
 	if r.opt.Observer != nil {
-		r.opt.Observer.StageStarted(StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
+		r.opt.Observer.StageStarted(runreport.StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
 	}
 	res, err := r.sched.RunStage(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	// The driver's CPU, and in a cluster the executors' as they report it.
-	cpu := ProcessCPU() - c0
+	cpu := task.ProcessCPU() - c0
 	if r.cpu != nil {
 		cpu += r.cpu.StageCPU(r.jobID, seq)
 	}
-	ss := StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu)}
+	ss := runreport.StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu)}
 	if only != nil {
 		ss.Tasks = len(only)
 	}
@@ -316,7 +282,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 			if r.fellBack == nil {
 				r.fellBack = map[string]int64{}
 			}
-			addCounts(r.fellBack, f.TaskFallbacks())
+			barrier.AddCounts(r.fellBack, f.TaskFallbacks())
 		}
 		if f, ok := x.(interface {
 			TaskFallbackNotes() (map[string]string, string)
@@ -330,7 +296,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 		}
 	}
 	r.stats = append(r.stats, ss)
-	r.prog.endStage(ss)
+	r.prog.EndStage(ss)
 	if r.opt.Observer != nil {
 		r.opt.Observer.StageEnded(r.jobID, ss)
 	}
@@ -343,7 +309,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *Broadcas
 func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label string, pass int, err error) {
 	st := r.cur
 	if only != nil {
-		st = r.p.plan.Stage(kind)
+		st = r.p.Plan.Stage(kind)
 	}
 	if st == nil || st.Kind != kind {
 		return nil, "", 0, fmt.Errorf("internal: %s tasks outside a plan stage of that kind (running %v)", kind, st)
@@ -368,8 +334,8 @@ func (r *run) planStage(kind string, only []int) (pst *planner.Stage, label stri
 // the executors with a GPU engine when the stage is steered to them.
 func (r *run) stageGPUs(kind string, gpuStage bool) int {
 	if r.local != nil {
-		for _, pl := range r.p.plan.Placement {
-			if pl.StageKind == kind && IsGPUEngine(pl.Engine) {
+		for _, pl := range r.p.Plan.Placement {
+			if pl.StageKind == kind && scheduler.IsGPUEngine(pl.Engine) {
 				return 1
 			}
 		}
@@ -411,11 +377,11 @@ func safeName(s string) string {
 
 // preferCache makes the stages that read one scan task's cache prefer the
 // executor that wrote it.
-func preferCache(kind string, b *Broadcast) func(Task) string {
+func preferCache(kind string, b *task.Broadcast) func(scheduler.Task) string {
 	switch kind {
 	case planner.StageSplitBoundaries, planner.StageFit:
 		if b != nil && len(b.Caches) > 0 {
-			return func(t Task) string { return b.Caches[t.Index].Executor }
+			return func(t scheduler.Task) string { return b.Caches[t.Index].Executor }
 		}
 	}
 	return nil
@@ -424,10 +390,10 @@ func preferCache(kind string, b *Broadcast) func(Task) string {
 // planNotes shows, under engine.fallback: warn, each operator the plan put
 // on the CPU though a device engine was preferred, once.
 func (r *run) planNotes() {
-	if r.p.plan.Fallback != planner.FallbackWarn {
+	if r.p.Plan.Fallback != planner.FallbackWarn {
 		return
 	}
-	for _, f := range r.p.plan.Fallbacks {
+	for _, f := range r.p.Plan.Fallbacks {
 		r.note("fallback: " + f)
 	}
 }
@@ -443,7 +409,7 @@ func (r *run) fallbackNotes(why map[string]string, lost string) {
 		r.noted["lost"] = true
 		r.note("the GPU hit a sticky error; the rest of the job runs on the CPU engine (counted in the manifest's engine.fell_back): " + lost)
 	}
-	if r.p.plan.Fallback != planner.FallbackWarn {
+	if r.p.Plan.Fallback != planner.FallbackWarn {
 		return
 	}
 	ops := make([]string, 0, len(why))
@@ -469,4 +435,29 @@ func (r *run) note(msg string) {
 	}
 	r.noted[msg] = true
 	r.warn(msg)
+}
+
+// BindTask binds a job on this node and returns task index of its first
+// plan stage of a kind, with an empty broadcast: what a driver would send
+// for it. For tools and tests that talk to an executor directly.
+func BindTask(job *jobspec.Job, opt Options, jobID, kind string, index int) (*pb.StageFragment, error) {
+	opt.defaults()
+	choice := firstNonEmpty(opt.Engine, job.Engine.Prefer)
+	engines, err := Engines(choice)
+	if err != nil {
+		return nil, err
+	}
+	p, err := bind.Prepare(job, engines)
+	if err != nil {
+		return nil, err
+	}
+	bound, err := bind.Job(p, choice, opt.BatchRows)
+	if err != nil {
+		return nil, err
+	}
+	st := p.Plan.Stage(kind)
+	if st == nil {
+		return nil, fmt.Errorf("the plan has no %s stage", kind)
+	}
+	return bind.Fragment(p, bound, jobID, 1, st, kind, scheduler.Task{Index: index}, nil), nil
 }

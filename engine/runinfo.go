@@ -14,7 +14,7 @@ import (
 
 // runInfo is the manifest's `run` for a run that started at start.
 func (r *run) runInfo(start time.Time) *sink.RunInfo {
-	job := r.p.job
+	job := r.p.Job
 	ri := &sink.RunInfo{ID: sink.NewRunID(start), StartedAt: sink.RunTime(start), FinishedAt: sink.RunTime(time.Now()),
 		Version: sink.Version, JobSHA256: JobSHA256(job.SHA256, job.Sets), Output: job.Output.Path}
 	if !storage.IsURL(ri.Output) {
@@ -24,7 +24,7 @@ func (r *run) runInfo(start time.Time) *sink.RunInfo {
 	}
 	if r.cache != nil {
 		ri.Cache = r.cache.Cache.Dir()
-		ri.Reused = r.cache.Reused(r.p.plan)
+		ri.Reused = r.cache.Reused(r.p.Plan)
 	}
 	return ri
 }

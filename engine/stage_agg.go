@@ -8,9 +8,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/sink"
+	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/rows"
 )
 
@@ -18,20 +20,20 @@ import (
 // plan's stage for st.Table): one task per partition merges the partial
 // states of every scan task in task order; the driver's barrier
 // concatenates the partitions into the table file.
-func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.Stage, txn *sink.Txn) error {
-	job := r.p.job
+func (r *run) aggregateStage(ctx context.Context, d *barrier.State, st *planner.Stage, txn *sink.Txn) error {
+	job := r.p.Job
 	ti := slices.IndexFunc(job.Aggregates, func(a jobspec.Aggregate) bool { return a.Name == st.Table })
 	if ti < 0 {
 		return fmt.Errorf("internal: plan stage %d aggregates table %q, which the job does not have", st.ID, st.Table)
 	}
-	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.AggPartitions(ti), func() *Broadcast {
-		aggs := make([][]Location, len(d.scans))
-		for i, sc := range d.scans {
+	res, err := r.stageWithInputs(ctx, d, planner.StageAggregate, r.AggPartitions(ti), func() *task.Broadcast {
+		aggs := make([][]task.Location, len(d.Scans))
+		for i, sc := range d.Scans {
 			for _, p := range sc.AggPaths {
-				aggs[i] = append(aggs[i], Location{Executor: sc.Executor, Path: p})
+				aggs[i] = append(aggs[i], task.Location{Executor: sc.Executor, Path: p})
 			}
 		}
-		return &Broadcast{Aggs: aggs, Table: ti}
+		return &task.Broadcast{Aggs: aggs, Table: ti}
 	})
 	if err != nil {
 		return err
@@ -49,8 +51,8 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 		var batches []arrow.RecordBatch
 		var schema *arrow.Schema
 		for p := 0; p < r.AggPartitions(ti); p++ {
-			ap := res[p].(*aggPart)
-			part, err := r.files.OpenPartition(ctx, Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
+			ap := res[p].(*task.AggPart)
+			part, err := r.files.OpenPartition(ctx, task.Location{Executor: ap.Executor, Path: ap.Path}, 0, mem)
 			if err != nil {
 				return err
 			}
@@ -84,7 +86,7 @@ func (r *run) aggregateStage(ctx context.Context, d *driverState, st *planner.St
 		for _, f := range schema.Fields() {
 			cols = append(cols, f.Name)
 		}
-		d.aggregates = append(d.aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
+		d.Aggregates = append(d.Aggregates, sink.AggregateTable{Name: a.Name, Path: rel, Rows: info.Rows, Bytes: info.Bytes, SHA256: info.SHA256, By: a.By, Columns: cols})
 	}
 	return nil
 }

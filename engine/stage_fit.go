@@ -2,8 +2,8 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/task"
@@ -11,38 +11,13 @@ import (
 
 // fitStage computes train statistics and collects the shard windows in one
 // pass; the driver merges the fits in task order.
-func (r *run) fitStage(ctx context.Context, d *driverState, ws []split.Window) (split.Partial, error) {
-	res, err := r.stageWithInputs(ctx, d, planner.StageFit, len(d.scans), func() *Broadcast {
-		return &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), SplitCuts: d.splitCutsBin}
+func (r *run) fitStage(ctx context.Context, d *barrier.State, ws []split.Window) (split.Partial, error) {
+	res, err := r.stageWithInputs(ctx, d, planner.StageFit, len(d.Scans), func() *task.Broadcast {
+		return &task.Broadcast{Groups: d.Groups, Windows: ws, Caches: d.Caches(), SplitCuts: d.SplitCuts}
 	})
 	if err != nil {
 		return split.Partial{}, err
 	}
 	// Merge in task order.
-	total := r.NewFitPartial()
-	shardParts := make([]any, len(res))
-	for i, x := range res {
-		fp := x.(*fitPartial)
-		for j, cs := range fp.Features {
-			if cs != nil {
-				total.Features[j].Stats.Merge(cs.Stats)
-			}
-		}
-		if fp.Label != nil {
-			total.Label.Stats.Merge(fp.Label.Stats)
-		}
-		for j, n := range fp.SplitRows {
-			total.SplitRows[j] += n
-		}
-		shardParts[i] = &windowResult{Partial: fp.Shards}
-	}
-	for i, n := range total.SplitRows {
-		if n != d.splitRows[i] {
-			return split.Partial{}, fmt.Errorf("internal: split %d has %d rows, the counts said %d", i, n, d.splitRows[i])
-		}
-	}
-	if d.fit, err = r.buildFitted(total); err != nil {
-		return split.Partial{}, err
-	}
-	return task.MergePartials(shardParts)
+	return d.MergeFits(r.p.Job, r.NewFitPartial(), res)
 }

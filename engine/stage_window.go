@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/planner"
 	"github.com/sluice-ml/sluice/task"
@@ -10,15 +11,15 @@ import (
 
 // windowStage runs one window-collection pass over the cache: split
 // windows (group, h), or with shard set, shard windows (split, h2).
-func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window, shard bool) (split.Partial, error) {
+func (r *run) windowStage(ctx context.Context, d *barrier.State, ws []split.Window, shard bool) (split.Partial, error) {
 	kind := planner.StageSplitBoundaries
 	if shard {
 		kind = planner.StageFit // a repeat of the fit stage's shard windows
 	}
-	res, err := r.stageWithInputs(ctx, d, kind, len(d.scans), func() *Broadcast {
-		b := &Broadcast{Groups: d.groups, Windows: ws, Caches: d.caches(), ShardWin: shard}
+	res, err := r.stageWithInputs(ctx, d, kind, len(d.Scans), func() *task.Broadcast {
+		b := &task.Broadcast{Groups: d.Groups, Windows: ws, Caches: d.Caches(), ShardWin: shard}
 		if shard {
-			b.SplitCuts = d.splitCutsBin
+			b.SplitCuts = d.SplitCuts
 		}
 		return b
 	})
@@ -27,8 +28,8 @@ func (r *run) windowStage(ctx context.Context, d *driverState, ws []split.Window
 	}
 	if shard {
 		for i, x := range res {
-			fp := x.(*fitPartial)
-			res[i] = &windowResult{Partial: fp.Shards, Rows: fp.Rows}
+			fp := x.(*task.FitPartial)
+			res[i] = &task.WindowResult{Partial: fp.Shards, Rows: fp.Rows}
 		}
 	}
 	return task.MergePartials(res)

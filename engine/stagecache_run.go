@@ -9,6 +9,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sluice-ml/sluice/engine/barrier"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
@@ -21,8 +23,8 @@ import (
 
 // cachedState is an entry's state blob.
 type cachedState struct {
-	Stat   StageStat            `json:"stat"`
-	Scans  []*scanResult        `json:"scans,omitempty"`
+	Stat   runreport.StageStat  `json:"stat"`
+	Scans  []*task.ScanResult   `json:"scans,omitempty"`
 	Agg    *sink.AggregateTable `json:"aggregate,omitempty"`
 	Cuts   []byte               `json:"split_cuts,omitempty"`
 	Fit    []byte               `json:"fit,omitempty"` // a pb.Broadcast: the fit and the shard cuts
@@ -39,7 +41,7 @@ type cachedState struct {
 
 // restore puts a reused stage's results in place: the driver state, and
 // its files in the work dir (scan) or the output (aggregates, shards).
-func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) error {
+func (r *run) restoreStage(d *barrier.State, st *planner.Stage, txn *sink.Txn) error {
 	t0 := time.Now()
 	cr := r.cache
 	e := cr.Entries[st.ID]
@@ -66,7 +68,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 			if err := stagereuse.LinkShuffle(e, fmt.Sprintf("c%05d", i), s.CachePath); err != nil {
 				return err
 			}
-			for a := range r.p.job.Aggregates {
+			for a := range r.p.Job.Aggregates {
 				p := filepath.Join(dir, fmt.Sprintf("agg%d-%05d", a, i))
 				if err := stagereuse.LinkShuffle(e, fmt.Sprintf("a%d-%05d", a, i), p); err != nil {
 					return err
@@ -80,7 +82,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 				}
 			}
 		}
-		d.scans = cs.Scans
+		d.Scans = cs.Scans
 		if err := r.scanBarrier(d); err != nil {
 			return err
 		}
@@ -94,24 +96,24 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 		if err := e.CopyOut("table", filepath.Join(txn.Dir(), filepath.FromSlash(cs.Agg.Path))); err != nil {
 			return err
 		}
-		d.aggregates = append(d.aggregates, *cs.Agg)
+		d.Aggregates = append(d.Aggregates, *cs.Agg)
 	case planner.StageExpect:
-		d.uniq = cs.Unique
+		d.Unique = cs.Unique
 	case planner.StageSplitBoundaries:
-		d.splitCutsBin = cs.Cuts
+		d.SplitCuts = cs.Cuts
 	case planner.StageFit, planner.StageShardWrite:
 		var b pb.Broadcast
 		if err := proto.Unmarshal(cs.Fit, &b); err != nil {
 			return fmt.Errorf("stage cache entry %.12s: %v", e.Key, err)
 		}
 		fb := fragment.DecodeBroadcast(&b)
-		if d.fit == nil {
-			d.fit, d.shardCutsBin = fb.Fit, fb.ShardCuts
+		if d.Fit == nil {
+			d.Fit, d.ShardCuts = fb.Fit, fb.ShardCuts
 		}
 		if st.Kind == planner.StageFit {
 			break
 		}
-		for _, rt := range r.p.job.Split.Ratios {
+		for _, rt := range r.p.Job.Split.Ratios {
 			if err := os.MkdirAll(filepath.Join(txn.Dir(), rt.Name), 0o755); err != nil {
 				return err
 			}
@@ -123,13 +125,13 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 				}
 			}
 		}
-		d.shards = cs.Shards
+		d.Shards = cs.Shards
 	}
 	if st.Kind == planner.StageShardWrite {
 		if cs.Profiles == nil {
 			return fmt.Errorf("stage cache entry %.12s has no profiles", e.Key)
 		}
-		d.profiles, d.slices = cs.Profiles, cs.Slices
+		d.Profiles, d.Slices = cs.Profiles, cs.Slices
 		if err := r.writeReport(d, txn); err != nil {
 			return err
 		}
@@ -138,7 +140,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 		if r.fellBack == nil {
 			r.fellBack = map[string]int64{}
 		}
-		addCounts(r.fellBack, cs.FellBack)
+		barrier.AddCounts(r.fellBack, cs.FellBack)
 	}
 	ss := cs.Stat
 	ss.ID, ss.Kind, ss.Cached, ss.Wall, ss.CPU, ss.GPUs = st.ID, st.Kind, true, time.Since(t0), 0, 0
@@ -150,7 +152,7 @@ func (r *run) restoreStage(d *driverState, st *planner.Stage, txn *sink.Txn) err
 }
 
 // saveStage stores a stage that ran; a failure to store is a warning.
-func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstStat int, fellBefore map[string]int64) {
+func (r *run) saveStage(d *barrier.State, st *planner.Stage, txn *sink.Txn, firstStat int, fellBefore map[string]int64) {
 	cr := r.cache
 	cs := cachedState{}
 	for k, n := range r.fellBack {
@@ -171,7 +173,7 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 	var files []stagecache.Source
 	switch st.Kind {
 	case planner.StageScan:
-		for i, s := range d.scans {
+		for i, s := range d.Scans {
 			c := *s
 			c.Executor, c.CachePath, c.AggPaths, c.ExpectPath = "", "", nil, ""
 			cs.Scans = append(cs.Scans, &c)
@@ -184,23 +186,23 @@ func (r *run) saveStage(d *driverState, st *planner.Stage, txn *sink.Txn, firstS
 			}
 		}
 	case planner.StageAggregate:
-		a := d.aggregates[len(d.aggregates)-1]
+		a := d.Aggregates[len(d.Aggregates)-1]
 		cs.Agg = &a
 		files = append(files, stagecache.Source{Name: "table", Path: filepath.Join(txn.Dir(), filepath.FromSlash(a.Path))})
 	case planner.StageExpect:
-		cs.Unique = d.uniq
+		cs.Unique = d.Unique
 	case planner.StageSplitBoundaries:
-		cs.Cuts = d.splitCutsBin
+		cs.Cuts = d.SplitCuts
 	case planner.StageFit, planner.StageShardWrite:
-		b, err := proto.Marshal((&Broadcast{Fit: d.fit, ShardCuts: d.shardCutsBin}).Encode())
+		b, err := proto.Marshal((&task.Broadcast{Fit: d.Fit, ShardCuts: d.ShardCuts}).Encode())
 		if err != nil {
 			r.warn(fmt.Sprintf("stage cache: not storing the %s stage: %v", st.Kind, err))
 			return
 		}
 		cs.Fit = b
 		if st.Kind == planner.StageShardWrite {
-			cs.Shards, cs.Profiles, cs.Slices = d.shards, d.profiles, d.slices
-			for k, infos := range d.shards {
+			cs.Shards, cs.Profiles, cs.Slices = d.Shards, d.Profiles, d.Slices
+			for k, infos := range d.Shards {
 				for j, info := range infos {
 					files = append(files, stagecache.Source{Name: fmt.Sprintf("s%d-%05d", k, j), Path: filepath.Join(txn.Dir(), filepath.FromSlash(info.Path))})
 				}

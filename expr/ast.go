@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-ml/sluice/expr/lex"
 )
 
 // Expr is a parsed expression. String prints a canonical, fully
@@ -143,7 +145,7 @@ func formatFloat(f float64) string {
 func (e *Column) String() string { return quoteName(e.Name) }
 
 func quoteName(name string) string {
-	if isPlainIdent(name) && !isKeyword(name) {
+	if isPlainIdent(name) && !lex.IsKeyword(name) {
 		return name
 	}
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
@@ -155,7 +157,7 @@ func isPlainIdent(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(isIdentStart(c) || (i > 0 && c >= '0' && c <= '9')) {
+		if !(lex.IsIdentStart(c) || (i > 0 && c >= '0' && c <= '9')) {
 			return false
 		}
 	}

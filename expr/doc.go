@@ -66,10 +66,10 @@
 // functions compute is documented in package expr/strdate, and what cast
 // and try_cast compute in package expr/ops, beside their kernels.
 //
-// Layout. This package holds the syntax (Parse, the Expr tree, Columns,
-// Conjuncts, RangeOf) and the binder (Bind), which type-checks a tree and
-// builds it from the kernels of expr/ops and expr/strdate on the core of
-// expr/eval.
+// Layout. This package holds the syntax (Parse over the tokens of package
+// expr/lex, the Expr tree, Columns, Conjuncts, RangeOf) and the binder
+// (Bind), which type-checks a tree and builds it from the kernels of
+// expr/ops and expr/strdate on the core of expr/eval.
 //
 // Ownership follows package exec: Eval and Filter return +1 references that
 // the caller releases; every allocation goes through the given allocator.

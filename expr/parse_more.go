@@ -3,13 +3,15 @@ package expr
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sluice-ml/sluice/expr/lex"
 )
 
 // isWord reports whether the next token is the identifier w (any case):
 // `as` and `escape` are keywords only where the grammar expects them.
 func (p *parser) isWord(w string) bool {
 	t := p.peek()
-	return t.kind == tIdent && strings.EqualFold(t.text, w)
+	return t.Kind == lex.Ident && strings.EqualFold(t.Text, w)
 }
 
 // parseCase reads the rest of `case [x] when c then v ... [else e] end`
@@ -34,7 +36,7 @@ func (p *parser) parseCase(pos int) (Expr, error) {
 			return nil, err
 		}
 		if !p.isKeyword("then") {
-			return nil, errorf(p.peek().pos, "expected then after the when condition of the case at column %d, found %s", pos+1, describe(p.peek()))
+			return nil, errorf(p.peek().Pos, "expected then after the when condition of the case at column %d, found %s", pos+1, describe(p.peek()))
 		}
 		p.next()
 		then, err := p.parseOr()
@@ -44,7 +46,7 @@ func (p *parser) parseCase(pos int) (Expr, error) {
 		e.Whens = append(e.Whens, When{Cond: cond, Then: then})
 	}
 	if len(e.Whens) == 0 {
-		return nil, errorf(p.peek().pos, "expected when after case (case when condition then value ... [else value] end), found %s", describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected when after case (case when condition then value ... [else value] end), found %s", describe(p.peek()))
 	}
 	if p.isKeyword("else") {
 		p.next()
@@ -55,7 +57,7 @@ func (p *parser) parseCase(pos int) (Expr, error) {
 		e.Else = x
 	}
 	if !p.isKeyword("end") {
-		return nil, errorf(p.peek().pos, "expected when, else or end in the case at column %d, found %s", pos+1, describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected when, else or end in the case at column %d, found %s", pos+1, describe(p.peek()))
 	}
 	p.next()
 	return e, nil
@@ -68,23 +70,23 @@ func (p *parser) parseCast(fn string, pos int) (Expr, error) {
 		return nil, err
 	}
 	if !p.isWord("as") {
-		return nil, errorf(p.peek().pos, "expected as in %s(value as type), found %s", fn, describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected as in %s(value as type), found %s", fn, describe(p.peek()))
 	}
 	p.next()
 	t := p.next()
-	to := strings.ToLower(t.text)
+	to := strings.ToLower(t.Text)
 	known := false
 	for _, name := range CastTypes {
-		known = known || (t.kind == tIdent && to == name)
+		known = known || (t.Kind == lex.Ident && to == name)
 	}
 	switch {
-	case !known && t.kind == tIdent:
-		return nil, errorf(t.pos, "%s to unknown type %q (the types are %s)", fn, t.text, strings.Join(CastTypes, ", "))
+	case !known && t.Kind == lex.Ident:
+		return nil, errorf(t.Pos, "%s to unknown type %q (the types are %s)", fn, t.Text, strings.Join(CastTypes, ", "))
 	case !known:
-		return nil, errorf(t.pos, "expected a type after as in %s(value as type), found %s (the types are %s)", fn, describe(t), strings.Join(CastTypes, ", "))
+		return nil, errorf(t.Pos, "expected a type after as in %s(value as type), found %s (the types are %s)", fn, describe(t), strings.Join(CastTypes, ", "))
 	}
 	if !p.isOp(")") {
-		return nil, errorf(p.peek().pos, "expected ) to close %s(value as type), found %s", fn, describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected ) to close %s(value as type), found %s", fn, describe(p.peek()))
 	}
 	p.next()
 	return &Cast{X: x, To: to, Try: fn == "try_cast", Pos: pos}, nil
@@ -101,13 +103,13 @@ func (p *parser) parseLike(x Expr, not bool, pos int) (Expr, error) {
 	if p.isWord("escape") {
 		p.next()
 		t := p.next()
-		if t.kind != tString {
-			return nil, errorf(t.pos, "expected a one-character string after escape, found %s", describe(t))
+		if t.Kind != lex.String {
+			return nil, errorf(t.Pos, "expected a one-character string after escape, found %s", describe(t))
 		}
-		if utf8.RuneCountInString(t.text) != 1 {
-			return nil, errorf(t.pos, "the escape of like is one character, got %q", t.text)
+		if utf8.RuneCountInString(t.Text) != 1 {
+			return nil, errorf(t.Pos, "the escape of like is one character, got %q", t.Text)
 		}
-		e.Escape = t.text
+		e.Escape = t.Text
 	}
 	return e, nil
 }

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-ml/sluice/expr/lex"
 )
 
 // functions maps each function name to its arity: the least and the most
@@ -30,8 +32,11 @@ const maxDepth = 200
 // Parse parses an expression. Errors are *Error with the byte offset of
 // the problem.
 func Parse(src string) (Expr, error) {
-	toks, err := lex(src)
+	toks, err := lex.Lex(src)
 	if err != nil {
+		if le, ok := err.(*lex.Error); ok {
+			return nil, errorf(le.Pos, "%s", le.Msg)
+		}
 		return nil, err
 	}
 	p := &parser{toks: toks}
@@ -39,23 +44,23 @@ func Parse(src string) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := p.peek(); t.kind != tEOF {
-		return nil, errorf(t.pos, "unexpected %s after a complete expression", describe(t))
+	if t := p.peek(); t.Kind != lex.EOF {
+		return nil, errorf(t.Pos, "unexpected %s after a complete expression", describe(t))
 	}
 	return e, nil
 }
 
 type parser struct {
-	toks  []token
+	toks  []lex.Token
 	i     int
 	depth int
 }
 
-func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) peek() lex.Token { return p.toks[p.i] }
 
-func (p *parser) next() token {
+func (p *parser) next() lex.Token {
 	t := p.toks[p.i]
-	if t.kind != tEOF {
+	if t.Kind != lex.EOF {
 		p.i++
 	}
 	return t
@@ -63,26 +68,26 @@ func (p *parser) next() token {
 
 func (p *parser) isKeyword(kw string) bool {
 	t := p.peek()
-	return t.kind == tKeyword && t.text == kw
+	return t.Kind == lex.Keyword && t.Text == kw
 }
 
 func (p *parser) isOp(op string) bool {
 	t := p.peek()
-	return t.kind == tOp && t.text == op
+	return t.Kind == lex.Op && t.Text == op
 }
 
-func describe(t token) string {
-	switch t.kind {
-	case tEOF:
+func describe(t lex.Token) string {
+	switch t.Kind {
+	case lex.EOF:
 		return "end of expression"
-	case tString:
-		return "string " + strconv.Quote(t.text)
-	case tQuotedIdent:
-		return "column `" + t.text + "`"
-	case tIdent:
-		return "name " + strconv.Quote(t.text)
+	case lex.String:
+		return "string " + strconv.Quote(t.Text)
+	case lex.QuotedIdent:
+		return "column `" + t.Text + "`"
+	case lex.Ident:
+		return "name " + strconv.Quote(t.Text)
 	}
-	return strconv.Quote(t.text)
+	return strconv.Quote(t.Text)
 }
 
 func (p *parser) enter(pos int) error {
@@ -99,7 +104,7 @@ func (p *parser) parseOr() (Expr, error) {
 		return nil, err
 	}
 	for p.isKeyword("or") {
-		pos := p.next().pos
+		pos := p.next().Pos
 		r, err := p.parseAnd()
 		if err != nil {
 			return nil, err
@@ -115,7 +120,7 @@ func (p *parser) parseAnd() (Expr, error) {
 		return nil, err
 	}
 	for p.isKeyword("and") {
-		pos := p.next().pos
+		pos := p.next().Pos
 		r, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -127,11 +132,11 @@ func (p *parser) parseAnd() (Expr, error) {
 
 func (p *parser) parseNot() (Expr, error) {
 	if p.isKeyword("not") {
-		if err := p.enter(p.peek().pos); err != nil {
+		if err := p.enter(p.peek().Pos); err != nil {
 			return nil, err
 		}
 		defer func() { p.depth-- }()
-		pos := p.next().pos
+		pos := p.next().Pos
 		x, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -147,18 +152,18 @@ var comparisonOps = map[string]string{
 
 func (p *parser) isComparison() bool {
 	t := p.peek()
-	if t.kind == tOp {
-		_, ok := comparisonOps[t.text]
+	if t.Kind == lex.Op {
+		_, ok := comparisonOps[t.Text]
 		return ok
 	}
-	if t.kind == tKeyword && (t.text == "is" || t.text == "in" || t.text == "like") {
+	if t.Kind == lex.Keyword && (t.Text == "is" || t.Text == "in" || t.Text == "like") {
 		return true
 	}
-	if t.kind != tKeyword || t.text != "not" {
+	if t.Kind != lex.Keyword || t.Text != "not" {
 		return false
 	}
-	next := p.toks[p.i+1] // not is never the last token: tEOF follows
-	return next.kind == tKeyword && (next.text == "in" || next.text == "like")
+	next := p.toks[p.i+1] // not is never the last token: lex.EOF follows
+	return next.Kind == lex.Keyword && (next.Text == "in" || next.Text == "like")
 }
 
 func (p *parser) parseComparison() (Expr, error) {
@@ -174,7 +179,7 @@ func (p *parser) parseComparison() (Expr, error) {
 		return nil, err
 	}
 	if p.isComparison() {
-		return nil, errorf(p.peek().pos, "comparisons do not chain: combine them with and, or add parentheses")
+		return nil, errorf(p.peek().Pos, "comparisons do not chain: combine them with and, or add parentheses")
 	}
 	return e, nil
 }
@@ -182,42 +187,42 @@ func (p *parser) parseComparison() (Expr, error) {
 func (p *parser) parseComparisonTail(l Expr) (Expr, error) {
 	t := p.next()
 	switch {
-	case t.kind == tOp:
+	case t.Kind == lex.Op:
 		r, err := p.parseAdd()
 		if err != nil {
 			return nil, err
 		}
-		return &Binary{Op: comparisonOps[t.text], L: l, R: r, Pos: t.pos}, nil
-	case t.text == "is":
+		return &Binary{Op: comparisonOps[t.Text], L: l, R: r, Pos: t.Pos}, nil
+	case t.Text == "is":
 		not := false
 		if p.isKeyword("not") {
 			p.next()
 			not = true
 		}
 		if !p.isKeyword("null") {
-			return nil, errorf(p.peek().pos, "expected null after is, found %s", describe(p.peek()))
+			return nil, errorf(p.peek().Pos, "expected null after is, found %s", describe(p.peek()))
 		}
 		p.next()
-		return &IsNull{X: l, Not: not, Pos: t.pos}, nil
+		return &IsNull{X: l, Not: not, Pos: t.Pos}, nil
 	default: // in, not in, like, not like
-		not := t.text == "not"
+		not := t.Text == "not"
 		if not {
 			t = p.next()
 		}
-		if t.text == "like" {
-			return p.parseLike(l, not, t.pos)
+		if t.Text == "like" {
+			return p.parseLike(l, not, t.Pos)
 		}
 		list, err := p.parseList()
 		if err != nil {
 			return nil, err
 		}
-		return &In{X: l, List: list, Not: not, Pos: t.pos}, nil
+		return &In{X: l, List: list, Not: not, Pos: t.Pos}, nil
 	}
 }
 
 func (p *parser) parseList() ([]Expr, error) {
 	if !p.isOp("(") {
-		return nil, errorf(p.peek().pos, "expected ( after in, found %s", describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected ( after in, found %s", describe(p.peek()))
 	}
 	p.next()
 	var list []Expr
@@ -235,7 +240,7 @@ func (p *parser) parseList() ([]Expr, error) {
 			p.next()
 			return list, nil
 		}
-		return nil, errorf(p.peek().pos, "expected , or ) in the in list, found %s", describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected , or ) in the in list, found %s", describe(p.peek()))
 	}
 }
 
@@ -250,7 +255,7 @@ func (p *parser) parseAdd() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &Binary{Op: t.text, L: l, R: r, Pos: t.pos}
+		l = &Binary{Op: t.Text, L: l, R: r, Pos: t.Pos}
 	}
 	return l, nil
 }
@@ -266,7 +271,7 @@ func (p *parser) parseMul() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &Binary{Op: t.text, L: l, R: r, Pos: t.pos}
+		l = &Binary{Op: t.Text, L: l, R: r, Pos: t.Pos}
 	}
 	return l, nil
 }
@@ -275,14 +280,14 @@ func (p *parser) parseUnary() (Expr, error) {
 	if !p.isOp("-") {
 		return p.parsePrimary()
 	}
-	if err := p.enter(p.peek().pos); err != nil {
+	if err := p.enter(p.peek().Pos); err != nil {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	pos := p.next().pos
-	if t := p.peek(); t.kind == tInt || t.kind == tFloat {
+	pos := p.next().Pos
+	if t := p.peek(); t.Kind == lex.Int || t.Kind == lex.Float {
 		p.next()
-		return numberLiteral("-"+t.text, t, pos)
+		return numberLiteral("-"+t.Text, t, pos)
 	}
 	x, err := p.parseUnary()
 	if err != nil {
@@ -291,48 +296,48 @@ func (p *parser) parseUnary() (Expr, error) {
 	return &Unary{Op: "-", X: x, Pos: pos}, nil
 }
 
-func numberLiteral(text string, t token, pos int) (Expr, error) {
-	if t.kind == tInt {
+func numberLiteral(text string, t lex.Token, pos int) (Expr, error) {
+	if t.Kind == lex.Int {
 		v, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
-			return nil, errorf(t.pos, "integer literal %s out of range for int64", text)
+			return nil, errorf(t.Pos, "integer literal %s out of range for int64", text)
 		}
 		return &Literal{Kind: LitInt, Int: v, Pos: pos}, nil
 	}
 	v, err := strconv.ParseFloat(text, 64)
 	if err != nil {
-		return nil, errorf(t.pos, "float literal %s out of range for float64", text)
+		return nil, errorf(t.Pos, "float literal %s out of range for float64", text)
 	}
 	return &Literal{Kind: LitFloat, Float: v, Pos: pos}, nil
 }
 
 func (p *parser) parsePrimary() (Expr, error) {
 	t := p.next()
-	switch t.kind {
-	case tInt, tFloat:
-		return numberLiteral(t.text, t, t.pos)
-	case tString:
-		return &Literal{Kind: LitString, Str: t.text, Pos: t.pos}, nil
-	case tQuotedIdent:
-		return &Column{Name: t.text, Pos: t.pos}, nil
-	case tIdent:
+	switch t.Kind {
+	case lex.Int, lex.Float:
+		return numberLiteral(t.Text, t, t.Pos)
+	case lex.String:
+		return &Literal{Kind: LitString, Str: t.Text, Pos: t.Pos}, nil
+	case lex.QuotedIdent:
+		return &Column{Name: t.Text, Pos: t.Pos}, nil
+	case lex.Ident:
 		if p.isOp("(") {
 			return p.parseCall(t)
 		}
-		return &Column{Name: t.text, Pos: t.pos}, nil
-	case tKeyword:
-		switch t.text {
+		return &Column{Name: t.Text, Pos: t.Pos}, nil
+	case lex.Keyword:
+		switch t.Text {
 		case "true", "false":
-			return &Literal{Kind: LitBool, Bool: t.text == "true", Pos: t.pos}, nil
+			return &Literal{Kind: LitBool, Bool: t.Text == "true", Pos: t.Pos}, nil
 		case "null":
-			return &Literal{Kind: LitNull, Pos: t.pos}, nil
+			return &Literal{Kind: LitNull, Pos: t.Pos}, nil
 		case "case":
-			return p.parseCase(t.pos)
+			return p.parseCase(t.Pos)
 		}
-		return nil, errorf(t.pos, "expected a value, found keyword %s (quote a column with this name as `%s`)", t.text, t.text)
-	case tOp:
-		if t.text == "(" {
-			if err := p.enter(t.pos); err != nil {
+		return nil, errorf(t.Pos, "expected a value, found keyword %s (quote a column with this name as `%s`)", t.Text, t.Text)
+	case lex.Op:
+		if t.Text == "(" {
+			if err := p.enter(t.Pos); err != nil {
 				return nil, err
 			}
 			e, err := p.parseOr()
@@ -341,28 +346,28 @@ func (p *parser) parsePrimary() (Expr, error) {
 				return nil, err
 			}
 			if !p.isOp(")") {
-				return nil, errorf(p.peek().pos, "expected ) to close the ( at column %d, found %s", t.pos+1, describe(p.peek()))
+				return nil, errorf(p.peek().Pos, "expected ) to close the ( at column %d, found %s", t.Pos+1, describe(p.peek()))
 			}
 			p.next()
 			return e, nil
 		}
 	}
-	return nil, errorf(t.pos, "expected a value (number, string, column, function or parenthesis), found %s", describe(t))
+	return nil, errorf(t.Pos, "expected a value (number, string, column, function or parenthesis), found %s", describe(t))
 }
 
-func (p *parser) parseCall(name token) (Expr, error) {
-	fn := strings.ToLower(name.text)
+func (p *parser) parseCall(name lex.Token) (Expr, error) {
+	fn := strings.ToLower(name.Text)
 	arity, ok := functions[fn]
 	if !ok {
-		return nil, errorf(name.pos, "unknown function %q (have: %s)", name.text, functionNames())
+		return nil, errorf(name.Pos, "unknown function %q (have: %s)", name.Text, functionNames())
 	}
-	if err := p.enter(name.pos); err != nil {
+	if err := p.enter(name.Pos); err != nil {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
 	p.next() // (
 	if fn == "cast" || fn == "try_cast" {
-		return p.parseCast(fn, name.pos)
+		return p.parseCast(fn, name.Pos)
 	}
 	var args []Expr
 	if !p.isOp(")") {
@@ -380,19 +385,19 @@ func (p *parser) parseCall(name token) (Expr, error) {
 		}
 	}
 	if !p.isOp(")") {
-		return nil, errorf(p.peek().pos, "expected , or ) in the arguments of %s, found %s", fn, describe(p.peek()))
+		return nil, errorf(p.peek().Pos, "expected , or ) in the arguments of %s, found %s", fn, describe(p.peek()))
 	}
 	p.next()
 	switch lo, hi := arity[0], arity[1]; {
 	case lo == hi && len(args) != lo:
-		return nil, errorf(name.pos, "%s takes %d argument(s), got %d", fn, lo, len(args))
+		return nil, errorf(name.Pos, "%s takes %d argument(s), got %d", fn, lo, len(args))
 	case hi < 0 && len(args) < lo:
-		return nil, errorf(name.pos, "%s takes at least one argument", fn)
+		return nil, errorf(name.Pos, "%s takes at least one argument", fn)
 	case len(args) < lo || (hi >= 0 && len(args) > hi):
-		return nil, errorf(name.pos, "%s takes %d to %d arguments, got %d", fn, lo, hi, len(args))
+		return nil, errorf(name.Pos, "%s takes %d to %d arguments, got %d", fn, lo, hi, len(args))
 	}
 	if fn == "if" {
-		return &Case{Whens: []When{{Cond: args[0], Then: args[1]}}, Else: args[2], Pos: name.pos}, nil
+		return &Case{Whens: []When{{Cond: args[0], Then: args[1]}}, Else: args[2], Pos: name.Pos}, nil
 	}
-	return &Call{Name: fn, Args: args, Pos: name.pos}, nil
+	return &Call{Name: fn, Args: args, Pos: name.Pos}, nil
 }

@@ -1,5 +1,5 @@
 // Package monitor follows the driver's jobs, stages, tasks and executors
-// (it is an engine.Observer) and keeps what the web UI, `driver status`
+// (it is an runreport.Observer) and keeps what the web UI, `driver status`
 // and the Prometheus metrics show: a Snapshot of plain values, and the
 // sluice_* metrics.
 //

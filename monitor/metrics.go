@@ -3,7 +3,7 @@ package monitor
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/monitor/nodemon"
 )
 
@@ -64,7 +64,7 @@ func (m *Metrics) jobEnded(state string) {
 	}
 }
 
-func (m *Metrics) taskStarted(s engine.TaskStart) {
+func (m *Metrics) taskStarted(s runreport.TaskStart) {
 	if m == nil {
 		return
 	}
@@ -74,7 +74,7 @@ func (m *Metrics) taskStarted(s engine.TaskStart) {
 	}
 }
 
-func (m *Metrics) taskEnded(e engine.TaskEnd, kind string) {
+func (m *Metrics) taskEnded(e runreport.TaskEnd, kind string) {
 	if m == nil {
 		return
 	}

@@ -9,7 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 // keepJobs is how many finished jobs a Tracker remembers.
@@ -19,7 +20,7 @@ const keepJobs = 100
 // concurrent use; the zero value is not: use NewTracker.
 type Tracker struct {
 	mode    string
-	prices  engine.Prices
+	prices  runreport.Prices
 	src     ExecutorSource
 	metrics *Metrics
 	now     func() time.Time
@@ -31,14 +32,14 @@ type Tracker struct {
 	lost  map[string]bool // executors lost (embedded: seen lost by a task)
 }
 
-var _ engine.Observer = (*Tracker)(nil)
+var _ runreport.Observer = (*Tracker)(nil)
 
 // Config configures a Tracker.
 type Config struct {
 	// Mode is "embedded" or "cluster", as the UI shows it.
 	Mode string
 	// Prices price the jobs' CPU and GPU time (zero: no cost shown).
-	Prices engine.Prices
+	Prices runreport.Prices
 	// Executors, when set, lists a cluster's executors.
 	Executors ExecutorSource
 	// Metrics, when set, is updated as tasks and jobs end.
@@ -52,11 +53,11 @@ func NewTracker(cfg Config) *Tracker {
 }
 
 type jobRec struct {
-	start   engine.JobStart
+	start   runreport.JobStart
 	state   string
 	err     string
 	end     time.Time
-	res     *engine.Result
+	res     *runreport.Result
 	runs    []*runRec
 	frac    map[int]float64 // plan stage id -> fraction of tasks done
 	retries int
@@ -70,7 +71,7 @@ type runRec struct {
 }
 
 type execRec struct {
-	info    engine.ExecutorInfo
+	info    scheduler.ExecutorInfo
 	engine  string
 	memory  int64
 	memUse  func(string) (int64, int64, bool)
@@ -80,8 +81,8 @@ type execRec struct {
 	last    time.Time
 }
 
-// JobStarted implements engine.Observer.
-func (t *Tracker) JobStarted(s engine.JobStart) {
+// JobStarted implements runreport.Observer.
+func (t *Tracker) JobStarted(s runreport.JobStart) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.jobs[s.JobID] = &jobRec{start: s, state: "running", frac: map[int]float64{}}
@@ -116,21 +117,21 @@ func (t *Tracker) forgetOldLocked() {
 func (t *Tracker) exec(id string) *execRec {
 	x := t.execs[id]
 	if x == nil {
-		x = &execRec{info: engine.ExecutorInfo{ID: id}}
+		x = &execRec{info: scheduler.ExecutorInfo{ID: id}}
 		t.execs[id] = x
 	}
 	return x
 }
 
-// StageStarted implements engine.Observer.
-func (t *Tracker) StageStarted(s engine.StageStart) {
+// StageStarted implements runreport.Observer.
+func (t *Tracker) StageStarted(s runreport.StageStart) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	j := t.jobs[s.JobID]
 	if j == nil {
 		return
 	}
-	v := StageView{ID: s.ID, Kind: s.Kind, Label: s.Label, State: "running", Weight: engine.StageWeight(s.Kind), Tasks: s.Tasks,
+	v := StageView{ID: s.ID, Kind: s.Kind, Label: s.Label, State: "running", Weight: runreport.StageWeight(s.Kind), Tasks: s.Tasks,
 		Executors: map[string]int{}, Placement: placementOf(j.start, s.Kind)}
 	j.runs = append(j.runs, &runRec{v: v, started: t.now()})
 }
@@ -138,7 +139,7 @@ func (t *Tracker) StageStarted(s engine.StageStart) {
 // placementOf lists a stage kind's operators by engine, in plan order:
 // "cpu: Scan, Filter", and an operator placed for a reason on its own
 // line with the reason.
-func placementOf(s engine.JobStart, kind string) []string {
+func placementOf(s runreport.JobStart, kind string) []string {
 	var out []string
 	group := map[string]int{} // engine -> index in out
 	for _, pl := range s.Placement {
@@ -160,7 +161,7 @@ func placementOf(s engine.JobStart, kind string) []string {
 }
 
 // enginesOf lists the engines the plan placed operators on.
-func enginesOf(s engine.JobStart) string {
+func enginesOf(s runreport.JobStart) string {
 	var out []string
 	for _, pl := range s.Placement {
 		if !slices.Contains(out, pl.Engine) {
@@ -180,8 +181,8 @@ func (j *jobRec) run(stage int, label string) *runRec {
 	return nil
 }
 
-// TaskStarted implements engine.Observer.
-func (t *Tracker) TaskStarted(s engine.TaskStart) {
+// TaskStarted implements runreport.Observer.
+func (t *Tracker) TaskStarted(s runreport.TaskStart) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.exec(s.Executor)
@@ -197,8 +198,8 @@ func (t *Tracker) TaskStarted(s engine.TaskStart) {
 	t.metrics.taskStarted(s)
 }
 
-// TaskEnded implements engine.Observer.
-func (t *Tracker) TaskEnded(e engine.TaskEnd) {
+// TaskEnded implements runreport.Observer.
+func (t *Tracker) TaskEnded(e runreport.TaskEnd) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.exec(e.Executor)
@@ -237,8 +238,8 @@ func (t *Tracker) TaskEnded(e engine.TaskEnd) {
 	t.metrics.taskEnded(e, kind)
 }
 
-// StageEnded implements engine.Observer.
-func (t *Tracker) StageEnded(jobID string, s engine.StageStat) {
+// StageEnded implements runreport.Observer.
+func (t *Tracker) StageEnded(jobID string, s runreport.StageStat) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	j := t.jobs[jobID]
@@ -260,8 +261,8 @@ func (t *Tracker) StageEnded(jobID string, s engine.StageStat) {
 	}
 }
 
-// JobEnded implements engine.Observer.
-func (t *Tracker) JobEnded(jobID string, res *engine.Result, err error) {
+// JobEnded implements runreport.Observer.
+func (t *Tracker) JobEnded(jobID string, res *runreport.Result, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	j := t.jobs[jobID]
@@ -326,7 +327,7 @@ func (t *Tracker) execView(x *execRec, now time.Time) ExecutorView {
 	v := ExecutorView{ID: x.info.ID, Addr: "in process", Engine: x.engine, Device: "cpu", Slots: x.info.Slots, Memory: x.memory,
 		MemoryUsed: -1, Running: x.running, Done: x.done, Failed: x.failed, LastHeartbeat: now, State: "alive"}
 	for _, e := range strings.Split(x.engine, ",") {
-		if engine.IsGPUEngine(e) {
+		if scheduler.IsGPUEngine(e) {
 			v.Device = e
 		}
 	}
@@ -351,13 +352,13 @@ func (t *Tracker) jobView(j *jobRec, now time.Time) JobView {
 	}
 	wall := end.Sub(j.start.Started)
 	v.WallSeconds = wall.Seconds()
-	c := engine.Completion(j.start.Stages, j.frac)
+	c := runreport.Completion(j.start.Stages, j.frac)
 	if j.state == "succeeded" {
 		c = 1
 	}
 	v.Percent = 100 * c
 	if j.state == "running" {
-		if left, ok := engine.ETA(wall, c); ok {
+		if left, ok := runreport.ETA(wall, c); ok {
 			v.ETASeconds = left.Seconds()
 		}
 	}
@@ -436,7 +437,7 @@ func skew(d []float64) (lo, med, hi float64) {
 }
 
 // outputView summarises a finished job's manifest.
-func outputView(res *engine.Result) *OutputView {
+func outputView(res *runreport.Result) *OutputView {
 	m := res.Manifest
 	o := &OutputView{Dir: res.OutputDir, RowsRead: m.Rows.Read, Filtered: m.Rows.Filtered, Dropped: m.Rows.Dropped, Written: m.Rows.Written,
 		Splits: []SplitView{}, Transforms: []TransformView{}, Aggregates: []string{}, Warnings: append([]string{}, res.Warnings...)}

@@ -9,8 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/scheduler"
+	"github.com/sluice-ml/sluice/task/exchange"
 )
 
 // fakeClock is a settable clock.
@@ -25,24 +27,24 @@ func TestTrackerFollowsAJob(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	reg := prometheus.NewRegistry()
 	met := NewMetrics(reg)
-	tr := NewTracker(Config{Mode: "embedded", Prices: engine.Prices{CoreHour: 36}, Metrics: met})
+	tr := NewTracker(Config{Mode: "embedded", Prices: runreport.Prices{CoreHour: 36}, Metrics: met})
 	tr.now = clock.now
 	start := clock.t
-	tr.JobStarted(engine.JobStart{JobID: "j1", Name: "job", Engine: "auto", Started: start,
-		Stages: []engine.PlanStage{{ID: 1, Kind: planner.StageScan, Tasks: 4, Weight: 3}, {ID: 2, Kind: planner.StageShardWrite, Tasks: 2, Weight: 1}},
+	tr.JobStarted(runreport.JobStart{JobID: "j1", Name: "job", Engine: "auto", Started: start,
+		Stages: []runreport.PlanStage{{ID: 1, Kind: planner.StageScan, Tasks: 4, Weight: 3}, {ID: 2, Kind: planner.StageShardWrite, Tasks: 2, Weight: 1}},
 		Placement: []planner.Placement{{Stage: 1, StageKind: planner.StageScan, Operator: "Scan", Engine: "cpu"},
 			{Stage: 1, StageKind: planner.StageScan, Operator: "Filter", Engine: "cpu"},
 			{Stage: 2, StageKind: planner.StageShardWrite, Operator: "Transform", Engine: "gpu", Reason: "cheaper"}},
-		Executors: []engine.ExecutorInfo{{ID: "a", Slots: 2}, {ID: "b", Slots: 2}}, Memory: 100})
-	tr.StageStarted(engine.StageStart{JobID: "j1", ID: 1, Kind: planner.StageScan, Label: planner.StageScan, Tasks: 4})
+		Executors: []scheduler.ExecutorInfo{{ID: "a", Slots: 2}, {ID: "b", Slots: 2}}, Memory: 100})
+	tr.StageStarted(runreport.StageStart{JobID: "j1", ID: 1, Kind: planner.StageScan, Label: planner.StageScan, Tasks: 4})
 	task := func(i, attempt int, exec string, wall time.Duration, rows int64, err error) {
-		ts := engine.TaskStart{JobID: "j1", Stage: 1, Label: planner.StageScan, Index: i, Attempt: attempt, Executor: exec, Start: clock.t}
+		ts := runreport.TaskStart{JobID: "j1", Stage: 1, Label: planner.StageScan, Index: i, Attempt: attempt, Executor: exec, Start: clock.t}
 		tr.TaskStarted(ts)
-		tr.TaskEnded(engine.TaskEnd{TaskStart: ts, Wall: wall, Rows: rows, Bytes: 10 * rows, Err: err})
+		tr.TaskEnded(runreport.TaskEnd{TaskStart: ts, Wall: wall, Rows: rows, Bytes: 10 * rows, Err: err})
 	}
 	task(0, 0, "a", 1*time.Second, 100, nil)
 	task(1, 0, "b", 3*time.Second, 100, nil)
-	task(2, 0, "a", 0, 0, engine.Retryable(errors.New("flaky")))
+	task(2, 0, "a", 0, 0, exchange.Retryable(errors.New("flaky")))
 	task(2, 1, "b", 2*time.Second, 100, nil)
 	clock.t = start.Add(6 * time.Second)
 
@@ -76,10 +78,10 @@ func TestTrackerFollowsAJob(t *testing.T) {
 		t.Errorf("executors %+v", s.Executors)
 	}
 
-	tr.StageEnded("j1", engine.StageStat{ID: 1, Kind: planner.StageScan, Pass: 1, Tasks: 4, Rows: 400, Wall: 5 * time.Second, CPU: 10 * time.Second})
-	tr.StageStarted(engine.StageStart{JobID: "j1", ID: 2, Kind: planner.StageShardWrite, Label: planner.StageShardWrite, Tasks: 2})
-	tr.StageEnded("j1", engine.StageStat{ID: 2, Kind: planner.StageShardWrite, Pass: 1, Tasks: 2, Wall: time.Second, CPU: 20 * time.Second, GPUs: 1})
-	tr.JobEnded("j1", &engine.Result{JobID: "j1"}, nil)
+	tr.StageEnded("j1", runreport.StageStat{ID: 1, Kind: planner.StageScan, Pass: 1, Tasks: 4, Rows: 400, Wall: 5 * time.Second, CPU: 10 * time.Second})
+	tr.StageStarted(runreport.StageStart{JobID: "j1", ID: 2, Kind: planner.StageShardWrite, Label: planner.StageShardWrite, Tasks: 2})
+	tr.StageEnded("j1", runreport.StageStat{ID: 2, Kind: planner.StageShardWrite, Pass: 1, Tasks: 2, Wall: time.Second, CPU: 20 * time.Second, GPUs: 1})
+	tr.JobEnded("j1", &runreport.Result{JobID: "j1"}, nil)
 	j, _ = tr.Job("j1")
 	// 30 CPU seconds at $36 per core-hour: $0.30.
 	if j.State != "succeeded" || j.Percent != 100 || j.CPUSeconds != 30 || j.GPUSeconds != 1 || j.Cost != 0.3 {
@@ -107,11 +109,11 @@ func TestTrackerLostExecutor(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	met := NewMetrics(reg)
 	tr := NewTracker(Config{Metrics: met})
-	tr.JobStarted(engine.JobStart{JobID: "j", Executors: []engine.ExecutorInfo{{ID: "a", Slots: 1}}})
+	tr.JobStarted(runreport.JobStart{JobID: "j", Executors: []scheduler.ExecutorInfo{{ID: "a", Slots: 1}}})
 	for i := 0; i < 2; i++ {
-		ts := engine.TaskStart{JobID: "j", Executor: "a", Index: i}
+		ts := runreport.TaskStart{JobID: "j", Executor: "a", Index: i}
 		tr.TaskStarted(ts)
-		tr.TaskEnded(engine.TaskEnd{TaskStart: ts, Err: engine.ErrExecutorLost, Lost: true})
+		tr.TaskEnded(runreport.TaskEnd{TaskStart: ts, Err: scheduler.ErrExecutorLost, Lost: true})
 	}
 	s := tr.Snapshot()
 	if s.LostExecutors != 1 || s.Executors[0].State != "lost" || s.Executors[0].Failed != 0 {

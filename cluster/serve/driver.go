@@ -22,9 +22,11 @@ import (
 	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/cluster/ring"
 	"github.com/sluice-ml/sluice/engine"
+	"github.com/sluice-ml/sluice/engine/runreport"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/monitor"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 // DriverConfig configures `driver serve`.
@@ -49,7 +51,7 @@ type DriverConfig struct {
 	// Logger, when set, replaces Log: every line becomes one of its records.
 	Logger *slog.Logger
 	// Prices price the jobs' CPU and GPU time in status and the UI.
-	Prices engine.Prices
+	Prices runreport.Prices
 }
 
 // RunDriver serves jobs until ctx ends; running jobs are then cancelled.
@@ -179,7 +181,7 @@ type driverService struct {
 	// tracker follows the jobs for status and the UI; observer is what
 	// each job reports to (the tracker, and the log).
 	tracker  *monitor.Tracker
-	observer engine.Observer
+	observer runreport.Observer
 	ring     ringView
 }
 
@@ -220,8 +222,8 @@ type jobTransport struct {
 	j *jobState
 }
 
-// Launch implements engine.Transport.
-func (jt jobTransport) Launch(ctx context.Context, id string, st engine.StageRun, t engine.Task) (any, error) {
+// Launch implements scheduler.Transport.
+func (jt jobTransport) Launch(ctx context.Context, id string, st scheduler.StageRun, t scheduler.Task) (any, error) {
 	spec := st.Spec(t)
 	jt.j.mu.Lock()
 	jt.j.engineID = spec.GetJobId()

@@ -1,27 +1,30 @@
-package expr
+package lex
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
 
-type tokKind uint8
+// Kind is what a token is.
+type Kind uint8
 
 const (
-	tEOF tokKind = iota
-	tIdent
-	tQuotedIdent
-	tInt
-	tFloat
-	tString
-	tOp // punctuation and operators; text in tok.text
-	tKeyword
+	EOF Kind = iota
+	Ident
+	QuotedIdent
+	Int
+	Float
+	String
+	Op // punctuation and operators; text in tok.text
+	Keyword
 )
 
-type token struct {
-	kind tokKind
-	text string // identifier, keyword (lower case), operator, number text or unquoted string
-	pos  int
+// Token is one token of an expression.
+type Token struct {
+	Kind Kind
+	Text string // identifier, keyword (lower case), operator, number text or unquoted string
+	Pos  int    // byte offset in the source
 }
 
 var keywords = map[string]bool{
@@ -30,16 +33,18 @@ var keywords = map[string]bool{
 	"case": true, "when": true, "then": true, "else": true, "end": true,
 }
 
-func isKeyword(s string) bool { return keywords[strings.ToLower(s)] }
+// IsKeyword reports whether s is a reserved word (any case).
+func IsKeyword(s string) bool { return keywords[strings.ToLower(s)] }
 
-func isIdentStart(c byte) bool {
+// IsIdentStart reports whether c may start an identifier.
+func IsIdentStart(c byte) bool {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// lex splits src into tokens, ending with a tEOF token at len(src).
-func lex(src string) ([]token, error) {
+// Lex splits src into tokens, ending with an EOF token at len(src).
+func Lex(src string) ([]Token, error) {
 	if !utf8.ValidString(src) {
 		for i, r := range src {
 			if r == utf8.RuneError {
@@ -47,23 +52,23 @@ func lex(src string) ([]token, error) {
 			}
 		}
 	}
-	var toks []token
+	var toks []Token
 	i := 0
 	for i < len(src) {
 		c := src[i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
-		case isIdentStart(c):
+		case IsIdentStart(c):
 			j := i + 1
-			for j < len(src) && (isIdentStart(src[j]) || isDigit(src[j])) {
+			for j < len(src) && (IsIdentStart(src[j]) || isDigit(src[j])) {
 				j++
 			}
 			word := src[i:j]
-			if isKeyword(word) {
-				toks = append(toks, token{kind: tKeyword, text: strings.ToLower(word), pos: i})
+			if IsKeyword(word) {
+				toks = append(toks, Token{Kind: Keyword, Text: strings.ToLower(word), Pos: i})
 			} else {
-				toks = append(toks, token{kind: tIdent, text: word, pos: i})
+				toks = append(toks, Token{Kind: Ident, Text: word, Pos: i})
 			}
 			i = j
 		case isDigit(c) || (c == '.' && i+1 < len(src) && isDigit(src[i+1])):
@@ -78,25 +83,25 @@ func lex(src string) ([]token, error) {
 			if err != nil {
 				return nil, err
 			}
-			kind := tString
+			kind := String
 			if c == '`' {
-				kind = tQuotedIdent
+				kind = QuotedIdent
 				if text == "" {
 					return nil, errorf(i, "empty quoted column name")
 				}
 			}
-			toks = append(toks, token{kind: kind, text: text, pos: i})
+			toks = append(toks, Token{Kind: kind, Text: text, Pos: i})
 			i = j
 		default:
 			op := lexOp(src[i:])
 			if op == "" {
 				return nil, errorf(i, "unexpected character %q", rune(c))
 			}
-			toks = append(toks, token{kind: tOp, text: op, pos: i})
+			toks = append(toks, Token{Kind: Op, Text: op, Pos: i})
 			i += len(op)
 		}
 	}
-	return append(toks, token{kind: tEOF, pos: len(src)}), nil
+	return append(toks, Token{Kind: EOF, Pos: len(src)}), nil
 }
 
 func lexOp(s string) string {
@@ -113,7 +118,7 @@ func lexOp(s string) string {
 }
 
 // lexNumber reads digits [. digits] [e [+-] digits] starting at i.
-func lexNumber(src string, i int) (token, int, error) {
+func lexNumber(src string, i int) (Token, int, error) {
 	j := i
 	isFloat := false
 	for j < len(src) && isDigit(src[j]) {
@@ -133,20 +138,20 @@ func lexNumber(src string, i int) (token, int, error) {
 			j++
 		}
 		if j >= len(src) || !isDigit(src[j]) {
-			return token{}, 0, errorf(i, "malformed number %q: exponent needs digits", src[i:j])
+			return Token{}, 0, errorf(i, "malformed number %q: exponent needs digits", src[i:j])
 		}
 		for j < len(src) && isDigit(src[j]) {
 			j++
 		}
 	}
-	if j < len(src) && (isIdentStart(src[j]) || src[j] == '.') {
-		return token{}, 0, errorf(j, "malformed number: unexpected %q after %q", rune(src[j]), src[i:j])
+	if j < len(src) && (IsIdentStart(src[j]) || src[j] == '.') {
+		return Token{}, 0, errorf(j, "malformed number: unexpected %q after %q", rune(src[j]), src[i:j])
 	}
-	kind := tInt
+	kind := Int
 	if isFloat {
-		kind = tFloat
+		kind = Float
 	}
-	return token{kind: kind, text: src[i:j], pos: i}, j, nil
+	return Token{Kind: kind, Text: src[i:j], Pos: i}, j, nil
 }
 
 // lexQuoted reads a string or quoted name starting with the quote at i; a
@@ -172,4 +177,17 @@ func lexQuoted(src string, i int) (string, int, error) {
 		what = "quoted column name"
 	}
 	return "", 0, errorf(i, "unterminated %s (missing closing %c)", what, q)
+}
+
+// Error is a lexical error at byte offset Pos of the source.
+type Error struct {
+	Pos int
+	Msg string
+}
+
+// Error formats the error as "at column N: msg".
+func (e *Error) Error() string { return fmt.Sprintf("at column %d: %s", e.Pos+1, e.Msg) }
+
+func errorf(pos int, format string, args ...any) *Error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }

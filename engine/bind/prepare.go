@@ -1,4 +1,4 @@
-package engine
+package bind
 
 import (
 	"errors"
@@ -17,21 +17,21 @@ import (
 	"github.com/sluice-ml/sluice/planner/logical"
 )
 
-// prepared is a job with its input opened, expressions bound and plan built.
-type prepared struct {
-	job     *jobspec.Job
-	ds      *input.Dataset
-	plan    *planner.Plan
-	filter  *expr.Bound
-	derived []*expr.Bound
+// Prepared is a job with its input opened, expressions bound and plan built.
+type Prepared struct {
+	Job     *jobspec.Job
+	DS      *input.Dataset
+	Plan    *planner.Plan
+	Filter  *expr.Bound
+	Derived []*expr.Bound
 	// schema after derived columns (input columns then derived)
-	fullSchema *arrow.Schema
+	FullSchema *arrow.Schema
 	// stage kinds a mixed cluster runs on its GPU executors
-	gpuStages map[string]bool
+	GPUStages map[string]bool
 	// the parsed filter, for the GPU engine's compiler
-	filterExpr expr.Expr
+	FilterExpr expr.Expr
 	// "stage-kind/Operator" keys a node with a GPU places on it
-	gpuOps map[string]bool
+	GPUOps map[string]bool
 }
 
 // exprErr turns an expression error into a job-file error at the right column.
@@ -63,9 +63,9 @@ func exprInfo(e expr.Expr, t arrow.DataType) *planner.ExprInfo {
 	return info
 }
 
-// prepare opens the input and plans the job. Errors in the job (unknown
+// Prepare opens the input and plans the job. Errors in the job (unknown
 // columns, wrong types) are *jobspec.Error.
-func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
+func Prepare(job *jobspec.Job, engines []exec.Engine) (*Prepared, error) {
 	ds, err := input.Open(job.Input)
 	if err != nil {
 		// A path that names nothing is a mistake in the job (exit 2); a file
@@ -75,7 +75,7 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		}
 		return nil, &InputError{Err: err}
 	}
-	p := &prepared{job: job, ds: ds}
+	p := &Prepared{Job: job, DS: ds}
 	in := planner.Inputs{
 		Job: job, Schema: ds.Schema, InputFormat: ds.Format,
 		InputFiles: len(ds.Files), InputTasks: len(ds.Tasks),
@@ -95,40 +95,40 @@ func prepare(job *jobspec.Job, engines []exec.Engine) (*prepared, error) {
 		if err != nil {
 			return nil, exprErr(job, "columns."+dc.Name, dc.Expr, err)
 		}
-		p.derived = append(p.derived, b)
+		p.Derived = append(p.Derived, b)
 		in.Derived = append(in.Derived, *exprInfo(e, b.Type()))
 		fields = append(fields, arrow.Field{Name: dc.Name, Type: b.Type(), Nullable: true})
 	}
-	p.fullSchema = arrow.NewSchema(fields, nil)
+	p.FullSchema = arrow.NewSchema(fields, nil)
 	if job.Filter != nil {
 		e, err := expr.Parse(job.Filter.Src)
 		if err != nil {
 			return nil, exprErr(job, "filter", *job.Filter, err)
 		}
-		b, err := expr.Bind(e, p.fullSchema)
+		b, err := expr.Bind(e, p.FullSchema)
 		if err != nil {
 			return nil, exprErr(job, "filter", *job.Filter, err)
 		}
 		if b.Type().ID() != arrow.BOOL {
 			return nil, jobspec.Errorf(job.File, job.Filter.Line, "filter", "the filter must be a condition (bool), got %s", b.Type())
 		}
-		p.filter = b
+		p.Filter = b
 		in.Filter = exprInfo(e, b.Type())
-		p.filterExpr = e
+		p.FilterExpr = e
 	}
 	aggs := placementAggs(job)
-	in.Engines = placement.CheckJob(in.Engines, p.filterExpr, p.fullSchema, aggs)
+	in.Engines = placement.CheckJob(in.Engines, p.FilterExpr, p.FullSchema, aggs)
 	plan, err := planner.Build(in)
 	if err != nil {
 		return nil, err
 	}
-	p.plan = plan
+	p.Plan = plan
 	// Which stages a mixed cluster runs on its GPU executors: planned as if
 	// a GPU were present, so the answer does not depend on the driver.
 	steer := in
-	steer.Engines = placement.CheckJob(placement.Capable(), p.filterExpr, p.fullSchema, aggs)
-	p.gpuStages = planner.GPUStages(steer)
-	p.gpuOps = gpuOperators(in, p, aggs)
+	steer.Engines = placement.CheckJob(placement.Capable(), p.FilterExpr, p.FullSchema, aggs)
+	p.GPUStages = planner.GPUStages(steer)
+	p.GPUOps = gpuOperators(in, p, aggs)
 	return p, nil
 }
 

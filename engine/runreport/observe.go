@@ -1,4 +1,4 @@
-package engine
+package runreport
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sluice-ml/sluice/planner"
+	"github.com/sluice-ml/sluice/scheduler"
 )
 
 // Observer watches jobs as they run (the web UI, metrics, status). The
@@ -40,7 +41,7 @@ type JobStart struct {
 	Placement []planner.Placement
 	// Executors are the executors known at the start (embedded: all of
 	// them), with Memory the budget of each in bytes (0: unknown).
-	Executors []ExecutorInfo
+	Executors []scheduler.ExecutorInfo
 	Memory    int64
 	// MemoryUse, when set, reports an in-process executor's Arrow bytes
 	// in use and its budget.
@@ -103,8 +104,8 @@ func StageWeight(kind string) float64 {
 	return 1
 }
 
-// planStages lists the plan's stages with their cost estimates.
-func planStages(p *planner.Plan) []PlanStage {
+// PlanStages lists the plan's stages with their cost estimates.
+func PlanStages(p *planner.Plan) []PlanStage {
 	out := make([]PlanStage, len(p.Stages))
 	for i, s := range p.Stages {
 		out[i] = PlanStage{ID: s.ID, Kind: s.Kind, Tasks: s.Tasks, Weight: StageWeight(s.Kind)}
@@ -140,30 +141,30 @@ func ETA(elapsed time.Duration, completion float64) (left time.Duration, ok bool
 	return time.Duration(float64(elapsed) * (1 - completion) / completion), true
 }
 
-// observed is a transport that reports every task attempt to an observer.
-type observed struct {
-	Transport
-	jobID string
-	obs   Observer
+// Observed is a transport that reports every task attempt to an observer.
+type Observed struct {
+	scheduler.Transport
+	JobID    string
+	Observer Observer
 }
 
 // Changed forwards membership events, when the transport has them.
-func (o observed) Changed() <-chan struct{} {
-	if ev, ok := o.Transport.(MembershipEvents); ok {
+func (o Observed) Changed() <-chan struct{} {
+	if ev, ok := o.Transport.(scheduler.MembershipEvents); ok {
 		return ev.Changed()
 	}
 	return nil
 }
 
 // Launch implements Transport.
-func (o observed) Launch(ctx context.Context, id string, st StageRun, t Task) (any, error) {
-	ts := TaskStart{JobID: o.jobID, Stage: st.ID, Label: st.Kind, Index: t.Index, Attempt: t.Attempt, Executor: id, Start: time.Now()}
-	o.obs.TaskStarted(ts)
+func (o Observed) Launch(ctx context.Context, id string, st scheduler.StageRun, t scheduler.Task) (any, error) {
+	ts := TaskStart{JobID: o.JobID, Stage: st.ID, Label: st.Kind, Index: t.Index, Attempt: t.Attempt, Executor: id, Start: time.Now()}
+	o.Observer.TaskStarted(ts)
 	res, err := o.Transport.Launch(ctx, id, st, t)
-	e := TaskEnd{TaskStart: ts, Wall: time.Since(ts.Start), Err: err, Lost: errors.Is(err, ErrExecutorLost)}
+	e := TaskEnd{TaskStart: ts, Wall: time.Since(ts.Start), Err: err, Lost: errors.Is(err, scheduler.ErrExecutorLost)}
 	if c, ok := res.(interface{ Counts() (int64, int64) }); ok && err == nil {
 		e.Rows, e.Bytes = c.Counts()
 	}
-	o.obs.TaskEnded(e)
+	o.Observer.TaskEnded(e)
 	return res, err
 }

@@ -1,4 +1,4 @@
-package engine
+package bind
 
 import (
 	"fmt"
@@ -11,14 +11,16 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
+	"github.com/sluice-ml/sluice/scheduler"
+	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/fragment"
 )
 
-// bindJob is the driver's half of a fragment: the job as the driver parsed,
+// Job is the driver's half of a fragment: the job as the driver parsed,
 // opened and bound it, the same for every task. engine is the --engine
 // choice and batchRows the scan batch size.
-func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
-	job, plan, ds := p.job, p.plan, p.ds
+func Job(p *Prepared, engine string, batchRows int) (*pb.BoundJob, error) {
+	job, plan, ds := p.Job, p.Plan, p.DS
 	schema, err := fragment.EncodeSchema(ds.Schema)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the input schema: %w", err)
@@ -41,10 +43,10 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 		bj.Prune = append(bj.Prune, &pb.PruneRange{Column: r.Column, Lo: r.Lo, Hi: r.Hi, LoIncl: r.LoIncl, HiIncl: r.HiIncl})
 	}
 	for i, dc := range job.Columns {
-		bj.Derived = append(bj.Derived, &pb.BoundExpr{Name: dc.Name, Source: dc.Expr.Src, Type: p.derived[i].Type().String()})
+		bj.Derived = append(bj.Derived, &pb.BoundExpr{Name: dc.Name, Source: dc.Expr.Src, Type: p.Derived[i].Type().String()})
 	}
 	if job.Filter != nil {
-		bj.Filter = &pb.BoundExpr{Name: "filter", Source: job.Filter.Src, Type: p.filter.Type().String()}
+		bj.Filter = &pb.BoundExpr{Name: "filter", Source: job.Filter.Src, Type: p.Filter.Type().String()}
 	}
 	for _, r := range job.Split.Ratios {
 		bj.Split.Names = append(bj.Split.Names, r.Name)
@@ -61,8 +63,8 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 	}
 	for _, f := range job.Features {
 		float := false
-		if idx := p.fullSchema.FieldIndices(f.Name); len(idx) > 0 {
-			float = p.fullSchema.Field(idx[0]).Type.ID() == arrow.FLOAT64
+		if idx := p.FullSchema.FieldIndices(f.Name); len(idx) > 0 {
+			float = p.FullSchema.Field(idx[0]).Type.ID() == arrow.FLOAT64
 		}
 		bj.Features = append(bj.Features, &pb.FeatureSpec{Name: f.Name, Transform: f.Transform, Fill: f.Fill.Kind, Float: float})
 		if f.Fill.Kind == jobspec.FillDrop {
@@ -90,7 +92,7 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 	}
 	// What a node with a GPU would place on it: an executor whose own
 	// engines include a GPU the driver lacks runs these there.
-	for key := range p.gpuOps {
+	for key := range p.GPUOps {
 		bj.GpuOperators = append(bj.GpuOperators, key)
 	}
 	sort.Strings(bj.GpuOperators)
@@ -101,8 +103,8 @@ func bindJob(p *prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 
 // gpuOperators are the "stage-kind/Operator" keys a node with a GPU
 // engine would place on it, planned with the job's own fallback rule.
-func gpuOperators(in planner.Inputs, p *prepared, aggs []placement.Aggregate) map[string]bool {
-	in.Engines = placement.CheckJob(placement.Capable(), p.filterExpr, p.fullSchema, aggs)
+func gpuOperators(in planner.Inputs, p *Prepared, aggs []placement.Aggregate) map[string]bool {
+	in.Engines = placement.CheckJob(placement.Capable(), p.FilterExpr, p.FullSchema, aggs)
 	plan, err := planner.Build(in)
 	if err != nil {
 		return nil
@@ -116,11 +118,11 @@ func gpuOperators(in planner.Inputs, p *prepared, aggs []placement.Aggregate) ma
 	return out
 }
 
-// fragment is task t of a stage run: its plan stage's operators, the bound
+// Fragment is task t of a stage run: its plan stage's operators, the bound
 // job, the broadcast and, for a scan task, its input assignment.
-func (r *run) fragment(seq int, st *planner.Stage, kind string, t Task, b *Broadcast) *pb.StageFragment {
-	f := &pb.StageFragment{FormatVersion: FragmentVersion, JobId: r.jobID, StageRun: int32(seq), PlanStage: int32(st.ID), Kind: kind,
-		Index: int32(t.Index), Attempt: int32(t.Attempt), Job: r.bound, Broadcast: b.Encode()}
+func Fragment(p *Prepared, bound *pb.BoundJob, jobID string, seq int, st *planner.Stage, kind string, t scheduler.Task, b *task.Broadcast) *pb.StageFragment {
+	f := &pb.StageFragment{FormatVersion: task.FragmentVersion, JobId: jobID, StageRun: int32(seq), PlanStage: int32(st.ID), Kind: kind,
+		Index: int32(t.Index), Attempt: int32(t.Attempt), Job: bound, Broadcast: b.Encode()}
 	for _, op := range st.Operators {
 		o := &pb.Operator{Name: op.Name}
 		for _, kv := range op.Params {
@@ -128,9 +130,9 @@ func (r *run) fragment(seq int, st *planner.Stage, kind string, t Task, b *Broad
 		}
 		f.Operators = append(f.Operators, o)
 	}
-	if kind == planner.StageScan && t.Index >= 0 && t.Index < len(r.p.ds.Tasks) {
-		it := r.p.ds.Tasks[t.Index]
-		file := r.p.ds.Files[it.FileIndex]
+	if kind == planner.StageScan && t.Index >= 0 && t.Index < len(p.DS.Tasks) {
+		it := p.DS.Tasks[t.Index]
+		file := p.DS.Files[it.FileIndex]
 		in := &pb.InputAssignment{TaskIndex: int32(it.Index), FileIndex: int32(it.FileIndex), Path: file.Path, RelPath: file.RelPath,
 			Size: file.Size, FileRows: file.Rows, RowOffset: it.RowOffset, Rows: it.Rows, GenLo: it.GenLo, GenHi: it.GenHi}
 		for _, g := range it.RowGroups {
@@ -141,28 +143,26 @@ func (r *run) fragment(seq int, st *planner.Stage, kind string, t Task, b *Broad
 	return f
 }
 
-// BindTask binds a job on this node and returns task index of its first
-// plan stage of a kind, with an empty broadcast: what a driver would send
-// for it. For tools and tests that talk to an executor directly.
-func BindTask(job *jobspec.Job, opt Options, jobID, kind string, index int) (*pb.StageFragment, error) {
-	opt.defaults()
-	choice := firstNonEmpty(opt.Engine, job.Engine.Prefer)
-	engines, err := Engines(choice)
-	if err != nil {
-		return nil, err
+// bindExpect puts the plan's expect rules into the bound job.
+func bindExpect(bj *pb.BoundJob, x *planner.ExpectPlan) {
+	if x == nil {
+		return
 	}
-	p, err := prepare(job, engines)
-	if err != nil {
-		return nil, err
+	bj.ExpectPartitions = int32(x.UniquePartitions)
+	for _, r := range x.Rules {
+		br := &pb.ExpectRule{Column: r.Column, Kind: r.Kind, Lo: r.Lo, Hi: r.Hi, Max: r.Max, Count: r.Count}
+		for _, v := range r.In {
+			switch x := v.(type) {
+			case int64:
+				br.InValues = append(br.InValues, &pb.Value{Kind: "i", I: x})
+			case float64:
+				br.InValues = append(br.InValues, &pb.Value{Kind: "f", F: x})
+			case bool:
+				br.InValues = append(br.InValues, &pb.Value{Kind: "b", B: x})
+			default:
+				br.InValues = append(br.InValues, &pb.Value{Kind: "s", S: fmt.Sprint(x)})
+			}
+		}
+		bj.Expect = append(bj.Expect, br)
 	}
-	bound, err := bindJob(p, choice, opt.BatchRows)
-	if err != nil {
-		return nil, err
-	}
-	st := p.plan.Stage(kind)
-	if st == nil {
-		return nil, fmt.Errorf("the plan has no %s stage", kind)
-	}
-	r := &run{p: p, bound: bound, jobID: jobID}
-	return r.fragment(1, st, kind, Task{Index: index}, nil), nil
 }
