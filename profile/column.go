@@ -63,7 +63,10 @@ func isNumeric(dt arrow.DataType) bool {
 	return false
 }
 
-// Update adds every row of col.
+// Update adds every row of col. The distinct sketch takes each value's
+// hash (once per distinct value of the chunk where the chunk is counted
+// anyway); top values are counted exactly within the chunk, by the
+// value's native type, and folded into the summary once per chunk.
 func (c *Column) Update(col arrow.Array) error {
 	c.Rows += int64(col.Len())
 	if c.Numeric {
@@ -76,51 +79,192 @@ func (c *Column) Update(col arrow.Array) error {
 	} else {
 		c.Nulls += int64(col.NullN())
 	}
-	if d, ok := col.(*array.Dictionary); ok {
-		if dict, ok := d.Dictionary().(*array.String); ok {
-			c.updateDict(d, dict)
-			return nil
-		}
+	var top map[string]int64
+	if c.Top != nil {
+		top = map[string]int64{}
 	}
-	counts := map[string]int64{}
-	err := forEachValue(col, func(h uint64, key func() string) {
-		c.Distinct.Add(h)
-		if c.Top != nil {
-			counts[key()]++
+	switch a := col.(type) {
+	case *array.Int64:
+		updateInts(c.Distinct, a, a.Int64Values(), top, func(v int64) string { return strconv.FormatInt(v, 10) })
+	case *array.Timestamp:
+		updateInts(c.Distinct, a, a.TimestampValues(), top, func(v arrow.Timestamp) string { return strconv.FormatInt(int64(v), 10) })
+	case *array.Float64:
+		updateFloats(c.Distinct, a, top)
+	case *array.Boolean:
+		updateBools(c.Distinct, a, top)
+	case *array.String:
+		updateStrings(c.Distinct, a, top)
+	case *array.LargeString:
+		updateStrings(c.Distinct, a, top)
+	case *array.Dictionary:
+		dict, ok := a.Dictionary().(*array.String)
+		if !ok {
+			return fmt.Errorf("profile: dictionary of %s is not supported (allowed: string)", a.Dictionary().DataType())
 		}
-	})
-	if err != nil {
-		return err
+		updateDict(c.Distinct, a, dict, top)
+	default:
+		return fmt.Errorf("profile: column type %s is not supported (allowed: int64, float64, bool, timestamp, string)", col.DataType())
 	}
 	if c.Top != nil {
-		for _, k := range sortedKeys(counts) {
-			c.Top.Add(k, counts[k])
-		}
+		c.Top.AddCounts(top)
 	}
 	return nil
 }
 
-// updateDict counts a dictionary column per dictionary entry first: each
-// distinct value is hashed and counted once per chunk.
-func (c *Column) updateDict(d *array.Dictionary, dict *array.String) {
-	n := make([]int64, dict.Len())
-	for i := 0; i < d.Len(); i++ {
-		if d.IsValid(i) {
-			n[d.GetValueIndex(i)]++
+// hashBits is the hash of a value's 64-bit pattern (integers, timestamps
+// in microseconds, canonical float bits, bools as 0 and 1).
+func hashBits(v uint64) uint64 {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	return xxhash.Sum64(b[:])
+}
+
+// updateInts adds integer-like values: with top values, counted per value
+// first and hashed once per distinct value; without, hashed per row.
+func updateInts[T int64 | arrow.Timestamp](d *HLL, a arrow.Array, vals []T, top map[string]int64, format func(T) string) {
+	valid := func(i int) bool { return true }
+	if a.NullN() > 0 {
+		valid = a.IsValid
+	}
+	if top == nil {
+		for i, v := range vals {
+			if valid(i) {
+				d.Add(hashBits(uint64(v)))
+			}
+		}
+		return
+	}
+	counts := map[T]int64{}
+	for i, v := range vals {
+		if valid(i) {
+			counts[v]++
 		}
 	}
-	counts := map[string]int64{}
+	for v, n := range counts {
+		d.Add(hashBits(uint64(v)))
+		top[format(v)] += n
+	}
+}
+
+// canonicalBits makes -0 count as 0 and every NaN as one NaN.
+func canonicalBits(v float64) uint64 {
+	switch {
+	case v == 0:
+		return 0
+	case math.IsNaN(v):
+		return math.Float64bits(math.NaN())
+	}
+	return math.Float64bits(v)
+}
+
+// updateFloats adds float64 values (formatted in Go's shortest form).
+func updateFloats(d *HLL, a *array.Float64, top map[string]int64) {
+	vals := a.Float64Values()
+	counts := map[uint64]int64{}
+	for i, v := range vals {
+		if a.NullN() > 0 && a.IsNull(i) {
+			continue
+		}
+		b := canonicalBits(v)
+		if top == nil {
+			d.Add(hashBits(b))
+		} else {
+			counts[b]++
+		}
+	}
+	for b, n := range counts {
+		d.Add(hashBits(b))
+		top[strconv.FormatFloat(math.Float64frombits(b), 'g', -1, 64)] += n
+	}
+}
+
+// updateBools adds bools (formatted true and false).
+func updateBools(d *HLL, a *array.Boolean, top map[string]int64) {
+	var n [2]int64
+	for i := 0; i < a.Len(); i++ {
+		if a.IsValid(i) {
+			if a.Value(i) {
+				n[1]++
+			} else {
+				n[0]++
+			}
+		}
+	}
+	for b, k := range n {
+		if k == 0 {
+			continue
+		}
+		d.Add(hashBits(uint64(b)))
+		if top != nil {
+			top[strconv.FormatBool(b == 1)] += k
+		}
+	}
+}
+
+// stringArray is a utf8 or large utf8 array.
+type stringArray interface {
+	arrow.Array
+	Value(int) string
+}
+
+// updateStrings adds plain strings. The chunk's counts may alias the
+// array's bytes: the summary copies a key when it keeps it.
+func updateStrings(d *HLL, a stringArray, top map[string]int64) {
+	for i := 0; i < a.Len(); i++ {
+		if !a.IsValid(i) {
+			continue
+		}
+		if top == nil {
+			d.Add(xxhash.Sum64String(a.Value(i)))
+		} else {
+			top[a.Value(i)]++
+		}
+	}
+	for s := range top {
+		d.Add(xxhash.Sum64String(s))
+	}
+}
+
+// updateDict counts a dictionary column per dictionary entry first: each
+// used entry is hashed and counted once per chunk.
+func updateDict(d *HLL, a *array.Dictionary, dict *array.String, top map[string]int64) {
+	n := make([]int64, dict.Len())
+	switch idx := a.Indices().(type) {
+	case *array.Int32:
+		countIndices(n, idx, idx.Int32Values())
+	case *array.Int16:
+		countIndices(n, idx, idx.Int16Values())
+	case *array.Int8:
+		countIndices(n, idx, idx.Int8Values())
+	default:
+		for i := 0; i < a.Len(); i++ {
+			if a.IsValid(i) {
+				n[a.GetValueIndex(i)]++
+			}
+		}
+	}
 	for j, k := range n {
 		if k == 0 {
 			continue
 		}
 		v := dict.Value(j)
-		c.Distinct.Add(xxhash.Sum64String(v))
-		counts[v] += k
+		d.Add(xxhash.Sum64String(v))
+		if top != nil {
+			top[v] += k
+		}
 	}
-	if c.Top != nil {
-		for _, k := range sortedKeys(counts) {
-			c.Top.Add(k, counts[k])
+}
+
+func countIndices[T int32 | int16 | int8](n []int64, idx arrow.Array, vals []T) {
+	if idx.NullN() == 0 {
+		for _, j := range vals {
+			n[j]++
+		}
+		return
+	}
+	for i, j := range vals {
+		if idx.IsValid(i) {
+			n[j]++
 		}
 	}
 }
@@ -137,85 +281,4 @@ func (c *Column) Merge(o *Column) error {
 		c.Top.Merge(o.Top)
 	}
 	return c.Distinct.Merge(o.Distinct)
-}
-
-// forEachValue calls f with the hash of every non-null value and a
-// function that formats it (strings as is, integers in decimal, floats in
-// Go's shortest form, bools as true/false, timestamps as microseconds).
-func forEachValue(col arrow.Array, f func(h uint64, key func() string)) error {
-	var buf [8]byte
-	hashInt := func(v uint64) uint64 {
-		binary.LittleEndian.PutUint64(buf[:], v)
-		return xxhash.Sum64(buf[:])
-	}
-	switch a := col.(type) {
-	case *array.Int64:
-		for i, v := range a.Int64Values() {
-			if a.IsValid(i) {
-				f(hashInt(uint64(v)), func() string { return strconv.FormatInt(v, 10) })
-			}
-		}
-	case *array.Timestamp:
-		for i, v := range a.TimestampValues() {
-			if a.IsValid(i) {
-				f(hashInt(uint64(v)), func() string { return strconv.FormatInt(int64(v), 10) })
-			}
-		}
-	case *array.Float64:
-		for i, v := range a.Float64Values() {
-			if !a.IsValid(i) {
-				continue
-			}
-			bits := math.Float64bits(v + 0) // -0 counts as 0
-			if v == 0 {
-				bits = 0
-			} else if math.IsNaN(v) {
-				bits = math.Float64bits(math.NaN())
-			}
-			f(hashInt(bits), func() string { return strconv.FormatFloat(v, 'g', -1, 64) })
-		}
-	case *array.Boolean:
-		for i := 0; i < a.Len(); i++ {
-			if a.IsValid(i) {
-				v := a.Value(i)
-				b := uint64(0)
-				if v {
-					b = 1
-				}
-				f(hashInt(b), func() string { return strconv.FormatBool(v) })
-			}
-		}
-	case *array.String:
-		for i := 0; i < a.Len(); i++ {
-			if a.IsValid(i) {
-				s := a.Value(i)
-				f(xxhash.Sum64String(s), func() string { return s })
-			}
-		}
-	case *array.LargeString:
-		for i := 0; i < a.Len(); i++ {
-			if a.IsValid(i) {
-				s := a.Value(i)
-				f(xxhash.Sum64String(s), func() string { return s })
-			}
-		}
-	case *array.Dictionary:
-		dict, ok := a.Dictionary().(*array.String)
-		if !ok {
-			return fmt.Errorf("profile: dictionary of %s is not supported (allowed: string)", a.Dictionary().DataType())
-		}
-		hs := make([]uint64, dict.Len())
-		for i := range hs {
-			hs[i] = xxhash.Sum64String(dict.Value(i))
-		}
-		for i := 0; i < a.Len(); i++ {
-			if a.IsValid(i) {
-				j := a.GetValueIndex(i)
-				f(hs[j], func() string { return dict.Value(j) })
-			}
-		}
-	default:
-		return fmt.Errorf("profile: column type %s is not supported (allowed: int64, float64, bool, timestamp, string)", col.DataType())
-	}
-	return nil
 }

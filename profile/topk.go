@@ -3,6 +3,7 @@ package profile
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // TopCounters is the size of a top-values summary.
@@ -26,6 +27,24 @@ func NewTopK() *TopK { return &TopK{Counts: map[string]int64{}} }
 func (t *TopK) Add(v string, c int64) {
 	t.N += c
 	t.Counts[v] += c
+	if len(t.Counts) > TopCounters {
+		t.reduce()
+	}
+}
+
+// AddCounts adds a chunk's exact counts (a summary in its own right) and
+// reduces once: the same bound as adding the values one by one, at one
+// reduction per chunk. A kept key is copied, so counts may alias Arrow
+// buffers.
+func (t *TopK) AddCounts(counts map[string]int64) {
+	for k, c := range counts {
+		t.N += c
+		if old, ok := t.Counts[k]; ok {
+			t.Counts[k] = old + c
+		} else {
+			t.Counts[strings.Clone(k)] = c
+		}
+	}
 	if len(t.Counts) > TopCounters {
 		t.reduce()
 	}
