@@ -10,7 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 )
+
+// Runs counts the sorted runs spilled by every sorter (for tests and stats).
+var Runs atomic.Int64
 
 // Pick is one row of a shard in sort order: it sorts by (Key, RowID) —
 // row ids are unique, so the order is total and the same whether the rows
@@ -100,6 +104,7 @@ func (s *SpillSorter) spill() error {
 		return fmt.Errorf("sorting %s: writing run %s: %w", s.Name, path, err)
 	}
 	s.runs = append(s.runs, path)
+	Runs.Add(1)
 	s.spilled += int64(len(s.held)) * PickBytes
 	s.held = s.held[:0]
 	return nil
