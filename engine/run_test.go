@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/sink"
 	"github.com/sluice-ml/sluice/task/aggpartial"
+	"github.com/sluice-ml/sluice/task/roworder"
 )
 
 const smallJob = `name: small
@@ -128,19 +129,49 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 	}
 }
 
-// A shard that does not fit the executor's budget fails with a message
-// naming the shard and what to change, not by growing the process; no
-// output is committed.
-func TestShardOverBudgetFailsClearly(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	// 30000 rows in 3 shards: ~9000 rows a shard need ~250 KB of sort
-	// state; 100 KB per executor cannot hold it.
-	_, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 1, MemoryPerExec: 100 << 10, WorkDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "sorting shard") || !strings.Contains(err.Error(), "use more shards") {
-		t.Fatalf("err %v, want a budget error naming the shard", err)
+// A shard whose sort keys do not fit the executor's budget spills them as
+// sorted runs and merges them: the output is byte-identical to the run
+// with the default budget, and the runs are gone afterwards.
+func TestShardOverBudgetSpills(t *testing.T) {
+	run := func(mem int64) (map[string][]byte, string) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "out")
+		work := t.TempDir()
+		// 30000 rows in 3 shards: ~9000 rows a shard need ~250 KB of sort
+		// state; 100 KB per executor cannot hold it.
+		res, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 1, MemoryPerExec: mem, WorkDir: work})
+		if err != nil {
+			t.Fatalf("memory %d: %v", mem, err)
+		}
+		files := map[string][]byte{}
+		for _, s := range res.Manifest.Splits {
+			for _, sh := range s.Shards {
+				b, err := os.ReadFile(filepath.Join(out, sh.Path))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[sh.Path] = b
+			}
+		}
+		return files, work
 	}
-	t.Log(err)
-	if _, serr := os.Stat(out); !os.IsNotExist(serr) {
-		t.Errorf("output exists after the failure (%v)", serr)
+	want, _ := run(0)
+	before := roworder.Runs.Load()
+	got, work := run(100 << 10)
+	if roworder.Runs.Load() == before {
+		t.Fatal("the small budget did not make the shard sort spill")
+	}
+	if len(want) == 0 || len(got) != len(want) {
+		t.Fatalf("%d shards with the small budget, %d with the default", len(got), len(want))
+	}
+	for path, b := range want {
+		if string(got[path]) != string(b) {
+			t.Errorf("%s differs from the default budget's (%d vs %d bytes)", path, len(got[path]), len(b))
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(work, "*", "*shard-sort-*"))
+	left2, _ := filepath.Glob(filepath.Join(work, "*", "*", "*shard-sort-*"))
+	if n := len(left) + len(left2); n > 0 {
+		t.Errorf("%d spilled runs left in the work dir: %v %v", n, left, left2)
 	}
 }

@@ -78,6 +78,8 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 	}
 	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts, oneShard: !have[vocab.OpShardAssign],
 		picks: make([]shardPicks, nsplit), kern: r.kernels(x, vocab.StageShardWrite, vocab.OpTransform)}
+	c.spillName = fmt.Sprintf("shard-sort-%05d-%05d-a%d", t.Stage, t.Index, t.Attempt)
+	defer c.removeSpill()
 	c.spec = r.ProfileSpec()
 	if c.prof, err = c.spec.NewPartial(r.cacheSchema); err != nil {
 		return nil, err
@@ -141,6 +143,10 @@ type shardCollector struct {
 	sg, sh               []int32
 	spec                 *profile.Spec
 	prof                 *profile.Partial
+	// spill, per split, sorts the picks in bounded memory once they outgrow
+	// their share of the budget (nil until then: picks sort in memory).
+	spill     []*roworder.SpillSorter
+	spillName string
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the
@@ -160,7 +166,12 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	bi := int32(len(c.src.Batches))
 	picked := false
 	for i, v := range c.sh {
-		if v == c.j {
+		if v == c.j && c.spill != nil {
+			if err := c.addSpill(int(c.sg[i]), bi, i); err != nil {
+				return err
+			}
+			picked = true
+		} else if v == c.j {
 			p := &c.picks[c.sg[i]]
 			p.batch = append(p.batch, bi)
 			p.row = append(p.row, int32(i))
@@ -175,13 +186,20 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	if _, err = c.src.Add(bt, c.x.Mem); err != nil {
 		return err
 	}
+	if c.spill != nil {
+		return nil
+	}
 	// The shard's rows are sorted in memory by their picks (24 bytes a row,
-	// and the permutation): fail clearly rather than outgrow the budget.
+	// and the permutation) until they outgrow their share of the budget;
+	// then they spill as sorted runs.
 	var rows int64
 	for _, p := range c.picks {
 		rows += int64(len(p.batch))
 	}
-	return c.x.Budget.Check(28*rows, fmt.Sprintf("sorting shard %d (%d rows)", c.j, rows))
+	if c.overShare(28 * rows) {
+		return c.startSpill()
+	}
+	return nil
 }
 
 // write sorts split k's rows of the shard by (h2, rowid) — or by rowid
@@ -189,6 +207,9 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 // columns: a chunk of sorted rows at a time is gathered from the kept
 // batches, transformed and written.
 func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int, path string) (shard.Info, error) {
+	if c.spill != nil {
+		return c.writeSpilled(schema, dicts, k, path)
+	}
 	out := c.r.output
 	p := c.picks[k]
 	keys := p.rowid
