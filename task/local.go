@@ -21,6 +21,9 @@ type TaskContext struct {
 	Mem      memory.Allocator // charged to the executor's budget
 	Budget   *budget.Budget
 	Files    exchange.Files // opens other tasks' outputs
+	// Slots are the executor's task slots: the goroutines one task's
+	// parallel encoding may use.
+	Slots int
 	// Fallbacks counts the batches this task's device kernels gave back
 	// to the CPU, per "stage-kind/Operator".
 	Fallbacks *kernel.Counts
@@ -73,7 +76,7 @@ func NewExecutor(id string, slots int, workDir string, memLimit int64) (*Executo
 // RunFunc executes an in-process task function on this executor (tests
 // schedule such tasks).
 func (e *Executor) RunFunc(ctx context.Context, fn func(ctx context.Context, x *TaskContext, t Task) (any, error), t Task) (res any, err error) {
-	x := &TaskContext{Executor: e.ID, WorkDir: e.WorkDir, Mem: e.mem, Budget: e.Budget, Files: e.Files}
+	x := &TaskContext{Executor: e.ID, WorkDir: e.WorkDir, Mem: e.mem, Budget: e.Budget, Files: e.Files, Slots: e.Slots}
 	defer func() {
 		// A kernel bug must fail the task, not the process.
 		if r := recover(); r != nil {

@@ -225,6 +225,11 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if err != nil {
 		return shard.Info{}, err
 	}
+	// The encoding uses the executor's cores whatever the shard count.
+	if err := w.SetEncodeWorkers(c.x.Slots); err != nil {
+		w.Close()
+		return shard.Info{}, err
+	}
 	// A chunk is gathered from every kept batch: 256K rows keep the
 	// per-chunk work small next to the rows (64K rows cost 15 % more CPU in
 	// this stage; 1M rows no less CPU and 0.5 GB more memory).

@@ -98,7 +98,7 @@ func (w *Worker) Run(ctx context.Context, f *pb.StageFragment) (res any, err err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files, Fallbacks: &kernel.Counts{},
+	x := &TaskContext{Executor: w.exec.ID, WorkDir: dir, Mem: w.exec.mem, Budget: w.exec.Budget, Files: w.exec.Files, Slots: w.exec.Slots, Fallbacks: &kernel.Counts{},
 		PlanStage: stageOf(f)}
 	t := Task{Stage: int(f.GetStageRun()), Index: int(f.GetIndex()), Attempt: int(f.GetAttempt())}
 	defer func() {

@@ -112,6 +112,13 @@ func BenchmarkWrite(b *testing.B) {
 			}
 			return newIPCFileWriterCodec(w, schema, layouts, c)
 		},
+		"native-zstd-2workers": func(w *countWriter) (Writer, error) {
+			fw, err := newIPCFileWriter(w, schema, compressionZstd)
+			if err == nil {
+				err = fw.SetWorkers(2)
+			}
+			return fw, err
+		},
 		"arrowgo-lz4": func(w *countWriter) (Writer, error) {
 			return newArrowGoFileWriter(w, schema, compressionLZ4, memory.DefaultAllocator)
 		},
@@ -119,7 +126,7 @@ func BenchmarkWrite(b *testing.B) {
 			return newIPCFileWriter(w, schema, compressionLZ4)
 		},
 	}
-	for _, name := range []string{"arrowgo-zstd", "native-zstd", "native-zstd-default", "arrowgo-lz4", "native-lz4"} {
+	for _, name := range []string{"arrowgo-zstd", "native-zstd", "native-zstd-2workers", "native-zstd-default", "arrowgo-lz4", "native-lz4"} {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(raw)
 			b.ReportAllocs()

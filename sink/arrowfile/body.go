@@ -84,19 +84,24 @@ var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 // batchBody assembles the body and the node/buffer lists of one record
 // batch. Its slices are scratch reused from batch to batch.
 type batchBody struct {
-	codec bufferCodec // nil: uncompressed
-	body  []byte      // buffers, each padded to 8 bytes
-	nodes []fbNode
-	bufs  []fbBuffer
-	tmp   []byte  // re-aligned bitmap of the buffer being added
-	o32   []int32 // rebased offsets of the buffer being added
-	o64   []int64
+	codec       bufferCodec // nil: uncompressed
+	compression string      // codec's name, for the workers' codecs
+	par         *parBody    // non-nil: buffers compressed in parallel by flush
+	body        []byte      // buffers, each padded to 8 bytes
+	nodes       []fbNode
+	bufs        []fbBuffer
+	tmp         []byte  // re-aligned bitmap of the buffer being added
+	o32         []int32 // rebased offsets of the buffer being added
+	o64         []int64
 }
 
 func (e *batchBody) reset() {
 	e.body = e.body[:0]
 	e.nodes = e.nodes[:0]
 	e.bufs = e.bufs[:0]
+	if e.par != nil {
+		e.par.n = 0
+	}
 }
 
 var zeroPad [8]byte
@@ -104,6 +109,10 @@ var zeroPad [8]byte
 // add appends one buffer (compressed when the body has a codec) at an
 // 8-byte aligned offset.
 func (e *batchBody) add(p []byte) error {
+	if e.par != nil {
+		e.par.stage(p)
+		return nil
+	}
 	start := len(e.body)
 	if e.codec == nil {
 		e.body = append(e.body, p...)
@@ -113,10 +122,23 @@ func (e *batchBody) add(p []byte) error {
 			return err
 		}
 	}
+	e.seal(start)
+	return nil
+}
+
+// place appends one encoded buffer at an 8-byte aligned offset.
+func (e *batchBody) place(p []byte) {
+	start := len(e.body)
+	e.body = append(e.body, p...)
+	e.seal(start)
+}
+
+// seal records the buffer from start to the end of the body and pads the
+// body to 8 bytes.
+func (e *batchBody) seal(start int) {
 	n := len(e.body) - start
 	e.bufs = append(e.bufs, fbBuffer{offset: int64(start), length: int64(n)})
 	e.body = append(e.body, zeroPad[:(8-n%8)%8]...)
-	return nil
 }
 
 // addArray appends the field node and buffers of one column. The array

@@ -97,7 +97,12 @@ func newIPCFileWriter(w io.Writer, schema *arrow.Schema, compression string) (*i
 	if err != nil {
 		return nil, err
 	}
-	return newIPCFileWriterCodec(w, schema, layouts, codec)
+	fw, err := newIPCFileWriterCodec(w, schema, layouts, codec)
+	if err != nil {
+		return nil, err
+	}
+	fw.body.compression = compression
+	return fw, nil
 }
 
 // newIPCFileWriterCodec is newIPCFileWriter with a given codec (nil:
@@ -181,6 +186,11 @@ func (fw *ipcFileWriter) Write(rec arrow.RecordBatch) error {
 			return fmt.Errorf("arrow ipc: column %q: %w", f.Name, err)
 		}
 	}
+	if b.par != nil {
+		if err := b.flush(); err != nil {
+			return fmt.Errorf("arrow ipc: %w", err)
+		}
+	}
 	codec := -1
 	if b.codec != nil {
 		codec = b.codec.fbCodec()
@@ -231,6 +241,11 @@ func (fw *ipcFileWriter) finish() error {
 func (fw *ipcFileWriter) closeCodec() error {
 	if fw.body.codec == nil {
 		return nil
+	}
+	if fw.body.par != nil {
+		if err := fw.body.par.close(); err != nil {
+			return fmt.Errorf("arrow ipc: close codec: %w", err)
+		}
 	}
 	if err := fw.body.codec.close(); err != nil {
 		return fmt.Errorf("arrow ipc: close codec: %w", err)

@@ -193,6 +193,19 @@ func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator
 	return parquet.NewWriterProperties(opts...)
 }
 
+// SetEncodeWorkers lets the writer encode each batch on up to n
+// goroutines (n ≤ 1: on the caller's); call it before the first Write.
+// The file bytes do not depend on n. Arrow IPC files with a codec
+// compress their buffers in parallel; other files are encoded as before.
+func (w *Writer) SetEncodeWorkers(n int) error {
+	if p, ok := w.ipcw.(interface{ SetWorkers(int) error }); ok {
+		if err := p.SetWorkers(n); err != nil {
+			return fmt.Errorf("%s: %w", w.path, err)
+		}
+	}
+	return nil
+}
+
 // Schema returns the schema of the batches Write accepts.
 func (w *Writer) Schema() *arrow.Schema { return w.schema }
 
