@@ -17,6 +17,7 @@ const (
 	OpAggregate      OpKind = "aggregate"       // partial aggregation of input rows
 	OpMergeAggregate OpKind = "merge-aggregate" // final merge of partial states
 	OpSplit          OpKind = "split-assign"
+	OpShardAssign    OpKind = "shard-assign" // a row's shard from the broadcast shard cuts
 	OpFit            OpKind = "fit"
 	OpTransform      OpKind = "transform"
 	OpSort           OpKind = "sort"

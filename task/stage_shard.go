@@ -77,7 +77,8 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 		return nil, err
 	}
 	c := &shardCollector{r: r, x: x, j: int32(j), fit: b.Fit, splitCuts: splitCuts, shardCuts: shardCuts, oneShard: !have[vocab.OpShardAssign],
-		picks: make([]shardPicks, nsplit), kern: r.kernels(x, vocab.StageShardWrite, vocab.OpTransform)}
+		picks: make([]shardPicks, nsplit), kern: r.kernels(x, vocab.StageShardWrite, vocab.OpTransform),
+		shardKern: r.kernels(x, vocab.StageShardWrite, vocab.OpShardAssign)}
 	c.spillName = fmt.Sprintf("shard-sort-%05d-%05d-a%d", t.Stage, t.Index, t.Attempt)
 	defer c.removeSpill()
 	c.spec = r.ProfileSpec()
@@ -147,6 +148,7 @@ type shardCollector struct {
 	// their share of the budget (nil until then: picks sort in memory).
 	spill     []*roworder.SpillSorter
 	spillName string
+	shardKern kernel.Kernels // ShardAssign's engine
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the
@@ -160,7 +162,7 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	c.sh = rows.Resize(c.sh, len(c.sg))
 	if c.oneShard {
 		clear(c.sh)
-	} else if err := c.shardCuts.AssignInt32(c.sg, c.o.H2, c.o.RowID, c.sh); err != nil {
+	} else if err := c.shardKern.AssignShards(c.shardCuts, c.sg, c.o.H2, c.o.RowID, c.sh); err != nil {
 		return err
 	}
 	bi := int32(len(c.src.Batches))

@@ -58,6 +58,12 @@ func (StageKernels) AssignSplits(b *splits.Boundaries, group []int32, h, rowid [
 	return b.Assign(group, h, rowid, out)
 }
 
+// AssignShards computes the shard of every row from the shard cuts
+// (group = the row's split, h2 = its shard-order hash).
+func (StageKernels) AssignShards(b *splits.Boundaries, group []int32, h2, rowid []uint64, out []int32) error {
+	return b.AssignInt32(group, h2, rowid, out)
+}
+
 // HashAndAssign is RowHashes (into h and h2) followed by AssignSplits.
 func (k StageKernels) HashAndAssign(seed uint64, b *splits.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error {
 	if err := k.RowHashes(seed, key, h, h2); err != nil {

@@ -13,13 +13,13 @@
 //	cuda       a real GPU: the driver API (dlopen, cgo), module loading, NVML
 //	emulator   the emulated device: the same kernel sources on CPU threads
 //	launch     Kernels: buffers, chunking, two-stream pipelines, resident
-//	           batches; row hashes, split assignment, compaction
+//	           batches; row hashes, split (and shard) assignment, compaction
 //	transform  fitted feature transforms (Apply)
 //	filter     filter programs (Compile, Run)
 //	aggregate  moments, group and value counts, group-by partials
 //
 // Results: integer results (hashes, split indices, bucket ids, group
-// counts, compaction indices) equal the CPU engine's exactly; float32
+// counts, compaction indices, shard indices) equal the CPU engine's exactly; float32
 // transform outputs are bit-identical to exec/cpu Apply except that every
 // NaN is written as the canonical quiet NaN 0x7fc00000 (x86 and PTX
 // disagree on NaN payloads and signs); moments and group-by partials as

@@ -89,6 +89,23 @@ func (s *StageKernels) AssignSplits(b *split.Boundaries, group []int32, h, rowid
 	return nil
 }
 
+// shardBatches counts batches whose shards the device assigned.
+var shardBatches atomic.Int64
+
+// ShardAssignedBatches is how many batches StageKernels.AssignShards ran
+// on a device in this process (for tests).
+func ShardAssignedBatches() int64 { return shardBatches.Load() }
+
+// AssignShards computes the shard of every row from the shard cuts with
+// the split kernel (group = the row's split, h2 = its shard-order hash).
+func (s *StageKernels) AssignShards(b *split.Boundaries, group []int32, h2, rowid []uint64, out []int32) error {
+	if err := s.k.AssignSplits(b, group, h2, rowid, out); err != nil {
+		return err
+	}
+	shardBatches.Add(1)
+	return nil
+}
+
 // HashAndAssign hashes the row keys and assigns their splits with the
 // split hashes kept on the device: h is left unwritten.
 func (s *StageKernels) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, _, h2 []uint64, out []int8) error {

@@ -31,6 +31,9 @@ type Kernels interface {
 	RowHashes(seed uint64, key, h, h2 []uint64) error
 	// AssignSplits computes every row's split from the boundary table.
 	AssignSplits(b *split.Boundaries, group []int32, h, rowid []uint64, out []int8) error
+	// AssignShards computes every row's shard from the shard cuts (group =
+	// the row's split), as split.Boundaries.AssignInt32.
+	AssignShards(b *split.Boundaries, group []int32, h2, rowid []uint64, out []int32) error
 	// HashAndAssign is RowHashes into h2 followed by AssignSplits; h is
 	// scratch a device may leave unwritten.
 	HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error
@@ -198,6 +201,13 @@ func (f *fallback) AssignSplits(b *split.Boundaries, group []int32, h, rowid []u
 		return err
 	}
 	return CPU.AssignSplits(b, group, h, rowid, out)
+}
+
+func (f *fallback) AssignShards(b *split.Boundaries, group []int32, h2, rowid []uint64, out []int32) error {
+	if err := f.dev.AssignShards(b, group, h2, rowid, out); !f.back(&err) {
+		return err
+	}
+	return CPU.AssignShards(b, group, h2, rowid, out)
 }
 
 func (f *fallback) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error {

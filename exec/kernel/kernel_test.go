@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,6 +14,7 @@ import (
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
 	"github.com/sluice-ml/sluice/exec/gpu"
+	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 )
 
@@ -86,5 +88,48 @@ func TestWithFallbackRunsTheBatchOnTheCPUAndCounts(t *testing.T) {
 func TestWithFallbackOfTheCPUIsTheCPU(t *testing.T) {
 	if k := WithFallback(CPU, "x", nil); k != CPU {
 		t.Fatalf("got %T", k)
+	}
+}
+
+// lostShards is a device whose shard assignment writes garbage and then
+// answers ErrFallback, as a device that ran out of memory half way may.
+type lostShards struct{ Kernels }
+
+func (lostShards) AssignShards(b *split.Boundaries, group []int32, h2, rowid []uint64, out []int32) error {
+	for i := range out {
+		out[i] = -1
+	}
+	return fmt.Errorf("shards: %w", exec.ErrFallback)
+}
+
+// A shard batch the device gives back runs on the CPU (the shards of
+// Boundaries.AssignInt32) and counts under its operator; under
+// engine.fallback: error it fails the task instead.
+func TestAssignShardsFallsBack(t *testing.T) {
+	b, err := split.NewBoundaries([][]split.Bound{
+		{{Kind: split.MinusInf}, {Key: split.Key{H: 100, RowID: 5}}},
+		{{Kind: split.MinusInf}, {Key: split.Key{H: 7}}, {Key: split.Key{H: 7, RowID: 9}}, {Kind: split.PlusInf}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := []int32{0, 0, 0, 1, 1, 1, 1}
+	h2 := []uint64{100, 100, 99, 6, 7, 7, 8}
+	rowid := []uint64{4, 5, 1 << 60, 1 << 60, 0, 9, 0}
+	want := []int32{1, 2, 1, 1, 2, 3, 3} // counted by hand: cuts <= (h2, rowid)
+	var counts Counts
+	got := make([]int32, len(h2))
+	if err := WithFallback(lostShards{CPU}, "shard-write/ShardAssign", &counts).AssignShards(b, group, h2, rowid, got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("shards %v, want %v", got, want)
+	}
+	if c := counts.Map(); len(c) != 1 || c["shard-write/ShardAssign"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	err = WithPolicy(lostShards{CPU}, "shard-write/ShardAssign", &counts, PolicyError).AssignShards(b, group, h2, rowid, got)
+	if err == nil || !strings.Contains(err.Error(), "engine.fallback is error and shard-write/ShardAssign") {
+		t.Fatalf("PolicyError: %v", err)
 	}
 }

@@ -8,8 +8,8 @@
 // streams, so that the copies of one overlap the kernels of the other;
 // DeviceBatch: columns kept on the device across the row-hash → split →
 // transform chain) and the row kernels: file rows, row hashes and value
-// hashes (HashColumn), split assignment (AssignSplits, HashAndAssign)
-// and stream compaction (Compact).
+// hashes (HashColumn), split and shard assignment (AssignSplits,
+// HashAndAssign) and stream compaction (Compact).
 //
 // The other operator families build on it: exec/gpu/transform (Apply),
 // exec/gpu/filter (Compile, Run), exec/gpu/aggregate (moments, group and
