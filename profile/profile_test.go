@@ -59,7 +59,7 @@ func TestTopKBound(t *testing.T) {
 	for i := 0; i < 60000; i++ {
 		v := strconv.Itoa(int(math.Floor(math.Pow(rng.Float64(), 3) * 2000))) // skewed, 2000 values
 		exact[v]++
-		parts[i%3].Add(v, 1)
+		parts[i%3].AddCounts(map[string]int64{v: 1})
 	}
 	tk := NewTopK()
 	for _, p := range parts {
@@ -92,7 +92,7 @@ func TestTopKBound(t *testing.T) {
 	}
 	few := NewTopK()
 	for i := 0; i < 1000; i++ {
-		few.Add(strconv.Itoa(i%7), 1)
+		few.AddCounts(map[string]int64{strconv.Itoa(i % 7): 1})
 	}
 	if few.Undercount() != 0 || few.Counts["3"] != 143 || few.Counts["6"] != 142 {
 		t.Errorf("few values: %v, undercount %d", few.Counts, few.Undercount())

@@ -23,15 +23,6 @@ type TopK struct {
 // NewTopK returns an empty summary.
 func NewTopK() *TopK { return &TopK{Counts: map[string]int64{}} }
 
-// Add counts one value c times.
-func (t *TopK) Add(v string, c int64) {
-	t.N += c
-	t.Counts[v] += c
-	if len(t.Counts) > TopCounters {
-		t.reduce()
-	}
-}
-
 // AddCounts adds a chunk's exact counts (a summary in its own right) and
 // reduces once: the same bound as adding the values one by one, at one
 // reduction per chunk. A kept key is copied, so counts may alias Arrow
