@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-ml/sluice/engine/stagereuse"
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/placement"
+	"github.com/sluice-ml/sluice/internal/cputime"
 	"github.com/sluice-ml/sluice/jobspec"
 	"github.com/sluice-ml/sluice/planner"
 	pb "github.com/sluice-ml/sluice/proto"
@@ -250,7 +251,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 	st := scheduler.StageRun{ID: id, Kind: label, Tasks: tasks, Only: only, Prefer: preferCache(kind, b), GPU: gpu, Spec: func(t scheduler.Task) *pb.StageFragment {
 		return bind.Fragment(r.p, r.bound, r.jobID, seq, pst, kind, t, b)
 	}}
-	t0, c0 := time.Now(), task.ProcessCPU()
+	t0, c0 := time.Now(), cputime.Process()
 	r.prog.StartStage(st)
 	if r.opt.Observer != nil {
 		r.opt.Observer.StageStarted(runreport.StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
@@ -260,7 +261,7 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 		return nil, err
 	}
 	// The driver's CPU, and in a cluster the executors' as they report it.
-	cpu := task.ProcessCPU() - c0
+	cpu := cputime.Process() - c0
 	if r.cpu != nil {
 		cpu += r.cpu.StageCPU(r.jobID, seq)
 	}

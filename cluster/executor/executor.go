@@ -23,6 +23,7 @@ import (
 	"github.com/sluice-ml/sluice/cluster/auth"
 	"github.com/sluice-ml/sluice/cluster/ring"
 	"github.com/sluice-ml/sluice/exec/placement"
+	"github.com/sluice-ml/sluice/internal/cputime"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/task"
 	"github.com/sluice-ml/sluice/task/workdir"
@@ -304,12 +305,12 @@ func (s *executorService) LaunchTask(ctx context.Context, req *pb.LaunchRequest)
 		delete(s.running, k)
 		s.mu.Unlock()
 	}()
-	c0 := task.ProcessCPU()
+	c0 := cputime.Process()
 	met := s.metrics.Load()
 	met.started()
 	out, err := s.worker.RunFragment(ctx, req.GetFragment())
 	met.ended(err)
-	reply := &pb.LaunchReply{Task: req.Task, CpuStartNs: int64(c0), CpuEndNs: int64(task.ProcessCPU())}
+	reply := &pb.LaunchReply{Task: req.Task, CpuStartNs: int64(c0), CpuEndNs: int64(cputime.Process())}
 	if err != nil {
 		if s.stopping.Load() {
 			return nil, status.Error(codes.Unavailable, "executor "+s.id+" is stopping")
