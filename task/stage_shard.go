@@ -167,20 +167,17 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	}
 	bi := int32(len(c.src.Batches))
 	picked := false
-	for i, v := range c.sh {
-		if v == c.j && c.spill != nil {
-			if err := c.addSpill(int(c.sg[i]), bi, i); err != nil {
-				return err
+	if c.spill != nil {
+		for i, v := range c.sh {
+			if v == c.j {
+				if err := c.addSpill(int(c.sg[i]), bi, i); err != nil {
+					return err
+				}
+				picked = true
 			}
-			picked = true
-		} else if v == c.j {
-			p := &c.picks[c.sg[i]]
-			p.batch = append(p.batch, bi)
-			p.row = append(p.row, int32(i))
-			p.h2 = append(p.h2, c.o.H2[i])
-			p.rowid = append(p.rowid, c.o.RowID[i])
-			picked = true
 		}
+	} else {
+		picked = c.addPicks(bi)
 	}
 	if !picked {
 		return nil
@@ -202,6 +199,56 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 		return c.startSpill()
 	}
 	return nil
+}
+
+// addPicks appends the rows of the batch last assigned that are in shard
+// j to their split's picks (kept batch bi) and reports whether there were
+// any. The picks of a batch are counted first so each split's slices grow
+// once per batch, doubling: appending a row at a time grows large slices
+// by a quarter and copies them about five times over.
+func (c *shardCollector) addPicks(bi int32) bool {
+	counts := make([]int, len(c.picks)) // rows per split
+	total := 0
+	for i, v := range c.sh {
+		if v == c.j {
+			counts[c.sg[i]]++
+			total++
+		}
+	}
+	if total == 0 {
+		return false
+	}
+	for k, m := range counts {
+		if m > 0 {
+			c.picks[k].grow(m)
+		}
+	}
+	h2, rowid := c.o.H2, c.o.RowID
+	for i, v := range c.sh {
+		if v != c.j {
+			continue
+		}
+		p := &c.picks[c.sg[i]]
+		p.batch = append(p.batch, bi)
+		p.row = append(p.row, int32(i))
+		p.h2 = append(p.h2, h2[i])
+		p.rowid = append(p.rowid, rowid[i])
+	}
+	return true
+}
+
+// grow makes room for m more picks, at least doubling the capacity when it
+// must grow.
+func (p *shardPicks) grow(m int) {
+	n := len(p.batch)
+	if cap(p.batch)-n >= m {
+		return
+	}
+	c := max(2*cap(p.batch), n+m, 1024)
+	p.batch = append(make([]int32, 0, c), p.batch...)
+	p.row = append(make([]int32, 0, c), p.row...)
+	p.h2 = append(make([]uint64, 0, c), p.h2...)
+	p.rowid = append(make([]uint64, 0, c), p.rowid...)
 }
 
 // write sorts split k's rows of the shard by (h2, rowid) — or by rowid
