@@ -88,7 +88,7 @@ func (w *Writer) coalesce(pieces []piece, rows int64) (arrow.RecordBatch, error)
 		for i, pc := range pieces {
 			parts[i] = pc.rec.Column(c)
 		}
-		col, err := w.mergeColumn(parts)
+		col, err := w.mergeColumn(c, parts)
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", w.schema.Field(c).Name, err)
 		}
@@ -97,8 +97,9 @@ func (w *Writer) coalesce(pieces []piece, rows int64) (arrow.RecordBatch, error)
 	return array.NewRecordBatch(w.schema, cols, rows), nil
 }
 
-// mergeColumn concatenates parts (borrowed) into one new reference.
-func (w *Writer) mergeColumn(parts []arrow.Array) (arrow.Array, error) {
+// mergeColumn concatenates parts (borrowed) of column c into one new
+// reference.
+func (w *Writer) mergeColumn(c int, parts []arrow.Array) (arrow.Array, error) {
 	if _, ok := parts[0].(*array.Dictionary); !ok {
 		if len(parts) == 1 {
 			parts[0].Retain()
@@ -119,6 +120,18 @@ func (w *Writer) mergeColumn(parts []arrow.Array) (arrow.Array, error) {
 		}
 		defer merged.Release()
 		return compactDict(merged.(*array.Dictionary), w.mem)
+	}
+	if dt := parts[0].DataType(); memoable(dt) {
+		if w.memos == nil {
+			w.memos = make([]*dictMemo, w.schema.NumFields())
+		}
+		if w.memos[c] == nil {
+			w.memos[c] = newDictMemo()
+		}
+		merged, err := w.memos[c].merge(dt.(*arrow.DictionaryType), parts, w.mem)
+		if err != nil || merged != nil {
+			return merged, err
+		}
 	}
 	small := make([]arrow.Array, len(parts))
 	defer func() {

@@ -93,6 +93,9 @@ type Writer struct {
 	perm    []int32
 	counts  []int
 	touched []int
+	// memos, per dictionary column, number its values across segments
+	// (nil until a segment merges pieces with different dictionaries).
+	memos []*dictMemo
 
 	err       error
 	closed    bool
