@@ -1,8 +1,8 @@
 package shard
 
 import (
-	"github.com/sluice-ml/sluice/internal/cputime"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/sluice-ml/sluice/internal/cputime"
 	"github.com/sluice-ml/sluice/sink/arrowfile"
 )
 
@@ -87,7 +88,8 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 // BenchmarkShardWrite compares the shard formats (the Arrow IPC writer of
-// package arrowfile and Parquet with parquetProps) on benchBatches: MB/s of
+// package arrowfile and Parquet with parquetProps: the shard's writer on
+// one goroutine, on GOMAXPROCS workers, and arrow-go's) on benchBatches: MB/s of
 // uncompressed column data, process CPU time per op (GC and encoder
 // goroutines included; less disturbed than wall time on a shared machine)
 // and the file size. BenchmarkWrite in sink/arrowfile compares the native
@@ -108,13 +110,21 @@ func BenchmarkShardWrite(b *testing.B) {
 			return arrowfile.NewWriter(w, schema, CompressionLZ4, memory.DefaultAllocator)
 		},
 		"parquet-zstd": func(w *countWriter) (arrowfile.Writer, error) {
-			return newBenchParquet(w, schema, CompressionZstd)
+			return newBenchParquet(w, schema, CompressionZstd, 1)
 		},
 		"parquet-lz4": func(w *countWriter) (arrowfile.Writer, error) {
-			return newBenchParquet(w, schema, CompressionLZ4)
+			return newBenchParquet(w, schema, CompressionLZ4, 1)
+		},
+		"parquet-zstd-workers": func(w *countWriter) (arrowfile.Writer, error) {
+			return newBenchParquet(w, schema, CompressionZstd, runtime.GOMAXPROCS(0))
+		},
+		"parquet-zstd-pqarrow": func(w *countWriter) (arrowfile.Writer, error) {
+			mem := memory.DefaultAllocator
+			pw, err := pqarrow.NewFileWriter(schema, w, parquetProps(schema, CompressionZstd, mem), parquetArrowProps(mem))
+			return pqarrowWriter{pw}, err
 		},
 	}
-	for _, name := range []string{"arrow-zstd", "arrow-lz4", "parquet-zstd", "parquet-lz4"} {
+	for _, name := range []string{"arrow-zstd", "arrow-lz4", "parquet-zstd", "parquet-lz4", "parquet-zstd-workers", "parquet-zstd-pqarrow"} {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(raw)
 			b.ReportAllocs()
@@ -145,16 +155,13 @@ func BenchmarkShardWrite(b *testing.B) {
 	}
 }
 
-// benchParquet is the shard writer's Parquet path (pqarrow with
-// parquetProps, buffered row groups) as an arrowfile.Writer.
-type benchParquet struct{ w *pqarrow.FileWriter }
-
-func newBenchParquet(w *countWriter, schema *arrow.Schema, compression string) (arrowfile.Writer, error) {
+// newBenchParquet is the shard writer's Parquet path (parquetWriter with
+// parquetProps) encoding on workers goroutines.
+func newBenchParquet(w *countWriter, schema *arrow.Schema, compression string, workers int) (arrowfile.Writer, error) {
 	mem := memory.DefaultAllocator
-	pw, err := pqarrow.NewFileWriter(schema, w, parquetProps(schema, compression, mem),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem)))
-	return benchParquet{pw}, err
+	p, err := newParquetWriter(w, schema, schema, parquetProps(schema, compression, mem), mem)
+	if err != nil {
+		return nil, err
+	}
+	return p, p.SetWorkers(workers)
 }
-
-func (b benchParquet) Write(rec arrow.RecordBatch) error { return b.w.WriteBuffered(rec) }
-func (b benchParquet) Close() error                      { return b.w.Close() }

@@ -49,7 +49,7 @@ type Writer struct {
 	up      *storage.Writer // object-store upload instead of f (remote.go)
 	hw      *hashingWriter
 	ipcw    arrowfile.Writer // native writer, or arrow-go's for other types
-	pqw     *pqarrow.FileWriter
+	pqw     arrowfile.Writer // parquetWriter, or pqarrowWriter for nested columns
 	rows    int64
 	err     error // first error; the writer refuses further writes
 	closed  bool
@@ -115,11 +115,23 @@ func newWriter(path, rel, format, compression string, schema *arrow.Schema, mem 
 func (w *Writer) startFormat(compression string) (err error) {
 	if w.format == FormatArrow {
 		w.ipcw, err = arrowfile.NewWriter(w.hw, w.fschema, compression, w.mem)
-	} else {
-		w.pqw, err = pqarrow.NewFileWriter(w.fschema, w.hw, parquetProps(w.fschema, compression, w.mem),
-			pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(w.mem)))
+		return err
 	}
-	return err
+	props := parquetProps(w.fschema, compression, w.mem)
+	if flatParquet(w.fschema) {
+		p, err := newParquetWriter(w.hw, w.schema, w.fschema, props, w.mem)
+		if err != nil {
+			return err
+		}
+		w.pqw = p
+		return nil
+	}
+	fw, err := pqarrow.NewFileWriter(w.fschema, w.hw, props, parquetArrowProps(w.mem))
+	if err != nil {
+		return err
+	}
+	w.pqw = pqarrowWriter{fw}
+	return nil
 }
 
 // partialName matches the names createUnique gives.
@@ -196,9 +208,15 @@ func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator
 // SetEncodeWorkers lets the writer encode each batch on up to n
 // goroutines (n ≤ 1: on the caller's); call it before the first Write.
 // The file bytes do not depend on n. Arrow IPC files with a codec
-// compress their buffers in parallel; other files are encoded as before.
+// compress their buffers in parallel; Parquet files of flat columns
+// encode and compress their column chunks in parallel; other files are
+// encoded on the caller's goroutine.
 func (w *Writer) SetEncodeWorkers(n int) error {
-	if p, ok := w.ipcw.(interface{ SetWorkers(int) error }); ok {
+	fw := w.ipcw
+	if fw == nil {
+		fw = w.pqw
+	}
+	if p, ok := fw.(interface{ SetWorkers(int) error }); ok {
 		if err := p.SetWorkers(n); err != nil {
 			return fmt.Errorf("%s: %w", w.path, err)
 		}
@@ -235,9 +253,10 @@ func (w *Writer) Write(batch arrow.RecordBatch) error {
 }
 
 // write decodes dictionary columns (when the schema has any) and hands
-// the batch to the format writer.
+// the batch to the format writer. parquetWriter decodes them itself, on
+// its workers.
 func (w *Writer) write(batch arrow.RecordBatch) error {
-	if w.fschema == w.schema {
+	if _, ok := w.pqw.(*parquetWriter); ok || w.fschema == w.schema {
 		return w.writeFile(batch)
 	}
 	cols := make([]arrow.Array, batch.NumCols())
@@ -271,7 +290,7 @@ func (w *Writer) writeFile(rec arrow.RecordBatch) error {
 	if w.ipcw != nil {
 		return w.ipcw.Write(rec)
 	}
-	return w.pqw.WriteBuffered(rec)
+	return w.pqw.Write(rec)
 }
 
 // Close finishes the file (footer), fsyncs and closes it, and returns its

@@ -1,0 +1,322 @@
+package shard
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluice-ml/sluice/sink/arrowfile"
+)
+
+// parquetWriter writes a Parquet file of flat columns (see flatParquet)
+// with the bytes pqarrow.FileWriter's WriteBuffered gives for the same
+// batches and properties, but encodes the column chunks of a batch on up
+// to workers goroutines. In a buffered row group every column has its own
+// chunk writer (encoder, statistics, page buffer, compressor), so the
+// columns of a batch are independent and each one's bytes depend only on
+// its values: the file is the same for any number of workers. Row groups
+// are cut as WriteBuffered cuts them; closing one lays its column chunks
+// out in column order.
+type parquetWriter struct {
+	fw      *file.Writer
+	rgw     file.BufferedRowGroupWriter // the open row group; nil before the first Write
+	cols    []pqColumn
+	maxRows int64
+	workers int
+	mem     memory.Allocator
+	arrs    []arrow.Array // per column: the batch being written, decoded
+}
+
+// pqColumn is one column's writing state.
+type pqColumn struct {
+	ctx      context.Context // pqarrow's write context (its scratch buffer)
+	nullable bool            // an optional Parquet column: definition levels are written
+	dict     bool            // batches hold it dictionary-encoded: decoded first
+	def      []int16         // definition-level scratch
+}
+
+// flatParquet reports whether every column of the file schema is one
+// Parquet leaf that parquetWriter writes without pqarrow's level builder:
+// a primitive, string, binary, temporal or decimal type.
+func flatParquet(schema *arrow.Schema) bool {
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.BOOL, arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+			arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+			arrow.FLOAT32, arrow.FLOAT64, arrow.STRING, arrow.LARGE_STRING,
+			arrow.BINARY, arrow.LARGE_BINARY, arrow.FIXED_SIZE_BINARY,
+			arrow.DATE32, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME32, arrow.TIME64,
+			arrow.DECIMAL128, arrow.DECIMAL256:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// parquetArrowProps are the Arrow properties of every Parquet shard: the
+// Arrow schema is stored in the file.
+func parquetArrowProps(mem memory.Allocator) pqarrow.ArrowWriterProperties {
+	return pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
+}
+
+// newParquetWriter starts a file of fschema (flatParquet) on w for
+// batches of schema (fschema with dictionary columns, see FileSchema).
+func newParquetWriter(w io.Writer, schema, fschema *arrow.Schema, props *parquet.WriterProperties, mem memory.Allocator) (*parquetWriter, error) {
+	aprops := parquetArrowProps(mem)
+	pqschema, err := pqarrow.ToParquet(fschema, props, aprops)
+	if err != nil {
+		return nil, err
+	}
+	// The key-value metadata pqarrow.NewFileWriter writes: the schema's
+	// own, then the serialized Arrow schema.
+	meta := make(metadata.KeyValueMetadata, 0)
+	md := fschema.Metadata()
+	for i, k := range md.Keys() {
+		meta.Append(k, md.Values()[i])
+	}
+	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(fschema, props.Allocator())))
+	fw, err := file.NewParquetWriterWithError(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
+	if err != nil {
+		return nil, err
+	}
+	p := &parquetWriter{fw: fw, maxRows: props.MaxRowGroupLength(), workers: 1, mem: mem,
+		cols: make([]pqColumn, fschema.NumFields()), arrs: make([]arrow.Array, fschema.NumFields())}
+	for i, f := range fschema.Fields() {
+		p.cols[i] = pqColumn{
+			ctx:      pqarrow.NewArrowWriteContext(context.Background(), &aprops),
+			nullable: f.Nullable,
+			dict:     schema.Field(i).Type.ID() == arrow.DICTIONARY,
+		}
+	}
+	return p, nil
+}
+
+// SetWorkers makes the writer encode the columns of each batch on up to
+// n goroutines (n ≤ 1: on the caller's). The file bytes do not depend on
+// n. It must be called before the first Write.
+func (p *parquetWriter) SetWorkers(n int) error {
+	if p.rgw != nil {
+		return fmt.Errorf("parquet: workers are set before the first batch")
+	}
+	p.workers = max(n, 1)
+	return nil
+}
+
+// Write appends rec (of the writer's batch schema) to the open row group,
+// starting a new one whenever it holds maxRows rows, as WriteBuffered does.
+func (p *parquetWriter) Write(rec arrow.RecordBatch) error {
+	var cur int64
+	if p.rgw == nil {
+		if err := p.newRowGroup(); err != nil {
+			return err
+		}
+	} else {
+		n, err := p.rgw.NumRows()
+		if err != nil {
+			return err
+		}
+		cur = int64(n)
+	}
+	defer func() {
+		for i, a := range p.arrs {
+			if a != nil {
+				a.Release()
+				p.arrs[i] = nil
+			}
+		}
+	}()
+	n := rec.NumRows()
+	for off := int64(0); ; {
+		size := min(p.maxRows-cur, n-off)
+		if size > 0 {
+			if err := p.each(func(i int) error { return p.writeColumn(i, rec, off, size) }); err != nil {
+				return err
+			}
+		}
+		if off += size; off >= n {
+			return nil
+		}
+		if err := p.newRowGroup(); err != nil {
+			return err
+		}
+		cur = 0
+	}
+}
+
+// writeColumn writes rows [off, off+size) of column i of rec to the open
+// row group: what pqarrow's column writer does for a flat column, with
+// its definition levels (all present when the slice has no nulls).
+func (p *parquetWriter) writeColumn(i int, rec arrow.RecordBatch, off, size int64) error {
+	c := &p.cols[i]
+	if p.arrs[i] == nil {
+		a := rec.Column(i)
+		if c.dict {
+			d, err := decodeDictStrings(p.mem, a.(*array.Dictionary))
+			if err != nil {
+				return fmt.Errorf("column %q: %w", rec.ColumnName(i), err)
+			}
+			a = d
+		} else {
+			a.Retain()
+		}
+		p.arrs[i] = a
+	}
+	a := p.arrs[i]
+	if off != 0 || size != int64(a.Len()) {
+		a = array.NewSlice(a, off, off+size)
+		defer a.Release()
+	}
+	cw, err := p.rgw.Column(i)
+	if err != nil {
+		return err
+	}
+	var def []int16
+	leafNullable := false
+	if c.nullable {
+		def = c.levels(a)
+		leafNullable = a.NullN() != 0
+	}
+	if err := pqarrow.WriteArrowToColumn(c.ctx, cw, a, def, nil, leafNullable); err != nil {
+		return fmt.Errorf("column %q: %w", rec.ColumnName(i), err)
+	}
+	return nil
+}
+
+// levels returns the definition levels of a: 1 for a value, 0 for a null.
+func (c *pqColumn) levels(a arrow.Array) []int16 {
+	n := a.Len()
+	if cap(c.def) < n {
+		c.def = make([]int16, n)
+	}
+	def := c.def[:n]
+	if a.NullN() == 0 {
+		for j := range def {
+			def[j] = 1
+		}
+		return def
+	}
+	bits, off := a.NullBitmapBytes(), a.Data().Offset()
+	for j := range def {
+		def[j] = 0
+		if bitutil.BitIsSet(bits, off+j) {
+			def[j] = 1
+		}
+	}
+	return def
+}
+
+// newRowGroup closes the open row group (if any) and starts a buffered one.
+func (p *parquetWriter) newRowGroup() error {
+	if err := p.closeRowGroup(); err != nil {
+		return err
+	}
+	rgw, err := p.fw.AppendBufferedRowGroupChecked()
+	if err != nil {
+		return err
+	}
+	p.rgw = rgw
+	return nil
+}
+
+// pageFlusher is the method of arrow-go's column chunk writers that
+// encodes and compresses a chunk's last, partial page.
+type pageFlusher interface{ FlushBufferedDataPages() error }
+
+// dictEncoding is a method only dictionary encoders have.
+type dictEncoding interface{ NumEntries() int }
+
+// closeRowGroup writes the open row group. Closing a chunk writer first
+// flushes its last page; that is done here for every column on the
+// workers, except for columns still dictionary-encoded, whose dictionary
+// page must precede their data pages and is written by Close. The chunks
+// are then laid out in column order.
+func (p *parquetWriter) closeRowGroup() error {
+	if p.rgw == nil {
+		return nil
+	}
+	err := p.each(func(i int) error {
+		cw, err := p.rgw.Column(i)
+		if err != nil {
+			return err
+		}
+		f, ok := cw.(pageFlusher)
+		if _, dict := cw.CurrentEncoder().(dictEncoding); ok && !dict {
+			return f.FlushBufferedDataPages()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return p.rgw.Close()
+}
+
+// each runs f for every column on up to p.workers goroutines and returns
+// the error of the lowest column that failed.
+func (p *parquetWriter) each(f func(i int) error) error {
+	n := len(p.cols)
+	nw := min(p.workers, n)
+	if nw <= 1 {
+		for i := range n {
+			if err := f(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range nw {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				errs[i] = f(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close writes the open row group and the footer. After an error the
+// file writer is still closed (its buffers released).
+func (p *parquetWriter) Close() error {
+	err := p.closeRowGroup()
+	p.rgw = nil
+	if cerr := p.fw.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// pqarrowWriter is arrow-go's writer (buffered row groups), for the files
+// parquetWriter does not write: those with nested columns.
+type pqarrowWriter struct{ w *pqarrow.FileWriter }
+
+func (b pqarrowWriter) Write(rec arrow.RecordBatch) error { return b.w.WriteBuffered(rec) }
+func (b pqarrowWriter) Close() error                      { return b.w.Close() }
+
+var _ arrowfile.Writer = (*parquetWriter)(nil)

@@ -1,0 +1,360 @@
+package shard
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// flatTypes are the column types of the random schemas: every type
+// flatParquet accepts, and dictionaries of strings (decoded by the writer).
+func flatTypes() []arrow.DataType {
+	return []arrow.DataType{
+		arrow.FixedWidthTypes.Boolean,
+		arrow.PrimitiveTypes.Int8, arrow.PrimitiveTypes.Int16, arrow.PrimitiveTypes.Int32, arrow.PrimitiveTypes.Int64,
+		arrow.PrimitiveTypes.Uint8, arrow.PrimitiveTypes.Uint16, arrow.PrimitiveTypes.Uint32, arrow.PrimitiveTypes.Uint64,
+		arrow.PrimitiveTypes.Float32, arrow.PrimitiveTypes.Float64,
+		arrow.BinaryTypes.String, arrow.BinaryTypes.LargeString, arrow.BinaryTypes.Binary, arrow.BinaryTypes.LargeBinary,
+		&arrow.FixedSizeBinaryType{ByteWidth: 5},
+		arrow.FixedWidthTypes.Date32, arrow.FixedWidthTypes.Date64,
+		&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, &arrow.TimestampType{Unit: arrow.Nanosecond},
+		&arrow.TimestampType{Unit: arrow.Second, TimeZone: "Europe/Paris"},
+		arrow.FixedWidthTypes.Time32ms, arrow.FixedWidthTypes.Time64us,
+		&arrow.Decimal128Type{Precision: 20, Scale: 3}, &arrow.Decimal256Type{Precision: 40, Scale: 5},
+		dictType,
+		&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.LargeString},
+	}
+}
+
+// randColumn builds n random values of dt, each null with probability
+// nullP. words is how many distinct strings a string column draws from
+// (many make the Parquet dictionary overflow and fall back to plain).
+func randColumn(t *testing.T, mem memory.Allocator, rng *rand.Rand, dt arrow.DataType, n int, nullP float64, words int) arrow.Array {
+	t.Helper()
+	word := func() string {
+		return fmt.Sprintf("w%d-%s", rng.IntN(words), []string{"", "zürich", "a longer value"}[rng.IntN(3)])
+	}
+	if d, ok := dt.(*arrow.DictionaryType); ok {
+		dict := randColumn(t, mem, rng, d.ValueType, 1+rng.IntN(20), 0, words)
+		defer dict.Release()
+		idx := array.NewBuilder(mem, d.IndexType)
+		defer idx.Release()
+		for range n {
+			if rng.Float64() < nullP {
+				idx.AppendNull()
+				continue
+			}
+			switch b, j := idx, rng.IntN(dict.Len()); b := b.(type) {
+			case *array.Int8Builder:
+				b.Append(int8(j))
+			case *array.Int32Builder:
+				b.Append(int32(j))
+			}
+		}
+		ia := idx.NewArray()
+		defer ia.Release()
+		return array.NewDictionaryArray(d, ia, dict)
+	}
+	b := array.NewBuilder(mem, dt)
+	defer b.Release()
+	for range n {
+		if rng.Float64() < nullP {
+			b.AppendNull()
+			continue
+		}
+		v := rng.Int64N(2000) - 1000
+		switch b := b.(type) {
+		case *array.BooleanBuilder:
+			b.Append(v%2 == 0)
+		case *array.Int8Builder:
+			b.Append(int8(v))
+		case *array.Int16Builder:
+			b.Append(int16(v * 31))
+		case *array.Int32Builder:
+			b.Append(int32(v * 1e5))
+		case *array.Int64Builder:
+			b.Append(v * 1e12)
+		case *array.Uint8Builder:
+			b.Append(uint8(v))
+		case *array.Uint16Builder:
+			b.Append(uint16(v * 31))
+		case *array.Uint32Builder:
+			b.Append(uint32(v * 1e5))
+		case *array.Uint64Builder:
+			b.Append(uint64(v * 1e12))
+		case *array.Float32Builder:
+			b.Append(float32(rng.NormFloat64()))
+		case *array.Float64Builder:
+			b.Append(rng.NormFloat64())
+		case *array.StringBuilder:
+			b.Append(word())
+		case *array.LargeStringBuilder:
+			b.Append(word())
+		case *array.BinaryBuilder:
+			b.Append([]byte(word()))
+		case *array.FixedSizeBinaryBuilder:
+			b.Append(fmt.Appendf(nil, "%05d", v+1000))
+		case *array.Date32Builder:
+			b.Append(arrow.Date32(v * 20))
+		case *array.Date64Builder:
+			b.Append(arrow.Date64(v * 86400000))
+		case *array.TimestampBuilder:
+			b.Append(arrow.Timestamp(v * 1e9))
+		case *array.Time32Builder:
+			b.Append(arrow.Time32(v + 1000))
+		case *array.Time64Builder:
+			b.Append(arrow.Time64(v + 1000))
+		case *array.Decimal128Builder:
+			b.Append(decimal128.FromI64(v * 12345))
+		case *array.Decimal256Builder:
+			b.Append(decimal256.FromI64(v * 54321))
+		default:
+			t.Fatalf("randColumn: no generator for %s", dt)
+		}
+	}
+	return b.NewArray()
+}
+
+// randFlatBatches returns a random flat schema (some columns not
+// nullable, schema and field metadata on some) and batches of it: sliced
+// at random offsets, empty ones included.
+func randFlatBatches(t *testing.T, mem memory.Allocator, rng *rand.Rand) (*arrow.Schema, []arrow.RecordBatch) {
+	t.Helper()
+	types := flatTypes()
+	fields := make([]arrow.Field, 1+rng.IntN(10))
+	for i := range fields {
+		fields[i] = arrow.Field{Name: fmt.Sprintf("c%d", i), Type: types[rng.IntN(len(types))], Nullable: rng.IntN(4) != 0}
+		if rng.IntN(5) == 0 {
+			fields[i].Metadata = arrow.NewMetadata([]string{"unit"}, []string{"kg"})
+		}
+	}
+	var md *arrow.Metadata
+	if rng.IntN(2) == 0 {
+		m := arrow.NewMetadata([]string{"job"}, []string{"pq-test"})
+		md = &m
+	}
+	schema := arrow.NewSchema(fields, md)
+	words := []int{3, 30, 100}[rng.IntN(3)]
+	var batches []arrow.RecordBatch
+	for range 1 + rng.IntN(5) {
+		n := []int{0, 1, 9, 300, 1000, 2500}[rng.IntN(6)]
+		nullP := []float64{0, 0.05, 0.5, 1}[rng.IntN(4)]
+		cols := make([]arrow.Array, len(fields))
+		for i, f := range fields {
+			p := nullP
+			if !f.Nullable {
+				p = 0
+			}
+			cols[i] = randColumn(t, mem, rng, f.Type, n+16, p, words)
+		}
+		rec := array.NewRecordBatch(schema, cols, int64(n+16))
+		for _, c := range cols {
+			c.Release()
+		}
+		off := int64(rng.IntN(16))
+		batches = append(batches, rec.NewSlice(off, off+int64(n)))
+		rec.Release()
+	}
+	return schema, batches
+}
+
+// testParquetProps are parquetProps with small row groups, pages and
+// dictionary limits, so that batches cross row groups, columns hold
+// several pages and string dictionaries overflow.
+func testParquetProps(schema *arrow.Schema, codec compress.Compression, mem memory.Allocator) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
+		parquet.WithAllocator(mem), parquet.WithCompression(codec), parquet.WithCompressionLevel(ParquetZstdLevel),
+		parquet.WithStats(true), parquet.WithMaxRowGroupLength(1500), parquet.WithDictionaryDefault(false),
+		parquet.WithDataPageSize(4 << 10), parquet.WithDictionaryPageSizeLimit(8 << 10),
+	}
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING, arrow.LARGE_STRING:
+			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
+}
+
+// pqarrowBytes is the oracle: arrow-go's writer (WriteBuffered) on the
+// batches with their dictionary columns decoded.
+func pqarrowBytes(t *testing.T, mem memory.Allocator, fschema *arrow.Schema, props *parquet.WriterProperties, batches []arrow.RecordBatch) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(fschema, &buf, props, parquetArrowProps(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		cols := make([]arrow.Array, b.NumCols())
+		for i, c := range b.Columns() {
+			if d, ok := c.(*array.Dictionary); ok {
+				if cols[i], err = decodeDictStrings(mem, d); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			c.Retain()
+			cols[i] = c
+		}
+		rec := array.NewRecordBatch(fschema, cols, b.NumRows())
+		if err := w.WriteBuffered(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// parquetWriterBytes writes the batches with parquetWriter on workers
+// goroutines.
+func parquetWriterBytes(t *testing.T, mem memory.Allocator, schema, fschema *arrow.Schema, props *parquet.WriterProperties, workers int, batches []arrow.RecordBatch) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := newParquetWriter(&buf, schema, fschema, props, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetWorkers(workers); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// parquetWriter's files are byte-identical to arrow-go's writer's for 1,
+// 2 and 8 workers, on random flat schemas with nulls, dictionaries,
+// sliced and empty batches, row groups cut inside batches and
+// dictionary fallbacks; and they read back to the batches.
+func TestParquetWriterSameBytesAsPqarrow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(11, 12))
+	compared, columns := 0, 0
+	for iter := range 40 {
+		schema, batches := randFlatBatches(t, mem, rng)
+		fschema, err := FileSchema(schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !flatParquet(fschema) {
+			t.Fatalf("schema %s is not flat", fschema)
+		}
+		codec := []compress.Compression{compress.Codecs.Zstd, compress.Codecs.Lz4Raw, compress.Codecs.Uncompressed}[iter%3]
+		props := testParquetProps(fschema, codec, mem)
+		want := pqarrowBytes(t, mem, fschema, props, batches)
+		for _, workers := range []int{1, 2, 8} {
+			got := parquetWriterBytes(t, mem, schema, fschema, props, workers, batches)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("iter %d, %d workers, schema %s: %d bytes differ from arrow-go's %d", iter, workers, schema, len(got), len(want))
+			}
+		}
+		compared += checkParquetRows(t, mem, want, fschema, batches)
+		columns += fschema.NumFields()
+		for _, b := range batches {
+			b.Release()
+		}
+	}
+	if compared < columns*3/4 {
+		t.Errorf("only %d of %d columns read back with their type", compared, columns)
+	}
+}
+
+// checkParquetRows reads file back with arrow-go's reader and compares
+// the columns with the batches' (dictionaries decoded); it returns how
+// many it compared: those read back with their own type (Parquet has no
+// date64, second or nanosecond timestamps in its Arrow mapping).
+func checkParquetRows(t *testing.T, mem memory.Allocator, file []byte, fschema *arrow.Schema, batches []arrow.RecordBatch) int {
+	t.Helper()
+	tbl, err := pqarrow.ReadTable(context.Background(), bytes.NewReader(file), parquet.NewReaderProperties(mem), pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	if tbl.NumCols() != int64(fschema.NumFields()) {
+		t.Fatalf("read back %d columns, want %d", tbl.NumCols(), fschema.NumFields())
+	}
+	compared := 0
+	for i := range fschema.NumFields() {
+		if f := tbl.Schema().Field(i); f.Name != fschema.Field(i).Name || !arrow.TypeEqual(f.Type, fschema.Field(i).Type) {
+			continue
+		}
+		compared++
+		var want []arrow.Array
+		for _, b := range batches {
+			c := b.Column(i)
+			if d, ok := c.(*array.Dictionary); ok {
+				s, err := decodeDictStrings(mem, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Release()
+				c = s
+			}
+			want = append(want, c)
+		}
+		wc := arrow.NewChunked(fschema.Field(i).Type, want)
+		if !array.ChunkedEqual(tbl.Column(i).Data(), wc) {
+			t.Fatalf("column %s read back differs", fschema.Field(i).Name)
+		}
+		wc.Release()
+	}
+	return compared
+}
+
+// The shard Writer gives the same Parquet file for any SetEncodeWorkers.
+func TestParquetShardWorkersSameBytes(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	var infos []Info
+	for _, workers := range []int{1, 2, 8} {
+		dir := t.TempDir()
+		w, err := NewWriter(dir+"/a.parquet", FormatParquet, CompressionZstd, testSchema(), mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.SetEncodeWorkers(workers); err != nil {
+			t.Fatal(err)
+		}
+		for b, n := range []int{500, 0, 3000, 7} {
+			rec, _ := makeBatch(t, mem, b, n)
+			if err := w.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			rec.Release()
+		}
+		info, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Path = ""
+		infos = append(infos, info)
+	}
+	if infos[1] != infos[0] || infos[2] != infos[0] {
+		t.Errorf("1, 2 and 8 workers gave %+v", infos)
+	}
+}
