@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -39,7 +40,7 @@ func flatTypes() []arrow.DataType {
 
 // randColumn builds n random values of dt, each null with probability
 // nullP. words is how many distinct strings a string column draws from
-// (many make the Parquet dictionary overflow and fall back to plain).
+// (many make the Parquet column fall back to plain encoding).
 func randColumn(t *testing.T, mem memory.Allocator, rng *rand.Rand, dt arrow.DataType, n int, nullP float64, words int) arrow.Array {
 	t.Helper()
 	word := func() string {
@@ -145,7 +146,7 @@ func randFlatBatches(t *testing.T, mem memory.Allocator, rng *rand.Rand) (*arrow
 		md = &m
 	}
 	schema := arrow.NewSchema(fields, md)
-	words := []int{3, 30, 100}[rng.IntN(3)]
+	words := []int{3, 30, 100_000}[rng.IntN(3)]
 	var batches []arrow.RecordBatch
 	for range 1 + rng.IntN(5) {
 		n := []int{0, 1, 9, 300, 1000, 2500}[rng.IntN(6)]
@@ -169,19 +170,19 @@ func randFlatBatches(t *testing.T, mem memory.Allocator, rng *rand.Rand) (*arrow
 	return schema, batches
 }
 
-// testParquetProps are parquetProps with small row groups, pages and
-// dictionary limits, so that batches cross row groups, columns hold
-// several pages and string dictionaries overflow.
+// testParquetProps are parquetProps with small row groups and pages, so
+// that batches cross row groups and columns hold several pages.
 func testParquetProps(schema *arrow.Schema, codec compress.Compression, mem memory.Allocator) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(mem), parquet.WithCompression(codec), parquet.WithCompressionLevel(ParquetZstdLevel),
 		parquet.WithStats(true), parquet.WithMaxRowGroupLength(1500), parquet.WithDictionaryDefault(false),
-		parquet.WithDataPageSize(4 << 10), parquet.WithDictionaryPageSizeLimit(8 << 10),
+		parquet.WithDataPageSize(4 << 10), parquet.WithDictionaryPageSizeLimit(parquetDictLimit),
 	}
 	for _, f := range schema.Fields() {
 		switch f.Type.ID() {
 		case arrow.STRING, arrow.LARGE_STRING:
-			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
+			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true),
+				parquet.WithDictionaryCostFallbackPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
 	return parquet.NewWriterProperties(opts...)
@@ -356,5 +357,112 @@ func TestParquetShardWorkersSameBytes(t *testing.T) {
 	}
 	if infos[1] != infos[0] || infos[2] != infos[0] {
 		t.Errorf("1, 2 and 8 workers gave %+v", infos)
+	}
+}
+
+// A string column whose dictionary outgrows a page used to fall back to
+// plain encoding mid-chunk, and arrow-go lists a chunk's page encodings
+// in map order: two writes of the same batches gave different footers.
+// Shards of high-cardinality strings (and columns that turn so after a
+// first page) are byte-identical write after write, and read back.
+func TestParquetHighCardinalityDeterministic(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String},    // unique from the start
+		{Name: "later", Type: arrow.BinaryTypes.String}, // few values, then unique
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	const rows = 300_000
+	build := func() arrow.RecordBatch {
+		ib := array.NewStringBuilder(mem)
+		lb := array.NewStringBuilder(mem)
+		nb := array.NewInt64Builder(mem)
+		for i := range rows {
+			ib.Append(fmt.Sprintf("ride-%09d-%x", i*7919%rows, i))
+			if i < 100_000 {
+				lb.Append([]string{"Subscriber", "Customer", ""}[i%3])
+			} else {
+				lb.Append(fmt.Sprintf("station %d / dock %d", i, i%97))
+			}
+			nb.Append(int64(i))
+		}
+		cols := []arrow.Array{ib.NewArray(), lb.NewArray(), nb.NewArray()}
+		for _, b := range []interface{ Release() }{ib, lb, nb} {
+			b.Release()
+		}
+		rec := array.NewRecordBatch(schema, cols, rows)
+		for _, c := range cols {
+			c.Release()
+		}
+		return rec
+	}
+	rec := build()
+	defer rec.Release()
+	var first []byte
+	for try := range 6 {
+		var buf bytes.Buffer
+		w, err := newParquetWriter(&buf, schema, schema, parquetProps(schema, CompressionZstd, mem), mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.SetWorkers(1 + try%3); err != nil {
+			t.Fatal(err)
+		}
+		for off := int64(0); off < rows; off += 64 << 10 {
+			s := rec.NewSlice(off, min(off+64<<10, rows))
+			if err := w.Write(s); err != nil {
+				t.Fatal(err)
+			}
+			s.Release()
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if try == 0 {
+			first = buf.Bytes()
+			if n := checkParquetRows(t, mem, first, schema, []arrow.RecordBatch{rec}); n != 3 {
+				t.Fatalf("compared %d columns", n)
+			}
+			checkOneEncoding(t, first)
+			continue
+		}
+		if !bytes.Equal(buf.Bytes(), first) {
+			t.Fatalf("write %d differs from the first", try)
+		}
+	}
+}
+
+// checkOneEncoding checks that every column chunk of the file has data
+// pages of one encoding: "id" plain, "later" dictionary-encoded.
+func checkOneEncoding(t *testing.T, data []byte) {
+	t.Helper()
+	r, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for g := range r.NumRowGroups() {
+		rg := r.MetaData().RowGroup(g)
+		for c := range rg.NumColumns() {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var enc []parquet.Encoding
+			for _, s := range cc.EncodingStats() {
+				if s.PageType.String() == "DATA_PAGE" {
+					enc = append(enc, s.Encoding)
+				}
+			}
+			name := cc.PathInSchema().String()
+			want := parquet.Encodings.Plain
+			if name == "later" {
+				want = parquet.Encodings.RLEDict
+			}
+			if len(enc) != 1 || enc[0] != want {
+				t.Errorf("row group %d column %s: data page encodings %v, want [%v]", g, name, enc, want)
+			}
+		}
 	}
 }

@@ -177,8 +177,19 @@ func createUnique(path string) (string, *os.File, error) {
 // larger (BenchmarkShardWrite/parquet-zstd).
 const ParquetZstdLevel = 1
 
+// parquetDictLimit bounds a column chunk's dictionary page. arrow-go
+// falls back to plain encoding when a dictionary outgrows its limit, and
+// a chunk holding both dictionary and plain pages lists their encodings
+// in map order: its metadata bytes would change from write to write. So
+// the limit is beyond any dictionary a 1M-row chunk of ordinary strings
+// reaches, and a column that a dictionary does not shrink falls back
+// before its first page instead (arrow-go's cost check: dictionary plus
+// indices against plain), leaving a chunk of one encoding.
+const parquetDictLimit = 1 << 30
+
 // parquetProps: statistics on, ~1M-row row groups, dictionary encoding
-// only for string and dictionary columns, zstd at ParquetZstdLevel.
+// only for string and dictionary columns (see parquetDictLimit), zstd at
+// ParquetZstdLevel.
 func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator) *parquet.WriterProperties {
 	codec := compress.Codecs.Uncompressed
 	level := compress.DefaultCompressionLevel
@@ -195,11 +206,13 @@ func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(ParquetRowGroupRows),
 		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryPageSizeLimit(parquetDictLimit),
 	}
 	for _, f := range schema.Fields() {
 		switch f.Type.ID() {
 		case arrow.STRING, arrow.LARGE_STRING, arrow.DICTIONARY:
-			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
+			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true),
+				parquet.WithDictionaryCostFallbackPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
 	return parquet.NewWriterProperties(opts...)
