@@ -16,7 +16,11 @@
 // is dictionary-encoded. FileSchema returns the schema a file actually has.
 //
 // Arrow IPC files are written by package sink/arrowfile: a native writer
-// for flat column types, arrow-go's for the rest.
+// for flat column types, arrow-go's for the rest. Parquet files of flat
+// columns are written with arrow-go's column chunk writers, the columns
+// of a batch encoded and compressed on up to SetEncodeWorkers goroutines
+// (the bytes are those of arrow-go's pqarrow writer, whatever the
+// count); files with nested columns go through pqarrow's writer.
 //
 // Determinism: the same batches written with the same format and
 // compression give byte-identical files.

@@ -5,7 +5,7 @@ import "fmt"
 // Output formats accepted by the writers.
 const (
 	FormatArrow   = "arrow"   // Arrow IPC file format
-	FormatParquet = "parquet" // Parquet via pqarrow
+	FormatParquet = "parquet" // Parquet (arrow-go's encoders)
 )
 
 // Compression codecs accepted by the writers.
