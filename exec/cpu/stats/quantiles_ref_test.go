@@ -332,6 +332,50 @@ func TestSortSamples(t *testing.T) {
 	}
 }
 
+// TestSortSamplesLarge checks raw levels of up to 300K samples against
+// slices.Sort bit for bit: few distinct values (counted), just over the
+// counting limit (it gives up midway, in the last samples or at the
+// first), and many (radix-sorted).
+func TestSortSamplesLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for iter := 0; iter < 40; iter++ {
+		n := []int{40, 1000, 40_000, 300_000}[iter%4]
+		distinct := []int{1, 2, 7, 66, maxDistinctSort, maxDistinctSort + 1, n/16 + 1, n}[rng.IntN(8)]
+		pool := make([]float64, distinct)
+		for i := range pool {
+			switch iter % 3 {
+			case 0:
+				pool[i] = float64(rng.IntN(1_000_000) - 500_000)
+			case 1:
+				pool[i] = 40.7 + rng.NormFloat64()*0.05
+			default:
+				pool[i] = rng.NormFloat64() * math.Exp(rng.NormFloat64()*20)
+			}
+		}
+		pool[0] = math.Copysign(0, -1) // one zero, the negative one
+		lv := make([]float64, n)
+		last := distinct > 1 && rng.IntN(2) == 0 // one value only in the last sample
+		for i := range lv {
+			if last {
+				lv[i] = pool[rng.IntN(distinct-1)]
+			} else {
+				lv[i] = pool[rng.IntN(distinct)]
+			}
+		}
+		if last {
+			lv[n-1] = pool[distinct-1]
+		}
+		want := slices.Clone(lv)
+		slices.Sort(want)
+		sortSamples(lv)
+		for i := range want {
+			if math.Float64bits(lv[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("iter %d (n %d, %d distinct): sample %d = %v, want %v", iter, n, distinct, i, lv[i], want[i])
+			}
+		}
+	}
+}
+
 func TestFloatKeyOrder(t *testing.T) {
 	xs := []float64{math.Inf(-1), -math.MaxFloat64, -1, -math.SmallestNonzeroFloat64, math.Copysign(0, -1), 0,
 		math.SmallestNonzeroFloat64, 1, math.MaxFloat64, math.Inf(1)}
