@@ -3,9 +3,9 @@ package shard
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
-	"math/big"
 	"path/filepath"
 	"strconv"
 	"strings"
