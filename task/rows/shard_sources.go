@@ -17,9 +17,12 @@ import (
 // (stored as plain int32 indices), so rows from any batch can be gathered
 // together and the transforms see one dictionary.
 type ShardSources struct {
-	schema  *arrow.Schema // the columns kept, in cache order (dictionaries as in the cache)
-	Stored  *arrow.Schema // schema of batches: dictionary columns as int32 indices
+	schema *arrow.Schema // the columns kept, in cache order (dictionaries as in the cache)
+	Stored *arrow.Schema // schema of batches: dictionary columns as int32 indices
+	// Batches are the kept batches; Batches[i] is batch Base+i (the ones
+	// before Base were dropped).
 	Batches []arrow.RecordBatch
+	Base    int32
 	dicts   []*dictUnifier // per column of schema; nil for other columns
 }
 
@@ -48,8 +51,8 @@ func NewShardSources(cache *arrow.Schema, need []string) (*ShardSources, error) 
 	return s, nil
 }
 
-// add keeps b's columns (+1 on them) and returns the index of the kept
-// batch.
+// Add keeps b's columns (+1 on them) and returns the index of the kept
+// batch (counting the dropped ones).
 func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, error) {
 	cols := make([]arrow.Array, s.schema.NumFields())
 	release := func() {
@@ -80,10 +83,35 @@ func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, er
 	}
 	s.Batches = append(s.Batches, array.NewRecordBatch(s.Stored, cols, b.NumRows()))
 	release()
-	return int32(len(s.Batches) - 1), nil
+	return s.Base + int32(len(s.Batches)-1), nil
 }
 
-// restore turns a gathered batch of the stored schema back into the cache
+// DropBefore releases the kept batches with an index below i; the others
+// keep their indices.
+func (s *ShardSources) DropBefore(i int32) {
+	n := int(min(max(i-s.Base, 0), int32(len(s.Batches))))
+	for k, b := range s.Batches[:n] {
+		b.Release()
+		s.Batches[k] = nil
+	}
+	s.Batches = s.Batches[n:]
+	s.Base += int32(n)
+}
+
+// DictLen is the number of values in the task's dictionaries so far: it
+// grows when a batch adds a value, and Dictionaries must then be built
+// again for the rows that use it.
+func (s *ShardSources) DictLen() int {
+	n := 0
+	for _, u := range s.dicts {
+		if u != nil {
+			n += len(u.values)
+		}
+	}
+	return n
+}
+
+// Restore turns a gathered batch of the stored schema back into the cache
 // schema: dictionary columns get the task's dictionaries (+1).
 func (s *ShardSources) Restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.RecordBatch {
 	cols := make([]arrow.Array, b.NumCols())
@@ -102,7 +130,7 @@ func (s *ShardSources) Restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.R
 	return out
 }
 
-// dictionaries builds the task's dictionary of every dictionary column
+// Dictionaries builds the task's dictionary of every dictionary column
 // (+1 each; nil for other columns).
 func (s *ShardSources) Dictionaries(mem memory.Allocator) []arrow.Array {
 	out := make([]arrow.Array, len(s.dicts))
