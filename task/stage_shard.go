@@ -163,8 +163,10 @@ type shardCollector struct {
 	spillName string
 	shardKern kernel.Kernels // ShardAssign's engine
 	// streaming: the shard is written a cache bucket at a time (see
-	// stream); its picks are one bucket's and never spill.
+	// stream); its picks are one bucket's and never spill. The first
+	// carries kept batches are the rows carried from earlier buckets.
 	streaming bool
+	carries   int
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the
@@ -181,7 +183,7 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	} else if err := c.shardKern.AssignShards(c.shardCuts, c.sg, c.o.H2, c.o.RowID, c.sh); err != nil {
 		return err
 	}
-	bi := c.src.Base + int32(len(c.src.Batches))
+	bi := int32(len(c.src.Batches))
 	picked := false
 	if c.spill != nil {
 		for i, v := range c.sh {
@@ -317,16 +319,9 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	return w.Close()
 }
 
-// writeChunk gathers the picked rows, transforms and writes them. bi are
-// kept batch indices; writeChunk rebases them in place on the batches
-// still kept.
+// writeChunk gathers the picked rows, transforms and writes them.
 func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, dicts []arrow.Array, k int, bi, ri []int32, h2 []uint64) error {
 	mem := c.x.Mem
-	if base := c.src.Base; base != 0 {
-		for i := range bi {
-			bi[i] -= base
-		}
-	}
 	raw, err := rows.GatherRows(c.src.Stored, c.src.Batches, bi, ri, mem)
 	if err != nil {
 		return err

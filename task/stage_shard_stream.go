@@ -101,15 +101,9 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 				}
 			}
 		}
-		// Release the batches that no pending row needs (a pending row is
-		// in this bucket or an earlier one not yet written).
-		keep := c.src.Base + int32(len(c.src.Batches))
-		for _, s := range ss {
-			for _, x := range s.batch {
-				keep = min(keep, x)
-			}
+		if err := c.carry(ss); err != nil {
+			return nil, err
 		}
-		c.src.DropBefore(keep)
 	}
 	infos = make([]shard.Info, len(ss))
 	for k, s := range ss {
@@ -128,6 +122,55 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 		infos[k] = info
 	}
 	return infos, nil
+}
+
+// carry ends a bucket: each split's pending rows read from the bucket are
+// gathered into one compact batch (the needed columns of those rows
+// only), and the bucket's batches are released. The kept batches are then
+// only such carries, which hold fewer than a chunk of rows per split: the
+// rows of a small split may wait several buckets for their chunk without
+// keeping those buckets' batches.
+func (c *shardCollector) carry(ss []*streamSplit) error {
+	old := c.src.Batches
+	var kept []arrow.RecordBatch
+	release := func() {
+		for _, b := range kept {
+			b.Release()
+		}
+	}
+	remap := make([]int32, c.carries)
+	for i := range remap {
+		remap[i] = -1
+	}
+	for _, s := range ss {
+		// The pending rows are earlier carries' rows, then the bucket's.
+		i := 0
+		for ; i < len(s.batch) && s.batch[i] < int32(c.carries); i++ {
+			o := s.batch[i]
+			if remap[o] < 0 {
+				remap[o] = int32(len(kept))
+				old[o].Retain()
+				kept = append(kept, old[o])
+			}
+			s.batch[i] = remap[o]
+		}
+		if i == len(s.batch) {
+			continue
+		}
+		b, err := rows.GatherRows(c.src.Stored, old, s.batch[i:], s.row[i:], c.x.Mem)
+		if err != nil {
+			release()
+			return err
+		}
+		at := int32(len(kept))
+		kept = append(kept, b)
+		for q := i; q < len(s.batch); q++ {
+			s.batch[q], s.row[q] = at, int32(q-i)
+		}
+	}
+	c.src.Release()
+	c.src.Batches, c.carries = kept, len(kept)
+	return nil
 }
 
 // streamChunk writes split k's first n pending rows and drops them from

@@ -17,12 +17,9 @@ import (
 // (stored as plain int32 indices), so rows from any batch can be gathered
 // together and the transforms see one dictionary.
 type ShardSources struct {
-	schema *arrow.Schema // the columns kept, in cache order (dictionaries as in the cache)
-	Stored *arrow.Schema // schema of batches: dictionary columns as int32 indices
-	// Batches are the kept batches; Batches[i] is batch Base+i (the ones
-	// before Base were dropped).
+	schema  *arrow.Schema // the columns kept, in cache order (dictionaries as in the cache)
+	Stored  *arrow.Schema // schema of batches: dictionary columns as int32 indices
 	Batches []arrow.RecordBatch
-	Base    int32
 	dicts   []*dictUnifier // per column of schema; nil for other columns
 }
 
@@ -52,7 +49,7 @@ func NewShardSources(cache *arrow.Schema, need []string) (*ShardSources, error) 
 }
 
 // Add keeps b's columns (+1 on them) and returns the index of the kept
-// batch (counting the dropped ones).
+// batch.
 func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, error) {
 	cols := make([]arrow.Array, s.schema.NumFields())
 	release := func() {
@@ -83,19 +80,7 @@ func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, er
 	}
 	s.Batches = append(s.Batches, array.NewRecordBatch(s.Stored, cols, b.NumRows()))
 	release()
-	return s.Base + int32(len(s.Batches)-1), nil
-}
-
-// DropBefore releases the kept batches with an index below i; the others
-// keep their indices.
-func (s *ShardSources) DropBefore(i int32) {
-	n := int(min(max(i-s.Base, 0), int32(len(s.Batches))))
-	for k, b := range s.Batches[:n] {
-		b.Release()
-		s.Batches[k] = nil
-	}
-	s.Batches = s.Batches[n:]
-	s.Base += int32(n)
+	return int32(len(s.Batches) - 1), nil
 }
 
 // DictLen is the number of values in the task's dictionaries so far: it
