@@ -87,7 +87,7 @@ func TestShardStreamingMatchesWholeSort(t *testing.T) {
 		for _, chunk := range []int{1000, 256 << 10} {
 			task.ShardChunkRows = chunk
 			task.ShardStreaming = false
-			want, _ := runShards(t, src, Options{Local: 2})
+			want, _ := runShards(t, src, Options{Local: 1})
 			before := roworder.Runs.Load()
 			spilled, _ := runShards(t, src, Options{Local: 1, MemoryPerExec: 100 << 10})
 			if roworder.Runs.Load() == before {
@@ -95,6 +95,14 @@ func TestShardStreamingMatchesWholeSort(t *testing.T) {
 			}
 			sameShards(t, "spilled sort", spilled, want)
 			task.ShardStreaming = true
+			// A small budget: the streamed shard holds a bucket and never
+			// spills.
+			before = roworder.Runs.Load()
+			small, _ := runShards(t, src, Options{Local: 1, MemoryPerExec: 100 << 10})
+			if roworder.Runs.Load() != before {
+				t.Fatal("the streamed shard spilled its sort")
+			}
+			sameShards(t, "streamed, small budget", small, want)
 			for _, local := range []int{1, 2, 4} {
 				before := roworder.Runs.Load()
 				got, _ := runShards(t, src, Options{Local: local})
