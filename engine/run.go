@@ -50,6 +50,7 @@ type run struct {
 	passes   map[int]int        // plan stage id -> passes run
 	cache    *stagereuse.Run    // the stage cache, nil without one
 	fps      []string           // the input files' content fingerprints
+	work     string             // the job's work directory (caches, spilled runs)
 }
 
 // warn records a warning for the result and shows it on the progress
@@ -161,7 +162,7 @@ func Run(ctx context.Context, job *jobspec.Job, opt Options) (res *runreport.Res
 	if err != nil {
 		return nil, err
 	}
-	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, prog: runreport.NewProgress(opt.Progress, opt.Terminal, runreport.PlanStages(p.Plan))}
+	r := &run{Env: env, p: p, bound: bound, opt: opt, jobID: jobID, work: work, prog: runreport.NewProgress(opt.Progress, opt.Terminal, runreport.PlanStages(p.Plan))}
 	var tr scheduler.Transport
 	if opt.Transport != nil {
 		tr, r.files = opt.Transport, opt.Files
@@ -252,11 +253,23 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 		return bind.Fragment(r.p, r.bound, r.jobID, seq, pst, kind, t, b)
 	}}
 	t0, c0 := time.Now(), cputime.Process()
+	// In process the executors' resident memory and scratch files are the
+	// driver's: each stage reports its own peaks.
+	var scratch *scratchMeter
+	rss := false
+	if r.local != nil {
+		rss = task.ResetPeakRSS()
+		scratch = startScratch(r.work)
+	}
 	r.prog.StartStage(st)
 	if r.opt.Observer != nil {
 		r.opt.Observer.StageStarted(runreport.StageStart{JobID: r.jobID, ID: id, Kind: kind, Label: label, Tasks: runTasks(tasks, only), GPU: gpu})
 	}
 	res, err := r.sched.RunStage(ctx, st)
+	var scratchPeak int64
+	if scratch != nil {
+		scratchPeak = scratch.Stop()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +278,10 @@ func (r *run) stageOnly(ctx context.Context, kind string, tasks int, b *task.Bro
 	if r.cpu != nil {
 		cpu += r.cpu.StageCPU(r.jobID, seq)
 	}
-	ss := runreport.StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu)}
+	ss := runreport.StageStat{ID: id, Kind: label, Pass: pass, Tasks: tasks, Wall: time.Since(t0), CPU: cpu, GPUs: r.stageGPUs(kind, gpu), Scratch: scratchPeak}
+	if rss {
+		ss.PeakRSS = task.PeakRSS()
+	}
 	if only != nil {
 		ss.Tasks = len(only)
 	}

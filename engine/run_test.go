@@ -131,15 +131,17 @@ func TestAggregateSpillsUnderBudget(t *testing.T) {
 
 // A shard whose sort keys do not fit the executor's budget spills them as
 // sorted runs and merges them: the output is byte-identical to the run
-// with the default budget, and the runs are gone afterwards.
+// with the default budget, and the runs are gone afterwards. (Unshuffled
+// shards sort whole; shuffled ones stream a cache bucket at a time.)
 func TestShardOverBudgetSpills(t *testing.T) {
+	src := strings.Replace(smallJob, "  shards: 3\n", "  shards: 3\n  shuffle: false\n", 1)
 	run := func(mem int64) (map[string][]byte, string) {
 		t.Helper()
 		out := filepath.Join(t.TempDir(), "out")
 		work := t.TempDir()
 		// 30000 rows in 3 shards: ~9000 rows a shard need ~250 KB of sort
 		// state; 100 KB per executor cannot hold it.
-		res, err := Run(context.Background(), parseJob(t, smallJob, out), Options{Local: 1, MemoryPerExec: mem, WorkDir: work})
+		res, err := Run(context.Background(), parseJob(t, src, out), Options{Local: 1, MemoryPerExec: mem, WorkDir: work})
 		if err != nil {
 			t.Fatalf("memory %d: %v", mem, err)
 		}

@@ -142,7 +142,7 @@ func buildLogical(c *planCtx) *logical.LogicalPlan {
 	}
 	cur = add(&logical.Node{Kind: logical.NodeTransform, Uses: fuses, Params: tparams}, cur)
 	cur = add(&logical.Node{Kind: logical.NodeExchange, Params: []logical.KV{{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"},
-		{Key: "partitions", Value: strconv.Itoa(CacheBuckets(c.job.Output.Shards))}}}, cur)
+		{Key: "partitions", Value: strconv.Itoa(CacheBuckets(c.job.Output.Shards, c.in.InputRows))}}}, cur)
 	var suses []string
 	if c.label != nil {
 		suses = append(suses, c.label.Name)

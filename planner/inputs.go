@@ -24,6 +24,7 @@ type Inputs struct {
 	InputFormat string        // parquet | csv | arrow | generate
 	InputFiles  int           // number of input files (0 = unknown)
 	InputTasks  int           // number of scan tasks (<= 0: known only at run time)
+	InputRows   int64         // rows in the input (0 = unknown; an estimate may do)
 	Filter      *ExprInfo     // nil when the job has no filter
 	Derived     []ExprInfo    // same order as Job.Columns
 	Engines     []exec.Engine // preference order; the first one that supports an operator runs it

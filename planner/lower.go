@@ -175,7 +175,7 @@ func (l *lowerer) lowerScan() int {
 	ops = append(ops, drops...)
 	ops = append(ops, l.op(OpGroupCount, l.typesOf(l.groupBy()...), logical.KV{Key: "by", Value: logical.List(l.groupBy())}))
 	ops = append(ops, l.op(OpCacheWrite, l.typesOf(l.cache...), logical.KV{Key: "columns", Value: logical.List(l.cache)}, logical.KV{Key: "codec", Value: ScratchCodec},
-		logical.KV{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"}, logical.KV{Key: "partitions", Value: strconv.Itoa(CacheBuckets(l.c.job.Output.Shards))}, logical.KV{Key: "location", Value: "local"}))
+		logical.KV{Key: "partitioning", Value: "range(" + catalog.ColShardHash + ")"}, logical.KV{Key: "partitions", Value: strconv.Itoa(CacheBuckets(l.c.job.Output.Shards, l.c.in.InputRows))}, logical.KV{Key: "location", Value: "local"}))
 	ops = append(ops, shuffles...)
 	return l.stage(StageScan, l.tasks(), nil, ops, "")
 }

@@ -22,14 +22,29 @@ const (
 // CacheBuckets is how many partitions the scan's cache is cut into, by
 // ranges of the shard hash: the shard-write task of shard j reads only the
 // partitions that overlap its range (about 1/shards of the cache plus one
-// partition at each edge). At least 64, about 8 per shard, at most 1024.
-func CacheBuckets(shards int) int {
+// partition at each edge), and writes a shuffled shard one partition at a
+// time, so a partition's rows bound its memory. At least 64, about 8 per
+// shard (at most 1024 for those), and at most CacheBucketRows of the
+// input's rows (rows, 0 when not known) each, up to MaxCacheBuckets.
+func CacheBuckets(shards int, rows int64) int {
 	b := 64
 	for b < 8*shards && b < 1024 {
 		b *= 2
 	}
+	for rows/int64(b) > CacheBucketRows && b < MaxCacheBuckets {
+		b *= 2
+	}
 	return b
 }
+
+// CacheBucketRows is the most input rows a cache bucket is planned for:
+// 512K rows (about 30 MB of cached columns) keep a shuffled shard's memory
+// small next to the scan's, and the cache's segments large enough to read
+// fast.
+const CacheBucketRows = 512 << 10
+
+// MaxCacheBuckets bounds the cache buckets whatever the input size.
+const MaxCacheBuckets = 1 << 14
 
 // Physical operator names (defined in vocab).
 const (

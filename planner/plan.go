@@ -28,6 +28,7 @@ type Plan struct {
 	SplitKey     string   // split.key, "" = (input file, row number)
 	Splits       []string // split names, in file order; rows of split i go to partition i*Shards+shard
 	Shards       int      // shards per split
+	CacheBuckets int      // partitions of the scan's cache (CacheBuckets)
 	Aggregates   []AggPlan
 	Expect       *ExpectPlan // nil without an expect section
 	Stages       []Stage
@@ -103,7 +104,7 @@ func Build(in Inputs) (*Plan, error) {
 		Logical: lp, Optimized: opt, Rules: results,
 		ScanColumns: append([]string{}, scanCols...), Prune: scan.Prune,
 		Features: c.features, Label: c.label, GroupColumns: append([]string(nil), job.Split.By...),
-		SplitKey: job.Split.Key, Splits: c.splits, Shards: job.Output.Shards, Aggregates: c.aggs,
+		SplitKey: job.Split.Key, Splits: c.splits, Shards: job.Output.Shards, CacheBuckets: CacheBuckets(job.Output.Shards, in.InputRows), Aggregates: c.aggs,
 		Fallback: policy,
 	}
 	for _, k := range job.Keep {

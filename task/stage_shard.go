@@ -89,11 +89,25 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 		return nil, err
 	}
 	defer c.src.Release()
-	if lo, hi, ok := exchange.ShardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits()); ok {
+	res := &ShardResult{Infos: make([]shard.Info, nsplit), Profile: c.prof}
+	lo, hi, ok := exchange.ShardBucketRange(shardCuts.PerGroup(), j, r.cacheBucketBits())
+	if ok {
 		if c.o, err = roworder.New(r.cacheSchema, r.splitBy, b.Groups, r.splitSeed, r.fileHashes, r.kernels(x, vocab.StageShardWrite, vocab.OpSplitAssign)); err != nil {
 			return nil, err
 		}
 		c.o.OneSplit = !have[vocab.OpSplitAssign]
+	}
+	if ok && ShardStreaming && r.output.GetShuffle() {
+		c.streaming = true
+		if res.Infos, err = c.stream(ctx, b.Caches, lo, hi, schema, paths); err != nil {
+			return nil, err
+		}
+		for k := range res.Infos {
+			res.Infos[k].Path = rels[k]
+		}
+		return res, nil
+	}
+	if ok {
 		for _, loc := range b.Caches {
 			if err := exchange.ForEachCache(ctx, x.Files, loc, lo, hi, x.Mem, c.add); err != nil {
 				return nil, err
@@ -108,7 +122,6 @@ func (r *Env) shardTask(ctx context.Context, x *TaskContext, t Task, b *Broadcas
 			}
 		}
 	}()
-	res := &ShardResult{Infos: make([]shard.Info, nsplit), Profile: c.prof}
 	for k := range c.picks {
 		info, err := c.write(schema, dicts, k, paths[k])
 		if err != nil {
@@ -149,6 +162,11 @@ type shardCollector struct {
 	spill     []*roworder.SpillSorter
 	spillName string
 	shardKern kernel.Kernels // ShardAssign's engine
+	// streaming: the shard is written a cache bucket at a time (see
+	// stream); its picks are one bucket's and never spill. The first
+	// carries kept batches are the rows carried from earlier buckets.
+	streaming bool
+	carries   int
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the
@@ -185,7 +203,7 @@ func (c *shardCollector) add(bt arrow.RecordBatch) error {
 	if _, err = c.src.Add(bt, c.x.Mem); err != nil {
 		return err
 	}
-	if c.spill != nil {
+	if c.spill != nil || c.streaming {
 		return nil
 	}
 	// The shard's rows are sorted in memory by their picks (24 bytes a row,
@@ -279,10 +297,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 		w.Close()
 		return shard.Info{}, err
 	}
-	// A chunk is gathered from every kept batch: 256K rows keep the
-	// per-chunk work small next to the rows (64K rows cost 15 % more CPU in
-	// this stage; 1M rows no less CPU and 0.5 GB more memory).
-	const chunk = 256 << 10
+	chunk := ShardChunkRows
 	bi := make([]int32, min(chunk, len(perm)))
 	ri := make([]int32, len(bi))
 	h2 := make([]uint64, len(bi))

@@ -75,7 +75,7 @@ func (c *shardCollector) writeSpilled(schema *arrow.Schema, dicts []arrow.Array,
 	if err != nil {
 		return shard.Info{}, err
 	}
-	const chunk = 256 << 10
+	chunk := ShardChunkRows
 	var bi, ri []int32
 	var h2 []uint64
 	wrote := false

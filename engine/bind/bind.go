@@ -32,7 +32,7 @@ func Job(p *Prepared, engine string, batchRows int) (*pb.BoundJob, error) {
 		ScanColumns:  append([]string{}, plan.ScanColumns...),
 		CacheColumns: append([]string{}, plan.CacheColumns...),
 		Slices:       append([]string{}, plan.Slices...),
-		CacheBuckets: int32(planner.CacheBuckets(job.Output.Shards)),
+		CacheBuckets: int32(plan.CacheBuckets),
 		Split:        &pb.SplitSpec{By: append([]string{}, job.Split.By...), Key: job.Split.Key, Seed: job.Split.Seed},
 		Output:       &pb.OutputSpec{Format: job.Output.Format, Compression: job.Output.Compression, Shards: int32(job.Output.Shards), Shuffle: job.Output.Shuffle},
 	}

@@ -63,6 +63,30 @@ func exprInfo(e expr.Expr, t arrow.DataType) *planner.ExprInfo {
 	return info
 }
 
+// unknownRowBytes is the input bytes counted as a row where a file's rows
+// are known only once read (CSV, Arrow IPC): few rows are smaller.
+const unknownRowBytes = 64
+
+// inputRows is the number of rows in the input: the scan tasks' where
+// known (Parquet footers, the generator), else the files' sizes over
+// unknownRowBytes.
+func inputRows(ds *input.Dataset) int64 {
+	var n int64
+	counted := make([]bool, len(ds.Files))
+	for _, t := range ds.Tasks {
+		switch {
+		case t.Rows >= 0:
+			n += t.Rows
+		case t.GenHi > t.GenLo:
+			n += t.GenHi - t.GenLo
+		case t.FileIndex >= 0 && t.FileIndex < len(ds.Files) && !counted[t.FileIndex]:
+			counted[t.FileIndex] = true
+			n += ds.Files[t.FileIndex].Size / unknownRowBytes
+		}
+	}
+	return n
+}
+
 // Prepare opens the input and plans the job. Errors in the job (unknown
 // columns, wrong types) are *jobspec.Error.
 func Prepare(job *jobspec.Job, engines []exec.Engine) (*Prepared, error) {
@@ -78,7 +102,7 @@ func Prepare(job *jobspec.Job, engines []exec.Engine) (*Prepared, error) {
 	p := &Prepared{Job: job, DS: ds}
 	in := planner.Inputs{
 		Job: job, Schema: ds.Schema, InputFormat: ds.Format,
-		InputFiles: len(ds.Files), InputTasks: len(ds.Tasks),
+		InputFiles: len(ds.Files), InputTasks: len(ds.Tasks), InputRows: inputRows(ds),
 		Engines: engines, Fallback: job.Engine.Fallback,
 	}
 	fields := append([]arrow.Field(nil), ds.Schema.Fields()...)

@@ -41,6 +41,12 @@ type StageStat struct {
 	CPU time.Duration
 	// GPUs is how many GPUs the stage held (0: it ran on CPUs).
 	GPUs int
+	// PeakRSS is the executors' resident memory high-water mark while
+	// the stage ran, in bytes (in process: the process's; 0: not known).
+	PeakRSS int64
+	// Scratch is the most bytes the job's scratch files (caches, spilled
+	// runs) took while the stage ran (sampled; 0: not known).
+	Scratch int64
 	// Cached: the stage was restored from the stage cache, not run (Rows,
 	// Bytes and Tasks are the run's that stored it).
 	Cached bool
@@ -67,6 +73,25 @@ func (p Prices) Check() error {
 		return fmt.Errorf("prices must be >= 0 USD per hour (got %g per core-hour, %g per GPU-hour)", p.CoreHour, p.GPUHour)
 	}
 	return nil
+}
+
+// PeakRSS is the largest resident memory high-water mark of the stages
+// (0: not known).
+func (res *Result) PeakRSS() int64 {
+	var n int64
+	for _, s := range res.Stages {
+		n = max(n, s.PeakRSS)
+	}
+	return n
+}
+
+// PeakScratch is the most scratch bytes any stage saw (0: not known).
+func (res *Result) PeakScratch() int64 {
+	var n int64
+	for _, s := range res.Stages {
+		n = max(n, s.Scratch)
+	}
+	return n
 }
 
 // CPU is the job's CPU time: the sum over its stage runs.

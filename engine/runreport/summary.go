@@ -13,13 +13,14 @@ import (
 func (res *Result) Summary(w io.Writer) {
 	m := res.Manifest
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall", "cpu")
+	fmt.Fprintf(&b, "\n%-4s %-18s %7s %12s %12s %10s %10s %10s %10s\n", "id", "stage", "tasks", "rows", "bytes", "wall", "cpu", "peak rss", "scratch")
 	for _, s := range res.Stages {
 		wall, cpu := s.Wall.Round(10*time.Millisecond).String(), s.CPU.Round(10*time.Millisecond).String()
+		rss, scratch := optBytes(s.PeakRSS), optBytes(s.Scratch)
 		if s.Cached { // restored from the stage cache: its rows are the storing run's
-			wall, cpu = "cached", "-"
+			wall, cpu, rss, scratch = "cached", "-", "-", "-"
 		}
-		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), budget.FormatBytes(s.Bytes), wall, cpu)
+		fmt.Fprintf(&b, "%-4d %-18s %7d %12s %12s %10s %10s %10s %10s\n", s.ID, s.Kind, s.Tasks, humanCount(s.Rows), budget.FormatBytes(s.Bytes), wall, cpu, rss, scratch)
 	}
 	fmt.Fprintf(&b, "\nrows: read %d, filtered %d, dropped %d, written %d\n", m.Rows.Read, m.Rows.Filtered, m.Rows.Dropped, m.Rows.Written)
 	for _, s := range m.Splits {
@@ -42,6 +43,20 @@ func (res *Result) Summary(w io.Writer) {
 	if res.PeakMemory > 0 {
 		fmt.Fprintf(&b, "  peak Arrow memory per executor %s", budget.FormatBytes(res.PeakMemory))
 	}
+	if n := res.PeakRSS(); n > 0 {
+		fmt.Fprintf(&b, "  peak RSS %s", budget.FormatBytes(n))
+	}
+	if n := res.PeakScratch(); n > 0 {
+		fmt.Fprintf(&b, "  peak scratch %s", budget.FormatBytes(n))
+	}
 	b.WriteString("\n")
 	io.WriteString(w, b.String())
+}
+
+// optBytes formats a byte count, "-" when it is not known (0).
+func optBytes(n int64) string {
+	if n <= 0 {
+		return "-"
+	}
+	return budget.FormatBytes(n)
 }

@@ -48,7 +48,7 @@ func NewShardSources(cache *arrow.Schema, need []string) (*ShardSources, error) 
 	return s, nil
 }
 
-// add keeps b's columns (+1 on them) and returns the index of the kept
+// Add keeps b's columns (+1 on them) and returns the index of the kept
 // batch.
 func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, error) {
 	cols := make([]arrow.Array, s.schema.NumFields())
@@ -83,7 +83,20 @@ func (s *ShardSources) Add(b arrow.RecordBatch, mem memory.Allocator) (int32, er
 	return int32(len(s.Batches) - 1), nil
 }
 
-// restore turns a gathered batch of the stored schema back into the cache
+// DictLen is the number of values in the task's dictionaries so far: it
+// grows when a batch adds a value, and Dictionaries must then be built
+// again for the rows that use it.
+func (s *ShardSources) DictLen() int {
+	n := 0
+	for _, u := range s.dicts {
+		if u != nil {
+			n += len(u.values)
+		}
+	}
+	return n
+}
+
+// Restore turns a gathered batch of the stored schema back into the cache
 // schema: dictionary columns get the task's dictionaries (+1).
 func (s *ShardSources) Restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.RecordBatch {
 	cols := make([]arrow.Array, b.NumCols())
@@ -102,7 +115,7 @@ func (s *ShardSources) Restore(b arrow.RecordBatch, dicts []arrow.Array) arrow.R
 	return out
 }
 
-// dictionaries builds the task's dictionary of every dictionary column
+// Dictionaries builds the task's dictionary of every dictionary column
 // (+1 each; nil for other columns).
 func (s *ShardSources) Dictionaries(mem memory.Allocator) []arrow.Array {
 	out := make([]arrow.Array, len(s.dicts))
