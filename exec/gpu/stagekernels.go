@@ -106,6 +106,23 @@ func (s *StageKernels) AssignShards(b *split.Boundaries, group []int32, h2, rowi
 	return nil
 }
 
+// sortBatches counts batches the device sorted.
+var sortBatches atomic.Int64
+
+// SortedBatches is how many batches StageKernels.SortPerm ran on a device
+// in this process (for tests).
+func SortedBatches() int64 { return sortBatches.Load() }
+
+// SortPerm orders the rows by (keys, tie), stable, with the device's radix
+// sort: out is perm.SortPerm's permutation.
+func (s *StageKernels) SortPerm(keys, tie []uint64, out []int32) error {
+	if err := s.k.SortPerm(keys, tie, out); err != nil {
+		return err
+	}
+	sortBatches.Add(1)
+	return nil
+}
+
 // HashAndAssign hashes the row keys and assigns their splits with the
 // split hashes kept on the device: h is left unwritten.
 func (s *StageKernels) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, _, h2 []uint64, out []int8) error {
