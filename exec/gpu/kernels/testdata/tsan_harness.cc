@@ -1,9 +1,10 @@
 // tsan_harness.cc: runs the kernels that use atomics and shared memory
-// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers) on the emulated
+// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers, the radix sort) on the emulated
 // device under ThreadSanitizer and checks their results against plain
 // loops. Built and run by TestThreadSanitizer; exit 0 means clean.
 #include <stdio.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -146,6 +147,40 @@ int main() {
   uint64_t g1[] = {w(gidx.data()), w(dict.data()), 8, w(valid.data()), 0, 5, w(gout.data()), (uint64_t)n, w(gbad.data())};
   if (sluice_host::launch("k_gather_u64", 4, block, g1, 9)) return fail("gather launch");
   if (gbad[0] != 77 && !(gbad[0] == 900 && !is_valid(77))) return fail("gather: first bad row");
+
+  // The radix sort: which bits vary (atomic or), then two stable passes
+  // (the tie's low byte, then the key's), each a shared-memory histogram,
+  // a segmented scan and the scatter ranking through per-thread counts.
+  {
+    const int64_t per = 16, scanPer = 4, tiles = (n + block * per - 1) / (block * per);
+    const int64_t m = 256 * tiles, seg = block * scanPer, nseg = (m + seg - 1) / seg;
+    std::vector<uint64_t> sk(n), st(n), sk2(n), st2(n), vary(3, 0);
+    std::vector<uint32_t> sh(m), ssum(nseg), si(n), sperm(n);
+    for (int64_t i = 0; i < n; i++) sk[i] = (uint64_t)keys[i] * 7 % 256, st[i] = (uint64_t)(keys[(i * 13) % n] & 15);
+    uint64_t b1[] = {w(sk.data()), w(st.data()), (uint64_t)n, w(vary.data())};
+    if (sluice_host::launch("k_sort_bits", 4, block, b1, 4)) return fail("sort bits launch");
+    if (vary[0] != 0xff || vary[1] != 15) return fail("sort bits differ");
+    for (int pass = 0; pass < 2; pass++) {
+      uint64_t sel = pass == 0;
+      const uint64_t* ik = pass == 0 ? sk.data() : sk2.data();
+      const uint64_t* it = pass == 0 ? st.data() : st2.data();
+      uint64_t h1[] = {w(ik), w(it), sel, 0, (uint64_t)n, (uint64_t)per, w(sh.data()), (uint64_t)tiles};
+      uint64_t h2[] = {w(sh.data()), (uint64_t)m, (uint64_t)scanPer, w(ssum.data()), (uint64_t)nseg};
+      uint64_t h3[] = {w(ssum.data()), (uint64_t)nseg};
+      uint64_t h4[] = {w(ik), w(it), pass == 0 ? 0 : w(si.data()), sel, 0, (uint64_t)n, (uint64_t)per, w(sh.data()), (uint64_t)tiles,
+                       pass == 0 ? w(sk2.data()) : 0, pass == 0 ? w(st2.data()) : 0, pass == 0 ? w(si.data()) : w(sperm.data())};
+      if (sluice_host::launch("k_sort_hist", 4, block, h1, 8) || sluice_host::launch("k_sort_scan_up", 4, block, h2, 5) ||
+          sluice_host::launch("k_scan_u32", 1, block, h3, 2) || sluice_host::launch("k_sort_scan_down", 4, block, h2, 5) ||
+          sluice_host::launch("k_sort_scatter", 4, block, h4, 12))
+        return fail("sort pass launch");
+    }
+    std::vector<uint32_t> want(n);
+    for (int64_t i = 0; i < n; i++) want[i] = (uint32_t)i;
+    std::stable_sort(want.begin(), want.end(), [&](uint32_t a, uint32_t b) {
+      return sk[a] != sk[b] ? sk[a] < sk[b] : st[a] < st[b];
+    });
+    if (sperm != want) return fail("radix sort order differs");
+  }
 
   printf("tsan harness: ok\n");
   return 0;
