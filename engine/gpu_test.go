@@ -40,8 +40,8 @@ output:
 `
 
 // The emulated GPU engine runs RowKey, split and shard assignment, the
-// shard sort and the numeric transforms on the device kernels; the shards
-// are the CPU engine's bytes.
+// split and shard window collection, the shard sort and the numeric
+// transforms on the device kernels; the shards are the CPU engine's bytes.
 func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 	withFilter := func(f string) string {
 		return strings.Replace(numericJob, "columns:", "filter: "+f+"\ncolumns:", 1)
@@ -74,7 +74,7 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 
 func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wantAgg bool) {
 	var sums [2][]string
-	before, shardsBefore, sortsBefore := gpu.AggregatedBatches(), gpu.ShardAssignedBatches(), gpu.SortedBatches()
+	before, shardsBefore, sortsBefore, windowsBefore := gpu.AggregatedBatches(), gpu.ShardAssignedBatches(), gpu.SortedBatches(), gpu.WindowBatches()
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
@@ -90,7 +90,7 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 				}
 			}
 			for _, p := range res.Manifest.Engine.Placement {
-				if (p.Operator == "Transform" || p.Operator == "ShardAssign" || p.Operator == "Sort") && p.Engine != "gpu-emulated" {
+				if (p.Operator == "Transform" || p.Operator == "ShardAssign" || p.Operator == "Sort" || p.Operator == "ShardWindowCollect" || p.Operator == "WindowCollect") && p.Engine != "gpu-emulated" {
 					t.Errorf("%s on %s: %s", p.Operator, p.Engine, p.Reason)
 				}
 				if p.Operator == "GroupCount" && (p.Engine == "gpu-emulated") != wantGroupCount {
@@ -119,6 +119,9 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 	}
 	if gpu.SortedBatches() == sortsBefore {
 		t.Error("the device sorted no shard")
+	}
+	if gpu.WindowBatches() == windowsBefore {
+		t.Error("the device collected no batch's windows")
 	}
 	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {
 		t.Fatalf("gpu-emulated shards differ from cpu:\n%v\n%v", sums[0], sums[1])

@@ -75,6 +75,11 @@ func (StageKernels) SortPerm(keys, tie []uint64, out []int32) error {
 	return nil
 }
 
+// CollectWindows feeds one batch to the window collector (Add).
+func (StageKernels) CollectWindows(c *splits.Collector, group []int32, h, rowid []uint64) error {
+	return c.Add(group, h, rowid)
+}
+
 // HashAndAssign is RowHashes (into h and h2) followed by AssignSplits.
 func (k StageKernels) HashAndAssign(seed uint64, b *splits.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error {
 	if err := k.RowHashes(seed, key, h, h2); err != nil {

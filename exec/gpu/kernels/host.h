@@ -72,6 +72,7 @@ void syncthreads() { block_barrier->wait(); }
 #include "strhash.cu"
 #include "transform.cu"
 #include "vocab.cu"
+#include "window.cu"
 
 namespace sluice_host {
 
@@ -119,7 +120,7 @@ static const std::vector<Kernel>& kernels() {
       SLUICE_KERNEL(k_radix_hist),    SLUICE_KERNEL(k_scan_u32),        SLUICE_KERNEL(k_radix_scatter),
       SLUICE_KERNEL(k_seg_starts),    SLUICE_KERNEL(k_groupagg_reduce), SLUICE_KERNEL(k_sort_bits),
       SLUICE_KERNEL(k_sort_hist),     SLUICE_KERNEL(k_sort_scan_up),    SLUICE_KERNEL(k_sort_scan_down),
-      SLUICE_KERNEL(k_sort_scatter),
+      SLUICE_KERNEL(k_sort_scatter),  SLUICE_KERNEL(k_window_count),    SLUICE_KERNEL(k_window_pick),
   };
   return table;
 }

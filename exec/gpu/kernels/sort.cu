@@ -16,6 +16,7 @@
 // The rows move with their keys (no gather through the permutation), and
 // a tile takes two block barriers per pass, whatever per is.
 #include "prelude.h"
+#include "scan.h"
 
 #define SORT_BITS 8
 #define SORT_RADIX (1 << SORT_BITS)
@@ -77,33 +78,6 @@ extern "C" __global__ void k_sort_hist(const uint64_t* key, const uint64_t* tie,
     for (unsigned d = th; d < SORT_RADIX; d += nb) hist[(int64_t)d * tiles + t] = cnt[d];
     __syncthreads();
   }
-}
-
-// block_excl_scan returns the exclusive prefix sum of v over the block's
-// threads (in thread order) and sets *total to the block's sum; buf is
-// SLUICE_MAX_BLOCK words of shared memory. Every thread must call it.
-static __device__ __forceinline__ uint32_t block_excl_scan(uint32_t v, uint32_t* buf, uint32_t* total) {
-  unsigned t = thread_x(), nb = block_dim_x();
-  buf[t] = v;
-  __syncthreads();
-  for (unsigned off = 1; off < nb; off <<= 1) {
-    uint32_t x = t >= off ? buf[t - off] : 0;
-    __syncthreads();
-    buf[t] += x;
-    __syncthreads();
-  }
-  uint32_t incl = buf[t];
-  *total = buf[nb - 1];
-  __syncthreads();
-  return incl - v;
-}
-
-// thread_run is thread th's run [lo, hi) of consecutive entries of the
-// range [base, end), runs of per entries.
-static __device__ __forceinline__ void thread_run(int64_t base, int64_t end, int64_t per, int64_t* lo, int64_t* hi) {
-  int64_t l = base + (int64_t)thread_x() * per;
-  *lo = l < end ? l : end;
-  *hi = l + per < end ? l + per : end;
 }
 
 // k_sort_scan_up: sums[s] = the sum of a[s*seg : (s+1)*seg] (seg =

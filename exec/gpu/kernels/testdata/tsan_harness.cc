@@ -1,5 +1,5 @@
 // tsan_harness.cc: runs the kernels that use atomics and shared memory
-// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers, the radix sort) on the emulated
+// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers, the radix sort, window collection) on the emulated
 // device under ThreadSanitizer and checks their results against plain
 // loops. Built and run by TestThreadSanitizer; exit 0 means clean.
 #include <stdio.h>
@@ -180,6 +180,44 @@ int main() {
       return sk[a] != sk[b] ? sk[a] < sk[b] : st[a] < st[b];
     });
     if (sperm != want) return fail("radix sort order differs");
+  }
+
+  // Window collection: below counts in shared memory (atomics), each
+  // tile's picks (block scan), then the picks in row order.
+  {
+    const int64_t per = 16, tiles = (n + block * per - 1) / (block * per);
+    std::vector<int32_t> wg(n), wstart = {0, 2, 2, 3};
+    std::vector<uint64_t> wh(n), wlo = {1ULL << 62, 3ULL << 61, 1ULL << 63}, wwid = {1ULL << 61, 1ULL << 61, 1ULL << 62};
+    std::vector<uint64_t> wbelow(3, 0), wcounts(tiles);
+    uint64_t y = 99;
+    for (int64_t i = 0; i < n; i++) {
+      y = y * 6364136223846793005ULL + 1442695040888963407ULL;
+      wg[i] = (int32_t)(keys[i] % 4) - (i % 97 == 0);  // groups -1..3: -1 and 3 have no windows
+      wh[i] = y;
+    }
+    uint64_t c1[] = {w(wg.data()), w(wh.data()), (uint64_t)n, w(wstart.data()), 3, w(wlo.data()), w(wwid.data()), 3, (uint64_t)per,
+                     w(wbelow.data()), w(wcounts.data()), (uint64_t)tiles};
+    if (sluice_host::launch("k_window_count", 4, block, c1, 12)) return fail("window count launch");
+    uint64_t total = 0;
+    for (int64_t t = 0; t < tiles; t++) {
+      uint64_t c = wcounts[t];
+      wcounts[t] = total;
+      total += c;
+    }
+    std::vector<int32_t> pw(total), pr(total);
+    uint64_t c2[] = {w(wg.data()), w(wh.data()), (uint64_t)n, w(wstart.data()), 3, w(wlo.data()), w(wwid.data()), (uint64_t)per,
+                     w(wcounts.data()), (uint64_t)tiles, w(pw.data()), w(pr.data())};
+    if (sluice_host::launch("k_window_pick", 4, block, c2, 12)) return fail("window pick launch");
+    std::vector<uint64_t> wantBelow(3, 0);
+    std::vector<int32_t> wantW, wantR;
+    for (int64_t i = 0; i < n; i++) {
+      if (wg[i] < 0 || wg[i] >= 3) continue;
+      for (int32_t k = wstart[wg[i]]; k < wstart[wg[i] + 1]; k++) {
+        if (wh[i] < wlo[k]) wantBelow[k]++;
+        if (wh[i] - wlo[k] <= wwid[k]) wantW.push_back(k), wantR.push_back((int32_t)i);
+      }
+    }
+    if (wbelow != wantBelow || pw != wantW || pr != wantR || total < 100) return fail("window collection differs");
   }
 
   printf("tsan harness: ok\n");
