@@ -14,7 +14,8 @@
 //	emulator   the emulated device: the same kernel sources on CPU threads
 //	launch     Kernels: buffers, chunking, two-stream pipelines, resident
 //	           batches; row hashes, split (and shard) assignment, compaction,
-//	           the shard sort (a stable radix sort to a permutation)
+//	           the shard sort (a stable radix sort to a permutation), split
+//	           window collection
 //	transform  fitted feature transforms (Apply)
 //	filter     filter programs (Compile, Run)
 //	aggregate  moments, group and value counts, group-by partials

@@ -98,10 +98,13 @@ func TestConformanceCollectWindows(t *testing.T) {
 						t.Fatal(err)
 					}
 					cc, _ := split.NewCollector(ws)
-					before := WindowBatches()
+					before, ran := WindowBatches(), int64(0)
 					// Two batches into one collector: the counts add up.
 					half := tc.n / 2
 					for _, part := range [][2]int{{0, half}, {half, tc.n}} {
+						if part[1] > part[0] {
+							ran++ // a batch without rows has no device work
+						}
 						var g []int32
 						if group != nil {
 							g = group[part[0]:part[1]]
@@ -113,7 +116,7 @@ func TestConformanceCollectWindows(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					if WindowBatches() != before+2 {
+					if WindowBatches() != before+ran {
 						t.Fatal("the device did not count the batches")
 					}
 					got, want, oracle := dc.Result(), cc.Result(), collectOracle(ws, group, h, rowid)

@@ -168,3 +168,33 @@ func TestSortPermFallsBack(t *testing.T) {
 		t.Fatalf("PolicyError: %v", err)
 	}
 }
+
+// lostWindows is a device that fails a window collection half way.
+type lostWindows struct{ Kernels }
+
+func (lostWindows) CollectWindows(c *split.Collector, group []int32, h, rowid []uint64) error {
+	return fmt.Errorf("windows: %w", exec.ErrFallback)
+}
+
+// A window batch the device gives back is collected on the CPU, once,
+// and counts under its operator.
+func TestCollectWindowsFallsBack(t *testing.T) {
+	ws := []split.Window{{Target: split.Target{Group: 0, Rank: 1, N: 3}, Lo: 10, Hi: 20}}
+	c, err := split.NewCollector(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts Counts
+	h := []uint64{5, 15, 25, 10}
+	if err := WithFallback(lostWindows{CPU}, "fit/ShardWindowCollect", &counts).CollectWindows(c, nil, h, []uint64{1, 2, 3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.Result()
+	want := []split.Key{{H: 15, RowID: 2}, {H: 10, RowID: 4}} // by hand: 10 <= h <= 20, in row order
+	if p.Below[0] != 1 || !slices.Equal(p.Rows[0], want) {
+		t.Fatalf("partial %+v", p)
+	}
+	if c := counts.Map(); len(c) != 1 || c["fit/ShardWindowCollect"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+}
