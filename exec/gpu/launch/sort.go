@@ -21,17 +21,18 @@ const (
 // sortShape is the block and the rows per thread of the sort kernels and
 // the entries per thread of its prefix sum. On a GPU a tile is 4,096 rows
 // (64 threads of 64 rows: many tiles keep every SM busy, and a thread's
-// run stays in its SM's cache); the emulated device, whose block barriers
-// are OS thread wake-ups, takes tiles of 16,384 rows (32 threads of 512)
-// and short scan segments, so that a batch of 70,001 rows spans several
-// tiles and one of a million several scan segments there too.
+// run stays in its SM's cache). The emulated device, where every launch
+// starts a thread per thread of the block and a block barrier is an OS
+// thread wake-up, takes blocks of 8 threads over tiles of 16,384 rows
+// (2,048 a thread) and scan segments of 512 entries, so that a batch of
+// 70,001 rows spans several tiles and one of a million several scan
+// segments there too.
 func (k *Kernels) sortShape() (block, per, scanPer int) {
 	block, _ = k.dev.Shape()
-	block = min(block, sortMaxBlock)
 	if k.dev.Emulated() {
-		return block, 512, 16
+		return min(block, 8), 2048, 64
 	}
-	return block, 64, 64
+	return min(block, sortMaxBlock), 64, 64
 }
 
 // sortPass is one stable pass of the radix sort: the byte at shift of the

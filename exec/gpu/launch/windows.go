@@ -42,7 +42,9 @@ func (k *Kernels) CollectWindows(start []int32, lo, width []uint64, group []int3
 	block, maxGrid := k.dev.Shape()
 	per := 16
 	if k.dev.Emulated() {
-		per = 512 // block barriers are OS thread wake-ups there
+		// A launch starts a thread per thread of the block there, and a
+		// barrier is an OS thread wake-up: few threads, long runs.
+		block, per = min(block, 8), 2048
 	}
 	tile := block * per
 	table := [][]byte{device.AsBytes(start), device.AsBytes(lo), device.AsBytes(width)}
