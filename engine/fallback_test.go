@@ -14,7 +14,7 @@ import (
 
 // A device out of memory gives every batch back: each kernel placed on it
 // (row keys, group counts, filter, aggregates, split and shard
-// assignment, transforms) answers exec.ErrFallback, the CPU runs that batch, the
+// assignment, window collection, the shard sort, transforms) answers exec.ErrFallback, the CPU runs that batch, the
 // shards are the CPU engine's bytes, and the manifest counts the batches
 // per operator.
 func TestDeviceFallbackRunsOnTheCPU(t *testing.T) {
@@ -50,12 +50,12 @@ func TestDeviceFallbackRunsOnTheCPU(t *testing.T) {
 				placed[p.Operator] = true
 			}
 		}
-		for _, op := range []string{"RowKey", "GroupCount", "Filter", "PartialAggregate", "SplitAssign", "ShardAssign"} {
+		for _, op := range []string{"RowKey", "GroupCount", "Filter", "PartialAggregate", "SplitAssign", "ShardAssign", "Sort", "ShardWindowCollect"} {
 			if !placed[op] {
 				t.Errorf("%s not placed on the device: %+v", op, res.Manifest.Engine.Placement)
 			}
 		}
-		for _, key := range []string{"scan/RowKey", "scan/GroupCount", "scan/Filter", "scan/PartialAggregate", "fit/SplitAssign", "shard-write/SplitAssign", "shard-write/ShardAssign"} {
+		for _, key := range []string{"scan/RowKey", "scan/GroupCount", "scan/Filter", "scan/PartialAggregate", "fit/SplitAssign", "shard-write/SplitAssign", "shard-write/ShardAssign", "shard-write/Sort", "fit/ShardWindowCollect"} {
 			if fell[key] <= 0 {
 				t.Errorf("fell back %v: no batch counted for %s", fell, key)
 			}

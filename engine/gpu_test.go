@@ -39,8 +39,9 @@ output:
   shards: 3
 `
 
-// The emulated GPU engine runs RowKey, split and shard assignment and the
-// numeric transforms on the device kernels; the shards are the CPU engine's bytes.
+// The emulated GPU engine runs RowKey, split and shard assignment, the
+// split and shard window collection, the shard sort and the numeric
+// transforms on the device kernels; the shards are the CPU engine's bytes.
 func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 	withFilter := func(f string) string {
 		return strings.Replace(numericJob, "columns:", "filter: "+f+"\ncolumns:", 1)
@@ -73,7 +74,7 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 
 func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wantAgg bool) {
 	var sums [2][]string
-	before, shardsBefore := gpu.AggregatedBatches(), gpu.ShardAssignedBatches()
+	before, shardsBefore, sortsBefore, windowsBefore := gpu.AggregatedBatches(), gpu.ShardAssignedBatches(), gpu.SortedBatches(), gpu.WindowBatches()
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
@@ -89,8 +90,8 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 				}
 			}
 			for _, p := range res.Manifest.Engine.Placement {
-				if (p.Operator == "Transform" || p.Operator == "ShardAssign") && p.Engine != "gpu-emulated" {
-					t.Errorf("Transform on %s: %s", p.Engine, p.Reason)
+				if (p.Operator == "Transform" || p.Operator == "ShardAssign" || p.Operator == "Sort" || p.Operator == "ShardWindowCollect" || p.Operator == "WindowCollect") && p.Engine != "gpu-emulated" {
+					t.Errorf("%s on %s: %s", p.Operator, p.Engine, p.Reason)
 				}
 				if p.Operator == "GroupCount" && (p.Engine == "gpu-emulated") != wantGroupCount {
 					t.Errorf("GroupCount on %s: %s", p.Engine, p.Reason)
@@ -115,6 +116,12 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 	}
 	if gpu.ShardAssignedBatches() == shardsBefore {
 		t.Error("the device assigned no batch's shards")
+	}
+	if gpu.SortedBatches() == sortsBefore {
+		t.Error("the device sorted no shard")
+	}
+	if gpu.WindowBatches() == windowsBefore {
+		t.Error("the device collected no batch's windows")
 	}
 	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {
 		t.Fatalf("gpu-emulated shards differ from cpu:\n%v\n%v", sums[0], sums[1])

@@ -21,6 +21,7 @@ const (
 	OpFit            OpKind = "fit"
 	OpTransform      OpKind = "transform"
 	OpSort           OpKind = "sort"
+	OpShardSort      OpKind = "shard-sort" // a shard's rows ordered by their (order key, row id)
 	OpSink           OpKind = "sink"
 	OpShuffle        OpKind = "shuffle-write"
 )

@@ -113,7 +113,7 @@ type gpuEngine struct{}
 func (gpuEngine) Name() string { return "gpu" }
 func (gpuEngine) Supports(op exec.OpKind, types []arrow.DataType) exec.Support {
 	switch op {
-	case exec.OpFilter, exec.OpProject, exec.OpHash, exec.OpTransform, exec.OpSort, exec.OpGroupCount:
+	case exec.OpFilter, exec.OpProject, exec.OpHash, exec.OpTransform, exec.OpSort, exec.OpShardSort, exec.OpGroupCount:
 	default:
 		return exec.Support{Reason: "unsupported because there is no " + string(op) + " kernel"}
 	}

@@ -81,8 +81,8 @@ var opKinds = map[string]exec.OpKind{
 	OpCacheWrite: exec.OpSink, OpShuffleWrite: exec.OpShuffle, OpShuffleRead: exec.OpScan,
 	OpFinalAggregate: exec.OpMergeAggregate, OpTableWrite: exec.OpSink, OpCacheRead: exec.OpScan,
 	OpWindowCollect: exec.OpSplit, OpSplitAssign: exec.OpSplit, OpFitPartial: exec.OpFit,
-	OpShardWindowCollect: exec.OpPartition, OpShardAssign: exec.OpShardAssign, OpFill: exec.OpTransform,
-	OpTransform: exec.OpTransform, OpSort: exec.OpSort, OpShardWrite: exec.OpSink,
+	OpShardWindowCollect: exec.OpSplit, OpShardAssign: exec.OpShardAssign, OpFill: exec.OpTransform,
+	OpTransform: exec.OpTransform, OpSort: exec.OpShardSort, OpShardWrite: exec.OpSink,
 	OpExpect: OpKindExpect, OpExpectUnique: exec.OpSort,
 }
 

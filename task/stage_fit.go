@@ -92,6 +92,7 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 	if !have[vocab.OpShardWindowCollect] && len(b.Windows) > 0 {
 		return nil, fmt.Errorf("internal: stage %d (fit): shard windows to collect, the plan has no ShardWindowCollect", x.PlanStage.ID)
 	}
+	windows := r.kernels(x, vocab.StageFit, vocab.OpShardWindowCollect)
 	var sg, sel []int32
 	err = exchange.ForEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		s, err := o.LoadAssign(bt, splitCuts)
@@ -125,7 +126,7 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 			}
 		}
 		sg = roworder.SplitGroups(s, sg)
-		return c.Add(sg, o.H2, o.RowID)
+		return windows.CollectWindows(c, sg, o.H2, o.RowID)
 	})
 	if err != nil {
 		return nil, err

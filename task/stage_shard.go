@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/profile"
@@ -283,7 +282,10 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if out.GetShuffle() {
 		keys = p.h2
 	}
-	perm := perm.SortPerm(keys, p.rowid)
+	perm := make([]int32, len(keys))
+	if err := c.r.kernels(c.x, vocab.StageShardWrite, vocab.OpSort).SortPerm(keys, p.rowid, perm); err != nil {
+		return shard.Info{}, err
+	}
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return shard.Info{}, err

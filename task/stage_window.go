@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/sluice-ml/sluice/exec/kernel"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/roworder"
@@ -31,6 +32,7 @@ func (r *Env) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 	}
 	st := x.PlanStage
 	var o *roworder.Order
+	var kern kernel.Kernels // the collection's engine
 	if b.ShardWin {
 		// A repeat of the fit stage's shard-window collection.
 		x.ran(vocab.OpCacheRead)
@@ -43,11 +45,13 @@ func (r *Env) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 			x.ran(vocab.OpSplitAssign)
 		}
 		x.ran(vocab.OpShardWindowCollect)
+		kern = r.kernels(x, vocab.StageFit, vocab.OpShardWindowCollect)
 	} else {
 		if _, err := x.runsPlan(st, vocab.OpCacheRead, vocab.OpWindowCollect); err != nil {
 			return nil, err
 		}
-		if o, err = roworder.New(r.cacheSchema, r.splitBy, b.Groups, r.splitSeed, r.fileHashes, r.kernels(x, vocab.StageSplitBoundaries, vocab.OpWindowCollect)); err != nil {
+		kern = r.kernels(x, vocab.StageSplitBoundaries, vocab.OpWindowCollect)
+		if o, err = roworder.New(r.cacheSchema, r.splitBy, b.Groups, r.splitSeed, r.fileHashes, kern); err != nil {
 			return nil, err
 		}
 	}
@@ -65,14 +69,14 @@ func (r *Env) windowTask(ctx context.Context, x *TaskContext, t Task, b *Broadca
 			if err := o.Load(bt, false); err != nil {
 				return err
 			}
-			return c.Add(o.Group, o.H, o.RowID)
+			return kern.CollectWindows(c, o.Group, o.H, o.RowID)
 		}
 		s, err := o.LoadAssign(bt, splitCuts)
 		if err != nil {
 			return err
 		}
 		sg = roworder.SplitGroups(s, sg)
-		return c.Add(sg, o.H2, o.RowID)
+		return kern.CollectWindows(c, sg, o.H2, o.RowID)
 	})
 	if err != nil {
 		return nil, err

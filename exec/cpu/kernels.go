@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/cpu/groupby"
+	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	splits "github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
 )
@@ -62,6 +63,21 @@ func (StageKernels) AssignSplits(b *splits.Boundaries, group []int32, h, rowid [
 // (group = the row's split, h2 = its shard-order hash).
 func (StageKernels) AssignShards(b *splits.Boundaries, group []int32, h2, rowid []uint64, out []int32) error {
 	return b.AssignInt32(group, h2, rowid, out)
+}
+
+// SortPerm writes to out the permutation that orders the rows by
+// (keys[i], tie[i]), stable (perm.SortPerm).
+func (StageKernels) SortPerm(keys, tie []uint64, out []int32) error {
+	if len(out) != len(keys) || (tie != nil && len(tie) != len(keys)) {
+		return fmt.Errorf("sort: lengths differ: keys %d, tie %d, out %d", len(keys), len(tie), len(out))
+	}
+	perm.SortPermInto(keys, tie, out)
+	return nil
+}
+
+// CollectWindows feeds one batch to the window collector (Add).
+func (StageKernels) CollectWindows(c *splits.Collector, group []int32, h, rowid []uint64) error {
+	return c.Add(group, h, rowid)
 }
 
 // HashAndAssign is RowHashes (into h and h2) followed by AssignSplits.

@@ -160,7 +160,7 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 			}
 		}
 		return exec.Support{OK: true}
-	case exec.OpSplit, exec.OpShardAssign:
+	case exec.OpSplit, exec.OpShardAssign, exec.OpShardSort:
 		return exec.Support{OK: true}
 	case exec.OpGroupCount:
 		if len(inputs) != 1 {

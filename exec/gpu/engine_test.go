@@ -48,6 +48,7 @@ func TestEngineNamesAndSupport(t *testing.T) {
 		{exec.OpGroupCount, []arrow.DataType{i64, i64}, false, "one int64 key column, not 2"},
 		{exec.OpSplit, nil, true, ""},
 		{exec.OpShardAssign, []arrow.DataType{arrow.PrimitiveTypes.Uint64, i64}, true, ""},
+		{exec.OpShardSort, []arrow.DataType{arrow.PrimitiveTypes.Uint64, i64}, true, ""},
 		{exec.OpFilter, []arrow.DataType{arrow.FixedWidthTypes.Boolean, i64, arrow.PrimitiveTypes.Float64}, true, ""},
 		{exec.OpFilter, []arrow.DataType{i64, arrow.BinaryTypes.String}, false, "not utf8"},
 		{exec.OpSink, nil, false, "sink is file and network I/O"},

@@ -106,6 +106,52 @@ func (s *StageKernels) AssignShards(b *split.Boundaries, group []int32, h2, rowi
 	return nil
 }
 
+// sortBatches counts batches the device sorted.
+var sortBatches atomic.Int64
+
+// SortedBatches is how many batches StageKernels.SortPerm ran on a device
+// in this process (for tests).
+func SortedBatches() int64 { return sortBatches.Load() }
+
+// SortPerm orders the rows by (keys, tie), stable, with the device's radix
+// sort: out is perm.SortPerm's permutation.
+func (s *StageKernels) SortPerm(keys, tie []uint64, out []int32) error {
+	if err := s.k.SortPerm(keys, tie, out); err != nil {
+		return err
+	}
+	sortBatches.Add(1)
+	return nil
+}
+
+// windowBatches counts batches whose windows the device collected.
+var windowBatches atomic.Int64
+
+// WindowBatches is how many batches StageKernels.CollectWindows ran on a
+// device in this process (for tests).
+func WindowBatches() int64 { return windowBatches.Load() }
+
+// CollectWindows computes the batch's below counts and kept rows of the
+// collector's windows on the device and hands them to the collector
+// (Collector.AddPicked): the collector ends as Collector.Add leaves it.
+// The collector is untouched when the device fails.
+func (s *StageKernels) CollectWindows(c *split.Collector, group []int32, h, rowid []uint64) error {
+	if len(rowid) != len(h) || (group != nil && len(group) != len(h)) {
+		return fmt.Errorf("gpu: windows: column lengths differ: group %d, h %d, rowid %d", len(group), len(h), len(rowid))
+	}
+	start, lo, width := c.Index()
+	p, err := s.k.CollectWindows(start, lo, width, group, h)
+	if err != nil {
+		return err
+	}
+	if err := c.AddPicked(p.Below, p.Win, p.Row, h, rowid); err != nil {
+		return err
+	}
+	if len(lo) > 0 && len(h) > 0 {
+		windowBatches.Add(1)
+	}
+	return nil
+}
+
 // HashAndAssign hashes the row keys and assigns their splits with the
 // split hashes kept on the device: h is left unwritten.
 func (s *StageKernels) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, _, h2 []uint64, out []int8) error {

@@ -34,6 +34,13 @@ type Kernels interface {
 	// AssignShards computes every row's shard from the shard cuts (group =
 	// the row's split), as split.Boundaries.AssignInt32.
 	AssignShards(b *split.Boundaries, group []int32, h2, rowid []uint64, out []int32) error
+	// SortPerm writes to out (as long as keys) the permutation that
+	// orders the rows by (keys[i], tie[i]) ascending, equal pairs in row
+	// order (tie nil: by keys alone), as perm.SortPerm.
+	SortPerm(keys, tie []uint64, out []int32) error
+	// CollectWindows feeds one batch to a window collector, as
+	// split.Collector.Add (group nil: every row in group 0).
+	CollectWindows(c *split.Collector, group []int32, h, rowid []uint64) error
 	// HashAndAssign is RowHashes into h2 followed by AssignSplits; h is
 	// scratch a device may leave unwritten.
 	HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error
@@ -208,6 +215,20 @@ func (f *fallback) AssignShards(b *split.Boundaries, group []int32, h2, rowid []
 		return err
 	}
 	return CPU.AssignShards(b, group, h2, rowid, out)
+}
+
+func (f *fallback) SortPerm(keys, tie []uint64, out []int32) error {
+	if err := f.dev.SortPerm(keys, tie, out); !f.back(&err) {
+		return err
+	}
+	return CPU.SortPerm(keys, tie, out)
+}
+
+func (f *fallback) CollectWindows(c *split.Collector, group []int32, h, rowid []uint64) error {
+	if err := f.dev.CollectWindows(c, group, h, rowid); !f.back(&err) {
+		return err
+	}
+	return CPU.CollectWindows(c, group, h, rowid)
 }
 
 func (f *fallback) HashAndAssign(seed uint64, b *split.Boundaries, key []uint64, group []int32, rowid []uint64, h, h2 []uint64, out []int8) error {

@@ -133,3 +133,68 @@ func TestAssignShardsFallsBack(t *testing.T) {
 		t.Fatalf("PolicyError: %v", err)
 	}
 }
+
+// lostSort is a device whose sort scribbles over the permutation and then
+// answers ErrFallback, as a device that ran out of memory half way may.
+type lostSort struct{ Kernels }
+
+func (lostSort) SortPerm(keys, tie []uint64, out []int32) error {
+	for i := range out {
+		out[i] = -1
+	}
+	return fmt.Errorf("sort: %w", exec.ErrFallback)
+}
+
+// A shard sort the device gives back runs on the CPU (the stable order by
+// key, then tie) and counts under its operator; under engine.fallback:
+// error it fails the task instead.
+func TestSortPermFallsBack(t *testing.T) {
+	keys := []uint64{5, 3, 5, 3, 1, 5}
+	tie := []uint64{9, 2, 9, 1, 7, 4}
+	want := []int32{4, 3, 1, 5, 0, 2} // by hand: (1,7) (3,1) (3,2) (5,4) (5,9) (5,9), equal pairs in row order
+	var counts Counts
+	got := make([]int32, len(keys))
+	if err := WithFallback(lostSort{CPU}, "shard-write/Sort", &counts).SortPerm(keys, tie, got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("perm %v, want %v", got, want)
+	}
+	if c := counts.Map(); len(c) != 1 || c["shard-write/Sort"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	err := WithPolicy(lostSort{CPU}, "shard-write/Sort", &counts, PolicyError).SortPerm(keys, tie, got)
+	if err == nil || !strings.Contains(err.Error(), "engine.fallback is error and shard-write/Sort") {
+		t.Fatalf("PolicyError: %v", err)
+	}
+}
+
+// lostWindows is a device that fails a window collection half way.
+type lostWindows struct{ Kernels }
+
+func (lostWindows) CollectWindows(c *split.Collector, group []int32, h, rowid []uint64) error {
+	return fmt.Errorf("windows: %w", exec.ErrFallback)
+}
+
+// A window batch the device gives back is collected on the CPU, once,
+// and counts under its operator.
+func TestCollectWindowsFallsBack(t *testing.T) {
+	ws := []split.Window{{Target: split.Target{Group: 0, Rank: 1, N: 3}, Lo: 10, Hi: 20}}
+	c, err := split.NewCollector(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts Counts
+	h := []uint64{5, 15, 25, 10}
+	if err := WithFallback(lostWindows{CPU}, "fit/ShardWindowCollect", &counts).CollectWindows(c, nil, h, []uint64{1, 2, 3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.Result()
+	want := []split.Key{{H: 15, RowID: 2}, {H: 10, RowID: 4}} // by hand: 10 <= h <= 20, in row order
+	if p.Below[0] != 1 || !slices.Equal(p.Rows[0], want) {
+		t.Fatalf("partial %+v", p)
+	}
+	if c := counts.Map(); len(c) != 1 || c["fit/ShardWindowCollect"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+}

@@ -120,6 +120,39 @@ func (c *Collector) addGroup(a, b int32, h, rowid []uint64) {
 	}
 }
 
+// Index is the collector's window table, read only: group g's windows are
+// start[g]..start[g+1] (len(start) = largest group + 2), window w spans
+// the H values with H-lo[w] <= width[w] (wrapping). An engine that
+// computes Add elsewhere reads it and hands the outcome to AddPicked.
+func (c *Collector) Index() (start []int32, lo, width []uint64) {
+	return c.start, c.lo, c.width
+}
+
+// AddPicked is Add with the per-row work done by the caller on the
+// table of Index: below[w] rows had H < lo[w] in window w's group, and
+// pick j keeps row row[j] in window win[j]. Picks must come in row order
+// (a row's windows in ascending order) for the kept keys to be in Add's
+// order. It fails on a window or row out of range.
+func (c *Collector) AddPicked(below []int64, win, row []int32, h, rowid []uint64) error {
+	if len(below) != len(c.lo) || len(win) != len(row) || len(rowid) != len(h) {
+		return fmt.Errorf("split: Collector.AddPicked: lengths differ: below %d for %d windows, win %d, row %d, h %d, rowid %d",
+			len(below), len(c.lo), len(win), len(row), len(h), len(rowid))
+	}
+	for j, w := range win {
+		if w < 0 || int(w) >= len(c.lo) || row[j] < 0 || int(row[j]) >= len(h) {
+			return fmt.Errorf("split: Collector.AddPicked: pick %d is row %d in window %d: %d rows, %d windows", j, row[j], w, len(h), len(c.lo))
+		}
+	}
+	for w, n := range below {
+		c.below[w] += n
+	}
+	for j, w := range win {
+		i := row[j]
+		c.rows[w] = append(c.rows[w], Key{H: h[i], RowID: rowid[i]})
+	}
+	return nil
+}
+
 // Result returns what the collector has seen, one entry per window of
 // NewCollector's ws (empty windows have zero entries), and resets the
 // collector. The Partial owns its slices.

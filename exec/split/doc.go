@@ -22,6 +22,10 @@
 // window covers them keep all their rows (inherent: every row of a tiny
 // group is near a boundary).
 //
+// A device engine computes a batch's Add elsewhere from the collector's
+// window table (Collector.Index) and hands the outcome back
+// (Collector.AddPicked).
+//
 // For shards the same machinery runs with the split index as the group and
 // the shard-order hash h2 as H: ShardTargets gives the ranks j*n/S.
 package split

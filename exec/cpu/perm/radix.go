@@ -26,13 +26,21 @@ const insertionMax = 48
 // its own, small buckets by insertion, both stable. For uniform keys this
 // moves every row about twice instead of once per key byte.
 func SortPerm(keys []uint64, tie []uint64) []int32 {
+	perm := make([]int32, len(keys))
+	SortPermInto(keys, tie, perm)
+	return perm
+}
+
+// SortPermInto is SortPerm writing the permutation into perm, which must
+// be as long as keys.
+func SortPermInto(keys []uint64, tie []uint64, perm []int32) {
 	n := len(keys)
-	perm := make([]int32, n)
+	perm = perm[:n]
 	if n < 2 {
 		for i := range perm {
 			perm[i] = int32(i)
 		}
-		return perm
+		return
 	}
 	lo, hi := keys[0], keys[0]
 	for _, k := range keys {
@@ -72,7 +80,6 @@ func SortPerm(keys []uint64, tie []uint64) []int32 {
 		}
 		sortBucket(perm[s:e], keys, tie)
 	}
-	return perm
 }
 
 // insertionSort orders a bucket's rows (perm, with their keys alongside) by

@@ -67,10 +67,12 @@ void syncthreads() { block_barrier->wait(); }
 #include "groupcount.cu"
 #include "hash.cu"
 #include "moments.cu"
+#include "sort.cu"
 #include "split.cu"
 #include "strhash.cu"
 #include "transform.cu"
 #include "vocab.cu"
+#include "window.cu"
 
 namespace sluice_host {
 
@@ -116,7 +118,9 @@ static const std::vector<Kernel>& kernels() {
       SLUICE_KERNEL(k_vocab_values),  SLUICE_KERNEL(k_vocab_strings),   SLUICE_KERNEL(k_onehot),
       SLUICE_KERNEL(k_filter_eval),   SLUICE_KERNEL(k_groupagg_slots),  SLUICE_KERNEL(k_groupagg_gids),
       SLUICE_KERNEL(k_radix_hist),    SLUICE_KERNEL(k_scan_u32),        SLUICE_KERNEL(k_radix_scatter),
-      SLUICE_KERNEL(k_seg_starts),    SLUICE_KERNEL(k_groupagg_reduce),
+      SLUICE_KERNEL(k_seg_starts),    SLUICE_KERNEL(k_groupagg_reduce), SLUICE_KERNEL(k_sort_bits),
+      SLUICE_KERNEL(k_sort_hist),     SLUICE_KERNEL(k_sort_scan_up),    SLUICE_KERNEL(k_sort_scan_down),
+      SLUICE_KERNEL(k_sort_scatter),  SLUICE_KERNEL(k_window_count),    SLUICE_KERNEL(k_window_pick),
   };
   return table;
 }

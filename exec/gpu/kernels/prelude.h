@@ -34,6 +34,7 @@ static inline unsigned grid_dim_x() { return sluice_host::gdim_x; }
 typedef unsigned long long uint64_t;
 typedef long long int64_t;
 typedef unsigned int uint32_t;
+typedef unsigned short uint16_t;
 typedef int int32_t;
 typedef unsigned char uint8_t;
 #define __global__ __attribute__((global))
@@ -50,6 +51,12 @@ static __device__ __forceinline__ unsigned grid_dim_x() { return __nvvm_read_ptx
 // kernels publish results only at the end of a launch).
 static __device__ __forceinline__ uint64_t atomic_add_u64(uint64_t* p, uint64_t v) {
   return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+static __device__ __forceinline__ uint32_t atomic_add_u32(uint32_t* p, uint32_t v) {
+  return __atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+static __device__ __forceinline__ uint64_t atomic_or_u64(uint64_t* p, uint64_t v) {
+  return __atomic_fetch_or(p, v, __ATOMIC_RELAXED);
 }
 static __device__ __forceinline__ uint64_t atomic_cas_u64(uint64_t* p, uint64_t expect, uint64_t desired) {
   __atomic_compare_exchange_n(p, &expect, desired, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);

@@ -9,7 +9,9 @@
 // DeviceBatch: columns kept on the device across the row-hash → split →
 // transform chain) and the row kernels: file rows, row hashes and value
 // hashes (HashColumn), split and shard assignment (AssignSplits,
-// HashAndAssign) and stream compaction (Compact).
+// HashAndAssign), stream compaction (Compact), the shard sort (SortPerm:
+// a stable LSD radix sort of (key, tie) pairs to a permutation) and the
+// split-window collection (CollectWindows).
 //
 // The other operator families build on it: exec/gpu/transform (Apply),
 // exec/gpu/filter (Compile, Run), exec/gpu/aggregate (moments, group and

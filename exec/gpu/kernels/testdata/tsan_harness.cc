@@ -1,9 +1,10 @@
 // tsan_harness.cc: runs the kernels that use atomics and shared memory
-// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers) on the emulated
+// (group count, group aggregation, compaction, moments, split assignment, dictionary gathers, the radix sort, window collection) on the emulated
 // device under ThreadSanitizer and checks their results against plain
 // loops. Built and run by TestThreadSanitizer; exit 0 means clean.
 #include <stdio.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -146,6 +147,78 @@ int main() {
   uint64_t g1[] = {w(gidx.data()), w(dict.data()), 8, w(valid.data()), 0, 5, w(gout.data()), (uint64_t)n, w(gbad.data())};
   if (sluice_host::launch("k_gather_u64", 4, block, g1, 9)) return fail("gather launch");
   if (gbad[0] != 77 && !(gbad[0] == 900 && !is_valid(77))) return fail("gather: first bad row");
+
+  // The radix sort: which bits vary (atomic or), then two stable passes
+  // (the tie's low byte, then the key's), each a shared-memory histogram,
+  // a segmented scan and the scatter ranking through per-thread counts.
+  {
+    const int64_t per = 16, scanPer = 4, tiles = (n + block * per - 1) / (block * per);
+    const int64_t m = 256 * tiles, seg = block * scanPer, nseg = (m + seg - 1) / seg;
+    std::vector<uint64_t> sk(n), st(n), sk2(n), st2(n), vary(3, 0);
+    std::vector<uint32_t> sh(m), ssum(nseg), si(n), sperm(n);
+    for (int64_t i = 0; i < n; i++) sk[i] = (uint64_t)keys[i] * 7 % 256, st[i] = (uint64_t)(keys[(i * 13) % n] & 15);
+    uint64_t b1[] = {w(sk.data()), w(st.data()), (uint64_t)n, w(vary.data())};
+    if (sluice_host::launch("k_sort_bits", 4, block, b1, 4)) return fail("sort bits launch");
+    if (vary[0] != 0xff || vary[1] != 15) return fail("sort bits differ");
+    for (int pass = 0; pass < 2; pass++) {
+      uint64_t sel = pass == 0;
+      const uint64_t* ik = pass == 0 ? sk.data() : sk2.data();
+      const uint64_t* it = pass == 0 ? st.data() : st2.data();
+      uint64_t h1[] = {w(ik), w(it), sel, 0, (uint64_t)n, (uint64_t)per, w(sh.data()), (uint64_t)tiles};
+      uint64_t h2[] = {w(sh.data()), (uint64_t)m, (uint64_t)scanPer, w(ssum.data()), (uint64_t)nseg};
+      uint64_t h3[] = {w(ssum.data()), (uint64_t)nseg};
+      uint64_t h4[] = {w(ik), w(it), pass == 0 ? 0 : w(si.data()), sel, 0, (uint64_t)n, (uint64_t)per, w(sh.data()), (uint64_t)tiles,
+                       pass == 0 ? w(sk2.data()) : 0, pass == 0 ? w(st2.data()) : 0, pass == 0 ? w(si.data()) : w(sperm.data())};
+      if (sluice_host::launch("k_sort_hist", 4, block, h1, 8) || sluice_host::launch("k_sort_scan_up", 4, block, h2, 5) ||
+          sluice_host::launch("k_scan_u32", 1, block, h3, 2) || sluice_host::launch("k_sort_scan_down", 4, block, h2, 5) ||
+          sluice_host::launch("k_sort_scatter", 4, block, h4, 12))
+        return fail("sort pass launch");
+    }
+    std::vector<uint32_t> want(n);
+    for (int64_t i = 0; i < n; i++) want[i] = (uint32_t)i;
+    std::stable_sort(want.begin(), want.end(), [&](uint32_t a, uint32_t b) {
+      return sk[a] != sk[b] ? sk[a] < sk[b] : st[a] < st[b];
+    });
+    if (sperm != want) return fail("radix sort order differs");
+  }
+
+  // Window collection: below counts in shared memory (atomics), each
+  // tile's picks (block scan), then the picks in row order.
+  {
+    const int64_t per = 16, tiles = (n + block * per - 1) / (block * per);
+    std::vector<int32_t> wg(n), wstart = {0, 2, 2, 3};
+    std::vector<uint64_t> wh(n), wlo = {1ULL << 62, 3ULL << 61, 1ULL << 63}, wwid = {1ULL << 61, 1ULL << 61, 1ULL << 62};
+    std::vector<uint64_t> wbelow(3, 0), wcounts(tiles);
+    uint64_t y = 99;
+    for (int64_t i = 0; i < n; i++) {
+      y = y * 6364136223846793005ULL + 1442695040888963407ULL;
+      wg[i] = (int32_t)(keys[i] % 4) - (i % 97 == 0);  // groups -1..3: -1 and 3 have no windows
+      wh[i] = y;
+    }
+    uint64_t c1[] = {w(wg.data()), w(wh.data()), (uint64_t)n, w(wstart.data()), 3, w(wlo.data()), w(wwid.data()), 3, (uint64_t)per,
+                     w(wbelow.data()), w(wcounts.data()), (uint64_t)tiles};
+    if (sluice_host::launch("k_window_count", 4, block, c1, 12)) return fail("window count launch");
+    uint64_t total = 0;
+    for (int64_t t = 0; t < tiles; t++) {
+      uint64_t c = wcounts[t];
+      wcounts[t] = total;
+      total += c;
+    }
+    std::vector<int32_t> pw(total), pr(total);
+    uint64_t c2[] = {w(wg.data()), w(wh.data()), (uint64_t)n, w(wstart.data()), 3, w(wlo.data()), w(wwid.data()), (uint64_t)per,
+                     w(wcounts.data()), (uint64_t)tiles, w(pw.data()), w(pr.data())};
+    if (sluice_host::launch("k_window_pick", 4, block, c2, 12)) return fail("window pick launch");
+    std::vector<uint64_t> wantBelow(3, 0);
+    std::vector<int32_t> wantW, wantR;
+    for (int64_t i = 0; i < n; i++) {
+      if (wg[i] < 0 || wg[i] >= 3) continue;
+      for (int32_t k = wstart[wg[i]]; k < wstart[wg[i] + 1]; k++) {
+        if (wh[i] < wlo[k]) wantBelow[k]++;
+        if (wh[i] - wlo[k] <= wwid[k]) wantW.push_back(k), wantR.push_back((int32_t)i);
+      }
+    }
+    if (wbelow != wantBelow || pw != wantW || pr != wantR || total < 100) return fail("window collection differs");
+  }
 
   printf("tsan harness: ok\n");
   return 0;
