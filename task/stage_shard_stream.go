@@ -7,11 +7,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/sluice-ml/sluice/exec/cpu/perm"
 	"github.com/sluice-ml/sluice/sink/shard"
 	"github.com/sluice-ml/sluice/task/exchange"
 	"github.com/sluice-ml/sluice/task/fragment"
 	"github.com/sluice-ml/sluice/task/rows"
+	"github.com/sluice-ml/sluice/vocab"
 )
 
 // ShardChunkRows is how many sorted rows a shard-write task gathers,
@@ -78,6 +78,8 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 	shift := 64 - c.r.cacheBucketBits()
 	chunk := ShardChunkRows
 	bi := make([]int32, 0, chunk)
+	sortK := c.r.kernels(c.x, vocab.StageShardWrite, vocab.OpSort)
+	var order []int32
 	for b := lo; b < hi; b++ {
 		for _, loc := range caches {
 			if err := exchange.ForEachCache(ctx, c.x.Files, loc, b, b+1, c.x.Mem, c.add); err != nil {
@@ -91,7 +93,11 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 					return nil, fmt.Errorf("internal: a row of shard hash %#x read from cache bucket %d", h, b)
 				}
 			}
-			for _, q := range perm.SortPerm(p.h2, p.rowid) {
+			order = rows.Resize(order, len(p.h2))
+			if err := sortK.SortPerm(p.h2, p.rowid, order); err != nil {
+				return nil, err
+			}
+			for _, q := range order {
 				s.batch, s.row, s.h2 = append(s.batch, p.batch[q]), append(s.row, p.row[q]), append(s.h2, p.h2[q])
 			}
 			*p = shardPicks{batch: p.batch[:0], row: p.row[:0], h2: p.h2[:0], rowid: p.rowid[:0]}
