@@ -290,13 +290,8 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	if err != nil {
 		return shard.Info{}, err
 	}
-	w, err := shard.NewWriter(path, out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
+	w, err := c.newShardWriter(path, outSchema)
 	if err != nil {
-		return shard.Info{}, err
-	}
-	// The encoding uses the executor's cores whatever the shard count.
-	if err := w.SetEncodeWorkers(c.x.Slots); err != nil {
-		w.Close()
 		return shard.Info{}, err
 	}
 	chunk := ShardChunkRows
@@ -346,6 +341,27 @@ func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, di
 	}
 	defer view.Release()
 	return w.Write(view)
+}
+
+// newShardWriter creates the writer of one shard file. Its encoding uses
+// the executor's slots whatever the shard count, and runs beside the task
+// (pipelined): while one chunk is encoded and compressed, the task gathers
+// and transforms the next, so a job with one shard keeps every core busy.
+func (c *shardCollector) newShardWriter(path string, outSchema *arrow.Schema) (*shard.Writer, error) {
+	out := c.r.output
+	w, err := shard.NewWriter(path, out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
+	if err != nil {
+		return nil, err
+	}
+	err = w.SetEncodeWorkers(c.x.Slots)
+	if err == nil {
+		err = w.SetPipelined(1)
+	}
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
 }
 
 // shardColumns are the output columns without the internal ones.

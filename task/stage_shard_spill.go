@@ -66,12 +66,11 @@ func (c *shardCollector) addSpill(k int, bi int32, i int) error {
 // writeSpilled writes split k's rows in the order the sorter merges them:
 // the same order, and so the same bytes, as write's in-memory sort.
 func (c *shardCollector) writeSpilled(schema *arrow.Schema, dicts []arrow.Array, k int, path string) (shard.Info, error) {
-	out := c.r.output
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return shard.Info{}, err
 	}
-	w, err := shard.NewWriter(path, out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
+	w, err := c.newShardWriter(path, outSchema)
 	if err != nil {
 		return shard.Info{}, err
 	}

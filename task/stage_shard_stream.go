@@ -47,7 +47,6 @@ type streamSplit struct {
 // are the rows write would put in them, so the bytes are the same; the task
 // holds about one bucket's batches, whatever the input size.
 func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location, lo, hi int, schema *arrow.Schema, paths []string) (infos []shard.Info, err error) {
-	out := c.r.output
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
 		return nil, err
@@ -63,15 +62,11 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 		}
 	}()
 	for k := range ss {
-		w, err := shard.NewWriter(paths[k], out.GetFormat(), out.GetCompression(), outSchema, c.x.Mem)
+		w, err := c.newShardWriter(paths[k], outSchema)
 		if err != nil {
 			return nil, err
 		}
 		ss[k] = &streamSplit{w: w}
-		// The encoding uses the executor's cores whatever the shard count.
-		if err := w.SetEncodeWorkers(c.x.Slots); err != nil {
-			return nil, err
-		}
 	}
 	d := &streamDicts{src: c.src}
 	defer d.release()

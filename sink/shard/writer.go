@@ -53,6 +53,7 @@ type Writer struct {
 	rows    int64
 	err     error // first error; the writer refuses further writes
 	closed  bool
+	pipe    *pipe // SetPipelined's goroutine, or nil
 }
 
 // NewWriter creates the file at path (its directory is created if
@@ -257,7 +258,12 @@ func (w *Writer) Write(batch arrow.RecordBatch) error {
 		w.err = fmt.Errorf("%s: batch schema does not match the shard's:\nbatch: %s\nshard: %s", w.path, batch.Schema(), w.schema)
 		return w.err
 	}
-	if err := w.write(batch); err != nil {
+	if w.pipe != nil {
+		if err := w.pipe.send(batch); err != nil {
+			w.err = err
+			return err
+		}
+	} else if err := w.write(batch); err != nil {
 		w.err = fmt.Errorf("%s: %w", w.path, err)
 		return w.err
 	}
@@ -315,6 +321,11 @@ func (w *Writer) Close() (Info, error) {
 		return Info{}, fmt.Errorf("%s: shard writer already closed", w.path)
 	}
 	w.closed = true
+	if w.pipe != nil {
+		if perr := w.pipe.drain(); w.err == nil {
+			w.err = perr
+		}
+	}
 	err := w.err
 	var cerr error
 	if w.ipcw != nil {
