@@ -113,6 +113,7 @@ func benchChild(ctx context.Context, args []string, stderr io.Writer) int {
 	eng := fs.String("engine", "cpu", "engine")
 	workDir := fs.String("work-dir", "", "scratch directory")
 	local := fs.Int("local", 0, "in-process executors (0: one per core)")
+	memory := fs.String("memory", "2GiB", "memory budget per executor, as submit's")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return ExitUsage
 	}
@@ -125,7 +126,13 @@ func benchChild(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return ExitUsage
 	}
-	res, err := engine.Run(ctx, job, engine.Options{Engine: *eng, WorkDir: *workDir, Local: *local})
+	mem, err := ParseBytes(*memory)
+	if err != nil {
+		fmt.Fprintf(stderr, "driver bench-child: --memory: %v\n", err)
+		return ExitUsage
+	}
+	setProcessLimit(*local, mem)
+	res, err := engine.Run(ctx, job, engine.Options{Engine: *eng, WorkDir: *workDir, Local: *local, MemoryPerExec: mem})
 	if err != nil {
 		fmt.Fprintf(stderr, "driver bench-child: %v\n", err)
 		return exitCode(err)

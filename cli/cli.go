@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -120,7 +122,7 @@ func (j *jobFlags) register(fs *flag.FlagSet) {
 	fs.Var(&j.sets, "set", "override a job file field: key.path=value (repeatable)")
 	fs.StringVar(&j.engine, "engine", "", "engine: auto | cpu | gpu | gpu-emulated (default: the job's engine.prefer)")
 	fs.IntVar(&j.local, "local", 0, "in-process executors (default: one per core)")
-	fs.StringVar(&j.memory, "memory", "2GiB", "memory budget per executor")
+	fs.StringVar(&j.memory, "memory", "2GiB", fmt.Sprintf("memory budget per executor; the process's Go memory limit is the executors' budgets plus %s (GOMEMLIMIT overrides)", budget.FormatBytes(budget.ProcessOverhead)))
 	fs.StringVar(&j.workDir, "work-dir", "", "scratch directory for cache and shuffle files (default: the system temp dir)")
 	fs.BoolVar(&j.quiet, "quiet", false, "no progress output")
 	j.cache.register(fs)
@@ -231,6 +233,7 @@ func submit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	opt := engine.Options{Local: j.local, MemoryPerExec: mem, Engine: j.engine, WorkDir: j.workDir, Prices: prices}
+	setProcessLimit(j.local, mem)
 	if opt.Cache, err = j.cache.open(); err != nil {
 		fmt.Fprintf(stderr, "driver submit: %v\n", err)
 		return ExitUsage
@@ -362,4 +365,14 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// setProcessLimit makes local executors' budgets of mem bytes each (local
+// 0: one per core), plus budget.ProcessOverhead, the process's Go memory
+// limit.
+func setProcessLimit(local int, mem int64) {
+	if local <= 0 {
+		local = runtime.NumCPU()
+	}
+	budget.SetProcessLimit(slices.Repeat([]int64{mem}, local)...)
 }
