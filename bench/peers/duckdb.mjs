@@ -1,10 +1,14 @@
 // duckdb.mjs: the benchmark jobs of jobs.mjs in DuckDB (@duckdb/node-api),
 // written the way DuckDB is best used: SQL pipelines straight from
 // read_parquet (no temporary copies of the input), the row hashes computed
-// inline, the exact split as one window row_number() OVER (PARTITION BY
-// group ORDER BY h, key) with the group size as a window count, and the
-// shards written by one COPY ... PARTITION_BY (split, shard), with
-// preserve_insertion_order off and SET threads to the given count.
+// inline, no sort of the wide rows: the exact split's cut rows (per group)
+// and the shards' cut rows (per split) come from row_number() windows over
+// the narrow (group or split, hash, key) rows into two small tables that the
+// rows join, and the shards are written by one COPY ... PARTITION_BY
+// (split, shard), with preserve_insertion_order off and SET threads to the
+// given count. (Windows over the wide rows, evaluated for the fit and again
+// for the write, took 1.6x the time, 1.6x the CPU and 3x the memory on the
+// 33.3M-row citibike job, for the same shards.)
 //
 // Usage: node bench/peers/duckdb.mjs '{"job":"citibike","input":[FILES],"out":"DIR","threads":2}'
 //
@@ -19,8 +23,8 @@ const { DuckDBInstance, version: duckdbVersion } = peerRequire("@duckdb/node-api
 const id = (s) => `"${s.replaceAll('"', '""')}"`;
 const lit = (v) => (typeof v === "string" ? `'${v.replaceAll("'", "''")}'` : v === null ? "NULL" : String(v));
 
-export const method = "one SQL pipeline per phase from read_parquet (no temp tables), hash() inline, " +
-  "row_number() OVER (PARTITION BY group ORDER BY h, key) with count(*) OVER (PARTITION BY group) for the split, " +
+export const method = "SQL pipelines from read_parquet, hash() inline; the split's and the shards' cut rows from " +
+  "row_number() windows over the narrow (group, hash, key) rows into two small tables, joined to the rows; " +
   "one COPY ... (FORMAT parquet, PARTITION_BY (split, shard)) with preserve_insertion_order=false";
 
 async function main() {
@@ -74,15 +78,34 @@ async function main() {
   const kept = `SELECT ${cols.join(", ")}, ${group} AS __g, hash(${rowKey}, ${seed}) AS __h
     FROM ${src}${conds.length ? " WHERE " + conds.join(" AND ") : ""}`;
   const names = job.split ? job.split.ratios.map((r) => r[0]) : ["train"];
-  let s;
+  // The exact split without sorting the wide rows: a window over the
+  // narrow (group, hash, key) rows finds, per group, the row at each cut
+  // (rank c_i: the last row of split i); a row's split is then the first
+  // cut its (hash, key) is not above, through a join with that small table.
+  const keyCols = job.key ? [id(job.key)] : ["filename", "file_row_number"];
+  const narrowFrom = `FROM ${src}${conds.length ? " WHERE " + conds.join(" AND ") : ""}`;
+  let s, splitOf;
   if (names.length === 1) {
     s = `(SELECT *, 0 AS __split FROM (${kept}))`;
+    splitOf = `(SELECT ${keyCols.join(", ")}, 0 AS __split ${narrowFrom})`;
   } else {
-    const cuts = allocSQL(job.split.ratios.map((r) => r[1]), "__n");
-    const when = cuts.map((c, i) => `WHEN __rn <= ${c} THEN ${i}`).join(" ");
-    s = `(SELECT *, CASE ${when} ELSE ${cuts.length} END AS __split FROM (
-      SELECT *, row_number() OVER (PARTITION BY __g ORDER BY __h, ${rowKey}) AS __rn, count(*) OVER (PARTITION BY __g) AS __n
-      FROM (${kept})))`;
+    await phase("split", async () => {
+      const cuts = allocSQL(job.split.ratios.map((r) => r[1]), "__n");
+      const pick = cuts.flatMap((c, i) => [`max(CASE WHEN __rn = ${c} THEN __h END) AS __c${i}_h`,
+        ...keyCols.map((k, j) => `max(CASE WHEN __rn = ${c} THEN ${k} END) AS __c${i}_k${j}`)]);
+      await con.run(`CREATE TEMP TABLE __cuts AS SELECT __g, ${pick.join(", ")} FROM (
+        SELECT __g, __h, ${keyCols.join(", ")}, row_number() OVER (PARTITION BY __g ORDER BY __h, ${keyCols.join(", ")}) AS __rn,
+          count(*) OVER (PARTITION BY __g) AS __n
+        FROM (SELECT ${group} AS __g, hash(${rowKey}, ${seed}) AS __h, ${keyCols.join(", ")} ${narrowFrom}))
+        WHERE ${cuts.map((c) => `__rn = ${c}`).join(" OR ")} GROUP BY __g`);
+    });
+    const when = (pre) => names.slice(0, -1).map((_, i) =>
+      `WHEN coalesce(${lexLE([`${pre}__h`, ...keyCols.map((k) => `${pre}${k}`)], [`__c${i}_h`, ...keyCols.map((_, j) => `__c${i}_k${j}`)])}, false) THEN ${i}`).join(" ");
+    const splitCase = (pre) => `CASE ${when(pre)} ELSE ${names.length - 1} END`;
+    s = `(SELECT __r.*, ${splitCase("__r.")} AS __split FROM (${kept}) __r LEFT JOIN __cuts ON __r.__g IS NOT DISTINCT FROM __cuts.__g)`;
+    splitOf = `(SELECT ${keyCols.map((k) => `__r.${k}`).join(", ")}, ${splitCase("__r.")} AS __split
+      FROM (SELECT ${group} AS __g, hash(${rowKey}, ${seed}) AS __h, ${keyCols.join(", ")} ${narrowFrom}) __r
+      LEFT JOIN __cuts ON __r.__g IS NOT DISTINCT FROM __cuts.__g)`;
   }
 
   // Fit on train: every statistic in one aggregate query.
@@ -96,13 +119,39 @@ async function main() {
     for (const k of job.keep) out.push(id(k));
     if (job.split && job.split.by) out.push(`__g AS bench_group`);
     const splitName = `CASE __split ${names.map((n, i) => `WHEN ${i} THEN ${lit(n)}`).join(" ")} END`;
+    // The shard is the rank of a second hash within the split times S
+    // over the split's size: shard j starts at rank ceil(j*n/S) + 1. The
+    // rows at those ranks come from a window over the narrow (split, hash,
+    // key) rows; a row's shard is how many of them it is not below.
     const S = job.output.shards;
-    const shard = `(row_number() OVER (PARTITION BY __split ORDER BY hash(${rowKey}, ${seed + 1}), ${rowKey}) - 1) * ${S} // count(*) OVER (PARTITION BY __split)`;
+    const h2 = `hash(${rowKey}, ${seed + 1})`;
+    const starts = [];
+    for (let j = 1; j < S; j++) starts.push(`((${j} * __n + ${S - 1}) // ${S} + 1)`);
+    let shard = "0";
+    if (S > 1) {
+      const pick = starts.flatMap((st, j) => [`max(CASE WHEN __rn = ${st} THEN __h2 END) AS __s${j}_h`,
+        ...keyCols.map((k, q) => `max(CASE WHEN __rn = ${st} THEN ${k} END) AS __s${j}_k${q}`)]);
+      await con.run(`CREATE TEMP TABLE __scuts AS SELECT __split AS __ssplit, ${pick.join(", ")} FROM (
+        SELECT __split, __h2, ${keyCols.join(", ")}, row_number() OVER (PARTITION BY __split ORDER BY __h2, ${keyCols.join(", ")}) AS __rn,
+          count(*) OVER (PARTITION BY __split) AS __n
+        FROM (SELECT __split, hash(${keyCols.join(", ")}, ${seed + 1}) AS __h2, ${keyCols.join(", ")} FROM ${splitOf}))
+        WHERE ${starts.map((st) => `__rn = ${st}`).join(" OR ")} GROUP BY __split`);
+      shard = starts.map((_, j) => `CASE WHEN coalesce(${lexLE([`__s${j}_h`, ...keyCols.map((_, q) => `__s${j}_k${q}`)], [h2, ...keyCols])}, false) THEN 1 ELSE 0 END`).join(" + ");
+    }
     const codec = job.output.compression === "lz4" ? "lz4_raw" : job.output.compression;
-    await con.run(`COPY (SELECT ${out.join(", ")}, ${splitName} AS split, ${shard} AS shard FROM ${s})
+    await con.run(`COPY (SELECT ${out.join(", ")}, ${splitName} AS split, ${shard} AS shard
+      FROM ${s} LEFT JOIN ${S > 1 ? "__scuts" : "(SELECT NULL AS __ssplit)"} ON __split = __ssplit)
       TO ${lit(a.out)} (FORMAT parquet, COMPRESSION ${codec}, PARTITION_BY (split, shard), OVERWRITE_OR_IGNORE)`);
   });
   printResult("duckdb", duckdbVersion(), method, a, { aggregates, fitted, phases });
+}
+
+// lexLE is SQL for (xs) <= (ys) in lexicographic order (a NULL in ys:
+// NULL).
+function lexLE(xs, ys) {
+  let e = `${xs[xs.length - 1]} <= ${ys[ys.length - 1]}`;
+  for (let i = xs.length - 2; i >= 0; i--) e = `(${xs[i]} < ${ys[i]} OR (${xs[i]} = ${ys[i]} AND ${e}))`;
+  return e;
 }
 
 // fit computes every feature's statistics on the train rows of s in one
