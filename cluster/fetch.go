@@ -166,6 +166,16 @@ func (f *Fetcher) ForEachPartition(ctx context.Context, loc task.Location, lo, h
 	return false, nil
 }
 
+// LocalPath implements exchange.Localizer: outputs of this node's own
+// executor are local.
+func (f *Fetcher) LocalPath(loc task.Location) (task.Location, bool, error) {
+	if loc.Executor == f.Self && f.Self != "" {
+		l, err := f.local(loc)
+		return l, err == nil, err
+	}
+	return loc, false, nil
+}
+
 // OpenPartition implements exchange.Files. A failed fetch is an
 // *exchange.FetchFailed naming the output, so the driver re-runs its
 // producer.

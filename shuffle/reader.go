@@ -95,6 +95,20 @@ func (r *Reader) Partition(p int) (BatchIterator, error) {
 	return &partIter{r: r, p: p, segs: r.ix.Segments[p]}, nil
 }
 
+// DropPages releases the resident pages of partition p's segments when
+// the data file is mapped: a reader kept open while partition after
+// partition is read then holds about one partition's pages, not the
+// file's. Batches of p still in use stay valid (their pages are read
+// again from the file when touched).
+func (r *Reader) DropPages(p int) {
+	if r.mapped == nil || p < 0 || p >= len(r.ix.Segments) {
+		return
+	}
+	for _, s := range r.ix.Segments[p] {
+		dropPages(r.mapped.data[s.Offset : s.Offset+s.Length])
+	}
+}
+
 // Close closes the data file. Iterators must be closed first.
 func (r *Reader) Close() error {
 	if r.data == nil {

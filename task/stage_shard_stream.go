@@ -75,9 +75,11 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 	bi := make([]int32, 0, chunk)
 	sortK := c.r.kernels(c.x, vocab.StageShardWrite, vocab.OpSort)
 	var order []int32
+	br := exchange.NewBucketReader(c.x.Files, caches)
+	defer br.Close()
 	for b := lo; b < hi; b++ {
-		for _, loc := range caches {
-			if err := exchange.ForEachCache(ctx, c.x.Files, loc, b, b+1, c.x.Mem, c.add); err != nil {
+		for i := range caches {
+			if err := br.ForEach(ctx, i, b, c.x.Mem, c.add); err != nil {
 				return nil, err
 			}
 		}
@@ -105,6 +107,7 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 		if err := c.carry(ss); err != nil {
 			return nil, err
 		}
+		br.Done(b) // no batch of the bucket is kept past its carry
 	}
 	infos = make([]shard.Info, len(ss))
 	for k, s := range ss {

@@ -80,28 +80,9 @@ func (LocalFiles) ForEachPartition(ctx context.Context, loc fragment.Location, l
 	}
 	defer rd.Close()
 	for p := lo; p < hi; p++ {
-		it, err := rd.Partition(p)
-		if err != nil {
+		if err := forEachOf(ctx, rd, p, fn); err != nil {
 			return true, err
 		}
-		for {
-			if err := ctx.Err(); err != nil {
-				it.Close()
-				return true, err
-			}
-			b, err := it.Next()
-			if err == nil && b != nil {
-				err = fn(b)
-			}
-			if err != nil {
-				it.Close()
-				return true, err
-			}
-			if b == nil {
-				break
-			}
-		}
-		it.Close()
 	}
 	return true, nil
 }
