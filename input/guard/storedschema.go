@@ -100,10 +100,14 @@ func (c *fbCheck) table(pos int64) (fbTable, error) {
 	return t, nil
 }
 
-// field returns the position of field i of t, 0 when absent.
+// field returns the position of field i of t, 0 when absent. A field is
+// present exactly when flatbuffers' reader takes it to be: its vtable
+// slot starts inside the vtable's stated length, even when that length is
+// odd and the slot's second byte lies past it (a damaged vtable may say
+// 15; reading it as absent here would pass a vector arrow-go then sizes).
 func (c *fbCheck) field(t fbTable, i int) (int64, error) {
 	o := int64(4 + 2*i)
-	if o+2 > t.vtLen {
+	if o >= t.vtLen {
 		return 0, nil
 	}
 	off, err := c.u16(t.vt + o)
