@@ -18,22 +18,8 @@ func TestDropPagesKeepsData(t *testing.T) {
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 		rng := rand.New(rand.NewPCG(5, 6))
 		path := filepath.Join(t.TempDir(), "out")
-		w, err := NewWriter(path, testSchema(), WriterOptions{Partitions: 4, Codec: codec, FlushBytes: 64 << 10}, mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := make([][][]string, 4)
-		for i := 0; i < 16; i++ {
-			b := genBatch(mem, rng, 500+i*301, int64(i)*10000, i)
-			want[i%4] = append(want[i%4], rowStrings(b)...)
-			if err := w.Write(i%4, b); err != nil {
-				t.Fatal(err)
-			}
-			b.Release()
-		}
-		if _, err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		want := writeOutput(t, mem, rng, path, WriterOptions{Partitions: 4, Codec: codec, FlushBytes: 64 << 10}, 16,
+			func(i int) int { return 500 + i*301 }, 10000)
 		r, err := OpenReader(path, mem)
 		if err != nil {
 			t.Fatal(err)

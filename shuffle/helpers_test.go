@@ -144,3 +144,28 @@ func equalRows(t testing.TB, what string, got, want [][]string) {
 		}
 	}
 }
+
+// writeOutput writes batches 0..n-1 (batch i: rows(i) rows, ids from
+// i*idStep, dictionary variant i) to partition i%parts of an output at
+// path and returns each partition's rows in write order.
+func writeOutput(t testing.TB, mem memory.Allocator, rng *rand.Rand, path string, opt WriterOptions, n int, rows func(i int) int, idStep int64) [][][]string {
+	t.Helper()
+	w, err := NewWriter(path, testSchema(), opt, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([][][]string, opt.Partitions)
+	for i := 0; i < n; i++ {
+		b := genBatch(mem, rng, rows(i), int64(i)*idStep, i)
+		p := i % opt.Partitions
+		want[p] = append(want[p], rowStrings(b)...)
+		if err := w.Write(p, b); err != nil {
+			t.Fatal(err)
+		}
+		b.Release()
+	}
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return want
+}

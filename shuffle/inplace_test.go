@@ -18,22 +18,8 @@ func TestInPlaceBatchesOutliveReader(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(3, 4))
 	path := filepath.Join(t.TempDir(), "out")
-	w, err := NewWriter(path, testSchema(), WriterOptions{Partitions: 3, Codec: CodecNone, FlushBytes: 4 << 10}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want [][][]string = make([][][]string, 3)
-	for i := 0; i < 9; i++ {
-		b := genBatch(mem, rng, 50+i*37, int64(i)*1000, i)
-		want[i%3] = append(want[i%3], rowStrings(b)...)
-		if err := w.Write(i%3, b); err != nil {
-			t.Fatal(err)
-		}
-		b.Release()
-	}
-	if _, err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	want := writeOutput(t, mem, rng, path, WriterOptions{Partitions: 3, Codec: CodecNone, FlushBytes: 4 << 10}, 9,
+		func(i int) int { return 50 + i*37 }, 1000)
 	r, err := OpenReader(path, mem)
 	if err != nil {
 		t.Fatal(err)

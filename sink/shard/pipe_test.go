@@ -12,33 +12,6 @@ import (
 	"github.com/sluice-ml/sluice/sink/layout"
 )
 
-// writePiped writes batches of sizes through a pipelined writer of depth,
-// releasing each batch as soon as Write returns.
-func writePiped(t *testing.T, mem memory.Allocator, dir, format, codec string, depth int, sizes []int) (Info, []row) {
-	t.Helper()
-	w, err := NewWriterIn(dir, layout.ShardPath("train", 0, format), format, codec, testSchema(), mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.SetPipelined(depth); err != nil {
-		t.Fatal(err)
-	}
-	var want []row
-	for b, n := range sizes {
-		rec, rows := makeBatch(t, mem, b, n)
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		rec.Release()
-		want = append(want, rows...)
-	}
-	info, err := w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info, want
-}
-
 // A pipelined writer writes the same bytes as a plain one, and the rows
 // read back are the rows written.
 func TestPipelinedSameBytes(t *testing.T) {
@@ -49,7 +22,7 @@ func TestPipelinedSameBytes(t *testing.T) {
 			plain, want := writeShard(t, mem, t.TempDir(), format, codec, sizes)
 			for _, depth := range []int{1, 3} {
 				dir := t.TempDir()
-				got, _ := writePiped(t, mem, dir, format, codec, depth, sizes)
+				got, _ := writeShardPiped(t, mem, dir, format, codec, depth, sizes)
 				if got != plain {
 					t.Errorf("%s/%s depth %d: pipelined %+v, plain %+v", format, codec, depth, got, plain)
 				}

@@ -20,9 +20,21 @@ import (
 // dictionary) and returns the info and the oracle rows.
 func writeShard(t *testing.T, mem memory.Allocator, dir, format, codec string, sizes []int) (Info, []row) {
 	t.Helper()
+	return writeShardPiped(t, mem, dir, format, codec, 0, sizes)
+}
+
+// writeShardPiped is writeShard through a writer pipelined to depth (0:
+// not pipelined); each batch is released as soon as Write returns.
+func writeShardPiped(t *testing.T, mem memory.Allocator, dir, format, codec string, depth int, sizes []int) (Info, []row) {
+	t.Helper()
 	w, err := NewWriterIn(dir, layout.ShardPath("train", 0, format), format, codec, testSchema(), mem)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if depth > 0 {
+		if err := w.SetPipelined(depth); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var want []row
 	for b, n := range sizes {
