@@ -105,6 +105,12 @@ func forEachOf(ctx context.Context, rd *shuffle.Reader, p int, fn func(arrow.Rec
 		return err
 	}
 	defer it.Close()
+	return eachBatch(ctx, it, fn)
+}
+
+// eachBatch calls fn with every batch of it until the end, an error or
+// ctx's end.
+func eachBatch(ctx context.Context, it shuffle.BatchIterator, fn func(arrow.RecordBatch) error) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

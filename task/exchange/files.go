@@ -80,19 +80,5 @@ func ForEach(ctx context.Context, files Files, loc fragment.Location, p int, mem
 		return err
 	}
 	defer part.Close()
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b, err := part.Iter.Next()
-		if err != nil {
-			return err
-		}
-		if b == nil {
-			return nil
-		}
-		if err := fn(b); err != nil {
-			return err
-		}
-	}
+	return eachBatch(ctx, part.Iter, fn)
 }
