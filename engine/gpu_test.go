@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -73,8 +74,8 @@ func TestEmulatedGPUMatchesCPUBytes(t *testing.T) {
 }
 
 func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wantAgg bool) {
-	var sums [2][]string
-	before, shardsBefore, sortsBefore, windowsBefore := gpu.AggregatedBatches(), gpu.ShardAssignedBatches(), gpu.SortedBatches(), gpu.WindowBatches()
+	var sums, fits [2][]string
+	before, shardsBefore, sortsBefore, windowsBefore, fitBefore := gpu.AggregatedBatches(), gpu.ShardAssignedBatches(), gpu.SortedBatches(), gpu.WindowBatches(), gpu.FitBatches()
 	for i, eng := range []string{"cpu", "gpu-emulated"} {
 		out := filepath.Join(t.TempDir(), "out")
 		res, err := Run(context.Background(), parseJob(t, job, out), Options{Local: 2, Engine: eng, WorkDir: t.TempDir()})
@@ -82,6 +83,11 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 			t.Fatalf("%s: %v", eng, err)
 		}
 		sums[i] = outputSums(t, out)
+		// The fitted statistics, exactly (%v prints a float64's shortest
+		// exact form): both engines reduce moments in the canonical order.
+		for _, tr := range res.Manifest.Transforms {
+			fits[i] = append(fits[i], fmt.Sprintf("%+v", tr))
+		}
 		if eng == "gpu-emulated" {
 			onDevice := 0
 			for _, p := range res.Manifest.Engine.Placement {
@@ -90,7 +96,7 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 				}
 			}
 			for _, p := range res.Manifest.Engine.Placement {
-				if (p.Operator == "Transform" || p.Operator == "ShardAssign" || p.Operator == "Sort" || p.Operator == "ShardWindowCollect" || p.Operator == "WindowCollect") && p.Engine != "gpu-emulated" {
+				if (p.Operator == "Transform" || p.Operator == "FitPartial" || p.Operator == "ShardAssign" || p.Operator == "Sort" || p.Operator == "ShardWindowCollect" || p.Operator == "WindowCollect") && p.Engine != "gpu-emulated" {
 					t.Errorf("%s on %s: %s", p.Operator, p.Engine, p.Reason)
 				}
 				if p.Operator == "GroupCount" && (p.Engine == "gpu-emulated") != wantGroupCount {
@@ -122,6 +128,12 @@ func emulatedMatchesCPU(t *testing.T, job string, wantGroupCount, wantFilter, wa
 	}
 	if gpu.WindowBatches() == windowsBefore {
 		t.Error("the device collected no batch's windows")
+	}
+	if gpu.FitBatches() == fitBefore {
+		t.Error("the device fitted no batch")
+	}
+	if strings.Join(fits[0], "\n") != strings.Join(fits[1], "\n") {
+		t.Fatalf("gpu-emulated fitted transforms differ from cpu:\n%v\n%v", fits[0], fits[1])
 	}
 	if strings.Join(sums[0], "\n") != strings.Join(sums[1], "\n") {
 		t.Fatalf("gpu-emulated shards differ from cpu:\n%v\n%v", sums[0], sums[1])

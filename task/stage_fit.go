@@ -93,6 +93,7 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 		return nil, fmt.Errorf("internal: stage %d (fit): shard windows to collect, the plan has no ShardWindowCollect", x.PlanStage.ID)
 	}
 	windows := r.kernels(x, vocab.StageFit, vocab.OpShardWindowCollect)
+	fit := r.kernels(x, vocab.StageFit, vocab.OpFitPartial)
 	var sg, sel []int32
 	err = exchange.ForEachCache(ctx, x.Files, b.Caches[t.Index], 0, 1<<r.cacheBucketBits(), x.Mem, func(bt arrow.RecordBatch) error {
 		s, err := o.LoadAssign(bt, splitCuts)
@@ -121,7 +122,7 @@ func (r *Env) fitTask(ctx context.Context, x *TaskContext, t Task, b *Broadcast)
 			if len(sel) == len(s) {
 				picked = nil // all rows: the dense loops
 			}
-			if err := cs.Stats.Update(bt.Column(idx[0]), picked); err != nil {
+			if err := fit.FitStats(cs.Stats, bt.Column(idx[0]), picked); err != nil {
 				return fmt.Errorf("fit %s: %w", cs.Name, err)
 			}
 		}

@@ -137,6 +137,11 @@ func (StageKernels) Aggregate(g *groupby.GroupBy, _ []string, _ []groupby.AggSpe
 	return g.Update(b)
 }
 
+// FitStats adds the selected rows of col to one feature's partials.
+func (StageKernels) FitStats(s *feature.FeatureStats, col arrow.Array, sel []int32) error {
+	return s.Update(col, sel)
+}
+
 // Apply applies one fitted transform to a feature column.
 func (StageKernels) Apply(name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	return feature.Apply(name, f, col, mem)

@@ -135,7 +135,15 @@ func (e *Engine) Supports(op exec.OpKind, inputs []arrow.DataType) exec.Support 
 	}
 	switch op {
 	case exec.OpFit:
-		return support("unsupported because the device's moment reduction rounds differently from the CPU engine's (within 1e-12 relative) and fitted statistics must be identical on every engine (aggregate.ValueCounts is exact for int64 vocabularies)")
+		// The device reduces moments in the CPU engine's canonical order
+		// and counts int64 values exactly (StageKernels.FitStats); the
+		// quantile sketch and string counts fold on the host.
+		for _, dt := range inputs {
+			if numericReason([]arrow.DataType{dt}) == "" {
+				return exec.Support{OK: true}
+			}
+		}
+		return support("unsupported because every fit column is a string: their value counts fold on the host")
 	case exec.OpTransform:
 		// Per feature: numeric transforms, hash, vocab and onehot of
 		// numeric columns and vocab/onehot of dictionary strings run on the

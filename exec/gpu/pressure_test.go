@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
+	"github.com/sluice-ml/sluice/exec/cpu/stats"
+	"github.com/sluice-ml/sluice/exec/gpu/aggregate"
 	"github.com/sluice-ml/sluice/hashing"
 
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
@@ -55,5 +57,33 @@ func TestDevicePoolPressure(t *testing.T) {
 			t.Fatalf("%s: tiny pool apply: %v", d.name, err)
 		}
 		tiny.Close()
+	}
+}
+
+// A pool too small for the whole batch cuts the moments into chunks of
+// whole tiles, so the partial keeps the CPU engine's bits.
+func TestMomentsPoolPressure(t *testing.T) {
+	n := 5*stats.MomentsTile + 77
+	mem := newCheckedMem(t)
+	g := newGen(22, mem)
+	col := g.float64s(n, 0.1, true, true)
+	defer col.Release()
+	var want stats.Moments
+	if err := want.Update(col, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devicesUnderTest(t) {
+		// About two and a half tiles of values and validity: the first
+		// pieces do not fit, and halving must keep tiles whole.
+		small := launch.NewKernelsWith(d.k.Device(), launch.Options{PoolBytes: int64(stats.MomentsTile) * 5 / 2 * 9})
+		got, err := aggregate.Moments(small, col, nil)
+		if err != nil {
+			t.Fatalf("%s: small pool: %v", d.name, err)
+		}
+		if p, _ := small.Pool(); p.Peak() >= int64(n)*8 {
+			t.Fatalf("%s: pool peak %d: the batch was not cut into chunks", d.name, p.Peak())
+		}
+		checkMoments(t, d.name+": small pool", got, want)
+		small.Close()
 	}
 }

@@ -49,6 +49,10 @@ type Kernels interface {
 	// Aggregate folds one batch into the partial aggregation g, which was
 	// made with by and specs.
 	Aggregate(g *groupby.GroupBy, by []string, specs []groupby.AggSpec, b arrow.RecordBatch, mem memory.Allocator) error
+	// FitStats adds the selected (train) rows of col (sel nil: every row)
+	// to one feature's partial statistics, as feature.FeatureStats.Update,
+	// with the same bits on every engine.
+	FitStats(s *feature.FeatureStats, col arrow.Array, sel []int32) error
 	// Apply applies one fitted transform to a feature column.
 	Apply(name string, f *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error)
 	// Filter returns the rows of in where the predicate holds.
@@ -251,6 +255,13 @@ func (f *fallback) Aggregate(g *groupby.GroupBy, by []string, specs []groupby.Ag
 		return err
 	}
 	return CPU.Aggregate(g, by, specs, b, mem)
+}
+
+func (f *fallback) FitStats(s *feature.FeatureStats, col arrow.Array, sel []int32) error {
+	if err := f.dev.FitStats(s, col, sel); !f.back(&err) {
+		return err
+	}
+	return CPU.FitStats(s, col, sel)
 }
 
 func (f *fallback) Apply(name string, fit *feature.Fitted, col arrow.Array, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {

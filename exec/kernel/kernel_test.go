@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluice-ml/sluice/exec"
 	"github.com/sluice-ml/sluice/exec/cpu"
+	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/gpu"
 	"github.com/sluice-ml/sluice/exec/split"
 	"github.com/sluice-ml/sluice/hashing"
@@ -198,3 +199,44 @@ func TestCollectWindowsFallsBack(t *testing.T) {
 		t.Fatalf("counts %v", c)
 	}
 }
+
+// lostFit is a device that gives every fit batch back.
+type lostFit struct{ Kernels }
+
+func (lostFit) FitStats(s *feature.FeatureStats, col arrow.Array, sel []int32) error {
+	return fmt.Errorf("fit: %w", exec.ErrFallback)
+}
+
+// A fit batch the device gives back is folded on the CPU, once (the
+// partials equal a plain Update's), and counts under its operator.
+func TestFitStatsFallsBack(t *testing.T) {
+	b := array.NewFloat64Builder(memory.NewGoAllocator())
+	b.AppendValues([]float64{4, 1, 7, 2}, nil)
+	col := b.NewArray()
+	defer col.Release()
+	needs := feature.StatNeeds{Moments: true, Counts: true}
+	got, want := feature.NewFeatureStats(needs, 8), feature.NewFeatureStats(needs, 8)
+	var counts Counts
+	if err := WithFallback(lostFit{CPU}, "fit/FitPartial", &counts).FitStats(got, col, []int32{0, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := want.Update(col, []int32{0, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	// By hand: 4, 7, 2 have mean 13/3 and M2 (1/3)² + (8/3)² + (7/3)² = 114/9.
+	if got.Moments.N != 3 || got.Counts.Total() != 3 || got.Moments.Mean != want.Moments.Mean || got.Moments.M2 != want.Moments.M2 {
+		t.Fatalf("moments %+v counts %d, want %+v", got.Moments, got.Counts.Total(), want.Moments)
+	}
+	if m := got.Moments; m.Min != 2 || m.Max != 7 || !closeTo(m.Mean, 13.0/3) || !closeTo(m.M2, 114.0/9) {
+		t.Fatalf("moments %+v", m)
+	}
+	if c := counts.Map(); len(c) != 1 || c["fit/FitPartial"] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+	err := WithPolicy(lostFit{CPU}, "fit/FitPartial", &counts, PolicyError).FitStats(got, col, nil)
+	if err == nil || !strings.Contains(err.Error(), "engine.fallback is error and fit/FitPartial") {
+		t.Fatalf("PolicyError: %v", err)
+	}
+}
+
+func closeTo(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 }

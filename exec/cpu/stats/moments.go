@@ -17,10 +17,12 @@ import (
 // otherwise, so a Moments always encodes as JSON). The zero value is an
 // empty partial.
 //
-// Each Update computes the batch's count, mean and M2 in two passes (sum,
-// then squared deviations from the batch mean) and folds them in with the
-// same parallel merge as Merge (Chan et al.), so the result depends only on
-// the order of updates and merges: merge partials in task-index order.
+// Each Update reduces the batch in the canonical order every engine uses
+// (see batchMoments: tiles of MomentsTile selected rows, MomentsLanes lanes
+// per tile and a fixed tree), and folds the batch's partial in with the
+// parallel merge of Merge (Chan et al.), so the result depends only on the
+// order of updates and merges, never on the engine: merge partials in
+// task-index order.
 type Moments struct {
 	N     int64   `json:"n"`
 	Mean  float64 `json:"mean"`
@@ -31,222 +33,55 @@ type Moments struct {
 	NaN   int64   `json:"nan"`
 	Inf   int64   `json:"inf"`
 
-	idx []int32   // scratch: selected valid rows
-	tmp []float64 // scratch: log1p values
+	bools []byte // scratch: a bool column's values as bytes
 }
 
 // Update adds the selected rows of col (int64, float64, bool or
 // timestamp[us], the latter as microseconds). It fails for strings and
 // other types, naming the type.
 func (m *Moments) Update(col arrow.Array, sel []int32) error {
-	if err := column.CheckSel(sel, col.Len()); err != nil {
-		return err
-	}
-	idx, dense, nulls := column.RowsOf(col, sel, m.idx)
-	m.idx = idx
-	var b Moments
-	switch a := col.(type) {
-	case *array.Int64:
-		b = batchMoments(a.Int64Values(), idx, dense, false)
-	case *array.Timestamp:
-		if column.TypeOf(a.DataType()) != column.TTime {
-			return fmt.Errorf("moments: unsupported column type %s (allowed: %s)", col.DataType(), column.AllowedTypes)
-		}
-		b = batchMoments(column.Int64Values(a), idx, dense, false)
-	case *array.Float64:
-		b = batchMoments(a.Float64Values(), idx, dense, true)
-	case *array.Boolean:
-		b = boolMoments(a, idx, dense)
-	default:
-		return fmt.Errorf("moments: needs a numeric column (int64, float64, bool or timestamp), got %s", column.TypeName(col.DataType()))
-	}
-	b.Nulls = nulls
-	m.Merge(b)
-	return nil
+	return m.update(col, sel, false)
 }
 
 // UpdateLog1p adds log1p(x) for the selected rows of col (the statistics
 // of the log1p transform). x <= -1 (log1p undefined or -Inf) is counted as
 // NaN; NaN and ±Inf inputs are counted as such.
 func (m *Moments) UpdateLog1p(col arrow.Array, sel []int32) error {
+	return m.update(col, sel, true)
+}
+
+func (m *Moments) update(col arrow.Array, sel []int32, log bool) error {
 	if err := column.CheckSel(sel, col.Len()); err != nil {
 		return err
 	}
-	idx, dense, nulls := column.RowsOf(col, sel, m.idx)
-	m.idx = idx
-	n := col.Len()
-	if cap(m.tmp) < n {
-		m.tmp = make([]float64, n)
+	what := "moments:"
+	if log {
+		what = "moments: log1p"
 	}
-	t := m.tmp[:n]
+	var src tileSource
 	switch a := col.(type) {
 	case *array.Int64:
-		log1pInto(t, a.Int64Values())
+		src = tileSource{ints: a.Int64Values()}
 	case *array.Timestamp:
-		log1pInto(t, column.Int64Values(a))
+		if column.TypeOf(a.DataType()) != column.TTime {
+			return fmt.Errorf("%s unsupported column type %s (allowed: %s)", what, col.DataType(), column.AllowedTypes)
+		}
+		src = tileSource{ints: column.Int64Values(a)}
 	case *array.Float64:
-		log1pInto(t, a.Float64Values())
+		src = tileSource{floats: a.Float64Values(), check: true}
 	case *array.Boolean:
-		bs := column.BoolBytes(a, nil)
-		for i, v := range bs {
-			t[i] = math.Log1p(float64(v))
-		}
+		m.bools = column.BoolBytes(a, m.bools)
+		src = tileSource{bools: m.bools}
 	default:
-		return fmt.Errorf("moments: log1p needs a numeric column (int64, float64, bool or timestamp), got %s", column.TypeName(col.DataType()))
+		return fmt.Errorf("%s needs a numeric column (int64, float64, bool or timestamp), got %s", what, column.TypeName(col.DataType()))
 	}
-	b := batchMoments(t, idx, dense, true)
-	// -Inf here came from x == -1: count it as NaN, as x < -1 already is.
-	var negInf int64
-	if dense {
-		for _, v := range t {
-			if math.IsInf(v, -1) {
-				negInf++
-			}
-		}
-	} else {
-		for _, i := range idx {
-			if math.IsInf(t[i], -1) {
-				negInf++
-			}
-		}
+	src.log = log
+	src.check = src.check || log
+	if col.NullN() > 0 {
+		src.valid, src.voff = col.NullBitmapBytes(), col.Data().Offset()
 	}
-	b.Inf -= negInf
-	b.NaN += negInf
-	b.Nulls = nulls
-	m.Merge(b)
+	m.Merge(batchMoments(&src, sel, col.Len()))
 	return nil
-}
-
-func log1pInto[T int64 | float64](dst []float64, src []T) {
-	for i, v := range src {
-		x := float64(v)
-		if x < -1 {
-			dst[i] = math.NaN()
-			continue
-		}
-		dst[i] = math.Log1p(x)
-	}
-}
-
-// batchMoments computes a partial over vals (dense) or vals[idx]. When
-// check is set, NaN and ±Inf are counted and skipped.
-func batchMoments[T int64 | float64](vals []T, idx []int32, dense, check bool) Moments {
-	var (
-		n, nan, inf int64
-		sum         float64
-		lo, hi      = math.Inf(1), math.Inf(-1)
-	)
-	if dense {
-		for _, v := range vals {
-			x := float64(v)
-			if check && x-x != 0 {
-				if x != x {
-					nan++
-				} else {
-					inf++
-				}
-				continue
-			}
-			n++
-			sum += x
-			if x < lo {
-				lo = x
-			}
-			if x > hi {
-				hi = x
-			}
-		}
-	} else {
-		for _, i := range idx {
-			x := float64(vals[i])
-			if check && x-x != 0 {
-				if x != x {
-					nan++
-				} else {
-					inf++
-				}
-				continue
-			}
-			n++
-			sum += x
-			if x < lo {
-				lo = x
-			}
-			if x > hi {
-				hi = x
-			}
-		}
-	}
-	b := Moments{N: n, NaN: nan, Inf: inf}
-	if n == 0 {
-		return b
-	}
-	mean := sum / float64(n)
-	var m2, corr float64
-	if dense {
-		for _, v := range vals {
-			x := float64(v)
-			if check && x-x != 0 {
-				continue
-			}
-			d := x - mean
-			m2 += d * d
-			corr += d
-		}
-	} else {
-		for _, i := range idx {
-			x := float64(vals[i])
-			if check && x-x != 0 {
-				continue
-			}
-			d := x - mean
-			m2 += d * d
-			corr += d
-		}
-	}
-	// Corrected two-pass: fixes the rounding error of the first-pass mean.
-	mean += corr / float64(n)
-	m2 -= corr * corr / float64(n)
-	if m2 < 0 {
-		m2 = 0
-	}
-	b.Mean, b.M2, b.Min, b.Max = mean, m2, lo, hi
-	return b
-}
-
-func boolMoments(a *array.Boolean, idx []int32, dense bool) Moments {
-	var n, trues int64
-	if dense {
-		n = int64(a.Len())
-		for i := 0; i < a.Len(); i++ {
-			if a.Value(i) {
-				trues++
-			}
-		}
-	} else {
-		n = int64(len(idx))
-		for _, i := range idx {
-			if a.Value(int(i)) {
-				trues++
-			}
-		}
-	}
-	b := Moments{N: n}
-	if n == 0 {
-		return b
-	}
-	p := float64(trues) / float64(n)
-	b.Mean = p
-	b.M2 = float64(trues)*(1-p)*(1-p) + float64(n-trues)*p*p
-	if trues < n {
-		b.Min = 0
-	} else {
-		b.Min = 1
-	}
-	if trues > 0 {
-		b.Max = 1
-	}
-	return b
 }
 
 // Merge folds o into m (Chan et al. parallel update). The result depends

@@ -11,16 +11,13 @@ import (
 	"github.com/sluice-ml/sluice/exec/gpu/launch"
 )
 
-// momentsTile is the rows one block summarises; block partials merge on
-// the host in block order.
-const momentsTile = 4096
-
-// Moments is stats.Moments.Update on the device: the partial of the selected
-// rows of col (sel nil: every row; sel ascending, inside the column).
-// Counts, Min and Max equal the CPU's; Mean and M2 are reduced per block
-// of 4096 rows in a fixed tree and merged in block order with Chan's
-// formula, so they agree with the CPU within rounding (a relative 1e-12 of
-// the data's scale) and are the same on every run.
+// Moments is stats.Moments.Update's batch partial on the device: the
+// partial of the selected rows of col (sel nil: every row; sel ascending,
+// inside the column), which the caller merges into its running partial.
+// One block of stats.MomentsLanes threads reduces each tile of
+// stats.MomentsTile rows in the canonical order, whatever the device's
+// usual block shape, and the tiles' partials merge on the host in tile
+// order, so the result has the CPU engine's bits.
 func Moments(k *launch.Kernels, col arrow.Array, sel []int32) (stats.Moments, error) {
 	return moments(k, col, sel, false)
 }
@@ -45,10 +42,9 @@ func moments(k *launch.Kernels, col arrow.Array, sel []int32, log bool) (stats.M
 		rows = len(sel)
 	}
 	check := device.Bool(c.Kind == launch.KindFloat64 || log)
-	block, _ := k.Device().Shape()
 	// The column is uploaded whole (selected rows index into it); the
-	// selection is split into tiles of blocks.
-	err = k.Chunked("moments", rows, func(b *launch.Buffers, lo, hi int) error {
+	// selection is split into chunks of whole tiles.
+	err = k.ChunkedAligned("moments", rows, stats.MomentsTile, func(b *launch.Buffers, lo, hi int) error {
 		p := c
 		var sp device.DevPtr
 		var err error
@@ -64,7 +60,7 @@ func moments(k *launch.Kernels, col arrow.Array, sel []int32, log bool) (stats.M
 			return err
 		}
 		n := hi - lo
-		grid := (n + momentsTile - 1) / momentsTile
+		grid := (n + stats.MomentsTile - 1) / stats.MomentsTile
 		fo, err := b.Alloc(grid * 32)
 		if err != nil {
 			return err
@@ -73,8 +69,8 @@ func moments(k *launch.Kernels, col arrow.Array, sel []int32, log bool) (stats.M
 		if err != nil {
 			return err
 		}
-		if err := k.Device().Launch("k_moments", grid, block, uint64(vals), uint64(p.Kind), uint64(p.VOff), uint64(valid), uint64(p.NOff),
-			uint64(sp), uint64(n), momentsTile, check, device.Bool(log), uint64(fo), uint64(io)); err != nil {
+		if err := k.Device().Launch("k_moments", grid, stats.MomentsLanes, uint64(vals), uint64(p.Kind), uint64(p.VOff), uint64(valid), uint64(p.NOff),
+			uint64(sp), uint64(n), stats.MomentsTile, check, device.Bool(log), uint64(fo), uint64(io)); err != nil {
 			return err
 		}
 		fs := make([]float64, grid*4)

@@ -1,6 +1,6 @@
 // host.h: the emulated device. It compiles every kernel for the CPU with
 // the host prelude and runs a launch with one OS thread per thread of a
-// block: the threads walk the grid's blocks in order, with a real barrier
+// block (from a pool started once): the threads walk the grid's blocks in order, with a real barrier
 // for __syncthreads and between blocks (so __shared__ arrays, which are
 // function statics here, belong to one block at a time). Launches are
 // serialised. Include it in exactly one C++ translation unit.
@@ -128,6 +128,50 @@ static const std::vector<Kernel>& kernels() {
 
 static std::mutex launch_mu;
 
+// Pool is the emulated block's threads, started once and kept for the
+// process: a launch hands each of its first n threads the same job and
+// waits until all n are done (thread creation per launch cost more than
+// the small kernels themselves).
+class Pool {
+ public:
+  void run(unsigned n, const std::function<void(unsigned)>& f) {
+    std::unique_lock<std::mutex> l(m_);
+    while (threads_ < n) {
+      unsigned t = threads_++;
+      uint64_t seen = gen_;  // the thread's first job is this launch's
+      std::thread([this, t, seen] { work(t, seen); }).detach();
+    }
+    job_ = &f;
+    active_ = n;
+    remaining_ = n;
+    gen_++;
+    start_.notify_all();
+    done_.wait(l, [&] { return remaining_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void work(unsigned t, uint64_t seen) {
+    std::unique_lock<std::mutex> l(m_);
+    for (;;) {
+      start_.wait(l, [&] { return gen_ != seen; });
+      seen = gen_;
+      if (t >= active_) continue;
+      const std::function<void(unsigned)>* f = job_;
+      l.unlock();
+      (*f)(t);
+      l.lock();
+      if (--remaining_ == 0) done_.notify_one();
+    }
+  }
+
+  std::mutex m_;
+  std::condition_variable start_, done_;
+  const std::function<void(unsigned)>* job_ = nullptr;
+  unsigned threads_ = 0, active_ = 0, remaining_ = 0;
+  uint64_t gen_ = 0;
+};
+
 // Launch errors.
 enum { LAUNCH_OK = 0, LAUNCH_UNKNOWN = -1, LAUNCH_NARGS = -2, LAUNCH_SHAPE = -3 };
 
@@ -141,23 +185,19 @@ inline int launch(const char* name, int64_t grid, int64_t block, const uint64_t*
   if ((int64_t)k->nargs != nargs) return LAUNCH_NARGS;
   if (grid < 1 || block < 1 || block > SLUICE_MAX_BLOCK || (block & (block - 1)) != 0) return LAUNCH_SHAPE;
   std::lock_guard<std::mutex> g(launch_mu);
+  static Pool* pool = new Pool();  // never destroyed: its threads outlive every launch
   Barrier bar((unsigned)block);
-  std::vector<std::thread> threads;
-  threads.reserve((size_t)block);
-  for (int64_t t = 0; t < block; t++) {
-    threads.emplace_back([&, t] {
-      tid_x = (unsigned)t;
-      bdim_x = (unsigned)block;
-      gdim_x = (unsigned)grid;
-      block_barrier = &bar;
-      for (int64_t b = 0; b < grid; b++) {
-        bid_x = (unsigned)b;
-        k->run(args);
-        bar.wait();
-      }
-    });
-  }
-  for (std::thread& th : threads) th.join();
+  pool->run((unsigned)block, [&](unsigned t) {
+    tid_x = t;
+    bdim_x = (unsigned)block;
+    gdim_x = (unsigned)grid;
+    block_barrier = &bar;
+    for (int64_t b = 0; b < grid; b++) {
+      bid_x = (unsigned)b;
+      k->run(args);
+      bar.wait();
+    }
+  });
   return LAUNCH_OK;
 }
 

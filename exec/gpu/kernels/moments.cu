@@ -21,34 +21,6 @@ static __device__ __forceinline__ double load_moment_x(const void* vals, int64_t
   return x;
 }
 
-// block_sum_f64 reduces v over the block in a fixed tree; every thread
-// gets the total. buf has at least blockDim entries.
-static __device__ double block_sum_f64(double* buf, double v) {
-  unsigned t = thread_x();
-  buf[t] = v;
-  __syncthreads();
-  for (unsigned s = block_dim_x() >> 1; s > 0; s >>= 1) {
-    if (t < s) buf[t] += buf[t + s];
-    __syncthreads();
-  }
-  double r = buf[0];
-  __syncthreads();
-  return r;
-}
-
-static __device__ uint64_t block_sum_u64(uint64_t* buf, uint64_t v) {
-  unsigned t = thread_x();
-  buf[t] = v;
-  __syncthreads();
-  for (unsigned s = block_dim_x() >> 1; s > 0; s >>= 1) {
-    if (t < s) buf[t] += buf[t + s];
-    __syncthreads();
-  }
-  uint64_t r = buf[0];
-  __syncthreads();
-  return r;
-}
-
 // k_moments: block b summarises rows [b*tile, min((b+1)*tile, n)) of the
 // selection (sel[i] when sel is not null, else i), skipping nulls (valid
 // bit 0) and, when check is set, NaN and ±Inf. It writes
@@ -57,8 +29,8 @@ static __device__ uint64_t block_sum_u64(uint64_t* buf, uint64_t v) {
 extern "C" __global__ void k_moments(const void* vals, int64_t kind, int64_t voff, const uint8_t* valid,
                                      int64_t noff, const int32_t* sel, int64_t n, int64_t tile, int64_t check,
                                      int64_t log, double* fout, uint64_t* iout) {
-  __shared__ double fbuf[SLUICE_MAX_BLOCK];
-  __shared__ uint64_t ubuf[SLUICE_MAX_BLOCK];
+  __shared__ double fbuf[SLUICE_MAX_BLOCK], lbuf[SLUICE_MAX_BLOCK], hbuf[SLUICE_MAX_BLOCK];
+  __shared__ uint64_t cbuf[SLUICE_MAX_BLOCK], nbuf[SLUICE_MAX_BLOCK], ibuf[SLUICE_MAX_BLOCK], ubuf[SLUICE_MAX_BLOCK];
   const double inf = bits_f64(0x7FF0000000000000ULL);
   int64_t lo = (int64_t)block_x() * tile;
   int64_t hi = lo + tile < n ? lo + tile : n;
@@ -85,28 +57,31 @@ extern "C" __global__ void k_moments(const void* vals, int64_t kind, int64_t vof
     if (x < mn) mn = x;
     if (x > mx) mx = x;
   }
-  uint64_t tcnt = block_sum_u64(ubuf, cnt);
-  uint64_t tnan = block_sum_u64(ubuf, nan);
-  uint64_t tinf = block_sum_u64(ubuf, infs);
-  uint64_t tnul = block_sum_u64(ubuf, nulls);
-  double tsum = block_sum_f64(fbuf, sum);
-  // min and max in the same fixed tree.
+  // One fixed tree for the counts, the sum, the minimum and the maximum
+  // (lane t < s takes lane t+s), so each level costs one barrier.
   unsigned t = thread_x();
-  fbuf[t] = mn;
+  cbuf[t] = cnt;
+  nbuf[t] = nan;
+  ibuf[t] = infs;
+  ubuf[t] = nulls;
+  fbuf[t] = sum;
+  lbuf[t] = mn;
+  hbuf[t] = mx;
   __syncthreads();
   for (unsigned s = bd >> 1; s > 0; s >>= 1) {
-    if (t < s && fbuf[t + s] < fbuf[t]) fbuf[t] = fbuf[t + s];
+    if (t < s) {
+      cbuf[t] += cbuf[t + s];
+      nbuf[t] += nbuf[t + s];
+      ibuf[t] += ibuf[t + s];
+      ubuf[t] += ubuf[t + s];
+      fbuf[t] += fbuf[t + s];
+      if (lbuf[t + s] < lbuf[t]) lbuf[t] = lbuf[t + s];
+      if (hbuf[t + s] > hbuf[t]) hbuf[t] = hbuf[t + s];
+    }
     __syncthreads();
   }
-  double tmin = fbuf[0];
-  __syncthreads();
-  fbuf[t] = mx;
-  __syncthreads();
-  for (unsigned s = bd >> 1; s > 0; s >>= 1) {
-    if (t < s && fbuf[t + s] > fbuf[t]) fbuf[t] = fbuf[t + s];
-    __syncthreads();
-  }
-  double tmax = fbuf[0];
+  uint64_t tcnt = cbuf[0], tnan = nbuf[0], tinf = ibuf[0], tnul = ubuf[0];
+  double tsum = fbuf[0], tmin = lbuf[0], tmax = hbuf[0];
   __syncthreads();
 
   // Second pass: squared deviations from the block mean, corrected.
@@ -123,8 +98,17 @@ extern "C" __global__ void k_moments(const void* vals, int64_t kind, int64_t vof
       corr += d;
     }
   }
-  double tm2 = block_sum_f64(fbuf, m2);
-  double tcorr = block_sum_f64(fbuf, corr);
+  fbuf[t] = m2;
+  lbuf[t] = corr;
+  __syncthreads();
+  for (unsigned s = bd >> 1; s > 0; s >>= 1) {
+    if (t < s) {
+      fbuf[t] += fbuf[t + s];
+      lbuf[t] += lbuf[t + s];
+    }
+    __syncthreads();
+  }
+  double tm2 = fbuf[0], tcorr = lbuf[0];
   if (t == 0) {
     int64_t b = block_x();
     if (tcnt) {

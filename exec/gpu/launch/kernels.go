@@ -106,7 +106,13 @@ func (k *Kernels) Device() device.Device { return k.dev }
 // Chunked runs fn over [0, n) in pieces, halving the piece size after
 // device.ErrOutOfMemory; each piece's device memory is freed before the next.
 func (k *Kernels) Chunked(what string, n int, fn func(b *Buffers, lo, hi int) error) error {
-	size := n
+	return k.ChunkedAligned(what, n, 1, fn)
+}
+
+// ChunkedAligned is Chunked with every chunk but the last a multiple of
+// align rows, for kernels whose result depends on where tiles start.
+func (k *Kernels) ChunkedAligned(what string, n, align int, fn func(b *Buffers, lo, hi int) error) error {
+	size, least := n, max(minChunk, align)
 	for lo := 0; lo < n; {
 		hi := min(lo+size, n)
 		b, err := k.NewBuffers()
@@ -118,10 +124,10 @@ func (k *Kernels) Chunked(what string, n int, fn func(b *Buffers, lo, hi int) er
 			err = ferr
 		}
 		if errors.Is(err, device.ErrOutOfMemory) {
-			if size <= minChunk {
+			if size <= least {
 				return fmt.Errorf("%s: %d rows: %w (%v)", what, hi-lo, device.ErrFallback, err)
 			}
-			size = max(size/2, minChunk)
+			size = max(size/2/align*align, least)
 			continue
 		}
 		if err != nil {
