@@ -127,10 +127,13 @@ func (r *inPlaceMessages) u32() (uint32, error) {
 // decodeInPlace checks the CRC (when check is set) and opens the
 // segment's IPC stream over the mapping: decoded batches share the mapped
 // bytes. Only for segments without body compression.
-func decodeInPlace(m *mapping, data []byte, crc uint32, check bool, schema *arrow.Schema, mem memory.Allocator) (*segIter, error) {
+func decodeInPlace(m *mapping, data []byte, crc uint32, check bool, schema *arrow.Schema, msg []byte, mem memory.Allocator) (*segIter, error) {
 	if check {
 		if got := castagnoliSum(data); got != crc {
 			return nil, fmt.Errorf("%w (stored %08x, computed %08x)", ErrChecksum, crc, got)
+		}
+		if err := checkSchema(data, msg); err != nil {
+			return nil, fmt.Errorf("decode: %w", err)
 		}
 	}
 	mr := &inPlaceMessages{m: m, data: data}

@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/input/guard"
 )
 
 // Reader reads a committed map output. Partition iterators may be used
@@ -18,6 +20,7 @@ type Reader struct {
 	dataPath, indexPath string
 	ix                  *index
 	schema              *arrow.Schema
+	schemaMsg           []byte // the index's schema message, checked (see checkSchema)
 	data                *os.File
 	mapped              *mapping // the data file mapped read-only (nil: read with ReadAt)
 	id                  *fileID  // the data file's identity when opened (nil: unknown)
@@ -51,6 +54,12 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("shuffle: %s: %w", r.indexPath, err)
 	}
+	n, err := guard.SchemaMessage(ix.Schema)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)
+	}
+	r.schemaMsg = ix.Schema[:n]
 	sr, err := ipc.NewReader(bytes.NewReader(ix.Schema), ipc.WithAllocator(mem),
 		ipc.WithMetadataSizeLimit(int64(len(ix.Schema))), ipc.WithBodySizeLimit(int64(len(ix.Schema))))
 	if err != nil {
@@ -183,9 +192,9 @@ func (it *partIter) open() error {
 		var cur *segIter
 		var err error
 		if it.r.ix.Codec == CodecNone {
-			cur, err = decodeInPlace(m, seg, s.CRC, check, it.r.schema, it.r.mem)
+			cur, err = decodeInPlace(m, seg, s.CRC, check, it.r.schema, it.r.schemaMsg, it.r.mem)
 		} else {
-			cur, err = decodeSegment(seg, s.CRC, it.r.schema, it.r.mem)
+			cur, err = decodeSegment(seg, s.CRC, it.r.schema, it.r.schemaMsg, it.r.mem)
 		}
 		if err != nil {
 			return err
@@ -206,7 +215,7 @@ func (it *partIter) open() error {
 		}
 		return fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
 	}
-	cur, err := decodeSegment(buf, s.CRC, it.r.schema, it.r.mem)
+	cur, err := decodeSegment(buf, s.CRC, it.r.schema, it.r.schemaMsg, it.r.mem)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/input/guard"
 )
 
 // BatchIterator yields batches in order. Next returns nil, nil at the end;
@@ -22,7 +24,7 @@ type BatchIterator interface {
 // network. data must stay unchanged until the iterator is closed; decoded
 // batches do not reference it.
 func DecodeSegment(data []byte, crc uint32, mem memory.Allocator) (BatchIterator, error) {
-	it, err := decodeSegment(data, crc, nil, mem)
+	it, err := decodeSegment(data, crc, nil, nil, mem)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: segment: %w", err)
 	}
@@ -39,11 +41,27 @@ type segIter struct {
 	owned   arrow.RecordBatch
 }
 
-// decodeSegment checks the CRC and opens the IPC stream; schema, when not
-// nil, must match the stream's schema. Errors carry no location prefix.
-func decodeSegment(data []byte, crc uint32, schema *arrow.Schema, mem memory.Allocator) (*segIter, error) {
+// checkSchema checks a segment's leading schema message before arrow-go
+// decodes it (arrow-go sizes slices from its vector lengths unchecked): a
+// message with the bytes of msg, the index's schema message that the
+// reader checked when it opened, passes at once; any other is walked.
+func checkSchema(data, msg []byte) error {
+	if msg != nil && bytes.HasPrefix(data, msg) {
+		return nil
+	}
+	_, err := guard.SchemaMessage(data)
+	return err
+}
+
+// decodeSegment checks the CRC and the schema message (msg: see
+// checkSchema) and opens the IPC stream; schema, when not nil, must match
+// the stream's schema. Errors carry no location prefix.
+func decodeSegment(data []byte, crc uint32, schema *arrow.Schema, msg []byte, mem memory.Allocator) (*segIter, error) {
 	if got := castagnoliSum(data); got != crc {
 		return nil, fmt.Errorf("%w (stored %08x, computed %08x)", ErrChecksum, crc, got)
+	}
+	if err := checkSchema(data, msg); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
 	}
 	if mem == nil {
 		mem = memory.DefaultAllocator

@@ -35,22 +35,49 @@ func StoredSchema(serialized string) error {
 			return fmt.Errorf("%s metadata is not base64: %v", ArrowSchemaKey, err)
 		}
 	}
-	// An IPC message: [0xFFFFFFFF] int32 length, then the flatbuffer.
-	if len(b) >= 4 && binary.LittleEndian.Uint32(b) == 0xFFFFFFFF {
-		b = b[4:]
+	body, _, err := messageBody(b)
+	if err != nil {
+		return fmt.Errorf("%s metadata: %v", ArrowSchemaKey, err)
 	}
-	if len(b) < 4 {
-		return fmt.Errorf("%s metadata: message of %d bytes", ArrowSchemaKey, len(b))
-	}
-	n := int64(int32(binary.LittleEndian.Uint32(b)))
-	if n < 4 || n > int64(len(b)-4) {
-		return fmt.Errorf("%s metadata: message length %d in %d bytes", ArrowSchemaKey, n, len(b)-4)
-	}
-	c := &fbCheck{buf: b[4 : 4+n]}
+	c := &fbCheck{buf: body}
 	if err := c.message(); err != nil {
 		return fmt.Errorf("%s metadata is damaged: %v", ArrowSchemaKey, err)
 	}
 	return nil
+}
+
+// SchemaMessage checks the first message of an Arrow IPC stream b, a
+// schema message, as StoredSchema checks a stored schema, before arrow-go
+// decodes it; n is the message's length in b.
+func SchemaMessage(b []byte) (n int, err error) {
+	body, n, err := messageBody(b)
+	if err != nil {
+		return 0, fmt.Errorf("schema message: %v", err)
+	}
+	c := &fbCheck{buf: body}
+	if err := c.message(); err != nil {
+		return 0, fmt.Errorf("schema message is damaged: %v", err)
+	}
+	return n, nil
+}
+
+// messageBody returns the flatbuffer of the IPC message at the start of b
+// ([0xFFFFFFFF] int32 length, then the flatbuffer) and the length of the
+// message's metadata in b.
+func messageBody(b []byte) (body []byte, n int, err error) {
+	skip := 0
+	if len(b) >= 4 && binary.LittleEndian.Uint32(b) == 0xFFFFFFFF {
+		skip = 4
+	}
+	b = b[skip:]
+	if len(b) < 4 {
+		return nil, 0, fmt.Errorf("message of %d bytes", len(b))
+	}
+	l := int64(int32(binary.LittleEndian.Uint32(b)))
+	if l < 4 || l > int64(len(b)-4) {
+		return nil, 0, fmt.Errorf("message length %d in %d bytes", l, len(b)-4)
+	}
+	return b[4 : 4+l], skip + 4 + int(l), nil
 }
 
 // fbCheck walks a flatbuffer Message holding an Arrow Schema, checking
