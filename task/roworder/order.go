@@ -79,8 +79,12 @@ func (o *Order) loadGroups(b arrow.RecordBatch, shard bool) error {
 	if shard {
 		o.H2 = rows.Resize(o.H2, n)
 	}
-	local, keys := o.gk.Rows(b)
 	var err error
+	if c, ok := o.gk.SingleDict(b); ok {
+		o.Group, err = o.gg.DictRows(c)
+		return err
+	}
+	local, keys := o.gk.Rows(b)
 	o.Group, err = o.gg.Rows(local, keys)
 	return err
 }

@@ -170,6 +170,85 @@ type GlobalGroups struct {
 	IDs map[string]int32 // encoded key -> group id
 	buf []int32
 	out []int32
+	// byValue: for a single dictionary split.by column, the group id of
+	// each string value (the key "s"+value without its tag), built once
+	// so that a batch's dictionary maps to ids without building keys.
+	byValue map[string]int32
+}
+
+// SingleDict returns the batch's split.by column when it is the only one
+// and a dictionary of strings (the case DictRows serves).
+func (g *GroupKeys) SingleDict(b arrow.RecordBatch) (*array.Dictionary, bool) {
+	if len(g.Cols) != 1 {
+		return nil, false
+	}
+	c, ok := b.Column(g.Cols[0]).(*array.Dictionary)
+	if !ok {
+		return nil, false
+	}
+	if _, ok := c.Dictionary().(*array.String); !ok {
+		return nil, false
+	}
+	if _, ok := c.Indices().(*array.Int32); !ok {
+		return nil, false
+	}
+	return c, true
+}
+
+// DictRows is GroupKeys.Rows followed by Rows for a single dictionary
+// column (see SingleDict): the same ids and errors, with one lookup per
+// dictionary entry by its value and no key built (reused by the next call).
+func (gg *GlobalGroups) DictRows(c *array.Dictionary) ([]int32, error) {
+	if gg.byValue == nil {
+		gg.byValue = make(map[string]int32, len(gg.IDs))
+		for k, id := range gg.IDs {
+			if strings.HasPrefix(k, "s") {
+				gg.byValue[k[1:]] = id
+			}
+		}
+	}
+	dict := c.Dictionary().(*array.String)
+	nd := dict.Len()
+	gg.buf = Resize(gg.buf, nd)
+	for i := range nd {
+		id, ok := gg.byValue[dict.Value(i)]
+		if !ok {
+			id = -1
+		}
+		gg.buf[i] = id
+	}
+	idx := c.Indices().(*array.Int32).Int32Values()
+	n := c.Len()
+	gg.out = Resize(gg.out, n)
+	if c.NullN() == 0 {
+		for i, x := range idx {
+			id := gg.buf[x]
+			if id < 0 {
+				return nil, fmt.Errorf("row with split group %q not seen by the counting pass", "s"+dict.Value(int(x)))
+			}
+			gg.out[i] = id
+		}
+		return gg.out, nil
+	}
+	nullID := int32(-2) // not looked up yet
+	for i := range n {
+		var id int32
+		if c.IsNull(i) {
+			if nullID == -2 {
+				nullID = -1
+				if v, ok := gg.IDs[NullKey]; ok {
+					nullID = v
+				}
+			}
+			if id = nullID; id < 0 {
+				return nil, fmt.Errorf("row with split group %q not seen by the counting pass", NullKey)
+			}
+		} else if id = gg.buf[idx[i]]; id < 0 {
+			return nil, fmt.Errorf("row with split group %q not seen by the counting pass", "s"+dict.Value(int(idx[i])))
+		}
+		gg.out[i] = id
+	}
+	return gg.out, nil
 }
 
 // ids returns the global group id of every row (reused by the next call).
