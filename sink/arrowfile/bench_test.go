@@ -9,7 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/klauspost/compress/zstd"
 )
 
 // benchBatches is a realistic training shard: 2M rows in 64K-row batches
@@ -106,11 +105,7 @@ func BenchmarkWrite(b *testing.B) {
 			return newIPCFileWriter(w, schema, compressionZstd)
 		},
 		"native-zstd-default": func(w *countWriter) (Writer, error) {
-			c, err := newZstdCodec(zstd.SpeedDefault)
-			if err != nil {
-				return nil, err
-			}
-			return newIPCFileWriterCodec(w, schema, layouts, c)
+			return newIPCFileWriterCodec(w, schema, layouts, newZstdCodec(3))
 		},
 		"native-zstd-2workers": func(w *countWriter) (Writer, error) {
 			fw, err := newIPCFileWriter(w, schema, compressionZstd)

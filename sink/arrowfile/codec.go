@@ -4,8 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
+
+	"github.com/sluice-ml/sluice/internal/czstd"
 )
 
 // bufferCodec compresses IPC body buffers (BodyCompressionMethod.BUFFER).
@@ -25,7 +26,7 @@ func newBufferCodec(compression string) (bufferCodec, error) {
 	case compressionNone:
 		return nil, nil
 	case compressionZstd:
-		return newZstdCodec(zstd.SpeedFastest)
+		return newZstdCodec(1), nil
 	case compressionLZ4:
 		return newLZ4Codec()
 	}
@@ -53,28 +54,22 @@ func appendCompressed(c bufferCodec, dst, src []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// zstdCodec encodes each buffer as one zstd frame with a reused encoder
-// (EncodeAll: no streaming state, no goroutines, output appended to the
-// caller's scratch). Frames carry no content checksum, like the C++
+// zstdCodec encodes each buffer as one zstd frame at level 1 with a
+// reused C context (czstd): no streaming state, output appended to the
+// caller's scratch. Frames carry no content checksum, like the C++
 // implementation's (ZSTD_compress) frames: the shard's sha256 in the
 // manifest covers every byte.
-type zstdCodec struct{ enc *zstd.Encoder }
+type zstdCodec struct{ enc *czstd.Encoder }
 
-func newZstdCodec(level zstd.EncoderLevel) (*zstdCodec, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false))
-	if err != nil {
-		return nil, fmt.Errorf("zstd encoder: %w", err)
-	}
-	return &zstdCodec{enc: enc}, nil
-}
+func newZstdCodec(level int) *zstdCodec { return &zstdCodec{enc: czstd.NewEncoder(level)} }
 
 func (c *zstdCodec) appendFrame(dst, src []byte) ([]byte, error) {
-	return c.enc.EncodeAll(src, dst), nil
+	return c.enc.AppendFrame(dst, src)
 }
 
 func (c *zstdCodec) fbCodec() int { return fbCodecZstd }
 
-func (c *zstdCodec) close() error { return c.enc.Close() }
+func (c *zstdCodec) close() error { return nil }
 
 // lz4Codec writes each buffer as one LZ4 frame with 64 KiB blocks and no
 // content checksum, like the C++ implementation's LZ4_FRAME codec.

@@ -6,7 +6,7 @@
 // (null, bool, integers, floats, (large) utf8 and binary, fixed-size
 // binary, decimal128/256, dates, times, timestamps, durations, intervals).
 // Each body buffer is compressed on its own by one reused encoder per file
-// (zstd at SpeedFastest with EncodeAll into a reused scratch, or LZ4 frames
+// (zstd level 1 frames from the C library into a reused scratch, or LZ4 frames
 // with 64 KiB blocks), and stored raw behind a -1 length when compression
 // does not save space. A schema with any other type (lists, structs, maps,
 // unions, views, extension types) is written by arrow-go's ipc.FileWriter

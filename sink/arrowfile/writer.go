@@ -27,7 +27,7 @@ var (
 
 // Compression names NewWriter accepts (the output.compression values).
 const (
-	compressionZstd = "zstd" // zstd at SpeedFastest
+	compressionZstd = "zstd" // zstd level 1 (internal/czstd)
 	compressionLZ4  = "lz4"  // LZ4 frames
 	compressionNone = "none"
 )
