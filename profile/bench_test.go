@@ -58,3 +58,21 @@ func BenchmarkColumnUpdate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIntColumnUpdate profiles 64k rows of station-id-like int64
+// values (900 distinct), categorical.
+func BenchmarkIntColumnUpdate(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ib := array.NewInt64Builder(memory.DefaultAllocator)
+	for range 1 << 16 {
+		ib.Append(72 + r.Int64N(900))
+	}
+	col := ib.NewArray()
+	b.ResetTimer()
+	for range b.N {
+		c := NewColumn(ColumnSpec{Name: "x", Categorical: true}, col.DataType())
+		if err := c.Update(col); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -134,15 +134,63 @@ func updateInts[T int64 | arrow.Timestamp](d *HLL, a arrow.Array, vals []T, top 
 		}
 		return
 	}
+	eachIntCount(a, vals, func(v T, n int64) {
+		d.Add(hashBits(uint64(v)))
+		top[format(v)] += n
+	})
+}
+
+// denseCountSlack is how much wider than the batch the value range of an
+// integer batch may be for eachIntCount to count it in a table.
+const denseCountSlack = 4
+
+// eachIntCount calls f once for every distinct valid value of vals (a's
+// values) with its count, in no particular order. When the values span
+// at most a few times the batch's length (ids, years, codes) they are
+// counted in a table indexed by value − min; otherwise in a map.
+func eachIntCount[T int64 | arrow.Timestamp](a arrow.Array, vals []T, f func(v T, n int64)) {
+	nulls := a.NullN() > 0
+	var lo, hi T
+	seen := false
+	for i, v := range vals {
+		if nulls && !a.IsValid(i) {
+			continue
+		}
+		if !seen {
+			lo, hi, seen = v, v, true
+		} else if v < lo {
+			lo = v
+		} else if v > hi {
+			hi = v
+		}
+	}
+	if !seen {
+		return
+	}
+	// hi ≥ lo, so the unsigned difference is the span even when the
+	// signed one overflows.
+	if span := uint64(hi) - uint64(lo); span < uint64(denseCountSlack*len(vals)+1024) {
+		tab := make([]int64, span+1)
+		for i, v := range vals {
+			if !nulls || a.IsValid(i) {
+				tab[uint64(v)-uint64(lo)]++
+			}
+		}
+		for k, n := range tab {
+			if n > 0 {
+				f(T(uint64(lo)+uint64(k)), n)
+			}
+		}
+		return
+	}
 	counts := map[T]int64{}
 	for i, v := range vals {
-		if valid(i) {
+		if !nulls || a.IsValid(i) {
 			counts[v]++
 		}
 	}
 	for v, n := range counts {
-		d.Add(hashBits(uint64(v)))
-		top[format(v)] += n
+		f(v, n)
 	}
 }
 
