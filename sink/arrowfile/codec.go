@@ -26,7 +26,7 @@ func newBufferCodec(compression string) (bufferCodec, error) {
 	case compressionNone:
 		return nil, nil
 	case compressionZstd:
-		return newZstdCodec(1), nil
+		return newZstdCodec(zstdLevel), nil
 	case compressionLZ4:
 		return newLZ4Codec()
 	}
@@ -54,7 +54,10 @@ func appendCompressed(c bufferCodec, dst, src []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// zstdCodec encodes each buffer as one zstd frame at level 1 with a
+// zstdLevel is the level of zstd body buffers: 1, zstd's fastest.
+const zstdLevel = 1
+
+// zstdCodec encodes each buffer as one zstd frame at zstdLevel with a
 // reused C context (czstd): no streaming state, output appended to the
 // caller's scratch. Frames carry no content checksum, like the C++
 // implementation's (ZSTD_compress) frames: the shard's sha256 in the

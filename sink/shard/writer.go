@@ -173,11 +173,11 @@ func createUnique(path string) (string, *os.File, error) {
 }
 
 // ParquetZstdLevel is the zstd level of Parquet pages: 1, zstd's fastest
-// (the level of the Arrow IPC writer too). Pages are compressed by the C
-// library (see init). At
+// (the level of the Arrow IPC writer too). With the pure-Go encoder, at
 // the default level 3 page compression was three quarters of the Parquet
-// write's CPU in a profile of the citibike job; level 1 files are 3 %
-// larger (BenchmarkShardWrite/parquet-zstd).
+// write's CPU in a profile of the citibike job, and level 1 files were 3 %
+// larger (BenchmarkShardWrite/parquet-zstd). Pages are now compressed by
+// the C library (see init).
 const ParquetZstdLevel = 1
 
 // Parquet ZSTD pages are compressed by the reference C library
