@@ -203,13 +203,7 @@ func TestOperations(t *testing.T) {
 	}
 
 	// The UI's snapshot and status agree on the finished job.
-	req, _ := http.NewRequest("GET", "http://"+uiAddr+"/api/snapshot", nil)
-	req.SetBasicAuth("me", secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap struct {
+	type snapshot struct {
 		Jobs []struct {
 			State      string  `json:"state"`
 			Percent    float64 `json:"percent"`
@@ -223,10 +217,34 @@ func TestOperations(t *testing.T) {
 			LastHeartbeat time.Time `json:"last_heartbeat"`
 		} `json:"executors"`
 	}
-	err = json.NewDecoder(resp.Body).Decode(&snap)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
+	getSnap := func() snapshot {
+		req, _ := http.NewRequest("GET", "http://"+uiAddr+"/api/snapshot", nil)
+		req.SetBasicAuth("me", secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var s snapshot
+		if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// A heartbeat is the member's answer to the driver's failure-detector
+	// probe, which visits one member per second: a job shorter than a probe
+	// round can end before an executor is first probed, so wait for a round.
+	snap := getSnap()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		probed := true
+		for _, e := range snap.Executors {
+			probed = probed && !e.LastHeartbeat.IsZero()
+		}
+		if probed {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+		snap = getSnap()
 	}
 	if len(snap.Jobs) != 1 || snap.Jobs[0].State != "succeeded" || snap.Jobs[0].Percent != 100 {
 		t.Fatalf("UI snapshot: %+v, want one succeeded job at 100%%", snap.Jobs)
