@@ -162,10 +162,13 @@ type shardCollector struct {
 	spillName string
 	shardKern kernel.Kernels // ShardAssign's engine
 	// streaming: the shard is written a cache bucket at a time (see
-	// stream); its picks are one bucket's and never spill. The first
-	// carries kept batches are the rows carried from earlier buckets.
+	// stream); its picks are one bucket's and never spill. Kept batches
+	// [0, carries) are rows carried from earlier buckets, [carries,
+	// deferred) the previous bucket's batches that pending rows still use,
+	// and the rest the current bucket's.
 	streaming bool
 	carries   int
+	deferred  int
 }
 
 // add takes one cached batch: it assigns splits and shards, and keeps the

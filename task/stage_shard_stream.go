@@ -107,7 +107,9 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 		if err := c.carry(ss); err != nil {
 			return nil, err
 		}
-		br.Done(b) // no batch of the bucket is kept past its carry
+		if b > lo {
+			br.Done(b - 1) // no batch of the previous bucket is kept past this carry
+		}
 	}
 	infos = make([]shard.Info, len(ss))
 	for k, s := range ss {
@@ -128,12 +130,17 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 	return infos, nil
 }
 
-// carry ends a bucket: each split's pending rows read from the bucket are
-// gathered into one compact batch (the needed columns of those rows
-// only), and the bucket's batches are released. The kept batches are then
-// only such carries, which hold fewer than a chunk of rows per split: the
-// rows of a small split may wait several buckets for their chunk without
-// keeping those buckets' batches.
+// carry ends a bucket. A split's pending rows of this bucket keep their
+// batches for one more bucket: a large split writes them with its next
+// chunk, reading the two buckets' batches directly. Its pending rows of the
+// previous bucket, which waited a whole bucket, are gathered into one
+// compact batch (the needed columns of those rows only) and the previous
+// bucket's batches are released. So the task holds at most two buckets'
+// batches plus such carries, which hold fewer than a chunk of rows per
+// split: the rows of a small split may wait several buckets for their
+// chunk without keeping those buckets' batches. Carrying every bucket's
+// pending rows at once gathered each large split's rows twice: about a
+// quarter of them on the 33.3M-row citibike job.
 func (c *shardCollector) carry(ss []*streamSplit) error {
 	old := c.src.Batches
 	var kept []arrow.RecordBatch
@@ -142,38 +149,57 @@ func (c *shardCollector) carry(ss []*streamSplit) error {
 			b.Release()
 		}
 	}
-	remap := make([]int32, c.carries)
+	remap := make([]int32, len(old))
 	for i := range remap {
 		remap[i] = -1
 	}
-	for _, s := range ss {
-		// The pending rows are earlier carries' rows, then the bucket's.
+	keep := func(o int32) int32 {
+		if remap[o] < 0 {
+			remap[o] = int32(len(kept))
+			old[o].Retain()
+			kept = append(kept, old[o])
+		}
+		return remap[o]
+	}
+	carries, prev := int32(c.carries), int32(c.deferred)
+	fresh := make([]int, len(ss)) // per split: where its rows of this bucket start
+	for k, s := range ss {
+		// The pending rows are carried rows, then the previous bucket's,
+		// then this bucket's (each bucket's rows follow the last's).
 		i := 0
-		for ; i < len(s.batch) && s.batch[i] < int32(c.carries); i++ {
-			o := s.batch[i]
-			if remap[o] < 0 {
-				remap[o] = int32(len(kept))
-				old[o].Retain()
-				kept = append(kept, old[o])
+		for ; i < len(s.batch) && s.batch[i] < carries; i++ {
+			s.batch[i] = keep(s.batch[i])
+		}
+		j := i
+		for j < len(s.batch) && s.batch[j] < prev {
+			j++
+		}
+		if j > i {
+			b, err := rows.GatherRows(c.src.Stored, old, s.batch[i:j], s.row[i:j], c.x.Mem)
+			if err != nil {
+				release()
+				return err
 			}
-			s.batch[i] = remap[o]
+			at := int32(len(kept))
+			kept = append(kept, b)
+			for q := i; q < j; q++ {
+				s.batch[q], s.row[q] = at, int32(q-i)
+			}
 		}
-		if i == len(s.batch) {
-			continue
-		}
-		b, err := rows.GatherRows(c.src.Stored, old, s.batch[i:], s.row[i:], c.x.Mem)
-		if err != nil {
-			release()
-			return err
-		}
-		at := int32(len(kept))
-		kept = append(kept, b)
-		for q := i; q < len(s.batch); q++ {
-			s.batch[q], s.row[q] = at, int32(q-i)
+		fresh[k] = j
+	}
+	nCarries := len(kept)
+	for k, s := range ss {
+		for q := fresh[k]; q < len(s.batch); q++ {
+			if s.batch[q] < prev {
+				release()
+				return fmt.Errorf("internal: split %d's pending row %d is from an earlier bucket than the rows before it", k, q)
+			}
+			s.batch[q] = keep(s.batch[q])
 		}
 	}
 	c.src.Release()
-	c.src.Batches, c.carries = kept, len(kept)
+	c.src.Batches, c.carries, c.deferred = kept, nCarries, len(kept)
 	return nil
 }
 
