@@ -45,7 +45,7 @@ type streamSplit struct {
 // appended to their split's pending rows; whole chunks of those are
 // written, and the batches no pending row needs are released. The chunks
 // are the rows write would put in them, so the bytes are the same; the task
-// holds about one bucket's batches, whatever the input size.
+// holds at most two buckets' batches (see carry), whatever the input size.
 func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location, lo, hi int, schema *arrow.Schema, paths []string) (infos []shard.Info, err error) {
 	outSchema, err := rows.ProjectSchema(schema, c.r.shardColumns(schema))
 	if err != nil {
