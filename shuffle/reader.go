@@ -104,20 +104,6 @@ func (r *Reader) Partition(p int) (BatchIterator, error) {
 	return &partIter{r: r, p: p, segs: r.ix.Segments[p]}, nil
 }
 
-// DropPages releases the resident pages of partition p's segments when
-// the data file is mapped: a reader kept open while partition after
-// partition is read then holds about one partition's pages, not the
-// file's. Batches of p still in use stay valid (their pages are read
-// again from the file when touched).
-func (r *Reader) DropPages(p int) {
-	if r.mapped == nil || p < 0 || p >= len(r.ix.Segments) {
-		return
-	}
-	for _, s := range r.ix.Segments[p] {
-		dropPages(r.mapped.data[s.Offset : s.Offset+s.Length])
-	}
-}
-
 // PartitionExtent is the smallest byte range of the data file that holds
 // every segment of partition p (lo == hi when it has none or p is out of
 // range).
@@ -135,9 +121,12 @@ func (r *Reader) PartitionExtent(p int) (lo, hi int64) {
 }
 
 // DropRange releases the resident pages of bytes [lo, hi) of the data file
-// when it is mapped, as DropPages does for a partition: one call for many
-// partitions' bytes costs the kernel one pass (and one TLB flush) instead
-// of one per segment. Batches over those bytes stay valid.
+// when it is mapped (whole pages inside the range only): a reader kept open
+// while partition after partition is read then holds about the pages of
+// the partitions not dropped yet, not the file's. Batches over those bytes
+// stay valid (their pages are read again from the file when touched). One
+// call for many partitions' bytes (their PartitionExtent) costs the kernel
+// one pass and one TLB flush instead of one per segment.
 func (r *Reader) DropRange(lo, hi int64) {
 	if r.mapped == nil {
 		return
