@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -61,30 +60,27 @@ func ServeFetch(root string, req *pb.FetchRequest, send func(*pb.FetchChunk) err
 		return err
 	}
 	defer rd.Close()
-	schema, segs, err := partitionSegments(path+".index", int(req.Partition))
-	if err != nil {
+	p := int(req.Partition)
+	if p < 0 || p >= rd.NumPartitions() {
+		return fmt.Errorf("%s: partition %d outside [0, %d)", path, p, rd.NumPartitions())
+	}
+	info := rd.PartitionInfo(p)
+	if err := send(&pb.FetchChunk{Schema: rd.SchemaStream(), Rows: info.Rows, Bytes: info.Bytes, Segments: int32(info.Segments)}); err != nil {
 		return err
 	}
-	info := rd.PartitionInfo(int(req.Partition))
-	if err := send(&pb.FetchChunk{Schema: schema, Rows: info.Rows, Bytes: info.Bytes, Segments: int32(len(segs))}); err != nil {
-		return err
-	}
-	f, err := os.Open(path + ".data")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	buf := make([]byte, chunkBytes)
-	for _, s := range segs {
-		for off := int64(0); off < s.Length; {
-			n := min(int64(chunkBytes), s.Length-off)
-			if _, err := f.ReadAt(buf[:n], s.Offset+off); err != nil {
-				return fmt.Errorf("%s.data: read %d bytes at %d: %w", path, n, s.Offset+off, err)
-			}
+	for i := range info.Segments {
+		// Each segment as it decodes alone: an id segment comes with its
+		// own dictionaries instead of the file's.
+		seg, crc, rows, err := rd.StandaloneSegment(p, i)
+		if err != nil {
+			return err
+		}
+		for off := 0; off < len(seg); {
+			n := min(chunkBytes, len(seg)-off)
+			c := &pb.FetchChunk{Data: seg[off : off+n]}
 			off += n
-			c := &pb.FetchChunk{Data: buf[:n]}
-			if off == s.Length {
-				c.SegmentEnd, c.Crc, c.SegmentRows = true, s.CRC, s.Rows
+			if off == len(seg) {
+				c.SegmentEnd, c.Crc, c.SegmentRows = true, crc, rows
 			}
 			if err := send(c); err != nil {
 				return err

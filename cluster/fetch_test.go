@@ -23,29 +23,32 @@ import (
 	"github.com/sluice-ml/sluice/task/exchange"
 )
 
-// writeOutput writes a 3-partition shuffle output of int64 rows i (row i
-// goes to partition i%3) in small segments.
+// writeOutput writes a 3-partition shuffle output of rows (i, "k"+i%7)
+// (row i goes to partition i%3) in small segments; the string dictionary
+// column is numbered per file, so the segments hold ids.
 func writeOutput(t *testing.T, path string, n int, mem memory.Allocator) {
 	t.Helper()
-	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "s", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}}}, nil)
 	w, err := shuffle.NewWriter(path, schema, shuffle.WriterOptions{Partitions: 3, FlushBytes: 512}, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for start := 0; start < n; start += 100 {
-		b := array.NewInt64Builder(mem)
+		b := array.NewRecordBuilder(mem, schema)
 		part := make([]int32, 0, 100)
 		for i := start; i < min(start+100, n); i++ {
-			b.Append(int64(i))
+			b.Field(0).(*array.Int64Builder).Append(int64(i))
+			if err := b.Field(1).(*array.BinaryDictionaryBuilder).AppendString(fmt.Sprintf("k%d", i%7)); err != nil {
+				t.Fatal(err)
+			}
 			part = append(part, int32(i%3))
 		}
-		arr := b.NewArray()
-		rec := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+		rec := b.NewRecordBatch()
 		if err := w.WritePartitioned(rec, part); err != nil {
 			t.Fatal(err)
 		}
 		rec.Release()
-		arr.Release()
 		b.Release()
 	}
 	if _, err := w.Close(); err != nil {
@@ -53,7 +56,8 @@ func writeOutput(t *testing.T, path string, n int, mem memory.Allocator) {
 	}
 }
 
-// readAll reads a partition's values.
+// readAll reads a partition's values of v, checking that each row's s is
+// "k"+v%7.
 func readAll(t *testing.T, files exchange.Files, loc task.Location, p int, mem memory.Allocator) ([]int64, shuffle.PartitionInfo, error) {
 	t.Helper()
 	part, err := files.OpenPartition(context.Background(), loc, p, mem)
@@ -70,7 +74,17 @@ func readAll(t *testing.T, files exchange.Files, loc task.Location, p int, mem m
 		if b == nil {
 			return out, part.Info, nil
 		}
-		out = append(out, b.Column(0).(*array.Int64).Int64Values()...)
+		vs := b.Column(0).(*array.Int64).Int64Values()
+		if b.NumCols() > 1 {
+			s := b.Column(1).(*array.Dictionary)
+			dict := s.Dictionary().(*array.String)
+			for i, v := range vs {
+				if got := dict.Value(s.GetValueIndex(i)); got != fmt.Sprintf("k%d", v%7) {
+					t.Errorf("row %d: s = %q, want k%d", v, got, v%7)
+				}
+			}
+		}
+		out = append(out, vs...)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 const benchRows = 1 << 15
 
-func benchBatches(b *testing.B, mem memory.Allocator) ([]arrow.RecordBatch, [][]int32, int64) {
+func benchBatches(b *testing.B, mem memory.Allocator, np int) ([]arrow.RecordBatch, [][]int32, int64) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var batches []arrow.RecordBatch
 	var parts [][]int32
@@ -20,7 +20,7 @@ func benchBatches(b *testing.B, mem memory.Allocator) ([]arrow.RecordBatch, [][]
 		rec := genBatch(mem, rng, benchRows, int64(i*benchRows), i%2)
 		part := make([]int32, benchRows)
 		for j := range part {
-			part[j] = int32(rng.IntN(16))
+			part[j] = int32(rng.IntN(np))
 		}
 		batches, parts = append(batches, rec), append(parts, part)
 		bytes += footprint(rec)
@@ -28,19 +28,32 @@ func benchBatches(b *testing.B, mem memory.Allocator) ([]arrow.RecordBatch, [][]
 	return batches, parts, bytes
 }
 
-// BenchmarkWrite measures WritePartitioned into 16 partitions and Close;
-// bytes are the Arrow bytes of the input.
+// benchCases are the writer shapes measured: 16 partitions, and 1024
+// partitions of about 128 rows a segment (a large input's scan cache,
+// where per-segment costs dominate).
+var benchCases = []struct {
+	name  string
+	codec Codec
+	parts int
+}{
+	{"none", CodecNone, 16}, {"lz4", CodecLZ4, 16}, {"zstd", CodecZstd, 16},
+	{"none-1024", CodecNone, 1024}, {"zstd-1024", CodecZstd, 1024},
+}
+
+// BenchmarkWrite measures WritePartitioned and Close; bytes are the Arrow
+// bytes of the input.
 func BenchmarkWrite(b *testing.B) {
-	for _, c := range []Codec{CodecNone, CodecLZ4, CodecZstd} {
-		b.Run(string(c), func(b *testing.B) {
+	for _, bc := range benchCases {
+		c := bc.codec
+		b.Run(bc.name, func(b *testing.B) {
 			mem := memory.NewGoAllocator()
-			batches, parts, bytes := benchBatches(b, mem)
+			batches, parts, bytes := benchBatches(b, mem, bc.parts)
 			defer releaseAll(batches)
 			dir := b.TempDir()
 			b.SetBytes(bytes)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				w, err := NewWriter(filepath.Join(dir, "m"), batches[0].Schema(), WriterOptions{Partitions: 16, Codec: c}, mem)
+				w, err := NewWriter(filepath.Join(dir, "m"), batches[0].Schema(), WriterOptions{Partitions: bc.parts, Codec: c}, mem)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -60,12 +73,13 @@ func BenchmarkWrite(b *testing.B) {
 // BenchmarkRead measures reading every partition back; bytes are the
 // Arrow bytes of the rows.
 func BenchmarkRead(b *testing.B) {
-	for _, c := range []Codec{CodecNone, CodecLZ4, CodecZstd} {
-		b.Run(string(c), func(b *testing.B) {
+	for _, bc := range benchCases {
+		c := bc.codec
+		b.Run(bc.name, func(b *testing.B) {
 			mem := memory.NewGoAllocator()
-			batches, parts, bytes := benchBatches(b, mem)
+			batches, parts, bytes := benchBatches(b, mem, bc.parts)
 			path := filepath.Join(b.TempDir(), "m")
-			w, err := NewWriter(path, batches[0].Schema(), WriterOptions{Partitions: 16, Codec: c}, mem)
+			w, err := NewWriter(path, batches[0].Schema(), WriterOptions{Partitions: bc.parts, Codec: c}, mem)
 			if err != nil {
 				b.Fatal(err)
 			}

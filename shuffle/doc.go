@@ -5,9 +5,16 @@
 //
 // Each partition's rows are stored as one or more segments. A segment is a
 // complete Arrow IPC stream (schema, dictionaries, record batches, EOS) with
-// IPC body compression, so a reducer can decode it alone, locally or after
-// fetching its bytes over the network (DecodeSegment). The index (format.go)
-// lists every segment's offset, length, row count and CRC-32C.
+// IPC body compression. The index (format.go) lists every segment's offset,
+// length, row count and CRC-32C.
+//
+// A dictionary column of strings (int32 indices) is numbered once per
+// file: its segments carry int32 ids and the file stores the values once
+// (file dictionaries, format.go), so small segments do not repeat them and
+// every batch read from one file shares one dictionary. To decode a
+// segment alone, after fetching its bytes over the network, take it from
+// Reader.StandaloneSegment (which gives such a segment its own dictionary)
+// and decode it with DecodeSegment.
 //
 // Ownership: Writer.Write and Writer.WritePartitioned never take the
 // caller's reference; the writer retains or copies what it buffers and
@@ -16,7 +23,8 @@
 //
 // Row order within a partition is write order. Batch boundaries are not
 // kept: small buffered pieces of a partition are coalesced into batches of
-// up to CoalesceRows rows when the partition is flushed, and every
-// dictionary column of a written batch carries only the dictionary entries
-// its rows use.
+// up to CoalesceRows rows when the partition is flushed. A dictionary
+// column read back carries its file's dictionary, or, where the file gave
+// up numbering it (more than a million distinct values), only the entries
+// its batch uses.
 package shuffle

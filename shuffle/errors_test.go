@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -270,10 +271,20 @@ func TestDecodeSegment(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	// The segments of partition 2, decoded one by one, give the partition.
+	// The segments of partition 2 as StandaloneSegment gives them (id
+	// segments encoded again with their own dictionaries), decoded one
+	// by one, give the partition.
 	var rows [][]string
-	for _, s := range ix.Segments[2] {
-		it, err := DecodeSegment(data[s.Offset:s.Offset+s.Length], s.CRC, mem)
+	ids := 0
+	for i, s := range ix.Segments[2] {
+		if r.idMsg != nil && bytes.HasPrefix(data[s.Offset:], r.idMsg) {
+			ids++
+		}
+		seg, crc, n, err := r.StandaloneSegment(2, i)
+		if err != nil || n != s.Rows {
+			t.Fatalf("segment %d: %d rows (index: %d), %v", i, n, s.Rows, err)
+		}
+		it, err := DecodeSegment(seg, crc, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,9 +296,17 @@ func TestDecodeSegment(t *testing.T) {
 			if b == nil {
 				break
 			}
+			if d, ok := b.Column(4).(*array.Dictionary); ok {
+				checkDictUsed(t, d, "s")
+			} else {
+				t.Fatalf("column s of a standalone segment is %s", b.Column(4).DataType())
+			}
 			rows = append(rows, rowStrings(b)...)
 		}
 		it.Close()
+	}
+	if ids == 0 {
+		t.Fatal("no id segment in partition 2: file dictionaries were not used")
 	}
 	equalRows(t, "DecodeSegment", rows, readAll(t, r, 2))
 	s := ix.Segments[2][0]

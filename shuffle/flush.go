@@ -33,8 +33,13 @@ func (s *segmentSink) Write(b []byte) (int, error) {
 func (w *Writer) flush(p int) error {
 	pb := &w.parts[p]
 	pieces := pb.pieces
+	ids := w.idSegment(pieces)
+	schema := w.schema
+	if ids {
+		schema = w.fd.schema
+	}
 	w.sink.crc, w.sink.n = 0, 0
-	opts := append(w.opt.Codec.ipcOptions(), ipc.WithSchema(w.schema), ipc.WithAllocator(w.mem))
+	opts := append(w.opt.Codec.ipcOptions(), ipc.WithSchema(schema), ipc.WithAllocator(w.mem))
 	iw := ipc.NewWriter(&w.sink, opts...)
 	var rows int64
 	for i := 0; i < len(pieces); {
@@ -43,7 +48,7 @@ func (w *Writer) flush(p int) error {
 			n += pieces[j].rec.NumRows()
 			j++
 		}
-		rec, err := w.coalesce(pieces[i:j], n)
+		rec, err := w.coalesce(pieces[i:j], n, ids)
 		if err == nil {
 			err = iw.Write(rec)
 			rec.Release()
@@ -57,6 +62,9 @@ func (w *Writer) flush(p int) error {
 	}
 	if err := iw.Close(); err != nil {
 		return w.fail(fmt.Errorf("shuffle: %s: partition %d: encode segment: %w", w.path, p, err))
+	}
+	if ids {
+		w.fd.used = true
 	}
 	n := w.sink.n
 	w.segs[p] = append(w.segs[p], segment{Offset: w.off, Length: n, Rows: rows, CRC: w.sink.crc})
@@ -72,8 +80,9 @@ func (w *Writer) flush(p int) error {
 // coalesce merges pieces (rows in total) into one batch, column by column,
 // and shrinks every dictionary column to the entries its rows use. When the
 // pieces of a dictionary column carry different dictionaries, each piece is
-// shrunk first so that unification only sees used entries.
-func (w *Writer) coalesce(pieces []piece, rows int64) (arrow.RecordBatch, error) {
+// shrunk first so that unification only sees used entries. With ids, the
+// batch has the id schema: the file dictionary columns hold ids.
+func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBatch, error) {
 	ncols := int(pieces[0].rec.NumCols())
 	cols := make([]arrow.Array, ncols)
 	defer func() {
@@ -88,13 +97,23 @@ func (w *Writer) coalesce(pieces []piece, rows int64) (arrow.RecordBatch, error)
 		for i, pc := range pieces {
 			parts[i] = pc.rec.Column(c)
 		}
-		col, err := w.mergeColumn(c, parts)
+		var col arrow.Array
+		var err error
+		if ids && w.fd.isCol[c] {
+			col, err = w.idColumn(c, parts)
+		} else {
+			col, err = w.mergeColumn(c, parts)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", w.schema.Field(c).Name, err)
 		}
 		cols[c] = col
 	}
-	return array.NewRecordBatch(w.schema, cols, rows), nil
+	schema := w.schema
+	if ids {
+		schema = w.fd.schema
+	}
+	return array.NewRecordBatch(schema, cols, rows), nil
 }
 
 // mergeColumn concatenates parts (borrowed) of column c into one new
@@ -122,13 +141,7 @@ func (w *Writer) mergeColumn(c int, parts []arrow.Array) (arrow.Array, error) {
 		return compactDict(merged.(*array.Dictionary), w.mem)
 	}
 	if dt := parts[0].DataType(); memoable(dt) {
-		if w.memos == nil {
-			w.memos = make([]*dictMemo, w.schema.NumFields())
-		}
-		if w.memos[c] == nil {
-			w.memos[c] = newDictMemo()
-		}
-		merged, err := w.memos[c].merge(dt.(*arrow.DictionaryType), parts, w.mem)
+		merged, err := w.memo(c).merge(dt.(*arrow.DictionaryType), parts, w.mem)
 		if err != nil || merged != nil {
 			return merged, err
 		}

@@ -7,11 +7,11 @@ import (
 	"hash/crc32"
 )
 
-// Index file format, version 1. All integers are little-endian.
+// Index file format, version 1 or 2. All integers are little-endian.
 //
 //	offset  size  field
 //	0       8     magic "SLSHIDX1"
-//	8       4     version (uint32) = 1
+//	8       4     version (uint32): 1, or 2 with file dictionaries
 //	12      4     codec (uint32): 0 none, 1 lz4 (LZ4 frame), 2 zstd
 //	16      4     partitions (uint32), P >= 1
 //	20      8     data file length in bytes (uint64)
@@ -25,6 +25,14 @@ import (
 //	        8     length in bytes (uint64)
 //	        8     rows (uint64)
 //	        4     CRC-32C (Castagnoli) of the segment's bytes (uint32)
+//	version 2 only, then:
+//	        4     file dictionary count D (uint32), D >= 1
+//	        then, for each file dictionary, 32 bytes:
+//	        4     column (uint32), ascending
+//	        28    its segment, as above (rows: the dictionary's values)
+//	        4     id schema length I (uint32)
+//	        I     id schema: an Arrow IPC stream holding only the schema
+//	              of id segments (below)
 //	last    4     CRC-32C of every preceding byte of the index (uint32)
 //
 // The data file is the segments back to back, in the order they were
@@ -33,11 +41,22 @@ import (
 // messages, EOS) whose record batch bodies are compressed with the codec.
 // Segments of one partition are listed in write order; their rows, in
 // order, are the partition's rows.
+//
+// File dictionaries (version 2): a dictionary column of strings with
+// int32 indices may be numbered once for the whole file. Its values are
+// then a segment of their own (an IPC stream of one utf8 column named
+// "values", no nulls), and a partition's segment may be an id segment:
+// its schema is the id schema, the file schema with each such column
+// turned into int32 ids into the column's file dictionary (a null row's
+// id is 0). Other segments carry their own dictionaries. A segment is an
+// id segment when it begins with the id schema's message.
 const (
-	indexMagic   = "SLSHIDX1"
-	indexVersion = 1
-	headerSize   = 32
-	segEntrySize = 28
+	indexMagic    = "SLSHIDX1"
+	indexVersion  = 1
+	indexVersion2 = 2
+	headerSize    = 32
+	segEntrySize  = 28
+	dictEntrySize = 4 + segEntrySize
 )
 
 // castagnoli is the CRC-32C table used for segments and the index.
@@ -58,6 +77,16 @@ type index struct {
 	DataLen  int64
 	Schema   []byte
 	Segments [][]segment // per partition
+	// Version 2: the file dictionaries, by ascending column, and the id
+	// schema (both empty in version 1).
+	Dicts    []fileDictEntry
+	IDSchema []byte
+}
+
+// fileDictEntry is one file dictionary: column Col's values in Seg.
+type fileDictEntry struct {
+	Col int
+	Seg segment
 }
 
 // marshal encodes ix in the version 1 format.
@@ -70,9 +99,14 @@ func (ix *index) marshal() ([]byte, error) {
 	for _, segs := range ix.Segments {
 		n += 4 + segEntrySize*len(segs)
 	}
+	version := uint32(indexVersion)
+	if len(ix.Dicts) > 0 {
+		version = indexVersion2
+		n += 8 + dictEntrySize*len(ix.Dicts) + len(ix.IDSchema)
+	}
 	b := make([]byte, 0, n)
 	b = append(b, indexMagic...)
-	b = binary.LittleEndian.AppendUint32(b, indexVersion)
+	b = binary.LittleEndian.AppendUint32(b, version)
 	b = binary.LittleEndian.AppendUint32(b, code)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.Segments)))
 	b = binary.LittleEndian.AppendUint64(b, uint64(ix.DataLen))
@@ -81,11 +115,17 @@ func (ix *index) marshal() ([]byte, error) {
 	for _, segs := range ix.Segments {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(segs)))
 		for _, s := range segs {
-			b = binary.LittleEndian.AppendUint64(b, uint64(s.Offset))
-			b = binary.LittleEndian.AppendUint64(b, uint64(s.Length))
-			b = binary.LittleEndian.AppendUint64(b, uint64(s.Rows))
-			b = binary.LittleEndian.AppendUint32(b, s.CRC)
+			b = appendSegment(b, s)
 		}
+	}
+	if version == indexVersion2 {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.Dicts)))
+		for _, d := range ix.Dicts {
+			b = binary.LittleEndian.AppendUint32(b, uint32(d.Col))
+			b = appendSegment(b, d.Seg)
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.IDSchema)))
+		b = append(b, ix.IDSchema...)
 	}
 	b = binary.LittleEndian.AppendUint32(b, castagnoliSum(b))
 	return b, nil
@@ -105,8 +145,9 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 	if got := castagnoliSum(body); got != want {
 		return nil, fmt.Errorf("index %w (stored %08x, computed %08x): truncated or corrupt", ErrChecksum, want, got)
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != indexVersion {
-		return nil, fmt.Errorf("unsupported index version %d (this reader reads version %d)", v, indexVersion)
+	version := binary.LittleEndian.Uint32(b[8:])
+	if version != indexVersion && version != indexVersion2 {
+		return nil, fmt.Errorf("unsupported index version %d (this reader reads versions %d and %d)", version, indexVersion, indexVersion2)
 	}
 	codec, err := codecFromCode(binary.LittleEndian.Uint32(b[12:]))
 	if err != nil {
@@ -142,20 +183,20 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 		}
 		segs := make([]segment, n)
 		for i := range segs {
-			off := binary.LittleEndian.Uint64(rest)
-			length := binary.LittleEndian.Uint64(rest[8:])
-			rows := binary.LittleEndian.Uint64(rest[16:])
-			crc := binary.LittleEndian.Uint32(rest[24:])
+			s, err := parseSegment(rest, dataLen)
+			if err != nil {
+				return nil, fmt.Errorf("partition %d segment %d: %w", p, i, err)
+			}
 			rest = rest[segEntrySize:]
-			if off > dataLen || length > dataLen-off || length == 0 {
-				return nil, fmt.Errorf("partition %d segment %d: bytes [%d, +%d) outside the data file (%d bytes)", p, i, off, length, dataLen)
-			}
-			if rows > 1<<53 {
-				return nil, fmt.Errorf("partition %d segment %d: implausible row count %d", p, i, rows)
-			}
-			segs[i] = segment{Offset: int64(off), Length: int64(length), Rows: int64(rows), CRC: crc}
+			segs[i] = s
 		}
 		ix.Segments[p] = segs
+	}
+	if version == indexVersion2 {
+		var err error
+		if rest, err = ix.unmarshalDicts(rest, dataLen); err != nil {
+			return nil, err
+		}
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%d unexpected bytes after the last partition", len(rest))
@@ -165,3 +206,62 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 
 // castagnoliSum is the CRC-32C of b.
 func castagnoliSum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
+func appendSegment(b []byte, s segment) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.Offset))
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.Length))
+	b = binary.LittleEndian.AppendUint64(b, uint64(s.Rows))
+	return binary.LittleEndian.AppendUint32(b, s.CRC)
+}
+
+// parseSegment decodes the segment entry at the start of b (at least
+// segEntrySize bytes) and checks its range against the data file.
+func parseSegment(b []byte, dataLen uint64) (segment, error) {
+	off := binary.LittleEndian.Uint64(b)
+	length := binary.LittleEndian.Uint64(b[8:])
+	rows := binary.LittleEndian.Uint64(b[16:])
+	crc := binary.LittleEndian.Uint32(b[24:])
+	if off > dataLen || length > dataLen-off || length == 0 {
+		return segment{}, fmt.Errorf("bytes [%d, +%d) outside the data file (%d bytes)", off, length, dataLen)
+	}
+	if rows > 1<<53 {
+		return segment{}, fmt.Errorf("implausible row count %d", rows)
+	}
+	return segment{Offset: int64(off), Length: int64(length), Rows: int64(rows), CRC: crc}, nil
+}
+
+// unmarshalDicts decodes version 2's file dictionaries and id schema from
+// the start of rest and returns what follows them.
+func (ix *index) unmarshalDicts(rest []byte, dataLen uint64) ([]byte, error) {
+	if len(rest) < 4 {
+		return nil, errors.New("index truncated before its file dictionaries")
+	}
+	n := int64(binary.LittleEndian.Uint32(rest))
+	rest = rest[4:]
+	if n < 1 || n*dictEntrySize > int64(len(rest)) {
+		return nil, fmt.Errorf("%d file dictionaries: at least 1 and at most what the index holds allowed", n)
+	}
+	ix.Dicts = make([]fileDictEntry, n)
+	for i := range ix.Dicts {
+		col := int64(binary.LittleEndian.Uint32(rest))
+		if i > 0 && col <= int64(ix.Dicts[i-1].Col) {
+			return nil, fmt.Errorf("file dictionary %d: column %d after column %d (columns must ascend)", i, col, ix.Dicts[i-1].Col)
+		}
+		s, err := parseSegment(rest[4:], dataLen)
+		if err != nil {
+			return nil, fmt.Errorf("file dictionary %d: %w", i, err)
+		}
+		rest = rest[dictEntrySize:]
+		ix.Dicts[i] = fileDictEntry{Col: int(col), Seg: s}
+	}
+	if len(rest) < 4 {
+		return nil, errors.New("index truncated before its id schema")
+	}
+	sl := int64(binary.LittleEndian.Uint32(rest))
+	rest = rest[4:]
+	if sl == 0 || sl > int64(len(rest)) {
+		return nil, fmt.Errorf("id schema length %d: at least 1 and at most the %d bytes left allowed", sl, len(rest))
+	}
+	ix.IDSchema = rest[:sl]
+	return rest[sl:], nil
+}

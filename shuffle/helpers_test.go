@@ -87,7 +87,8 @@ func rowStrings(rec arrow.RecordBatch) [][]string {
 }
 
 // readAll returns the rows of partition p and checks every dictionary
-// column holds only entries its batch uses.
+// column holds only entries its batch uses, or is the reader's file
+// dictionary.
 func readAll(t testing.TB, r *Reader, p int) [][]string {
 	t.Helper()
 	it, err := r.Partition(p)
@@ -108,7 +109,12 @@ func readAll(t testing.TB, r *Reader, p int) [][]string {
 			t.Fatalf("batch schema %s, want %s", b.Schema(), r.Schema())
 		}
 		for c, col := range b.Columns() {
-			if d, ok := col.(*array.Dictionary); ok {
+			d, ok := col.(*array.Dictionary)
+			switch {
+			case !ok:
+			case r.dicts != nil && r.dicts[c] != nil && d.Data().Dictionary() == arrow.ArrayData(r.dicts[c]):
+				checkDictDistinct(t, d, b.Schema().Field(c).Name)
+			default:
 				checkDictUsed(t, d, b.Schema().Field(c).Name)
 			}
 		}
@@ -128,6 +134,19 @@ func checkDictUsed(t testing.TB, d *array.Dictionary, name string) {
 		if !u {
 			t.Fatalf("column %s: dictionary entry %d (%s) unused by the batch's %d rows", name, k, d.Dictionary().ValueStr(k), d.Len())
 		}
+	}
+}
+
+// checkDictDistinct checks that a file dictionary holds distinct values.
+func checkDictDistinct(t testing.TB, d *array.Dictionary, name string) {
+	t.Helper()
+	vals := d.Dictionary().(*array.String)
+	seen := map[string]bool{}
+	for k := 0; k < vals.Len(); k++ {
+		if seen[vals.Value(k)] {
+			t.Fatalf("column %s: file dictionary holds %q twice", name, vals.Value(k))
+		}
+		seen[vals.Value(k)] = true
 	}
 }
 

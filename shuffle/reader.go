@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -25,6 +26,12 @@ type Reader struct {
 	mapped              *mapping // the data file mapped read-only (nil: read with ReadAt)
 	id                  *fileID  // the data file's identity when opened (nil: unknown)
 	mem                 memory.Allocator
+	// File dictionaries (version 2): the id schema, its message, and per
+	// column the file's dictionary (nil for other columns); all nil in
+	// version 1.
+	idSchema *arrow.Schema
+	idMsg    []byte
+	dicts    []*array.Data
 }
 
 // OpenReader opens path+".index" and path+".data". The index is validated
@@ -73,11 +80,19 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 	if m := mapFile(f, st.Size()); m != nil {
 		r.mapped = newMapping(m)
 	}
+	if err := r.loadDicts(); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("shuffle: %w", err)
+	}
 	return r, nil
 }
 
 // Schema is the schema of every batch.
 func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// SchemaStream is the schema as the index stores it: an Arrow IPC stream
+// holding only the schema message.
+func (r *Reader) SchemaStream() []byte { return r.ix.Schema }
 
 // NumPartitions is the number of partitions of the output.
 func (r *Reader) NumPartitions() int { return len(r.ix.Segments) }
@@ -146,6 +161,12 @@ func (r *Reader) Close() error {
 		r.mapped.release() // unmapped once no batch uses it
 		r.mapped = nil
 	}
+	for i, d := range r.dicts {
+		if d != nil {
+			d.Release() // batches that use it hold their own references
+			r.dicts[i] = nil
+		}
+	}
 	err := r.data.Close()
 	r.data = nil
 	return err
@@ -208,12 +229,13 @@ func (it *partIter) open() error {
 		// not checked again (see verifiedSegments).
 		seg := m.data[s.Offset : s.Offset+s.Length]
 		check := !segmentVerified(it.r.id, s.Offset)
+		schema, msg, dicts := it.r.segmentSchema(seg)
 		var cur *segIter
 		var err error
 		if it.r.ix.Codec == CodecNone {
-			cur, err = decodeInPlace(m, seg, s.CRC, check, it.r.schema, it.r.schemaMsg, it.r.mem)
+			cur, err = decodeInPlace(m, seg, s.CRC, check, schema, msg, it.r.mem)
 		} else {
-			cur, err = decodeSegment(seg, s.CRC, it.r.schema, it.r.schemaMsg, it.r.mem)
+			cur, err = decodeSegment(seg, s.CRC, schema, msg, it.r.mem)
 		}
 		if err != nil {
 			return err
@@ -221,6 +243,7 @@ func (it *partIter) open() error {
 		if check {
 			markVerified(it.r.id, s.Offset)
 		}
+		cur.useDicts(it.r.schema, dicts)
 		it.cur = cur
 		return nil
 	}
@@ -234,10 +257,12 @@ func (it *partIter) open() error {
 		}
 		return fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
 	}
-	cur, err := decodeSegment(buf, s.CRC, it.r.schema, it.r.schemaMsg, it.r.mem)
+	schema, msg, dicts := it.r.segmentSchema(buf)
+	cur, err := decodeSegment(buf, s.CRC, schema, msg, it.r.mem)
 	if err != nil {
 		return err
 	}
+	cur.useDicts(it.r.schema, dicts)
 	it.cur = cur
 	return nil
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Every segment the writer makes starts with the index's schema message,
-// so reading a partition checks it by comparing bytes; a segment whose
+// Every segment the writer makes starts with the index's schema message
+// or its id schema's, so reading a partition checks it by comparing bytes; a segment whose
 // schema message differs is walked, and a damaged one (checksums
 // recomputed, as a fuzzer does) fails with an error instead of reaching
 // arrow-go.
@@ -33,8 +33,9 @@ func TestSegmentSchemaMessageChecked(t *testing.T) {
 		s := r.ix.Segments[0][0]
 		for p, segs := range r.ix.Segments {
 			for i, g := range segs {
-				if !bytes.HasPrefix(data[g.Offset:g.Offset+g.Length], r.schemaMsg) {
-					t.Errorf("%s: partition %d segment %d does not start with the index's schema message", c, p, i)
+				seg := data[g.Offset : g.Offset+g.Length]
+				if !bytes.HasPrefix(seg, r.schemaMsg) && (r.idMsg == nil || !bytes.HasPrefix(seg, r.idMsg)) {
+					t.Errorf("%s: partition %d segment %d starts with neither the index's schema message nor its id schema's", c, p, i)
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -39,6 +40,16 @@ type segIter struct {
 	inPlace bool
 	mem     memory.Allocator
 	owned   arrow.RecordBatch
+	// An id segment's batches become batches of schema over the file
+	// dictionaries dicts (see withFileDicts); nil dicts: not one.
+	schema  *arrow.Schema
+	dicts   []*array.Data
+	wrapped arrow.RecordBatch
+}
+
+// useDicts makes s an id segment's iterator (a no-op for nil dicts).
+func (s *segIter) useDicts(schema *arrow.Schema, dicts []*array.Data) {
+	s.schema, s.dicts = schema, dicts
 }
 
 // checkSchema checks a segment's leading schema message before arrow-go
@@ -82,21 +93,25 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 	if s.rd == nil {
 		return nil, nil
 	}
-	if s.owned != nil {
-		s.owned.Release()
-		s.owned = nil
-	}
+	s.releaseBatches()
 	if s.rd.Next() {
 		b := s.rd.RecordBatch()
-		if !s.inPlace || !anySharesBytes(b.Schema()) {
+		if s.inPlace && anySharesBytes(b.Schema()) {
+			o, err := ownBytes(b, s.mem)
+			if err != nil {
+				return nil, fmt.Errorf("decode: %w", err)
+			}
+			s.owned, b = o, o
+		}
+		if s.dicts == nil {
 			return b, nil
 		}
-		o, err := ownBytes(b, s.mem)
+		w, err := withFileDicts(b, s.schema, s.dicts)
 		if err != nil {
 			return nil, fmt.Errorf("decode: %w", err)
 		}
-		s.owned = o
-		return o, nil
+		s.wrapped = w
+		return w, nil
 	}
 	if err := s.rd.Err(); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
@@ -104,11 +119,19 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 	return nil, nil
 }
 
-func (s *segIter) Close() error {
+func (s *segIter) releaseBatches() {
 	if s.owned != nil {
 		s.owned.Release()
 		s.owned = nil
 	}
+	if s.wrapped != nil {
+		s.wrapped.Release()
+		s.wrapped = nil
+	}
+}
+
+func (s *segIter) Close() error {
+	s.releaseBatches()
 	if s.rd != nil {
 		s.rd.Release()
 		s.rd = nil

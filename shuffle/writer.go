@@ -2,14 +2,12 @@ package shuffle
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -94,8 +92,9 @@ type Writer struct {
 	counts  []int
 	touched []int
 	// memos, per dictionary column, number its values across segments
-	// (nil until a segment merges pieces with different dictionaries).
+	// (nil until a segment needs them).
 	memos []*dictMemo
+	fd    *fileDicts // nil: no column is numbered per file
 
 	err       error
 	closed    bool
@@ -130,17 +129,21 @@ func NewWriter(path string, schema *arrow.Schema, opt WriterOptions, mem memory.
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	var sb bytes.Buffer
-	iw := ipc.NewWriter(&sb, ipc.WithSchema(schema), ipc.WithAllocator(mem))
-	if err := iw.Close(); err != nil {
+	sb, err := schemaStream(schema, mem)
+	if err != nil {
 		return nil, fmt.Errorf("shuffle: %s: encode schema: %w", path, err)
+	}
+	fd, err := newFileDicts(schema, mem)
+	if err != nil {
+		return nil, fmt.Errorf("shuffle: %s: encode id schema: %w", path, err)
 	}
 	w := &Writer{
 		path:        path,
 		dataTmp:     path + ".data.tmp",
 		indexTmp:    path + ".index.tmp",
 		schema:      schema,
-		schemaBytes: sb.Bytes(),
+		schemaBytes: sb,
+		fd:          fd,
 		opt:         opt,
 		mem:         mem,
 		parts:       make([]partBuf, opt.Partitions),
@@ -407,7 +410,14 @@ func (w *Writer) commit() (Output, error) {
 			}
 		}
 	}
-	ix := index{Codec: w.opt.Codec, DataLen: w.off, Schema: w.schemaBytes, Segments: w.segs}
+	dicts, err := w.writeDicts()
+	if err != nil {
+		return Output{}, err
+	}
+	ix := index{Codec: w.opt.Codec, DataLen: w.off, Schema: w.schemaBytes, Segments: w.segs, Dicts: dicts}
+	if len(dicts) > 0 {
+		ix.IDSchema = w.fd.bytes
+	}
 	b, err := ix.marshal()
 	if err != nil {
 		return Output{}, fmt.Errorf("shuffle: %s: %w", w.path, err)

@@ -174,7 +174,15 @@ type GlobalGroups struct {
 	// each string value (the key "s"+value without its tag), built once
 	// so that a batch's dictionary maps to ids without building keys.
 	byValue map[string]int32
+	// byDict: the group ids of a dictionary's entries, by the dictionary
+	// (batches read from one cache file share its dictionary).
+	byDict map[arrow.ArrayData][]int32
 }
+
+// maxDictMemo bounds the dictionaries whose translations are kept (by
+// GlobalGroups.DictRows and the shard sources' unifiers); past it they are
+// dropped and built again on demand.
+const maxDictMemo = 4096
 
 // SingleDict returns the batch's split.by column when it is the only one
 // and a dictionary of strings (the case DictRows serves).
@@ -208,21 +216,28 @@ func (gg *GlobalGroups) DictRows(c *array.Dictionary) ([]int32, error) {
 		}
 	}
 	dict := c.Dictionary().(*array.String)
-	nd := dict.Len()
-	gg.buf = Resize(gg.buf, nd)
-	for i := range nd {
-		id, ok := gg.byValue[dict.Value(i)]
-		if !ok {
-			id = -1
+	key := c.Data().Dictionary()
+	ids, ok := gg.byDict[key]
+	if !ok {
+		ids = make([]int32, dict.Len())
+		for i := range ids {
+			id, ok := gg.byValue[dict.Value(i)]
+			if !ok {
+				id = -1
+			}
+			ids[i] = id
 		}
-		gg.buf[i] = id
+		if gg.byDict == nil || len(gg.byDict) >= maxDictMemo {
+			gg.byDict = make(map[arrow.ArrayData][]int32)
+		}
+		gg.byDict[key] = ids
 	}
 	idx := c.Indices().(*array.Int32).Int32Values()
 	n := c.Len()
 	gg.out = Resize(gg.out, n)
 	if c.NullN() == 0 {
 		for i, x := range idx {
-			id := gg.buf[x]
+			id := ids[x]
 			if id < 0 {
 				return nil, fmt.Errorf("row with split group %q not seen by the counting pass", "s"+dict.Value(int(x)))
 			}
@@ -243,7 +258,7 @@ func (gg *GlobalGroups) DictRows(c *array.Dictionary) ([]int32, error) {
 			if id = nullID; id < 0 {
 				return nil, fmt.Errorf("row with split group %q not seen by the counting pass", NullKey)
 			}
-		} else if id = gg.buf[idx[i]]; id < 0 {
+		} else if id = ids[idx[i]]; id < 0 {
 			return nil, fmt.Errorf("row with split group %q not seen by the counting pass", "s"+dict.Value(int(idx[i])))
 		}
 		gg.out[i] = id

@@ -142,10 +142,9 @@ func (s *ShardSources) Release() {
 type dictUnifier struct {
 	ids    map[string]int32
 	values []string
-	// the last dictionary seen and its mapping, reused while batches share
-	// a dictionary
-	last      *array.String
-	transpose []int32
+	// the mapping of each dictionary seen into values, by the dictionary
+	// (batches read from one cache file share its dictionary)
+	byDict map[arrow.ArrayData][]int32
 }
 
 // reindex returns c's indices into the unified dictionary, as int32 with
@@ -155,9 +154,11 @@ func (u *dictUnifier) reindex(c *array.Dictionary, mem memory.Allocator) (arrow.
 	if !ok {
 		return nil, fmt.Errorf("internal: dictionary of %s, want strings", c.Dictionary().DataType())
 	}
-	if dict != u.last {
-		u.transpose = Resize(u.transpose, dict.Len())
-		for i := 0; i < dict.Len(); i++ {
+	key := c.Data().Dictionary()
+	tr, ok := u.byDict[key]
+	if !ok {
+		tr = make([]int32, dict.Len())
+		for i := range tr {
 			v := dict.Value(i)
 			id, ok := u.ids[v]
 			if !ok {
@@ -166,15 +167,17 @@ func (u *dictUnifier) reindex(c *array.Dictionary, mem memory.Allocator) (arrow.
 				u.ids[v] = id
 				u.values = append(u.values, v)
 			}
-			u.transpose[i] = id
+			tr[i] = id
 		}
-		u.last = dict
+		if u.byDict == nil || len(u.byDict) >= maxDictMemo {
+			u.byDict = make(map[arrow.ArrayData][]int32)
+		}
+		u.byDict[key] = tr
 	}
 	idx := c.Indices().(*array.Int32).Int32Values()
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(len(idx) * 4)
 	out := arrow.Int32Traits.CastFromBytes(buf.Bytes())
-	tr := u.transpose
 	bad := func(j int, x int32) (arrow.Array, error) {
 		buf.Release()
 		return nil, fmt.Errorf("row %d: dictionary index %d outside [0, %d)", j, x, len(tr))
