@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,25 +13,44 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// mapping is a read-only file mapping shared by the Reader and every
-// buffer decoded in place from it; it is unmapped when the last of them is
-// released, so batches may outlive the Reader.
+// mapping is bytes decoded in place: a read-only file mapping shared by
+// the Reader and every buffer decoded from it, or one segment read into
+// memory and shared by its iterator and the buffers decoded from it. It is
+// unmapped or freed when the last of them is released, so batches may
+// outlive the Reader.
 type mapping struct {
 	data []byte
 	refs atomic.Int64
+	free func([]byte)
 }
 
 func newMapping(data []byte) *mapping {
-	m := &mapping{data: data}
+	m := &mapping{data: data, free: unmapFile}
 	m.refs.Store(1)
 	return m
+}
+
+// readSegment reads n bytes at off of f into memory from mem, as a
+// mapping with one reference.
+func readSegment(f *os.File, off, n int64, mem memory.Allocator) (*mapping, error) {
+	buf := mem.Allocate(int(n))
+	if got, err := f.ReadAt(buf, off); got < len(buf) {
+		mem.Free(buf)
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("read %d bytes at offset %d: %w", n, off, err)
+	}
+	m := &mapping{data: buf, free: mem.Free}
+	m.refs.Store(1)
+	return m, nil
 }
 
 func (m *mapping) retain() { m.refs.Add(1) }
 
 func (m *mapping) release() {
 	if m.refs.Add(-1) == 0 {
-		unmapFile(m.data)
+		m.free(m.data)
 		m.data = nil
 	}
 }

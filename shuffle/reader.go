@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -38,6 +39,22 @@ type Reader struct {
 // (magic, version, its own checksum, the data file's size and every
 // segment's range); errors name the file.
 func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
+	return OpenReaderWith(path, mem, ReaderOptions{})
+}
+
+// ReaderOptions configure a Reader.
+type ReaderOptions struct {
+	// Copy reads each segment with a positioned read and decodes it into
+	// memory from mem, instead of mapping the data file and decoding in
+	// place. For a reader that visits small pieces of many files: the
+	// pages of a mapped file that its reads touch count as the process's
+	// resident memory (a hot page cache maps them in large folios), while
+	// a copying reader holds only the batches it hands out.
+	Copy bool
+}
+
+// OpenReaderWith is OpenReader with options.
+func OpenReaderWith(path string, mem memory.Allocator, opt ReaderOptions) (*Reader, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
@@ -77,8 +94,10 @@ func OpenReader(path string, mem memory.Allocator) (*Reader, error) {
 	sr.Release()
 	r.ix, r.data = ix, f
 	r.id = identify(r.dataPath, st, statTime)
-	if m := mapFile(f, st.Size()); m != nil {
-		r.mapped = newMapping(m)
+	if !opt.Copy {
+		if m := mapFile(f, st.Size()); m != nil {
+			r.mapped = newMapping(m)
+		}
 	}
 	if err := r.loadDicts(); err != nil {
 		r.Close()
@@ -119,39 +138,6 @@ func (r *Reader) Partition(p int) (BatchIterator, error) {
 	return &partIter{r: r, p: p, segs: r.ix.Segments[p]}, nil
 }
 
-// PartitionExtent is the smallest byte range of the data file that holds
-// every segment of partition p (lo == hi when it has none or p is out of
-// range).
-func (r *Reader) PartitionExtent(p int) (lo, hi int64) {
-	if p < 0 || p >= len(r.ix.Segments) {
-		return 0, 0
-	}
-	for i, s := range r.ix.Segments[p] {
-		if i == 0 || s.Offset < lo {
-			lo = s.Offset
-		}
-		hi = max(hi, s.Offset+s.Length)
-	}
-	return lo, hi
-}
-
-// DropRange releases the resident pages of bytes [lo, hi) of the data file
-// when it is mapped (whole pages inside the range only): a reader kept open
-// while partition after partition is read then holds about the pages of
-// the partitions not dropped yet, not the file's. Batches over those bytes
-// stay valid (their pages are read again from the file when touched). One
-// call for many partitions' bytes (their PartitionExtent) costs the kernel
-// one pass and one TLB flush instead of one per segment.
-func (r *Reader) DropRange(lo, hi int64) {
-	if r.mapped == nil {
-		return
-	}
-	lo, hi = max(lo, 0), min(hi, int64(len(r.mapped.data)))
-	if lo < hi {
-		dropPages(r.mapped.data[lo:hi])
-	}
-}
-
 // Close closes the data file. Iterators must be closed first.
 func (r *Reader) Close() error {
 	if r.data == nil {
@@ -179,8 +165,8 @@ type partIter struct {
 	segs []segment
 	next int // index of the next segment to open
 	cur  *segIter
-	rows int64 // rows read from the current segment
-	buf  []byte
+	rows int64   // rows read from the current segment
+	buf  *[]byte // read buffer (unmapped files), from readBufs
 	err  error
 }
 
@@ -221,50 +207,69 @@ func (it *partIter) open() error {
 	if it.r.data == nil {
 		return fmt.Errorf("reader is closed")
 	}
+	// Committed outputs never change, so a mapped file is read in place.
+	// Without body compression the batches share the segment's bytes (each
+	// buffer holds the mapping or the segment's buffer); otherwise decoding
+	// copies. A segment this process has checked in the same file version
+	// is not checked again (see verifiedSegments).
+	seg, own, err := it.segment(s)
+	if err != nil {
+		return err
+	}
+	check := !segmentVerified(it.r.id, s.Offset)
+	schema, msg, dicts := it.r.segmentSchema(seg)
+	var cur *segIter
+	if m := it.r.mapped; m != nil && it.r.ix.Codec == CodecNone {
+		cur, err = decodeInPlace(m, seg, s.CRC, check, schema, msg, it.r.mem)
+	} else if own != nil {
+		cur, err = decodeInPlace(own, seg, s.CRC, check, schema, msg, it.r.mem)
+	} else {
+		cur, err = decodeSegment(seg, s.CRC, schema, msg, it.r.mem)
+	}
+	if err != nil {
+		if own != nil {
+			own.release()
+		}
+		return err
+	}
+	if check {
+		markVerified(it.r.id, s.Offset)
+	}
+	cur.own = own
+	cur.useDicts(it.r.schema, dicts)
+	it.cur = cur
+	return nil
+}
+
+// segment returns segment s's bytes: the mapping's; or, from an unmapped
+// file, an uncompressed segment read into memory that its batches share
+// (own, one reference for the iterator), or a compressed one read into the
+// iterator's reused buffer (decoding copies it).
+func (it *partIter) segment(s segment) (seg []byte, own *mapping, err error) {
 	if m := it.r.mapped; m != nil {
-		// Committed outputs never change, so the mapping is read in place.
-		// Without body compression the batches share the mapped bytes
-		// (each buffer holds the mapping); otherwise decoding copies.
-		// A segment this process has checked in the same file version is
-		// not checked again (see verifiedSegments).
-		seg := m.data[s.Offset : s.Offset+s.Length]
-		check := !segmentVerified(it.r.id, s.Offset)
-		schema, msg, dicts := it.r.segmentSchema(seg)
-		var cur *segIter
-		var err error
-		if it.r.ix.Codec == CodecNone {
-			cur, err = decodeInPlace(m, seg, s.CRC, check, schema, msg, it.r.mem)
-		} else {
-			cur, err = decodeSegment(seg, s.CRC, schema, msg, it.r.mem)
-		}
+		return m.data[s.Offset : s.Offset+s.Length], nil, nil
+	}
+	if it.r.ix.Codec == CodecNone {
+		own, err := readSegment(it.r.data, s.Offset, s.Length, it.r.mem)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		if check {
-			markVerified(it.r.id, s.Offset)
-		}
-		cur.useDicts(it.r.schema, dicts)
-		it.cur = cur
-		return nil
+		return own.data, own, nil
 	}
-	if int64(cap(it.buf)) < s.Length {
-		it.buf = make([]byte, s.Length)
+	if it.buf == nil {
+		it.buf = getReadBuf()
 	}
-	buf := it.buf[:s.Length]
+	if int64(cap(*it.buf)) < s.Length {
+		*it.buf = make([]byte, s.Length)
+	}
+	buf := (*it.buf)[:s.Length]
 	if n, err := it.r.data.ReadAt(buf, s.Offset); n < len(buf) {
 		if err == nil || err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
+		return nil, nil, fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
 	}
-	schema, msg, dicts := it.r.segmentSchema(buf)
-	cur, err := decodeSegment(buf, s.CRC, schema, msg, it.r.mem)
-	if err != nil {
-		return err
-	}
-	cur.useDicts(it.r.schema, dicts)
-	it.cur = cur
-	return nil
+	return buf, nil, nil
 }
 
 // fail records err with the partition and segment it happened in.
@@ -282,8 +287,28 @@ func (it *partIter) Close() error {
 		it.cur.Close()
 		it.cur = nil
 	}
+	if it.buf != nil {
+		putReadBuf(it.buf)
+		it.buf = nil
+	}
 	if it.err == nil {
 		it.err = fmt.Errorf("shuffle: %s: partition %d: iterator is closed", it.r.dataPath, it.p)
 	}
 	return nil
+}
+
+// readBufs recycles the read buffers of unmapped files' segments: a
+// reader visiting a thousand partitions of hundreds of files would
+// otherwise allocate one per segment.
+var readBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBuf is the largest read buffer kept for reuse.
+const maxPooledBuf = 16 << 20
+
+func getReadBuf() *[]byte { return readBufs.Get().(*[]byte) }
+
+func putReadBuf(b *[]byte) {
+	if cap(*b) <= maxPooledBuf {
+		readBufs.Put(b)
+	}
 }

@@ -39,6 +39,7 @@ type segIter struct {
 	// be read as strings are copied to mem (see ownBytes).
 	inPlace bool
 	mem     memory.Allocator
+	own     *mapping // the segment's own bytes (nil: a file mapping's or none), released by Close
 	owned   arrow.RecordBatch
 	// An id segment's batches become batches of schema over the file
 	// dictionaries dicts (see withFileDicts); nil dicts: not one.
@@ -135,6 +136,10 @@ func (s *segIter) Close() error {
 	if s.rd != nil {
 		s.rd.Release()
 		s.rd = nil
+	}
+	if s.own != nil {
+		s.own.release() // freed once the batches' buffers are released too
+		s.own = nil
 	}
 	return nil
 }

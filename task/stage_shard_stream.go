@@ -107,9 +107,6 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 		if err := c.carry(ss); err != nil {
 			return nil, err
 		}
-		if b > lo {
-			br.Done(b - 1) // no batch of the previous bucket is kept past this carry
-		}
 	}
 	infos = make([]shard.Info, len(ss))
 	for k, s := range ss {

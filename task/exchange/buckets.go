@@ -30,34 +30,22 @@ const maxOpenCaches = 1024
 // BucketReader reads a task's caches bucket after bucket, as a streaming
 // shard does. A cache on this node is opened once for all buckets (not
 // once per bucket: with hundreds of caches and a thousand buckets that is
-// hundreds of thousands of opens and maps), and Done drops each bucket's
-// mapped pages once its rows are used, so the task holds about one
-// bucket's pages. Other caches are read a bucket at a time through Files.
+// hundreds of thousands of opens), as a copying reader: each segment is
+// read into memory its batches hold, so the task holds about the buckets
+// whose batches it keeps. (Mapped, every cache page the task touched
+// counted as its resident memory until dropped, and a hot page cache maps
+// pages in large folios: at 333M rows, 2 GiB for two tasks over 334
+// caches.) Other caches are read a bucket at a time through Files.
 type BucketReader struct {
 	files Files
 	locs  []fragment.Location
 	rds   []*shuffle.Reader // open caches (nil: read through files)
 	known []bool            // whether cache i was looked at
-
-	// Pages of done buckets not dropped yet: per open cache, the byte
-	// range covering them, and their bytes over all caches.
-	pend      []byteRange
-	pendBytes int64
 }
-
-type byteRange struct{ lo, hi int64 }
-
-// dropBatchBytes is how many bytes of done buckets a BucketReader lets
-// stay resident before it drops them, one range per cache. Each drop is a
-// system call and a TLB flush: with hundreds of caches and a thousand
-// buckets, dropping every bucket at once made hundreds of thousands of
-// calls, a tenth of the shard-write stage's CPU at 333M rows.
-const dropBatchBytes = 64 << 20
 
 // NewBucketReader reads the caches locs through files.
 func NewBucketReader(files Files, locs []fragment.Location) *BucketReader {
-	return &BucketReader{files: files, locs: locs, rds: make([]*shuffle.Reader, len(locs)), known: make([]bool, len(locs)),
-		pend: make([]byteRange, len(locs))}
+	return &BucketReader{files: files, locs: locs, rds: make([]*shuffle.Reader, len(locs)), known: make([]bool, len(locs))}
 }
 
 // ForEach calls fn with every batch of bucket b of cache i, in order.
@@ -86,47 +74,12 @@ func (br *BucketReader) reader(i int, mem memory.Allocator) (*shuffle.Reader, er
 	if err != nil || !local {
 		return nil, err
 	}
-	rd, err := shuffle.OpenReader(loc.Path, mem)
+	rd, err := shuffle.OpenReaderWith(loc.Path, mem, shuffle.ReaderOptions{Copy: true})
 	if err != nil {
 		return nil, Retryable(&FetchFailed{Loc: br.locs[i], Err: err})
 	}
 	br.rds[i] = rd
 	return rd, nil
-}
-
-// Done marks bucket b read: its mapped pages in every open cache are
-// dropped, at the latest once the done buckets not dropped yet hold
-// dropBatchBytes.
-func (br *BucketReader) Done(b int) {
-	for i, rd := range br.rds {
-		if rd == nil {
-			continue
-		}
-		lo, hi := rd.PartitionExtent(b)
-		if lo == hi {
-			continue
-		}
-		if p := &br.pend[i]; p.lo == p.hi {
-			*p = byteRange{lo, hi}
-		} else {
-			*p = byteRange{min(p.lo, lo), max(p.hi, hi)}
-		}
-		br.pendBytes += hi - lo
-	}
-	if br.pendBytes >= dropBatchBytes {
-		br.drop()
-	}
-}
-
-// drop releases the pending pages of every open cache.
-func (br *BucketReader) drop() {
-	for i, rd := range br.rds {
-		if p := br.pend[i]; rd != nil && p.lo < p.hi {
-			rd.DropRange(p.lo, p.hi)
-		}
-		br.pend[i] = byteRange{}
-	}
-	br.pendBytes = 0
 }
 
 // Close closes the open caches (batches read from them stay valid).
