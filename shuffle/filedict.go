@@ -101,7 +101,7 @@ func (w *Writer) idSegment(pieces []piece) bool {
 	for _, c := range fd.cols {
 		m := w.memo(c)
 		for _, pc := range pieces {
-			if _, ok := m.transpose(pc.rec.Column(c).Data().Dictionary()); !ok {
+			if _, ok := m.transpose(pc.src.rec.Column(c).Data().Dictionary()); !ok {
 				fd.off = true
 				return false
 			}
@@ -110,20 +110,22 @@ func (w *Writer) idSegment(pieces []piece) bool {
 	return true
 }
 
-// idColumn concatenates parts (dictionary arrays of column c, borrowed)
-// into one int32 array of their values' ids in the column's memo; a null
-// row gets id 0.
-func (w *Writer) idColumn(c int, parts []arrow.Array) (arrow.Array, error) {
+// idColumn concatenates spans (of dictionary arrays of column c, rows in
+// all) into one int32 array of their values' ids in the column's memo; a
+// null row gets id 0.
+func (w *Writer) idColumn(c int, spans []span, rows int) (arrow.Array, error) {
 	m := w.memo(c)
-	rows, nulls := 0, 0
-	for _, p := range parts {
-		rows += p.Len()
-		nulls += p.NullN()
+	nulls := 0
+	for _, s := range spans {
+		if s.arr.NullN() > 0 {
+			nulls = -1 // counted at the end
+			break
+		}
 	}
 	ib := newBuf(w.mem, rows*4)
 	dst := arrow.Int32Traits.CastFromBytes(ib.Bytes())
 	var vb *memory.Buffer
-	if nulls > 0 {
+	if nulls != 0 {
 		vb = newBuf(w.mem, int(bitutil.BytesForBits(int64(rows))))
 	}
 	fail := func(err error) (arrow.Array, error) {
@@ -132,22 +134,23 @@ func (w *Writer) idColumn(c int, parts []arrow.Array) (arrow.Array, error) {
 		return nil, err
 	}
 	off := 0
-	for _, p := range parts {
-		data := p.Data()
+	for _, s := range spans {
+		data := s.arr.Data()
 		t, ok := m.transpose(data.Dictionary())
 		if !ok {
 			return fail(fmt.Errorf("internal: dictionary not numbered for the file"))
 		}
-		idx := arrow.GetValues[int32](data, 1)
+		idx := arrow.GetValues[int32](data, 1)[s.off : s.off+s.n]
 		var valid []byte
-		if p.NullN() > 0 && data.Buffers()[0] != nil {
+		if s.arr.NullN() > 0 && data.Buffers()[0] != nil {
 			valid = data.Buffers()[0].Bytes()
 		}
-		out := dst[off : off+len(idx)]
+		out := dst[off : off+s.n]
 		n := uint32(len(t))
+		base := data.Offset() + s.off
 		for j, v := range idx {
 			if valid != nil {
-				if k := data.Offset() + j; valid[k>>3]&(1<<(k&7)) == 0 {
+				if k := base + j; valid[k>>3]&(1<<(k&7)) == 0 {
 					out[j] = 0
 					continue
 				}
@@ -159,12 +162,15 @@ func (w *Writer) idColumn(c int, parts []arrow.Array) (arrow.Array, error) {
 		}
 		if vb != nil {
 			if valid != nil {
-				bitutil.CopyBitmap(valid, data.Offset(), p.Len(), vb.Bytes(), off)
+				bitutil.CopyBitmap(valid, base, s.n, vb.Bytes(), off)
 			} else {
-				bitutil.SetBitsTo(vb.Bytes(), int64(off), int64(p.Len()), true)
+				bitutil.SetBitsTo(vb.Bytes(), int64(off), int64(s.n), true)
 			}
 		}
-		off += p.Len()
+		off += s.n
+	}
+	if vb != nil {
+		nulls = rows - bitutil.CountSetBits(vb.Bytes(), 0, rows)
 	}
 	return finish(arrow.PrimitiveTypes.Int32, rows, nulls, vb, ib), nil
 }

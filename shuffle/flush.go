@@ -43,9 +43,9 @@ func (w *Writer) flush(p int) error {
 	iw := ipc.NewWriter(&w.sink, opts...)
 	var rows int64
 	for i := 0; i < len(pieces); {
-		j, n := i+1, pieces[i].rec.NumRows()
-		for j < len(pieces) && n+pieces[j].rec.NumRows() <= CoalesceRows {
-			n += pieces[j].rec.NumRows()
+		j, n := i+1, pieces[i].n
+		for j < len(pieces) && n+pieces[j].n <= CoalesceRows {
+			n += pieces[j].n
 			j++
 		}
 		rec, err := w.coalesce(pieces[i:j], n, ids)
@@ -83,7 +83,7 @@ func (w *Writer) flush(p int) error {
 // shrunk first so that unification only sees used entries. With ids, the
 // batch has the id schema: the file dictionary columns hold ids.
 func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBatch, error) {
-	ncols := int(pieces[0].rec.NumCols())
+	ncols := w.schema.NumFields()
 	cols := make([]arrow.Array, ncols)
 	defer func() {
 		for _, c := range cols {
@@ -92,17 +92,17 @@ func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBat
 			}
 		}
 	}()
-	parts := make([]arrow.Array, len(pieces))
+	spans := make([]span, len(pieces))
 	for c := range cols {
 		for i, pc := range pieces {
-			parts[i] = pc.rec.Column(c)
+			spans[i] = span{pc.src.rec.Column(c), int(pc.off), int(pc.n)}
 		}
 		var col arrow.Array
 		var err error
 		if ids && w.fd.isCol[c] {
-			col, err = w.idColumn(c, parts)
-		} else {
-			col, err = w.mergeColumn(c, parts)
+			col, err = w.idColumn(c, spans, int(rows))
+		} else if col = concatSpans(spans, int(rows), w.mem); col == nil {
+			col, err = w.mergeSpans(c, spans)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("column %q: %w", w.schema.Field(c).Name, err)
@@ -114,6 +114,20 @@ func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBat
 		schema = w.fd.schema
 	}
 	return array.NewRecordBatch(schema, cols, rows), nil
+}
+
+// mergeSpans is mergeColumn over slices of the spans.
+func (w *Writer) mergeSpans(c int, spans []span) (arrow.Array, error) {
+	parts := make([]arrow.Array, len(spans))
+	for i, s := range spans {
+		parts[i] = array.NewSlice(s.arr, int64(s.off), int64(s.off+s.n))
+	}
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	return w.mergeColumn(c, parts)
 }
 
 // mergeColumn concatenates parts (borrowed) of column c into one new

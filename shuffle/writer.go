@@ -50,19 +50,24 @@ type PartitionInfo struct {
 	Segments    int
 }
 
-// source is one buffer owner shared by pieces: a batch the writer
-// retained or one it built. Its bytes count against MaxBuffered while any
-// piece of it is buffered.
+// source is one batch the writer holds (one it retained or one it built),
+// shared by the pieces cut from it. Its bytes count against MaxBuffered
+// while any piece of it is buffered; it is released with its last piece.
 type source struct {
+	rec   arrow.RecordBatch
 	bytes int64
 	live  int
 }
 
-// piece is a batch buffered for one partition.
+// piece is rows [off, off+n) of a source buffered for one partition. A
+// piece is not a sliced batch: with a thousand partitions a scan batch
+// is cut into a thousand pieces, and slicing each (an array per column)
+// made the writer's allocations and the GC's work grow with the
+// partitions; the rows are copied out of the source once, at flush.
 type piece struct {
-	rec   arrow.RecordBatch
-	src   *source
-	share int64 // this piece's part of src.bytes
+	src    *source
+	off, n int64
+	share  int64 // this piece's part of src.bytes
 }
 
 type partBuf struct {
@@ -196,8 +201,8 @@ func (w *Writer) Write(p int, batch arrow.RecordBatch) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	src := &source{bytes: footprint(rec)}
-	w.add(p, rec, src, src.bytes)
+	src := &source{rec: rec, bytes: footprint(rec)}
+	w.add(p, src, 0, rec.NumRows(), src.bytes)
 	w.touched = append(w.touched[:0], p)
 	return w.maybeFlush()
 }
@@ -317,14 +322,13 @@ func (w *Writer) writePartitioned(batch arrow.RecordBatch, rows, part []int32) e
 	if err != nil {
 		return w.fail(err)
 	}
-	defer grouped.Release()
-	src := &source{bytes: footprint(grouped)}
+	src := &source{rec: grouped, bytes: footprint(grouped)}
 	w.touched = w.touched[:0]
 	begin := 0
 	for p, end := range counts { // counts[p] is now the end of p's rows
 		if end > begin {
 			share := src.bytes * int64(end-begin) / int64(n)
-			w.add(p, grouped.NewSlice(int64(begin), int64(end)), src, share)
+			w.add(p, src, int64(begin), int64(end-begin), share)
 			w.touched = append(w.touched, p)
 		}
 		begin = end
@@ -332,22 +336,24 @@ func (w *Writer) writePartitioned(batch arrow.RecordBatch, rows, part []int32) e
 	return w.maybeFlush()
 }
 
-// add buffers rec (a reference the writer owns) for partition p.
-func (w *Writer) add(p int, rec arrow.RecordBatch, src *source, share int64) {
+// add buffers rows [off, off+n) of src (whose batch the writer owns) for
+// partition p.
+func (w *Writer) add(p int, src *source, off, n, share int64) {
 	if src.live == 0 {
 		w.held += src.bytes
 	}
 	src.live++
 	pb := &w.parts[p]
-	pb.pieces = append(pb.pieces, piece{rec: rec, src: src, share: share})
+	pb.pieces = append(pb.pieces, piece{src: src, off: off, n: n, share: share})
 	pb.share += share
 }
 
 func (w *Writer) release(pc piece) {
-	pc.rec.Release()
 	pc.src.live--
 	if pc.src.live == 0 {
 		w.held -= pc.src.bytes
+		pc.src.rec.Release()
+		pc.src.rec = nil
 	}
 }
 
