@@ -18,6 +18,7 @@ var sortBenchLevels = []struct {
 	{"seconds", func(r *rand.Rand) float64 { return float64(60 + r.IntN(100000)) }},
 	{"year", func(r *rand.Rand) float64 { return float64(1940 + r.IntN(66)) }},
 	{"wide", func(r *rand.Rand) float64 { return r.NormFloat64() * math.Exp(r.NormFloat64()*20) }},
+	{"onehot", func(r *rand.Rand) float64 { return float64(r.IntN(2)) }},
 }
 
 // stationLats are 800 coordinates: a trip's station latitude.

@@ -21,28 +21,22 @@ func sortSamples(lv []float64) {
 	if n < 2 {
 		return
 	}
+	// One branch-free pass: descents (run starts), -0, +0 and NaN are
+	// counted as 0/1 values, so levels of mixed zeros and ones (one-hot
+	// columns) do not mispredict.
 	runs := 1
-	var negZero, posZero, nan bool
+	var negZero, posZero, nan int
 	prev := lv[0]
 	for _, x := range lv {
-		d := 0
-		if x < prev {
-			d = 1
-		}
-		runs += d
-		if x == 0 {
-			if math.Signbit(x) {
-				negZero = true
-			} else {
-				posZero = true
-			}
-		} else if x != x {
-			nan = true
-		}
+		runs += b2i(x < prev)
+		b := math.Float64bits(x)
+		negZero |= b2i(b == 1<<63)
+		posZero |= b2i(b == 0)
+		nan |= b2i(b&^(1<<63) > 0x7ff0000000000000)
 		prev = x
 	}
 	switch {
-	case nan || (negZero && posZero):
+	case nan != 0 || negZero&posZero != 0:
 		slices.Sort(lv)
 	case runs == 1:
 	case runs <= maxMergeRuns:
@@ -85,13 +79,8 @@ func sortFewDistinct(lv []float64) bool {
 	clear(counts)
 	used := s.used[:0]
 	const shift = 64 - 12 // log2(distinctSlots)
-	prev, slot := math.Float64bits(lv[0]), -1
 	for _, x := range lv {
 		k := math.Float64bits(x)
-		if k == prev && slot >= 0 {
-			counts[slot]++
-			continue
-		}
 		h := int((k * 0x9e3779b97f4a7c15) >> shift)
 		for counts[h] != 0 && keys[h] != k {
 			h = (h + 1) & (distinctSlots - 1)
@@ -105,7 +94,6 @@ func sortFewDistinct(lv []float64) bool {
 			used = append(used, int32(h))
 		}
 		counts[h]++
-		prev, slot = k, h
 	}
 	s.used = used
 	vals := grow(s.f, len(used))
@@ -295,4 +283,12 @@ func radixSortFloats(lv []float64) {
 		src, dst = dst, src
 	}
 	scratchPool.Put(s)
+}
+
+// b2i is 1 for true, 0 for false (compiled to a flag move, no branch).
+func b2i(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
