@@ -3,7 +3,6 @@ package shuffle
 import (
 	"bytes"
 	"fmt"
-	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -311,11 +310,8 @@ func (r *Reader) segmentBytes(s segment) ([]byte, error) {
 		return r.mapped.data[s.Offset : s.Offset+s.Length], nil
 	}
 	buf := make([]byte, s.Length)
-	if n, err := r.data.ReadAt(buf, s.Offset); n < len(buf) {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
+	if err := readFullAt(r.data, buf, s.Offset); err != nil {
+		return nil, err
 	}
 	return buf, nil
 }
@@ -333,30 +329,19 @@ func (r *Reader) segmentSchema(seg []byte) (*arrow.Schema, []byte, []*array.Data
 // file dictionary column's ids become a dictionary array over the file's
 // dictionary (shared by every such batch of the file).
 func withFileDicts(b arrow.RecordBatch, schema *arrow.Schema, dicts []*array.Data) (arrow.RecordBatch, error) {
-	cols := make([]arrow.Array, b.NumCols())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for i, c := range b.Columns() {
+	return mapColumns(b, schema, func(i int, c arrow.Array) (arrow.Array, error) {
 		d := dicts[i]
 		if d == nil {
-			c.Retain()
-			cols[i] = c
-			continue
+			return nil, nil
 		}
 		ids := c.(*array.Int32)
 		if err := checkIDs(ids, d.Len()); err != nil {
 			return nil, fmt.Errorf("column %q: %w", schema.Field(i).Name, err)
 		}
 		data := array.NewDataWithDictionary(schema.Field(i).Type, ids.Len(), ids.Data().Buffers(), ids.NullN(), ids.Data().Offset(), d)
-		cols[i] = array.MakeFromData(data)
-		data.Release()
-	}
-	return array.NewRecordBatch(schema, cols, b.NumRows()), nil
+		defer data.Release()
+		return array.MakeFromData(data), nil
+	})
 }
 
 // checkIDs checks that every id, a null row's too, is inside a dictionary
@@ -440,27 +425,15 @@ func (r *Reader) encodeStandalone(p, i int) ([]byte, error) {
 // writeCompacted writes b with each file dictionary column's dictionary
 // shrunk to the entries its rows use.
 func writeCompacted(iw *ipc.Writer, b arrow.RecordBatch, dicts []*array.Data, mem memory.Allocator) error {
-	cols := make([]arrow.Array, b.NumCols())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for i, c := range b.Columns() {
+	rec, err := mapColumns(b, b.Schema(), func(i int, c arrow.Array) (arrow.Array, error) {
 		if dicts[i] == nil {
-			c.Retain()
-			cols[i] = c
-			continue
+			return nil, nil
 		}
-		s, err := compactDict(c.(*array.Dictionary), mem)
-		if err != nil {
-			return err
-		}
-		cols[i] = s
+		return compactDict(c.(*array.Dictionary), mem)
+	})
+	if err != nil {
+		return err
 	}
-	rec := array.NewRecordBatch(b.Schema(), cols, b.NumRows())
 	defer rec.Release()
 	return iw.Write(rec)
 }

@@ -34,12 +34,9 @@ func newMapping(data []byte) *mapping {
 // mapping with one reference.
 func readSegment(f *os.File, off, n int64, mem memory.Allocator) (*mapping, error) {
 	buf := mem.Allocate(int(n))
-	if got, err := f.ReadAt(buf, off); got < len(buf) {
+	if err := readFullAt(f, buf, off); err != nil {
 		mem.Free(buf)
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("read %d bytes at offset %d: %w", n, off, err)
+		return nil, err
 	}
 	m := &mapping{data: buf, free: mem.Free}
 	m.refs.Store(1)
@@ -53,6 +50,17 @@ func (m *mapping) release() {
 		m.free(m.data)
 		m.data = nil
 	}
+}
+
+// readFullAt fills buf from f at off; a short read is an error.
+func readFullAt(f *os.File, buf []byte, off int64) error {
+	if n, err := f.ReadAt(buf, off); n < len(buf) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("read %d bytes at offset %d: %w", len(buf), off, err)
+	}
+	return nil
 }
 
 // Allocate and Reallocate make mapping an arrow memory.Allocator, only so
@@ -183,6 +191,25 @@ func sharesBytes(t arrow.DataType) bool {
 // strings copied to mem (+1); dictionary columns keep their indices in
 // place and copy only the dictionary.
 func ownBytes(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	return mapColumns(b, b.Schema(), func(_ int, c arrow.Array) (arrow.Array, error) {
+		if !sharesBytes(c.DataType()) {
+			return nil, nil
+		}
+		if d, ok := c.(*array.Dictionary); ok && !sharesBytes(d.Indices().DataType()) {
+			dict, err := array.Concatenate([]arrow.Array{d.Dictionary()}, mem)
+			if err != nil {
+				return nil, err
+			}
+			defer dict.Release()
+			return array.NewDictionaryArray(d.DataType(), d.Indices(), dict), nil
+		}
+		return array.Concatenate([]arrow.Array{c}, mem)
+	})
+}
+
+// mapColumns returns a batch of schema whose column i is fn(i, b's column
+// i) (a new reference), or b's column where fn returns nil.
+func mapColumns(b arrow.RecordBatch, schema *arrow.Schema, fn func(i int, c arrow.Array) (arrow.Array, error)) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, b.NumCols())
 	defer func() {
 		for _, c := range cols {
@@ -192,25 +219,15 @@ func ownBytes(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, err
 		}
 	}()
 	for i, c := range b.Columns() {
-		if !sharesBytes(c.DataType()) {
-			c.Retain()
-			cols[i] = c
-			continue
-		}
-		if d, ok := c.(*array.Dictionary); ok && !sharesBytes(d.Indices().DataType()) {
-			dict, err := array.Concatenate([]arrow.Array{d.Dictionary()}, mem)
-			if err != nil {
-				return nil, err
-			}
-			cols[i] = array.NewDictionaryArray(d.DataType(), d.Indices(), dict)
-			dict.Release()
-			continue
-		}
-		cp, err := array.Concatenate([]arrow.Array{c}, mem)
+		out, err := fn(i, c)
 		if err != nil {
 			return nil, err
 		}
-		cols[i] = cp
+		if out == nil {
+			c.Retain()
+			out = c
+		}
+		cols[i] = out
 	}
-	return array.NewRecordBatch(b.Schema(), cols, b.NumRows()), nil
+	return array.NewRecordBatch(schema, cols, b.NumRows()), nil
 }

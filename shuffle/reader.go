@@ -3,7 +3,6 @@ package shuffle
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -263,11 +262,8 @@ func (it *partIter) segment(s segment) (seg []byte, own *mapping, err error) {
 		*it.buf = make([]byte, s.Length)
 	}
 	buf := (*it.buf)[:s.Length]
-	if n, err := it.r.data.ReadAt(buf, s.Offset); n < len(buf) {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, nil, fmt.Errorf("read %d bytes at offset %d: %w", s.Length, s.Offset, err)
+	if err := readFullAt(it.r.data, buf, s.Offset); err != nil {
+		return nil, nil, err
 	}
 	return buf, nil, nil
 }

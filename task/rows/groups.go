@@ -176,13 +176,26 @@ type GlobalGroups struct {
 	byValue map[string]int32
 	// byDict: the group ids of a dictionary's entries, by the dictionary
 	// (batches read from one cache file share its dictionary).
-	byDict map[arrow.ArrayData][]int32
+	byDict dictTranslations
 }
+
+// dictTranslations keeps, per dictionary (by identity), what its entries
+// map to: batches read from one cache file share its dictionary.
+type dictTranslations map[arrow.ArrayData][]int32
 
 // maxDictMemo bounds the dictionaries whose translations are kept (by
 // GlobalGroups.DictRows and the shard sources' unifiers); past it they are
 // dropped and built again on demand.
 const maxDictMemo = 4096
+
+// put keeps t for dictionary d, dropping every kept one first when
+// maxDictMemo are kept.
+func (m *dictTranslations) put(d arrow.ArrayData, t []int32) {
+	if *m == nil || len(*m) >= maxDictMemo {
+		*m = make(dictTranslations)
+	}
+	(*m)[d] = t
+}
 
 // SingleDict returns the batch's split.by column when it is the only one
 // and a dictionary of strings (the case DictRows serves).
@@ -227,10 +240,7 @@ func (gg *GlobalGroups) DictRows(c *array.Dictionary) ([]int32, error) {
 			}
 			ids[i] = id
 		}
-		if gg.byDict == nil || len(gg.byDict) >= maxDictMemo {
-			gg.byDict = make(map[arrow.ArrayData][]int32)
-		}
-		gg.byDict[key] = ids
+		gg.byDict.put(key, ids)
 	}
 	idx := c.Indices().(*array.Int32).Int32Values()
 	n := c.Len()

@@ -144,7 +144,7 @@ type dictUnifier struct {
 	values []string
 	// the mapping of each dictionary seen into values, by the dictionary
 	// (batches read from one cache file share its dictionary)
-	byDict map[arrow.ArrayData][]int32
+	byDict dictTranslations
 }
 
 // reindex returns c's indices into the unified dictionary, as int32 with
@@ -169,10 +169,7 @@ func (u *dictUnifier) reindex(c *array.Dictionary, mem memory.Allocator) (arrow.
 			}
 			tr[i] = id
 		}
-		if u.byDict == nil || len(u.byDict) >= maxDictMemo {
-			u.byDict = make(map[arrow.ArrayData][]int32)
-		}
-		u.byDict[key] = tr
+		u.byDict.put(key, tr)
 	}
 	idx := c.Indices().(*array.Int32).Int32Values()
 	buf := memory.NewResizableBuffer(mem)
