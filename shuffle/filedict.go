@@ -225,8 +225,7 @@ func (r *Reader) loadDicts() error {
 	if err != nil {
 		return fmt.Errorf("%s: id schema: %w", r.indexPath, err)
 	}
-	sr, err := ipc.NewReader(bytes.NewReader(ix.IDSchema), ipc.WithAllocator(r.mem),
-		ipc.WithMetadataSizeLimit(int64(len(ix.IDSchema))), ipc.WithBodySizeLimit(int64(len(ix.IDSchema))))
+	sr, err := bytesReader(ix.IDSchema, r.mem, nil)
 	if err != nil {
 		return fmt.Errorf("%s: id schema: %w", r.indexPath, err)
 	}

@@ -1,7 +1,6 @@
 package shuffle
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"sync"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/input/guard"
@@ -83,8 +81,7 @@ func OpenReaderWith(path string, mem memory.Allocator, opt ReaderOptions) (*Read
 		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)
 	}
 	r.schemaMsg = ix.Schema[:n]
-	sr, err := ipc.NewReader(bytes.NewReader(ix.Schema), ipc.WithAllocator(mem),
-		ipc.WithMetadataSizeLimit(int64(len(ix.Schema))), ipc.WithBodySizeLimit(int64(len(ix.Schema))))
+	sr, err := bytesReader(ix.Schema, mem, nil)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)

@@ -65,6 +65,21 @@ func checkSchema(data, msg []byte) error {
 	return err
 }
 
+// bytesReader opens the IPC stream in data, allocating from mem; schema,
+// when not nil, must match the stream's. No message's metadata or body may
+// state more bytes than data holds: ipc.NewReader ignores its size limits,
+// so a damaged length would be allocated before it is read.
+func bytesReader(data []byte, mem memory.Allocator, schema *arrow.Schema) (*ipc.Reader, error) {
+	limit := int64(len(data))
+	mr := ipc.NewMessageReader(bytes.NewReader(data), ipc.WithAllocator(mem),
+		ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
+	opts := []ipc.Option{ipc.WithAllocator(mem)}
+	if schema != nil {
+		opts = append(opts, ipc.WithSchema(schema))
+	}
+	return ipc.NewReaderFromMessageReader(mr, opts...) // which releases mr
+}
+
 // decodeSegment checks the CRC and the schema message (msg: see
 // checkSchema) and opens the IPC stream; schema, when not nil, must match
 // the stream's schema. Errors carry no location prefix.
@@ -78,12 +93,7 @@ func decodeSegment(data []byte, crc uint32, schema *arrow.Schema, msg []byte, me
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	limit := int64(len(data))
-	opts := []ipc.Option{ipc.WithAllocator(mem), ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit)}
-	if schema != nil {
-		opts = append(opts, ipc.WithSchema(schema))
-	}
-	rd, err := ipc.NewReader(bytes.NewReader(data), opts...)
+	rd, err := bytesReader(data, mem, schema)
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}

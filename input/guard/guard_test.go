@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	flatbuffers "github.com/google/flatbuffers/go"
 )
 
 func TestSafely(t *testing.T) {
@@ -68,5 +69,44 @@ func TestSchemaMessage(t *testing.T) {
 		if _, err := SchemaMessage(in); err == nil || !strings.HasPrefix(err.Error(), "schema message") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// schemaMessageWithBody builds, by the Arrow format's Message table
+// (version, header_type, header, bodyLength, custom_metadata), a schema
+// message over an empty Schema that states a body of bodyLen bytes.
+func schemaMessageWithBody(bodyLen int64) []byte {
+	b := flatbuffers.NewBuilder(64)
+	b.StartObject(4) // Schema { endianness, fields, custom_metadata, features }
+	schema := b.EndObject()
+	b.StartObject(5)
+	b.PrependInt16Slot(0, 4, 0)         // version V5
+	b.PrependByteSlot(1, 1, 0)          // header_type Schema
+	b.PrependUOffsetTSlot(2, schema, 0) // header
+	b.PrependInt64Slot(3, bodyLen, -1)  // bodyLength, written even when 0
+	b.Finish(b.EndObject())
+	fb := b.FinishedBytes()
+	for len(fb)%8 != 0 {
+		fb = append(fb, 0)
+	}
+	out := binary.LittleEndian.AppendUint32(nil, 0xFFFFFFFF)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(fb)))
+	return append(out, fb...)
+}
+
+// A schema message that states a body is refused: arrow-go's stream
+// reader would allocate that many bytes before reading them.
+func TestSchemaMessageWithBody(t *testing.T) {
+	ok := schemaMessageWithBody(0)
+	if n, err := SchemaMessage(ok); err != nil || n != len(ok) {
+		t.Fatalf("a schema message with a zero body: n %d (want %d), err %v", n, len(ok), err)
+	}
+	_, err := SchemaMessage(schemaMessageWithBody(0x8_0008_0000))
+	if err == nil || !strings.Contains(err.Error(), "body of 34360262656 bytes") {
+		t.Fatalf("a 32 GiB body: %v", err)
+	}
+	err = StoredSchema(base64.StdEncoding.EncodeToString(schemaMessageWithBody(1)))
+	if err == nil || !strings.Contains(err.Error(), "body of 1 bytes") {
+		t.Fatalf("a stored schema with a body: %v", err)
 	}
 }

@@ -232,6 +232,23 @@ func (c *fbCheck) message() error {
 	if err := c.keyValues(m, 4); err != nil {
 		return err
 	}
+	// A schema message has no body: arrow-go's stream reader allocates
+	// the stated body length before reading it, without a limit.
+	if p, err := c.field(m, 3); err != nil {
+		return err
+	} else if p != 0 {
+		lo, err := c.u32(p)
+		if err != nil {
+			return err
+		}
+		hi, err := c.u32(p + 4)
+		if err != nil {
+			return err
+		}
+		if lo != 0 || hi != 0 {
+			return fmt.Errorf("schema message states a body of %d bytes (a schema message has none)", hi<<32|lo)
+		}
+	}
 	s, ok, err := c.sub(m, 2)
 	if err != nil || !ok {
 		return err
