@@ -8,12 +8,16 @@
 // a row group when a column's dictionary changes between batches, while
 // engine batches each carry their own dictionary. The writer therefore
 // writes every top-level dictionary<int*, utf8|large_utf8> column as plain
-// utf8 (large_utf8), in both formats: decoding is one vectorized gather per
-// batch, files stay streamable (no whole-file buffering), the bytes are
-// deterministic, and numpy-only trainers read them without dictionary
-// support. Parquet still dictionary-encodes string columns on disk (one
-// dictionary per row group, built by the column writer); no other column
-// is dictionary-encoded. FileSchema returns the schema a file actually has.
+// utf8 (large_utf8), in both formats: files stay streamable (no whole-file
+// buffering), the bytes are deterministic, and numpy-only trainers read
+// them without dictionary support. An Arrow IPC file decodes such a column
+// with one vectorized gather per batch. Parquet dictionary-encodes string
+// columns on disk (one dictionary per row group); for a dictionary column
+// the row group's dictionary is seeded with its first batch's dictionary
+// and batches over that dictionary write their indices as they are, with
+// no string decoded or hashed (see pqDict); other string columns are
+// hashed by the column writer. No other column is dictionary-encoded.
+// FileSchema returns the schema a file actually has.
 //
 // Arrow IPC files are written by package sink/arrowfile: a native writer
 // for flat column types, arrow-go's for the rest. Parquet files of flat

@@ -44,7 +44,8 @@ type parquetWriter struct {
 type pqColumn struct {
 	ctx      context.Context // pqarrow's write context (its scratch buffer)
 	nullable bool            // an optional Parquet column: definition levels are written
-	dict     bool            // batches hold it dictionary-encoded: decoded first
+	dict     bool            // batches hold it dictionary-encoded
+	direct   pqDict          // dictionary columns: the row group's seeded dictionary
 	def      []int16         // definition-level scratch
 }
 
@@ -162,6 +163,12 @@ func (p *parquetWriter) Write(rec arrow.RecordBatch) error {
 // its definition levels (all present when the slice has no nulls).
 func (p *parquetWriter) writeColumn(i int, rec arrow.RecordBatch, off, size int64) error {
 	c := &p.cols[i]
+	if c.dict {
+		if p.arrs[i] == nil && c.direct.direct(rec.Column(i).(*array.Dictionary)) {
+			return p.writeSlice(i, c, rec.Column(i), rec.ColumnName(i), off, size)
+		}
+		c.direct.decoded()
+	}
 	if p.arrs[i] == nil {
 		a := rec.Column(i)
 		if c.dict {
@@ -175,7 +182,12 @@ func (p *parquetWriter) writeColumn(i int, rec arrow.RecordBatch, off, size int6
 		}
 		p.arrs[i] = a
 	}
-	a := p.arrs[i]
+	return p.writeSlice(i, c, p.arrs[i], rec.ColumnName(i), off, size)
+}
+
+// writeSlice writes rows [off, off+size) of a, column i's values, to the
+// open row group.
+func (p *parquetWriter) writeSlice(i int, c *pqColumn, a arrow.Array, name string, off, size int64) error {
 	if off != 0 || size != int64(a.Len()) {
 		a = array.NewSlice(a, off, off+size)
 		defer a.Release()
@@ -191,7 +203,7 @@ func (p *parquetWriter) writeColumn(i int, rec arrow.RecordBatch, off, size int6
 		leafNullable = a.NullN() != 0
 	}
 	if err := pqarrow.WriteArrowToColumn(c.ctx, cw, a, def, nil, leafNullable); err != nil {
-		return fmt.Errorf("column %q: %w", rec.ColumnName(i), err)
+		return fmt.Errorf("column %q: %w", name, err)
 	}
 	return nil
 }
@@ -223,6 +235,9 @@ func (c *pqColumn) levels(a arrow.Array) []int16 {
 func (p *parquetWriter) newRowGroup() error {
 	if err := p.closeRowGroup(); err != nil {
 		return err
+	}
+	for i := range p.cols {
+		p.cols[i].direct.reset()
 	}
 	rgw, err := p.fw.AppendBufferedRowGroupChecked()
 	if err != nil {
@@ -306,6 +321,9 @@ func (p *parquetWriter) each(f func(i int) error) error {
 func (p *parquetWriter) Close() error {
 	err := p.closeRowGroup()
 	p.rgw = nil
+	for i := range p.cols {
+		p.cols[i].direct.reset()
+	}
 	if cerr := p.fw.Close(); err == nil {
 		err = cerr
 	}

@@ -3,8 +3,10 @@ package shard
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -178,14 +180,7 @@ func testParquetProps(schema *arrow.Schema, codec compress.Compression, mem memo
 		parquet.WithStats(true), parquet.WithMaxRowGroupLength(1500), parquet.WithDictionaryDefault(false),
 		parquet.WithDataPageSize(4 << 10), parquet.WithDictionaryPageSizeLimit(parquetDictLimit),
 	}
-	for _, f := range schema.Fields() {
-		switch f.Type.ID() {
-		case arrow.STRING, arrow.LARGE_STRING:
-			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true),
-				parquet.WithDictionaryCostFallbackPath(parquet.ColumnPath{f.Name}, true))
-		}
-	}
-	return parquet.NewWriterProperties(opts...)
+	return parquet.NewWriterProperties(append(opts, dictionaryProps(schema)...)...)
 }
 
 // pqarrowBytes is the oracle: arrow-go's writer (WriteBuffered) on the
@@ -248,14 +243,18 @@ func parquetWriterBytes(t *testing.T, mem memory.Allocator, schema, fschema *arr
 }
 
 // parquetWriter's files are byte-identical to arrow-go's writer's for 1,
-// 2 and 8 workers, on random flat schemas with nulls, dictionaries,
-// sliced and empty batches, row groups cut inside batches and
-// dictionary fallbacks; and they read back to the batches.
+// 2 and 8 workers, on random flat schemas with nulls, sliced and empty
+// batches, row groups cut inside batches and dictionary fallbacks (the
+// batches' dictionary columns decoded: arrow-go writes a batch's
+// dictionary differently); and they read back to the batches. Given the
+// dictionary columns as they are, the files are the same for 1, 2 and 8
+// workers, read back to the same values, and keep each column chunk's
+// data pages in one encoding.
 func TestParquetWriterSameBytesAsPqarrow(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(11, 12))
-	compared, columns := 0, 0
+	compared, columns, dictFiles := 0, 0, 0
 	for iter := range 40 {
 		schema, batches := randFlatBatches(t, mem, rng)
 		fschema, err := FileSchema(schema)
@@ -266,22 +265,93 @@ func TestParquetWriterSameBytesAsPqarrow(t *testing.T) {
 			t.Fatalf("schema %s is not flat", fschema)
 		}
 		codec := []compress.Compression{compress.Codecs.Zstd, compress.Codecs.Lz4Raw, compress.Codecs.Uncompressed}[iter%3]
+		plain := decodedBatches(t, mem, fschema, batches)
 		props := testParquetProps(fschema, codec, mem)
-		want := pqarrowBytes(t, mem, fschema, props, batches)
+		want := pqarrowBytes(t, mem, fschema, props, plain)
 		for _, workers := range []int{1, 2, 8} {
-			got := parquetWriterBytes(t, mem, schema, fschema, props, workers, batches)
+			got := parquetWriterBytes(t, mem, fschema, fschema, props, workers, plain)
 			if !bytes.Equal(got, want) {
-				t.Fatalf("iter %d, %d workers, schema %s: %d bytes differ from arrow-go's %d", iter, workers, schema, len(got), len(want))
+				t.Fatalf("iter %d, %d workers, schema %s: %d bytes differ from arrow-go's %d", iter, workers, fschema, len(got), len(want))
 			}
 		}
 		compared += checkParquetRows(t, mem, want, fschema, batches)
 		columns += fschema.NumFields()
-		for _, b := range batches {
+		if !schema.Equal(fschema) {
+			dictFiles++
+			props := testParquetProps(schema, codec, mem)
+			first := parquetWriterBytes(t, mem, schema, fschema, props, 1, batches)
+			for _, workers := range []int{2, 8} {
+				if got := parquetWriterBytes(t, mem, schema, fschema, props, workers, batches); !bytes.Equal(got, first) {
+					t.Fatalf("iter %d, dictionary columns, %d workers: bytes differ from 1 worker's", iter, workers)
+				}
+			}
+			checkParquetRows(t, mem, first, fschema, batches)
+			checkDictPages(t, first, schema)
+		}
+		for _, b := range append(batches, plain...) {
 			b.Release()
 		}
 	}
-	if compared < columns*3/4 {
-		t.Errorf("only %d of %d columns read back with their type", compared, columns)
+	if compared < columns*3/4 || dictFiles < 10 {
+		t.Errorf("only %d of %d columns read back with their type, %d files with dictionary columns", compared, columns, dictFiles)
+	}
+}
+
+// decodedBatches returns batches of fschema: the batches with their
+// dictionary columns decoded.
+func decodedBatches(t *testing.T, mem memory.Allocator, fschema *arrow.Schema, batches []arrow.RecordBatch) []arrow.RecordBatch {
+	t.Helper()
+	out := make([]arrow.RecordBatch, len(batches))
+	for k, b := range batches {
+		cols := make([]arrow.Array, b.NumCols())
+		for i, c := range b.Columns() {
+			if d, ok := c.(*array.Dictionary); ok {
+				s, err := decodeDictStrings(mem, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cols[i] = s
+				continue
+			}
+			c.Retain()
+			cols[i] = c
+		}
+		out[k] = array.NewRecordBatch(fschema, cols, b.NumRows())
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	return out
+}
+
+// checkDictPages checks that every column chunk of a dictionary column of
+// schema has a dictionary page and only dictionary-encoded data pages.
+func checkDictPages(t *testing.T, data []byte, schema *arrow.Schema) {
+	t.Helper()
+	r, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for g := range r.NumRowGroups() {
+		rg := r.MetaData().RowGroup(g)
+		for c := range rg.NumColumns() {
+			if schema.Field(c).Type.ID() != arrow.DICTIONARY {
+				continue
+			}
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rg.NumRows() > 0 && !cc.HasDictionaryPage() {
+				t.Errorf("row group %d column %d: no dictionary page", g, c)
+			}
+			for _, s := range cc.EncodingStats() {
+				if s.PageType.String() == "DATA_PAGE" && s.Encoding != parquet.Encodings.RLEDict && s.Encoding != parquet.Encodings.PlainDict {
+					t.Errorf("row group %d column %d: a data page in %v", g, c, s.Encoding)
+				}
+			}
+		}
 	}
 }
 
@@ -465,4 +535,91 @@ func checkOneEncoding(t *testing.T, data []byte) {
 			}
 		}
 	}
+}
+
+// A row group's dictionary page is the batches' dictionary as given,
+// unused entries included, when its first batch's dictionary can be
+// seeded; a later batch over another dictionary appends the values it
+// adds (in the order rows first use them); a batch decoded in one row
+// group stays decoded in the next, whose dictionary is then its values in
+// the order rows first use them. The oracle is the Parquet format: a
+// dictionary page of PLAIN byte arrays.
+func TestParquetSeededDictionary(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: dictType, Nullable: true}}, nil)
+	fschema, err := FileSchema(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := func(dict []string, idx []int) arrow.RecordBatch {
+		b := array.NewDictionaryBuilder(mem, dictType).(*array.BinaryDictionaryBuilder)
+		defer b.Release()
+		ds := array.NewStringBuilder(mem)
+		defer ds.Release()
+		ds.AppendValues(dict, nil)
+		da := ds.NewArray()
+		defer da.Release()
+		ib := array.NewInt32Builder(mem)
+		defer ib.Release()
+		for _, i := range idx {
+			if i < 0 {
+				ib.AppendNull()
+			} else {
+				ib.Append(int32(i))
+			}
+		}
+		ia := ib.NewArray()
+		defer ia.Release()
+		col := array.NewDictionaryArray(dictType, ia, da)
+		defer col.Release()
+		return array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len()))
+	}
+	d := []string{"zeta", "alpha", "unused", "mid"}
+	batches := []arrow.RecordBatch{
+		batch(d, []int{0, 1, -1, 3, 1}),
+		batch(slices.Clone(d), []int{3, 3, 0}),             // equal dictionary, another array
+		batch([]string{"alpha", "new"}, []int{1, 0, 1, 0}), // crosses into row group 1
+	}
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	props := parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithAllocator(mem),
+		parquet.WithMaxRowGroupLength(10), parquet.WithDictionaryDefault(false), parquet.WithStats(true),
+		parquet.WithDictionaryPageSizeLimit(parquetDictLimit)}, dictionaryProps(schema)...)...)
+	data := parquetWriterBytes(t, mem, schema, fschema, props, 1, batches)
+	checkParquetRows(t, mem, data, fschema, batches)
+	r, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	want := [][]string{{"zeta", "alpha", "unused", "mid", "new"}, {"new", "alpha"}}
+	if r.NumRowGroups() != len(want) {
+		t.Fatalf("%d row groups, want %d", r.NumRowGroups(), len(want))
+	}
+	for g, w := range want {
+		pr, err := r.RowGroup(g).GetColumnPageReader(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pr.Next() {
+			t.Fatalf("row group %d: no page: %v", g, pr.Err())
+		}
+		dp, ok := pr.Page().(*file.DictionaryPage)
+		if !ok {
+			t.Fatalf("row group %d: first page is %T, want a dictionary page", g, pr.Page())
+		}
+		var got []string
+		for b := dp.Data(); len(b) >= 4; {
+			n := int(binary.LittleEndian.Uint32(b))
+			got, b = append(got, string(b[4:4+n])), b[4+n:]
+		}
+		if !slices.Equal(got, w) || int(dp.NumValues()) != len(w) {
+			t.Errorf("row group %d: dictionary page %q (%d values), want %q", g, got, dp.NumValues(), w)
+		}
+	}
+	checkDictPages(t, data, schema)
 }

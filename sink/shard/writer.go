@@ -119,8 +119,8 @@ func (w *Writer) startFormat(compression string) (err error) {
 		w.ipcw, err = arrowfile.NewWriter(w.hw, w.fschema, compression, w.mem)
 		return err
 	}
-	props := parquetProps(w.fschema, compression, w.mem)
 	if flatParquet(w.fschema) {
+		props := parquetProps(w.schema, compression, w.mem)
 		p, err := newParquetWriter(w.hw, w.schema, w.fschema, props, w.mem)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (w *Writer) startFormat(compression string) (err error) {
 		w.pqw = p
 		return nil
 	}
-	fw, err := pqarrow.NewFileWriter(w.fschema, w.hw, props, parquetArrowProps(w.mem))
+	fw, err := pqarrow.NewFileWriter(w.fschema, w.hw, parquetProps(w.fschema, compression, w.mem), parquetArrowProps(w.mem))
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,10 @@ const parquetDictLimit = 1 << 30
 
 // parquetProps: statistics on, ~1M-row row groups, dictionary encoding
 // only for string and dictionary columns (see parquetDictLimit), zstd at
-// ParquetZstdLevel.
+// ParquetZstdLevel. schema is that of the batches the column writers
+// get: a dictionary column there has its dictionary seeded (see pqDict),
+// so arrow-go's cost check, which counts only hashed values, is off for
+// it (it would see no plain bytes and drop the dictionary).
 func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator) *parquet.WriterProperties {
 	codec := compress.Codecs.Uncompressed
 	level := compress.DefaultCompressionLevel
@@ -218,14 +221,24 @@ func parquetProps(schema *arrow.Schema, compression string, mem memory.Allocator
 		parquet.WithDictionaryDefault(false),
 		parquet.WithDictionaryPageSizeLimit(parquetDictLimit),
 	}
+	return parquet.NewWriterProperties(append(opts, dictionaryProps(schema)...)...)
+}
+
+// dictionaryProps turn dictionary encoding on for the string and
+// dictionary columns of schema, with the cost check for strings.
+func dictionaryProps(schema *arrow.Schema) []parquet.WriterProperty {
+	var opts []parquet.WriterProperty
 	for _, f := range schema.Fields() {
 		switch f.Type.ID() {
-		case arrow.STRING, arrow.LARGE_STRING, arrow.DICTIONARY:
+		case arrow.STRING, arrow.LARGE_STRING:
 			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true),
 				parquet.WithDictionaryCostFallbackPath(parquet.ColumnPath{f.Name}, true))
+		case arrow.DICTIONARY: // off even uncompressed, where it is on by default
+			opts = append(opts, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true),
+				parquet.WithDictionaryCostFallbackPath(parquet.ColumnPath{f.Name}, false))
 		}
 	}
-	return parquet.NewWriterProperties(opts...)
+	return opts
 }
 
 // SetEncodeWorkers lets the writer encode each batch on up to n
