@@ -76,3 +76,41 @@ func BenchmarkIntColumnUpdate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIntColumnChunks profiles 16 chunks of 256K rows (a shard-write
+// task's chunks) into one column: "duration" is trip durations in
+// seconds (60 s to a day, log-normal), "year" birth years (66 values),
+// "id" unique ids spread over 40M (counted row by row).
+func BenchmarkIntColumnChunks(b *testing.B) {
+	const chunks, rows = 16, 256 << 10
+	gens := map[string]func(r *rand.Rand, i int) int64{
+		"duration": func(r *rand.Rand, _ int) int64 {
+			return min(86399, 60+int64(math.Exp(6+r.NormFloat64())))
+		},
+		"year": func(r *rand.Rand, _ int) int64 { return 1940 + r.Int64N(66) },
+		"id":   func(r *rand.Rand, i int) int64 { return int64(i)*151 + r.Int64N(151) },
+	}
+	for _, name := range []string{"duration", "year", "id"} {
+		r := rand.New(rand.NewPCG(7, 8))
+		var cols []arrow.Array
+		for k := range chunks {
+			ib := array.NewInt64Builder(memory.DefaultAllocator)
+			for i := range rows {
+				ib.Append(gens[name](r, (i*chunks+k)%(chunks*rows)))
+			}
+			cols = append(cols, ib.NewArray())
+			ib.Release()
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(chunks * rows * 8)
+			for b.Loop() {
+				c := NewColumn(ColumnSpec{Name: name}, arrow.PrimitiveTypes.Int64)
+				for _, col := range cols {
+					if err := c.Update(col); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -69,6 +69,14 @@ func isNumeric(dt arrow.DataType) bool {
 // value's native type, and folded into the summary once per chunk.
 func (c *Column) Update(col arrow.Array) error {
 	c.Rows += int64(col.Len())
+	// An int64 chunk of fewer distinct values than rows (codes, years,
+	// durations in seconds) is counted first, its values in a table
+	// no longer than the chunk.
+	if a, ok := col.(*array.Int64); ok && c.Numeric {
+		if lo, tab, _ := countTable(a, a.Int64Values(), a.Len()); tab != nil {
+			return c.updateIntTable(a, lo, tab)
+		}
+	}
 	if c.Numeric {
 		if err := c.Moments.Update(col, nil); err != nil {
 			return err
@@ -149,33 +157,8 @@ const denseCountSlack = 4
 // at most a few times the batch's length (ids, years, codes) they are
 // counted in a table indexed by value − min; otherwise in a map.
 func eachIntCount[T int64 | arrow.Timestamp](a arrow.Array, vals []T, f func(v T, n int64)) {
-	nulls := a.NullN() > 0
-	var lo, hi T
-	seen := false
-	for i, v := range vals {
-		if nulls && !a.IsValid(i) {
-			continue
-		}
-		if !seen {
-			lo, hi, seen = v, v, true
-		} else if v < lo {
-			lo = v
-		} else if v > hi {
-			hi = v
-		}
-	}
-	if !seen {
-		return
-	}
-	// hi ≥ lo, so the unsigned difference is the span even when the
-	// signed one overflows.
-	if span := uint64(hi) - uint64(lo); span < uint64(denseCountSlack*len(vals)+1024) {
-		tab := make([]int64, span+1)
-		for i, v := range vals {
-			if !nulls || a.IsValid(i) {
-				tab[uint64(v)-uint64(lo)]++
-			}
-		}
+	lo, tab, ok := countTable(a, vals, denseCountSlack*len(vals)+1024)
+	if tab != nil {
 		for k, n := range tab {
 			if n > 0 {
 				f(T(uint64(lo)+uint64(k)), n)
@@ -183,6 +166,10 @@ func eachIntCount[T int64 | arrow.Timestamp](a arrow.Array, vals []T, f func(v T
 		}
 		return
 	}
+	if !ok {
+		return
+	}
+	nulls := a.NullN() > 0
 	counts := map[T]int64{}
 	for i, v := range vals {
 		if !nulls || a.IsValid(i) {
@@ -192,6 +179,82 @@ func eachIntCount[T int64 | arrow.Timestamp](a arrow.Array, vals []T, f func(v T
 	for v, n := range counts {
 		f(v, n)
 	}
+}
+
+// countTable counts the valid values of vals (a's values) in a table
+// indexed by value − lo, when they span fewer than maxSpan values; tab is
+// nil otherwise, and ok is false when no value is valid. The range is
+// found a block at a time and given up on at the first block that spans
+// too much (ids spread over millions: the first block).
+func countTable[T int64 | arrow.Timestamp](a arrow.Array, vals []T, maxSpan int) (lo T, tab []int64, ok bool) {
+	nulls := a.NullN() > 0
+	var hi T
+	// hi ≥ lo, so the unsigned difference is the span even when the
+	// signed one overflows.
+	wide := func() bool { return ok && uint64(hi)-uint64(lo) >= uint64(maxSpan) }
+	for start := 0; start < len(vals); start += 1024 {
+		block := vals[start:min(start+1024, len(vals))]
+		if !nulls {
+			if !ok {
+				lo, hi, ok = block[0], block[0], true
+			}
+			for _, v := range block {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		} else {
+			for i, v := range block {
+				if !a.IsValid(start + i) {
+					continue
+				}
+				if !ok {
+					lo, hi, ok = v, v, true
+				}
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		if wide() {
+			return lo, nil, true
+		}
+	}
+	if !ok {
+		return lo, nil, false
+	}
+	tab = make([]int64, uint64(hi)-uint64(lo)+1)
+	for i, v := range vals {
+		if !nulls || a.IsValid(i) {
+			tab[uint64(v)-uint64(lo)]++
+		}
+	}
+	return lo, tab, true
+}
+
+// updateIntTable updates c (numeric, its rows counted) with an int64
+// column whose valid values tab counts, indexed by value − lo: the
+// quantile sketch takes each value once per binary digit of its count,
+// and the distinct sketch and top values each distinct value once.
+func (c *Column) updateIntTable(col arrow.Array, lo int64, tab []int64) error {
+	if err := c.Moments.Update(col, nil); err != nil {
+		return err
+	}
+	c.Quantiles.UpdateCounts(lo, tab)
+	var top map[string]int64
+	if c.Top != nil {
+		top = map[string]int64{}
+	}
+	for k, n := range tab {
+		if n == 0 {
+			continue
+		}
+		v := int64(uint64(lo) + uint64(k))
+		c.Distinct.Add(hashBits(uint64(v)))
+		if top != nil {
+			top[strconv.FormatInt(v, 10)] += n
+		}
+	}
+	if top != nil {
+		c.Top.AddCounts(top)
+	}
+	return nil
 }
 
 // canonicalBits makes -0 count as 0 and every NaN as one NaN.

@@ -83,6 +83,37 @@ func (q *Quantiles) Update(col arrow.Array, sel []int32) error {
 	return nil
 }
 
+// UpdateCounts adds counts[k] copies of the value lo+k for every k. A
+// count is taken by its binary digits: the digit of place h is one sample
+// of weight 2^h on level h, so n copies of a value cost at most
+// log2(n)+1 samples and no rank error (an update adds what the same
+// values one by one add to N, and the sketch stays exact until its first
+// compaction). Values convert to float64 as Update converts int64s.
+func (q *Quantiles) UpdateCounts(lo int64, counts []int64) {
+	if len(q.Levels) == 0 {
+		q.Levels = [][]float64{nil}
+		q.Parity = []uint8{0}
+	}
+	for k, n := range counts {
+		if n <= 0 {
+			continue
+		}
+		v := float64(int64(uint64(lo) + uint64(k)))
+		q.N += n
+		for h := 0; n > 0; h, n = h+1, n>>1 {
+			if n&1 == 0 {
+				continue
+			}
+			for len(q.Levels) <= h {
+				q.Levels = append(q.Levels, nil)
+				q.Parity = append(q.Parity, 0)
+			}
+			q.Levels[h] = append(q.Levels[h], v)
+		}
+	}
+	q.compact()
+}
+
 func appendFinite[T int64 | float64 | uint8](dst []float64, vals []T, idx []int32, dense bool) []float64 {
 	if dense {
 		for _, v := range vals {

@@ -147,3 +147,99 @@ func TestQuantilesSerialise(t *testing.T) {
 		}
 	}
 }
+
+// UpdateCounts takes values with their counts: the sketch's N is the
+// counts' sum; without a compaction its quantiles are the exact ones of
+// the values repeated (numpy's linear quantile of the expanded list),
+// whatever the counts (here up to 2^40, far past K); with compactions
+// (more distinct values than K, across merged sketches, mixed with Update)
+// every quantile's rank stays within RankError of the expanded list's.
+func TestQuantilesUpdateCounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	expand := func(lo int64, counts []int64) []float64 {
+		var xs []float64
+		for k, n := range counts {
+			for range n {
+				xs = append(xs, float64(lo+int64(k)))
+			}
+		}
+		return xs
+	}
+	// Exact: few distinct values, small counts expanded as they are.
+	for iter := range 30 {
+		lo := int64(rng.IntN(200)) - 100
+		counts := make([]int64, 1+rng.IntN(40))
+		for k := range counts {
+			if rng.IntN(3) > 0 {
+				counts[k] = int64(rng.IntN(5000))
+			}
+		}
+		q := NewQuantiles(1024)
+		q.UpdateCounts(lo, counts)
+		xs := expand(lo, counts)
+		if q.N != int64(len(xs)) || q.Err != 0 {
+			t.Fatalf("iter %d: N %d err %d, want %d and 0", iter, q.N, q.Err, len(xs))
+		}
+		for _, p := range []float64{0, 0.01, 0.25, 0.5, 0.75, 0.99, 1} {
+			if len(xs) == 0 {
+				continue
+			}
+			if got, want := q.Quantile(p), refQuantile(xs, p); got != want {
+				t.Fatalf("iter %d p=%v: %v, want %v", iter, p, got, want)
+			}
+		}
+	}
+	// Exact with huge counts: the median of 2^40 copies of 5 and 2^40+3
+	// copies of 9 is 9; its 0.49 quantile 5.
+	q := NewQuantiles(8)
+	q.UpdateCounts(5, []int64{1 << 40, 0, 0, 0, 1<<40 + 3})
+	if q.Err != 0 || q.N != 1<<41+3 || q.Quantile(0.5) != 9 || q.Quantile(0.49) != 5 || q.Samples() > 2*42 {
+		t.Fatalf("huge counts: err %d N %d median %v q49 %v samples %d", q.Err, q.N, q.Quantile(0.5), q.Quantile(0.49), q.Samples())
+	}
+	// Compacting: many distinct values, merged, beside per-row updates.
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	total := NewQuantiles(64)
+	var all []float64
+	for part := range 6 {
+		q := NewQuantiles(64)
+		for batch := range 4 {
+			lo := int64(rng.IntN(1000))
+			counts := make([]int64, 500+rng.IntN(500))
+			for k := range counts {
+				counts[k] = int64(rng.IntN(7))
+			}
+			q.UpdateCounts(lo, counts)
+			all = append(all, expand(lo, counts)...)
+			if (part+batch)%3 == 0 {
+				b := array.NewInt64Builder(mem)
+				for range 700 {
+					v := rng.Int64N(3000)
+					b.Append(v)
+					all = append(all, float64(v))
+				}
+				a := b.NewArray()
+				b.Release()
+				if err := q.Update(a, nil); err != nil {
+					t.Fatal(err)
+				}
+				a.Release()
+			}
+		}
+		total.Merge(q)
+	}
+	slices.Sort(all)
+	n := float64(len(all))
+	if total.N != int64(len(all)) || total.Err == 0 {
+		t.Fatalf("compacting: N %d (want %d) err %d", total.N, len(all), total.Err)
+	}
+	bound := total.RankError()
+	for p := 0.0; p <= 1.0; p += 0.05 {
+		v := total.Quantile(p)
+		less := float64(sort.SearchFloat64s(all, v))
+		le := float64(sort.Search(len(all), func(i int) bool { return all[i] > v }))
+		if dist := math.Max(0, math.Max(less-p*n, p*n-le)); dist > bound*n+1e-9 {
+			t.Fatalf("compacting p=%.2f: rank distance %v exceeds bound %v", p, dist/n, bound)
+		}
+	}
+}
