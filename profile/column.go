@@ -159,11 +159,7 @@ const denseCountSlack = 4
 func eachIntCount[T int64 | arrow.Timestamp](a arrow.Array, vals []T, f func(v T, n int64)) {
 	lo, tab, ok := countTable(a, vals, denseCountSlack*len(vals)+1024)
 	if tab != nil {
-		for k, n := range tab {
-			if n > 0 {
-				f(T(uint64(lo)+uint64(k)), n)
-			}
-		}
+		eachTableCount(lo, tab, f)
 		return
 	}
 	if !ok {
@@ -228,6 +224,16 @@ func countTable[T int64 | arrow.Timestamp](a arrow.Array, vals []T, maxSpan int)
 	return lo, tab, true
 }
 
+// eachTableCount calls f with every value a countTable table counts
+// (indexed by value − lo) and its count.
+func eachTableCount[T int64 | arrow.Timestamp](lo T, tab []int64, f func(v T, n int64)) {
+	for k, n := range tab {
+		if n > 0 {
+			f(T(uint64(lo)+uint64(k)), n)
+		}
+	}
+}
+
 // updateIntTable updates c (numeric, its rows counted) with an int64
 // column whose valid values tab counts, indexed by value − lo: the
 // quantile sketch takes each value once per binary digit of its count,
@@ -241,16 +247,12 @@ func (c *Column) updateIntTable(col arrow.Array, lo int64, tab []int64) error {
 	if c.Top != nil {
 		top = map[string]int64{}
 	}
-	for k, n := range tab {
-		if n == 0 {
-			continue
-		}
-		v := int64(uint64(lo) + uint64(k))
+	eachTableCount(lo, tab, func(v, n int64) {
 		c.Distinct.Add(hashBits(uint64(v)))
 		if top != nil {
 			top[strconv.FormatInt(v, 10)] += n
 		}
-	}
+	})
 	if top != nil {
 		c.Top.AddCounts(top)
 	}

@@ -236,9 +236,6 @@ func (p *parquetWriter) newRowGroup() error {
 	if err := p.closeRowGroup(); err != nil {
 		return err
 	}
-	for i := range p.cols {
-		p.cols[i].direct.reset()
-	}
 	rgw, err := p.fw.AppendBufferedRowGroupChecked()
 	if err != nil {
 		return err
@@ -263,6 +260,11 @@ func (p *parquetWriter) closeRowGroup() error {
 	if p.rgw == nil {
 		return nil
 	}
+	defer func() { // the seeded dictionaries end with their row group
+		for i := range p.cols {
+			p.cols[i].direct.reset()
+		}
+	}()
 	err := p.each(func(i int) error {
 		cw, err := p.rgw.Column(i)
 		if err != nil {
@@ -321,9 +323,6 @@ func (p *parquetWriter) each(f func(i int) error) error {
 func (p *parquetWriter) Close() error {
 	err := p.closeRowGroup()
 	p.rgw = nil
-	for i := range p.cols {
-		p.cols[i].direct.reset()
-	}
 	if cerr := p.fw.Close(); err == nil {
 		err = cerr
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -328,6 +329,25 @@ func decodedBatches(t *testing.T, mem memory.Allocator, fschema *arrow.Schema, b
 // schema has a dictionary page and only dictionary-encoded data pages.
 func checkDictPages(t *testing.T, data []byte, schema *arrow.Schema) {
 	t.Helper()
+	eachColumnChunk(t, data, func(g, c int, rg *metadata.RowGroupMetaData, cc *metadata.ColumnChunkMetaData) {
+		if schema.Field(c).Type.ID() != arrow.DICTIONARY {
+			return
+		}
+		if rg.NumRows() > 0 && !cc.HasDictionaryPage() {
+			t.Errorf("row group %d column %d: no dictionary page", g, c)
+		}
+		for _, s := range cc.EncodingStats() {
+			if s.PageType.String() == "DATA_PAGE" && s.Encoding != parquet.Encodings.RLEDict && s.Encoding != parquet.Encodings.PlainDict {
+				t.Errorf("row group %d column %d: a data page in %v", g, c, s.Encoding)
+			}
+		}
+	})
+}
+
+// eachColumnChunk calls f with the metadata of every column chunk of the
+// Parquet file data, row group by row group.
+func eachColumnChunk(t *testing.T, data []byte, f func(g, c int, rg *metadata.RowGroupMetaData, cc *metadata.ColumnChunkMetaData)) {
+	t.Helper()
 	r, err := file.NewParquetReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -336,21 +356,11 @@ func checkDictPages(t *testing.T, data []byte, schema *arrow.Schema) {
 	for g := range r.NumRowGroups() {
 		rg := r.MetaData().RowGroup(g)
 		for c := range rg.NumColumns() {
-			if schema.Field(c).Type.ID() != arrow.DICTIONARY {
-				continue
-			}
 			cc, err := rg.ColumnChunk(c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rg.NumRows() > 0 && !cc.HasDictionaryPage() {
-				t.Errorf("row group %d column %d: no dictionary page", g, c)
-			}
-			for _, s := range cc.EncodingStats() {
-				if s.PageType.String() == "DATA_PAGE" && s.Encoding != parquet.Encodings.RLEDict && s.Encoding != parquet.Encodings.PlainDict {
-					t.Errorf("row group %d column %d: a data page in %v", g, c, s.Encoding)
-				}
-			}
+			f(g, c, rg, cc)
 		}
 	}
 }
@@ -507,34 +517,22 @@ func TestParquetHighCardinalityDeterministic(t *testing.T) {
 // pages of one encoding: "id" plain, "later" dictionary-encoded.
 func checkOneEncoding(t *testing.T, data []byte) {
 	t.Helper()
-	r, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	for g := range r.NumRowGroups() {
-		rg := r.MetaData().RowGroup(g)
-		for c := range rg.NumColumns() {
-			cc, err := rg.ColumnChunk(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var enc []parquet.Encoding
-			for _, s := range cc.EncodingStats() {
-				if s.PageType.String() == "DATA_PAGE" {
-					enc = append(enc, s.Encoding)
-				}
-			}
-			name := cc.PathInSchema().String()
-			want := parquet.Encodings.Plain
-			if name == "later" {
-				want = parquet.Encodings.RLEDict
-			}
-			if len(enc) != 1 || enc[0] != want {
-				t.Errorf("row group %d column %s: data page encodings %v, want [%v]", g, name, enc, want)
+	eachColumnChunk(t, data, func(g, _ int, _ *metadata.RowGroupMetaData, cc *metadata.ColumnChunkMetaData) {
+		var enc []parquet.Encoding
+		for _, s := range cc.EncodingStats() {
+			if s.PageType.String() == "DATA_PAGE" {
+				enc = append(enc, s.Encoding)
 			}
 		}
-	}
+		name := cc.PathInSchema().String()
+		want := parquet.Encodings.Plain
+		if name == "later" {
+			want = parquet.Encodings.RLEDict
+		}
+		if len(enc) != 1 || enc[0] != want {
+			t.Errorf("row group %d column %s: data page encodings %v, want [%v]", g, name, enc, want)
+		}
+	})
 }
 
 // A row group's dictionary page is the batches' dictionary as given,

@@ -95,23 +95,31 @@ func TestQuantilesRankBound(t *testing.T) {
 			}
 			total.Merge(q)
 		}
-		slices.Sort(all)
-		n := float64(len(all))
-		if total.N != int64(len(all)) || total.Err == 0 {
-			t.Fatalf("%s: N %d err %d", name, total.N, total.Err)
-		}
-		bound := total.RankError()
-		if bound > 0.2 {
+		if bound := total.RankError(); bound > 0.2 {
 			t.Fatalf("%s: bound %v is useless", name, bound)
 		}
-		for p := 0.0; p <= 1.0; p += 0.05 {
-			v := total.Quantile(p)
-			less := float64(sort.SearchFloat64s(all, v))
-			le := float64(sort.Search(len(all), func(i int) bool { return all[i] > v }))
-			dist := math.Max(0, math.Max(less-p*n, p*n-le))
-			if dist > bound*n+1e-9 {
-				t.Fatalf("%s p=%.2f: rank distance %v exceeds bound %v (err %d)", name, p, dist/n, bound, total.Err)
-			}
+		checkRankBound(t, name, total, all)
+	}
+}
+
+// checkRankBound checks that q compacted (Err > 0) over the values all
+// (sorted here) and that every 5th percentile it gives lies within
+// q.RankError() of its rank in all.
+func checkRankBound(t *testing.T, name string, q *Quantiles, all []float64) {
+	t.Helper()
+	slices.Sort(all)
+	n := float64(len(all))
+	if q.N != int64(len(all)) || q.Err == 0 {
+		t.Fatalf("%s: N %d (want %d) err %d", name, q.N, len(all), q.Err)
+	}
+	bound := q.RankError()
+	for p := 0.0; p <= 1.0; p += 0.05 {
+		v := q.Quantile(p)
+		less := float64(sort.SearchFloat64s(all, v))
+		le := float64(sort.Search(len(all), func(i int) bool { return all[i] > v }))
+		dist := math.Max(0, math.Max(less-p*n, p*n-le))
+		if dist > bound*n+1e-9 {
+			t.Fatalf("%s p=%.2f: rank distance %v exceeds bound %v (err %d)", name, p, dist/n, bound, q.Err)
 		}
 	}
 }
@@ -228,18 +236,5 @@ func TestQuantilesUpdateCounts(t *testing.T) {
 		}
 		total.Merge(q)
 	}
-	slices.Sort(all)
-	n := float64(len(all))
-	if total.N != int64(len(all)) || total.Err == 0 {
-		t.Fatalf("compacting: N %d (want %d) err %d", total.N, len(all), total.Err)
-	}
-	bound := total.RankError()
-	for p := 0.0; p <= 1.0; p += 0.05 {
-		v := total.Quantile(p)
-		less := float64(sort.SearchFloat64s(all, v))
-		le := float64(sort.Search(len(all), func(i int) bool { return all[i] > v }))
-		if dist := math.Max(0, math.Max(less-p*n, p*n-le)); dist > bound*n+1e-9 {
-			t.Fatalf("compacting p=%.2f: rank distance %v exceeds bound %v", p, dist/n, bound)
-		}
-	}
+	checkRankBound(t, "compacting", total, all)
 }
