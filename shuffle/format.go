@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -166,12 +167,19 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 	if schemaLen > int64(len(rest)) {
 		return nil, fmt.Errorf("schema length %d exceeds the index size", schemaLen)
 	}
-	ix := &index{Codec: codec, DataLen: int64(dataLen), Schema: rest[:schemaLen]}
+	// The schema bytes are copied, so that the index file's bytes are
+	// garbage once decoded (a task may hold hundreds of readers).
+	ix := &index{Codec: codec, DataLen: int64(dataLen), Schema: bytes.Clone(rest[:schemaLen])}
 	rest = rest[schemaLen:]
 	if parts*4 > int64(len(rest)) {
 		return nil, fmt.Errorf("index too short for %d partitions", parts)
 	}
 	ix.Segments = make([][]segment, parts)
+	// Every partition's entries lie in one array (at most what the index
+	// bytes can hold): a shard-write task holds the indexes of hundreds of
+	// caches of a thousand partitions each, and a slice per partition was
+	// that many more objects for the garbage collector to mark.
+	slab := make([]segment, 0, int64(len(rest))/segEntrySize)
 	for p := range ix.Segments {
 		if len(rest) < 4 {
 			return nil, fmt.Errorf("index truncated at partition %d", p)
@@ -181,16 +189,16 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 		if n*segEntrySize > int64(len(rest)) {
 			return nil, fmt.Errorf("partition %d: %d segments exceed the index size", p, n)
 		}
-		segs := make([]segment, n)
-		for i := range segs {
+		start := len(slab)
+		for i := range n {
 			s, err := parseSegment(rest, dataLen)
 			if err != nil {
 				return nil, fmt.Errorf("partition %d segment %d: %w", p, i, err)
 			}
 			rest = rest[segEntrySize:]
-			segs[i] = s
+			slab = append(slab, s)
 		}
-		ix.Segments[p] = segs
+		ix.Segments[p] = slab[start:len(slab):len(slab)]
 	}
 	if version == indexVersion2 {
 		var err error
@@ -262,6 +270,6 @@ func (ix *index) unmarshalDicts(rest []byte, dataLen uint64) ([]byte, error) {
 	if sl == 0 || sl > int64(len(rest)) {
 		return nil, fmt.Errorf("id schema length %d: at least 1 and at most the %d bytes left allowed", sl, len(rest))
 	}
-	ix.IDSchema = rest[:sl]
+	ix.IDSchema = bytes.Clone(rest[:sl])
 	return rest[sl:], nil
 }

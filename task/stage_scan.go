@@ -38,8 +38,8 @@ type ScanResult struct {
 	RowsRead, RowsFiltered, RowsDropped, RowsKept int64
 	DroppedBy                                     map[string]int64
 	NaN, Inf                                      map[string]int64
-	GroupCounts                                   map[string]int64
-	Executor                                      string // where the cache and partials are
+	GroupCounts                                   KeyCounts // rows by encoded split.by key
+	Executor                                      string    // where the cache and partials are
 	CachePath                                     string
 	AggPaths                                      []string
 	Expect                                        []expect.Count `json:"expect,omitempty"`      // per expect rule (unique: see ExpectPath)
@@ -63,7 +63,8 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 	file := ds.Files[0]
 	fileIndex := int64(in.GetFileIndex())
 	fileHash := hashing.String(file.RelPath)
-	res := &ScanResult{DroppedBy: map[string]int64{}, NaN: map[string]int64{}, Inf: map[string]int64{}, GroupCounts: map[string]int64{}}
+	res := &ScanResult{DroppedBy: map[string]int64{}, NaN: map[string]int64{}, Inf: map[string]int64{}}
+	groupCounts := map[string]int64{}
 
 	cachePath := filepath.Join(x.WorkDir, fmt.Sprintf("cache-%05d-a%d", t.Index, t.Attempt))
 	bits := r.cacheBucketBits()
@@ -208,7 +209,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			}
 		}
 		countBad(kept, picked, r.floatFeatures, res)
-		if err := r.countGroups(kept, keep, x.Mem, gk, gcount, res.GroupCounts); err != nil {
+		if err := r.countGroups(kept, keep, x.Mem, gk, gcount, groupCounts); err != nil {
 			return nil, err
 		}
 		view, err := rows.Project(kept, r.cacheSchema)
@@ -249,6 +250,7 @@ func (r *Env) scanTask(ctx context.Context, x *TaskContext, t Task, in *pb.Input
 			res.DroppedBy[k] = v
 		}
 	}
+	res.GroupCounts = NewKeyCounts(groupCounts)
 	out, err := cw.Close()
 	if err != nil {
 		return nil, err

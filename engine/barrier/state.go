@@ -46,7 +46,11 @@ func (d *State) Caches() []task.Location {
 func (d *State) MergeScans(job *jobspec.Job) (warning string, err error) {
 	total := map[string]int64{}
 	for _, s := range d.Scans {
-		for k, c := range s.GroupCounts {
+		for i := range s.GroupCounts.Len() {
+			k, c := s.GroupCounts.At(i)
+			if _, ok := total[k]; !ok {
+				k = strings.Clone(k) // not the task's whole key string
+			}
 			total[k] += c
 		}
 	}

@@ -16,8 +16,8 @@ func TestMergeScans(t *testing.T) {
 	job.Split.Ratios = []jobspec.Ratio{{Name: "train", Value: 0.5}, {Name: "test", Value: 0.5}}
 	// Two scan tasks; the groups' totals are b: 40, a: 20, c: 60.
 	d := &State{Scans: []*task.ScanResult{
-		{GroupCounts: map[string]int64{"b": 30, "a": 20}},
-		{GroupCounts: map[string]int64{"c": 60, "b": 10}},
+		{GroupCounts: task.NewKeyCounts(map[string]int64{"b": 30, "a": 20})},
+		{GroupCounts: task.NewKeyCounts(map[string]int64{"c": 60, "b": 10})},
 	}}
 	w, err := d.MergeScans(job)
 	if err != nil || w != "" {
@@ -42,7 +42,7 @@ func TestMergeScansAllNull(t *testing.T) {
 	job := &jobspec.Job{}
 	job.Split.By = []string{"g", "h"}
 	job.Split.Ratios = []jobspec.Ratio{{Name: "train", Value: 1}}
-	d := &State{Scans: []*task.ScanResult{{GroupCounts: map[string]int64{rows.NullKey + rows.NullKey: 7}}}}
+	d := &State{Scans: []*task.ScanResult{{GroupCounts: task.NewKeyCounts(map[string]int64{rows.NullKey + rows.NullKey: 7})}}}
 	w, err := d.MergeScans(job)
 	if err != nil {
 		t.Fatal(err)

@@ -38,3 +38,32 @@ func TestPartialJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialJSONWindowsApart checks that a decoded partial's windows,
+// which share one array, do not share capacity: appending to one window's
+// rows (as Merge does to its accumulator) leaves the next window as it was.
+func TestPartialJSONWindowsApart(t *testing.T) {
+	p := Partial{Below: []int64{1, 2}, Rows: [][]Key{{{1, 1}}, {{2, 2}, {3, 3}}}}
+	js, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Partial
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	back.Rows[0] = append(back.Rows[0], Key{9, 9})
+	if !reflect.DeepEqual(back.Rows[1], p.Rows[1]) {
+		t.Fatalf("window 1 is %v after appending to window 0, want %v", back.Rows[1], p.Rows[1])
+	}
+	var acc Partial
+	for range 2 {
+		if err := acc.Merge(back); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := [][]Key{{{1, 1}, {9, 9}, {1, 1}, {9, 9}}, {{2, 2}, {3, 3}, {2, 2}, {3, 3}}}
+	if !reflect.DeepEqual(acc.Rows, want) || !reflect.DeepEqual(acc.Below, []int64{2, 4}) {
+		t.Fatalf("merged %v %v, want %v [2 4]", acc.Below, acc.Rows, want)
+	}
+}
