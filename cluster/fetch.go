@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,9 +11,9 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluice-ml/sluice/input/guard"
 	"github.com/sluice-ml/sluice/monitor/nodemon"
 	pb "github.com/sluice-ml/sluice/proto"
 	"github.com/sluice-ml/sluice/shuffle"
@@ -202,13 +201,11 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 		cancel()
 		return nil, lost(err)
 	}
-	sr, err := ipc.NewReader(bytes.NewReader(head.Schema), ipc.WithAllocator(mem))
+	schema, err := guard.DecodeSchema(head.Schema)
 	if err != nil {
 		cancel()
 		return nil, lost(fmt.Errorf("schema: %w", err))
 	}
-	schema := sr.Schema()
-	sr.Release()
 	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows, met: f.Metrics}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
 	return exchange.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil

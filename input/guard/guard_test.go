@@ -110,3 +110,30 @@ func TestSchemaMessageWithBody(t *testing.T) {
 		t.Fatalf("a stored schema with a body: %v", err)
 	}
 }
+
+// DecodeSchema gives back the schema a stream holds and refuses, before
+// arrow-go reads it, a schema message that states a body (32 GiB here:
+// ipc.NewReader would allocate it) or runs past its bytes.
+func TestDecodeSchema(t *testing.T) {
+	want := arrow.NewSchema([]arrow.Field{
+		{Name: "x", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "s", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
+	}, nil)
+	var b bytes.Buffer
+	w := ipc.NewWriter(&b, ipc.WithSchema(want))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeSchema(b.Bytes())
+	if err != nil || !got.Equal(want) {
+		t.Fatalf("DecodeSchema: %v, %v; want %v", got, err, want)
+	}
+	if _, err := DecodeSchema(schemaMessageWithBody(0x8_0008_0000)); err == nil || !strings.Contains(err.Error(), "body of 34360262656 bytes") {
+		t.Fatalf("a 32 GiB body: %v", err)
+	}
+	for _, in := range [][]byte{nil, b.Bytes()[:12]} {
+		if _, err := DecodeSchema(in); err == nil || !strings.HasPrefix(err.Error(), "schema message") {
+			t.Errorf("%d bytes: %v, want a schema message error", len(in), err)
+		}
+	}
+}

@@ -6,11 +6,11 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/exec/cpu/column"
 	"github.com/sluice-ml/sluice/exec/cpu/feature"
 	"github.com/sluice-ml/sluice/exec/split"
+	"github.com/sluice-ml/sluice/input/guard"
 	pb "github.com/sluice-ml/sluice/proto"
 )
 
@@ -34,12 +34,7 @@ func DecodeSchema(data []byte) (*arrow.Schema, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("missing")
 	}
-	rd, err := ipc.NewReader(bytes.NewReader(data), ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Release()
-	return rd.Schema(), nil
+	return guard.DecodeSchema(data)
 }
 
 // DecodeBroadcast is a fragment's broadcast as the stage runners read it.

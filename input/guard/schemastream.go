@@ -1,0 +1,30 @@
+package guard
+
+import (
+	"bytes"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// DecodeSchema decodes the schema that starts the Arrow IPC stream data
+// (a stream of a schema message only, as peers send a schema) after
+// SchemaMessage has checked it: ipc.NewReader would allocate whatever
+// lengths a damaged message states before reading them. No message may
+// state more bytes than data holds.
+func DecodeSchema(data []byte) (*arrow.Schema, error) {
+	if _, err := SchemaMessage(data); err != nil {
+		return nil, err
+	}
+	limit := int64(len(data))
+	mem := memory.NewGoAllocator()
+	mr := ipc.NewMessageReader(bytes.NewReader(data), ipc.WithAllocator(mem),
+		ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
+	rd, err := ipc.NewReaderFromMessageReader(mr, ipc.WithAllocator(mem))
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Release()
+	return rd.Schema(), nil
+}
