@@ -201,7 +201,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 		cancel()
 		return nil, lost(err)
 	}
-	schema, err := guard.DecodeSchema(head.Schema)
+	schema, _, err := guard.DecodeSchema(head.Schema)
 	if err != nil {
 		cancel()
 		return nil, lost(fmt.Errorf("schema: %w", err))

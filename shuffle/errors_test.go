@@ -50,6 +50,17 @@ func writeSampleN(t testing.TB, mem memory.Allocator, codec Codec, parts, n int)
 
 func readIndex(t testing.TB, path string) *index {
 	t.Helper()
+	ix, err := unmarshalIndex(indexBytes(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+// indexBytes returns the index file of the output at path and its data
+// file's size, unmarshalIndex's arguments.
+func indexBytes(t testing.TB, path string) ([]byte, int64) {
+	t.Helper()
 	b, err := os.ReadFile(path + ".index")
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +69,7 @@ func readIndex(t testing.TB, path string) *index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := unmarshalIndex(b, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix
+	return b, st.Size()
 }
 
 // drain reads partition p to the end and returns the first error.

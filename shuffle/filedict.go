@@ -221,16 +221,10 @@ func (r *Reader) loadDicts() error {
 	if len(ix.Dicts) == 0 {
 		return nil
 	}
-	n, err := guard.SchemaMessage(ix.IDSchema)
+	got, n, err := guard.DecodeSchema(ix.IDSchema)
 	if err != nil {
 		return fmt.Errorf("%s: id schema: %w", r.indexPath, err)
 	}
-	sr, err := bytesReader(ix.IDSchema, r.mem, nil)
-	if err != nil {
-		return fmt.Errorf("%s: id schema: %w", r.indexPath, err)
-	}
-	got := sr.Schema()
-	sr.Release()
 	want, cols := idSchema(r.schema)
 	if !got.Equal(want) {
 		return fmt.Errorf("%s: id schema %s does not match the schema %s with its string dictionary columns as int32 ids", r.indexPath, got, r.schema)

@@ -2,7 +2,6 @@ package shuffle
 
 import (
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,18 +18,7 @@ func TestIndexDecodeObjects(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out")
 	const parts = 1024
 	writeOutput(t, mem, rand.New(rand.NewPCG(3, 4)), path, WriterOptions{Partitions: parts, Codec: CodecNone}, parts, func(int) int { return 3 }, 3)
-	b, err := os.ReadFile(path + ".index")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.Stat(path + ".data")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := unmarshalIndex(b, st.Size())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := readIndex(t, path)
 	for p, segs := range ix.Segments {
 		if len(segs) != 1 || cap(segs) != 1 {
 			t.Fatalf("partition %d: %d segments (capacity %d), want 1", p, len(segs), cap(segs))
@@ -41,8 +29,9 @@ func TestIndexDecodeObjects(t *testing.T) {
 			}
 		}
 	}
+	b, size := indexBytes(t, path)
 	allocs := testing.AllocsPerRun(5, func() {
-		if _, err := unmarshalIndex(b, st.Size()); err != nil {
+		if _, err := unmarshalIndex(b, size); err != nil {
 			t.Fatal(err)
 		}
 	})

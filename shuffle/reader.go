@@ -75,19 +75,12 @@ func OpenReaderWith(path string, mem memory.Allocator, opt ReaderOptions) (*Read
 		f.Close()
 		return nil, fmt.Errorf("shuffle: %s: %w", r.indexPath, err)
 	}
-	n, err := guard.SchemaMessage(ix.Schema)
+	schema, n, err := guard.DecodeSchema(ix.Schema)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)
 	}
-	r.schemaMsg = ix.Schema[:n]
-	sr, err := bytesReader(ix.Schema, mem, nil)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)
-	}
-	r.schema = sr.Schema()
-	sr.Release()
+	r.schema, r.schemaMsg = schema, ix.Schema[:n]
 	r.ix, r.data = ix, f
 	r.id = identify(r.dataPath, st, statTime)
 	if !opt.Copy {

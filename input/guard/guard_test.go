@@ -124,15 +124,15 @@ func TestDecodeSchema(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodeSchema(b.Bytes())
-	if err != nil || !got.Equal(want) {
-		t.Fatalf("DecodeSchema: %v, %v; want %v", got, err, want)
+	got, n, err := DecodeSchema(b.Bytes())
+	if err != nil || !got.Equal(want) || n != len(b.Bytes())-8 {
+		t.Fatalf("DecodeSchema: %v, message of %d bytes, %v; want %v, %d bytes (the stream less its end-of-stream marker)", got, n, err, want, len(b.Bytes())-8)
 	}
-	if _, err := DecodeSchema(schemaMessageWithBody(0x8_0008_0000)); err == nil || !strings.Contains(err.Error(), "body of 34360262656 bytes") {
+	if _, _, err := DecodeSchema(schemaMessageWithBody(0x8_0008_0000)); err == nil || !strings.Contains(err.Error(), "body of 34360262656 bytes") {
 		t.Fatalf("a 32 GiB body: %v", err)
 	}
 	for _, in := range [][]byte{nil, b.Bytes()[:12]} {
-		if _, err := DecodeSchema(in); err == nil || !strings.HasPrefix(err.Error(), "schema message") {
+		if _, _, err := DecodeSchema(in); err == nil || !strings.HasPrefix(err.Error(), "schema message") {
 			t.Errorf("%d bytes: %v, want a schema message error", len(in), err)
 		}
 	}

@@ -9,13 +9,14 @@ import (
 )
 
 // DecodeSchema decodes the schema that starts the Arrow IPC stream data
-// (a stream of a schema message only, as peers send a schema) after
-// SchemaMessage has checked it: ipc.NewReader would allocate whatever
-// lengths a damaged message states before reading them. No message may
-// state more bytes than data holds.
-func DecodeSchema(data []byte) (*arrow.Schema, error) {
-	if _, err := SchemaMessage(data); err != nil {
-		return nil, err
+// (a schema sent by a peer, a shuffle index's schema) after SchemaMessage
+// has checked it, and returns it with the schema message's length in data:
+// ipc.NewReader would allocate whatever lengths a damaged message states
+// before reading them. No message may state more bytes than data holds.
+func DecodeSchema(data []byte) (*arrow.Schema, int, error) {
+	n, err := SchemaMessage(data)
+	if err != nil {
+		return nil, 0, err
 	}
 	limit := int64(len(data))
 	mem := memory.NewGoAllocator()
@@ -23,8 +24,8 @@ func DecodeSchema(data []byte) (*arrow.Schema, error) {
 		ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
 	rd, err := ipc.NewReaderFromMessageReader(mr, ipc.WithAllocator(mem))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rd.Release()
-	return rd.Schema(), nil
+	return rd.Schema(), n, nil
 }

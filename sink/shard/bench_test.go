@@ -137,14 +137,7 @@ func BenchmarkShardWrite(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, rec := range batches {
-					if err := w.Write(rec); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if err := w.Close(); err != nil {
-					b.Fatal(err)
-				}
+				writeAll(b, w, batches)
 				size = cw.n
 			}
 			if cpu1 := cputime.Process(); cpu0 >= 0 && cpu1 >= 0 {
@@ -212,16 +205,25 @@ func BenchmarkParquetDictColumn(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, rec := range batches {
-			if err := w.Write(rec); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
+		writeAll(b, w, batches)
 	}
 	if cpu1 := cputime.Process(); cpu0 >= 0 && cpu1 >= 0 {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// writeAll writes batches to w and closes it.
+func writeAll(b *testing.B, w interface {
+	Write(arrow.RecordBatch) error
+	Close() error
+}, batches []arrow.RecordBatch) {
+	b.Helper()
+	for _, rec := range batches {
+		if err := w.Write(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -34,7 +34,8 @@ func DecodeSchema(data []byte) (*arrow.Schema, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("missing")
 	}
-	return guard.DecodeSchema(data)
+	s, _, err := guard.DecodeSchema(data)
+	return s, err
 }
 
 // DecodeBroadcast is a fragment's broadcast as the stage runners read it.

@@ -86,12 +86,7 @@ func TestQuantilesRankBound(t *testing.T) {
 					all = append(all, x)
 					b.Append(x)
 				}
-				a := b.NewArray()
-				b.Release()
-				if err := q.Update(a, nil); err != nil {
-					t.Fatal(err)
-				}
-				a.Release()
+				updateFrom(t, q, b)
 			}
 			total.Merge(q)
 		}
@@ -226,15 +221,21 @@ func TestQuantilesUpdateCounts(t *testing.T) {
 					b.Append(v)
 					all = append(all, float64(v))
 				}
-				a := b.NewArray()
-				b.Release()
-				if err := q.Update(a, nil); err != nil {
-					t.Fatal(err)
-				}
-				a.Release()
+				updateFrom(t, q, b)
 			}
 		}
 		total.Merge(q)
 	}
 	checkRankBound(t, "compacting", total, all)
+}
+
+// updateFrom updates q with the array b builds, and releases both.
+func updateFrom(t *testing.T, q *Quantiles, b array.Builder) {
+	t.Helper()
+	a := b.NewArray()
+	b.Release()
+	defer a.Release()
+	if err := q.Update(a, nil); err != nil {
+		t.Fatal(err)
+	}
 }
