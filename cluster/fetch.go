@@ -206,7 +206,7 @@ func (f *Fetcher) OpenPartition(ctx context.Context, loc task.Location, p int, m
 		cancel()
 		return nil, lost(fmt.Errorf("schema: %w", err))
 	}
-	it := &remoteIter{st: st, cancel: cancel, mem: mem, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows, met: f.Metrics}
+	it := &remoteIter{st: st, cancel: cancel, mem: mem, schema: schema, loc: loc, p: p, want: int(head.Segments), wantRows: head.Rows, met: f.Metrics}
 	info := shuffle.PartitionInfo{Rows: head.Rows, Bytes: head.Bytes, Segments: int(head.Segments)}
 	return exchange.NewPartition(schema, info, it, func() error { cancel(); return nil }), nil
 }
@@ -217,6 +217,7 @@ type remoteIter struct {
 	st     pb.Executor_FetchClient
 	cancel context.CancelFunc // ends the stream
 	mem    memory.Allocator
+	schema *arrow.Schema // the output's: segments' narrowed columns are widened to it
 	loc    task.Location
 	p      int
 	want   int // segments announced
@@ -296,7 +297,7 @@ func (r *remoteIter) open() error {
 		if !c.SegmentEnd {
 			continue
 		}
-		it, err := shuffle.DecodeSegment(r.buf, c.Crc, r.mem)
+		it, err := shuffle.DecodeSegment(r.buf, c.Crc, r.schema, r.mem)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package shuffle
 
 import (
-	"bytes"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -284,14 +283,16 @@ func TestDecodeSegment(t *testing.T) {
 	var rows [][]string
 	ids := 0
 	for i, s := range ix.Segments[2] {
-		if r.idMsg != nil && bytes.HasPrefix(data[s.Offset:], r.idMsg) {
+		if _, _, lay, err := r.segmentLayout(data[s.Offset : s.Offset+s.Length]); err != nil {
+			t.Fatal(err)
+		} else if lay != nil && lay.ids {
 			ids++
 		}
 		seg, crc, n, err := r.StandaloneSegment(2, i)
 		if err != nil || n != s.Rows {
 			t.Fatalf("segment %d: %d rows (index: %d), %v", i, n, s.Rows, err)
 		}
-		it, err := DecodeSegment(seg, crc, mem)
+		it, err := DecodeSegment(seg, crc, r.Schema(), mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,6 +303,9 @@ func TestDecodeSegment(t *testing.T) {
 			}
 			if b == nil {
 				break
+			}
+			if !b.Schema().Equal(r.Schema()) {
+				t.Fatalf("segment %d decodes as %s, want %s", i, b.Schema(), r.Schema())
 			}
 			if d, ok := b.Column(4).(*array.Dictionary); ok {
 				checkDictUsed(t, d, "s")
@@ -317,7 +321,7 @@ func TestDecodeSegment(t *testing.T) {
 	}
 	equalRows(t, "DecodeSegment", rows, readAll(t, r, 2))
 	s := ix.Segments[2][0]
-	if _, err := DecodeSegment(data[s.Offset:s.Offset+s.Length], s.CRC+1, mem); !errors.Is(err, ErrChecksum) {
+	if _, err := DecodeSegment(data[s.Offset:s.Offset+s.Length], s.CRC+1, r.Schema(), mem); !errors.Is(err, ErrChecksum) {
 		t.Fatalf("wrong crc: %v", err)
 	}
 }

@@ -110,9 +110,9 @@ func (w *Writer) idSegment(pieces []piece) bool {
 }
 
 // idColumn concatenates spans (of dictionary arrays of column c, rows in
-// all) into one int32 array of their values' ids in the column's memo; a
-// null row gets id 0.
-func (w *Writer) idColumn(c int, spans []span, rows int) (arrow.Array, error) {
+// all) into one array of type dt (int8, int16 or int32, holding every id)
+// of their values' ids in the column's memo; a null row gets id 0.
+func (w *Writer) idColumn(c int, spans []span, rows int, dt arrow.DataType) (arrow.Array, error) {
 	m := w.memo(c)
 	nulls := 0
 	for _, s := range spans {
@@ -121,8 +121,7 @@ func (w *Writer) idColumn(c int, spans []span, rows int) (arrow.Array, error) {
 			break
 		}
 	}
-	ib := newBuf(w.mem, rows*4)
-	dst := arrow.Int32Traits.CastFromBytes(ib.Bytes())
+	ib := newBuf(w.mem, rows*intWidth(dt))
 	var vb *memory.Buffer
 	if nulls != 0 {
 		vb = newBuf(w.mem, int(bitutil.BytesForBits(int64(rows))))
@@ -144,20 +143,18 @@ func (w *Writer) idColumn(c int, spans []span, rows int) (arrow.Array, error) {
 		if s.arr.NullN() > 0 && data.Buffers()[0] != nil {
 			valid = data.Buffers()[0].Bytes()
 		}
-		out := dst[off : off+s.n]
-		n := uint32(len(t))
 		base := data.Offset() + s.off
-		for j, v := range idx {
-			if valid != nil {
-				if k := base + j; valid[k>>3]&(1<<(k&7)) == 0 {
-					out[j] = 0
-					continue
-				}
-			}
-			if uint32(v) >= n {
-				return fail(fmt.Errorf("dictionary index %d outside the dictionary (%d entries)", v, n))
-			}
-			out[j] = t[v]
+		var err error
+		switch dt.ID() {
+		case arrow.INT8:
+			err = putIDs(arrow.Int8Traits.CastFromBytes(ib.Bytes())[off:off+s.n], idx, valid, base, t)
+		case arrow.INT16:
+			err = putIDs(arrow.Int16Traits.CastFromBytes(ib.Bytes())[off:off+s.n], idx, valid, base, t)
+		default:
+			err = putIDs(arrow.Int32Traits.CastFromBytes(ib.Bytes())[off:off+s.n], idx, valid, base, t)
+		}
+		if err != nil {
+			return fail(err)
 		}
 		if vb != nil {
 			if valid != nil {
@@ -171,7 +168,27 @@ func (w *Writer) idColumn(c int, spans []span, rows int) (arrow.Array, error) {
 	if vb != nil {
 		nulls = rows - bitutil.CountSetBits(vb.Bytes(), 0, rows)
 	}
-	return finish(arrow.PrimitiveTypes.Int32, rows, nulls, vb, ib), nil
+	return finish(dt, rows, nulls, vb, ib), nil
+}
+
+// putIDs sets out[j] to the memo id t[idx[j]] of each row, 0 for a null
+// row (valid: the rows' validity bitmap from bit base, nil: no nulls).
+// Every memo id fits in D.
+func putIDs[D ~int8 | ~int16 | ~int32](out []D, idx []int32, valid []byte, base int, t []int32) error {
+	n := uint32(len(t))
+	for j, v := range idx {
+		if valid != nil {
+			if k := base + j; valid[k>>3]&(1<<(k&7)) == 0 {
+				out[j] = 0
+				continue
+			}
+		}
+		if uint32(v) >= n {
+			return fmt.Errorf("dictionary index %d outside the dictionary (%d entries)", v, n)
+		}
+		out[j] = D(t[v])
+	}
+	return nil
 }
 
 // writeDicts writes each file dictionary's values as a segment and
@@ -244,7 +261,8 @@ func (r *Reader) loadDicts() error {
 		}
 		r.dicts[d.Col] = vals
 	}
-	return nil
+	r.idLayout, err = newLayout(r.idSchema, r.schema, r.idMsg, r.dicts)
+	return err
 }
 
 // readDict decodes one file dictionary's segment into values owned by
@@ -309,64 +327,12 @@ func (r *Reader) segmentBytes(s segment) ([]byte, error) {
 	return buf, nil
 }
 
-// segmentSchema returns the schema and schema message a segment is
-// decoded with, and the file dictionaries when it is an id segment.
-func (r *Reader) segmentSchema(seg []byte) (*arrow.Schema, []byte, []*array.Data) {
-	if r.idMsg != nil && bytes.HasPrefix(seg, r.idMsg) {
-		return r.idSchema, r.idMsg, r.dicts
-	}
-	return r.schema, r.schemaMsg, nil
-}
-
-// withFileDicts turns a batch of an id segment into one of schema: each
-// file dictionary column's ids become a dictionary array over the file's
-// dictionary (shared by every such batch of the file).
-func withFileDicts(b arrow.RecordBatch, schema *arrow.Schema, dicts []*array.Data) (arrow.RecordBatch, error) {
-	return mapColumns(b, schema, func(i int, c arrow.Array) (arrow.Array, error) {
-		d := dicts[i]
-		if d == nil {
-			return nil, nil
-		}
-		ids := c.(*array.Int32)
-		if err := checkIDs(ids, d.Len()); err != nil {
-			return nil, fmt.Errorf("column %q: %w", schema.Field(i).Name, err)
-		}
-		data := array.NewDataWithDictionary(schema.Field(i).Type, ids.Len(), ids.Data().Buffers(), ids.NullN(), ids.Data().Offset(), d)
-		defer data.Release()
-		return array.MakeFromData(data), nil
-	})
-}
-
-// checkIDs checks that every id, a null row's too, is inside a dictionary
-// of n values; with no values every row must be null.
-func checkIDs(ids *array.Int32, n int) error {
-	vals := ids.Int32Values()
-	if n == 0 {
-		if ids.NullN() != ids.Len() {
-			return fmt.Errorf("%d rows are not null and the file dictionary is empty", ids.Len()-ids.NullN())
-		}
-		return nil
-	}
-	lo, hi := int32(0), int32(0)
-	for _, v := range vals {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	if lo >= 0 && int(hi) < n {
-		return nil
-	}
-	for i, v := range vals {
-		if v < 0 || int(v) >= n {
-			return fmt.Errorf("row %d: file dictionary id %d outside [0, %d)", i, v, n)
-		}
-	}
-	return nil
-}
-
 // StandaloneSegment returns segment i of partition p as bytes that decode
 // alone (DecodeSegment), with their CRC-32C and rows: the stored bytes
 // (from the mapping when the file is mapped: valid while the Reader is
-// open), or for an id segment the same rows encoded again with their own
-// dictionaries of the entries they use.
+// open; narrowed columns stay narrowed), or for an id segment the same
+// rows encoded again, in the file's schema, with their own dictionaries of
+// the entries they use.
 func (r *Reader) StandaloneSegment(p, i int) ([]byte, uint32, int64, error) {
 	if r.data == nil {
 		return nil, 0, 0, fmt.Errorf("shuffle: %s: reader is closed", r.dataPath)
@@ -379,8 +345,10 @@ func (r *Reader) StandaloneSegment(p, i int) ([]byte, uint32, int64, error) {
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("shuffle: %s: partition %d segment %d: %w", r.dataPath, p, i, err)
 	}
-	if _, _, dicts := r.segmentSchema(data); dicts == nil {
-		return data, s.CRC, s.Rows, nil
+	if _, _, lay, err := r.segmentLayout(data); err != nil {
+		return nil, 0, 0, fmt.Errorf("shuffle: %s: partition %d segment %d: %w", r.dataPath, p, i, err)
+	} else if lay == nil || !lay.ids {
+		return data, s.CRC, s.Rows, nil // narrowed columns are widened by DecodeSegment
 	}
 	out, err := r.encodeStandalone(p, i)
 	if err != nil {

@@ -58,7 +58,9 @@ func segmentKinds(t *testing.T, r *Reader, path string) (ids, own int) {
 	}
 	for _, segs := range r.ix.Segments {
 		for _, s := range segs {
-			if _, _, d := r.segmentSchema(data[s.Offset : s.Offset+s.Length]); d != nil {
+			if _, _, lay, err := r.segmentLayout(data[s.Offset : s.Offset+s.Length]); err != nil {
+				t.Fatal(err)
+			} else if lay != nil && lay.ids {
 				ids++
 			} else {
 				own++
@@ -161,8 +163,9 @@ func TestFileDictionaryOutlivesReader(t *testing.T) {
 	b.Release()
 }
 
-// An output without string dictionary columns keeps index version 1.
-func TestNoFileDictionariesKeepsVersion1(t *testing.T) {
+// An output without string dictionary columns has no file dictionary
+// section: version 1, here 3 as its int64 column is stored narrowed.
+func TestNoFileDictionariesNoDictionarySection(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	sc := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}, {Name: "s", Type: arrow.BinaryTypes.String}}, nil)
@@ -187,8 +190,9 @@ func TestNoFileDictionariesKeepsVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := binary.LittleEndian.Uint32(idx[8:]); v != indexVersion {
-		t.Fatalf("index version %d, want %d", v, indexVersion)
+	// Version 1 with narrowed segments: x is stored as int8.
+	if v := binary.LittleEndian.Uint32(idx[8:]); v != indexVersion+versionNarrow {
+		t.Fatalf("index version %d, want %d", v, indexVersion+versionNarrow)
 	}
 	r, err := OpenReader(path, mem)
 	if err != nil {
@@ -226,7 +230,11 @@ func TestFileDictionaryBadID(t *testing.T) {
 		ib.Release()
 		b := array.NewRecordBatch(ids, []arrow.Array{col}, int64(col.Len()))
 		col.Release()
-		out, err := withFileDicts(b, schema, []*array.Data{dict.Data().(*array.Data)})
+		lay, err := newLayout(ids, schema, nil, []*array.Data{dict.Data().(*array.Data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := lay.apply(b, mem)
 		b.Release()
 		if tc.err == "" {
 			if err != nil {

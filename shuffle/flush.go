@@ -38,6 +38,11 @@ func (w *Writer) flush(p int) error {
 	if ids {
 		schema = w.fd.schema
 	}
+	narrow, types := w.segmentTypes(pieces, ids)
+	if narrow != nil {
+		schema = narrow
+		w.narrowed = true
+	}
 	w.sink.crc, w.sink.n = 0, 0
 	opts := append(w.opt.Codec.ipcOptions(), ipc.WithSchema(schema), ipc.WithAllocator(w.mem))
 	iw := ipc.NewWriter(&w.sink, opts...)
@@ -48,7 +53,7 @@ func (w *Writer) flush(p int) error {
 			n += pieces[j].n
 			j++
 		}
-		rec, err := w.coalesce(pieces[i:j], n, ids)
+		rec, err := w.coalesce(pieces[i:j], n, ids, schema, types)
 		if err == nil {
 			err = iw.Write(rec)
 			rec.Release()
@@ -77,12 +82,14 @@ func (w *Writer) flush(p int) error {
 	return nil
 }
 
-// coalesce merges pieces (rows in total) into one batch, column by column,
-// and shrinks every dictionary column to the entries its rows use. When the
-// pieces of a dictionary column carry different dictionaries, each piece is
-// shrunk first so that unification only sees used entries. With ids, the
-// batch has the id schema: the file dictionary columns hold ids.
-func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBatch, error) {
+// coalesce merges pieces (rows in total) into one batch of schema, column
+// by column, and shrinks every dictionary column to the entries its rows
+// use. When the pieces of a dictionary column carry different
+// dictionaries, each piece is shrunk first so that unification only sees
+// used entries. With ids, the file dictionary columns hold ids. A column
+// with a type in types (nil: none) is stored as that narrower integer
+// type.
+func (w *Writer) coalesce(pieces []piece, rows int64, ids bool, schema *arrow.Schema, types []arrow.DataType) (arrow.RecordBatch, error) {
 	ncols := w.schema.NumFields()
 	cols := make([]arrow.Array, ncols)
 	defer func() {
@@ -99,8 +106,17 @@ func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBat
 		}
 		var col arrow.Array
 		var err error
+		var narrow arrow.DataType
+		if types != nil {
+			narrow = types[c]
+		}
 		if ids && w.fd.isCol[c] {
-			col, err = w.idColumn(c, spans, int(rows))
+			if narrow == nil {
+				narrow = arrow.PrimitiveTypes.Int32
+			}
+			col, err = w.idColumn(c, spans, int(rows), narrow)
+		} else if narrow != nil {
+			col = narrowSpans(spans, int(rows), narrow, w.mem)
 		} else if col = concatSpans(spans, int(rows), w.mem); col == nil {
 			col, err = w.mergeSpans(c, spans)
 		}
@@ -108,10 +124,6 @@ func (w *Writer) coalesce(pieces []piece, rows int64, ids bool) (arrow.RecordBat
 			return nil, fmt.Errorf("column %q: %w", w.schema.Field(c).Name, err)
 		}
 		cols[c] = col
-	}
-	schema := w.schema
-	if ids {
-		schema = w.fd.schema
 	}
 	return array.NewRecordBatch(schema, cols, rows), nil
 }

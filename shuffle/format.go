@@ -8,11 +8,12 @@ import (
 	"hash/crc32"
 )
 
-// Index file format, version 1 or 2. All integers are little-endian.
+// Index file format, versions 1 to 4. All integers are little-endian.
 //
 //	offset  size  field
 //	0       8     magic "SLSHIDX1"
-//	8       4     version (uint32): 1, or 2 with file dictionaries
+//	8       4     version (uint32): 1, or 2 with file dictionaries; 3
+//	              and 4 are 1 and 2 with narrowed segments (below)
 //	12      4     codec (uint32): 0 none, 1 lz4 (LZ4 frame), 2 zstd
 //	16      4     partitions (uint32), P >= 1
 //	20      8     data file length in bytes (uint64)
@@ -26,7 +27,7 @@ import (
 //	        8     length in bytes (uint64)
 //	        8     rows (uint64)
 //	        4     CRC-32C (Castagnoli) of the segment's bytes (uint32)
-//	version 2 only, then:
+//	versions 2 and 4 only, then:
 //	        4     file dictionary count D (uint32), D >= 1
 //	        then, for each file dictionary, 32 bytes:
 //	        4     column (uint32), ascending
@@ -50,11 +51,22 @@ import (
 // its schema is the id schema, the file schema with each such column
 // turned into int32 ids into the column's file dictionary (a null row's
 // id is 0). Other segments carry their own dictionaries. A segment is an
-// id segment when it begins with the id schema's message.
+// id segment when its schema has integers where the file schema has its
+// string dictionary columns (unless narrowed, it begins with the id
+// schema's message).
+//
+// Narrowed segments (versions 3 and 4): a segment's schema may store a
+// signed integer column of the file schema (int16, int32 or int64), and
+// an id segment's ids, as a narrower signed integer type (int8, int16 or
+// int32) that holds every value of the segment; names, nullability and
+// metadata stay the file schema's. Readers widen them back.
 const (
 	indexMagic    = "SLSHIDX1"
 	indexVersion  = 1
 	indexVersion2 = 2
+	// versionNarrow is added to version 1 or 2 when segments may be
+	// narrowed.
+	versionNarrow = 2
 	headerSize    = 32
 	segEntrySize  = 28
 	dictEntrySize = 4 + segEntrySize
@@ -82,6 +94,9 @@ type index struct {
 	// schema (both empty in version 1).
 	Dicts    []fileDictEntry
 	IDSchema []byte
+	// Narrow: segments may store integer columns narrower (versions 3
+	// and 4).
+	Narrow bool
 }
 
 // fileDictEntry is one file dictionary: column Col's values in Seg.
@@ -90,7 +105,8 @@ type fileDictEntry struct {
 	Seg segment
 }
 
-// marshal encodes ix in the version 1 format.
+// marshal encodes ix: version 1, 2 with file dictionaries, plus 2 when
+// segments may be narrowed.
 func (ix *index) marshal() ([]byte, error) {
 	code, err := ix.Codec.code()
 	if err != nil {
@@ -104,6 +120,10 @@ func (ix *index) marshal() ([]byte, error) {
 	if len(ix.Dicts) > 0 {
 		version = indexVersion2
 		n += 8 + dictEntrySize*len(ix.Dicts) + len(ix.IDSchema)
+	}
+	hasDicts := version == indexVersion2
+	if ix.Narrow {
+		version += versionNarrow
 	}
 	b := make([]byte, 0, n)
 	b = append(b, indexMagic...)
@@ -119,7 +139,7 @@ func (ix *index) marshal() ([]byte, error) {
 			b = appendSegment(b, s)
 		}
 	}
-	if version == indexVersion2 {
+	if hasDicts {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.Dicts)))
 		for _, d := range ix.Dicts {
 			b = binary.LittleEndian.AppendUint32(b, uint32(d.Col))
@@ -147,8 +167,8 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 		return nil, fmt.Errorf("index %w (stored %08x, computed %08x): truncated or corrupt", ErrChecksum, want, got)
 	}
 	version := binary.LittleEndian.Uint32(b[8:])
-	if version != indexVersion && version != indexVersion2 {
-		return nil, fmt.Errorf("unsupported index version %d (this reader reads versions %d and %d)", version, indexVersion, indexVersion2)
+	if version < indexVersion || version > indexVersion2+versionNarrow {
+		return nil, fmt.Errorf("unsupported index version %d (this reader reads versions %d to %d)", version, indexVersion, indexVersion2+versionNarrow)
 	}
 	codec, err := codecFromCode(binary.LittleEndian.Uint32(b[12:]))
 	if err != nil {
@@ -169,7 +189,7 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 	}
 	// The schema bytes are copied, so that the index file's bytes are
 	// garbage once decoded (a task may hold hundreds of readers).
-	ix := &index{Codec: codec, DataLen: int64(dataLen), Schema: bytes.Clone(rest[:schemaLen])}
+	ix := &index{Codec: codec, DataLen: int64(dataLen), Schema: bytes.Clone(rest[:schemaLen]), Narrow: version > indexVersion2}
 	rest = rest[schemaLen:]
 	if parts*4 > int64(len(rest)) {
 		return nil, fmt.Errorf("index too short for %d partitions", parts)
@@ -200,7 +220,7 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 		}
 		ix.Segments[p] = slab[start:len(slab):len(slab)]
 	}
-	if version == indexVersion2 {
+	if version == indexVersion2 || version == indexVersion2+versionNarrow {
 		var err error
 		if rest, err = ix.unmarshalDicts(rest, dataLen); err != nil {
 			return nil, err

@@ -30,6 +30,11 @@ type Reader struct {
 	idSchema *arrow.Schema
 	idMsg    []byte
 	dicts    []*array.Data
+	idLayout *layout // the id schema's (nil: no file dictionaries)
+	// layouts remembers the narrowed segment schemas met (see
+	// segmentLayout), for the iterators of every goroutine.
+	mu      sync.Mutex
+	layouts []*layout
 }
 
 // OpenReader opens path+".index" and path+".data". The index is validated
@@ -206,7 +211,13 @@ func (it *partIter) open() error {
 		return err
 	}
 	check := !segmentVerified(it.r.id, s.Offset)
-	schema, msg, dicts := it.r.segmentSchema(seg)
+	schema, msg, lay, err := it.r.segmentLayout(seg)
+	if err != nil {
+		if own != nil {
+			own.release()
+		}
+		return err
+	}
 	var cur *segIter
 	if m := it.r.mapped; m != nil && it.r.ix.Codec == CodecNone {
 		cur, err = decodeInPlace(m, seg, s.CRC, check, schema, msg, it.r.mem)
@@ -225,7 +236,7 @@ func (it *partIter) open() error {
 		markVerified(it.r.id, s.Offset)
 	}
 	cur.own = own
-	cur.useDicts(it.r.schema, dicts)
+	cur.lay, cur.mem = lay, it.r.mem
 	it.cur = cur
 	return nil
 }

@@ -144,7 +144,7 @@ func takeRows(t *testing.T, batch arrow.RecordBatch, rows []int32, mem memory.Al
 
 // segmentBatches decodes one segment into each batch's rows.
 func segmentBatches(t *testing.T, data []byte, s segment, mem memory.Allocator) [][][]string {
-	it, err := DecodeSegment(data[s.Offset:s.Offset+s.Length], s.CRC, mem)
+	it, err := DecodeSegment(data[s.Offset:s.Offset+s.Length], s.CRC, nil, mem)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Every segment the writer makes starts with the index's schema message
-// or its id schema's, so reading a partition checks it by comparing bytes; a segment whose
-// schema message differs is walked, and a damaged one (checksums
-// recomputed, as a fuzzer does) fails with an error instead of reaching
-// arrow-go.
+// Every segment the writer makes starts with the index's schema message,
+// its id schema's, or one of a few narrowed schemas' that the reader
+// remembers, so reading a partition checks it by comparing bytes; a
+// segment whose schema message differs is walked, and a damaged one
+// (checksums recomputed, as a fuzzer does) fails with an error instead of
+// reaching arrow-go.
 func TestSegmentSchemaMessageChecked(t *testing.T) {
 	for _, c := range []Codec{CodecNone, CodecLZ4, CodecZstd} {
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
@@ -34,10 +35,14 @@ func TestSegmentSchemaMessageChecked(t *testing.T) {
 		for p, segs := range r.ix.Segments {
 			for i, g := range segs {
 				seg := data[g.Offset : g.Offset+g.Length]
-				if !bytes.HasPrefix(seg, r.schemaMsg) && (r.idMsg == nil || !bytes.HasPrefix(seg, r.idMsg)) {
-					t.Errorf("%s: partition %d segment %d starts with neither the index's schema message nor its id schema's", c, p, i)
+				_, msg, _, err := r.segmentLayout(seg)
+				if err != nil || len(msg) < 16 || !bytes.HasPrefix(seg, msg) {
+					t.Errorf("%s: partition %d segment %d: schema message of %d bytes, %v", c, p, i, len(msg), err)
 				}
 			}
+		}
+		if len(r.layouts) > 4 {
+			t.Errorf("%s: %d narrowed schemas remembered for 4 segments of one schema", c, len(r.layouts))
 		}
 		r.Close()
 

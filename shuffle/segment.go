@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -22,10 +21,21 @@ type BatchIterator interface {
 
 // DecodeSegment verifies data against crc (CRC-32C) and returns an
 // iterator over the segment's batches, e.g. for bytes fetched over the
-// network. data must stay unchanged until the iterator is closed; decoded
-// batches do not reference it.
-func DecodeSegment(data []byte, crc uint32, mem memory.Allocator) (BatchIterator, error) {
+// network (StandaloneSegment). With schema (the file's), the segment must
+// be of that schema or store some of its integer columns narrower, and
+// its batches are of schema; with nil, they are as stored. data must stay
+// unchanged until the iterator is closed; decoded batches do not
+// reference it.
+func DecodeSegment(data []byte, crc uint32, schema *arrow.Schema, mem memory.Allocator) (BatchIterator, error) {
 	it, err := decodeSegment(data, crc, nil, nil, mem)
+	if err == nil && schema != nil {
+		if stream := it.rd.Schema(); !stream.Equal(schema) {
+			if it.lay, err = newLayout(stream, schema, nil, nil); err != nil {
+				it.Close()
+				err = fmt.Errorf("decode: %w", err)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: segment: %w", err)
 	}
@@ -41,16 +51,10 @@ type segIter struct {
 	mem     memory.Allocator
 	own     *mapping // the segment's own bytes (nil: a file mapping's or none), released by Close
 	owned   arrow.RecordBatch
-	// An id segment's batches become batches of schema over the file
-	// dictionaries dicts (see withFileDicts); nil dicts: not one.
-	schema  *arrow.Schema
-	dicts   []*array.Data
+	// An id or narrowed segment's batches become batches of the file's
+	// schema (nil: as they are).
+	lay     *layout
 	wrapped arrow.RecordBatch
-}
-
-// useDicts makes s an id segment's iterator (a no-op for nil dicts).
-func (s *segIter) useDicts(schema *arrow.Schema, dicts []*array.Data) {
-	s.schema, s.dicts = schema, dicts
 }
 
 // checkSchema checks a segment's leading schema message before arrow-go
@@ -97,7 +101,7 @@ func decodeSegment(data []byte, crc uint32, schema *arrow.Schema, msg []byte, me
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	return &segIter{rd: rd}, nil
+	return &segIter{rd: rd, mem: mem}, nil
 }
 
 func (s *segIter) Next() (arrow.RecordBatch, error) {
@@ -114,10 +118,10 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 			}
 			s.owned, b = o, o
 		}
-		if s.dicts == nil {
+		if s.lay == nil {
 			return b, nil
 		}
-		w, err := withFileDicts(b, s.schema, s.dicts)
+		w, err := s.lay.apply(b, s.mem)
 		if err != nil {
 			return nil, fmt.Errorf("decode: %w", err)
 		}

@@ -100,6 +100,9 @@ type Writer struct {
 	// (nil until a segment needs them).
 	memos []*dictMemo
 	fd    *fileDicts // nil: no column is numbered per file
+	// narrowed: a segment stores an integer column narrower than the
+	// schema says (the index is then version 3 or 4).
+	narrowed bool
 
 	err       error
 	closed    bool
@@ -420,7 +423,7 @@ func (w *Writer) commit() (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	ix := index{Codec: w.opt.Codec, DataLen: w.off, Schema: w.schemaBytes, Segments: w.segs, Dicts: dicts}
+	ix := index{Codec: w.opt.Codec, DataLen: w.off, Schema: w.schemaBytes, Segments: w.segs, Dicts: dicts, Narrow: w.narrowed}
 	if len(dicts) > 0 {
 		ix.IDSchema = w.fd.bytes
 	}
