@@ -18,10 +18,13 @@
 //
 // Integer columns are stored narrow: a segment stores each signed integer
 // column, and its string ids, in the narrowest signed integer type that
-// holds all of its values (the citibike job's cache of row ids, keys
-// and measures shrinks from 61 to 27 bytes a row: at 333M rows, from 19.3
-// to 8.3 GiB, which then stays in the page cache). Readers widen them back, so every batch read has the file's
-// schema; DecodeSegment does so when given that schema.
+// holds all of its values (the citibike job's cache of keys, measures and
+// string ids shrinks from 61 to 27 bytes a row: at 333M rows, from 19.3 to
+// 8.3 GiB, which then stays in the page cache). Readers widen them back,
+// so every batch read has the file's schema; DecodeSegment does so when
+// given that schema. A Reader reuses the widened columns' buffers once
+// their batch is released: values read from a batch (its value slices)
+// are valid while the batch is held.
 //
 // Ownership: Writer.Write and Writer.WritePartitioned never take the
 // caller's reference; the writer retains or copies what it buffers and

@@ -288,3 +288,71 @@ func TestNarrowSegmentNeedsItsVersion(t *testing.T) {
 		t.Fatalf("narrowed segment under version 2: %v", err)
 	}
 }
+
+// countingAllocator counts the allocations it passes on.
+type countingAllocator struct {
+	memory.Allocator
+	n int
+}
+
+func (c *countingAllocator) Allocate(size int) []byte {
+	c.n++
+	return c.Allocator.Allocate(size)
+}
+
+// A consumer that releases each batch before the next has its widened
+// columns' buffers reused: reading a partition of hundreds of narrowed
+// segments allocates a few buffers, not one per column and segment, and
+// gives every row back as written; the Reader's kept buffers go back to
+// the allocator when it closes.
+func TestWidenedBuffersReused(t *testing.T) {
+	checked := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer checked.AssertSize(t, 0)
+	sc := arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}, {Name: "b", Type: arrow.PrimitiveTypes.Int32, Nullable: true}}, nil)
+	path := filepath.Join(t.TempDir(), "m")
+	w, err := NewWriter(path, sc, WriterOptions{Partitions: 1, Codec: CodecNone}, checked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	const segments = 300
+	for i := range segments {
+		bld := array.NewRecordBuilder(checked, sc)
+		for j := range 500 + i%7 {
+			bld.Field(0).(*array.Int64Builder).Append(int64(i*1000 + j))
+			if j%5 == 0 {
+				bld.Field(1).AppendNull()
+			} else {
+				bld.Field(1).(*array.Int32Builder).Append(int32(j - 300))
+			}
+		}
+		rec := bld.NewRecordBatch()
+		bld.Release()
+		want = append(want, rowStrings(rec)...)
+		if err := w.Write(0, rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		if err := w.flush(0); err != nil { // one segment per batch
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mem := &countingAllocator{Allocator: checked}
+	r, err := OpenReader(path, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.ix.Segments[0]); n != segments {
+		t.Fatalf("%d segments, want %d", n, segments)
+	}
+	before := mem.n
+	got := readAll(t, r, 0)
+	if n := mem.n - before; n > 8 {
+		t.Errorf("%d allocations to read %d segments of two widened columns", n, segments)
+	}
+	equalRows(t, "reused buffers", got, want)
+	r.Close()
+}

@@ -35,6 +35,7 @@ type Reader struct {
 	// segmentLayout), for the iterators of every goroutine.
 	mu      sync.Mutex
 	layouts []*layout
+	rec     *recycler // the widened columns' buffers
 }
 
 // OpenReader opens path+".index" and path+".data". The index is validated
@@ -60,7 +61,7 @@ func OpenReaderWith(path string, mem memory.Allocator, opt ReaderOptions) (*Read
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	r := &Reader{dataPath: path + ".data", indexPath: path + ".index", mem: mem}
+	r := &Reader{dataPath: path + ".data", indexPath: path + ".index", mem: mem, rec: newRecycler(mem)}
 	b, err := os.ReadFile(r.indexPath)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: %w", err)
@@ -141,6 +142,7 @@ func (r *Reader) Close() error {
 		r.mapped.release() // unmapped once no batch uses it
 		r.mapped = nil
 	}
+	r.rec.close()
 	for i, d := range r.dicts {
 		if d != nil {
 			d.Release() // batches that use it hold their own references
@@ -236,7 +238,7 @@ func (it *partIter) open() error {
 		markVerified(it.r.id, s.Offset)
 	}
 	cur.own = own
-	cur.lay, cur.mem = lay, it.r.mem
+	cur.lay, cur.mem, cur.wmem = lay, it.r.mem, it.r.rec
 	it.cur = cur
 	return nil
 }

@@ -52,8 +52,10 @@ type segIter struct {
 	own     *mapping // the segment's own bytes (nil: a file mapping's or none), released by Close
 	owned   arrow.RecordBatch
 	// An id or narrowed segment's batches become batches of the file's
-	// schema (nil: as they are).
+	// schema (nil: as they are), widened columns allocated from wmem (nil:
+	// mem).
 	lay     *layout
+	wmem    memory.Allocator
 	wrapped arrow.RecordBatch
 }
 
@@ -121,7 +123,11 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 		if s.lay == nil {
 			return b, nil
 		}
-		w, err := s.lay.apply(b, s.mem)
+		wmem := s.wmem
+		if wmem == nil {
+			wmem = s.mem
+		}
+		w, err := s.lay.apply(b, wmem)
 		if err != nil {
 			return nil, fmt.Errorf("decode: %w", err)
 		}
