@@ -301,10 +301,11 @@ func (c *countingAllocator) Allocate(size int) []byte {
 }
 
 // A consumer that releases each batch before the next has its widened
-// columns' buffers reused: reading a partition of hundreds of narrowed
-// segments allocates a few buffers, not one per column and segment, and
-// gives every row back as written; the Reader's kept buffers go back to
-// the allocator when it closes.
+// columns' buffers (and a copying reader's segment buffers) reused:
+// reading a partition of hundreds of narrowed segments allocates a few
+// buffers, not one per column and segment, and gives every row back as
+// written; the Reader's kept buffers go back to the allocator when it
+// closes.
 func TestWidenedBuffersReused(t *testing.T) {
 	checked := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer checked.AssertSize(t, 0)
@@ -340,19 +341,23 @@ func TestWidenedBuffersReused(t *testing.T) {
 	if _, err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	mem := &countingAllocator{Allocator: checked}
-	r, err := OpenReader(path, mem)
-	if err != nil {
-		t.Fatal(err)
+	// A copying reader reads each segment into a buffer of its own: those
+	// are reused too.
+	for _, opt := range []ReaderOptions{{}, {Copy: true}} {
+		mem := &countingAllocator{Allocator: checked}
+		r, err := OpenReaderWith(path, mem, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.ix.Segments[0]); n != segments {
+			t.Fatalf("%d segments, want %d", n, segments)
+		}
+		before := mem.n
+		got := readAll(t, r, 0)
+		if n := mem.n - before; n > 12 {
+			t.Errorf("copy=%v: %d allocations to read %d segments of two widened columns", opt.Copy, n, segments)
+		}
+		equalRows(t, fmt.Sprintf("copy=%v: reused buffers", opt.Copy), got, want)
+		r.Close()
 	}
-	if n := len(r.ix.Segments[0]); n != segments {
-		t.Fatalf("%d segments, want %d", n, segments)
-	}
-	before := mem.n
-	got := readAll(t, r, 0)
-	if n := mem.n - before; n > 8 {
-		t.Errorf("%d allocations to read %d segments of two widened columns", n, segments)
-	}
-	equalRows(t, "reused buffers", got, want)
-	r.Close()
 }

@@ -252,7 +252,7 @@ func (it *partIter) segment(s segment) (seg []byte, own *mapping, err error) {
 		return m.data[s.Offset : s.Offset+s.Length], nil, nil
 	}
 	if it.r.ix.Codec == CodecNone {
-		own, err := readSegment(it.r.data, s.Offset, s.Length, it.r.mem)
+		own, err := readSegment(it.r.data, s.Offset, s.Length, it.r.rec)
 		if err != nil {
 			return nil, nil, err
 		}

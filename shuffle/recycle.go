@@ -7,12 +7,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// recycler allocates the values of the columns a Reader widens. When a
-// consumer releases a batch, its widened buffers come back here and the
-// next segment's widened columns reuse them: allocating (and zeroing, and
-// faulting in) a new buffer per column and segment was most of what
-// widening cost, and a reader of a thousand-row segments does that hundreds
-// of thousands of times. Every buffer is allocated from mem and counted
+// recycler allocates the values of the columns a Reader widens, and the
+// buffers a copying Reader reads segments into: buffers whose every byte
+// is written before it is read. When a consumer releases a batch, its
+// buffers come back here and the next segment reuses them: allocating (and
+// zeroing, and faulting in) new buffers per column and segment was most of
+// what widening cost, and a reader of thousand-row segments does that
+// hundreds of thousands of times. Every buffer is allocated from mem and counted
 // there until it is given back to mem: those it keeps for reuse (at most
 // maxRecycled of them, maxRecycledBytes in all) too. After close every
 // buffer released goes straight back to mem.
@@ -35,24 +36,24 @@ func newRecycler(mem memory.Allocator) *recycler {
 	return &recycler{mem: mem, sizes: map[*byte]int{}}
 }
 
-// Allocate returns a kept buffer of at least size bytes, or a new one from
-// mem of size rounded up to a power of two (so that segments of a few rows
-// more reuse it).
+// Allocate returns a buffer of size bytes: a kept one of size's class (size
+// rounded up to a power of two, so that segments of a few rows more reuse
+// it), or a new one of that class from mem.
 func (r *recycler) Allocate(size int) []byte {
 	if size <= 0 {
 		return r.mem.Allocate(size)
 	}
+	n := max(minRecycledSize, 1<<bits.Len(uint(size-1)))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := len(r.free) - 1; i >= 0; i-- {
-		if b := r.free[i]; len(b) >= size {
+		if b := r.free[i]; len(b) == n {
 			r.free[i] = r.free[len(r.free)-1]
 			r.free = r.free[:len(r.free)-1]
-			r.kept -= len(b)
+			r.kept -= n
 			return b[:size]
 		}
 	}
-	n := max(minRecycledSize, 1<<bits.Len(uint(size-1)))
 	b := r.mem.Allocate(n)
 	if len(b) != n {
 		return b // an allocator that does not give what was asked: no reuse
