@@ -146,22 +146,31 @@ func narrowSpans(spans []span, rows int, dt arrow.DataType, mem memory.Allocator
 	vals := newBuf(mem, rows*intWidth(dt))
 	pos := 0
 	for _, s := range spans {
-		d := s.arr.Data()
-		from, to := d.Offset()+s.off, d.Offset()+s.off+s.n
-		src := d.Buffers()[1].Bytes()
-		dst := vals.Bytes()
-		switch intWidth(s.arr.DataType()) {
-		case 2:
-			convertTo(dst, dt, pos, arrow.Int16Traits.CastFromBytes(src)[from:to])
-		case 4:
-			convertTo(dst, dt, pos, arrow.Int32Traits.CastFromBytes(src)[from:to])
-		case 8:
-			convertTo(dst, dt, pos, arrow.Int64Traits.CastFromBytes(src)[from:to])
-		}
+		convertArray(vals.Bytes(), dt, pos, s.arr.Data(), s.off, s.n)
 		pos += s.n
 	}
 	valid, nulls := concatValidity(spans, rows, mem)
 	return finish(dt, rows, nulls, valid, vals)
+}
+
+// convertArray writes rows [off, off+n) of d, a signed integer array, as
+// values of type dt (a signed integer type) into the buffer dst from value
+// index at on.
+func convertArray(dst []byte, dt arrow.DataType, at int, d arrow.ArrayData, off, n int) {
+	src := d.Buffers()[1].Bytes()
+	from, to := d.Offset()+off, d.Offset()+off+n
+	switch intWidth(d.DataType()) {
+	case 1:
+		convertTo(dst, dt, at, arrow.Int8Traits.CastFromBytes(src)[from:to])
+	case 2:
+		convertTo(dst, dt, at, arrow.Int16Traits.CastFromBytes(src)[from:to])
+	case 4:
+		convertTo(dst, dt, at, arrow.Int32Traits.CastFromBytes(src)[from:to])
+	case 8:
+		convertTo(dst, dt, at, arrow.Int64Traits.CastFromBytes(src)[from:to])
+	default:
+		panic(fmt.Sprintf("shuffle: convert from %s", d.DataType()))
+	}
 }
 
 // convertTo writes vs as values of type dt (a signed integer type) into

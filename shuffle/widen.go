@@ -129,15 +129,7 @@ func widen(c arrow.Array, dt arrow.DataType, mem memory.Allocator) arrow.Array {
 	d := c.Data()
 	off, n := d.Offset(), d.Len()
 	vals := newBuf(mem, n*intWidth(dt))
-	src := d.Buffers()[1].Bytes()
-	switch intWidth(c.DataType()) {
-	case 1:
-		convertTo(vals.Bytes(), dt, 0, arrow.Int8Traits.CastFromBytes(src)[off:off+n])
-	case 2:
-		convertTo(vals.Bytes(), dt, 0, arrow.Int16Traits.CastFromBytes(src)[off:off+n])
-	case 4:
-		convertTo(vals.Bytes(), dt, 0, arrow.Int32Traits.CastFromBytes(src)[off:off+n])
-	}
+	convertArray(vals.Bytes(), dt, 0, d, 0, n)
 	var valid *memory.Buffer
 	if vb := d.Buffers()[0]; d.NullN() > 0 && vb != nil {
 		if off == 0 {
