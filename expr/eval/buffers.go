@@ -14,11 +14,13 @@ type Fixed interface {
 	~int32 | ~int64 | ~float64 | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~int8 | ~int16
 }
 
-// NewBuf allocates a zeroed buffer of nbytes from mem.
+// NewBuf allocates a zeroed buffer of nbytes from mem. Arrow allocators
+// return zeroed memory (Go's, the C allocator's calloc, and the executors'
+// budget allocators, which zero the buffers they reuse): clearing it again
+// cost a tenth of the expressions' time.
 func NewBuf(mem memory.Allocator, nbytes int) *memory.Buffer {
 	b := memory.NewResizableBuffer(mem)
 	b.Resize(nbytes)
-	clear(b.Bytes())
 	return b
 }
 

@@ -18,10 +18,13 @@ type Budget struct {
 	limit int64
 	used  atomic.Int64
 	peak  atomic.Int64
+	pool  *pool // freed large buffers kept for reuse
 }
 
 // New returns a budget of limit bytes (0 = unlimited).
-func New(limit int64) *Budget { return &Budget{limit: limit} }
+func New(limit int64) *Budget {
+	return &Budget{limit: limit, pool: newPool(PoolLimit(limit))}
+}
 
 // Limit is the budget in bytes (0 = unlimited).
 func (b *Budget) Limit() int64 { return b.limit }
@@ -65,26 +68,62 @@ func (b *Budget) Allocator(parent memory.Allocator) memory.Allocator {
 	if parent == nil {
 		parent = memory.DefaultAllocator
 	}
-	return &budgetAllocator{parent: parent, b: b}
+	return &budgetAllocator{parent: parent, b: b, pool: b.pool}
 }
 
 type budgetAllocator struct {
 	parent memory.Allocator
 	b      *Budget
+	pool   *pool
 }
 
-func (a *budgetAllocator) Allocate(size int) []byte {
+// Allocate returns size zeroed bytes. Large buffers come from the pool,
+// with their class size as capacity.
+func (a *budgetAllocator) Allocate(size int) []byte { return a.allocate(size, true) }
+
+// allocate is Allocate; zero false leaves a kept buffer's bytes as they
+// are (the caller overwrites them).
+func (a *budgetAllocator) allocate(size int, zero bool) []byte {
 	a.b.charge(int64(size))
-	return a.parent.Allocate(size)
+	if size < minPooled {
+		return a.parent.Allocate(size)
+	}
+	buf, reused := a.pool.get(classSize(size))
+	buf = buf[:size]
+	if reused && zero {
+		clear(buf)
+	}
+	return buf
 }
 
+// Reallocate resizes b: within a pooled buffer's capacity in place (the
+// bytes it grows by zeroed), else into a new buffer, giving b back.
 func (a *budgetAllocator) Reallocate(size int, b []byte) []byte {
-	a.b.charge(int64(size - len(b)))
-	return a.parent.Reallocate(size, b)
+	if size <= cap(b) && isClass(cap(b)) {
+		a.b.charge(int64(size - len(b)))
+		if size > len(b) {
+			clear(b[len(b):size])
+		}
+		return b[:size]
+	}
+	if size < minPooled {
+		a.b.charge(int64(size - len(b)))
+		return a.parent.Reallocate(size, b)
+	}
+	nb := a.allocate(size, false)
+	n := copy(nb, b)
+	clear(nb[n:])
+	a.Free(b)
+	return nb
 }
 
+// Free gives b back: to the pool when its capacity is a class size.
 func (a *budgetAllocator) Free(b []byte) {
 	a.b.charge(-int64(len(b)))
+	if isClass(cap(b)) {
+		a.pool.put(b)
+		return
+	}
 	a.parent.Free(b)
 }
 

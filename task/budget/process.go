@@ -11,8 +11,9 @@ import (
 // picks), none of which is Arrow memory charged to a budget.
 const ProcessOverhead = 384 << 20
 
-// SetProcessLimit makes the sum of the process's executor budgets, plus
-// ProcessOverhead, the Go runtime's soft memory limit: the garbage
+// SetProcessLimit makes the sum of the process's executor budgets and the
+// buffers each keeps for reuse (PoolLimit), plus ProcessOverhead, the Go
+// runtime's soft memory limit: the garbage
 // collector then works harder as the heap nears it instead of letting
 // garbage grow the heap to twice what is live, so the budgets bound the
 // process and not only what its tasks hold. A limit the user set in
@@ -27,7 +28,7 @@ func SetProcessLimit(budgets ...int64) int64 {
 		if b <= 0 {
 			return debug.SetMemoryLimit(-1)
 		}
-		sum += b
+		sum += b + PoolLimit(b)
 	}
 	debug.SetMemoryLimit(sum)
 	return sum
