@@ -2,6 +2,7 @@ package rows
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -64,22 +65,27 @@ func ProjectSchema(s *arrow.Schema, names []string) (*arrow.Schema, error) {
 	return arrow.NewSchema(fields, nil), nil
 }
 
+// Int64Array copies v into an int64 column without nulls.
 func Int64Array(mem memory.Allocator, v []int64) arrow.Array {
-	b := array.NewInt64Builder(mem)
-	defer b.Release()
-	b.AppendValues(v, nil)
-	return b.NewArray()
+	return int64Array(mem, v)
 }
 
 // Uint64Array stores hashes in an int64 column (same bits).
 func Uint64Array(mem memory.Allocator, v []uint64) arrow.Array {
-	b := array.NewInt64Builder(mem)
-	defer b.Release()
-	b.Reserve(len(v))
-	for _, x := range v {
-		b.UnsafeAppend(int64(x))
-	}
-	return b.NewArray()
+	return int64Array(mem, v)
+}
+
+// int64Array copies v's bits into a new int64 column without nulls (and
+// without a validity bitmap): one copy, where a builder set a validity
+// bit and appended per value.
+func int64Array[T int64 | uint64](mem memory.Allocator, v []T) arrow.Array {
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(len(v) * 8)
+	copy(arrow.Uint64Traits.CastFromBytes(buf.Bytes()), unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(v))), len(v)))
+	data := array.NewData(arrow.PrimitiveTypes.Int64, len(v), []*memory.Buffer{nil, buf}, nil, 0, 0)
+	buf.Release()
+	defer data.Release()
+	return array.NewInt64Data(data)
 }
 
 // int64Col returns the values of an internal int64 column as uint64 bits.
