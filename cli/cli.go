@@ -122,7 +122,7 @@ func (j *jobFlags) register(fs *flag.FlagSet) {
 	fs.Var(&j.sets, "set", "override a job file field: key.path=value (repeatable)")
 	fs.StringVar(&j.engine, "engine", "", "engine: auto | cpu | gpu | gpu-emulated (default: the job's engine.prefer)")
 	fs.IntVar(&j.local, "local", 0, "in-process executors (default: one per core)")
-	fs.StringVar(&j.memory, "memory", "2GiB", fmt.Sprintf("memory budget per executor; the process's Go memory limit is the executors' budgets, a quarter of each (at most 64 MiB) of freed buffers kept for reuse, plus %s (GOMEMLIMIT overrides)", budget.FormatBytes(budget.ProcessOverhead)))
+	fs.StringVar(&j.memory, "memory", "2GiB", fmt.Sprintf("memory budget per executor; the process's Go memory limit is the executors' budgets, an eighth of each (at most 32 MiB) of freed buffers kept for reuse, plus %s (GOMEMLIMIT overrides)", budget.FormatBytes(budget.ProcessOverhead)))
 	fs.StringVar(&j.workDir, "work-dir", "", "scratch directory for cache and shuffle files (default: the system temp dir)")
 	fs.BoolVar(&j.quiet, "quiet", false, "no progress output")
 	j.cache.register(fs)

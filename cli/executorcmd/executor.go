@@ -41,7 +41,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *executorFlags) {
 	fs.StringVar(&f.gossip, "gossip", "", "gossip address (default: the --listen host, any free port)")
 	fs.StringVar(&f.engine, "engine", "auto", "engine this node runs tasks with: auto (the job's choice) | cpu | gpu | gpu-emulated")
 	fs.IntVar(&f.slots, "slots", runtime.NumCPU(), "task slots")
-	fs.StringVar(&f.memory, "memory", "8GiB", fmt.Sprintf("memory budget for Arrow data; the process's Go memory limit is this, a quarter of it (at most 64 MiB) of freed buffers kept for reuse, plus %s (GOMEMLIMIT overrides)", budget.FormatBytes(budget.ProcessOverhead)))
+	fs.StringVar(&f.memory, "memory", "8GiB", fmt.Sprintf("memory budget for Arrow data; the process's Go memory limit is this, an eighth of it (at most 32 MiB) of freed buffers kept for reuse, plus %s (GOMEMLIMIT overrides)", budget.FormatBytes(budget.ProcessOverhead)))
 	fs.StringVar(&f.gpuMemory, "gpu-memory", "", fmt.Sprintf("device memory pool of this process's GPU, shared by all its slots and jobs (default: %.0f%% of the free memory)", gpu.DefaultMemoryFraction*100))
 	fs.StringVar(&f.workDir, "work-dir", "", "scratch directory (default: the system temp dir)")
 	fs.StringVar(&f.id, "id", "", "executor ID, unique in the ring (default: executor-HOST-PORT)")

@@ -130,7 +130,7 @@ func TestReallocateZeroesAndCopies(t *testing.T) {
 }
 
 func TestPoolBoundAndEviction(t *testing.T) {
-	b := New(16 << 20) // keeps at most 4 MiB
+	b := New(32 << 20) // keeps at most 4 MiB
 	mem := b.Allocator(nil)
 	var bufs [][]byte
 	for range 8 {
@@ -139,8 +139,8 @@ func TestPoolBoundAndEviction(t *testing.T) {
 	for _, x := range bufs {
 		mem.Free(x)
 	}
-	if b.pool.held > PoolLimit(16<<20) {
-		t.Fatalf("pool holds %d bytes, limit %d", b.pool.held, PoolLimit(16<<20))
+	if b.pool.held > PoolLimit(32<<20) {
+		t.Fatalf("pool holds %d bytes, limit %d", b.pool.held, PoolLimit(32<<20))
 	}
 	if b.pool.held != 4<<20 {
 		t.Fatalf("pool holds %d bytes, want 4 MiB", b.pool.held)

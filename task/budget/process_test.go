@@ -11,7 +11,7 @@ func TestSetProcessLimit(t *testing.T) {
 	t.Cleanup(func() { debug.SetMemoryLimit(old) })
 	t.Setenv("GOMEMLIMIT", "")
 	debug.SetMemoryLimit(math.MaxInt64)
-	want := int64(3<<30 + 2*(64<<20) + ProcessOverhead) // each keeps 64 MiB for reuse
+	want := int64(3<<30 + 2*(32<<20) + ProcessOverhead) // each keeps 32 MiB for reuse
 	if got := SetProcessLimit(1<<30, 2<<30); got != want || debug.SetMemoryLimit(-1) != want {
 		t.Errorf("two executors of 1 and 2 GiB: limit %d (runtime %d), want %d", got, debug.SetMemoryLimit(-1), want)
 	}
