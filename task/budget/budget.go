@@ -68,13 +68,12 @@ func (b *Budget) Allocator(parent memory.Allocator) memory.Allocator {
 	if parent == nil {
 		parent = memory.DefaultAllocator
 	}
-	return &budgetAllocator{parent: parent, b: b, pool: b.pool}
+	return &budgetAllocator{parent: parent, b: b}
 }
 
 type budgetAllocator struct {
 	parent memory.Allocator
 	b      *Budget
-	pool   *pool
 }
 
 // Allocate returns size zeroed bytes. Large buffers come from the pool,
@@ -88,7 +87,7 @@ func (a *budgetAllocator) allocate(size int, zero bool) []byte {
 	if size < minPooled {
 		return a.parent.Allocate(size)
 	}
-	buf, reused := a.pool.get(classSize(size))
+	buf, reused := a.b.pool.get(classSize(size))
 	buf = buf[:size]
 	if reused && zero {
 		clear(buf)
@@ -121,7 +120,7 @@ func (a *budgetAllocator) Reallocate(size int, b []byte) []byte {
 func (a *budgetAllocator) Free(b []byte) {
 	a.b.charge(-int64(len(b)))
 	if isClass(cap(b)) {
-		a.pool.put(b)
+		a.b.pool.put(b)
 		return
 	}
 	a.parent.Free(b)

@@ -57,8 +57,8 @@ const poisonByte = 0xA5
 // at most 32 MiB. Kept buffers are live heap, so the collector's goal
 // (twice what is live) grows by twice as much: 64 MiB per executor raised
 // the 33.3M-row job's peak RSS from 1.2 to 1.5 GiB at 2 GiB budgets, 32 MiB
-// to 1.4 GiB, as fast. They are beyond the budget; SetProcessLimit adds them to
-// the process's memory limit.
+// to 1.4 GiB, as fast. They are beyond the budget; SetProcessLimit adds
+// them to the process's memory limit.
 func PoolLimit(limit int64) int64 {
 	const most = 32 << 20
 	if limit <= 0 {
