@@ -234,7 +234,7 @@ func TestFileDictionaryBadID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := lay.apply(b, mem)
+		out, err := lay.apply(b, mem, true)
 		b.Release()
 		if tc.err == "" {
 			if err != nil {

@@ -212,7 +212,8 @@ func (it *partIter) open() error {
 	if err != nil {
 		return err
 	}
-	check := !segmentVerified(it.r.id, s.Offset)
+	done := segmentVerified(it.r.id, s.Offset)
+	check := done&checkedCRC == 0
 	schema, msg, lay, err := it.r.segmentLayout(seg)
 	if err != nil {
 		if own != nil {
@@ -235,10 +236,18 @@ func (it *partIter) open() error {
 		return err
 	}
 	if check {
-		markVerified(it.r.id, s.Offset)
+		markVerified(it.r.id, s.Offset, checkedCRC)
 	}
 	cur.own = own
 	cur.lay, cur.mem, cur.wmem = lay, it.r.mem, it.r.rec
+	if lay != nil && lay.ids {
+		if done&checkedIDs != 0 {
+			cur.idsChecked = true
+		} else if id := it.r.id; id != nil {
+			off := s.Offset
+			cur.onIDsChecked = func() { markVerified(id, off, checkedIDs) }
+		}
+	}
 	it.cur = cur
 	return nil
 }

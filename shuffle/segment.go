@@ -57,6 +57,12 @@ type segIter struct {
 	lay     *layout
 	wmem    memory.Allocator
 	wrapped arrow.RecordBatch
+	// idsChecked: this segment's file dictionary ids passed their range
+	// check in an earlier read of the same file version, so lay does not
+	// check them again; otherwise onIDsChecked (when set) records that
+	// they passed once the whole stream is read.
+	idsChecked   bool
+	onIDsChecked func()
 }
 
 // checkSchema checks a segment's leading schema message before arrow-go
@@ -127,7 +133,7 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 		if wmem == nil {
 			wmem = s.mem
 		}
-		w, err := s.lay.apply(b, wmem)
+		w, err := s.lay.apply(b, wmem, !s.idsChecked)
 		if err != nil {
 			return nil, fmt.Errorf("decode: %w", err)
 		}
@@ -136,6 +142,10 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 	}
 	if err := s.rd.Err(); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if s.onIDsChecked != nil {
+		s.onIDsChecked()
+		s.onIDsChecked = nil
 	}
 	return nil, nil
 }

@@ -15,29 +15,43 @@ type fileID struct {
 // over (every segment is then checked again once).
 const maxVerifiedFiles = 4096
 
-// verifiedSegments remembers which segments' CRC-32C this process has
-// checked, per file version. Each scratch cache is read by several stages
-// (split boundaries, fit, shard write); a committed file whose identity
-// has not changed since its segment was checked has not been written
-// since, so later reads skip the full pass over its bytes. Files changed
+// verifiedSegments remembers what this process has checked of each
+// segment, per file version: its CRC-32C (checkedCRC) and that every
+// file dictionary id of its batches lies inside the file's dictionary
+// (checkedIDs). Each scratch cache is read by several stages (split
+// boundaries, fit, shard write); a committed file whose identity has not
+// changed since its segment was checked has not been written since, so
+// later reads skip the full passes over its bytes and ids. Files changed
 // in the moments before a Reader's Stat are always checked (see identify),
 // and so are bytes fetched over the network (DecodeSegment) and segments
 // with body compression.
 var verifiedSegments = struct {
 	sync.Mutex
-	m map[fileID]map[int64]bool // segment offsets checked
-}{m: map[fileID]map[int64]bool{}}
+	m map[fileID]map[int64]segmentChecks // by segment offset
+}{m: map[fileID]map[int64]segmentChecks{}}
 
-func segmentVerified(id *fileID, off int64) bool {
+// segmentChecks are the checks a segment has passed, as bits.
+type segmentChecks uint8
+
+const (
+	checkedCRC segmentChecks = 1 << iota // the bytes match the index's CRC-32C
+	checkedIDs                           // every batch's file dictionary ids are in range
+)
+
+// segmentVerified returns the checks segment off of file version id has
+// passed in this process (none without an identity).
+func segmentVerified(id *fileID, off int64) segmentChecks {
 	if id == nil {
-		return false
+		return 0
 	}
 	verifiedSegments.Lock()
 	defer verifiedSegments.Unlock()
 	return verifiedSegments.m[*id][off]
 }
 
-func markVerified(id *fileID, off int64) {
+// markVerified records that segment off of file version id passed the
+// checks c.
+func markVerified(id *fileID, off int64, c segmentChecks) {
 	if id == nil {
 		return
 	}
@@ -48,8 +62,8 @@ func markVerified(id *fileID, off int64) {
 		if len(verifiedSegments.m) >= maxVerifiedFiles {
 			clear(verifiedSegments.m)
 		}
-		segs = map[int64]bool{}
+		segs = map[int64]segmentChecks{}
 		verifiedSegments.m[*id] = segs
 	}
-	segs[off] = true
+	segs[off] |= c
 }

@@ -59,11 +59,13 @@ func newLayout(stream, out *arrow.Schema, msg []byte, dicts []*array.Data) (*lay
 }
 
 // apply returns b (of the segment's schema) as a batch of the file's
-// schema, widened columns allocated from mem.
-func (l *layout) apply(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+// schema, widened columns allocated from mem. checkIDs false skips the
+// range check of file dictionary ids that an earlier read of the same
+// bytes passed.
+func (l *layout) apply(b arrow.RecordBatch, mem memory.Allocator, checkIDs bool) (arrow.RecordBatch, error) {
 	return mapColumns(b, l.out, func(i int, c arrow.Array) (arrow.Array, error) {
 		if d := l.dicts[i]; d != nil {
-			return idsToDict(c, l.out.Field(i), d, mem)
+			return idsToDict(c, l.out.Field(i), d, checkIDs, mem)
 		}
 		if dt := l.wide[i]; dt != nil {
 			return widen(c, dt, mem), nil
@@ -73,21 +75,24 @@ func (l *layout) apply(b arrow.RecordBatch, mem memory.Allocator) (arrow.RecordB
 }
 
 // idsToDict turns c, ids into the file dictionary d, into a dictionary
-// array of field f's type over d.
-func idsToDict(c arrow.Array, f arrow.Field, d *array.Data, mem memory.Allocator) (arrow.Array, error) {
-	var err error
-	vals := c.Data().Buffers()[1].Bytes()
-	off, n := c.Data().Offset(), c.Len()
-	switch c.DataType().ID() {
-	case arrow.INT8:
-		err = checkIDs(arrow.Int8Traits.CastFromBytes(vals)[off:off+n], c.NullN(), d.Len())
-	case arrow.INT16:
-		err = checkIDs(arrow.Int16Traits.CastFromBytes(vals)[off:off+n], c.NullN(), d.Len())
-	default:
-		err = checkIDs(arrow.Int32Traits.CastFromBytes(vals)[off:off+n], c.NullN(), d.Len())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("column %q: %w", f.Name, err)
+// array of field f's type over d, checking first (when check) that every
+// id lies inside d.
+func idsToDict(c arrow.Array, f arrow.Field, d *array.Data, check bool, mem memory.Allocator) (arrow.Array, error) {
+	if check {
+		var err error
+		vals := c.Data().Buffers()[1].Bytes()
+		off, n := c.Data().Offset(), c.Len()
+		switch c.DataType().ID() {
+		case arrow.INT8:
+			err = checkIDs(arrow.Int8Traits.CastFromBytes(vals)[off:off+n], c.NullN(), d.Len())
+		case arrow.INT16:
+			err = checkIDs(arrow.Int16Traits.CastFromBytes(vals)[off:off+n], c.NullN(), d.Len())
+		default:
+			err = checkIDs(arrow.Int32Traits.CastFromBytes(vals)[off:off+n], c.NullN(), d.Len())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", f.Name, err)
+		}
 	}
 	ids := c
 	if c.DataType().ID() != arrow.INT32 {
