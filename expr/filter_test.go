@@ -47,6 +47,7 @@ func TestFilterMatchesReference(t *testing.T) {
 					if err := array.ValidateRecordFull(out); err != nil {
 						t.Fatalf("%s: invalid output: %v", src, err)
 					}
+					checkZeroUnderNulls(t, src, out)
 				}
 				var keep []int
 				for r := range n {
@@ -158,5 +159,23 @@ func TestEvalBatchMismatch(t *testing.T) {
 	defer other.Release()
 	if _, err := bnd.Eval(other, mem); err == nil || !strings.Contains(err.Error(), `batch has no column "x"`) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// checkZeroUnderNulls checks that a filtered dictionary column holds index
+// 0 at every null row (its input held out-of-range garbage there).
+func checkZeroUnderNulls(t *testing.T, what string, b arrow.RecordBatch) {
+	t.Helper()
+	for c, col := range b.Columns() {
+		d, ok := col.(*array.Dictionary)
+		if !ok {
+			continue
+		}
+		idx := d.Indices().(*array.Int32)
+		for r := range idx.Len() {
+			if idx.IsNull(r) && idx.Value(r) != 0 {
+				t.Fatalf("%s: column %d row %d: index %d under a null, want 0", what, c, r, idx.Value(r))
+			}
+		}
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Take copies rows sel of d into new data at offset 0.
+// Take copies rows sel of d into new data at offset 0. sel is strictly
+// increasing (rows selected by a mask, in order); runs of consecutive rows
+// are copied whole.
 func Take(mem memory.Allocator, d arrow.ArrayData, sel []int32) (*array.Data, error) {
 	n := len(sel)
 	dt := d.DataType()
@@ -81,18 +83,52 @@ func ReleaseBufs(bufs ...*memory.Buffer) {
 
 // zeroUnderNulls zeroes the width-byte values at the null rows.
 func zeroUnderNulls(vals []byte, width int, valid []byte, n int) {
-	for i := range n {
+	for i := 0; i < n; i++ {
+		if i&7 == 0 && i+8 <= n && valid[i>>3] == 0xFF {
+			i += 7 // eight valid rows
+			continue
+		}
 		if valid[i>>3]&(1<<(i&7)) == 0 {
 			clear(vals[i*width : (i+1)*width])
 		}
 	}
 }
 
+// minRun is the shortest run of consecutive selected rows that a take
+// copies whole: a filter that drops few rows selects long runs.
+const minRun = 16
+
+// runEnd returns the end of the run of consecutive rows that starts at
+// sel[j]: the least k > j with sel[k] != sel[j]+(k-j), or len(sel). sel
+// is strictly increasing, so sel[k]-sel[j] == k-j holds exactly when
+// every row in between is selected too: a long run is skipped 64 rows at
+// a time.
+func runEnd(sel []int32, j int) int {
+	const block = 64
+	first := sel[j]
+	k := j + 1
+	for k+block <= len(sel) && sel[k+block-1]-first == int32(k+block-1-j) {
+		k += block
+	}
+	for k < len(sel) && sel[k]-first == int32(k-j) {
+		k++
+	}
+	return k
+}
+
 // takeBits sets dst bit j to src bit off+sel[j] (dst zeroed).
 func takeBits(src []byte, off int, sel []int32, dst []byte) {
-	for j, i := range sel {
-		p := off + int(i)
-		dst[j>>3] |= ((src[p>>3] >> (p & 7)) & 1) << (j & 7)
+	for j := 0; j < len(sel); {
+		k := runEnd(sel, j)
+		if k-j >= minRun {
+			bitutil.CopyBitmap(src, off+int(sel[j]), k-j, dst, j)
+			j = k
+			continue
+		}
+		for ; j < k; j++ {
+			p := off + int(sel[j])
+			dst[j>>3] |= ((src[p>>3] >> (p & 7)) & 1) << (j & 7)
+		}
 	}
 }
 
@@ -114,8 +150,17 @@ func takeFixed(mem memory.Allocator, src []byte, off, bitWidth int, sel []int32)
 func gather[T Fixed](mem memory.Allocator, src []byte, off int, sel []int32) *memory.Buffer {
 	buf, out := NewValues[T](mem, len(sel))
 	in := ViewAs[T](src)[off:]
-	for j, i := range sel {
-		out[j] = in[i]
+	for j := 0; j < len(sel); {
+		k := runEnd(sel, j)
+		if k-j >= minRun {
+			i := int(sel[j])
+			copy(out[j:k], in[i:i+k-j])
+			j = k
+			continue
+		}
+		for ; j < k; j++ {
+			out[j] = in[sel[j]]
+		}
 	}
 	return buf
 }
@@ -125,9 +170,23 @@ func takeVarlen[O int32 | int64](mem memory.Allocator, offBytes []byte, data *me
 	offs := ViewAs[O](offBytes)[off:]
 	obuf, outOffs := NewValues[O](mem, len(sel)+1)
 	var total O
-	for j, i := range sel {
-		outOffs[j] = total
-		total += offs[i+1] - offs[i]
+	for j := 0; j < len(sel); {
+		k := runEnd(sel, j)
+		if k-j >= minRun {
+			i := int(sel[j])
+			shift := total - offs[i]
+			for t, o := range offs[i : i+k-j] {
+				outOffs[j+t] = o + shift
+			}
+			total += offs[i+k-j] - offs[i]
+			j = k
+			continue
+		}
+		for ; j < k; j++ {
+			i := sel[j]
+			outOffs[j] = total
+			total += offs[i+1] - offs[i]
+		}
 	}
 	outOffs[len(sel)] = total
 	dbuf := NewBuf(mem, int(total))
@@ -136,8 +195,18 @@ func takeVarlen[O int32 | int64](mem memory.Allocator, offBytes []byte, data *me
 		src = data.Bytes()
 	}
 	dst := dbuf.Bytes()
-	for j, i := range sel {
-		copy(dst[outOffs[j]:outOffs[j+1]], src[offs[i]:offs[i+1]])
+	for j := 0; j < len(sel); {
+		k := runEnd(sel, j)
+		if k-j >= minRun {
+			i := int(sel[j])
+			copy(dst[outOffs[j]:outOffs[k]], src[offs[i]:offs[i+k-j]])
+			j = k
+			continue
+		}
+		for ; j < k; j++ {
+			i := sel[j]
+			copy(dst[outOffs[j]:outOffs[j+1]], src[offs[i]:offs[i+1]])
+		}
 	}
 	return obuf, dbuf
 }
