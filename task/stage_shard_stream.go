@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -94,9 +95,9 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 			if err := sortK.SortPerm(p.h2, p.rowid, order); err != nil {
 				return nil, err
 			}
-			for _, q := range order {
-				s.batch, s.row, s.h2 = append(s.batch, p.batch[q]), append(s.row, p.row[q]), append(s.h2, p.h2[q])
-			}
+			s.batch = appendPermuted(s.batch, p.batch, order)
+			s.row = appendPermuted(s.row, p.row, order)
+			s.h2 = appendPermuted(s.h2, p.h2, order)
 			*p = shardPicks{batch: p.batch[:0], row: p.row[:0], h2: p.h2[:0], rowid: p.rowid[:0]}
 			for len(s.batch) >= chunk {
 				if err := c.streamChunk(s, d, outSchema, k, chunk, &bi); err != nil {
@@ -241,4 +242,15 @@ func (d *streamDicts) release() {
 		}
 	}
 	d.dicts, d.built = nil, false
+}
+
+// appendPermuted appends src[q] for every q of order to dst.
+func appendPermuted[T int32 | uint64](dst, src []T, order []int32) []T {
+	n := len(dst)
+	dst = slices.Grow(dst, len(order))[:n+len(order)]
+	out := dst[n:]
+	for i, q := range order {
+		out[i] = src[q]
+	}
+	return dst
 }
