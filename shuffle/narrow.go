@@ -5,6 +5,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // Narrow integers. A scan's cache holds row ids, keys and measures as
@@ -143,7 +145,7 @@ func minMax[T signedInt](vs []T) (lo, hi int64, ok bool) {
 // narrowSpans copies the spans' rows (rows in all, of a signed integer
 // column) into one new array of type dt, which holds every value.
 func narrowSpans(spans []span, rows int, dt arrow.DataType, mem memory.Allocator) arrow.Array {
-	vals := newBuf(mem, rows*intWidth(dt))
+	vals := uninit.Buffer(mem, rows*intWidth(dt))
 	pos := 0
 	for _, s := range spans {
 		convertArray(vals.Bytes(), dt, pos, s.arr.Data(), s.off, s.n)

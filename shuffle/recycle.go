@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // recycler allocates the values of the columns a Reader widens, and the
@@ -54,7 +56,7 @@ func (r *recycler) Allocate(size int) []byte {
 			return b[:size]
 		}
 	}
-	b := r.mem.Allocate(n)
+	b := uninit.Bytes(r.mem, n)
 	if len(b) != n {
 		return b // an allocator that does not give what was asked: no reuse
 	}

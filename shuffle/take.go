@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // take returns a new array holding arr's rows idx[0], idx[1], ... (every
@@ -130,7 +132,7 @@ func takeFixed(data arrow.ArrayData, w int, idx []int32, mem memory.Allocator) (
 	if src == nil || src.Len() < need {
 		return nil, fmt.Errorf("take %s: value buffer holds %d bytes, %d needed", data.DataType(), bufLen(src), need)
 	}
-	out := newBuf(mem, len(idx)*w)
+	out := uninit.Buffer(mem, len(idx)*w)
 	in := src.Bytes()[data.Offset()*w : need]
 	dst := out.Bytes()
 	switch w {

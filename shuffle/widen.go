@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/input/guard"
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // layout turns the batches of a segment whose schema is not the file's
@@ -133,7 +134,7 @@ func checkIDs[T ~int8 | ~int16 | ~int32](vals []T, nulls, n int) error {
 func widen(c arrow.Array, dt arrow.DataType, mem memory.Allocator) arrow.Array {
 	d := c.Data()
 	off, n := d.Offset(), d.Len()
-	vals := newBuf(mem, n*intWidth(dt))
+	vals := uninit.Buffer(mem, n*intWidth(dt))
 	convertArray(vals.Bytes(), dt, 0, d, 0, n)
 	var valid *memory.Buffer
 	if vb := d.Buffers()[0]; d.NullN() > 0 && vb != nil {

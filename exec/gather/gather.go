@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // ErrUnsupported is returned for a column this package does not gather.
@@ -185,8 +187,7 @@ func view[T any](a arrow.Array, width int) []T {
 
 func fixed(t arrow.DataType, width int, srcs []arrow.Array, bi, ri []int32, validity *memory.Buffer, nulls int, mem memory.Allocator) arrow.Array {
 	n := len(bi)
-	vals := memory.NewResizableBuffer(mem)
-	vals.Resize(n * width)
+	vals := uninit.Buffer(mem, n*width) // every value is gathered
 	switch width {
 	case 1:
 		gatherT(vals.Bytes(), srcs, bi, ri, 1)

@@ -2,11 +2,14 @@ package eval
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // Take copies rows sel of d into new data at offset 0. sel is strictly
@@ -148,7 +151,9 @@ func takeFixed(mem memory.Allocator, src []byte, off, bitWidth int, sel []int32)
 }
 
 func gather[T Fixed](mem memory.Allocator, src []byte, off int, sel []int32) *memory.Buffer {
-	buf, out := NewValues[T](mem, len(sel))
+	var zero T
+	buf := uninit.Buffer(mem, len(sel)*int(unsafe.Sizeof(zero))) // every value is taken
+	out := ViewAs[T](buf.Bytes())
 	in := ViewAs[T](src)[off:]
 	for j := 0; j < len(sel); {
 		k := runEnd(sel, j)

@@ -80,6 +80,11 @@ type budgetAllocator struct {
 // with their class size as capacity.
 func (a *budgetAllocator) Allocate(size int) []byte { return a.allocate(size, true) }
 
+// AllocateUninit is Allocate for a caller that writes every byte before
+// reading any: a buffer from the pool is handed out as it was kept (see
+// uninit.Allocator).
+func (a *budgetAllocator) AllocateUninit(size int) []byte { return a.allocate(size, false) }
+
 // allocate is Allocate; zero false leaves a kept buffer's bytes as they
 // are (the caller overwrites them).
 func (a *budgetAllocator) allocate(size int, zero bool) []byte {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 func TestClassSize(t *testing.T) {
@@ -237,4 +239,44 @@ func TestPooledArrays(t *testing.T) {
 	if hits, _ := b.PoolStats(); hits == 0 {
 		t.Fatal("no allocation reused a freed buffer")
 	}
+}
+
+// TestAllocateUninit checks that a buffer handed out for overwriting keeps
+// a reused buffer's bytes (no zeroing), is charged and freed like any
+// other, and that uninit.Buffer over the allocator frees it on release;
+// over an allocator without the method it is zeroed.
+func TestAllocateUninit(t *testing.T) {
+	b := New(0)
+	b.pool.poison = false
+	mem := b.Allocator(nil)
+	x := mem.Allocate(1 << 20)
+	for i := range x {
+		x[i] = 7
+	}
+	mem.Free(x)
+	buf := uninit.Buffer(mem, 1<<20-64)
+	y := buf.Bytes()
+	if len(y) != 1<<20-64 || first(y) != first(x) {
+		t.Fatalf("uninit.Buffer: %d bytes at a new address, want the kept 1 MiB buffer's first %d", len(y), 1<<20-64)
+	}
+	if y[0] != 7 || y[len(y)-1] != 7 {
+		t.Fatal("a buffer for overwriting was zeroed")
+	}
+	if b.Used() != int64(len(y)) {
+		t.Fatalf("used %d, want %d", b.Used(), len(y))
+	}
+	buf.Release()
+	if b.Used() != 0 {
+		t.Fatalf("used %d after release, want 0", b.Used())
+	}
+	if z := mem.Allocate(1 << 20); first(z) != first(x) || z[0] != 0 || z[len(z)-1] != 0 {
+		t.Fatal("the released buffer was not kept, or Allocate did not zero it")
+	}
+	plain := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	pb := uninit.Buffer(plain, 100)
+	if !bytes.Equal(pb.Bytes(), make([]byte, 100)) {
+		t.Fatal("uninit.Buffer over an allocator without AllocateUninit is not zeroed")
+	}
+	pb.Release()
+	plain.AssertSize(t, 0)
 }
