@@ -14,18 +14,43 @@ import (
 
 // vocabIndex maps values of one column kind to vocabulary ids (1-based).
 type vocabIndex struct {
-	ints  map[int64]int32
+	ints  map[int64]int32 // int and time values (unless dense), float bits
 	bools [2]int32
 	strs  map[string]int32
+	// An int or time vocabulary whose values span a small range is a
+	// table instead: dense[v-lo] is the id of value v (0 = OOV).
+	lo    int64
+	dense []int32
 }
+
+// maxDenseSpan is the widest range of int values a vocabulary of n
+// entries is tabled for (4 bytes per value of the range).
+func maxDenseSpan(n int) uint64 { return uint64(min(max(1<<12, 8*n), 1<<20)) }
 
 func newVocabIndex(vocab []column.Value, k column.Type) (*vocabIndex, error) {
 	vi := &vocabIndex{ints: map[int64]int32{}, strs: map[string]int32{}}
+	vals := make([]column.Value, len(vocab))
 	for i, v := range vocab {
 		cv, err := column.CoerceValue(v, k.String())
 		if err != nil {
 			return nil, fmt.Errorf("vocabulary entry %d: %w", i+1, err)
 		}
+		vals[i] = cv
+	}
+	if (k == column.TInt || k == column.TTime) && len(vals) > 0 {
+		lo, hi := vals[0].I, vals[0].I
+		for _, v := range vals {
+			lo, hi = min(lo, v.I), max(hi, v.I)
+		}
+		if span := uint64(hi-lo) + 1; span != 0 && span <= maxDenseSpan(len(vals)) {
+			vi.lo, vi.dense = lo, make([]int32, span)
+			for i, v := range vals {
+				vi.dense[v.I-lo] = int32(i + 1) // a repeated value keeps its last id, as the map did
+			}
+			return vi, nil
+		}
+	}
+	for i, cv := range vals {
 		id := int32(i + 1)
 		switch k {
 		case column.TInt, column.TTime:
@@ -41,11 +66,23 @@ func newVocabIndex(vocab []column.Value, k column.Type) (*vocabIndex, error) {
 	return vi, nil
 }
 
+// intID returns the vocabulary id of an int or time value (0 = OOV).
+func (vi *vocabIndex) intID(v int64) int32 {
+	if vi.dense == nil {
+		return vi.ints[v]
+	}
+	// v-lo wraps for values far below lo: they fall outside the table too.
+	if d := uint64(v - vi.lo); d < uint64(len(vi.dense)) {
+		return vi.dense[d]
+	}
+	return 0
+}
+
 // id returns the vocabulary id of a single value of kind k (0 = OOV).
 func (vi *vocabIndex) id(v column.Value, k column.Type) int32 {
 	switch k {
 	case column.TInt, column.TTime:
-		return vi.ints[v.I]
+		return vi.intID(v.I)
 	case column.TFloat:
 		return vi.ints[column.CanonBits(v.F)]
 	case column.TBool:
@@ -127,8 +164,20 @@ func applyCategorical(f *Fitted, k column.Type, col arrow.Array, mem memory.Allo
 func vocabCodes(col arrow.Array, k column.Type, vi *vocabIndex, codes []int32) {
 	switch k {
 	case column.TInt, column.TTime:
-		for i, v := range column.Int64Values(col) {
-			codes[i] = vi.ints[v]
+		vals := column.Int64Values(col)
+		if vi.dense == nil {
+			for i, v := range vals {
+				codes[i] = vi.ints[v]
+			}
+			break
+		}
+		dense, lo := vi.dense, vi.lo
+		for i, v := range vals[:len(codes)] {
+			var id int32
+			if d := uint64(v - lo); d < uint64(len(dense)) {
+				id = dense[d]
+			}
+			codes[i] = id
 		}
 	case column.TFloat:
 		for i, v := range col.(*array.Float64).Float64Values() {

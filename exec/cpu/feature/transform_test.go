@@ -3,6 +3,7 @@ package feature
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -255,4 +256,71 @@ func refMoments(xs []float64) stats.Moments {
 		m.M2 += (x - m.Mean) * (x - m.Mean)
 	}
 	return m
+}
+
+// TestIntVocabCodes checks the vocabulary ids of int columns against a
+// plain map over the vocabulary, for vocabularies tabled by value (narrow
+// ranges, negative values) and looked up in a map (wide ranges, the
+// extremes of int64), with values inside, beside and far outside the
+// vocabulary's range, and null rows (filled or not).
+func TestIntVocabCodes(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(8, 9))
+	vocabs := [][]int64{
+		{72, 3911, 500, 501, 72}, // a repeated value keeps its last id
+		{-5, -1, 0, 3},
+		{1 << 40, 1<<40 + 9000},
+		{math.MinInt64, 0, math.MaxInt64},
+		{0, 1 << 30},
+	}
+	for vi, vals := range vocabs {
+		vocab := make([]column.Value, len(vals))
+		want := map[int64]int32{}
+		for i, v := range vals {
+			vocab[i] = column.Value{Kind: column.KindInt64, I: v}
+			want[v] = int32(i + 1)
+		}
+		for _, fill := range []*column.Value{nil, &vocab[1]} {
+			f := &Fitted{Transform: "vocab", Vocab: vocab, Fill: fill}
+			n := 3000
+			xs := make([]int64, n)
+			valid := make([]bool, n)
+			for i := range xs {
+				v := vals[rng.IntN(len(vals))]
+				switch rng.IntN(6) {
+				case 0:
+					v += int64(rng.IntN(7)) - 3
+				case 1:
+					v = rng.Int64()
+				case 2:
+					v = []int64{math.MinInt64, math.MaxInt64, -1, 0}[rng.IntN(4)]
+				}
+				xs[i], valid[i] = v, rng.IntN(10) != 0
+			}
+			b := array.NewInt64Builder(mem)
+			b.AppendValues(xs, valid)
+			col := b.NewArray()
+			b.Release()
+			_, arrs, err := Apply("g", f, col, mem)
+			col.Release()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := arrs[0].(*array.Int32)
+			for i, v := range xs {
+				w := want[v]
+				if !valid[i] {
+					w = 0
+					if fill != nil {
+						w = want[fill.I]
+					}
+				}
+				if got.Value(i) != w {
+					t.Fatalf("vocabulary %d, fill %v: row %d value %d: id %d, want %d", vi, fill != nil, i, v, got.Value(i), w)
+				}
+			}
+			column.ReleaseAll(arrs)
+		}
+	}
 }
