@@ -325,3 +325,33 @@ func TestDecodeSegment(t *testing.T) {
 		t.Fatalf("wrong crc: %v", err)
 	}
 }
+
+// TestNextAfterClose checks that a partition iterator refuses Next once
+// closed, naming the file and partition, and keeps refusing.
+func TestNextAfterClose(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	path := writeSample(t, mem, CodecNone)
+	r, err := OpenReader(path, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	it, err := r.Partition(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := it.Next(); err != nil || b == nil {
+		t.Fatalf("first batch: %v, %v", b, err)
+	}
+	it.Close()
+	for range 2 {
+		b, err := it.Next()
+		if b != nil || err == nil || !strings.Contains(err.Error(), "partition 3: iterator is closed") || !strings.Contains(err.Error(), path) {
+			t.Fatalf("Next after Close: %v, %v", b, err)
+		}
+	}
+	if err := it.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

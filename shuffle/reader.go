@@ -164,10 +164,17 @@ type partIter struct {
 	rows int64   // rows read from the current segment
 	buf  *[]byte // read buffer (unmapped files), from readBufs
 	err  error
+	// closed: Next after Close fails (the error is only formatted then:
+	// a shard-write at 333M rows closes a million iterators).
+	closed bool
 }
 
 func (it *partIter) Next() (arrow.RecordBatch, error) {
 	if it.err != nil {
+		return nil, it.err
+	}
+	if it.closed {
+		it.err = fmt.Errorf("shuffle: %s: partition %d: iterator is closed", it.r.dataPath, it.p)
 		return nil, it.err
 	}
 	for {
@@ -299,9 +306,7 @@ func (it *partIter) Close() error {
 		putReadBuf(it.buf)
 		it.buf = nil
 	}
-	if it.err == nil {
-		it.err = fmt.Errorf("shuffle: %s: partition %d: iterator is closed", it.r.dataPath, it.p)
-	}
+	it.closed = true
 	return nil
 }
 
