@@ -26,15 +26,7 @@ func TestVerifiedOnceUntilRewritten(t *testing.T) {
 	path := writeSample(t, mem, CodecNone)
 	ix := readIndex(t, path)
 	seg := ix.Segments[3][1]
-	time.Sleep(2 * settled) // let the file's change time settle
-
-	r, err := OpenReader(path, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.id == nil {
-		t.Fatal("a settled file has no identity")
-	}
+	r := openSettled(t, path, mem)
 	if segmentVerified(r.id, seg.Offset) != 0 {
 		t.Fatal("segment counted as checked before any read")
 	}
@@ -94,15 +86,7 @@ func TestIDsCheckedOnce(t *testing.T) {
 			t.Fatalf("partition %d has no segments", p)
 		}
 	}
-	time.Sleep(2 * settled) // let the file's change time settle
-
-	r, err := OpenReader(path, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.id == nil {
-		t.Fatal("a settled file has no identity")
-	}
+	r := openSettled(t, path, mem)
 	if err := drain(r, whole); err != nil {
 		t.Fatal(err)
 	}
@@ -137,4 +121,19 @@ func TestIDsCheckedOnce(t *testing.T) {
 			t.Errorf("partition %d, its ids never checked whole, against a one-value dictionary: %v", p, err)
 		}
 	}
+}
+
+// openSettled waits until the file's change time has settled and opens a
+// Reader, which then has the file's identity.
+func openSettled(t *testing.T, path string, mem memory.Allocator) *Reader {
+	t.Helper()
+	time.Sleep(2 * settled)
+	r, err := OpenReader(path, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.id == nil {
+		t.Fatal("a settled file has no identity")
+	}
+	return r
 }
