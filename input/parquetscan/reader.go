@@ -59,6 +59,13 @@ func openParquetFile(path string, props pqarrow.ArrowReadProperties, mem memory.
 		if err != nil {
 			return err
 		}
+		m, err := largeStringsAsDicts(pf, &props)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			fr.Manifest = m
+		}
 		p = &parquetFile{f: f, pf: pf, fr: fr}
 		return nil
 	})
