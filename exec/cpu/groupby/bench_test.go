@@ -31,3 +31,21 @@ func benchGroupBy(b *testing.B, key string) {
 func BenchmarkGroupByInt64Key(b *testing.B) { benchGroupBy(b, "k_int") }
 
 func BenchmarkGroupByDictKey(b *testing.B) { benchGroupBy(b, "k_str") }
+
+// BenchmarkCountDistinct: count_distinct of an int64 and a string column
+// per string key.
+func BenchmarkCountDistinct(b *testing.B) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	batch := cputest.GenBatch(memory.DefaultAllocator, rng, benchRows)
+	defer batch.RB.Release()
+	aggs := []AggSpec{{"di", "count_distinct", "v_int"}, {"ds", "count_distinct", "v_str"}}
+	for b.Loop() {
+		g, err := NewGroupBy([]string{"k_str"}, aggs, cputest.BatchSchema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := g.Update(batch.RB); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -143,7 +143,7 @@ func newAggState(a AggSpec, schema *arrow.Schema) (aggState, int, error) {
 	case vocab.AggMin, vocab.AggMax:
 		return &minmaxAgg{name: a.Name, max: a.Func == vocab.AggMax, k: k, dt: dt}, i[0], nil
 	default: // count_distinct
-		return &distinctAgg{name: a.Name, k: k, dt: dt, set: map[distinctKey]struct{}{}, ids: map[string]int64{}}, i[0], nil
+		return &distinctAgg{name: a.Name, k: k, dt: dt, ids: map[string]int64{}}, i[0], nil
 	}
 }
 

@@ -20,7 +20,7 @@ type distinctAgg struct {
 	name string
 	k    column.Type
 	dt   arrow.DataType
-	set  map[distinctKey]struct{}
+	set  pairSet
 	n    []int64
 	ids  map[string]int64 // TStr: intern table
 	strs []string
@@ -29,17 +29,10 @@ type distinctAgg struct {
 	codes []int64
 }
 
-type distinctKey struct {
-	g int32
-	v int64
-}
-
 func (a *distinctAgg) grow(n int) { a.n = growTo(a.n, n) }
 
 func (a *distinctAgg) insert(g int32, v int64) {
-	k := distinctKey{g, v}
-	if _, ok := a.set[k]; !ok {
-		a.set[k] = struct{}{}
+	if a.set.add(g, v) {
 		a.n[g]++
 	}
 }
@@ -108,9 +101,7 @@ func (a *distinctAgg) partialFields() []arrow.Field {
 // lists returns each group's distinct codes, sorted by value.
 func (a *distinctAgg) lists(n int) [][]int64 {
 	out := make([][]int64, n)
-	for k := range a.set {
-		out[k.g] = append(out[k.g], k.v)
-	}
+	a.set.each(func(g int32, v int64) { out[g] = append(out[g], v) })
 	for _, l := range out {
 		switch a.k {
 		case column.TFloat:
@@ -195,7 +186,7 @@ func (a *distinctAgg) final(mem memory.Allocator, order []int32) arrow.Array {
 }
 
 func (a *distinctAgg) bytes() int64 {
-	n := int64(len(a.set))*32 + int64(cap(a.n))*8
+	n := a.set.bytes() + int64(cap(a.n))*8
 	for _, s := range a.strs {
 		n += int64(len(s)) + 48
 	}
