@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -163,6 +164,9 @@ func decodeInPlace(m *mapping, data []byte, crc uint32, check bool, schema *arro
 		if err := checkSchema(data, msg); err != nil {
 			return nil, fmt.Errorf("decode: %w", err)
 		}
+	}
+	if msg != nil && bytes.HasPrefix(data, msg) && leanSchema(schema) {
+		return &segIter{rd: newLeanReader(m, data, len(msg), schema), inPlace: true, mem: mem}, nil
 	}
 	mr := &inPlaceMessages{m: m, data: data}
 	mr.refs.Store(1)

@@ -44,7 +44,7 @@ func DecodeSegment(data []byte, crc uint32, schema *arrow.Schema, mem memory.All
 
 // segIter reads one segment's IPC stream.
 type segIter struct {
-	rd *ipc.Reader
+	rd batchReader
 	// inPlace: batches share the file mapping; columns whose values can
 	// be read as strings are copied to mem (see ownBytes).
 	inPlace bool
