@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // ArrowSchemaKey is the Parquet key-value metadata entry where Arrow
@@ -25,15 +27,9 @@ const (
 // damaged bytes in a Parquet footer could make it allocate ~100 GB and end
 // the process.
 func StoredSchema(serialized string) error {
-	var b []byte
-	var err error
-	if len(serialized)%4 == 0 {
-		b, err = base64.StdEncoding.DecodeString(serialized)
-	}
-	if len(b) == 0 || err != nil {
-		if b, err = base64.RawStdEncoding.DecodeString(serialized); err != nil {
-			return fmt.Errorf("%s metadata is not base64: %v", ArrowSchemaKey, err)
-		}
+	b, err := storedBytes(serialized)
+	if err != nil {
+		return err
 	}
 	body, _, err := messageBody(b)
 	if err != nil {
@@ -44,6 +40,36 @@ func StoredSchema(serialized string) error {
 		return fmt.Errorf("%s metadata is damaged: %v", ArrowSchemaKey, err)
 	}
 	return nil
+}
+
+// storedBytes decodes a stored Arrow schema's base64, padded or not (as
+// arrow-go reads it).
+func storedBytes(serialized string) ([]byte, error) {
+	var b []byte
+	var err error
+	if len(serialized)%4 == 0 {
+		b, err = base64.StdEncoding.DecodeString(serialized)
+	}
+	if len(b) == 0 || err != nil {
+		if b, err = base64.RawStdEncoding.DecodeString(serialized); err != nil {
+			return nil, fmt.Errorf("%s metadata is not base64: %v", ArrowSchemaKey, err)
+		}
+	}
+	return b, nil
+}
+
+// DecodeStoredSchema checks a stored Arrow schema as StoredSchema does
+// and decodes it.
+func DecodeStoredSchema(serialized string) (*arrow.Schema, error) {
+	b, err := storedBytes(serialized)
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := DecodeSchema(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s metadata: %v", ArrowSchemaKey, err)
+	}
+	return s, nil
 }
 
 // SchemaMessage checks the first message of an Arrow IPC stream b, a

@@ -3,7 +3,6 @@ package parquetscan
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // BenchmarkReadLargeStrings reads two large string columns of 300
@@ -42,21 +40,7 @@ func BenchmarkReadLargeStrings(b *testing.B) {
 		c.Release()
 	}
 	path := filepath.Join(b.TempDir(), "flights.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(128<<10),
-		parquet.WithCompression(compress.Codecs.Zstd)), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
+	writeStored(b, path, schema, rec, parquet.WithMaxRowGroupLength(128<<10), parquet.WithCompression(compress.Codecs.Zstd))
 	cs, _, groups, err := Describe(path)
 	if err != nil {
 		b.Fatal(err)

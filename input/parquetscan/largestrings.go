@@ -32,7 +32,7 @@ func largeStringsAsDicts(pf *file.Reader, props *pqarrow.ArrowReadProperties) (*
 	if v == nil {
 		return nil, nil
 	}
-	stored, err := decodeStoredSchema(*v)
+	stored, err := guard.DecodeStoredSchema(*v)
 	if err != nil {
 		return nil, err
 	}
@@ -64,26 +64,4 @@ func largeStringsAsDicts(pf *file.Reader, props *pqarrow.ArrowReadProperties) (*
 		}
 	}
 	return pqarrow.NewSchemaManifest(pf.MetaData().Schema, out, props)
-}
-
-// decodeStoredSchema decodes a stored Arrow schema (base64, padded or
-// not, of an IPC stream that starts with the schema) that
-// guard.StoredSchema has checked.
-func decodeStoredSchema(serialized string) (*arrow.Schema, error) {
-	var b []byte
-	var err error
-	if len(serialized)%4 == 0 {
-		b, err = base64.StdEncoding.DecodeString(serialized)
-	}
-	if len(b) == 0 || err != nil {
-		if b, err = base64.RawStdEncoding.DecodeString(serialized); err != nil {
-			return nil, fmt.Errorf("%s metadata is not base64: %v", guard.ArrowSchemaKey, err)
-		}
-	}
-	rd, err := ipc.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s metadata: %v", guard.ArrowSchemaKey, err)
-	}
-	defer rd.Release()
-	return rd.Schema(), nil
 }

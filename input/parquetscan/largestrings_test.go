@@ -57,22 +57,30 @@ func largeStringFile(t *testing.T, props ...parquet.WriterProperty) (string, [][
 	}
 	defer rec.Release()
 	path := filepath.Join(t.TempDir(), "large.parquet")
+	writeStored(t, path, schema, rec, append(props, parquet.WithMaxRowGroupLength(4))...)
+	return path, want
+}
+
+// writeStored writes rec (nil: no rows) of schema to a Parquet file at
+// path, the Arrow schema stored in its footer.
+func writeStored(tb testing.TB, path string, schema *arrow.Schema, rec arrow.RecordBatch, props ...parquet.WriterProperty) {
+	tb.Helper()
 	f, err := os.Create(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(append(props, parquet.WithMaxRowGroupLength(4))...),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(props...), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
+	if rec != nil {
+		if err := w.Write(rec); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return path, want
 }
 
 // TestLargeStringsReadAsDictionaries reads a file whose stored Arrow schema
@@ -151,18 +159,7 @@ func TestStoredSchemaWithoutLargeStrings(t *testing.T) {
 		t.Fatalf("a large string column: manifest %v, error %v", m, err)
 	}
 	short := filepath.Join(t.TempDir(), "short.parquet")
-	f, err := os.Create(short)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
-	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeStored(t, short, arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil), nil)
 	q, err := openParquetFile(short, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
 	if err != nil {
 		t.Fatal(err)
