@@ -105,23 +105,12 @@ func (r *inPlaceMessages) Message() (*ipc.Message, error) {
 		r.msg.Release()
 		r.msg = nil
 	}
-	n, err := r.u32()
+	m, next, err := messageMeta(r.data, r.off)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0xFFFFFFFF { // continuation marker, then the length
-		if n, err = r.u32(); err != nil {
-			return nil, err
-		}
-	}
-	if n == 0 {
-		return nil, io.EOF
-	}
-	if int64(n) > int64(len(r.data)-r.off) {
-		return nil, fmt.Errorf("message metadata of %d bytes at offset %d runs past the segment (%d bytes)", n, r.off, len(r.data))
-	}
-	meta := memory.NewBufferBytes(r.data[r.off : r.off+int(n)])
-	r.off += int(n)
+	r.off = next
+	meta := memory.NewBufferBytes(m)
 	probe := ipc.NewMessage(meta, memory.NewBufferBytes(nil))
 	bodyLen := probe.BodyLen()
 	probe.Release()
@@ -141,16 +130,38 @@ func (r *inPlaceMessages) Message() (*ipc.Message, error) {
 	return r.msg, nil
 }
 
-func (r *inPlaceMessages) u32() (uint32, error) {
-	if r.off == len(r.data) {
-		return 0, io.EOF
+// messageMeta reads the framing of the IPC message at data[off:] (the
+// continuation marker, when there is one, and the metadata's length) and
+// returns the message's metadata and the offset after it: io.EOF at the
+// end-of-stream marker or the end of data.
+func messageMeta(data []byte, off int) (meta []byte, next int, err error) {
+	u32 := func() (uint32, error) {
+		if off == len(data) {
+			return 0, io.EOF
+		}
+		if len(data)-off < 4 {
+			return 0, fmt.Errorf("truncated message header at offset %d", off)
+		}
+		v := binary.LittleEndian.Uint32(data[off:])
+		off += 4
+		return v, nil
 	}
-	if len(r.data)-r.off < 4 {
-		return 0, fmt.Errorf("truncated message header at offset %d", r.off)
+	n, err := u32()
+	if err != nil {
+		return nil, 0, err
 	}
-	v := binary.LittleEndian.Uint32(r.data[r.off:])
-	r.off += 4
-	return v, nil
+	if n == 0xFFFFFFFF {
+		if n, err = u32(); err != nil {
+			return nil, 0, err
+		}
+	}
+	if n == 0 {
+		return nil, 0, io.EOF
+	}
+	if int64(n) > int64(len(data)-off) {
+		return nil, 0, fmt.Errorf("message metadata of %d bytes at offset %d runs past the segment (%d bytes)", n, off, len(data))
+	}
+	return data[off : off+int(n)], off + int(n), nil
 }
 
 // decodeInPlace checks the CRC (when check is set) and opens the

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -111,24 +112,16 @@ func (r *leanReader) Next() bool {
 // next decodes the next message: a record batch, or nil at the end of
 // the stream.
 func (r *leanReader) next() (arrow.RecordBatch, error) {
-	n, err := r.u32()
+	at := r.off
+	m, next, err := messageMeta(r.data, r.off)
+	if err == io.EOF {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if n == 0xFFFFFFFF {
-		if n, err = r.u32(); err != nil {
-			return nil, err
-		}
-	}
-	if n == 0 {
-		return nil, nil // end-of-stream marker
-	}
-	if int64(n) > int64(len(r.data)-r.off) {
-		return nil, fmt.Errorf("message metadata of %d bytes at offset %d runs past the segment (%d bytes)", n, r.off, len(r.data))
-	}
-	meta := fbuf(r.data[r.off : r.off+int(n)])
-	at := r.off
-	r.off += int(n)
+	meta := fbuf(m)
+	r.off = next
 	msg, err := meta.root()
 	if err != nil {
 		return nil, fmt.Errorf("message at offset %d: %w", at, err)
@@ -301,18 +294,6 @@ func leanCheck(t arrow.DataType, j int, s, body []byte, rows int, nulls int64, b
 		return fmt.Errorf("buffer %d holds %d bytes, %d rows need %d", j, len(s), rows, need)
 	}
 	return nil
-}
-
-func (r *leanReader) u32() (uint32, error) {
-	if r.off == len(r.data) {
-		return 0, nil // a stream without its end marker ends here too
-	}
-	if len(r.data)-r.off < 4 {
-		return 0, fmt.Errorf("truncated message header at offset %d", r.off)
-	}
-	v := binary.LittleEndian.Uint32(r.data[r.off:])
-	r.off += 4
-	return v, nil
 }
 
 // fbuf is a flatbuffer whose reads are bounds-checked.

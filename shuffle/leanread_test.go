@@ -101,26 +101,17 @@ func TestLeanReaderRoundTrip(t *testing.T) {
 		part[i] = int32(rng.IntN(3))
 		want[part[i]] = append(want[part[i]], all[i])
 	}
-	path := filepath.Join(t.TempDir(), "lean")
-	w, err := NewWriter(path, rec.Schema(), WriterOptions{Partitions: 3, Codec: CodecNone, FlushBytes: 1 << 30, MaxBuffered: 1 << 30}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for lo := int64(0); lo < rec.NumRows(); lo += 60_000 {
-		s := rec.NewSlice(lo, lo+60_000)
-		err := w.WritePartitioned(s, part[lo:lo+60_000])
-		s.Release()
-		if err != nil {
-			t.Fatal(err)
+	r := writeRead(t, mem, rec.Schema(), WriterOptions{Partitions: 3, Codec: CodecNone, FlushBytes: 1 << 30, MaxBuffered: 1 << 30}, func(w *Writer) error {
+		for lo := int64(0); lo < rec.NumRows(); lo += 60_000 {
+			s := rec.NewSlice(lo, lo+60_000)
+			err := w.WritePartitioned(s, part[lo:lo+60_000])
+			s.Release()
+			if err != nil {
+				return err
+			}
 		}
-	}
-	if _, err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := OpenReader(path, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	defer r.Close()
 	if r.mapped == nil {
 		t.Fatal("the file is not mapped: segments are not read in place")
@@ -166,21 +157,7 @@ func TestLeanReaderDamage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	rec := leanBatch(t, mem, rng, 300)
 	defer rec.Release()
-	path := filepath.Join(t.TempDir(), "damage")
-	w, err := NewWriter(path, rec.Schema(), WriterOptions{Partitions: 1, Codec: CodecNone}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(0, rec); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := OpenReader(path, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := writeRead(t, mem, rec.Schema(), WriterOptions{Partitions: 1, Codec: CodecNone}, func(w *Writer) error { return w.Write(0, rec) })
 	defer r.Close()
 	s := r.ix.Segments[0][0]
 	seg := r.mapped.data[s.Offset : s.Offset+s.Length]
@@ -223,4 +200,27 @@ func TestLeanReaderDamage(t *testing.T) {
 			read(data)
 		}
 	}
+}
+
+// writeRead writes an output of schema with opt (write adds the rows) in
+// a temporary directory and opens it; the caller closes the reader.
+func writeRead(t *testing.T, mem memory.Allocator, schema *arrow.Schema, opt WriterOptions, write func(*Writer) error) *Reader {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "out")
+	w, err := NewWriter(path, schema, opt, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := write(w); err != nil {
+		w.Abort()
+		t.Fatal(err)
+	}
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(path, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
