@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluice-ml/sluice/input/guard"
 )
 
 // batchReader is what a segment iterator reads record batches from: an
@@ -120,17 +122,17 @@ func (r *leanReader) next() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta := fbuf(m)
+	meta := guard.NewFlatbuffer(m)
 	r.off = next
-	msg, err := meta.root()
+	msg, err := meta.Root()
 	if err != nil {
 		return nil, fmt.Errorf("message at offset %d: %w", at, err)
 	}
-	kind, err := meta.u8Field(msg, 1)
+	kind, err := meta.Uint8(msg, 1)
 	if err != nil {
 		return nil, fmt.Errorf("message at offset %d: %w", at, err)
 	}
-	bodyLen, err := meta.i64Field(msg, 3)
+	bodyLen, err := meta.Int64(msg, 3)
 	if err != nil {
 		return nil, fmt.Errorf("message at offset %d: %w", at, err)
 	}
@@ -142,7 +144,7 @@ func (r *leanReader) next() (arrow.RecordBatch, error) {
 	if kind != msgRecordBatch {
 		return nil, fmt.Errorf("message at offset %d is of type %d, want a record batch (%d)", at, kind, msgRecordBatch)
 	}
-	hdr, ok, err := meta.tableField(msg, 2)
+	hdr, ok, err := meta.Sub(msg, 2)
 	if err != nil || !ok {
 		return nil, fmt.Errorf("record batch at offset %d: no header (%v)", at, err)
 	}
@@ -157,19 +159,19 @@ func (r *leanReader) next() (arrow.RecordBatch, error) {
 const msgRecordBatch = 3
 
 // batch builds the record batch whose RecordBatch table is hdr over body.
-func (r *leanReader) batch(meta fbuf, hdr int, body []byte) (arrow.RecordBatch, error) {
-	length, err := meta.i64Field(hdr, 0)
+func (r *leanReader) batch(meta *guard.Flatbuffer, hdr guard.Table, body []byte) (arrow.RecordBatch, error) {
+	length, err := meta.Int64(hdr, 0)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok, err := meta.tableField(hdr, 3); err != nil || ok {
+	if _, ok, err := meta.Sub(hdr, 3); err != nil || ok {
 		return nil, errors.New("body compression in a segment read in place")
 	}
-	nodes, nn, err := meta.structs(hdr, 1, 16)
+	nodes, nn, err := meta.Structs(hdr, 1, 16)
 	if err != nil {
 		return nil, fmt.Errorf("nodes: %w", err)
 	}
-	bufs, nb, err := meta.structs(hdr, 2, 16)
+	bufs, nb, err := meta.Structs(hdr, 2, 16)
 	if err != nil {
 		return nil, fmt.Errorf("buffers: %w", err)
 	}
@@ -294,94 +296,4 @@ func leanCheck(t arrow.DataType, j int, s, body []byte, rows int, nulls int64, b
 		return fmt.Errorf("buffer %d holds %d bytes, %d rows need %d", j, len(s), rows, need)
 	}
 	return nil
-}
-
-// fbuf is a flatbuffer whose reads are bounds-checked.
-type fbuf []byte
-
-func (b fbuf) u32(p int) (uint32, error) {
-	if p < 0 || p > len(b)-4 {
-		return 0, fmt.Errorf("flatbuffer read at %d outside %d bytes", p, len(b))
-	}
-	return binary.LittleEndian.Uint32(b[p:]), nil
-}
-
-// root is the position of the root table.
-func (b fbuf) root() (int, error) {
-	v, err := b.u32(0)
-	return int(v), err
-}
-
-// field is the position of table t's field i, 0 when absent.
-func (b fbuf) field(t, i int) (int, error) {
-	so, err := b.u32(t)
-	if err != nil {
-		return 0, err
-	}
-	vt := t - int(int32(so))
-	if vt < 0 || vt > len(b)-4 {
-		return 0, fmt.Errorf("vtable at %d outside %d bytes", vt, len(b))
-	}
-	vsize := int(binary.LittleEndian.Uint16(b[vt:]))
-	at := 4 + 2*i
-	if at+2 > vsize || vt+at+2 > len(b) {
-		return 0, nil
-	}
-	fo := int(binary.LittleEndian.Uint16(b[vt+at:]))
-	if fo == 0 {
-		return 0, nil
-	}
-	return t + fo, nil
-}
-
-func (b fbuf) u8Field(t, i int) (int, error) {
-	p, err := b.field(t, i)
-	if err != nil || p == 0 {
-		return 0, err
-	}
-	if p >= len(b) {
-		return 0, fmt.Errorf("field at %d outside %d bytes", p, len(b))
-	}
-	return int(b[p]), nil
-}
-
-func (b fbuf) i64Field(t, i int) (int64, error) {
-	p, err := b.field(t, i)
-	if err != nil || p == 0 {
-		return 0, err
-	}
-	if p > len(b)-8 {
-		return 0, fmt.Errorf("field at %d outside %d bytes", p, len(b))
-	}
-	return int64(binary.LittleEndian.Uint64(b[p:])), nil
-}
-
-// tableField is the position of the table field i of t refers to.
-func (b fbuf) tableField(t, i int) (int, bool, error) {
-	p, err := b.field(t, i)
-	if err != nil || p == 0 {
-		return 0, false, err
-	}
-	o, err := b.u32(p)
-	if err != nil {
-		return 0, false, err
-	}
-	return p + int(o), true, nil
-}
-
-// structs returns the bytes and length of t's field i, a vector of
-// structs of size bytes each (an absent vector is empty).
-func (b fbuf) structs(t, i, size int) ([]byte, int, error) {
-	p, ok, err := b.tableField(t, i)
-	if err != nil || !ok {
-		return nil, 0, err
-	}
-	n, err := b.u32(p)
-	if err != nil {
-		return nil, 0, err
-	}
-	if int64(n)*int64(size) > int64(len(b)-p-4) {
-		return nil, 0, fmt.Errorf("vector of %d entries at %d runs past %d bytes", n, p, len(b))
-	}
-	return b[p+4 : p+4+int(n)*size], int(n), nil
 }
