@@ -164,20 +164,8 @@ func applyCategorical(f *Fitted, k column.Type, col arrow.Array, mem memory.Allo
 func vocabCodes(col arrow.Array, k column.Type, vi *vocabIndex, codes []int32) {
 	switch k {
 	case column.TInt, column.TTime:
-		vals := column.Int64Values(col)
-		if vi.dense == nil {
-			for i, v := range vals {
-				codes[i] = vi.ints[v]
-			}
-			break
-		}
-		dense, lo := vi.dense, vi.lo
-		for i, v := range vals[:len(codes)] {
-			var id int32
-			if d := uint64(v - lo); d < uint64(len(dense)) {
-				id = dense[d]
-			}
-			codes[i] = id
+		for i, v := range column.Int64Values(col)[:len(codes)] {
+			codes[i] = vi.intID(v)
 		}
 	case column.TFloat:
 		for i, v := range col.(*array.Float64).Float64Values() {
