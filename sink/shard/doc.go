@@ -21,10 +21,13 @@
 //
 // Arrow IPC files are written by package sink/arrowfile: a native writer
 // for flat column types, arrow-go's for the rest. Parquet files of flat
-// columns are written with arrow-go's column chunk writers, the columns
-// of a batch encoded and compressed on up to SetEncodeWorkers goroutines
-// (the bytes are those of arrow-go's pqarrow writer, whatever the
-// count); files with nested columns go through pqarrow's writer.
+// columns are laid out by this package with arrow-go's metadata builders
+// and page writer: int32, int64, float32 and float64 columns are encoded
+// here (plain pages compressed straight from the batches' buffers), the
+// others by arrow-go's column chunk writers, the columns of a batch
+// encoded and compressed on up to SetEncodeWorkers goroutines (the bytes
+// are those of arrow-go's pqarrow writer, whatever the count; tests
+// compare them); files with nested columns go through pqarrow's writer.
 //
 // Determinism: the same batches written with the same format and
 // compression give byte-identical files.

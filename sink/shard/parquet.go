@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	pschema "github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/sluice-ml/sluice/sink/arrowfile"
 )
@@ -29,24 +31,52 @@ import (
 // columns of a batch are independent and each one's bytes depend only on
 // its values: the file is the same for any number of workers. Row groups
 // are cut as WriteBuffered cuts them; closing one lays its column chunks
-// out in column order.
+// out in column order. The writer lays the file out itself, as arrow-go's
+// file writer does (magic, row groups, footer through arrow-go's metadata
+// builders); fixed-width columns are written by plainColumn, the others
+// by arrow-go's column chunk writers.
 type parquetWriter struct {
-	fw      *file.Writer
-	rgw     file.BufferedRowGroupWriter // the open row group; nil before the first Write
-	cols    []pqColumn
-	maxRows int64
-	workers int
-	mem     memory.Allocator
-	arrs    []arrow.Array // per column: the batch being written, decoded
+	sink      *tellWriter
+	props     *parquet.WriterProperties
+	meta      *metadata.FileMetaDataBuilder
+	rg        *metadata.RowGroupMetaDataBuilder // the open row group; nil before the first Write
+	rgRows    int64                             // rows in the open row group
+	rowGroups int                               // row groups started
+	closed    bool
+	cols      []pqColumn
+	maxRows   int64
+	workers   int
+	mem       memory.Allocator
+	arrs      []arrow.Array // per column: the batch being written, decoded
 }
+
+// tellWriter counts the bytes written through it (arrow-go's page
+// writers place column chunks by it).
+type tellWriter struct {
+	w   io.Writer
+	pos int64
+}
+
+func (t *tellWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	t.pos += int64(n)
+	if err == nil && n != len(p) {
+		err = io.ErrShortWrite
+	}
+	return n, err
+}
+
+func (t *tellWriter) Tell() int64 { return t.pos }
 
 // pqColumn is one column's writing state.
 type pqColumn struct {
-	ctx      context.Context // pqarrow's write context (its scratch buffer)
-	nullable bool            // an optional Parquet column: definition levels are written
-	dict     bool            // batches hold it dictionary-encoded
-	direct   pqDict          // dictionary columns: the row group's seeded dictionary
-	def      []int16         // definition-level scratch
+	ctx      context.Context        // pqarrow's write context (its scratch buffer)
+	nullable bool                   // an optional Parquet column: definition levels are written
+	dict     bool                   // batches hold it dictionary-encoded
+	direct   pqDict                 // dictionary columns: the row group's seeded dictionary
+	def      []int16                // definition-level scratch
+	plain    *plainColumn           // fixed-width columns: their writer
+	cw       file.ColumnChunkWriter // other columns: the open row group's chunk writer
 }
 
 // flatParquet reports whether every column of the file schema is one
@@ -90,17 +120,23 @@ func newParquetWriter(w io.Writer, schema, fschema *arrow.Schema, props *parquet
 		meta.Append(k, md.Values()[i])
 	}
 	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(fschema, props.Allocator())))
-	fw, err := file.NewParquetWriterWithError(w, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
-	if err != nil {
-		return nil, err
-	}
-	p := &parquetWriter{fw: fw, maxRows: props.MaxRowGroupLength(), workers: 1, mem: mem,
+	sch := pschema.NewSchema(pqschema.Root())
+	p := &parquetWriter{sink: &tellWriter{w: w}, props: props, meta: metadata.NewFileMetadataBuilder(sch, props, meta),
+		maxRows: props.MaxRowGroupLength(), workers: 1, mem: mem,
 		cols: make([]pqColumn, fschema.NumFields()), arrs: make([]arrow.Array, fschema.NumFields())}
+	if _, err := p.sink.Write([]byte("PAR1")); err != nil {
+		return nil, fmt.Errorf("parquet: write magic number: %w", err)
+	}
 	for i, f := range fschema.Fields() {
 		p.cols[i] = pqColumn{
 			ctx:      pqarrow.NewArrowWriteContext(context.Background(), &aprops),
 			nullable: f.Nullable,
 			dict:     schema.Field(i).Type.ID() == arrow.DICTIONARY,
+		}
+		if bt := schema.Field(i).Type; plainEligible(bt, sch.Column(i), props) {
+			if p.cols[i].plain, err = newPlainColumn(bt, sch.Column(i), props); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return p, nil
@@ -110,7 +146,7 @@ func newParquetWriter(w io.Writer, schema, fschema *arrow.Schema, props *parquet
 // n goroutines (n ≤ 1: on the caller's). The file bytes do not depend on
 // n. It must be called before the first Write.
 func (p *parquetWriter) SetWorkers(n int) error {
-	if p.rgw != nil {
+	if p.rowGroups > 0 {
 		return fmt.Errorf("parquet: workers are set before the first batch")
 	}
 	p.workers = max(n, 1)
@@ -120,18 +156,15 @@ func (p *parquetWriter) SetWorkers(n int) error {
 // Write appends rec (of the writer's batch schema) to the open row group,
 // starting a new one whenever it holds maxRows rows, as WriteBuffered does.
 func (p *parquetWriter) Write(rec arrow.RecordBatch) error {
-	var cur int64
-	if p.rgw == nil {
+	if p.closed {
+		return fmt.Errorf("parquet: write after close")
+	}
+	if p.rg == nil {
 		if err := p.newRowGroup(); err != nil {
 			return err
 		}
-	} else {
-		n, err := p.rgw.NumRows()
-		if err != nil {
-			return err
-		}
-		cur = int64(n)
 	}
+	cur := p.rgRows
 	defer func() {
 		for i, a := range p.arrs {
 			if a != nil {
@@ -147,6 +180,7 @@ func (p *parquetWriter) Write(rec arrow.RecordBatch) error {
 			if err := p.each(func(i int) error { return p.writeColumn(i, rec, off, size) }); err != nil {
 				return err
 			}
+			p.rgRows += size
 		}
 		if off += size; off >= n {
 			return nil
@@ -192,9 +226,11 @@ func (p *parquetWriter) writeSlice(i int, c *pqColumn, a arrow.Array, name strin
 		a = array.NewSlice(a, off, off+size)
 		defer a.Release()
 	}
-	cw, err := p.rgw.Column(i)
-	if err != nil {
-		return err
+	if c.plain != nil {
+		if err := c.plain.write(a); err != nil {
+			return fmt.Errorf("column %q: %w", name, err)
+		}
+		return nil
 	}
 	var def []int16
 	leafNullable := false
@@ -202,7 +238,7 @@ func (p *parquetWriter) writeSlice(i int, c *pqColumn, a arrow.Array, name strin
 		def = c.levels(a)
 		leafNullable = a.NullN() != 0
 	}
-	if err := pqarrow.WriteArrowToColumn(c.ctx, cw, a, def, nil, leafNullable); err != nil {
+	if err := pqarrow.WriteArrowToColumn(c.ctx, c.cw, a, def, nil, leafNullable); err != nil {
 		return fmt.Errorf("column %q: %w", name, err)
 	}
 	return nil
@@ -231,16 +267,32 @@ func (c *pqColumn) levels(a arrow.Array) []int16 {
 	return def
 }
 
-// newRowGroup closes the open row group (if any) and starts a buffered one.
+// newRowGroup closes the open row group (if any) and starts a buffered
+// one: each column chunk is written to memory by its own page writer and
+// copied to the file when the row group closes.
 func (p *parquetWriter) newRowGroup() error {
 	if err := p.closeRowGroup(); err != nil {
 		return err
 	}
-	rgw, err := p.fw.AppendBufferedRowGroupChecked()
-	if err != nil {
-		return err
+	rg := p.meta.AppendRowGroup()
+	ordinal := int16(p.rowGroups)
+	p.rowGroups++
+	for i := range p.cols {
+		c := &p.cols[i]
+		meta := rg.NextColumnChunk()
+		if c.plain != nil {
+			c.plain.start(meta, p.props)
+			continue
+		}
+		path := meta.Descr().Path()
+		pager, err := file.NewPageWriter(p.sink, p.props.CompressionFor(path), p.props.CompressionLevelFor(path),
+			meta, ordinal, int16(i), p.props.Allocator(), true, nil, nil)
+		if err != nil {
+			return err
+		}
+		c.cw = file.NewColumnChunkWriter(meta, pager, p.props)
 	}
-	p.rgw = rgw
+	p.rg, p.rgRows = rg, 0
 	return nil
 }
 
@@ -257,21 +309,23 @@ type dictEncoding interface{ NumEntries() int }
 // page must precede their data pages and is written by Close. The chunks
 // are then laid out in column order.
 func (p *parquetWriter) closeRowGroup() error {
-	if p.rgw == nil {
+	if p.rg == nil {
 		return nil
 	}
+	rg := p.rg
+	p.rg = nil
 	defer func() { // the seeded dictionaries end with their row group
 		for i := range p.cols {
 			p.cols[i].direct.reset()
 		}
 	}()
 	err := p.each(func(i int) error {
-		cw, err := p.rgw.Column(i)
-		if err != nil {
-			return err
+		c := &p.cols[i]
+		if c.plain != nil {
+			return c.plain.flush()
 		}
-		f, ok := cw.(pageFlusher)
-		if _, dict := cw.CurrentEncoder().(dictEncoding); ok && !dict {
+		f, ok := c.cw.(pageFlusher)
+		if _, dict := c.cw.CurrentEncoder().(dictEncoding); ok && !dict {
 			return f.FlushBufferedDataPages()
 		}
 		return nil
@@ -279,7 +333,19 @@ func (p *parquetWriter) closeRowGroup() error {
 	if err != nil {
 		return err
 	}
-	return p.rgw.Close()
+	for i := range p.cols {
+		c := &p.cols[i]
+		if c.plain != nil {
+			err = c.plain.close(p.sink, int16(p.rowGroups-1), int16(i), p.props)
+		} else {
+			err, c.cw = c.cw.Close(), nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	rg.SetNumRows(int(p.rgRows))
+	return rg.Finish(0, int16(p.rowGroups-1))
 }
 
 // each runs f for every column on up to p.workers goroutines and returns
@@ -318,14 +384,29 @@ func (p *parquetWriter) each(f func(i int) error) error {
 	return nil
 }
 
-// Close writes the open row group and the footer. After an error the
-// file writer is still closed (its buffers released).
+// Close writes the open row group and the footer: the file metadata, its
+// length and the magic number. It does not close the writer the file was
+// started on.
 func (p *parquetWriter) Close() error {
-	err := p.closeRowGroup()
-	p.rgw = nil
-	if cerr := p.fw.Close(); err == nil {
-		err = cerr
+	if p.closed {
+		return fmt.Errorf("parquet: file already closed")
 	}
+	p.closed = true
+	if err := p.closeRowGroup(); err != nil {
+		return err
+	}
+	md, err := p.meta.Finish()
+	if err != nil {
+		return err
+	}
+	n, err := md.WriteTo(p.sink, nil)
+	if err != nil {
+		return err
+	}
+	var tail [8]byte
+	binary.LittleEndian.PutUint32(tail[:], uint32(n))
+	copy(tail[4:], "PAR1")
+	_, err = p.sink.Write(tail[:])
 	return err
 }
 
