@@ -121,6 +121,9 @@ func newParquetWriter(w io.Writer, schema, fschema *arrow.Schema, props *parquet
 	}
 	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(fschema, props.Allocator())))
 	sch := pschema.NewSchema(pqschema.Root())
+	if err := layoutSupported(sch, props); err != nil {
+		return nil, err
+	}
 	p := &parquetWriter{sink: &tellWriter{w: w}, props: props, meta: metadata.NewFileMetadataBuilder(sch, props, meta),
 		maxRows: props.MaxRowGroupLength(), workers: 1, mem: mem,
 		cols: make([]pqColumn, fschema.NumFields()), arrs: make([]arrow.Array, fschema.NumFields())}
@@ -140,6 +143,22 @@ func newParquetWriter(w io.Writer, schema, fschema *arrow.Schema, props *parquet
 		}
 	}
 	return p, nil
+}
+
+// layoutSupported refuses the properties whose file parts this writer does
+// not lay out (arrow-go's file writer does): encryption, page indexes and
+// bloom filters.
+func layoutSupported(sch *pschema.Schema, props *parquet.WriterProperties) error {
+	if props.FileEncryptionProperties() != nil {
+		return fmt.Errorf("parquet: encrypted files are not supported")
+	}
+	for i := range sch.NumColumns() {
+		path := sch.Column(i).Path()
+		if props.PageIndexEnabledFor(path) || props.BloomFilterEnabledFor(path) {
+			return fmt.Errorf("parquet: column %q: page indexes and bloom filters are not supported", path)
+		}
+	}
+	return nil
 }
 
 // SetWorkers makes the writer encode the columns of each batch on up to

@@ -341,3 +341,20 @@ func TestPlainEligible(t *testing.T) {
 		t.Error("a dictionary-encoded column is eligible")
 	}
 }
+
+// Properties asking for file parts the writer does not lay out (page
+// indexes, bloom filters) are refused, not silently dropped.
+func TestParquetWriterRefusesUnsupportedProps(t *testing.T) {
+	mem := memory.DefaultAllocator
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	for name, opt := range map[string]parquet.WriterProperty{
+		"page index":   parquet.WithPageIndexEnabled(true),
+		"bloom filter": parquet.WithBloomFilterEnabled(true),
+	} {
+		props := parquet.NewWriterProperties(parquet.WithAllocator(mem), opt)
+		var buf bytes.Buffer
+		if _, err := newParquetWriter(&buf, schema, schema, props, mem); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
