@@ -300,14 +300,13 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 	chunk := ShardChunkRows
 	bi := make([]int32, min(chunk, len(perm)))
 	ri := make([]int32, len(bi))
-	h2 := make([]uint64, len(bi))
 	for lo := 0; lo < len(perm) || lo == 0; lo += chunk {
 		hi := min(lo+chunk, len(perm))
 		n := hi - lo
 		for i, q := range perm[lo:hi] {
-			bi[i], ri[i], h2[i] = p.batch[q], p.row[q], p.h2[q]
+			bi[i], ri[i] = p.batch[q], p.row[q]
 		}
-		err := c.writeChunk(w, outSchema, dicts, k, bi[:n], ri[:n], h2[:n])
+		err := c.writeChunk(w, outSchema, dicts, k, bi[:n], ri[:n])
 		if err != nil {
 			w.Close()
 			return shard.Info{}, err
@@ -320,7 +319,7 @@ func (c *shardCollector) write(schema *arrow.Schema, dicts []arrow.Array, k int,
 }
 
 // writeChunk gathers the picked rows, transforms and writes them.
-func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, dicts []arrow.Array, k int, bi, ri []int32, h2 []uint64) error {
+func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, dicts []arrow.Array, k int, bi, ri []int32) error {
 	mem := c.x.Mem
 	raw, err := rows.GatherRows(c.src.Stored, c.src.Batches, bi, ri, mem)
 	if err != nil {
@@ -333,7 +332,7 @@ func (c *shardCollector) writeChunk(w *shard.Writer, outSchema *arrow.Schema, di
 	if err := c.spec.Update(c.prof, picked, k); err != nil {
 		return err
 	}
-	out, err := c.r.outputRows().Columns(picked, c.fit, h2, mem, c.kern)
+	out, err := c.r.outputRows().Rows(picked, c.fit, mem, c.kern)
 	if err != nil {
 		return err
 	}

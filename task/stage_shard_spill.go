@@ -76,19 +76,18 @@ func (c *shardCollector) writeSpilled(schema *arrow.Schema, dicts []arrow.Array,
 	}
 	chunk := ShardChunkRows
 	var bi, ri []int32
-	var h2 []uint64
 	wrote := false
 	err = c.spill[k].Sorted(chunk, func(ps []roworder.Pick) error {
-		bi, ri, h2 = bi[:0], ri[:0], h2[:0]
+		bi, ri = bi[:0], ri[:0]
 		for _, p := range ps {
-			bi, ri, h2 = append(bi, p.Batch), append(ri, p.Row), append(h2, p.H2)
+			bi, ri = append(bi, p.Batch), append(ri, p.Row)
 		}
 		wrote = true
-		return c.writeChunk(w, outSchema, dicts, k, bi, ri, h2)
+		return c.writeChunk(w, outSchema, dicts, k, bi, ri)
 	})
 	if err == nil && !wrote {
 		// An empty split writes one empty chunk, as write does.
-		err = c.writeChunk(w, outSchema, dicts, k, nil, nil, nil)
+		err = c.writeChunk(w, outSchema, dicts, k, nil, nil)
 	}
 	if err != nil {
 		w.Close()

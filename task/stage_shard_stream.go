@@ -34,7 +34,6 @@ type streamSplit struct {
 	w     *shard.Writer
 	batch []int32
 	row   []int32
-	h2    []uint64
 	wrote bool
 }
 
@@ -97,7 +96,6 @@ func (c *shardCollector) stream(ctx context.Context, caches []fragment.Location,
 			}
 			s.batch = appendPermuted(s.batch, p.batch, order)
 			s.row = appendPermuted(s.row, p.row, order)
-			s.h2 = appendPermuted(s.h2, p.h2, order)
 			*p = shardPicks{batch: p.batch[:0], row: p.row[:0], h2: p.h2[:0], rowid: p.rowid[:0]}
 			for len(s.batch) >= chunk {
 				if err := c.streamChunk(s, d, outSchema, k, chunk, &bi); err != nil {
@@ -206,14 +204,13 @@ func (c *shardCollector) carry(ss []*streamSplit) error {
 func (c *shardCollector) streamChunk(s *streamSplit, d *streamDicts, outSchema *arrow.Schema, k, n int, bi *[]int32) error {
 	// writeChunk rebases the batch indices in place: it gets a copy.
 	*bi = append((*bi)[:0], s.batch[:n]...)
-	if err := c.writeChunk(s.w, outSchema, d.get(c.x.Mem), k, *bi, s.row[:n], s.h2[:n]); err != nil {
+	if err := c.writeChunk(s.w, outSchema, d.get(c.x.Mem), k, *bi, s.row[:n]); err != nil {
 		return err
 	}
 	s.wrote = true
 	m := copy(s.batch, s.batch[n:])
 	copy(s.row, s.row[n:])
-	copy(s.h2, s.h2[n:])
-	s.batch, s.row, s.h2 = s.batch[:m], s.row[:m], s.h2[:m]
+	s.batch, s.row = s.batch[:m], s.row[:m]
 	return nil
 }
 
@@ -245,7 +242,7 @@ func (d *streamDicts) release() {
 }
 
 // appendPermuted appends src[q] for every q of order to dst.
-func appendPermuted[T int32 | uint64](dst, src []T, order []int32) []T {
+func appendPermuted(dst, src, order []int32) []int32 {
 	n := len(dst)
 	dst = slices.Grow(dst, len(order))[:n+len(order)]
 	out := dst[n:]

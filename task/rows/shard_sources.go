@@ -23,9 +23,9 @@ type ShardSources struct {
 	dicts   []*dictUnifier // per column of schema; nil for other columns
 }
 
-// NewShardSources keeps the cache columns named by need (plus the row id).
+// NewShardSources keeps the cache columns named by need.
 func NewShardSources(cache *arrow.Schema, need []string) (*ShardSources, error) {
-	want := map[string]bool{ColRowID: true}
+	want := map[string]bool{}
 	for _, n := range need {
 		want[n] = true
 	}

@@ -26,6 +26,16 @@ type Output struct {
 // k and returns the output batch: features, label, keep columns, then
 // __h2 (from h2) and __rowid.
 func (r Output) Columns(b arrow.RecordBatch, f *fragment.Fitted, h2 []uint64, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
+	return r.columns(b, f, h2, true, mem, k)
+}
+
+// Rows is Columns without the internal columns: the rows a shard holds.
+// b needs no __rowid.
+func (r Output) Rows(b arrow.RecordBatch, f *fragment.Fitted, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
+	return r.columns(b, f, nil, false, mem, k)
+}
+
+func (r Output) columns(b arrow.RecordBatch, f *fragment.Fitted, h2 []uint64, internal bool, mem memory.Allocator, k kernel.Kernels) (arrow.RecordBatch, error) {
 	var fields []arrow.Field
 	var cols []arrow.Array
 	fail := func(err error) (arrow.RecordBatch, error) {
@@ -75,13 +85,15 @@ func (r Output) Columns(b arrow.RecordBatch, f *fragment.Fitted, h2 []uint64, me
 		fields = append(fields, arrow.Field{Name: name, Type: src.DataType(), Nullable: true})
 		cols = append(cols, src)
 	}
-	rowid, err := colOf(rows.ColRowID)
-	if err != nil {
-		return fail(err)
+	if internal {
+		rowid, err := colOf(rows.ColRowID)
+		if err != nil {
+			return fail(err)
+		}
+		rowid.Retain()
+		fields = append(fields, arrow.Field{Name: rows.ColH2, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: rows.ColRowID, Type: arrow.PrimitiveTypes.Int64})
+		cols = append(cols, rows.Uint64Array(mem, h2), rowid)
 	}
-	rowid.Retain()
-	fields = append(fields, arrow.Field{Name: rows.ColH2, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: rows.ColRowID, Type: arrow.PrimitiveTypes.Int64})
-	cols = append(cols, rows.Uint64Array(mem, h2), rowid)
 	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
 	for _, c := range cols {
 		c.Release()
