@@ -411,6 +411,13 @@ func (p *parquetWriter) Close() error {
 		return fmt.Errorf("parquet: file already closed")
 	}
 	p.closed = true
+	defer func() {
+		for _, c := range p.cols {
+			if c.plain != nil {
+				c.plain.release()
+			}
+		}
+	}()
 	if err := p.closeRowGroup(); err != nil {
 		return err
 	}

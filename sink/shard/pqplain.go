@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -113,7 +114,8 @@ func newPlainColumn(batchType arrow.DataType, col *schema.Column, props *parquet
 	case arrow.FLOAT64:
 		c.width, c.mm = 8, &typedMinMax[float64]{}
 	}
-	c.stage = make([]byte, pageHead) // grown as pages need
+	c.stage = takeBuf()[:pageHead] // grown as pages need
+	c.arena = takeBuf()
 	if codec := props.CompressionFor(path); codec != compress.Codecs.Uncompressed {
 		cd, err := compress.GetCodec(codec)
 		if err != nil {
@@ -228,6 +230,30 @@ func (c *plainColumn) add(vals, bits []byte, aoff, off, end int, full bool) {
 		i = j
 	}
 	c.mm.update(c.stage[start:])
+}
+
+// plainBufs keeps the page buffers of finished files for the next ones:
+// a chunk's arena grows to a few MiB, and allocating (and zeroing) it
+// afresh for every column of every file was a tenth of a job's
+// allocations.
+var plainBufs sync.Pool
+
+func takeBuf() []byte {
+	if b, ok := plainBufs.Get().(*[]byte); ok && cap(*b) >= pageHead {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, pageHead)
+}
+
+// release gives the column's buffers back for other files' columns.
+func (c *plainColumn) release() {
+	for _, b := range [][]byte{c.stage, c.arena, c.pageB} {
+		if cap(b) > 0 {
+			b := b[:0]
+			plainBufs.Put(&b)
+		}
+	}
+	c.stage, c.arena, c.pageB = nil, nil, nil
 }
 
 // stageRoom makes room for n more staged bytes: at once for a whole page
