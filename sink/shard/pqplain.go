@@ -30,7 +30,8 @@ import (
 // into an encoder, then into a page buffer, then compresses that, growing
 // fresh zeroed buffers for every chunk; here a required column's page
 // that one write covers is compressed straight from the batch's buffer,
-// and other pages are staged once in buffers kept across row groups.
+// other pages are staged once, and the buffers are kept across row groups
+// and, through plainBufs, files.
 type plainColumn struct {
 	descr    *schema.Column
 	width    int   // bytes per value
@@ -73,10 +74,10 @@ type pageRec struct {
 // definition levels: those of a page without nulls take 8 bytes.
 const pageHead = 64
 
-// plainEligible reports whether plainColumn writes column i of the file:
-// a flat int32, int64, float32 or float64 column (not a dictionary in the
-// batches), PLAIN-encoded in V1 pages without page index, bloom filter or
-// encryption, with signed statistics.
+// plainEligible reports whether plainColumn writes the file column col,
+// whose batches hold batchType: a flat int32, int64, float32 or float64
+// column (not a dictionary in the batches), PLAIN-encoded in V1 pages
+// without page index, bloom filter or encryption, with signed statistics.
 func plainEligible(batchType arrow.DataType, col *schema.Column, props *parquet.WriterProperties) bool {
 	var want parquet.Type
 	switch batchType.ID() {
@@ -147,7 +148,7 @@ func (c *plainColumn) resetPage() {
 
 // write appends the values of a (the column's type; nulls only in an
 // optional column) to the chunk.
-func (c *plainColumn) write(a arrow.Array) (err error) {
+func (c *plainColumn) write(a arrow.Array) error {
 	nullable := c.descr.MaxDefinitionLevel() > 0
 	if !nullable && a.NullN() > 0 {
 		return fmt.Errorf("%d nulls in a column that is not nullable", a.NullN())
@@ -202,7 +203,9 @@ func (c *plainColumn) add(vals, bits []byte, aoff, off, end int, full bool) {
 	c.levels += int64(end - off)
 	w := c.width
 	if bits == nil {
-		c.defs.put(1, end-off)
+		if c.descr.MaxDefinitionLevel() > 0 {
+			c.defs.put(1, end-off)
+		}
 		v := vals[off*w : end*w]
 		c.mm.update(v)
 		if full && len(c.stage) == pageHead && c.descr.MaxDefinitionLevel() == 0 {
@@ -234,8 +237,8 @@ func (c *plainColumn) add(vals, bits []byte, aoff, off, end int, full bool) {
 
 // plainBufs keeps the page buffers of finished files for the next ones:
 // a chunk's arena grows to a few MiB, and allocating (and zeroing) it
-// afresh for every column of every file was a tenth of a job's
-// allocations.
+// afresh for every column of every file made up most of what writing a
+// file allocated.
 var plainBufs sync.Pool
 
 func takeBuf() []byte {
