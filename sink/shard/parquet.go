@@ -303,9 +303,7 @@ func (p *parquetWriter) newRowGroup() error {
 			c.plain.start(meta, p.props)
 			continue
 		}
-		path := meta.Descr().Path()
-		pager, err := file.NewPageWriter(p.sink, p.props.CompressionFor(path), p.props.CompressionLevelFor(path),
-			meta, ordinal, int16(i), p.props.Allocator(), true, nil, nil)
+		pager, err := newPageWriter(p.sink, p.props, meta, ordinal, int16(i), true)
 		if err != nil {
 			return err
 		}
@@ -313,6 +311,15 @@ func (p *parquetWriter) newRowGroup() error {
 	}
 	p.rg, p.rgRows = rg, 0
 	return nil
+}
+
+// newPageWriter is arrow-go's page writer of column chunk col of row
+// group rg, writing to sink (buffered: to memory until it closes), with
+// the column's codec and level.
+func newPageWriter(sink *tellWriter, props *parquet.WriterProperties, meta *metadata.ColumnChunkMetaDataBuilder, rg, col int16, buffered bool) (file.PageWriter, error) {
+	path := meta.Descr().Path()
+	return file.NewPageWriter(sink, props.CompressionFor(path), props.CompressionLevelFor(path), meta,
+		rg, col, props.Allocator(), buffered, nil, nil)
 }
 
 // pageFlusher is the method of arrow-go's column chunk writers that

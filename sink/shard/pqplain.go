@@ -76,8 +76,9 @@ const pageHead = 64
 
 // plainEligible reports whether plainColumn writes the file column col,
 // whose batches hold batchType: a flat int32, int64, float32 or float64
-// column (not a dictionary in the batches), PLAIN-encoded in V1 pages
-// without page index, bloom filter or encryption, with signed statistics.
+// column (not a dictionary in the batches), PLAIN-encoded in V1 pages,
+// with signed statistics. (Page indexes, bloom filters and encryption
+// are refused for the whole file by layoutSupported.)
 func plainEligible(batchType arrow.DataType, col *schema.Column, props *parquet.WriterProperties) bool {
 	var want parquet.Type
 	switch batchType.ID() {
@@ -95,9 +96,8 @@ func plainEligible(batchType arrow.DataType, col *schema.Column, props *parquet.
 	path := col.Path()
 	return col.PhysicalType() == want && col.MaxRepetitionLevel() == 0 && col.MaxDefinitionLevel() <= 1 &&
 		!props.DictionaryEnabledFor(path) && props.EncodingFor(path) == parquet.Encodings.Plain &&
-		props.DataPageVersion() == parquet.DataPageV1 && !props.PageIndexEnabledFor(path) &&
-		!props.BloomFilterEnabledFor(path) && props.FileEncryptionProperties() == nil &&
-		col.SortOrder() == schema.SortSIGNED && props.WriteBatchSize() > 0
+		props.DataPageVersion() == parquet.DataPageV1 && col.SortOrder() == schema.SortSIGNED &&
+		props.WriteBatchSize() > 0
 }
 
 // newPlainColumn prepares the writer of an eligible column.
@@ -360,11 +360,9 @@ func (c *plainColumn) flush() error {
 // then its metadata with the chunk's statistics. It is the chunk ordinal
 // col of row group rg. flush must have been called.
 func (c *plainColumn) close(sink *tellWriter, rg, col int16, props *parquet.WriterProperties) error {
-	path := c.descr.Path()
 	// A chunk without pages takes arrow-go's buffered page writer, which
 	// places its (empty) data at the chunk's position.
-	pager, err := file.NewPageWriter(sink, props.CompressionFor(path), props.CompressionLevelFor(path), c.meta,
-		rg, col, props.Allocator(), len(c.pages) == 0, nil, nil)
+	pager, err := newPageWriter(sink, props, c.meta, rg, col, len(c.pages) == 0)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -154,34 +155,24 @@ func TestPlainColumnsSameBytesAsPqarrow(t *testing.T) {
 		}
 		props := plainProps(rng, schema, mem)
 		want := pqarrowBytes(t, mem, schema, props, batches)
+		w, err := newParquetWriter(io.Discard, schema, schema, props, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range w.cols {
+			if c.plain == nil {
+				t.Fatalf("iter %d: a %s column is not written by plainColumn", iter, schema)
+			}
+			plainCols++
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
 		for _, workers := range []int{1, 3} {
-			var buf bytes.Buffer
-			w, err := newParquetWriter(&buf, schema, schema, props, mem)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if workers == 1 {
-				for _, c := range w.cols {
-					if c.plain == nil {
-						t.Fatalf("iter %d: a %s column is not written by plainColumn", iter, schema)
-					}
-					plainCols++
-				}
-			}
-			if err := w.SetWorkers(workers); err != nil {
-				t.Fatal(err)
-			}
-			for _, b := range batches {
-				if err := w.Write(b); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
+			got := parquetWriterBytes(t, mem, schema, schema, props, workers, batches)
+			if !bytes.Equal(got, want) {
 				t.Fatalf("iter %d, %d workers, schema %s, page size %d, batch size %d: %d bytes differ from arrow-go's %d (first at %d)",
-					iter, workers, schema, props.DataPageSize(), props.WriteBatchSize(), buf.Len(), len(want), firstDiff(buf.Bytes(), want))
+					iter, workers, schema, props.DataPageSize(), props.WriteBatchSize(), len(got), len(want), firstDiff(got, want))
 			}
 		}
 		checkPlainRows(t, mem, want, schema, batches)
