@@ -23,6 +23,12 @@ func writeSample(t testing.TB, mem memory.Allocator, codec Codec) string {
 // writeSampleN writes six batches of n rows, row j to partition j % parts.
 func writeSampleN(t testing.TB, mem memory.Allocator, codec Codec, parts, n int) string {
 	t.Helper()
+	return writeSampleFrom(t, mem, codec, parts, n, 0)
+}
+
+// writeSampleFrom is writeSampleN with ids from firstID.
+func writeSampleFrom(t testing.TB, mem memory.Allocator, codec Codec, parts, n int, firstID int64) string {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(11, 11))
 	path := filepath.Join(t.TempDir(), "map")
 	w, err := NewWriter(path, testSchema(), WriterOptions{Partitions: parts, Codec: codec, FlushBytes: 1 << 10}, mem)
@@ -30,7 +36,7 @@ func writeSampleN(t testing.TB, mem memory.Allocator, codec Codec, parts, n int)
 		t.Fatal(err)
 	}
 	for i := 0; i < 6; i++ {
-		b := genBatch(mem, rng, n, int64(i*n), i)
+		b := genBatch(mem, rng, n, firstID+int64(i*n), i)
 		part := make([]int32, n)
 		for j := range part {
 			part[j] = int32(j % parts)

@@ -272,7 +272,7 @@ func (r *Reader) readDict(s segment) (*array.Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	it, err := decodeSegment(data, s.CRC, dictValuesSchema, nil, r.mem)
+	it, err := decodeSegment(data, 0, s.CRC, dictValuesSchema, nil, r.mem)
 	if err != nil {
 		return nil, err
 	}

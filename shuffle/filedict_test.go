@@ -234,7 +234,7 @@ func TestFileDictionaryBadID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := lay.apply(b, mem, true)
+		out, err := lay.apply(b, mem, true, nil)
 		b.Release()
 		if tc.err == "" {
 			if err != nil {

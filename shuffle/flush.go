@@ -38,10 +38,21 @@ func (w *Writer) flush(p int) error {
 	if ids {
 		schema = w.fd.schema
 	}
-	narrow, types := w.segmentTypes(pieces, ids)
+	narrow, encs := w.segmentEncodings(pieces, ids)
 	if narrow != nil {
 		schema = narrow
 		w.narrowed = true
+	}
+	// prev[c]: a delta column's last value encoded so far.
+	var prev []int64
+	for c, e := range encs {
+		if e.kind != encPlain {
+			w.encoded = true
+			if prev == nil {
+				prev = make([]int64, len(encs))
+			}
+			prev[c] = e.base
+		}
 	}
 	w.sink.crc, w.sink.n = 0, 0
 	opts := append(w.opt.Codec.ipcOptions(), ipc.WithSchema(schema), ipc.WithAllocator(w.mem))
@@ -53,7 +64,7 @@ func (w *Writer) flush(p int) error {
 			n += pieces[j].n
 			j++
 		}
-		rec, err := w.coalesce(pieces[i:j], n, ids, schema, types)
+		rec, err := w.coalesce(pieces[i:j], n, ids, schema, encs, prev)
 		if err == nil {
 			err = iw.Write(rec)
 			rec.Release()
@@ -67,6 +78,12 @@ func (w *Writer) flush(p int) error {
 	}
 	if err := iw.Close(); err != nil {
 		return w.fail(fmt.Errorf("shuffle: %s: partition %d: encode segment: %w", w.path, p, err))
+	}
+	if prev != nil {
+		w.trailer = appendTrailer(w.trailer[:0], encs)
+		if _, err := w.sink.Write(w.trailer); err != nil {
+			return w.fail(fmt.Errorf("shuffle: %s: partition %d: encode segment: %w", w.path, p, err))
+		}
 	}
 	if ids {
 		w.fd.used = true
@@ -87,9 +104,9 @@ func (w *Writer) flush(p int) error {
 // use. When the pieces of a dictionary column carry different
 // dictionaries, each piece is shrunk first so that unification only sees
 // used entries. With ids, the file dictionary columns hold ids. A column
-// with a type in types (nil: none) is stored as that narrower integer
-// type.
-func (w *Writer) coalesce(pieces []piece, rows int64, ids bool, schema *arrow.Schema, types []arrow.DataType) (arrow.RecordBatch, error) {
+// with a stored type in encs (nil: none) is stored as that narrower
+// integer type, encoded as it says (prev: see flush).
+func (w *Writer) coalesce(pieces []piece, rows int64, ids bool, schema *arrow.Schema, encs []colEnc, prev []int64) (arrow.RecordBatch, error) {
 	ncols := w.schema.NumFields()
 	cols := make([]arrow.Array, ncols)
 	defer func() {
@@ -106,15 +123,18 @@ func (w *Writer) coalesce(pieces []piece, rows int64, ids bool, schema *arrow.Sc
 		}
 		var col arrow.Array
 		var err error
-		var narrow arrow.DataType
-		if types != nil {
-			narrow = types[c]
+		var e colEnc
+		if encs != nil {
+			e = encs[c]
 		}
+		narrow := e.dt
 		if ids && w.fd.isCol[c] {
 			if narrow == nil {
 				narrow = arrow.PrimitiveTypes.Int32
 			}
 			col, err = w.idColumn(c, spans, int(rows), narrow)
+		} else if e.kind != encPlain {
+			col = encodeSpans(spans, int(rows), e, &prev[c], w.mem)
 		} else if narrow != nil {
 			col = narrowSpans(spans, int(rows), narrow, w.mem)
 		} else if col = concatSpans(spans, int(rows), w.mem); col == nil {

@@ -8,12 +8,14 @@ import (
 	"hash/crc32"
 )
 
-// Index file format, versions 1 to 4. All integers are little-endian.
+// Index file format, versions 1 to 6. All integers are little-endian.
 //
 //	offset  size  field
 //	0       8     magic "SLSHIDX1"
 //	8       4     version (uint32): 1, or 2 with file dictionaries; 3
-//	              and 4 are 1 and 2 with narrowed segments (below)
+//	              and 4 are 1 and 2 with narrowed segments (below); 5
+//	              and 6 are 3 and 4 whose segments may also encode
+//	              integers (encode.go)
 //	12      4     codec (uint32): 0 none, 1 lz4 (LZ4 frame), 2 zstd
 //	16      4     partitions (uint32), P >= 1
 //	20      8     data file length in bytes (uint64)
@@ -27,7 +29,7 @@ import (
 //	        8     length in bytes (uint64)
 //	        8     rows (uint64)
 //	        4     CRC-32C (Castagnoli) of the segment's bytes (uint32)
-//	versions 2 and 4 only, then:
+//	versions 2, 4 and 6 only, then:
 //	        4     file dictionary count D (uint32), D >= 1
 //	        then, for each file dictionary, 32 bytes:
 //	        4     column (uint32), ascending
@@ -55,21 +57,24 @@ import (
 // string dictionary columns (unless narrowed, it begins with the id
 // schema's message).
 //
-// Narrowed segments (versions 3 and 4): a segment's schema may store a
+// Narrowed segments (versions 3 to 6): a segment's schema may store a
 // signed integer column of the file schema (int16, int32 or int64), and
 // an id segment's ids, as a narrower signed integer type (int8, int16 or
 // int32) that holds every value of the segment; names, nullability and
-// metadata stay the file schema's. Readers widen them back.
+// metadata stay the file schema's, except that in versions 5 and 6 the
+// metadata of a column stored as frame of reference or delta also names
+// its encoding and base (encode.go). Readers widen them back.
 const (
 	indexMagic    = "SLSHIDX1"
 	indexVersion  = 1
 	indexVersion2 = 2
 	// versionNarrow is added to version 1 or 2 when segments may be
-	// narrowed.
-	versionNarrow = 2
-	headerSize    = 32
-	segEntrySize  = 28
-	dictEntrySize = 4 + segEntrySize
+	// narrowed, versionEncoded when they may also encode integers.
+	versionNarrow  = 2
+	versionEncoded = 4
+	headerSize     = 32
+	segEntrySize   = 28
+	dictEntrySize  = 4 + segEntrySize
 )
 
 // castagnoli is the CRC-32C table used for segments and the index.
@@ -95,8 +100,8 @@ type index struct {
 	Dicts    []fileDictEntry
 	IDSchema []byte
 	// Narrow: segments may store integer columns narrower (versions 3
-	// and 4).
-	Narrow bool
+	// to 6); Encoded: as frame of reference or delta too (5 and 6).
+	Narrow, Encoded bool
 }
 
 // fileDictEntry is one file dictionary: column Col's values in Seg.
@@ -106,7 +111,7 @@ type fileDictEntry struct {
 }
 
 // marshal encodes ix: version 1, 2 with file dictionaries, plus 2 when
-// segments may be narrowed.
+// segments may be narrowed, plus 4 when they may be encoded.
 func (ix *index) marshal() ([]byte, error) {
 	code, err := ix.Codec.code()
 	if err != nil {
@@ -122,7 +127,10 @@ func (ix *index) marshal() ([]byte, error) {
 		n += 8 + dictEntrySize*len(ix.Dicts) + len(ix.IDSchema)
 	}
 	hasDicts := version == indexVersion2
-	if ix.Narrow {
+	switch {
+	case ix.Encoded:
+		version += versionEncoded
+	case ix.Narrow:
 		version += versionNarrow
 	}
 	b := make([]byte, 0, n)
@@ -167,8 +175,8 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 		return nil, fmt.Errorf("index %w (stored %08x, computed %08x): truncated or corrupt", ErrChecksum, want, got)
 	}
 	version := binary.LittleEndian.Uint32(b[8:])
-	if version < indexVersion || version > indexVersion2+versionNarrow {
-		return nil, fmt.Errorf("unsupported index version %d (this reader reads versions %d to %d)", version, indexVersion, indexVersion2+versionNarrow)
+	if version < indexVersion || version > indexVersion2+versionEncoded {
+		return nil, fmt.Errorf("unsupported index version %d (this reader reads versions %d to %d)", version, indexVersion, indexVersion2+versionEncoded)
 	}
 	codec, err := codecFromCode(binary.LittleEndian.Uint32(b[12:]))
 	if err != nil {
@@ -189,7 +197,8 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 	}
 	// The schema bytes are copied, so that the index file's bytes are
 	// garbage once decoded (a task may hold hundreds of readers).
-	ix := &index{Codec: codec, DataLen: int64(dataLen), Schema: bytes.Clone(rest[:schemaLen]), Narrow: version > indexVersion2}
+	ix := &index{Codec: codec, DataLen: int64(dataLen), Schema: bytes.Clone(rest[:schemaLen]), Narrow: version > indexVersion2,
+		Encoded: version > indexVersion2+versionNarrow}
 	rest = rest[schemaLen:]
 	if parts*4 > int64(len(rest)) {
 		return nil, fmt.Errorf("index too short for %d partitions", parts)
@@ -220,7 +229,7 @@ func unmarshalIndex(b []byte, dataSize int64) (*index, error) {
 		}
 		ix.Segments[p] = slab[start:len(slab):len(slab)]
 	}
-	if version == indexVersion2 || version == indexVersion2+versionNarrow {
+	if version%2 == 0 { // 2, 4, 6: file dictionaries
 		var err error
 		if rest, err = ix.unmarshalDicts(rest, dataLen); err != nil {
 			return nil, err

@@ -22,8 +22,14 @@ import (
 // same reason fix leaves an index whose schema bytes differ from the
 // seed's alone.
 func FuzzOpenReader(f *testing.F) {
-	for _, c := range []Codec{CodecNone, CodecLZ4, CodecZstd} {
-		path := writeFuzzSeed(f, c)
+	for _, seed := range []struct {
+		codec   Codec
+		firstID int64 // 2^40: segments store ids as frame of reference, with a trailer of bases
+	}{{CodecNone, 0}, {CodecLZ4, 0}, {CodecZstd, 0}, {CodecNone, 1 << 40}} {
+		path := writeFuzzSeed(f, seed.codec, seed.firstID)
+		if ix := readIndex(f, path); ix.Encoded != (seed.firstID != 0) {
+			f.Fatalf("seed from id %d: index encoded %v", seed.firstID, ix.Encoded)
+		}
 		idx, err := os.ReadFile(path + ".index")
 		if err != nil {
 			f.Fatal(err)
@@ -126,9 +132,9 @@ func mutate(rng *rand.Rand, b *[]byte) {
 }
 
 // writeFuzzSeed writes a small output with two partitions.
-func writeFuzzSeed(f *testing.F, c Codec) string {
+func writeFuzzSeed(f *testing.F, c Codec, firstID int64) string {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-	path := writeSampleN(f, mem, c, 2, 20)
+	path := writeSampleFrom(f, mem, c, 2, 20, firstID)
 	mem.AssertSize(f, 0)
 	return path
 }

@@ -165,9 +165,10 @@ func messageMeta(data []byte, off int) (meta []byte, next int, err error) {
 }
 
 // decodeInPlace checks the CRC (when check is set) and opens the
-// segment's IPC stream over the mapping: decoded batches share the mapped
-// bytes. Only for segments without body compression.
-func decodeInPlace(m *mapping, data []byte, crc uint32, check bool, schema *arrow.Schema, msg []byte, mem memory.Allocator) (*segIter, error) {
+// segment's IPC stream (data but its last trailer bytes) over the
+// mapping: decoded batches share the mapped bytes. Only for segments
+// without body compression.
+func decodeInPlace(m *mapping, data []byte, trailer int, crc uint32, check bool, schema *arrow.Schema, msg []byte, mem memory.Allocator) (*segIter, error) {
 	if check {
 		if got := castagnoliSum(data); got != crc {
 			return nil, fmt.Errorf("%w (stored %08x, computed %08x)", ErrChecksum, crc, got)
@@ -176,6 +177,7 @@ func decodeInPlace(m *mapping, data []byte, crc uint32, check bool, schema *arro
 			return nil, fmt.Errorf("decode: %w", err)
 		}
 	}
+	data = data[:len(data)-trailer]
 	if msg != nil && bytes.HasPrefix(data, msg) && leanSchema(schema) {
 		return &segIter{rd: newLeanReader(m, data, len(msg), schema), inPlace: true, mem: mem}, nil
 	}

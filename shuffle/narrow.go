@@ -52,47 +52,47 @@ func narrowestFor(lo, hi int64) arrow.DataType {
 	return arrow.PrimitiveTypes.Int64
 }
 
-// segmentTypes chooses the stored type of every column of a segment of
-// pieces (ids: an id segment) and returns the segment's schema, or nil
-// when every column is stored as the file's schema (or id schema) says.
-// types[c] is nil for a column stored as it is.
-func (w *Writer) segmentTypes(pieces []piece, ids bool) (*arrow.Schema, []arrow.DataType) {
+// segmentEncodings chooses how every column of a segment of pieces (ids:
+// an id segment) is stored and returns the segment's schema, or nil when
+// every column is stored as the file's schema (or id schema) says.
+// encs[c].dt is nil for a column stored as it is.
+func (w *Writer) segmentEncodings(pieces []piece, ids bool) (*arrow.Schema, []colEnc) {
 	base := w.schema
 	if ids {
 		base = w.fd.schema
 	}
-	var types []arrow.DataType
+	var encs []colEnc
 	for c, f := range base.Fields() {
 		width := intWidth(f.Type)
 		if width <= 1 {
 			continue
 		}
-		var dt arrow.DataType
+		var e colEnc
 		if ids && w.fd.isCol[c] {
 			// Ids lie in [0, the memo's size): every piece was numbered.
-			dt = narrowestFor(0, int64(len(w.memo(c).values))-1)
-		} else {
-			dt = narrowestFor(valueRange(pieces, c, width))
-		}
-		if intWidth(dt) >= width {
+			e.dt = narrowestFor(0, int64(len(w.memo(c).values))-1)
+			if intWidth(e.dt) >= width {
+				continue
+			}
+		} else if e = chooseEncoding(pieces, c, width); e.dt == nil {
 			continue
 		}
-		if types == nil {
-			types = make([]arrow.DataType, base.NumFields())
+		if encs == nil {
+			encs = make([]colEnc, base.NumFields())
 		}
-		types[c] = dt
+		encs[c] = e
 	}
-	if types == nil {
+	if encs == nil {
 		return nil, nil
 	}
 	fields := base.Fields()
-	for c, dt := range types {
-		if dt != nil {
-			fields[c].Type = dt
+	for c, e := range encs {
+		if e.dt != nil {
+			fields[c] = encodedField(fields[c], e)
 		}
 	}
 	md := base.Metadata()
-	return arrow.NewSchema(fields, &md), types
+	return arrow.NewSchema(fields, &md), encs
 }
 
 // valueRange is the least and greatest value of column c (a signed

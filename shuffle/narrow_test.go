@@ -29,8 +29,9 @@ func narrowSchema() *arrow.Schema {
 
 // narrowCase is one partition's rows and the types its segment stores
 // them as (hand-computed: the narrowest signed type holding every value,
-// a null row's slot included; "" where the column is stored as the
-// schema says, ids as int32 in an id segment).
+// a null row's slot included, or holding value - base with base =
+// least value - the type's least value, "frame(base)"; "" where the
+// column is stored as the schema says, ids as int32 in an id segment).
 type narrowCase struct {
 	a, g      []int64
 	aNull     []bool // rows of a that are null (their slots keep a's value)
@@ -45,11 +46,11 @@ var narrowCases = []narrowCase{
 	{a: []int64{-128, 127, 0}, aNull: []bool{false, false, true}, b: []int32{-128, 127, 5}, c: []int16{1, -1, 127},
 		g: []int64{0, 1, 2}, gGarbage: 1 << 40, strings: 10, wantTypes: [5]string{"int8", "int8", "int8", "", "int8"}},
 	{a: []int64{-129, 0, 1}, b: []int32{math.MaxInt16, 0, 0}, c: []int16{200, 0, 0},
-		g: []int64{-1, 0, 1}, strings: 200, wantTypes: [5]string{"int16", "int16", "", "int8", "int16"}},
+		g: []int64{-1, 0, 1}, strings: 200, wantTypes: [5]string{"frame(-1) int8", "int16", "frame(128) int8", "int8", "int16"}},
 	{a: []int64{math.MinInt32, math.MaxInt32, 0}, b: []int32{math.MinInt32, 0, 0}, c: []int16{math.MinInt16, 0, 0},
-		g: []int64{1 << 15, 0, 0}, strings: 1, wantTypes: [5]string{"int32", "", "", "int32", "int16"}},
+		g: []int64{1 << 15, 0, 0}, strings: 1, wantTypes: [5]string{"int32", "", "", "frame(32768) int16", "int16"}},
 	{a: []int64{math.MaxInt32 + 1, 0, 0}, aNull: []bool{true, true, true}, b: []int32{math.MaxInt32, 0, 0}, c: []int16{math.MaxInt16, 0, 0},
-		g: []int64{math.MinInt64, 0, 0}, strings: 0, wantTypes: [5]string{"", "", "", "", "int16"}},
+		g: []int64{math.MinInt64, 0, 0}, strings: 0, wantTypes: [5]string{"frame(2147483648) int32", "", "", "", "int16"}},
 }
 
 // narrowBatch builds partition p's rows of case nc; strings continue the
@@ -161,23 +162,21 @@ func TestNarrowRoundTrip(t *testing.T) {
 				if len(segs) != 1 {
 					t.Fatalf("%s: partition %d has %d segments, want 1", codec, p, len(segs))
 				}
-				stream, _, _, err := r.segmentLayout(data[segs[0].Offset : segs[0].Offset+segs[0].Length])
+				seg := data[segs[0].Offset : segs[0].Offset+segs[0].Length]
+				stream, _, _, err := r.segmentLayout(seg)
 				if err != nil {
 					t.Fatal(err)
 				}
 				for c, wt := range nc.wantTypes {
-					got := stream.Field(c).Type.String()
-					if wt == "" {
-						wt = r.schema.Field(c).Type.String()
-						if c == 4 {
-							wt = "int32"
-						}
+					got := storedAs(t, r, seg, c)
+					if wt == "" && c == 4 {
+						wt = "int32"
 					}
 					if got != wt {
 						t.Errorf("%s: partition %d column %s stored as %s, want %s", codec, p, stream.Field(c).Name, got, wt)
 					}
 				}
-				if !stream.Field(0).Metadata.Equal(r.schema.Field(0).Metadata) || stream.Field(5).Type.ID() != arrow.FLOAT64 {
+				if _, md, _ := fieldEncoding(stream.Field(0)); !md.Equal(r.schema.Field(0).Metadata) || stream.Field(5).Type.ID() != arrow.FLOAT64 {
 					t.Errorf("%s: partition %d stored schema %s", codec, p, stream)
 				}
 				equalRows(t, fmt.Sprintf("%s copy=%v partition %d", codec, opt.Copy, p), readAll(t, r, p), want[p])

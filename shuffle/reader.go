@@ -228,13 +228,21 @@ func (it *partIter) open() error {
 		}
 		return err
 	}
+	state, err := lay.start(seg)
+	if err != nil {
+		if own != nil {
+			own.release()
+		}
+		return err
+	}
 	var cur *segIter
+	tl := lay.trailerLen()
 	if m := it.r.mapped; m != nil && it.r.ix.Codec == CodecNone {
-		cur, err = decodeInPlace(m, seg, s.CRC, check, schema, msg, it.r.mem)
+		cur, err = decodeInPlace(m, seg, tl, s.CRC, check, schema, msg, it.r.mem)
 	} else if own != nil {
-		cur, err = decodeInPlace(own, seg, s.CRC, check, schema, msg, it.r.mem)
+		cur, err = decodeInPlace(own, seg, tl, s.CRC, check, schema, msg, it.r.mem)
 	} else {
-		cur, err = decodeSegment(seg, s.CRC, schema, msg, it.r.mem)
+		cur, err = decodeSegment(seg, tl, s.CRC, schema, msg, it.r.mem)
 	}
 	if err != nil {
 		if own != nil {
@@ -246,7 +254,7 @@ func (it *partIter) open() error {
 		markVerified(it.r.id, s.Offset, checkedCRC)
 	}
 	cur.own = own
-	cur.lay, cur.mem, cur.wmem = lay, it.r.mem, it.r.rec
+	cur.lay, cur.state, cur.mem, cur.wmem = lay, state, it.r.mem, it.r.rec
 	if lay != nil && lay.ids {
 		if done&checkedIDs != 0 {
 			cur.idsChecked = true

@@ -142,14 +142,16 @@ func takeRows(t *testing.T, batch arrow.RecordBatch, rows []int32, mem memory.Al
 	return out
 }
 
-// segmentBatches decodes one segment into each batch's rows.
+// segmentBatches decodes one segment into its stored schema (with the
+// encodings its metadata names) as a first batch of one row, then each
+// batch's rows as stored.
 func segmentBatches(t *testing.T, data []byte, s segment, mem memory.Allocator) [][][]string {
-	it, err := DecodeSegment(data[s.Offset:s.Offset+s.Length], s.CRC, nil, mem)
+	it, err := decodeSegment(data[s.Offset:s.Offset+s.Length], 0, s.CRC, nil, nil, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer it.Close()
-	var out [][][]string
+	out := [][][]string{{{it.rd.Schema().String()}}}
 	for {
 		rec, err := it.Next()
 		if err != nil {

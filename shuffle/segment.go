@@ -27,10 +27,23 @@ type BatchIterator interface {
 // unchanged until the iterator is closed; decoded batches do not
 // reference it.
 func DecodeSegment(data []byte, crc uint32, schema *arrow.Schema, mem memory.Allocator) (BatchIterator, error) {
-	it, err := decodeSegment(data, crc, nil, nil, mem)
-	if err == nil && schema != nil {
+	// An encoded segment's trailer follows its end-of-stream marker, where
+	// the IPC reader stops; the layout then reads it.
+	it, err := decodeSegment(data, 0, crc, nil, nil, mem)
+	if err == nil && schema == nil {
+		for _, f := range it.rd.Schema().Fields() {
+			if f.Metadata.FindKey(encKey) >= 0 {
+				it.Close()
+				err = fmt.Errorf("decode: column %q is stored encoded (%s): its values need the file's schema", f.Name, encKey)
+				break
+			}
+		}
+	} else if err == nil {
 		if stream := it.rd.Schema(); !stream.Equal(schema) {
-			if it.lay, err = newLayout(stream, schema, nil, nil); err != nil {
+			if it.lay, err = newLayout(stream, schema, nil, nil); err == nil {
+				it.state, err = it.lay.start(data)
+			}
+			if err != nil {
 				it.Close()
 				err = fmt.Errorf("decode: %w", err)
 			}
@@ -55,6 +68,7 @@ type segIter struct {
 	// schema (nil: as they are), widened columns allocated from wmem (nil:
 	// mem).
 	lay     *layout
+	state   []int64 // lay's decoding state (layout.start)
 	wmem    memory.Allocator
 	wrapped arrow.RecordBatch
 	// idsChecked: this segment's file dictionary ids passed their range
@@ -93,12 +107,14 @@ func bytesReader(data []byte, mem memory.Allocator, schema *arrow.Schema) (*ipc.
 }
 
 // decodeSegment checks the CRC and the schema message (msg: see
-// checkSchema) and opens the IPC stream; schema, when not nil, must match
-// the stream's schema. Errors carry no location prefix.
-func decodeSegment(data []byte, crc uint32, schema *arrow.Schema, msg []byte, mem memory.Allocator) (*segIter, error) {
+// checkSchema) and opens the IPC stream, data but its last trailer bytes;
+// schema, when not nil, must match the stream's schema. Errors carry no
+// location prefix.
+func decodeSegment(data []byte, trailer int, crc uint32, schema *arrow.Schema, msg []byte, mem memory.Allocator) (*segIter, error) {
 	if got := castagnoliSum(data); got != crc {
 		return nil, fmt.Errorf("%w (stored %08x, computed %08x)", ErrChecksum, crc, got)
 	}
+	data = data[:len(data)-trailer]
 	if err := checkSchema(data, msg); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
@@ -133,7 +149,7 @@ func (s *segIter) Next() (arrow.RecordBatch, error) {
 		if wmem == nil {
 			wmem = s.mem
 		}
-		w, err := s.lay.apply(b, wmem, !s.idsChecked)
+		w, err := s.lay.apply(b, wmem, !s.idsChecked, s.state)
 		if err != nil {
 			return nil, fmt.Errorf("decode: %w", err)
 		}

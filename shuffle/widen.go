@@ -2,6 +2,7 @@ package shuffle
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,36 +25,57 @@ type layout struct {
 	wide  []arrow.DataType
 	dicts []*array.Data
 	ids   bool // some column holds file dictionary ids
+	// Per column: how a widened column is encoded (encode.go); encoded:
+	// how many are frame of reference or delta, each with a base in the
+	// segment's trailer.
+	kinds   []encKind
+	encoded int
 }
 
 // newLayout checks that a segment's schema stream is out's, each column
 // stored as out says, as a narrower signed integer than out's signed
-// integer column, or (where dicts has the column's file dictionary) as
-// int8, int16 or int32 ids; names, nullability and metadata as out's.
+// integer column (plain or, with its encoding in the field's metadata,
+// frame of reference or delta), or (where dicts has the column's file
+// dictionary) as int8, int16 or int32 ids; names, nullability and
+// metadata as out's.
 func newLayout(stream, out *arrow.Schema, msg []byte, dicts []*array.Data) (*layout, error) {
 	if stream.NumFields() != out.NumFields() {
 		return nil, fmt.Errorf("segment schema has %d columns, the file's %d", stream.NumFields(), out.NumFields())
 	}
-	lay := &layout{stream: stream, msg: msg, out: out, wide: make([]arrow.DataType, out.NumFields()), dicts: make([]*array.Data, out.NumFields())}
-	fields := out.Fields()
-	for i, sf := range stream.Fields() {
+	n := out.NumFields()
+	lay := &layout{stream: stream, msg: msg, out: out, wide: make([]arrow.DataType, n), dicts: make([]*array.Data, n),
+		kinds: make([]encKind, n)}
+	fields, stored := out.Fields(), stream.Fields()
+	for i, sf := range stored {
 		wf := fields[i]
 		fields[i].Type = sf.Type
-		if arrow.TypeEqual(sf.Type, wf.Type) {
+		kind, md, err := fieldEncoding(sf)
+		if err != nil {
+			return nil, err
+		}
+		stored[i].Metadata = md
+		if kind == encPlain && arrow.TypeEqual(sf.Type, wf.Type) {
 			continue
 		}
 		sw, ww := intWidth(sf.Type), intWidth(wf.Type)
 		switch {
-		case dicts != nil && dicts[i] != nil && sw >= 1 && sw <= 4:
+		case kind == encPlain && dicts != nil && dicts[i] != nil && sw >= 1 && sw <= 4:
 			lay.dicts[i], lay.ids = dicts[i], true
 		case sw > 0 && ww > sw:
-			lay.wide[i] = wf.Type
+			lay.wide[i], lay.kinds[i] = wf.Type, kind
+			if kind != encPlain {
+				lay.encoded++
+			}
 		default:
-			return nil, fmt.Errorf("segment stores column %q as %s; the file's schema says %s", wf.Name, sf.Type, wf.Type)
+			as := sf.Type.String()
+			if kind != encPlain {
+				as = kind.String() + "-encoded " + as
+			}
+			return nil, fmt.Errorf("segment stores column %q as %s; the file's schema says %s", wf.Name, as, wf.Type)
 		}
 	}
-	md := out.Metadata()
-	if want := arrow.NewSchema(fields, &md); !want.Equal(stream) {
+	md, smd := out.Metadata(), stream.Metadata()
+	if want := arrow.NewSchema(fields, &md); !want.Equal(arrow.NewSchema(stored, &smd)) {
 		return nil, fmt.Errorf("segment schema %s does not match the file's schema %s", stream, out)
 	}
 	return lay, nil
@@ -62,17 +84,51 @@ func newLayout(stream, out *arrow.Schema, msg []byte, dicts []*array.Data) (*lay
 // apply returns b (of the segment's schema) as a batch of the file's
 // schema, widened columns allocated from mem. checkIDs false skips the
 // range check of file dictionary ids that an earlier read of the same
-// bytes passed.
-func (l *layout) apply(b arrow.RecordBatch, mem memory.Allocator, checkIDs bool) (arrow.RecordBatch, error) {
+// bytes passed. state is the segment's decoding state (start), which a
+// delta column advances past b.
+func (l *layout) apply(b arrow.RecordBatch, mem memory.Allocator, checkIDs bool, state []int64) (arrow.RecordBatch, error) {
 	return mapColumns(b, l.out, func(i int, c arrow.Array) (arrow.Array, error) {
 		if d := l.dicts[i]; d != nil {
 			return idsToDict(c, l.out.Field(i), d, checkIDs, mem)
 		}
 		if dt := l.wide[i]; dt != nil {
+			if k := l.kinds[i]; k != encPlain {
+				return decodeInts(c, dt, k, &state[i], mem), nil
+			}
 			return widen(c, dt, mem), nil
 		}
 		return nil, nil
 	})
+}
+
+// trailerLen is the length of the trailer of a segment of this layout.
+func (l *layout) trailerLen() int {
+	if l == nil {
+		return 0
+	}
+	return 8 * l.encoded
+}
+
+// start is the decoding state a segment of this layout begins with, from
+// its trailer: per column, a frame column's base and the value before a
+// delta column's first row (nil without encoded columns).
+func (l *layout) start(seg []byte) ([]int64, error) {
+	n := l.trailerLen()
+	if n == 0 {
+		return nil, nil
+	}
+	if len(seg) < n {
+		return nil, fmt.Errorf("segment of %d bytes is shorter than its %d-byte trailer of bases", len(seg), n)
+	}
+	tr := seg[len(seg)-n:]
+	state := make([]int64, len(l.kinds))
+	for i, k := range l.kinds {
+		if k != encPlain {
+			state[i] = int64(binary.LittleEndian.Uint64(tr))
+			tr = tr[8:]
+		}
+	}
+	return state, nil
 }
 
 // idsToDict turns c, ids into the file dictionary d, into a dictionary
@@ -133,20 +189,26 @@ func checkIDs[T ~int8 | ~int16 | ~int32](vals []T, nulls, n int) error {
 // signed integer type dt with the same values and nulls.
 func widen(c arrow.Array, dt arrow.DataType, mem memory.Allocator) arrow.Array {
 	d := c.Data()
-	off, n := d.Offset(), d.Len()
+	n := d.Len()
 	vals := uninit.Buffer(mem, n*intWidth(dt))
 	convertArray(vals.Bytes(), dt, 0, d, 0, n)
-	var valid *memory.Buffer
-	if vb := d.Buffers()[0]; d.NullN() > 0 && vb != nil {
-		if off == 0 {
-			vb.Retain()
-			valid = vb
-		} else {
-			valid = newBuf(mem, int(bitutil.BytesForBits(int64(n))))
-			bitutil.CopyBitmap(vb.Bytes(), off, n, valid.Bytes(), 0)
-		}
+	return finish(dt, n, d.NullN(), validityOf(d, mem), vals)
+}
+
+// validityOf is d's validity bitmap from its first row (+1; nil without
+// nulls): d's own buffer when d starts at offset 0, else a copy.
+func validityOf(d arrow.ArrayData, mem memory.Allocator) *memory.Buffer {
+	vb := d.Buffers()[0]
+	if d.NullN() == 0 || vb == nil {
+		return nil
 	}
-	return finish(dt, n, d.NullN(), valid, vals)
+	if d.Offset() == 0 {
+		vb.Retain()
+		return vb
+	}
+	valid := newBuf(mem, int(bitutil.BytesForBits(int64(d.Len()))))
+	bitutil.CopyBitmap(vb.Bytes(), d.Offset(), d.Len(), valid.Bytes(), 0)
+	return valid
 }
 
 // maxLayouts bounds the narrowed segment layouts a reader remembers.
@@ -176,6 +238,9 @@ func (r *Reader) segmentLayout(seg []byte) (*arrow.Schema, []byte, *layout, erro
 	lay, err := newLayout(stream, r.schema, bytes.Clone(seg[:n]), r.dicts)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("decode: %w", err)
+	}
+	if lay.encoded > 0 && !r.ix.Encoded {
+		return nil, nil, nil, fmt.Errorf("decode: segment encodes integers (%s metadata), which its index version does not allow", encKey)
 	}
 	r.mu.Lock()
 	if len(r.layouts) < maxLayouts {

@@ -101,8 +101,10 @@ type Writer struct {
 	memos []*dictMemo
 	fd    *fileDicts // nil: no column is numbered per file
 	// narrowed: a segment stores an integer column narrower than the
-	// schema says (the index is then version 3 or 4).
-	narrowed bool
+	// schema says (the index is then version 3 or 4); encoded: one stores
+	// a column as frame of reference or delta (version 5 or 6).
+	narrowed, encoded bool
+	trailer           []byte // an encoded segment's bases (encode.go)
 
 	err       error
 	closed    bool
@@ -423,7 +425,7 @@ func (w *Writer) commit() (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
-	ix := index{Codec: w.opt.Codec, DataLen: w.off, Schema: w.schemaBytes, Segments: w.segs, Dicts: dicts, Narrow: w.narrowed}
+	ix := index{Codec: w.opt.Codec, DataLen: w.off, Schema: w.schemaBytes, Segments: w.segs, Dicts: dicts, Narrow: w.narrowed, Encoded: w.encoded}
 	if len(dicts) > 0 {
 		ix.IDSchema = w.fd.bytes
 	}

@@ -17,8 +17,10 @@ import (
 
 // FormatVersion is part of every key: a sluice whose stage results differ
 // from an older one's (a changed file format, a fixed bug in a stage)
-// raises it, and older entries are never reused.
-const FormatVersion = 1
+// raises it, and older entries are never reused. Version 2: scan caches'
+// segments may store integers as frame of reference or delta (shuffle
+// index versions 5 and 6), which version 1 cannot read.
+const FormatVersion = 2
 
 // DefaultMax is the default size cap of a cache directory.
 const DefaultMax int64 = 20 << 30

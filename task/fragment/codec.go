@@ -16,8 +16,10 @@ import (
 
 // Version is the stage fragment format this build writes and runs.
 // Bump it with any change an executor of the previous version would
-// misread; executors refuse a fragment of another version.
-const Version = 2
+// misread; executors refuse a fragment of another version. Version 3:
+// executors exchange shuffle files whose segments may store integers as
+// frame of reference or delta (shuffle index versions 5 and 6).
+const Version = 3
 
 // EncodeSchema writes a schema as an Arrow IPC stream with no batches.
 func EncodeSchema(s *arrow.Schema) ([]byte, error) {
