@@ -21,7 +21,8 @@ import (
 //   - delta: value - the previous row's value, the segment's first row's
 //     previous value being base (so its stored value is 0); a scan writes
 //     each partition's rows in input order, so row ids and ordered keys
-//     store their gaps (a few hundred at most) in two bytes.
+//     store their gaps (on average about the number of partitions) in
+//     one or two bytes.
 //
 // Differences are taken in 64-bit two's complement arithmetic, wrapping,
 // and undone the same way, over every slot (a null row's too), so the
