@@ -201,14 +201,20 @@ func appendTrailer(b []byte, encs []colEnc) []byte {
 }
 
 // encodeSpans copies the spans' rows (rows in all, of a signed integer
-// column) into one new array of e.dt, encoded as e says; *prev is the
-// value before the first row (delta) and becomes the last row's.
+// column) into one new array of e.dt, encoded as e says (plain: narrowed,
+// e.dt holding every value); *prev is the value before the first row
+// (delta) and becomes the last row's.
 func encodeSpans(spans []span, rows int, e colEnc, prev *int64, mem memory.Allocator) arrow.Array {
 	vals := uninit.Buffer(mem, rows*intWidth(e.dt))
 	dst := vals.Bytes()
 	pos := 0
 	for _, s := range spans {
 		d := s.arr.Data()
+		if e.kind == encPlain {
+			convertArray(dst, e.dt, pos, d, s.off, s.n)
+			pos += s.n
+			continue
+		}
 		src := d.Buffers()[1].Bytes()
 		from, to := d.Offset()+s.off, d.Offset()+s.off+s.n
 		switch intWidth(d.DataType()) {
@@ -259,18 +265,20 @@ func encodeInts[D, S signedInt](dst []D, src []S, e colEnc, prev *int64) {
 // decodeInts returns c, stored as kind says, as an array of the wider
 // signed integer type dt with the values written and c's nulls; *state is
 // the base (frame) or the value before c's first row (delta, then its last
-// row's).
+// row's); plain values are only widened (state may be nil).
 func decodeInts(c arrow.Array, dt arrow.DataType, kind encKind, state *int64, mem memory.Allocator) arrow.Array {
 	d := c.Data()
 	off, n := d.Offset(), d.Len()
 	vals := uninit.Buffer(mem, n*intWidth(dt))
 	src := d.Buffers()[1].Bytes()
-	switch intWidth(d.DataType()) {
-	case 1:
+	switch w := intWidth(d.DataType()); {
+	case kind == encPlain:
+		convertArray(vals.Bytes(), dt, 0, d, 0, n)
+	case w == 1:
 		decodeTo(vals.Bytes(), dt, arrow.Int8Traits.CastFromBytes(src)[off:off+n], kind, state)
-	case 2:
+	case w == 2:
 		decodeTo(vals.Bytes(), dt, arrow.Int16Traits.CastFromBytes(src)[off:off+n], kind, state)
-	case 4:
+	case w == 4:
 		decodeTo(vals.Bytes(), dt, arrow.Int32Traits.CastFromBytes(src)[off:off+n], kind, state)
 	default:
 		panic(fmt.Sprintf("shuffle: decode from %s", d.DataType()))

@@ -131,6 +131,29 @@ func appendEncRows(rs *encRows, b arrow.RecordBatch) {
 	}
 }
 
+// readEncRows reads it to the end (and closes it): the values of its
+// batches, each of encSchema, and how many batches there were.
+func readEncRows(t *testing.T, what string, it BatchIterator) (encRows, int) {
+	t.Helper()
+	defer it.Close()
+	var rs encRows
+	batches := 0
+	for {
+		b, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			return rs, batches
+		}
+		if !b.Schema().Equal(encSchema()) {
+			t.Fatalf("%s: batch schema %s, want %s", what, b.Schema(), encSchema())
+		}
+		appendEncRows(&rs, b)
+		batches++
+	}
+}
+
 // sameEncRows fails unless got holds want's values, slot for slot.
 func sameEncRows(t *testing.T, what string, got, want encRows) {
 	t.Helper()
@@ -232,23 +255,7 @@ func TestEncodedRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var got encRows
-				batches := 0
-				for {
-					b, err := it.Next()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if b == nil {
-						break
-					}
-					if !b.Schema().Equal(r.Schema()) {
-						t.Fatalf("%s: batch schema %s, want %s", what, b.Schema(), r.Schema())
-					}
-					appendEncRows(&got, b)
-					batches++
-				}
-				it.Close()
+				got, batches := readEncRows(t, what, it)
 				if want := (len(rs.a) + CoalesceRows - 1) / CoalesceRows; batches != want {
 					t.Fatalf("%s: %d batches, want %d", what, batches, want)
 				}
@@ -262,18 +269,7 @@ func TestEncodedRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var alone encRows
-				for {
-					b, err := sit.Next()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if b == nil {
-						break
-					}
-					appendEncRows(&alone, b)
-				}
-				sit.Close()
+				alone, _ := readEncRows(t, what+" standalone", sit)
 				sameEncRows(t, what+" standalone", alone, rs)
 			}
 			r.Close()

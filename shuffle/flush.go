@@ -133,10 +133,12 @@ func (w *Writer) coalesce(pieces []piece, rows int64, ids bool, schema *arrow.Sc
 				narrow = arrow.PrimitiveTypes.Int32
 			}
 			col, err = w.idColumn(c, spans, int(rows), narrow)
-		} else if e.kind != encPlain {
-			col = encodeSpans(spans, int(rows), e, &prev[c], w.mem)
 		} else if narrow != nil {
-			col = narrowSpans(spans, int(rows), narrow, w.mem)
+			var p *int64 // a delta column's state
+			if prev != nil {
+				p = &prev[c]
+			}
+			col = encodeSpans(spans, int(rows), e, p, w.mem)
 		} else if col = concatSpans(spans, int(rows), w.mem); col == nil {
 			col, err = w.mergeSpans(c, spans)
 		}

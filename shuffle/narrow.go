@@ -4,9 +4,6 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // Narrow integers. A scan's cache holds row ids, keys and measures as
@@ -140,19 +137,6 @@ func minMax[T signedInt](vs []T) (lo, hi int64, ok bool) {
 		l, h = min(l, v), max(h, v)
 	}
 	return int64(l), int64(h), true
-}
-
-// narrowSpans copies the spans' rows (rows in all, of a signed integer
-// column) into one new array of type dt, which holds every value.
-func narrowSpans(spans []span, rows int, dt arrow.DataType, mem memory.Allocator) arrow.Array {
-	vals := uninit.Buffer(mem, rows*intWidth(dt))
-	pos := 0
-	for _, s := range spans {
-		convertArray(vals.Bytes(), dt, pos, s.arr.Data(), s.off, s.n)
-		pos += s.n
-	}
-	valid, nulls := concatValidity(spans, rows, mem)
-	return finish(dt, rows, nulls, valid, vals)
 }
 
 // convertArray writes rows [off, off+n) of d, a signed integer array, as

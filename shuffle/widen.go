@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluice-ml/sluice/input/guard"
-	"github.com/sluice-ml/sluice/internal/uninit"
 )
 
 // layout turns the batches of a segment whose schema is not the file's
@@ -92,10 +91,11 @@ func (l *layout) apply(b arrow.RecordBatch, mem memory.Allocator, checkIDs bool,
 			return idsToDict(c, l.out.Field(i), d, checkIDs, mem)
 		}
 		if dt := l.wide[i]; dt != nil {
-			if k := l.kinds[i]; k != encPlain {
-				return decodeInts(c, dt, k, &state[i], mem), nil
+			var st *int64
+			if state != nil {
+				st = &state[i]
 			}
-			return widen(c, dt, mem), nil
+			return decodeInts(c, dt, l.kinds[i], st, mem), nil
 		}
 		return nil, nil
 	})
@@ -153,7 +153,7 @@ func idsToDict(c arrow.Array, f arrow.Field, d *array.Data, check bool, mem memo
 	}
 	ids := c
 	if c.DataType().ID() != arrow.INT32 {
-		ids = widen(c, arrow.PrimitiveTypes.Int32, mem)
+		ids = decodeInts(c, arrow.PrimitiveTypes.Int32, encPlain, nil, mem)
 		defer ids.Release()
 	}
 	data := array.NewDataWithDictionary(f.Type, ids.Len(), ids.Data().Buffers(), ids.NullN(), ids.Data().Offset(), d)
@@ -183,16 +183,6 @@ func checkIDs[T ~int8 | ~int16 | ~int32](vals []T, nulls, n int) error {
 		}
 	}
 	return nil
-}
-
-// widen returns c, a signed integer array, as an array of the wider
-// signed integer type dt with the same values and nulls.
-func widen(c arrow.Array, dt arrow.DataType, mem memory.Allocator) arrow.Array {
-	d := c.Data()
-	n := d.Len()
-	vals := uninit.Buffer(mem, n*intWidth(dt))
-	convertArray(vals.Bytes(), dt, 0, d, 0, n)
-	return finish(dt, n, d.NullN(), validityOf(d, mem), vals)
 }
 
 // validityOf is d's validity bitmap from its first row (+1; nil without
