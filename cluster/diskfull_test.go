@@ -7,8 +7,10 @@ import (
 	"testing"
 )
 
-// An executor whose work dir is a 20 MiB tmpfs (mounted by the test; it
-// runs as root, as CI does) runs out of space: its tasks go to the others,
+// An executor whose work dir is a 2 MiB tmpfs (mounted by the test; it
+// runs as root, as CI does; smaller than one scan task's cache of this
+// 2M-row job, about 3.9 MB, so any task it gets fills it) runs out of
+// space: its tasks go to the others,
 // the driver stops giving it tasks for a while, and the job has the
 // embedded run's bytes.
 func TestDiskFull(t *testing.T) {
@@ -20,8 +22,8 @@ func TestDiskFull(t *testing.T) {
 	if err := os.MkdirAll(small, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mount("tmpfs", small, "tmpfs", 0, "size=20m"); err != nil {
-		t.Fatalf("mounting a 20 MiB tmpfs (the test needs root): %v", err)
+	if err := syscall.Mount("tmpfs", small, "tmpfs", 0, "size=2m"); err != nil {
+		t.Fatalf("mounting a 2 MiB tmpfs (the test needs root): %v", err)
 	}
 	t.Cleanup(func() {
 		if err := syscall.Unmount(small, syscall.MNT_DETACH); err != nil {
