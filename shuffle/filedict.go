@@ -9,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/input/guard"
 )
 
 // A writer cut into many partitions writes many small segments. With a
@@ -238,7 +236,7 @@ func (r *Reader) loadDicts() error {
 	if len(ix.Dicts) == 0 {
 		return nil
 	}
-	got, n, err := guard.DecodeSchema(ix.IDSchema)
+	got, n, err := decodeSchema(ix.IDSchema)
 	if err != nil {
 		return fmt.Errorf("%s: id schema: %w", r.indexPath, err)
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/input/guard"
 )
 
 // Reader reads a committed map output. Partition iterators may be used
@@ -81,7 +79,7 @@ func OpenReaderWith(path string, mem memory.Allocator, opt ReaderOptions) (*Read
 		f.Close()
 		return nil, fmt.Errorf("shuffle: %s: %w", r.indexPath, err)
 	}
-	schema, n, err := guard.DecodeSchema(ix.Schema)
+	schema, n, err := decodeSchema(ix.Schema)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("shuffle: %s: schema: %w", r.indexPath, err)

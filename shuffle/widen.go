@@ -9,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/sluice-ml/sluice/input/guard"
 )
 
 // layout turns the batches of a segment whose schema is not the file's
@@ -221,13 +219,16 @@ func (r *Reader) segmentLayout(seg []byte) (*arrow.Schema, []byte, *layout, erro
 		}
 	}
 	r.mu.Unlock()
-	stream, n, err := guard.DecodeSchema(seg)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("decode: %w", err)
-	}
-	lay, err := newLayout(stream, r.schema, bytes.Clone(seg[:n]), r.dicts)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("decode: %w", err)
+	lay := sharedLayout(seg, r.schema)
+	if lay == nil {
+		stream, n, err := decodeSchema(seg)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("decode: %w", err)
+		}
+		if lay, err = newLayout(stream, r.schema, bytes.Clone(seg[:n]), r.dicts); err != nil {
+			return nil, nil, nil, fmt.Errorf("decode: %w", err)
+		}
+		shareLayout(lay)
 	}
 	if lay.encoded > 0 && !r.ix.Encoded {
 		return nil, nil, nil, fmt.Errorf("decode: segment encodes integers (%s metadata), which its index version does not allow", encKey)
