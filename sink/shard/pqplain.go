@@ -31,12 +31,13 @@ import (
 // fresh zeroed buffers for every chunk; here a required column's page
 // that one write covers is compressed straight from the batch's buffer,
 // other pages are staged once, and the buffers are kept across row groups
-// and, through plainBufs, files.
+// and, through plainBufs and arenas, files.
 type plainColumn struct {
 	descr    *schema.Column
-	width    int   // bytes per value
-	batch    int   // arrow-go's WriteBatchSize
-	pageSize int64 // arrow-go's DataPageSize
+	path     string // descr's path: its arena's key in arenas
+	width    int    // bytes per value
+	batch    int    // arrow-go's WriteBatchSize
+	pageSize int64  // arrow-go's DataPageSize
 	codec    compress.Codec
 	level    int
 	maxStats int
@@ -103,7 +104,7 @@ func plainEligible(batchType arrow.DataType, col *schema.Column, props *parquet.
 // newPlainColumn prepares the writer of an eligible column.
 func newPlainColumn(batchType arrow.DataType, col *schema.Column, props *parquet.WriterProperties) (*plainColumn, error) {
 	path := col.Path()
-	c := &plainColumn{descr: col, batch: int(props.WriteBatchSize()), pageSize: props.DataPageSize(),
+	c := &plainColumn{descr: col, path: path, batch: int(props.WriteBatchSize()), pageSize: props.DataPageSize(),
 		level: props.CompressionLevelFor(path), maxStats: int(props.MaxStatsSizeFor(path))}
 	switch batchType.ID() {
 	case arrow.INT32:
@@ -116,7 +117,7 @@ func newPlainColumn(batchType arrow.DataType, col *schema.Column, props *parquet
 		c.width, c.mm = 8, &typedMinMax[float64]{}
 	}
 	c.stage = takeBuf()[:pageHead] // grown as pages need
-	c.arena = takeBuf()
+	c.arena = arenas.take(c.path)
 	if codec := props.CompressionFor(path); codec != compress.Codecs.Uncompressed {
 		cd, err := compress.GetCodec(codec)
 		if err != nil {
@@ -235,10 +236,10 @@ func (c *plainColumn) add(vals, bits []byte, aoff, off, end int, full bool) {
 	c.mm.update(c.stage[start:])
 }
 
-// plainBufs keeps the page buffers of finished files for the next ones:
-// a chunk's arena grows to a few MiB, and allocating (and zeroing) it
-// afresh for every column of every file made up most of what writing a
-// file allocated.
+// plainBufs keeps the staging buffers of finished files for the next
+// ones, and arenas their chunks' arenas: an arena grows to a few MiB, and
+// allocating (and zeroing) it afresh for every column of every file made
+// up most of what writing a file allocated.
 var plainBufs sync.Pool
 
 func takeBuf() []byte {
@@ -250,12 +251,13 @@ func takeBuf() []byte {
 
 // release gives the column's buffers back for other files' columns.
 func (c *plainColumn) release() {
-	for _, b := range [][]byte{c.stage, c.arena, c.pageB} {
+	for _, b := range [][]byte{c.stage, c.pageB} {
 		if cap(b) > 0 {
 			b := b[:0]
 			plainBufs.Put(&b)
 		}
 	}
+	arenas.put(c.path, c.arena)
 	c.stage, c.arena, c.pageB = nil, nil, nil
 }
 
@@ -332,17 +334,16 @@ func (c *plainColumn) compress(src []byte) (err error) {
 			err = fmt.Errorf("compress page: %v", r)
 		}
 	}()
-	n := len(c.arena)
-	if bound := int(c.codec.CompressBound(int64(len(src)))); cap(c.arena)-n < bound {
-		grown := make([]byte, n, max(2*cap(c.arena), n+bound))
-		copy(grown, c.arena)
-		c.arena = grown
+	buf := compressBufs.Get().(*[]byte)
+	defer compressBufs.Put(buf)
+	if bound := int(c.codec.CompressBound(int64(len(src)))); cap(*buf) < bound {
+		*buf = make([]byte, 0, bound)
 	}
-	out := c.codec.EncodeLevel(c.arena[n:n], src, c.level)
-	if len(out) > 0 && &out[0] != &c.arena[:n+1][n] {
-		copy(c.arena[n:cap(c.arena)], out) // the codec did not use the room given
+	out := c.codec.EncodeLevel((*buf)[:0], src, c.level)
+	if cap(out) > cap(*buf) {
+		*buf = out[:0]
 	}
-	c.arena = c.arena[:n+len(out)]
+	c.arena = append(c.arena, out...)
 	return nil
 }
 
