@@ -19,7 +19,15 @@ import (
 // memoValues, when > 0, bounds the memo of column s.
 func writeMany(t *testing.T, mem memory.Allocator, path string, codec Codec, memoValues int) [][][]string {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(5, 9))
+	return writeManyShifted(t, mem, path, codec, memoValues, 0)
+}
+
+// writeManyShifted is writeMany with column s's values drawn from a
+// vocabulary shifted by shift (and other random rows): files written with
+// different shifts hold different file dictionaries.
+func writeManyShifted(t *testing.T, mem memory.Allocator, path string, codec Codec, memoValues, shift int) [][][]string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(5, uint64(9+shift)))
 	const parts = 64
 	w, err := NewWriter(path, testSchema(), WriterOptions{Partitions: parts, Codec: codec, FlushBytes: 2 << 10}, mem)
 	if err != nil {
@@ -31,7 +39,7 @@ func writeMany(t *testing.T, mem memory.Allocator, path string, codec Codec, mem
 	want := make([][][]string, parts)
 	for i := 0; i < 12; i++ {
 		n := 700 + 37*i
-		batch := genBatch(mem, rng, n, int64(i*10000), i)
+		batch := genBatch(mem, rng, n, int64(i*10000), shift+i)
 		part := make([]int32, n)
 		rows := rowStrings(batch)
 		for j := range part {

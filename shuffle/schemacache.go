@@ -18,16 +18,11 @@ import (
 // either kind the cache starts over.
 var shared = struct {
 	sync.Mutex
-	schemas map[string]sharedSchema
+	schemas map[string]*arrow.Schema // by schema message
 	layouts map[layoutKey]*layout
-}{schemas: map[string]sharedSchema{}, layouts: map[layoutKey]*layout{}}
+}{schemas: map[string]*arrow.Schema{}, layouts: map[layoutKey]*layout{}}
 
 const maxShared = 1024
-
-type sharedSchema struct {
-	s *arrow.Schema
-	n int
-}
 
 // layoutKey is a segment schema message read as a file schema's segment.
 type layoutKey struct {
@@ -43,20 +38,20 @@ func decodeSchema(data []byte) (*arrow.Schema, int, error) {
 		return nil, 0, err
 	}
 	shared.Lock()
-	e, ok := shared.schemas[string(data[:n])]
+	s, ok := shared.schemas[string(data[:n])]
 	shared.Unlock()
 	if ok {
-		return e.s, e.n, nil
+		return s, n, nil
 	}
-	s, n, err := guard.DecodeSchema(data)
-	if err != nil {
+	// guard.DecodeSchema checks the same message, whose length is n.
+	if s, _, err = guard.DecodeSchema(data); err != nil {
 		return nil, 0, err
 	}
 	shared.Lock()
 	if len(shared.schemas) >= maxShared {
 		clear(shared.schemas)
 	}
-	shared.schemas[string(data[:n])] = sharedSchema{s, n}
+	shared.schemas[string(data[:n])] = s
 	shared.Unlock()
 	return s, n, nil
 }

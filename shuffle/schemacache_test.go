@@ -1,7 +1,6 @@
 package shuffle
 
 import (
-	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -49,38 +48,6 @@ func TestReadersShareSchemasAndLayouts(t *testing.T) {
 	}
 }
 
-// writeDictFile writes the scan cache's shape (small segments of many
-// partitions) with file dictionaries whose values depend on shift, and
-// returns each partition's rows.
-func writeDictFile(t *testing.T, mem memory.Allocator, path string, shift int) [][][]string {
-	t.Helper()
-	rng := rand.New(rand.NewPCG(5, uint64(9+shift)))
-	const parts = 16
-	w, err := NewWriter(path, testSchema(), WriterOptions{Partitions: parts, FlushBytes: 2 << 10}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := make([][][]string, parts)
-	for i := 0; i < 6; i++ {
-		n := 500 + 41*i
-		batch := genBatch(mem, rng, n, int64(i*10000), shift+i)
-		rows := rowStrings(batch)
-		part := make([]int32, n)
-		for j := range part {
-			part[j] = int32(rng.IntN(parts))
-			want[part[j]] = append(want[part[j]], rows[j])
-		}
-		if err := w.WritePartitioned(batch, part); err != nil {
-			t.Fatal(err)
-		}
-		batch.Release()
-	}
-	if _, err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return want
-}
-
 // A layout of id segments refers to its file's dictionary: two files of
 // one schema whose dictionaries hold different strings, read in turn,
 // each give back their own strings.
@@ -88,8 +55,8 @@ func TestFileDictionaryLayoutsStayWithTheirFile(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
-	wantA := writeDictFile(t, mem, filepath.Join(dir, "a"), 0)
-	wantB := writeDictFile(t, mem, filepath.Join(dir, "b"), 50)
+	wantA := writeManyShifted(t, mem, filepath.Join(dir, "a"), CodecNone, 0, 0)
+	wantB := writeManyShifted(t, mem, filepath.Join(dir, "b"), CodecNone, 0, 50)
 	a, err := OpenReader(filepath.Join(dir, "a"), mem)
 	if err != nil {
 		t.Fatal(err)
